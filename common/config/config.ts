@@ -1,0 +1,141 @@
+// Configuration comes only from environment variables (CONTRACT.md). Every variable is parsed
+// and validated at start; the first bad one stops the start with one line naming it.
+import path from 'node:path';
+import { parseDomain, type Domain } from '../names/validate.js';
+
+export interface GoogleConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Overridable so the whole OAuth flow can be tested against a local provider. */
+  authorizationURL: string;
+  tokenURL: string;
+  userProfileURL: string;
+  callbackURL: string;
+}
+
+export interface Config {
+  domain: Domain;
+  dataDir: string;
+  mongodbUrl: string | undefined;
+  redisUrl: string | undefined;
+  bind: string;
+  controlPort: number;
+  gatewayHttpPort: number;
+  gatewayHttpsPort: number;
+  dnsPort: number;
+  gitSshPort: number;
+  gitHttpPort: number;
+  /** Where browsers reach control: the OAuth callback and the URLs the API prints are built on it. */
+  publicUrl: string;
+  images: { node: string; static: string; python: string; go: string };
+  google: GoogleConfig | undefined;
+  jwtSecret: string | undefined;
+  encryptionKey: string | undefined;
+  appQuotaPerUser: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, reason: string) {
+    super(`DF_ERR_CONFIG: ${variable} ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[0-9]+$/.test(raw) || Number(raw) > 65535) throw new ConfigError(name, `must be a port number 0-65535, got "${raw}"`);
+  return Number(raw);
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[0-9]+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+function url(env: Env, name: string, schemes: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!schemes.includes(parsed.protocol)) throw new ConfigError(name, `must use ${schemes.join(' or ')}, got "${parsed.protocol}"`);
+  return raw;
+}
+
+function text(env: Env, name: string, fallback: string, pattern?: RegExp): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (pattern && !pattern.test(raw)) throw new ConfigError(name, `has an invalid value "${raw}"`);
+  return raw;
+}
+
+const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/;
+const BIND = /^[0-9a-fA-F:.]+$/;
+
+function google(env: Env, publicUrl: string): GoogleConfig | undefined {
+  const clientId = env.GOOGLE_CLIENT_ID;
+  const clientSecret = env.GOOGLE_CLIENT_SECRET;
+  if (!clientId && !clientSecret) return undefined;
+  if (!clientId) throw new ConfigError('GOOGLE_CLIENT_ID', 'must be set when GOOGLE_CLIENT_SECRET is');
+  if (!clientSecret) throw new ConfigError('GOOGLE_CLIENT_SECRET', 'must be set when GOOGLE_CLIENT_ID is');
+  const https = ['https:', 'http:'];
+  return {
+    clientId,
+    clientSecret,
+    authorizationURL: url(env, 'GOOGLE_AUTH_URL', https) ?? 'https://accounts.google.com/o/oauth2/v2/auth',
+    tokenURL: url(env, 'GOOGLE_TOKEN_URL', https) ?? 'https://www.googleapis.com/oauth2/v4/token',
+    userProfileURL: url(env, 'GOOGLE_USERINFO_URL', https) ?? 'https://www.googleapis.com/oauth2/v3/userinfo',
+    callbackURL: url(env, 'GOOGLE_CALLBACK_URL', https) ?? `${publicUrl}/api/v1/auth/google/callback`,
+  };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  let domain: Domain;
+  try {
+    domain = parseDomain(env.DEPLOYFLOW_DOMAIN || 'paas.local');
+  } catch {
+    throw new ConfigError('DEPLOYFLOW_DOMAIN', `is not a valid domain name: "${env.DEPLOYFLOW_DOMAIN}"`);
+  }
+  const controlPort = port(env, 'CONTROL_PORT', 5000);
+  const publicUrl = (url(env, 'DEPLOYFLOW_PUBLIC_URL', ['http:', 'https:']) ?? `http://${domain}`).replace(/\/+$/, '');
+  const jwtSecret = env.DEPLOYFLOW_JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('DEPLOYFLOW_JWT_SECRET', 'must be at least 32 characters');
+  const encryptionKey = env.DEPLOYFLOW_ENCRYPTION_KEY || undefined;
+  if (encryptionKey !== undefined && !/^[0-9a-fA-F]{64}$/.test(encryptionKey)) {
+    throw new ConfigError('DEPLOYFLOW_ENCRYPTION_KEY', 'must be 64 hex characters (a 256-bit key)');
+  }
+  return {
+    domain,
+    dataDir: path.resolve(text(env, 'DEPLOYFLOW_DATA_DIR', './data')),
+    mongodbUrl: url(env, 'MONGODB_URL', ['mongodb:', 'mongodb+srv:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    bind: text(env, 'DEPLOYFLOW_BIND', '0.0.0.0', BIND),
+    controlPort,
+    gatewayHttpPort: port(env, 'GATEWAY_HTTP_PORT', 80),
+    gatewayHttpsPort: port(env, 'GATEWAY_HTTPS_PORT', 443),
+    dnsPort: port(env, 'DNS_PORT', 53),
+    gitSshPort: port(env, 'GIT_SSH_PORT', 2222),
+    gitHttpPort: port(env, 'GIT_HTTP_PORT', 5001),
+    publicUrl,
+    images: {
+      node: text(env, 'DEPLOYFLOW_IMAGE_NODE', 'node:20-alpine', IMAGE),
+      static: text(env, 'DEPLOYFLOW_IMAGE_STATIC', 'nginx:alpine', IMAGE),
+      python: text(env, 'DEPLOYFLOW_IMAGE_PYTHON', 'python:3.12-slim', IMAGE),
+      go: text(env, 'DEPLOYFLOW_IMAGE_GO', 'golang:1.22-alpine', IMAGE),
+    },
+    google: google(env, publicUrl),
+    jwtSecret,
+    encryptionKey,
+    appQuotaPerUser: positiveInt(env, 'DEPLOYFLOW_APP_QUOTA', 50),
+    logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),
+  };
+}

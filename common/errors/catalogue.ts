@@ -1,0 +1,62 @@
+// The one error catalogue. Domain code throws `DeployFlowError` with a code from here; the edges
+// (HTTP, Socket.IO, CLI) map it once — HTTP status from this table, message as written.
+
+export const ERRORS = {
+  DF_ERR_VALIDATION: { status: 400, message: 'The request is not valid' },
+  DF_ERR_BAD_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  DF_ERR_INVALID_APP_NAME: {
+    status: 400,
+    message: 'App names are DNS labels: 2-63 characters, lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
+  },
+  DF_ERR_RESERVED_NAME: { status: 400, message: 'That name is reserved by the platform' },
+  DF_ERR_INVALID_ENV_KEY: { status: 400, message: 'Env var keys must match ^[A-Za-z_][A-Za-z0-9_]*$' },
+  DF_ERR_INVALID_DOMAIN: { status: 400, message: 'That is not a valid domain name' },
+  DF_ERR_INVALID_REF: { status: 400, message: 'That is not a valid git ref' },
+  DF_ERR_INVALID_PATH: { status: 400, message: 'That is not a valid path' },
+  DF_ERR_TOKEN_IN_URL: { status: 400, message: 'Tokens are accepted only in the Authorization header, never in the URL' },
+  DF_ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication required' },
+  DF_ERR_INVALID_CREDENTIALS: { status: 401, message: 'Email or password is wrong' },
+  DF_ERR_INVALID_TOKEN: { status: 401, message: 'The token is invalid or expired' },
+  DF_ERR_REFRESH_REUSED: { status: 401, message: 'That refresh token was already used; every session of its family is revoked' },
+  DF_ERR_FORBIDDEN: { status: 403, message: 'You are not allowed to do that' },
+  DF_ERR_REGISTRATION_CLOSED: { status: 403, message: 'Registration is closed; ask an admin for an account' },
+  DF_ERR_QUOTA_EXCEEDED: { status: 403, message: 'Quota exceeded' },
+  DF_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  DF_ERR_APP_NOT_FOUND: { status: 404, message: 'No such app' },
+  DF_ERR_GOOGLE_DISABLED: { status: 404, message: 'Google login is not configured' },
+  DF_ERR_APP_EXISTS: { status: 409, message: 'An app with that name already exists' },
+  DF_ERR_EMAIL_TAKEN: { status: 409, message: 'An account with that email already exists' },
+  DF_ERR_CONFLICT: { status: 409, message: 'That conflicts with an existing record' },
+  DF_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  DF_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'Send JSON with Content-Type: application/json' },
+  DF_ERR_RATE_LIMITED: { status: 429, message: 'Too many attempts; try again later' },
+  DF_ERR_DECRYPT_FAILED: { status: 500, message: 'A stored secret could not be decrypted; check the encryption key' },
+  DF_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  DF_ERR_UNAVAILABLE: { status: 503, message: 'A required service is unavailable' },
+  DF_ERR_CONFIG: { status: 500, message: 'Invalid configuration' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class DeployFlowError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'DeployFlowError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+}
+
+export function isDeployFlowError(err: unknown): err is DeployFlowError {
+  return err instanceof DeployFlowError;
+}
+
+/** The JSON body every error response carries (CONTRACT.md). */
+export function errorBody(err: DeployFlowError): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+  return { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+}

@@ -1,0 +1,197 @@
+// The store: one small interface per aggregate, two backends behind it (embedded SQLite and
+// MongoDB), one conformance suite (conformance.ts) that every backend must pass. Records are
+// plain data; ids are opaque strings; times are epoch milliseconds.
+//
+// Every method that changes more than one record, or checks-then-writes (uniqueness, quotas,
+// "first user is admin", refresh rotation), is atomic in every backend.
+
+export type Role = 'admin' | 'developer' | 'viewer';
+export const ROLES: readonly Role[] = ['admin', 'developer', 'viewer'];
+
+export interface User {
+  id: string;
+  email: string; // stored lower case; unique
+  name: string;
+  role: Role;
+  passwordHash: string | null; // null for accounts that only sign in with Google
+  googleId: string | null; // unique when set
+  createdAt: number;
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  passwordHash: string | null;
+  googleId: string | null;
+  /** Role unless this is the very first user, who always becomes admin. */
+  role: Role;
+}
+
+export interface UserStore {
+  /** Throws DF_ERR_EMAIL_TAKEN on a duplicate email (or DF_ERR_CONFLICT on a duplicate googleId). */
+  create(input: NewUser): Promise<User>;
+  get(id: string): Promise<User | null>;
+  getByEmail(email: string): Promise<User | null>;
+  getByGoogleId(googleId: string): Promise<User | null>;
+  list(): Promise<User[]>;
+  count(): Promise<number>;
+  /** Returns the updated user, or null when there is no such user. */
+  update(id: string, patch: Partial<Pick<User, 'name' | 'role' | 'passwordHash' | 'googleId'>>): Promise<User | null>;
+}
+
+export interface AppLimits {
+  memoryMb: number;
+  cpus: number;
+}
+
+export interface App {
+  name: string; // validated AppName; unique; the app's identity
+  ownerId: string;
+  collaboratorIds: string[];
+  replicas: number;
+  limits: AppLimits;
+  healthcheck: { path: string };
+  port: number;
+  domains: string[];
+  webhookSecret: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type AppPatch = Partial<Pick<App, 'replicas' | 'limits' | 'healthcheck' | 'port' | 'domains' | 'webhookSecret' | 'collaboratorIds'>>;
+
+export interface AppStore {
+  /**
+   * Creates the app unless its owner already has `maxPerOwner` apps (DF_ERR_QUOTA_EXCEEDED) or
+   * the name is taken (DF_ERR_APP_EXISTS). The check and the insert are one atomic step.
+   */
+  create(app: App, maxPerOwner: number): Promise<App>;
+  get(name: string): Promise<App | null>;
+  list(): Promise<App[]>;
+  /** Apps the user owns or collaborates on, by name. */
+  listForUser(userId: string): Promise<App[]>;
+  countOwnedBy(userId: string): Promise<number>;
+  update(name: string, patch: AppPatch): Promise<App | null>;
+  /** Removes the app with its env vars and collaborators in one atomic step; false when absent. */
+  delete(name: string): Promise<boolean>;
+}
+
+/** Env values are stored only as ciphertext; the store never sees a plain value. */
+export interface EnvStore {
+  get(app: string): Promise<Record<string, string>>;
+  /** Applies all changes atomically: a string sets the key, null removes it. */
+  apply(app: string, changes: Record<string, string | null>): Promise<Record<string, string>>;
+}
+
+export type DeploymentStatus = 'queued' | 'building' | 'deploying' | 'running' | 'failed' | 'superseded' | 'cancelled';
+
+export interface Deployment {
+  id: string;
+  app: string;
+  status: DeploymentStatus;
+  commit: string | null;
+  ref: string | null;
+  image: string | null;
+  source: 'git' | 'webhook' | 'image' | 'redeploy' | 'rollback';
+  createdBy: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  error: string | null;
+}
+
+export interface DeploymentStore {
+  create(d: Deployment): Promise<Deployment>;
+  get(id: string): Promise<Deployment | null>;
+  /** Newest first. */
+  listByApp(app: string, limit?: number): Promise<Deployment[]>;
+  update(id: string, patch: Partial<Pick<Deployment, 'status' | 'image' | 'commit' | 'finishedAt' | 'error'>>): Promise<Deployment | null>;
+  appendLog(id: string, text: string): Promise<void>;
+  getLog(id: string): Promise<string>;
+}
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  name: string;
+  tokenHash: string; // sha256 hex of the token; the token itself is shown once and never stored
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface ApiTokenStore {
+  create(t: ApiToken): Promise<ApiToken>;
+  getByHash(tokenHash: string): Promise<ApiToken | null>;
+  listForUser(userId: string): Promise<ApiToken[]>;
+  /** Only the token's own user may revoke it: false when (id, userId) does not match. */
+  revoke(id: string, userId: string): Promise<boolean>;
+  touch(id: string, at: number): Promise<void>;
+}
+
+export interface RefreshToken {
+  id: string;
+  userId: string;
+  familyId: string; // every token rotated from one login shares it
+  tokenHash: string;
+  createdAt: number;
+  expiresAt: number;
+  rotatedAt: number | null; // set once when exchanged for a successor
+  revokedAt: number | null;
+}
+
+export interface RefreshTokenStore {
+  create(t: RefreshToken): Promise<RefreshToken>;
+  getByHash(tokenHash: string): Promise<RefreshToken | null>;
+  /**
+   * Marks `id` rotated and inserts its successor, atomically and only if `id` was neither
+   * rotated nor revoked. Returns false when it lost that race (a reuse).
+   */
+  rotate(id: string, successor: RefreshToken, at: number): Promise<boolean>;
+  revokeFamily(familyId: string, at: number): Promise<void>;
+  revokeAllForUser(userId: string, at: number): Promise<void>;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: number;
+  actorId: string | null;
+  actorEmail: string | null;
+  action: string; // e.g. "app.create", "auth.login"
+  target: string | null; // e.g. "app:web", "user:<id>"
+  result: 'ok' | 'error';
+  ip: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface AuditQuery {
+  actorId?: string;
+  action?: string;
+  target?: string;
+  /** Only events strictly older than this time (paging). */
+  before?: number;
+  limit?: number;
+}
+
+export interface AuditStore {
+  append(e: AuditEvent): Promise<void>;
+  /** Newest first. */
+  query(q: AuditQuery): Promise<AuditEvent[]>;
+}
+
+export interface SettingsStore {
+  get<T>(key: string): Promise<T | null>;
+  set<T>(key: string, value: T): Promise<void>;
+}
+
+export interface Store {
+  readonly backend: 'sqlite' | 'mongodb';
+  users: UserStore;
+  apps: AppStore;
+  env: EnvStore;
+  deployments: DeploymentStore;
+  apiTokens: ApiTokenStore;
+  refreshTokens: RefreshTokenStore;
+  audit: AuditStore;
+  settings: SettingsStore;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
