@@ -34,6 +34,12 @@ export const ERRORS = {
   DF_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   DF_ERR_UNAVAILABLE: { status: 503, message: 'A required service is unavailable' },
   DF_ERR_CONFIG: { status: 500, message: 'Invalid configuration' },
+  DF_ERR_UNSAFE_ARCHIVE: { status: 422, message: 'The source tree has a path or symlink that points outside it' },
+  DF_ERR_UNDETECTED_APP: { status: 422, message: 'No Dockerfile, and no Node.js, static, Python or Go app detected' },
+  DF_ERR_BUILD_FAILED: { status: 422, message: 'The image build failed' },
+  DF_ERR_BUILD_TIMEOUT: { status: 504, message: 'The image build took too long and was stopped' },
+  DF_ERR_HEALTHCHECK_FAILED: { status: 422, message: 'The new containers did not become healthy; the previous version keeps serving' },
+  DF_ERR_RELEASE_FAILED: { status: 500, message: 'The release could not start the new containers; the previous version keeps serving' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
