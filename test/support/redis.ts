@@ -1,7 +1,10 @@
 // A private redis-server per test file, on a free loopback port, so tests never share state and
 // a test may stop and restart "its" Redis to prove the platform survives that.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { freePort } from './ports.js';
 
 export interface TestRedis {
@@ -28,11 +31,19 @@ function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
   });
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export interface RedisOptions {
+  /** Keep data across stop/start (append-only file, fsync on every write), as production Redis does. */
+  persist?: boolean;
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
+  const durability = options.persist
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', mkdtempSync(path.join(os.tmpdir(), 'df-redis-'))]
+    : ['--appendonly', 'no'];
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', ...durability], { stdio: 'ignore' });
     await waitForPort(port);
   };
   const stop = async (): Promise<void> => {
