@@ -1,0 +1,57 @@
+// `deployflow up` starts every service in one process; `deployflow <service>` starts one.
+// A bad configuration stops the start with one line naming the variable.
+import { ConfigError, loadConfig, type Config } from '../common/config/config.js';
+import { createLogger } from '../common/log/logger.js';
+import type { RunningService } from '../common/service.js';
+import { SERVICES } from './services.js';
+
+const USAGE = `usage: deployflow up | ${Object.keys(SERVICES).join(' | ')}`;
+
+function banner(config: Config, running: RunningService[]): string {
+  const lines = running.map((s) => `  ${s.name.padEnd(8)} ${s.addresses.join(', ')}`);
+  return [
+    'DeployFlow is running:',
+    ...lines,
+    `Dashboard and API: ${config.publicUrl} (direct: http://127.0.0.1:${config.controlPort})`,
+    `Apps answer at http://<app>.${config.domain}${config.gatewayHttpPort === 80 ? '' : `:${config.gatewayHttpPort}`}`,
+    'First push: register in the dashboard, create an app and an API token, then',
+    `  git remote add deployflow http://${config.domain}:${config.gitHttpPort}/<app>.git && git push deployflow main`,
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0];
+  const names = command === 'up' ? Object.keys(SERVICES) : command && SERVICES[command] ? [command] : null;
+  if (!names) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`deployflow: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger('deployflow', config.logLevel);
+  const running: RunningService[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const service of running.reverse()) await service.stop().catch((err: unknown) => log.error({ err }, `stopping ${service.name}`));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopAll().then(() => process.exit(0)));
+  }
+  try {
+    for (const name of names) running.push(await SERVICES[name]!(config, log.child({ service: name })));
+  } catch (err) {
+    console.error(`deployflow: could not start: ${(err as Error).message}`);
+    await stopAll();
+    process.exit(1);
+  }
+  console.log(banner(config, running));
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,82 @@
+// Turns route declarations into express handlers: authenticate, authorize by role, validate
+// input (rejecting, never coercing silently), run, answer JSON, and audit mutating calls.
+import { randomUUID } from 'node:crypto';
+import type { Request, Router } from 'express';
+import { z } from 'zod';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import type { ControlDeps } from '../server/deps.js';
+import type { User } from '../store/types.js';
+import { RESPONDED, type AuthedContext, type RouteSpec } from './route.js';
+
+export function bearerCredential(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+  if (!match?.[1]) throw new DeployFlowError('DF_ERR_INVALID_TOKEN', 'Use "Authorization: Bearer <token>"');
+  return match[1];
+}
+
+async function authenticate(deps: ControlDeps, req: Request): Promise<User | null> {
+  const credential = bearerCredential(req);
+  if (credential === null) return null;
+  const user = await deps.tokens.userForCredential(credential);
+  if (!user) throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
+  return user;
+}
+
+function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> | undefined {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? (where === 'body' ? {} : value));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') || where;
+    throw new DeployFlowError('DF_ERR_VALIDATION', `Invalid ${field}: ${issue?.message ?? 'bad value'}`, {
+      issues: result.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return result.data;
+}
+
+export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec[]): void {
+  for (const spec of routes) {
+    if (spec.method !== 'get' && !spec.audit) throw new Error(`route ${spec.method} ${spec.path} must declare its audit action`);
+    router[spec.method](spec.path, async (req, res) => {
+      const ctx = {
+        req, res, deps, user: null as User | null, params: req.params as Record<string, string>,
+        body: undefined as unknown, query: undefined as unknown, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        audit: { target: null, details: null } as AuthedContext<unknown, unknown>['audit'],
+      };
+      try {
+        ctx.user = await authenticate(deps, req);
+        if (spec.access !== 'public' && !ctx.user) throw new DeployFlowError('DF_ERR_UNAUTHENTICATED');
+        if (spec.access === 'admin' && ctx.user?.role !== 'admin') throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only admins may do that');
+        ctx.query = parse(spec.query, req.query, 'query');
+        ctx.body = parse(spec.body, req.body, 'body');
+        const result = await spec.handler(ctx as AuthedContext<unknown, unknown>);
+        if (spec.audit) await recordAudit(deps, spec.audit, ctx, 'ok');
+        if (result === RESPONDED) return;
+        if (result === undefined) res.status(spec.status ?? 204).end();
+        else res.status(spec.status ?? 200).json(result);
+      } catch (err) {
+        if (spec.audit) await recordAudit(deps, spec.audit, ctx, 'error', err);
+        throw err;
+      }
+    });
+  }
+}
+
+async function recordAudit(
+  deps: ControlDeps, action: string, ctx: { user: User | null; ip: string; audit: AuthedContext<unknown, unknown>['audit'] },
+  result: 'ok' | 'error', err?: unknown,
+): Promise<void> {
+  const code = err instanceof DeployFlowError ? err.code : err ? 'DF_ERR_INTERNAL' : undefined;
+  try {
+    await deps.store.audit.append({
+      id: randomUUID(), at: deps.clock(), actorId: ctx.user?.id ?? null, actorEmail: ctx.user?.email ?? null,
+      action, target: ctx.audit.target, result, ip: ctx.ip,
+      details: code ? { ...(ctx.audit.details ?? {}), error: code } : ctx.audit.details,
+    });
+  } catch (auditErr) {
+    deps.log.error({ err: auditErr, action }, 'audit write failed');
+  }
+}

@@ -1,0 +1,88 @@
+// The apps API (CONTRACT.md): create, list, get, patch, delete, and collaborators.
+import { z } from 'zod';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import { parseAppName } from '../../common/names/validate.js';
+import { defineRoute, type RouteSpec } from '../api/route.js';
+import { canCreateApps } from './access.js';
+import { loadApp } from './load.js';
+import { AppView, CollaboratorBody, CreateAppBody, DEFAULT_SETTINGS, PatchAppBody } from './schemas.js';
+import { appView } from './view.js';
+
+export const appRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'post', path: '/apps', tag: 'apps', access: 'user', status: 201, audit: 'app.create',
+    summary: 'Create an app', body: CreateAppBody, response: AppView,
+    handler: async (ctx) => {
+      const name = parseAppName(ctx.body.name);
+      ctx.audit.target = `app:${name}`;
+      if (!canCreateApps(ctx.user)) throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Viewers may not create apps');
+      const now = ctx.deps.clock();
+      const quota = ctx.user.role === 'admin' ? Number.MAX_SAFE_INTEGER : ctx.deps.config.appQuotaPerUser;
+      const app = await ctx.deps.store.apps.create({
+        ...DEFAULT_SETTINGS, ...ctx.body, name, ownerId: ctx.user.id, collaboratorIds: [], domains: [],
+        webhookSecret: null, createdAt: now, updatedAt: now,
+      }, quota);
+      ctx.deps.events.emit('app.created', app);
+      return appView(ctx.deps.config, app);
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/apps', tag: 'apps', access: 'user', summary: 'List the apps you may see',
+    response: z.array(AppView),
+    handler: async (ctx) => {
+      const apps = ctx.user.role === 'admin' ? await ctx.deps.store.apps.list() : await ctx.deps.store.apps.listForUser(ctx.user.id);
+      return apps.map((app) => appView(ctx.deps.config, app));
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/apps/:name', tag: 'apps', access: 'user', summary: 'Get one app', response: AppView,
+    handler: async (ctx) => appView(ctx.deps.config, await loadApp(ctx, 'view')),
+  }),
+  defineRoute({
+    method: 'patch', path: '/apps/:name', tag: 'apps', access: 'user', audit: 'app.update',
+    summary: 'Change replicas, limits, health check path or port', body: PatchAppBody, response: AppView,
+    handler: async (ctx) => {
+      await loadApp(ctx, 'operate');
+      ctx.audit.details = { changed: Object.keys(ctx.body) };
+      const app = await ctx.deps.store.apps.update(ctx.params.name as string, { ...ctx.body });
+      if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
+      ctx.deps.events.emit('app.updated', app);
+      return appView(ctx.deps.config, app);
+    },
+  }),
+  defineRoute({
+    method: 'delete', path: '/apps/:name', tag: 'apps', access: 'user', audit: 'app.delete',
+    summary: 'Delete an app, its env vars and (once deployed) its containers and routes',
+    handler: async (ctx) => {
+      const app = await loadApp(ctx, 'administer');
+      if (!(await ctx.deps.store.apps.delete(app.name))) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
+      ctx.deps.events.emit('app.deleted', app);
+      return undefined;
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/apps/:name/collaborators', tag: 'apps', access: 'user', status: 201, audit: 'app.collaborator.add',
+    summary: 'Add a collaborator by email (owner or admin)', body: CollaboratorBody, response: AppView,
+    handler: async (ctx) => {
+      const app = await loadApp(ctx, 'administer');
+      const user = await ctx.deps.store.users.getByEmail(ctx.body.email.toLowerCase());
+      if (!user) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No user with that email');
+      ctx.audit.details = { userId: user.id };
+      const ids = app.collaboratorIds.includes(user.id) || user.id === app.ownerId ? app.collaboratorIds : [...app.collaboratorIds, user.id];
+      const updated = await ctx.deps.store.apps.update(app.name, { collaboratorIds: ids });
+      return appView(ctx.deps.config, updated ?? app);
+    },
+  }),
+  defineRoute({
+    method: 'delete', path: '/apps/:name/collaborators/:userId', tag: 'apps', access: 'user', audit: 'app.collaborator.remove',
+    summary: 'Remove a collaborator (owner or admin)',
+    handler: async (ctx) => {
+      const app = await loadApp(ctx, 'administer');
+      const userId = ctx.params.userId as string;
+      ctx.audit.details = { userId };
+      if (!app.collaboratorIds.includes(userId)) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'Not a collaborator of this app');
+      await ctx.deps.store.apps.update(app.name, { collaboratorIds: app.collaboratorIds.filter((id) => id !== userId) });
+      return undefined;
+    },
+  }),
+];

@@ -1,0 +1,21 @@
+import type { Config } from '../../common/config/config.js';
+import type { App } from '../store/types.js';
+import { appUrl, gitUrls } from './urls.js';
+
+/** What the API shows of an app: never the webhook secret (that has its own owner-only route). */
+export function appView(config: Config, app: App): Record<string, unknown> {
+  return {
+    name: app.name,
+    url: appUrl(config, app.name),
+    gitUrls: gitUrls(config, app.name),
+    ownerId: app.ownerId,
+    collaboratorIds: app.collaboratorIds,
+    replicas: app.replicas,
+    limits: app.limits,
+    healthcheck: app.healthcheck,
+    port: app.port,
+    domains: app.domains,
+    createdAt: app.createdAt,
+    updatedAt: app.updatedAt,
+  };
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.js';
+
+export const Email = z.email().max(320);
+export const RegisterBody = z.strictObject({
+  email: Email,
+  password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX),
+  name: z.string().trim().min(1).max(100).optional(),
+});
+export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(PASSWORD_MAX) });
+export const RefreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
+export const LogoutBody = z.strictObject({ refreshToken: z.string().min(1).max(200).optional() });
+
+export const UserView = z.object({
+  id: z.string(), email: z.string(), name: z.string(), role: z.enum(['admin', 'developer', 'viewer']),
+  google: z.boolean(), createdAt: z.number(),
+});
+export const SessionView = z.object({ user: UserView, accessToken: z.string(), refreshToken: z.string() });

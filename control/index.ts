@@ -1,0 +1,40 @@
+// control: the REST API, auth and the store. Starts alone with `bin/deployflow control`.
+import http from 'node:http';
+import type { StartService } from '../common/service.js';
+import { buildControlDeps } from './server/build-deps.js';
+import { createControlApp } from './server/app.js';
+import type { ControlDeps } from './server/deps.js';
+
+export interface RunningControl {
+  deps: ControlDeps;
+  server: http.Server;
+  port: number;
+}
+
+export async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
+
+export const startControl: StartService = async (config, log) => {
+  const deps = await buildControlDeps(config, log);
+  const server = http.createServer(createControlApp(deps));
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
+  const port = await listen(server, config.controlPort, config.bind);
+  log.info({ port, store: deps.store.backend }, 'control listening');
+  return {
+    name: 'control',
+    addresses: [`http://${config.bind}:${port}`],
+    stop: async () => {
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      deps.redis?.disconnect();
+      await deps.store.close();
+    },
+  };
+};

@@ -1,0 +1,37 @@
+// Builds control's dependencies from the validated config: the store (MongoDB or embedded),
+// Redis when configured, the Docker client, and the secrets (given or generated once).
+import { EventEmitter } from 'node:events';
+import Docker from 'dockerode';
+import { Redis } from 'ioredis';
+import type { Config } from '../../common/config/config.js';
+import type { Logger } from '../../common/log/logger.js';
+import { loadOrCreateSecret } from '../../common/secrets/secrets.js';
+import { LoginLimiter } from '../auth/rate-limit.js';
+import { TokenService } from '../auth/tokens.js';
+import { EnvCipher } from '../env/cipher.js';
+import { openStore } from '../store/open.js';
+import type { ControlDeps } from './deps.js';
+
+export function connectRedis(url: string, log: Logger): Redis {
+  // Commands fail fast while Redis is down instead of queueing forever; ioredis keeps
+  // reconnecting in the background.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis unavailable'));
+  return redis;
+}
+
+export async function buildControlDeps(config: Config, log: Logger): Promise<ControlDeps> {
+  const store = await openStore({ dataDir: config.dataDir, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
+  const jwtKey = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : loadOrCreateSecret(config.dataDir, 'jwt');
+  const envKey = config.encryptionKey ? Buffer.from(config.encryptionKey, 'hex') : loadOrCreateSecret(config.dataDir, 'env-encryption');
+  const clock = Date.now;
+  return {
+    config, store, log, redis, clock,
+    docker: new Docker(),
+    envCipher: new EnvCipher(envKey),
+    tokens: new TokenService(store, jwtKey, clock),
+    loginLimiter: new LoginLimiter(redis),
+    events: new EventEmitter(),
+  };
+}

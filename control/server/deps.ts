@@ -1,0 +1,25 @@
+// Everything control's handlers need, passed in (never reached through globals) so tests can
+// build a control instance around a temp store, a private Redis and a fake clock.
+import type { EventEmitter } from 'node:events';
+import type Docker from 'dockerode';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../common/config/config.js';
+import type { Logger } from '../../common/log/logger.js';
+import type { Store } from '../store/types.js';
+import type { EnvCipher } from '../env/cipher.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { LoginLimiter } from '../auth/rate-limit.js';
+
+export interface ControlDeps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  redis: Redis | null;
+  docker: Docker | null;
+  envCipher: EnvCipher;
+  tokens: TokenService;
+  loginLimiter: LoginLimiter;
+  /** App lifecycle events (`app.created`, `app.deleted`, `app.updated`) for the deploy side. */
+  events: EventEmitter;
+  clock: () => number;
+}

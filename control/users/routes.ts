@@ -1,0 +1,49 @@
+// Admin: list users, set roles, open or close registration.
+import { z } from 'zod';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import { defineRoute, type RouteSpec } from '../api/route.js';
+import { REGISTRATION_SETTING, registrationOpen } from '../auth/registration.js';
+import { UserView } from '../auth/schemas.js';
+import { userView } from '../auth/view.js';
+
+const Settings = z.object({ registrationOpen: z.boolean() });
+
+export const userRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'get', path: '/users', tag: 'users', access: 'admin', summary: 'All users (admin)', response: z.array(UserView),
+    handler: async (ctx) => (await ctx.deps.store.users.list()).map(userView),
+  }),
+  defineRoute({
+    method: 'patch', path: '/users/:id', tag: 'users', access: 'admin', audit: 'user.role', response: UserView,
+    summary: "Change a user's role (admin); the last admin cannot be demoted",
+    body: z.strictObject({ role: z.enum(['admin', 'developer', 'viewer']) }),
+    handler: async (ctx) => {
+      const id = ctx.params.id as string;
+      ctx.audit.target = `user:${id}`;
+      ctx.audit.details = { role: ctx.body.role };
+      const target = await ctx.deps.store.users.get(id);
+      if (!target) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such user');
+      if (target.role === 'admin' && ctx.body.role !== 'admin') {
+        const admins = (await ctx.deps.store.users.list()).filter((u) => u.role === 'admin');
+        if (admins.length <= 1) throw new DeployFlowError('DF_ERR_CONFLICT', 'At least one admin must remain');
+      }
+      const updated = await ctx.deps.store.users.update(id, { role: ctx.body.role });
+      if (!updated) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such user');
+      return userView(updated);
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/settings', tag: 'users', access: 'admin', summary: 'Platform settings (admin)', response: Settings,
+    handler: async (ctx) => ({ registrationOpen: await registrationOpen(ctx.deps.store) }),
+  }),
+  defineRoute({
+    method: 'patch', path: '/settings', tag: 'users', access: 'admin', audit: 'settings.update', response: Settings,
+    summary: 'Open or close registration (admin)', body: Settings.strict(),
+    handler: async (ctx) => {
+      ctx.audit.target = 'settings';
+      ctx.audit.details = { ...ctx.body };
+      await ctx.deps.store.settings.set(REGISTRATION_SETTING, ctx.body.registrationOpen);
+      return { registrationOpen: ctx.body.registrationOpen };
+    },
+  }),
+];
