@@ -1,0 +1,50 @@
+// A build context: the checked source tree plus the generated Dockerfile (and its helper files),
+// as one tar stream for dockerode. Detection and generation are decided before streaming starts,
+// so the caller can log what was detected and which port the image will listen on.
+import type { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import { DETECT_FILES, detect, type Detection } from '../detect/detect.js';
+import { GENERATED_DIR, generate, type BaseImages } from '../dockerfile/generate.js';
+import { openSource, type SourceSpec } from './sources.js';
+import { checkTree } from './tree-check.js';
+
+export interface BuildContext {
+  detection: Detection;
+  dockerfilePath: string;
+  /** The generated Dockerfile, if one was generated (for the log). */
+  generatedDockerfile: string | undefined;
+  port: number;
+  /** Opens the tar stream; call once. */
+  open(): Readable;
+}
+
+// A fixed mtime keeps generated entries byte-identical between builds, so the layer cache hits.
+const GENERATED_MTIME = new Date(0);
+
+export async function prepareContext(spec: SourceSpec, images: BaseImages, port?: number): Promise<BuildContext> {
+  const source = await openSource(spec);
+  checkTree(source.entries);
+  const contents: Partial<Record<(typeof DETECT_FILES)[number], string>> = {};
+  for (const name of DETECT_FILES) if (source.topNames.has(name)) contents[name] = await source.readTop(name);
+  const detection = detect({ names: source.topNames, contents });
+  const generated = generate(detection, images, port);
+  const extra = Object.entries(generated.files);
+  const skip = (name: string): boolean => extra.length > 0 && (name === GENERATED_DIR || name.startsWith(`${GENERATED_DIR}/`));
+  return {
+    detection,
+    dockerfilePath: generated.dockerfilePath,
+    generatedDockerfile: generated.files[generated.dockerfilePath],
+    port: generated.port,
+    open() {
+      const pack = tar.pack();
+      const fill = async (): Promise<void> => {
+        await source.writeTo(pack, skip);
+        if (extra.length > 0) pack.entry({ name: `${GENERATED_DIR}/`, type: 'directory', mode: 0o755, mtime: GENERATED_MTIME });
+        for (const [name, body] of extra) pack.entry({ name, mode: 0o644, mtime: GENERATED_MTIME }, body);
+        pack.finalize();
+      };
+      fill().catch((err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))));
+      return pack as unknown as Readable;
+    },
+  };
+}
