@@ -40,6 +40,8 @@ export const ERRORS = {
   DF_ERR_BUILD_TIMEOUT: { status: 504, message: 'The image build took too long and was stopped' },
   DF_ERR_HEALTHCHECK_FAILED: { status: 422, message: 'The new containers did not become healthy; the previous version keeps serving' },
   DF_ERR_RELEASE_FAILED: { status: 500, message: 'The release could not start the new containers; the previous version keeps serving' },
+  DF_ERR_INVALID_CERTIFICATE: { status: 400, message: 'The certificate and key are not a valid pair for that domain' },
+  DF_ERR_ACME_FAILED: { status: 502, message: 'The ACME certificate authority did not issue a certificate' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
