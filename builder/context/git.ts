@@ -15,7 +15,7 @@ export function gitArgs(repo: string, args: string[]): string[] {
 /** Runs git to completion; stdout as a Buffer, a DF_ERR_* with stderr on failure. */
 export function runGit(repo: string, args: string[], input?: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', gitArgs(repo, args), { env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', gitArgs(repo, args), { env: GIT_ENV, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -25,7 +25,9 @@ export function runGit(repo: string, args: string[], input?: string): Promise<Bu
       if (code === 0) resolve(Buffer.concat(out));
       else reject(new DeployFlowError('DF_ERR_INVALID_REF', `git ${args[0]} failed: ${err.trim().slice(0, 500)}`));
     });
-    child.stdin.end(input ?? '');
+    // git may exit before reading all input (e.g. a bad object); its exit code tells us why.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
   });
 }
 
