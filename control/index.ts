@@ -1,6 +1,7 @@
 // control: the REST API, auth and the store. Starts alone with `bin/deployflow control`.
 import http from 'node:http';
 import type { StartService } from '../common/service.js';
+import { googleRouter } from './auth/google/index.js';
 import { buildControlDeps } from './server/build-deps.js';
 import { createControlApp } from './server/app.js';
 import type { ControlDeps } from './server/deps.js';
@@ -22,7 +23,7 @@ export async function listen(server: http.Server, port: number, host: string): P
 
 export const startControl: StartService = async (config, log) => {
   const deps = await buildControlDeps(config, log);
-  const server = http.createServer(createControlApp(deps));
+  const server = http.createServer(createControlApp(deps, { rawRouters: [googleRouter(deps)] }));
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
   const port = await listen(server, config.controlPort, config.bind);

@@ -40,7 +40,9 @@ export function parseAppName(value: unknown): AppName {
 }
 
 export function parseEnvKey(value: unknown): EnvKey {
-  if (typeof value !== 'string' || value.length > 255 || !ENV_KEY.test(value)) {
+  // `__proto__` is a legal shell name but JSON parsers and validators drop or misread it as an
+  // object key; refusing it is clearer than losing it silently.
+  if (typeof value !== 'string' || value.length > 255 || !ENV_KEY.test(value) || value === '__proto__') {
     throw new DeployFlowError('DF_ERR_INVALID_ENV_KEY', undefined, { key: String(value).slice(0, 100) });
   }
   return value as EnvKey;
@@ -73,6 +75,7 @@ export function parseGitRef(value: unknown): GitRef {
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) throw bad();
   if (value.startsWith('-') || value.startsWith('/') || value.endsWith('/') || value.endsWith('.')) throw bad();
   if (value.endsWith('.lock') || value.includes('..') || value.includes('//') || value.includes('@{') || value === '@') throw bad();
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what git refuses
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(value)) throw bad();
   if (value.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) throw bad();
   return value as GitRef;

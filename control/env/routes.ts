@@ -40,6 +40,8 @@ export const envRoutes: RouteSpec[] = [
     summary: 'Set (merge) env vars; null removes a key', response: z.object({ keys: z.array(z.string()) }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
+      // Validate the raw keys: the schema parser silently drops a `__proto__` key.
+      for (const raw of Object.keys((ctx.req.body as { vars: object }).vars)) parseEnvKey(raw);
       const entries = Object.entries(ctx.body.vars);
       if (entries.length > MAX_VARS) throw new DeployFlowError('DF_ERR_VALIDATION', `At most ${MAX_VARS} variables per request`);
       const changes: Record<string, string | null> = {};

@@ -1,0 +1,83 @@
+// Starts a real control instance (real HTTP on 127.0.0.1, real store in a temp data dir) for a
+// test file, with a small JSON client around fetch.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../common/config/config.js';
+import { createLogger } from '../../common/log/logger.js';
+import type { RunningService } from '../../common/service.js';
+import { startControl } from '../../control/index.js';
+
+export interface TestControl {
+  url: string;
+  config: Config;
+  dataDir: string;
+  service: RunningService;
+  /** Stops control; keeps the data dir unless `removeData`. */
+  stop(removeData?: boolean): Promise<void>;
+}
+
+export async function startTestControl(env: Record<string, string> = {}, dataDir?: string): Promise<TestControl> {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'deployflow-test-'));
+  const config = loadConfig({
+    DEPLOYFLOW_DATA_DIR: dir, DEPLOYFLOW_BIND: '127.0.0.1', CONTROL_PORT: '0', DEPLOYFLOW_LOG_LEVEL: 'silent', ...env,
+  });
+  const service = await startControl(config, createLogger('test', 'silent'));
+  const url = service.addresses[0]!.replace('0.0.0.0', '127.0.0.1');
+  return {
+    url, config, dataDir: dir, service,
+    stop: async (removeData = true) => {
+      await service.stop();
+      if (removeData) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export class Client {
+  constructor(readonly base: string, public token: string | null = null) {}
+
+  async request<T = any>(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const res = await fetch(this.base + urlPath, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try { parsed = text ? JSON.parse(text) : null; } catch { /* plain text answer */ }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  get<T = any>(p: string) { return this.request<T>('GET', p); } // eslint-disable-line @typescript-eslint/no-explicit-any
+  post<T = any>(p: string, b?: unknown) { return this.request<T>('POST', p, b ?? {}); } // eslint-disable-line @typescript-eslint/no-explicit-any
+  put<T = any>(p: string, b?: unknown) { return this.request<T>('PUT', p, b ?? {}); } // eslint-disable-line @typescript-eslint/no-explicit-any
+  patch<T = any>(p: string, b?: unknown) { return this.request<T>('PATCH', p, b ?? {}); } // eslint-disable-line @typescript-eslint/no-explicit-any
+  delete<T = any>(p: string) { return this.request<T>('DELETE', p); } // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+let counter = 0;
+
+/** Registers a fresh user and returns a client signed in as them. */
+export async function registerUser(base: string, role?: 'admin' | 'developer' | 'viewer', admin?: Client): Promise<Client & { userId: string; email: string; refreshToken: string }> {
+  counter += 1;
+  const email = `user${counter}-${Date.now()}@example.test`;
+  const res = await new Client(base).post('/api/v1/auth/register', { email, password: 'correct horse battery' });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const client = Object.assign(new Client(base, res.body.accessToken), { userId: res.body.user.id as string, email, refreshToken: res.body.refreshToken as string });
+  if (role && role !== res.body.user.role) {
+    if (!admin) throw new Error('an admin client is needed to set a role');
+    const set = await admin.patch(`/api/v1/users/${client.userId}`, { role });
+    if (set.status !== 200) throw new Error(`role change failed: ${set.status}`);
+  }
+  return client;
+}
