@@ -1,0 +1,95 @@
+// The gateway service: follows the route table and proxies HTTP, HTTPS (SNI) and WebSockets to
+// app replicas. `startGateway` is the StartService contract (common/service.ts).
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { Redis } from 'ioredis';
+import { ConfigError, type Config } from '../common/config/config.js';
+import type { StartService } from '../common/service.js';
+import { RouteTableConsumer, WAKE_CHANNEL, type RouteInput } from '../common/routes/index.js';
+import { readChallenge } from './acme/challenges.js';
+import { BackendRegistry } from './balancing/backends.js';
+import { ActiveHealth } from './health/active.js';
+import { AccessLog } from './observe/access-log.js';
+import { Metrics } from './observe/metrics.js';
+import { startPublishing } from './observe/publish.js';
+import { gatewayOptions } from './options/options.js';
+import type { GatewayCore } from './proxying/handler.js';
+import { RouteIndex } from './routing/index-table.js';
+import { httpListener, httpsListener, listen, type Listener } from './server/servers.js';
+import { loadOrCreateLocalCa, localCaCertificate } from './tls/ca.js';
+import { CertificateSelector } from './tls/sni.js';
+import { CERTS_CHANNEL } from './tls/store.js';
+
+export { setCustomCertificate, removeCustomCertificate } from './tls/store.js';
+export { putChallenge, removeChallenge } from './acme/challenges.js';
+export { readGatewayViews, readGatewayMetrics, type GatewayView, type GatewayMetricsReport } from './observe/publish.js';
+
+/** The route control publishes for the domain apex in the one-process layout (API + dashboard). */
+export function controlRoute(config: Config): { host: string; route: RouteInput } {
+  return { host: config.domain, route: { app: 'deployflow', upstreams: [{ host: '127.0.0.1', port: config.controlPort }], tls: true } };
+}
+
+/** The local CA certificate (PEM) users download to trust the gateway's HTTPS. */
+export function caCertificatePem(config: Config): string {
+  return localCaCertificate(gatewayOptions(config).tlsDir);
+}
+
+export const startGateway: StartService = async (config, log) => {
+  if (!config.redisUrl) throw new ConfigError('REDIS_URL', 'must be set: the gateway follows the route table in Redis');
+  const options = gatewayOptions(config);
+  const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const consumer = new RouteTableConsumer({ redisUrl: config.redisUrl, log });
+  await consumer.start();
+  const retry = { retryStrategy: (n: number) => Math.min(50 * n, 1000), maxRetriesPerRequest: 1 };
+  const redis = new Redis(config.redisUrl, { ...retry, enableOfflineQueue: false });
+  const sub = new Redis(config.redisUrl, retry);
+  for (const c of [redis, sub]) c.on('error', () => undefined);
+
+  const registry = new BackendRegistry(options.upstreamConnections, options.upstreamTimeoutMs);
+  const index = new RouteIndex(registry, consumer);
+  const metrics = new Metrics();
+  const access = new AccessLog(options.accessLog);
+  const core: GatewayCore = {
+    index, options, metrics, access, draining: false, inflight: 0,
+    acmeChallenge: (token) => readChallenge(redis, token),
+    wake: (route) => { redis.publish(WAKE_CHANNEL, JSON.stringify({ app: route.app, host: route.host })).catch(() => undefined); },
+  };
+
+  const ca = loadOrCreateLocalCa(options.tlsDir, config.domain);
+  const certs = new CertificateSelector(ca, config.domain, redis, index, log);
+  sub.on('message', (_ch: string, host: string) => certs.invalidate(host));
+  sub.subscribe(CERTS_CHANNEL).catch(() => undefined);
+  consumer.on('change', (c) => certs.invalidate(c.host));
+
+  const health = new ActiveHealth(registry, options.healthIntervalMs);
+  health.start();
+  const stopPublishing = startPublishing(redis, id, consumer, metrics);
+
+  const listeners: Listener[] = [httpListener(options, core), httpsListener(options, core, certs)];
+  const httpPort = await listen(listeners[0]!.server, config.gatewayHttpPort, config.bind);
+  const httpsPort = await listen(listeners[1]!.server, config.gatewayHttpsPort, config.bind);
+  log.info({ httpPort, httpsPort, routes: consumer.routes.size, version: consumer.version }, 'gateway listening');
+
+  return {
+    name: 'gateway',
+    addresses: [`http://${config.bind}:${httpPort}`, `https://${config.bind}:${httpsPort}`],
+    async stop() {
+      // Drain: stop accepting, let open requests finish (answered with Connection: close), then cut.
+      core.draining = true;
+      const closed = listeners.map((l) => new Promise<void>((r) => l.server.close(() => r())));
+      for (const l of listeners) l.server.closeIdleConnections();
+      const deadline = Date.now() + options.drainMs;
+      while (core.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const l of listeners) { l.server.closeAllConnections(); l.upgrades.closeAll(); }
+      await Promise.all(closed);
+      health.stop();
+      await stopPublishing();
+      access.close();
+      index.close();
+      await registry.closeAll();
+      await consumer.stop();
+      redis.disconnect();
+      sub.disconnect();
+    },
+  };
+};

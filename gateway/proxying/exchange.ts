@@ -1,0 +1,106 @@
+// One proxied request: an undici dispatch handler (the raw callback API, which skips the stream
+// and header-object layers) that writes the upstream response straight into the client response,
+// with backpressure both ways, retry of refused connections and passive health marking.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Backend } from '../balancing/backends.js';
+import { pick } from '../balancing/pick.js';
+import type { CompiledRoute } from '../routing/index-table.js';
+import { forwardResponseHeaders } from './headers.js';
+import { sendPage } from './pages.js';
+
+export interface ExchangeHost {
+  passiveDownMs: number;
+  finished(x: Exchange, status: number): void;
+}
+
+/** Errors meaning the request never reached the app, so another replica may safely get it. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+export class Exchange {
+  backend: Backend | null = null;
+  status = 0;
+  private abort: ((err?: Error) => void) | null = null;
+  private resume: (() => void) | null = null;
+  private attempts = 0;
+  private done = false;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly route: CompiledRoute,
+    readonly opts: Dispatcher.DispatchOptions,
+    readonly requestId: string,
+    readonly remote: string,
+    readonly start: number,
+    private readonly host: ExchangeHost,
+  ) {}
+
+  send(backend: Backend): void {
+    this.backend = backend;
+    this.attempts++;
+    backend.inflight++;
+    backend.pool.dispatch(this.opts, this as unknown as Dispatcher.DispatchHandler);
+  }
+
+  /** The client went away: stop the upstream side too. */
+  cancel(): void {
+    if (this.done) return;
+    if (this.abort) this.abort(new Error('client closed'));
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    if (this.res.destroyed) abort(new Error('client closed'));
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    if (status < 200) return true; // informational; the final response follows
+    this.status = status;
+    this.resume = resume;
+    this.res.writeHead(status, statusText, forwardResponseHeaders(raw));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const ok = this.res.write(chunk);
+    if (!ok && this.resume) this.res.once('drain', this.resume);
+    return ok;
+  }
+
+  onComplete(): void {
+    this.res.end();
+    this.finish(this.status);
+  }
+
+  onError(err: Error & { code?: string }): void {
+    const backend = this.backend!;
+    backend.inflight--;
+    const code = err.code ?? '';
+    if (NOT_CONNECTED.has(code)) {
+      backend.downUntil = Date.now() + this.host.passiveDownMs;
+      const retryable = this.opts.body == null && IDEMPOTENT.has(this.opts.method) && this.attempts < 3 && !this.res.destroyed;
+      const next = retryable ? pick(this.route, Date.now(), backend) : null;
+      if (next) {
+        this.abort = null;
+        this.send(next);
+        return;
+      }
+    }
+    this.backend = null; // inflight already released
+    if (this.res.destroyed) { this.finish(499); return; }
+    if (this.res.headersSent) { this.res.destroy(); this.finish(this.status); return; }
+    const status = err.name === 'BodyTooLarge' ? 413 : code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : NOT_CONNECTED.has(code) ? 503 : 502;
+    sendPage(this.req, this.res, status, this.requestId);
+    this.finish(status);
+  }
+
+  private finish(status: number): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.backend) this.backend.inflight--;
+    // Bookkeeping must never turn into an upstream error (undici would route a throw to onError).
+    try { this.host.finished(this, status); } catch { /* counted as best effort */ }
+  }
+}

@@ -1,0 +1,138 @@
+// The HTTP entry: Host → route → replica → Exchange. Everything a request can be refused for
+// (malformed host, duplicate Host, oversized body) is decided here before any upstream sees it.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { pick } from '../balancing/pick.js';
+import type { GatewayOptions } from '../options/options.js';
+import type { AccessLog } from '../observe/access-log.js';
+import type { Metrics } from '../observe/metrics.js';
+import { normaliseHost } from '../routing/host.js';
+import type { CompiledRoute, RouteIndex } from '../routing/index-table.js';
+import { Exchange, type ExchangeHost } from './exchange.js';
+import { forwardRequestHeaders } from './headers.js';
+import { sendPage } from './pages.js';
+
+export interface GatewayCore {
+  index: RouteIndex;
+  options: GatewayOptions;
+  metrics: Metrics;
+  access: AccessLog;
+  /** Key authorization for an ACME HTTP-01 token, or null. */
+  acmeChallenge(token: string): Promise<string | null>;
+  wake(route: CompiledRoute): void;
+  draining: boolean;
+  inflight: number;
+}
+
+const ACME_PREFIX = '/.well-known/acme-challenge/';
+
+class BodyTooLarge extends Error {
+  override name = 'BodyTooLarge';
+}
+
+async function* limited(req: IncomingMessage, max: number): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > max) throw new BodyTooLarge('body too large');
+    yield chunk;
+  }
+}
+
+export const clientIp = (req: IncomingMessage): string => {
+  const a = req.socket?.remoteAddress ?? ''; // the socket is detached once a response ends
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+};
+
+export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req: IncomingMessage, res: ServerResponse) => void {
+  const host: ExchangeHost = {
+    get passiveDownMs() { return core.options.passiveDownMs; },
+    finished(x, status) {
+      core.inflight--;
+      const ms = performance.now() - x.start;
+      core.metrics.record(x.route.app, status, ms);
+      if (core.access.enabled) {
+        const b = x.backend;
+        core.access.write({ id: x.requestId, remote: x.remote, host: x.route.host, method: x.req.method ?? '', path: x.req.url ?? '', status, ms, app: x.route.app, upstream: b ? b.key : '' });
+      }
+    },
+  };
+
+  /** Answers without an upstream; logged and counted like any other request. */
+  const refuse = (req: IncomingMessage, res: ServerResponse, status: number, id: string, app = '', start = performance.now()): void => {
+    if (status !== 308) sendPage(req, res, status, id, status === 400 || status === 413);
+    core.inflight--;
+    const ms = performance.now() - start;
+    if (app) core.metrics.record(app, status, ms);
+    if (core.access.enabled) {
+      core.access.write({ id, remote: clientIp(req), host: String(req.headers.host ?? '').slice(0, 300), method: req.method ?? '', path: req.url ?? '', status, ms, app, upstream: '' });
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    core.inflight++;
+    if (core.draining) res.shouldKeepAlive = false;
+    const start = performance.now();
+    const id = randomUUID();
+    const name = normaliseHost(req.headers.host);
+    if (name === null || name === '') return refuse(req, res, 400, id);
+    const url = req.url ?? '/';
+    if (url.startsWith(ACME_PREFIX)) return acme(req, res, url.slice(ACME_PREFIX.length), id);
+    let route = core.index.get(name);
+    if (!route) return refuse(req, res, 404, id);
+    if (proto === 'http' && route.route.httpsRedirect) {
+      res.writeHead(308, { location: `https://${name}${url}`, 'content-length': '0' });
+      res.end();
+      return refuse(req, res, 308, id, route.app, start);
+    }
+    if (route.route.sleeping) {
+      route = await holdWhileWaking(route);
+      if (!route) return refuse(req, res, 503, id);
+    }
+    const length = req.headers['content-length'];
+    const chunked = req.headers['transfer-encoding'] !== undefined;
+    if (length !== undefined && Number(length) > core.options.maxBodyBytes) return refuse(req, res, 413, id, route.app);
+    const remote = clientIp(req);
+    const fwd = forwardRequestHeaders(req.rawHeaders, remote, proto, name, id);
+    if (fwd.hostCount !== 1) return refuse(req, res, 400, id, route.app);
+    const hasBody = chunked || (length !== undefined && length !== '0');
+    const opts: Dispatcher.DispatchOptions = {
+      path: url,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: fwd.headers,
+      // undici streams any async iterable as a chunked body; its types only name Readable.
+      body: !hasBody ? null : chunked ? (limited(req, core.options.maxBodyBytes) as unknown as IncomingMessage) : req,
+    };
+    const backend = pick(route, Date.now());
+    if (!backend) return refuse(req, res, 503, fwd.requestId ?? id, route.app);
+    const x = new Exchange(req, res, route, opts, fwd.requestId ?? id, remote, start, host);
+    res.once('close', () => x.cancel());
+    x.send(backend);
+  };
+
+  const holdWhileWaking = async (route: CompiledRoute): Promise<CompiledRoute | undefined> => {
+    const deadline = Date.now() + core.options.wakeTimeoutMs;
+    let current: CompiledRoute | undefined = route;
+    while (current?.route.sleeping && Date.now() < deadline) {
+      core.wake(current);
+      current = await core.index.next(route.host, Math.max(1, deadline - Date.now()));
+    }
+    return current?.route.sleeping ? undefined : current;
+  };
+
+  const acme = async (req: IncomingMessage, res: ServerResponse, token: string, id: string): Promise<void> => {
+    const keyAuth = /^[A-Za-z0-9_-]{1,256}$/.test(token) ? await core.acmeChallenge(token).catch(() => null) : null;
+    if (keyAuth === null) return refuse(req, res, 404, id);
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(keyAuth) });
+    res.end(keyAuth);
+    core.inflight--;
+  };
+
+  return (req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendPage(req, res, 502, '');
+      else res.destroy();
+    });
+  };
+}

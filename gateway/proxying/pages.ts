@@ -1,0 +1,46 @@
+// The gateway's own short answers (404 unknown host, 503 no healthy replica, …), as JSON for API
+// clients and as a tiny HTML page for browsers. Bodies are built once, not per request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const TEXT: Record<number, [code: string, message: string]> = {
+  400: ['DF_ERR_BAD_REQUEST', 'Bad request'],
+  404: ['DF_ERR_NO_ROUTE', 'No app is deployed at this address'],
+  413: ['DF_ERR_PAYLOAD_TOO_LARGE', 'The request body is too large'],
+  502: ['DF_ERR_UPSTREAM', 'The app did not answer properly'],
+  503: ['DF_ERR_NO_HEALTHY_UPSTREAM', 'The app has no healthy replica right now'],
+  504: ['DF_ERR_UPSTREAM_TIMEOUT', 'The app took too long to answer'],
+};
+
+interface Page { json: Buffer; html: Buffer }
+const pages = new Map<number, Page>();
+for (const [status, [code, message]] of Object.entries(TEXT)) {
+  pages.set(Number(status), {
+    json: Buffer.from(JSON.stringify({ error: { code, message } })),
+    html: Buffer.from(`<!doctype html><title>${status}</title><h1>${status}</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`),
+  });
+}
+
+export function sendPage(req: IncomingMessage, res: ServerResponse, status: number, requestId: string, close = false): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const page = pages.get(status) ?? pages.get(502)!;
+  const html = (req.headers.accept ?? '').includes('text/html');
+  const body = html ? page.html : page.json;
+  res.writeHead(status, [
+    'content-type', html ? 'text/html; charset=utf-8' : 'application/json',
+    'content-length', String(body.length),
+    'cache-control', 'no-store',
+    'x-request-id', requestId,
+    ...(close ? ['connection', 'close'] : []),
+  ]);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** For errors found before a request object exists (parse errors): a raw HTTP/1.1 response. */
+export function rawPage(status: 400 | 408 | 413 | 431): string {
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' }[status];
+  const body = JSON.stringify({ error: { code: status === 431 ? 'DF_ERR_HEADERS_TOO_LARGE' : 'DF_ERR_BAD_REQUEST', message: reason } });
+  return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`;
+}
