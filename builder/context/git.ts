@@ -18,8 +18,8 @@ export function runGit(repo: string, args: string[], input?: string): Promise<Bu
     const child = spawn('git', gitArgs(repo, args), { env: GIT_ENV, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
     child.once('error', (e) => reject(new DeployFlowError('DF_ERR_INTERNAL', `git could not run: ${e.message}`)));
     child.once('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out));

@@ -1,0 +1,85 @@
+// The health-gated release: new replicas start beside the old ones, must all pass their health
+// check, and only then are published; the old containers drain for a grace period and go. Any
+// failure before publishing leaves the old version exactly as it was.
+import type Docker from 'dockerode';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import { step, systemClock, type Clock, type LogSink } from '../deps.js';
+import { DEFAULT_NETWORK, containerName } from '../docker/names.js';
+import { DockerRunner } from '../docker/runner.js';
+import { validateRelease, type ReleaseSpec } from '../docker/specs.js';
+import { freeReplicaNumbers, prepareInfra, startHealthy, type Started } from './replicas.js';
+
+export interface Upstream { host: '127.0.0.1'; port: number }
+
+export interface ReleaseDeps {
+  docker: Docker;
+  log: LogSink;
+  /** Switches the route table to these upstreams; called only once all replicas are healthy. */
+  publish(upstreams: Upstream[]): Promise<void>;
+  clock?: Clock;
+  network?: string;
+  healthTimeoutMs?: number;
+  /** How long old containers keep serving after the switch (in-flight requests finish). */
+  drainMs?: number;
+  /** SIGTERM → SIGKILL grace when stopping old containers. */
+  stopGraceSeconds?: number;
+}
+
+export interface ReleaseResult {
+  containers: Started[];
+  upstreams: Upstream[];
+  /** Names of the old containers that were stopped and removed. */
+  retired: string[];
+}
+
+export function upstreamsOf(started: Array<{ hostPort: number }>): Upstream[] {
+  return started.map((s) => ({ host: '127.0.0.1', port: s.hostPort }));
+}
+
+export function replicaDeps(deps: ReleaseDeps): { runner: DockerRunner; clock: Clock; log: LogSink; network: string; healthTimeoutMs: number } {
+  return {
+    runner: new DockerRunner(deps.docker), clock: deps.clock ?? systemClock, log: deps.log,
+    network: deps.network ?? DEFAULT_NETWORK, healthTimeoutMs: deps.healthTimeoutMs ?? 60_000,
+  };
+}
+
+export async function retire(deps: ReleaseDeps, runner: DockerRunner, old: Array<{ id: string; name: string }>): Promise<void> {
+  if (old.length === 0) return;
+  const drainMs = deps.drainMs ?? 5_000;
+  step(deps.log, `Draining ${old.length} old container${old.length === 1 ? '' : 's'} for ${(drainMs / 1000).toFixed(1)}s`);
+  await (deps.clock ?? systemClock).sleep(drainMs);
+  step(deps.log, `Stopping ${old.map((o) => o.name).join(', ')}`);
+  await Promise.all(old.map(async (o) => {
+    await runner.stop(o.id, deps.stopGraceSeconds ?? 10);
+    await runner.remove(o.id);
+  }));
+}
+
+export async function release(deps: ReleaseDeps, spec: ReleaseSpec): Promise<ReleaseResult> {
+  const r = validateRelease(spec);
+  const d = replicaDeps(deps);
+  step(deps.log, `Releasing ${r.image} as ${r.app} (${r.replicas} replica${r.replicas === 1 ? '' : 's'}, ${r.limits.memoryMb} MB, ${r.limits.cpus} CPU)`);
+  step(deps.log, `Preparing network ${d.network}${r.volumes.length ? ` and volumes ${r.volumes.map((v) => v.volume).join(', ')}` : ''}`);
+  await prepareInfra(d, r);
+
+  // The old set is fixed before anything new starts, so a retry of the same deployment
+  // retires its own earlier containers too.
+  const old = (await d.runner.list(r.app)).map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, '') }));
+  const numbers = freeReplicaNumbers(new Set(old.map((o) => o.name)), (n) => containerName(r.app, r.deploymentId, n), r.replicas);
+  step(deps.log, `Starting ${numbers.map((n) => containerName(r.app, r.deploymentId, n)).join(', ') || 'no containers'}`);
+  const started = await startHealthy(d, r, numbers);
+
+  const upstreams = upstreamsOf(started);
+  step(deps.log, `Publishing ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}: ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`);
+  try {
+    await deps.publish(upstreams);
+  } catch (err) {
+    // The route table did not switch, so the old version is still the one serving.
+    await Promise.allSettled(started.map((s) => d.runner.remove(s.id)));
+    throw new DeployFlowError('DF_ERR_RELEASE_FAILED', `Publishing the new upstreams failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  await retire(deps, d.runner, old);
+  step(deps.log, `Released ${r.app}: ${started.map((s) => s.name).join(', ')}`);
+  return { containers: started, upstreams, retired: old.map((o) => o.name) };
+}

@@ -1,0 +1,64 @@
+// Starting replicas and holding them to their health checks — shared by release and scale.
+// All or nothing: if one replica fails, every replica started by this call is removed and the
+// error carries the reason and that container's last log lines.
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import type { Clock, LogSink } from '../deps.js';
+import type { DockerRunner } from '../docker/runner.js';
+import { containerPlan, networkPlan, volumePlan, type ValidRelease } from '../docker/specs.js';
+import { HealthFailure, waitHealthy } from './health.js';
+
+export interface Started { id: string; name: string; replica: number; hostPort: number }
+
+export interface ReplicaDeps {
+  runner: DockerRunner;
+  clock: Clock;
+  log: LogSink;
+  network: string;
+  healthTimeoutMs: number;
+}
+
+/** The smallest replica numbers not used by an existing container name. */
+export function freeReplicaNumbers(taken: ReadonlySet<string>, nameOf: (n: number) => string, count: number): number[] {
+  const out: number[] = [];
+  for (let n = 1; out.length < count; n++) if (!taken.has(nameOf(n))) out.push(n);
+  return out;
+}
+
+export async function prepareInfra(d: ReplicaDeps, r: ValidRelease): Promise<void> {
+  await d.runner.ensureNetwork(networkPlan(d.network));
+  for (const v of r.volumes) await d.runner.ensureVolume(volumePlan(r, v.volume));
+}
+
+export async function startHealthy(d: ReplicaDeps, r: ValidRelease, replicas: number[]): Promise<Started[]> {
+  const created: Array<{ id: string; name: string; replica: number }> = [];
+  const removeAll = (): Promise<unknown> => Promise.allSettled(created.map((c) => d.runner.remove(c.id)));
+  try {
+    for (const n of replicas) {
+      const plan = containerPlan(r, n, d.network);
+      created.push({ id: await d.runner.createAndStart(plan), name: plan.name, replica: n });
+    }
+  } catch (err) {
+    await removeAll();
+    throw new DeployFlowError('DF_ERR_RELEASE_FAILED', `Could not start the new containers: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const check = 'path' in r.healthcheck ? `GET ${r.healthcheck.path}` : 'TCP connect';
+  d.log(`       health check: ${check} on port ${r.port}, up to ${Math.round(d.healthTimeoutMs / 1000)}s`);
+  const started = d.clock.now();
+  try {
+    return await Promise.all(created.map(async (c) => {
+      const hostPort = await waitHealthy({ runner: d.runner, clock: d.clock, timeoutMs: d.healthTimeoutMs }, c.id, r.port, r.healthcheck);
+      d.log(`       ${c.name} healthy on 127.0.0.1:${hostPort} after ${((d.clock.now() - started) / 1000).toFixed(1)}s`);
+      return { ...c, hostPort };
+    }));
+  } catch (err) {
+    const failed = created.find((c) => err instanceof HealthFailure && c.id === err.containerId) ?? created[0];
+    const reason = err instanceof Error ? err.message : String(err);
+    const logs = failed ? await d.runner.tailLogs(failed.id, 30).catch(() => []) : [];
+    d.log(`       ${failed?.name ?? 'container'} failed: ${reason}`);
+    for (const line of logs) d.log(`       | ${line}`);
+    await removeAll();
+    throw new DeployFlowError('DF_ERR_HEALTHCHECK_FAILED', `${failed?.name ?? 'A new container'} did not become healthy: ${reason}`, {
+      reason, container: failed?.name, logs,
+    });
+  }
+}
