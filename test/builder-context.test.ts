@@ -18,7 +18,7 @@ async function readTar(stream: Readable): Promise<Map<string, { type: string; bo
   const extract = tar.extract();
   extract.on('entry', (header, body, next) => {
     const chunks: Buffer[] = [];
-    body.on('data', (c: Buffer) => chunks.push(c));
+    body.on('data', (c: unknown) => { chunks.push(c as Buffer); });
     body.on('end', () => {
       entries.set(header.name, { type: header.type, body: Buffer.concat(chunks).toString(), linkname: header.linkname });
       next();

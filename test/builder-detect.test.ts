@@ -89,7 +89,7 @@ describe('generate', () => {
   });
 
   it('Python, Go and static drop root too; static ships an nginx config on the app port', () => {
-    for (const files of [{ 'requirements.txt': '', 'main.py': '' }, { 'go.mod': '' }]) {
+    for (const files of [{ 'requirements.txt': '', 'main.py': '' }, { 'go.mod': '' }] as Record<string, string>[]) {
       const file = generate(detect(snap(files)), images).files[GENERATED_DOCKERFILE] ?? '';
       assert.match(file, /^USER 10001:10001$/m);
       assert.match(file, /^ENV PORT=5000/m);
