@@ -1,0 +1,2 @@
+// Google login (passport + passport-google-oauth20): see router.ts for the flow.
+export { googleRouter } from './router.js';
