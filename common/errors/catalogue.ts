@@ -42,6 +42,8 @@ export const ERRORS = {
   DF_ERR_RELEASE_FAILED: { status: 500, message: 'The release could not start the new containers; the previous version keeps serving' },
   DF_ERR_INVALID_CERTIFICATE: { status: 400, message: 'The certificate and key are not a valid pair for that domain' },
   DF_ERR_ACME_FAILED: { status: 502, message: 'The ACME certificate authority did not issue a certificate' },
+  DF_ERR_GIT_COMMAND: { status: 400, message: 'Only git-receive-pack and git-upload-pack of an app repository are allowed' },
+  DF_ERR_GIT_REF_DELETE: { status: 403, message: 'Deleting a branch or tag of an app repository is not allowed' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
