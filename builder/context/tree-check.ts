@@ -24,7 +24,7 @@ export function checkEntryName(name: string): string {
   const trimmed = name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
   if (trimmed === '' || trimmed === '.') return '.';
   if (trimmed.startsWith('/') || /^[A-Za-z]:/.test(trimmed)) throw unsafe('absolute path', name);
-  if (/[\x00]/.test(trimmed)) throw unsafe('NUL in path', name);
+  if (trimmed.includes('\0')) throw unsafe('NUL in path', name);
   const parts = trimmed.split('/');
   if (parts.some((p) => p === '..')) throw unsafe('path with ..', name);
   return parts.filter((p) => p !== '' && p !== '.').join('/');
