@@ -1,0 +1,131 @@
+// Pure and local pieces of the builder: container specs, names, build output parsing, log
+// demuxing, the build semaphore and the health probes (against local loopback servers).
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import http from 'node:http';
+import { describe, it } from 'node:test';
+import { LineSplitter, parseEvent } from '../builder/build/progress.js';
+import { Semaphore } from '../builder/build/semaphore.js';
+import { demuxLogs } from '../builder/docker/logs.js';
+import { containerName, deploymentShort, volumeName } from '../builder/docker/names.js';
+import { containerPlan, validateRelease, type ReleaseSpec } from '../builder/docker/specs.js';
+import { probeHttp, probeTcp } from '../builder/release/health.js';
+import { freeReplicaNumbers } from '../builder/release/replicas.js';
+import type { AppName } from '../common/names/validate.js';
+
+const spec: ReleaseSpec = {
+  app: 'hello', deploymentId: 'dep-123', image: 'deployflow/hello:dep-123', replicas: 2, port: 5000,
+  env: { A: '1' }, limits: { memoryMb: 256, cpus: 0.5 },
+};
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+describe('container specs', () => {
+  it('lock the container down and publish on loopback only', () => {
+    const plan = containerPlan(validateRelease(spec), 2);
+    const o = plan.options;
+    assert.equal(plan.name, 'hello.dep123.2');
+    assert.deepEqual(o.Env, ['A=1', 'PORT=5000']);
+    assert.deepEqual(o.HostConfig?.PortBindings, { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
+    assert.deepEqual(o.HostConfig?.CapDrop, ['ALL']);
+    assert.deepEqual(o.HostConfig?.SecurityOpt, ['no-new-privileges']);
+    assert.equal(o.HostConfig?.Memory, 256 * 1024 * 1024);
+    assert.equal(o.HostConfig?.NanoCpus, 5e8);
+    assert.equal(o.HostConfig?.PidsLimit, 256);
+    assert.equal(o.HostConfig?.NetworkMode, 'paas-network');
+    assert.deepEqual(o.NetworkingConfig?.EndpointsConfig?.['paas-network']?.Aliases, ['hello']);
+    assert.equal(o.Labels?.['deployflow.app'], 'hello');
+    assert.equal(o.Labels?.['deployflow.deployment'], 'dep-123');
+  });
+
+  it('refuse bad input before Docker sees it', () => {
+    const bad: Array<Partial<ReleaseSpec>> = [
+      { app: 'Bad_Name' }, { app: 'admin' }, { deploymentId: '../x' }, { image: 'UPPER' }, { replicas: -1 }, { replicas: 99 },
+      { port: 0 }, { limits: { memoryMb: 1, cpus: 1 } }, { limits: { memoryMb: 64, cpus: 0 } }, { env: { 'BAD-KEY': 'x' } },
+      { healthcheck: { path: 'no-slash' } }, { volumes: [{ name: 'data', path: '/etc' }] }, { volumes: [{ name: '../x', path: '/data' }] },
+      { capAdd: ['SYS_ADMIN'] }, { labels: { 'Bad Key': 'x' } },
+    ];
+    for (const override of bad) assert.throws(() => containerPlan(validateRelease({ ...spec, ...override }), 1), JSON.stringify(override));
+  });
+
+  it('names: short deployment ids, volumes per app, free replica numbers', () => {
+    assert.equal(deploymentShort('0f8c2b1a-aaaa-bbbb'), '0f8c2b1aaaaa');
+    assert.equal(volumeName('hello' as AppName, 'data'), 'deployflow-hello-data');
+    assert.equal(containerName('hello' as AppName, 'd1', 3), 'hello.d1.3');
+    assert.deepEqual(freeReplicaNumbers(new Set(['hello.d1.1', 'hello.d1.3']), (n) => `hello.d1.${n}`, 3), [2, 4, 5]);
+  });
+});
+
+describe('build output', () => {
+  it('turns Docker JSON lines into plain log lines, errors and the image id', () => {
+    const split = new LineSplitter();
+    assert.deepEqual(split.push('{"stream":"Step 1/2 : FROM x\\n ---> abc\\n"}\n{"str'), ['{"stream":"Step 1/2 : FROM x\\n ---> abc\\n"}']);
+    assert.deepEqual(split.push('eam":"\\u001b[1mhi\\u001b[0m\\r\\n"}\n'), ['{"stream":"\\u001b[1mhi\\u001b[0m\\r\\n"}']);
+    assert.deepEqual(parseEvent('{"stream":"Step 1/2 : FROM x\\n ---> abc\\n"}').lines, ['Step 1/2 : FROM x', ' ---> abc']);
+    assert.deepEqual(parseEvent('{"stream":"\\u001b[1mhi\\u001b[0m\\r\\n"}').lines, ['hi']);
+    assert.equal(parseEvent('{"errorDetail":{"message":"boom"},"error":"boom"}').error, 'boom');
+    assert.equal(parseEvent('{"aux":{"ID":"sha256:1"}}').imageId, 'sha256:1');
+  });
+
+  it('demuxes container logs', () => {
+    const frame = (stream: number, text: string): Buffer => {
+      const body = Buffer.from(text);
+      const head = Buffer.alloc(8);
+      head[0] = stream;
+      head.writeUInt32BE(body.length, 4);
+      return Buffer.concat([head, body]);
+    };
+    assert.deepEqual(demuxLogs(Buffer.concat([frame(1, 'out 1\nout'), frame(2, ' 2\nerr\n')])), ['out 1', 'out 2', 'err']);
+    assert.deepEqual(demuxLogs(Buffer.from('plain\n')), ['plain']);
+  });
+});
+
+describe('semaphore', () => {
+  it('runs at most `limit` at once, in arrival order, and tells waiters', async () => {
+    const s = new Semaphore(1);
+    const order: string[] = [];
+    const waits: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const a = s.run(async () => { order.push('a'); await gate; });
+    const b = s.run(async () => { order.push('b'); }, (n) => waits.push(n));
+    const c = s.run(async () => { order.push('c'); }, (n) => waits.push(n));
+    assert.equal(s.queued, 2);
+    release();
+    await Promise.all([a, b, c]);
+    assert.deepEqual(order, ['a', 'b', 'c']);
+    assert.deepEqual(waits, [1, 2]);
+    assert.equal(s.running, 0);
+  });
+});
+
+describe('health probes', () => {
+  it('HTTP: 2xx/3xx pass, 5xx and refused connections fail', async () => {
+    let status = 302;
+    const server = http.createServer((_req, res) => { res.writeHead(status); res.end(); });
+    const port = await listen(server);
+    try {
+      assert.equal((await probeHttp(port, '/health')).ok, true);
+      status = 503;
+      assert.deepEqual(await probeHttp(port, '/health'), { ok: false, reason: 'GET /health answered 503' });
+    } finally {
+      server.close();
+    }
+    assert.equal((await probeHttp(port, '/')).ok, false);
+  });
+
+  it('TCP: a connection that is held passes; one hung up at once (a proxy with nothing behind) fails', async () => {
+    const held = net.createServer(() => undefined);
+    const hangup = net.createServer((s) => s.destroy());
+    const [p1, p2] = [await listen(held), await listen(hangup)];
+    try {
+      assert.equal((await probeTcp(p1, 100)).ok, true);
+      assert.equal((await probeTcp(p2, 100)).ok, false);
+    } finally {
+      held.close();
+      hangup.close();
+    }
+  });
+});
