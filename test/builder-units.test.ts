@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { LineSplitter, parseEvent } from '../builder/build/progress.js';
 import { Semaphore } from '../builder/build/semaphore.js';
 import { demuxLogs } from '../builder/docker/logs.js';
-import { containerName, deploymentShort, volumeName } from '../builder/docker/names.js';
+import { containerName, deploymentShort, parseImageRef, volumeName } from '../builder/docker/names.js';
 import { containerPlan, validateRelease, type ReleaseSpec } from '../builder/docker/specs.js';
 import { probeHttp, probeTcp } from '../builder/release/health.js';
 import { freeReplicaNumbers } from '../builder/release/replicas.js';
@@ -54,6 +54,8 @@ describe('container specs', () => {
     assert.equal(deploymentShort('0f8c2b1a-aaaa-bbbb'), '0f8c2b1aaaaa');
     assert.equal(volumeName('hello' as AppName, 'data'), 'deployflow-hello-data');
     assert.equal(containerName('hello' as AppName, 'd1', 3), 'hello.d1.3');
+    for (const ok of ['deployflow/hello:Dep-1', 'registry.local:5000/team/app:v1', `sha256:${'a'.repeat(64)}`, 'node:20-alpine']) assert.equal(parseImageRef(ok), ok);
+    for (const bad of ['Upper/x', '-x', 'a b', 'x:-tag', 'x;rm']) assert.throws(() => parseImageRef(bad), bad);
     assert.deepEqual(freeReplicaNumbers(new Set(['hello.d1.1', 'hello.d1.3']), (n) => `hello.d1.${n}`, 3), [2, 4, 5]);
   });
 });

@@ -46,7 +46,12 @@ async function gitSource(repo: string, commit: string): Promise<Source> {
       const extract = tar.extract();
       extract.on('entry', (header, stream, next) => {
         // Checked again while streaming, in case the archive differs from the listing.
-        const name = checkEntryName(header.name);
+        let name: string;
+        try {
+          name = checkEntryName(header.name);
+        } catch (err) {
+          return next(err as Error);
+        }
         const type = header.type === 'contiguous-file' ? 'file' : header.type;
         if (type !== 'file' && type !== 'directory' && type !== 'symlink') return next(unsafe('special file', header.name));
         if (name === '.' || skip(name)) {
@@ -96,7 +101,11 @@ async function dirSource(dir: string): Promise<Source> {
         const base = { name: e.path, mode: st.mode & 0o7777, mtime: st.mtime };
         if (e.type === 'dir') await write(pack, { ...base, name: `${e.path}/`, type: 'directory' });
         else if (e.type === 'symlink') await write(pack, { ...base, type: 'symlink', linkname: e.target });
-        else if (st.isFile()) await write(pack, { ...base, type: 'file', size: st.size }, fs.createReadStream(path.join(root, e.path)));
+        else if (st.isFile()) {
+          // O_NOFOLLOW: a file swapped for a link after the check is refused, not followed.
+          const handle = await fsp.open(path.join(root, e.path), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+          await write(pack, { ...base, type: 'file', size: st.size }, handle.createReadStream()).finally(() => handle.close().catch(() => undefined));
+        }
       }
     },
   };
