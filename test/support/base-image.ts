@@ -85,7 +85,7 @@ async function importDir(docker: Docker, root: string, repo: string, tag: string
       return header;
     },
   });
-  const output = await docker.importImage(tar, { repo, tag });
+  const output = await docker.importImage(tar as unknown as NodeJS.ReadableStream, { repo, tag });
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(output, (err: Error | null, events: Array<{ error?: string }>) => {
       const failed = events?.find((e) => e.error);
