@@ -1,0 +1,27 @@
+// What the git service needs from the rest of the platform, injected so git/ never imports
+// control/: who a credential belongs to, who may touch which app, and what a push triggers.
+
+export interface GitAccess {
+  /** HTTP Basic: any user name, password = API token. Returns the user id or null. */
+  userForPassword(password: string): Promise<{ id: string } | null>;
+  /** SSH public key auth: the user owning this key (algorithm name + SSH wire-format key blob), or null. */
+  userForPublicKey(keyType: string, keyData: Buffer): Promise<{ id: string } | null>;
+  /** May this user push to (write) / fetch from (read) this app? false → refuse (404-like, do not reveal existence). */
+  mayAccess(userId: string, app: string, mode: 'read' | 'write'): Promise<boolean>;
+}
+
+export interface PushEvent {
+  app: string;
+  userId: string;
+  /** Full ref name, `refs/heads/main` or `refs/heads/master`. */
+  ref: string;
+  /** 40 zeros when the branch is new. */
+  oldCommit: string;
+  newCommit: string;
+  /** env to pass to git commands (e.g. git archive) so they see the pushed objects while they are still quarantined */
+  gitEnv: Record<string, string>;
+  repoPath: string;
+}
+
+/** Runs the deploy; every line written to `out` must reach the pusher as a `remote:` line; resolve {ok:false, message} to make the push fail. */
+export type PushHandler = (event: PushEvent, out: (line: string) => void) => Promise<{ ok: boolean; message: string }>;
