@@ -1,6 +1,8 @@
 // control: the REST API, auth and the store. Starts alone with `bin/deployflow control`.
 import http from 'node:http';
-import type { StartService } from '../common/service.js';
+import type { Config } from '../common/config/config.js';
+import type { Logger } from '../common/log/logger.js';
+import type { RunningService } from '../common/service.js';
 import { googleRouter } from './auth/google/index.js';
 import { buildControlDeps } from './server/build-deps.js';
 import { createControlApp } from './server/app.js';
@@ -21,7 +23,7 @@ export async function listen(server: http.Server, port: number, host: string): P
   return typeof address === 'object' && address ? address.port : port;
 }
 
-export const startControl: StartService = async (config, log) => {
+export async function startControl(config: Config, log: Logger): Promise<RunningService & { deps: ControlDeps }> {
   const deps = await buildControlDeps(config, log);
   const server = http.createServer(createControlApp(deps, { rawRouters: [googleRouter(deps)] }));
   server.headersTimeout = 30_000;
@@ -30,6 +32,7 @@ export const startControl: StartService = async (config, log) => {
   log.info({ port, store: deps.store.backend }, 'control listening');
   return {
     name: 'control',
+    deps,
     addresses: [`http://${config.bind}:${port}`],
     stop: async () => {
       server.closeIdleConnections();
@@ -38,4 +41,4 @@ export const startControl: StartService = async (config, log) => {
       await deps.store.close();
     },
   };
-};
+}

@@ -32,6 +32,10 @@ export interface Config {
   jwtSecret: string | undefined;
   encryptionKey: string | undefined;
   appQuotaPerUser: number;
+  /** How long each new replica has to pass its health check before the deploy fails. */
+  healthTimeoutSeconds: number;
+  /** How long old containers keep serving after the route switch. */
+  drainSeconds: number;
   logLevel: string;
 }
 
@@ -136,6 +140,8 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret,
     encryptionKey,
     appQuotaPerUser: positiveInt(env, 'DEPLOYFLOW_APP_QUOTA', 50),
+    healthTimeoutSeconds: positiveInt(env, 'DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS', 60),
+    drainSeconds: positiveInt(env, 'DEPLOYFLOW_DRAIN_SECONDS', 5),
     logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),
   };
 }

@@ -10,6 +10,9 @@ import { LoginLimiter } from '../auth/rate-limit.js';
 import { TokenService } from '../auth/tokens.js';
 import { EnvCipher } from '../env/cipher.js';
 import { openStore } from '../store/open.js';
+import { createRoutePublisher } from '../../common/routes/index.js';
+import { createBuilder } from '../../builder/index.js';
+import { DeployEngine } from '../deploy/engine.js';
 import type { ControlDeps } from './deps.js';
 
 export function connectRedis(url: string, log: Logger): Redis {
@@ -26,12 +29,21 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const jwtKey = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : loadOrCreateSecret(config.dataDir, 'jwt');
   const envKey = config.encryptionKey ? Buffer.from(config.encryptionKey, 'hex') : loadOrCreateSecret(config.dataDir, 'env-encryption');
   const clock = Date.now;
+  const docker = new Docker();
+  const envCipher = new EnvCipher(envKey);
+  const events = new EventEmitter();
+  const routes = redis ? createRoutePublisher(redis) : null;
+  const builder = createBuilder({ docker, images: config.images });
+  const deploy = new DeployEngine({
+    config, store, docker, builder, routes, envCipher, events, log, clock,
+    healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,
+  });
+  events.on('app.deleted', (app: { name: string }) => {
+    deploy.removeApp(app.name).catch((err: unknown) => log.error({ err, app: app.name }, 'removing the deleted app failed'));
+  });
   return {
-    config, store, log, redis, clock,
-    docker: new Docker(),
-    envCipher: new EnvCipher(envKey),
+    config, store, log, redis, clock, docker, envCipher, events, routes, deploy,
     tokens: new TokenService(store, jwtKey, clock),
     loginLimiter: new LoginLimiter(redis),
-    events: new EventEmitter(),
   };
 }

@@ -9,6 +9,8 @@ import type { Store } from '../store/types.js';
 import type { EnvCipher } from '../env/cipher.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { LoginLimiter } from '../auth/rate-limit.js';
+import type { DeployEngine } from '../deploy/engine.js';
+import type { RoutePublisher } from '../../common/routes/index.js';
 
 export interface ControlDeps {
   config: Config;
@@ -22,4 +24,8 @@ export interface ControlDeps {
   /** App lifecycle events (`app.created`, `app.deleted`, `app.updated`) for the deploy side. */
   events: EventEmitter;
   clock: () => number;
+  /** The deploy pipeline; null when no Docker Engine is reachable at start. */
+  deploy: DeployEngine | null;
+  /** The route table publisher; null when REDIS_URL is not set. */
+  routes: RoutePublisher | null;
 }

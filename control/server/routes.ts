@@ -3,10 +3,11 @@ import type { RouteSpec } from '../api/route.js';
 import { appRoutes } from '../apps/routes.js';
 import { auditRoutes } from '../audit/routes.js';
 import { authRoutes } from '../auth/routes.js';
+import { deploymentRoutes } from '../deployments/routes.js';
 import { envRoutes } from '../env/routes.js';
 import { tokenRoutes } from '../tokens/routes.js';
 import { userRoutes } from '../users/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...auditRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...auditRoutes];

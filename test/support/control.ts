@@ -7,12 +7,13 @@ import { loadConfig, type Config } from '../../common/config/config.js';
 import { createLogger } from '../../common/log/logger.js';
 import type { RunningService } from '../../common/service.js';
 import { startControl } from '../../control/index.js';
+import type { ControlDeps } from '../../control/server/deps.js';
 
 export interface TestControl {
   url: string;
   config: Config;
   dataDir: string;
-  service: RunningService;
+  service: RunningService & { deps: ControlDeps };
   /** Stops control; keeps the data dir unless `removeData`. */
   stop(removeData?: boolean): Promise<void>;
 }

@@ -1,0 +1,131 @@
+// The deploy pipeline: a Deployment record is created `queued`, waits for the app's previous
+// deploy, is built (unless it is a ready image), released behind health checks, and published
+// to the route table. Each step logs one `-----> step` line; the record's status follows.
+import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import type Docker from 'dockerode';
+import type { Config } from '../../common/config/config.js';
+import { DeployFlowError, isDeployFlowError } from '../../common/errors/catalogue.js';
+import type { Logger } from '../../common/log/logger.js';
+import type { RoutePublisher } from '../../common/routes/index.js';
+import { release, removeApp, type Builder, type SourceSpec, type Upstream } from '../../builder/index.js';
+import type { EnvCipher } from '../env/cipher.js';
+import type { App, Deployment, DeploymentStatus, Store } from '../store/types.js';
+import { appHosts } from './hosts.js';
+import { DeploymentLog } from './log.js';
+import { PerAppQueue } from './queue.js';
+
+export interface DeployDeps {
+  config: Config;
+  store: Store;
+  docker: Docker;
+  builder: Builder;
+  routes: RoutePublisher | null;
+  envCipher: EnvCipher;
+  events: EventEmitter;
+  log: Logger;
+  clock: () => number;
+  /** Release timings; tests shorten them. */
+  healthTimeoutMs?: number;
+  drainMs?: number;
+}
+
+export type DeploySource = { kind: 'build'; spec: SourceSpec } | { kind: 'image'; image: string };
+
+export interface DeployRequest {
+  app: string;
+  source: DeploySource;
+  origin: Deployment['source'];
+  commit?: string | null;
+  ref?: string | null;
+  createdBy: string | null;
+  /** Extra sink for live output (the git push that started it). */
+  out?: (line: string) => void;
+}
+
+export class DeployEngine {
+  private readonly queue = new PerAppQueue();
+
+  constructor(private readonly d: DeployDeps) {}
+
+  /** Records the deployment and starts it in the background; `done` settles with its final record. */
+  async enqueue(req: DeployRequest): Promise<{ deployment: Deployment; done: Promise<Deployment> }> {
+    const deployment = await this.d.store.deployments.create({
+      id: randomUUID(), app: req.app, status: 'queued', commit: req.commit ?? null, ref: req.ref ?? null,
+      image: req.source.kind === 'image' ? req.source.image : null, source: req.origin, createdBy: req.createdBy,
+      createdAt: this.d.clock(), finishedAt: null, error: null,
+    });
+    const log = new DeploymentLog(this.d.store, this.d.events, deployment.id, req.app, this.d.clock);
+    const write = req.out ? (line: string): void => { log.write(line); req.out!(line); } : log.write;
+    if (this.queue.busy(req.app)) write(`-----> Queued behind the deploy in progress for ${req.app}`);
+    const done = this.queue.run(req.app, () => this.run(deployment, req, write)).finally(() => log.flush());
+    return { deployment, done };
+  }
+
+  private async setStatus(id: string, status: DeploymentStatus, extra: Partial<Deployment> = {}): Promise<Deployment> {
+    const updated = await this.d.store.deployments.update(id, { status, ...extra });
+    if (!updated) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'deployment vanished');
+    this.d.events.emit('deployment.status', updated);
+    return updated;
+  }
+
+  private async run(deployment: Deployment, req: DeployRequest, write: (line: string) => void): Promise<Deployment> {
+    try {
+      const app = await this.d.store.apps.get(req.app);
+      if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
+      let image: string;
+      if (req.source.kind === 'build') {
+        await this.setStatus(deployment.id, 'building');
+        const built = await this.d.builder.build({ app: app.name, deploymentId: deployment.id, source: req.source.spec, port: app.port, log: write });
+        image = built.image;
+        await this.d.store.deployments.update(deployment.id, { image });
+      } else {
+        image = req.source.image;
+      }
+      await this.setStatus(deployment.id, 'deploying');
+      await this.releaseImage(app, deployment.id, image, write);
+      const previous = (await this.d.store.deployments.listByApp(app.name, 50)).filter((p) => p.status === 'running' && p.id !== deployment.id);
+      for (const p of previous) await this.setStatus(p.id, 'superseded');
+      write(`-----> ${app.name} is live at http://${app.name}.${this.d.config.domain}${this.d.config.gatewayHttpPort === 80 ? '' : `:${this.d.config.gatewayHttpPort}`}`);
+      return await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
+    } catch (err) {
+      const message = isDeployFlowError(err) ? err.message : 'Internal error during deploy';
+      if (!isDeployFlowError(err)) this.d.log.error({ err, deployment: deployment.id }, 'deploy failed');
+      const lastLines = isDeployFlowError(err) && Array.isArray(err.details?.lastLogLines) ? err.details.lastLogLines as string[] : [];
+      for (const line of lastLines) write(`       ${line}`);
+      write(`-----> Deploy failed: ${message}`);
+      return this.setStatus(deployment.id, 'failed', { finishedAt: this.d.clock(), error: message });
+    }
+  }
+
+  /** Health-gated release of `image`; the route table switches only when every replica is healthy. */
+  async releaseImage(app: App, deploymentId: string, image: string, write: (line: string) => void): Promise<Upstream[]> {
+    const env = this.d.envCipher.decryptAll(app.name, await this.d.store.env.get(app.name));
+    const result = await release({
+      docker: this.d.docker, log: write,
+      publish: (upstreams) => this.publish(app, upstreams, write),
+      ...(this.d.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.d.healthTimeoutMs } : {}),
+      ...(this.d.drainMs !== undefined ? { drainMs: this.d.drainMs } : {}),
+    }, {
+      app: app.name, deploymentId, image, replicas: app.replicas, env, limits: app.limits,
+      healthcheck: { path: app.healthcheck.path }, port: app.port,
+    });
+    return result.upstreams;
+  }
+
+  /** After an app is deleted: its routes go first (no request reaches a dying container), then containers and images. */
+  async removeApp(app: string): Promise<void> {
+    await this.queue.run(app, async () => {
+      await this.d.routes?.removeApp(app);
+      await removeApp(this.d.docker, app, { keepImages: 0 });
+    });
+  }
+
+  async publish(app: App, upstreams: Upstream[], write: (line: string) => void): Promise<void> {
+    if (!this.d.routes) {
+      write('       (no route table: REDIS_URL is not set, so the gateway is not told)');
+      return;
+    }
+    await this.d.routes.setAppRoutes(app.name, appHosts(this.d.config, app), upstreams, { healthcheckPath: app.healthcheck.path });
+  }
+}

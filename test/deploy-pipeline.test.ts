@@ -1,0 +1,126 @@
+// The deploy pipeline against the real Docker Engine and a real Redis route table: build →
+// health-gated release → route published; a deploy that never becomes healthy fails and leaves
+// the old version serving; rollback re-releases an earlier image without building.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Docker from 'dockerode';
+import { Redis } from 'ioredis';
+import { readRouteTable } from '../common/routes/index.js';
+import { removeApp } from '../builder/index.js';
+import { ensureNodeBaseImage } from './support/base-image.js';
+import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { startRedis, type TestRedis } from './support/redis.js';
+import { detectedApp, dockerfileApp, makeRepo, type TestRepo } from './builder-fixtures.js';
+
+const APP = 'pipeline-test';
+
+async function get(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/`);
+  return (await res.text()).trim();
+}
+
+describe('deploy pipeline', () => {
+  const docker = new Docker();
+  let redis: TestRedis;
+  let control: TestControl;
+  let repo: TestRepo;
+  let owner: Awaited<ReturnType<typeof registerUser>>;
+  let base: string;
+  let probe: Redis;
+
+  before(async () => {
+    base = await ensureNodeBaseImage(docker);
+    redis = await startRedis();
+    probe = new Redis(redis.url);
+    control = await startTestControl({ REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15', DEPLOYFLOW_DRAIN_SECONDS: '1' });
+    owner = await registerUser(control.url);
+    assert.equal((await owner.post('/api/v1/apps', { name: APP, port: 8080, healthcheck: { path: '/' } })).status, 201);
+    repo = await makeRepo();
+  });
+  after(async () => {
+    await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+    probe.disconnect();
+    await control.stop();
+    await redis.stop();
+    await repo.cleanup();
+  });
+
+  async function deploy(commit: string): Promise<{ id: string; status: string; error: string | null }> {
+    const engine = control.service.deps.deploy!;
+    const { done } = await engine.enqueue({ app: APP, source: { kind: 'build', spec: { kind: 'git', repo: repo.bare, commit } }, origin: 'git', commit, ref: 'refs/heads/main', createdBy: owner.userId });
+    return done;
+  }
+
+  async function upstreamPort(): Promise<number> {
+    const table = await readRouteTable(probe);
+    const route = table.routes[`${APP}.paas.test`];
+    assert.ok(route, 'route published');
+    return route.upstreams[0]!.port;
+  }
+
+  it('builds an auto-detected Node app, releases it and publishes its route', async () => {
+    const commit = await repo.commit(detectedApp('v1'));
+    const result = await deploy(commit);
+    assert.equal(result.status, 'running', result.error ?? '');
+    assert.equal(await get(await upstreamPort()), 'v1');
+    const api = await owner.get(`/api/v1/deployments/${result.id}`);
+    assert.equal(api.body.status, 'running');
+    assert.equal(api.body.commit, commit);
+    const log = await owner.get(`/api/v1/deployments/${result.id}/logs`);
+    assert.match(log.body, /-----> Building image/);
+    assert.match(log.body, /-----> pipeline-test is live at http:\/\/pipeline-test\.paas\.test/);
+  });
+
+  it('passes decrypted env to the app without logging it', async () => {
+    await owner.put(`/api/v1/apps/${APP}/env`, { vars: { GREETING: 'hush-secret-value' } });
+    const commit = await repo.commit(dockerfileApp(base, 'v2'));
+    const result = await deploy(commit);
+    assert.equal(result.status, 'running', result.error ?? '');
+    assert.equal(await get(await upstreamPort()), 'v2 hush-secret-value');
+    const log = (await owner.get(`/api/v1/deployments/${result.id}/logs`)).body as string;
+    assert.ok(!log.includes('hush-secret-value'));
+    const history = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body as { status: string }[];
+    assert.deepEqual(history.map((d) => d.status), ['running', 'superseded']);
+  });
+
+  it('fails a deploy that never becomes healthy and keeps the old version serving', async () => {
+    const before = await upstreamPort();
+    await owner.put(`/api/v1/apps/${APP}/env`, { vars: { HEALTH_STATUS: '500' } });
+    const commit = await repo.commit(dockerfileApp(base, 'v3-broken'));
+    const result = await deploy(commit);
+    assert.equal(result.status, 'failed');
+    assert.ok(result.error);
+    const log = (await owner.get(`/api/v1/deployments/${result.id}/logs`)).body as string;
+    assert.match(log, /unhealthy mode/, 'the new container’s last log lines are in the deployment log');
+    assert.equal(await upstreamPort(), before);
+    assert.equal(await get(before), 'v2 hush-secret-value');
+    await owner.put(`/api/v1/apps/${APP}/env`, { vars: { HEALTH_STATUS: null } });
+  });
+
+  it('rolls back to the previous image without building', async () => {
+    const res = await owner.post(`/api/v1/apps/${APP}/rollback`, {});
+    assert.equal(res.status, 202);
+    let status = '';
+    for (let i = 0; i < 300 && !['running', 'failed'].includes(status); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await owner.get(`/api/v1/deployments/${res.body.id}`)).body.status;
+    }
+    assert.equal(status, 'running');
+    // Like Heroku, a rollback restores the code (image), not the config: env stays current.
+    assert.equal(await get(await upstreamPort()), 'v1 hush-secret-value');
+    const log = (await owner.get(`/api/v1/deployments/${res.body.id}/logs`)).body as string;
+    assert.doesNotMatch(log, /Building image/);
+  });
+
+  it('deleting the app removes its route and containers', async () => {
+    assert.equal((await owner.delete(`/api/v1/apps/${APP}`)).status, 204);
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const containers = await docker.listContainers({ all: true, filters: { label: [`deployflow.app=${APP}`] } });
+      const table = await readRouteTable(probe);
+      gone = containers.length === 0 && !table.routes[`${APP}.paas.test`];
+    }
+    assert.ok(gone, 'containers and route removed');
+  });
+});
