@@ -19,6 +19,8 @@ export function run(file: string, args: string[], opts: { cwd?: string; env?: Re
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', reject);
+    // A command that exits before reading stdin makes this write fail; its exit code says enough.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.input ?? '');
   });
@@ -36,6 +38,8 @@ export interface TestGit {
   grants: Grant[];
   events: PushEvent[];
   handler: PushHandler;
+  /** The env `git` runs with (for tests that spawn git themselves). */
+  gitEnv: Record<string, string>;
   /** git with an isolated HOME and no system config, so the developer's settings never leak in. */
   git(args: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<Run>;
   /** A fresh work repo with one commit; returns its dir and HEAD. */
@@ -83,6 +87,7 @@ export async function startTestGit(): Promise<TestGit> {
   return Object.assign(t, {
     service,
     git,
+    gitEnv,
     async workRepo(name: string, files: Record<string, string> = { 'index.js': 'console.log("hi")\n' }) {
       const dir = path.join(root, 'work', name);
       fs.mkdirSync(dir, { recursive: true });

@@ -1,9 +1,12 @@
 // Pushes and fetches over smart HTTP with the real git client against a started git service.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { pktLine } from '../git/http/request.js';
 import { repoPath } from '../git/index.js';
 import { remoteLines, run, startTestGit, type TestGit } from './git-fixtures.js';
 
@@ -151,5 +154,38 @@ describe('git smart HTTP', () => {
     const r = await g.git(['push', repoPath(g.config, 'myapp'), 'HEAD:refs/heads/sneaky'], { cwd: dir });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /must go through the DeployFlow git service/);
+  });
+
+  it('streams deploy lines to the pusher while the deploy is still running', async () => {
+    const { dir } = await g.workRepo('live');
+    let seen: () => void = () => undefined;
+    const sawMarker = new Promise<void>((resolve) => { seen = resolve; });
+    g.handler = async (_e, out) => {
+      out('live-marker');
+      const timeout = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 10_000).unref());
+      const result = await Promise.race([sawMarker.then(() => 'seen' as const), timeout]);
+      return result === 'seen' ? { ok: true, message: 'streamed' } : { ok: false, message: 'the line did not arrive while deploying' };
+    };
+    const child = spawn('git', ['-c', 'credential.helper=', 'push', '--force', g.httpUrl('myapp', 'tok-alice'), 'HEAD:refs/heads/main'],
+      { cwd: dir, env: g.gitEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.includes('remote: live-marker')) seen(); });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.ok(remoteLines(stderr).includes('streamed'));
+  });
+
+  it('accepts gzip-compressed request bodies', async () => {
+    const head = (await run('git', ['--git-dir', repoPath(g.config, 'myapp'), 'rev-parse', 'refs/heads/main'])).stdout.trim();
+    const body = gzipSync(Buffer.from(pktLine(`want ${head}\n`) + '0000' + pktLine('done\n')));
+    const res = await fetch(`http://127.0.0.1:${g.service.httpPort}/myapp.git/git-upload-pack`, {
+      method: 'POST', body,
+      headers: { authorization: basic('tok-carol'), 'content-type': 'application/x-git-upload-pack-request', 'content-encoding': 'gzip' },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/x-git-upload-pack-result');
+    const data = Buffer.from(await res.arrayBuffer()).toString('latin1');
+    assert.ok(data.startsWith('0008NAK\n'), data.slice(0, 40));
+    assert.ok(data.includes('PACK'));
   });
 });
