@@ -150,6 +150,25 @@ export interface RefreshTokenStore {
   revokeAllForUser(userId: string, at: number): Promise<void>;
 }
 
+/** A public key registered for git over SSH (CONTRACT.md: POST /api/v1/keys). */
+export interface SshKey {
+  id: string;
+  userId: string;
+  name: string; // the key's comment, or a label the user chose
+  publicKey: string; // the OpenSSH line as registered
+  fingerprint: string; // "SHA256:<base64>" of the key blob; unique across all users
+  createdAt: number;
+}
+
+export interface SshKeyStore {
+  /** Throws DF_ERR_CONFLICT when a key with that fingerprint is already registered (by anyone). */
+  create(k: SshKey): Promise<SshKey>;
+  getByFingerprint(fingerprint: string): Promise<SshKey | null>;
+  listForUser(userId: string): Promise<SshKey[]>;
+  /** Only the key's own user may remove it: false when (id, userId) does not match. */
+  delete(id: string, userId: string): Promise<boolean>;
+}
+
 export interface AuditEvent {
   id: string;
   at: number;
@@ -190,6 +209,7 @@ export interface Store {
   deployments: DeploymentStore;
   apiTokens: ApiTokenStore;
   refreshTokens: RefreshTokenStore;
+  sshKeys: SshKeyStore;
   audit: AuditStore;
   settings: SettingsStore;
   ping(): Promise<boolean>;
