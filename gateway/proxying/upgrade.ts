@@ -26,6 +26,14 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
   const proxy = httpProxy.createProxyServer({ ws: true, xfwd: false });
   const open = new Set<Duplex>();
   proxy.on('error', (_err, _req, target) => { (target as Socket).destroy(); });
+  // http-proxy pipes the two sockets but does not tie their lifetimes: a client that vanishes
+  // would leave the upstream socket open (and the reverse). Close each with the other.
+  proxy.on('proxyReqWs', (proxyReq, _req, socket) => {
+    proxyReq.once('upgrade', (_res, upstream: Socket) => {
+      socket.once('close', () => upstream.destroy());
+      upstream.once('close', () => socket.destroy());
+    });
+  });
 
   return {
     handle(req, socket, head) {

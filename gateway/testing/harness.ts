@@ -38,8 +38,11 @@ export async function startUpstream(name: string, port = 0): Promise<Upstream> {
       else reply();
     });
   });
+  const tunnels = new Set<Socket>();
   server.on('upgrade', (req, socket: Socket) => {
     seen.push(req.headers);
+    tunnels.add(socket);
+    socket.on('close', () => tunnels.delete(socket));
     const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Upstream: ${name}\r\n\r\n`);
     socket.on('data', (d) => socket.write(d));
@@ -51,7 +54,7 @@ export async function startUpstream(name: string, port = 0): Promise<Upstream> {
     port: (server.address() as AddressInfo).port,
     name,
     seen,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () => new Promise<void>((r) => { for (const t of tunnels) t.destroy(); server.closeAllConnections(); server.close(() => r()); }),
   };
 }
 
