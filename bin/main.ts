@@ -3,9 +3,10 @@
 import { ConfigError, loadConfig, type Config } from '../common/config/config.js';
 import { createLogger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
-import { SERVICES } from './services.js';
+import type { ControlDeps } from '../control/server/deps.js';
+import { NEEDS_REDIS, SERVICE_NAMES, startService, type ServiceName } from './services.js';
 
-const USAGE = `usage: deployflow up | ${Object.keys(SERVICES).join(' | ')}`;
+const USAGE = `usage: deployflow up | ${SERVICE_NAMES.join(' | ')}`;
 
 function banner(config: Config, running: RunningService[]): string {
   const lines = running.map((s) => `  ${s.name.padEnd(8)} ${s.addresses.join(', ')}`);
@@ -21,7 +22,8 @@ function banner(config: Config, running: RunningService[]): string {
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[0];
-  const names = command === 'up' ? Object.keys(SERVICES) : command && SERVICES[command] ? [command] : null;
+  const single = SERVICE_NAMES.find((n) => n === command);
+  const names: ServiceName[] | null = command === 'up' ? [...SERVICE_NAMES] : single ? [single] : null;
   if (!names) {
     console.error(USAGE);
     process.exit(2);
@@ -44,8 +46,15 @@ async function main(argv: string[]): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopAll().then(() => process.exit(0)));
   }
+  const shared: { control?: ControlDeps } = {};
   try {
-    for (const name of names) running.push(await SERVICES[name]!(config, log.child({ service: name })));
+    for (const name of names) {
+      if (command === 'up' && NEEDS_REDIS.has(name) && !config.redisUrl) {
+        console.log(`deployflow: not starting ${name}: it follows the route table in Redis, set REDIS_URL`);
+        continue;
+      }
+      running.push(await startService(name, config, log.child({ service: name }), shared));
+    }
   } catch (err) {
     console.error(`deployflow: could not start: ${(err as Error).message}`);
     await stopAll();

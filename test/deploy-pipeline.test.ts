@@ -69,6 +69,10 @@ describe('deploy pipeline', () => {
     const log = await owner.get(`/api/v1/deployments/${result.id}/logs`);
     assert.match(log.body, /-----> Building image/);
     assert.match(log.body, /-----> pipeline-test is live at http:\/\/pipeline-test\.paas\.test/);
+    const routes = await owner.get('/api/v1/routes');
+    assert.deepEqual(routes.body.routes[`${APP}.paas.test`].upstreams, [{ host: '127.0.0.1', port: await upstreamPort() }]);
+    const stranger = await registerUser(control.url);
+    assert.deepEqual((await stranger.get('/api/v1/routes')).body.routes, {});
   });
 
   it('passes decrypted env to the app without logging it', async () => {

@@ -8,14 +8,23 @@ import type { EntryType, TreeEntry } from './tree-check.js';
 
 const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' };
 
-export function gitArgs(repo: string, args: string[]): string[] {
-  return ['--git-dir', repo, ...args];
+/**
+ * A bare repository, optionally with extra environment: during a pre-receive hook the pushed
+ * objects sit in a quarantine folder that git only sees through GIT_OBJECT_DIRECTORY and
+ * GIT_ALTERNATE_OBJECT_DIRECTORIES.
+ */
+export type GitDir = string | { dir: string; env: Record<string, string> };
+const dirOf = (repo: GitDir): string => (typeof repo === 'string' ? repo : repo.dir);
+const envOf = (repo: GitDir): NodeJS.ProcessEnv => (typeof repo === 'string' ? GIT_ENV : { ...GIT_ENV, ...repo.env });
+
+export function gitArgs(repo: GitDir, args: string[]): string[] {
+  return ['--git-dir', dirOf(repo), ...args];
 }
 
 /** Runs git to completion; stdout as a Buffer, a DF_ERR_* with stderr on failure. */
-export function runGit(repo: string, args: string[], input?: string): Promise<Buffer> {
+export function runGit(repo: GitDir, args: string[], input?: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', gitArgs(repo, args), { env: GIT_ENV, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', gitArgs(repo, args), { env: envOf(repo), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     child.stdout?.on('data', (d: Buffer) => out.push(d));
@@ -32,8 +41,8 @@ export function runGit(repo: string, args: string[], input?: string): Promise<Bu
 }
 
 /** `git archive` of one commit as a tar stream; a git failure surfaces as a stream error. */
-export function gitArchive(repo: string, commit: CommitSha): Readable {
-  const child = spawn('git', gitArgs(repo, ['archive', '--format=tar', commit]), { env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+export function gitArchive(repo: GitDir, commit: CommitSha): Readable {
+  const child = spawn('git', gitArgs(repo, ['archive', '--format=tar', commit]), { env: envOf(repo), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   child.once('close', (code) => {
@@ -62,7 +71,7 @@ export function parseLsTree(out: Buffer): LsTreeRow[] {
 }
 
 /** Reads blobs through one `git cat-file --batch`, in the order asked. */
-export async function readBlobs(repo: string, oids: string[]): Promise<Buffer[]> {
+export async function readBlobs(repo: GitDir, oids: string[]): Promise<Buffer[]> {
   if (oids.length === 0) return [];
   const out = await runGit(repo, ['cat-file', '--batch'], oids.map((o) => `${o}\n`).join(''));
   const blobs: Buffer[] = [];
@@ -85,7 +94,7 @@ export interface GitTree {
   top: Map<string, string>;
 }
 
-export async function readGitTree(repo: string, commitValue: unknown): Promise<GitTree> {
+export async function readGitTree(repo: GitDir, commitValue: unknown): Promise<GitTree> {
   const commit = parseCommitSha(commitValue);
   const type = (await runGit(repo, ['cat-file', '-t', commit]).catch(() => Buffer.from(''))).toString().trim();
   if (type !== 'commit') throw new DeployFlowError('DF_ERR_INVALID_REF', `No commit ${commit} in the repository`);

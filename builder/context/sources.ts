@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Pack } from 'tar-stream';
 import tar from 'tar-stream';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { gitArchive, readBlobs, readGitTree } from './git.js';
+import { gitArchive, readBlobs, readGitTree, type GitDir } from './git.js';
 import { checkEntryName, unsafe, type TreeEntry } from './tree-check.js';
 
 export interface Source {
@@ -20,7 +20,7 @@ export interface Source {
   writeTo(pack: Pack, skip: (name: string) => boolean): Promise<void>;
 }
 
-export type SourceSpec = { kind: 'git'; repo: string; commit: string } | { kind: 'dir'; dir: string };
+export type SourceSpec = { kind: 'git'; repo: string; commit: string; env?: Record<string, string> } | { kind: 'dir'; dir: string };
 
 function write(pack: Pack, header: tar.Header | (Partial<tar.Header> & { name: string }), body?: NodeJS.ReadableStream): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -32,8 +32,9 @@ function write(pack: Pack, header: tar.Header | (Partial<tar.Header> & { name: s
   });
 }
 
-async function gitSource(repo: string, commit: string): Promise<Source> {
-  if (!path.isAbsolute(repo)) throw new DeployFlowError('DF_ERR_INVALID_PATH', 'The repository path must be absolute');
+async function gitSource(dir: string, commit: string, env?: Record<string, string>): Promise<Source> {
+  if (!path.isAbsolute(dir)) throw new DeployFlowError('DF_ERR_INVALID_PATH', 'The repository path must be absolute');
+  const repo: GitDir = env ? { dir, env } : dir;
   const tree = await readGitTree(repo, commit);
   return {
     entries: tree.entries,
@@ -112,5 +113,5 @@ async function dirSource(dir: string): Promise<Source> {
 }
 
 export function openSource(spec: SourceSpec): Promise<Source> {
-  return spec.kind === 'git' ? gitSource(spec.repo, spec.commit) : dirSource(spec.dir);
+  return spec.kind === 'git' ? gitSource(spec.repo, spec.commit, spec.env) : dirSource(spec.dir);
 }

@@ -4,10 +4,12 @@ import { appRoutes } from '../apps/routes.js';
 import { auditRoutes } from '../audit/routes.js';
 import { authRoutes } from '../auth/routes.js';
 import { deploymentRoutes } from '../deployments/routes.js';
+import { routeTableRoutes } from '../deployments/route-table.js';
 import { envRoutes } from '../env/routes.js';
+import { keyRoutes } from '../keys/routes.js';
 import { tokenRoutes } from '../tokens/routes.js';
 import { userRoutes } from '../users/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...auditRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes];

@@ -1,0 +1,30 @@
+// The git service's view of users and permissions, answered from control's store: an API token
+// (or access JWT) as the HTTP password, a registered SSH key, and the same app policy as the API
+// (push = operate, fetch = view).
+import { createHash } from 'node:crypto';
+import type { GitAccess } from '../../git/index.js';
+import { isAppName } from '../../common/names/validate.js';
+import { can } from '../apps/access.js';
+import type { ControlDeps } from '../server/deps.js';
+
+export function keyFingerprint(keyData: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyData).digest('base64').replace(/=+$/, '')}`;
+}
+
+export function gitAccess(deps: ControlDeps): GitAccess {
+  return {
+    async userForPassword(password) {
+      const user = await deps.tokens.userForCredential(password);
+      return user ? { id: user.id } : null;
+    },
+    async userForPublicKey(_keyType, keyData) {
+      const key = await deps.store.sshKeys.getByFingerprint(keyFingerprint(keyData));
+      return key ? { id: key.userId } : null;
+    },
+    async mayAccess(userId, app, mode) {
+      if (!isAppName(app)) return false;
+      const [user, record] = await Promise.all([deps.store.users.get(userId), deps.store.apps.get(app)]);
+      return Boolean(user && record && can(user, record, mode === 'write' ? 'operate' : 'view'));
+    },
+  };
+}
