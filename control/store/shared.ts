@@ -25,9 +25,15 @@ export function checkEnvChanges(changes: Record<string, string | null>): void {
   }
 }
 
+/**
+ * A plain object of the entries, by key. `__proto__` is a valid env key: defineProperty keeps it
+ * an own entry where assignment would silently change the object's prototype instead.
+ */
 export function sortedRecord(entries: Iterable<[string, string]>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = v;
+  for (const [k, v] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 

@@ -39,6 +39,8 @@ const mongodbUrl = process.env.MONGODB_URL;
 if (mongodbUrl) {
   const run = `df_conformance_${Date.now()}_${randomBytes(4).toString('hex')}`;
   const dbNames = new Map<Store, string>();
+  // Recorded before opening: a failed open may still have created the database.
+  const toDrop = new Set<string>();
   let n = 0;
   const { openMongoStore } = await import('./mongo/index.js');
   const { MongoClient } = await import('mongodb');
@@ -46,13 +48,14 @@ if (mongodbUrl) {
   after(async () => {
     const client = await MongoClient.connect(mongodbUrl);
     try {
-      for (const name of new Set(dbNames.values())) await client.db(name).dropDatabase();
+      for (const name of toDrop) await client.db(name).dropDatabase();
     } finally {
       await client.close();
     }
   });
 
   const openNamed = async (dbName: string): Promise<Store> => {
+    toDrop.add(dbName);
     const store = await openMongoStore(mongodbUrl, { dbName });
     dbNames.set(store, dbName);
     return store;

@@ -27,6 +27,7 @@ export function auditSuite(ctx: Ctx): void {
       assert.deepEqual(await ids({ actorId: 'alice', target: 'app:web', before: T0 + 3 }), [e[0]!.id]);
       assert.deepEqual(await ids({ actorId: 'alice', limit: 2 }), [e[3]!.id, e[2]!.id]);
       assert.deepEqual(await ids({ actorId: 'nobody' }), []);
+      assert.deepEqual(await ids({ limit: 0 }), []);
       assert.deepEqual(all.find((x) => x.id === e[4]!.id), e[4]);
       assert.deepEqual(all.find((x) => x.id === e[3]!.id), e[3]);
     });

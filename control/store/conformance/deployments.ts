@@ -21,6 +21,7 @@ export function deploymentSuite(ctx: Ctx): void {
       const ids = (await s.deployments.listByApp('web')).map((d) => d.id);
       assert.deepEqual(ids, [tieLater.id, newer.id, full.id, older.id]);
       assert.deepEqual((await s.deployments.listByApp('web', 2)).map((d) => d.id), [tieLater.id, newer.id]);
+      assert.deepEqual(await s.deployments.listByApp('web', 0), []);
       assert.deepEqual(await s.deployments.listByApp('nope'), []);
       assert.equal(await s.deployments.get('no-such-id'), null);
     });

@@ -49,6 +49,20 @@ export function envSuite(ctx: Ctx): void {
       assert.deepEqual(await s.env.get('web'), { KEEP: 'old' });
     });
 
+    it('keeps keys that mean something to JavaScript objects as plain keys, and refuses __proto__', async () => {
+      const s = ctx.store();
+      await s.apps.create(newApp('web', 'owner-1'), 5);
+      const special = { constructor: 'c', toString: 't', hasOwnProperty: 'h', valueOf: 'v' };
+      assert.deepEqual(Object.entries(await s.env.apply('web', special)).sort(), Object.entries(special).sort());
+      const stored = await s.env.get('web');
+      assert.deepEqual(Object.entries(stored).sort(), Object.entries(special).sort());
+      assert.equal(Object.getPrototypeOf(stored), Object.prototype);
+      // Computed key: an own property named __proto__, which the key validator refuses.
+      await rejectsWith(s.env.apply('web', { ['__proto__']: 'p' }), 'DF_ERR_INVALID_ENV_KEY');
+      await s.env.apply('web', { constructor: null });
+      assert.deepEqual(Object.keys(await s.env.get('web')).sort(), ['hasOwnProperty', 'toString', 'valueOf']);
+    });
+
     it('keeps apps apart, refuses an unknown app and reads it as empty', async () => {
       const s = ctx.store();
       await s.apps.create(newApp('one', 'owner-1'), 5);

@@ -65,7 +65,8 @@ describe('sqlite backend', () => {
 
   it('keeps quota and first-admin exact across processes sharing the file', async () => {
     const dataDir = path.join(tmp, 'data');
-    (await openStore({ dataDir })).close().catch(() => undefined);
+    // Created (and migrated) up front, so the workers race on data, not on the schema.
+    await (await openStore({ dataDir })).close();
     const workers = 4;
     const barrier = new SharedArrayBuffer(8);
     const gate = new Int32Array(barrier);
