@@ -8,7 +8,7 @@ import { createLogger } from '../common/log/logger.js';
 import { createRoutePublisher, type RoutePublisher } from '../common/routes/index.js';
 import type { RunningService } from '../common/service.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
-import { startGateway } from './index.js';
+import { putChallenge, startGateway } from './index.js';
 import { gatewayConfig, request, startUpstream, until, type Upstream } from './testing/harness.js';
 
 let redis: TestRedis;
@@ -137,4 +137,13 @@ void test('redirects to HTTPS when the route asks, and logs every request as JSO
   const line = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.host === 'web.paas.local');
   assert.equal(line?.status, 200);
   assert.equal(line?.app, 'web');
+});
+
+void test('ACME HTTP-01 challenges are answered for any host, unknown tokens are 404', async () => {
+  await putChallenge(client, 'tok_123-abc', 'tok_123-abc.thumbprint');
+  const r = await request(port, 'not-routed.example.net', '/.well-known/acme-challenge/tok_123-abc');
+  assert.equal(r.status, 200);
+  assert.equal(r.body, 'tok_123-abc.thumbprint');
+  assert.equal((await request(port, 'web.paas.local', '/.well-known/acme-challenge/other')).status, 404);
+  assert.equal((await request(port, 'web.paas.local', '/.well-known/acme-challenge/../../etc')).status, 404);
 });

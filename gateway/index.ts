@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import { ConfigError, type Config } from '../common/config/config.js';
+import { startCluster } from './cluster/primary.js';
 import type { StartService } from '../common/service.js';
 import { RouteTableConsumer, WAKE_CHANNEL, type RouteInput } from '../common/routes/index.js';
 import { readChallenge } from './acme/challenges.js';
@@ -37,6 +38,7 @@ export function caCertificatePem(config: Config): string {
 export const startGateway: StartService = async (config, log) => {
   if (!config.redisUrl) throw new ConfigError('REDIS_URL', 'must be set: the gateway follows the route table in Redis');
   const options = gatewayOptions(config);
+  if (options.workers > 1) return startCluster(config, options.workers, options.drainMs, log);
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const consumer = new RouteTableConsumer({ redisUrl: config.redisUrl, log });
   await consumer.start();

@@ -1,6 +1,6 @@
 // The HTTP entry: Host → route → replica → Exchange. Everything a request can be refused for
 // (malformed host, duplicate Host, oversized body) is decided here before any upstream sees it.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { pick } from '../balancing/pick.js';
@@ -24,6 +24,12 @@ export interface GatewayCore {
   draining: boolean;
   inflight: number;
 }
+
+// Request ids: a random per-process prefix and a counter — unique across gateways, and cheaper
+// than a UUID per request.
+const ID_PREFIX = randomBytes(6).toString('hex');
+let idSeq = 0;
+const nextId = (): string => `${ID_PREFIX}-${(++idSeq).toString(36)}`;
 
 const ACME_PREFIX = '/.well-known/acme-challenge/';
 
@@ -74,7 +80,7 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
     core.inflight++;
     if (core.draining) res.shouldKeepAlive = false;
     const start = performance.now();
-    const id = randomUUID();
+    const id = nextId();
     const name = normaliseHost(req.headers.host);
     if (name === null || name === '') return refuse(req, res, 400, id);
     const url = req.url ?? '/';

@@ -1,0 +1,60 @@
+// Gateway vs nginx (1 worker, keep-alive upstream pool — the proxy it replaces) vs direct, all on
+// the same upstream (an nginx answering a short body), measured with wrk one after another.
+// Goal (issue 4): gateway ≥ 1.0× nginx requests/s, p99 ≤ 1.5× nginx's.
+// Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_GATEWAY_WORKERS ("1,2").
+import { Redis } from 'ioredis';
+import { createRoutePublisher } from '../common/routes/index.js';
+import { freePort, start, startNginx, startRedis, stop, tmpDir, waitForLine, wrk, type WrkResult } from './support/procs.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const workerCounts = (process.env.BENCH_GATEWAY_WORKERS ?? '1,2').split(',').map(Number);
+const host = 'web.paas.local';
+
+const upstreamPort = await freePort();
+const upstream = await startNginx(`server { listen 127.0.0.1:${upstreamPort}; keepalive_requests 100000; location / { return 200 "hello from the upstream\\n"; } }`, upstreamPort);
+const nginxPort = await freePort();
+const nginx = await startNginx(`
+  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 128; keepalive_requests 100000; }
+  server {
+    listen 127.0.0.1:${nginxPort};
+    keepalive_requests 100000;
+    location / {
+      proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host $host; proxy_set_header X-Forwarded-For $remote_addr; proxy_set_header X-Forwarded-Proto $scheme;
+    }
+  }`, nginxPort);
+
+const redis = await startRedis();
+const client = new Redis(redis.url);
+await createRoutePublisher(client).setAppRoutes('web', [host], [{ host: '127.0.0.1', port: upstreamPort }]);
+
+async function measure(name: string, url: string): Promise<[string, WrkResult]> {
+  await wrk(url, host, 2, connections); // warm-up: JIT, pools, TCP
+  return [name, await wrk(url, host, seconds, connections)];
+}
+
+const rows: [string, WrkResult][] = [];
+rows.push(await measure('direct', `http://127.0.0.1:${upstreamPort}/`));
+rows.push(await measure('nginx (1 worker)', `http://127.0.0.1:${nginxPort}/`));
+for (const workers of workerCounts) {
+  const port = await freePort();
+  const gw = start(process.execPath, ['--import', 'tsx', 'bench/support/gateway-process.ts'], {
+    REDIS_URL: redis.url, DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-gw-'), DEPLOYFLOW_BIND: '127.0.0.1',
+    GATEWAY_HTTP_PORT: String(port), GATEWAY_HTTPS_PORT: String(await freePort()),
+    GATEWAY_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'off', GATEWAY_WORKERS: String(workers),
+  });
+  await waitForLine(gw, /gateway ready/);
+  rows.push(await measure(`gateway (${workers} worker${workers > 1 ? 's' : ''})`, `http://127.0.0.1:${port}/`));
+  await stop(gw);
+}
+
+const nginxRow = rows[1]![1];
+console.log(`\nwrk -t1 -c${connections} -d${seconds}s --latency (after a 2 s warm-up), Host: ${host}`);
+console.log('target                 req/s     p50 ms   p99 ms   errors   vs nginx req/s   vs nginx p99');
+for (const [name, r] of rows) {
+  console.log(`${name.padEnd(20)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${String(r.errors).padStart(8)} ${(r.rps / nginxRow.rps).toFixed(2).padStart(12)}× ${(r.p99 / nginxRow.p99).toFixed(2).padStart(12)}×`);
+}
+
+client.disconnect();
+await Promise.all([stop(upstream), stop(nginx), stop(redis.child)]);
