@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { Config } from '../common/config/config.js';
 import type { Logger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
+import { controlRoute } from '../gateway/index.js';
 import { googleRouter } from './auth/google/index.js';
 import { buildControlDeps } from './server/build-deps.js';
 import { createControlApp } from './server/app.js';
@@ -30,6 +31,11 @@ export async function startControl(config: Config, log: Logger): Promise<Running
   server.requestTimeout = 120_000;
   const port = await listen(server, config.controlPort, config.bind);
   log.info({ port, store: deps.store.backend }, 'control listening');
+  // The API and dashboard answer on the domain apex through the gateway.
+  if (deps.routes) {
+    const apex = controlRoute({ ...config, controlPort: port });
+    await deps.routes.setRoute(apex.host, apex.route).catch((err: unknown) => log.warn({ err }, 'could not publish the apex route'));
+  }
   return {
     name: 'control',
     deps,

@@ -118,4 +118,18 @@ describe('git push deploys', () => {
     await fs.rm(keyFile, { force: true });
     await fs.rm(`${keyFile}.pub`, { force: true });
   });
+
+  it('publishes the apex route to control, and deleting the app removes its repository', async () => {
+    const apex = (await readRouteTable(probe)).routes['paas.test'];
+    assert.equal(apex?.upstreams[0]?.port, Number(new URL(control.url).port));
+    const repo = path.join(control.dataDir, 'repos', `${APP}.git`);
+    assert.ok((await fs.stat(repo)).isDirectory());
+    assert.equal((await owner.delete(`/api/v1/apps/${APP}`)).status, 204);
+    let exists = true;
+    for (let i = 0; i < 50 && exists; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      exists = await fs.stat(repo).then(() => true, () => false);
+    }
+    assert.equal(exists, false);
+  });
 });

@@ -13,19 +13,21 @@ import { openStore } from '../store/open.js';
 import { createRoutePublisher } from '../../common/routes/index.js';
 import { createBuilder } from '../../builder/index.js';
 import { DeployEngine } from '../deploy/engine.js';
+import { deleteRepo } from '../../git/index.js';
 import type { ControlDeps } from './deps.js';
 
-export function connectRedis(url: string, log: Logger): Redis {
+export async function connectRedis(url: string, log: Logger): Promise<Redis> {
   // Commands fail fast while Redis is down instead of queueing forever; ioredis keeps
-  // reconnecting in the background.
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  // reconnecting in the background. A Redis that is down at start does not stop control.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis unavailable'));
+  await redis.connect().catch((err: unknown) => log.warn({ err }, 'redis unavailable at start; retrying in the background'));
   return redis;
 }
 
 export async function buildControlDeps(config: Config, log: Logger): Promise<ControlDeps> {
   const store = await openStore({ dataDir: config.dataDir, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : null;
   const jwtKey = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : loadOrCreateSecret(config.dataDir, 'jwt');
   const envKey = config.encryptionKey ? Buffer.from(config.encryptionKey, 'hex') : loadOrCreateSecret(config.dataDir, 'env-encryption');
   const clock = Date.now;
@@ -39,7 +41,8 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
     healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,
   });
   events.on('app.deleted', (app: { name: string }) => {
-    deploy.removeApp(app.name).catch((err: unknown) => log.error({ err, app: app.name }, 'removing the deleted app failed'));
+    Promise.all([deploy.removeApp(app.name), deleteRepo(config, app.name)])
+      .catch((err: unknown) => log.error({ err, app: app.name }, 'removing the deleted app failed'));
   });
   return {
     config, store, log, redis, clock, docker, envCipher, events, routes, deploy,
