@@ -75,6 +75,14 @@ describe('apps API', () => {
       assert.equal(res.body.error.code, 'DF_ERR_VALIDATION');
     }
     assert.equal((await dev.get('/api/v1/apps/shop')).body.replicas, 2);
+    const volumes = await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'uploads', path: '/srv/uploads' }], deployBranch: 'production' });
+    assert.deepEqual(volumes.body.volumes, [{ name: 'uploads', path: '/srv/uploads' }]);
+    assert.equal(volumes.body.deployBranch, 'production');
+    assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'x', path: '/etc' }] })).body.error.code, 'DF_ERR_INVALID_PATH');
+    assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'x', path: '/a/../etc' }] })).body.error.code, 'DF_ERR_INVALID_PATH');
+    assert.equal((await dev.patch('/api/v1/apps/shop', { deployBranch: '--upload-pack=x' })).body.error.code, 'DF_ERR_INVALID_REF');
+    assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'Bad Name', path: '/x' }] })).body.error.code, 'DF_ERR_VALIDATION');
+    assert.deepEqual((await dev.get('/api/v1/apps/shop')).body.volumes, [{ name: 'uploads', path: '/srv/uploads' }]);
   });
 
   it('shares an app with a collaborator, who may operate but not delete it', async () => {

@@ -5,7 +5,7 @@ import { parseAppName } from '../../common/names/validate.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { canCreateApps } from './access.js';
 import { loadApp } from './load.js';
-import { AppView, CollaboratorBody, CreateAppBody, DEFAULT_SETTINGS, PatchAppBody } from './schemas.js';
+import { AppView, checkedSettings, CollaboratorBody, CreateAppBody, DEFAULT_SETTINGS, PatchAppBody } from './schemas.js';
 import { appView } from './view.js';
 
 export const appRoutes: RouteSpec[] = [
@@ -19,7 +19,7 @@ export const appRoutes: RouteSpec[] = [
       const now = ctx.deps.clock();
       const quota = ctx.user.role === 'admin' ? Number.MAX_SAFE_INTEGER : ctx.deps.config.appQuotaPerUser;
       const app = await ctx.deps.store.apps.create({
-        ...DEFAULT_SETTINGS, ...ctx.body, name, ownerId: ctx.user.id, collaboratorIds: [], domains: [],
+        ...DEFAULT_SETTINGS, ...checkedSettings(ctx.body), name, ownerId: ctx.user.id, collaboratorIds: [], domains: [],
         webhookSecret: null, createdAt: now, updatedAt: now,
       }, quota);
       ctx.deps.events.emit('app.created', app);
@@ -44,7 +44,7 @@ export const appRoutes: RouteSpec[] = [
     handler: async (ctx) => {
       await loadApp(ctx, 'operate');
       ctx.audit.details = { changed: Object.keys(ctx.body) };
-      const app = await ctx.deps.store.apps.update(ctx.params.name as string, { ...ctx.body });
+      const app = await ctx.deps.store.apps.update(ctx.params.name as string, checkedSettings(ctx.body));
       if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
       ctx.deps.events.emit('app.updated', app);
       return appView(ctx.deps.config, app);

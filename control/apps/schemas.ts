@@ -1,6 +1,8 @@
 // Request and response shapes of the apps API; the same objects validate requests and
 // describe them in the OpenAPI document.
 import { z } from 'zod';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import { parseContainerPath, parseGitRef } from '../../common/names/validate.js';
 
 export const AppSettings = z.strictObject({
   replicas: z.number().int().min(0).max(20).describe('Number of containers serving the app'),
@@ -12,7 +14,26 @@ export const AppSettings = z.strictObject({
     path: z.string().max(255).regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, 'must be an absolute URL path'),
   }),
   port: z.number().int().min(1).max(65535).describe('Port the app listens on inside its container (PORT)'),
+  volumes: z.array(z.strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'volume names are lowercase letters, digits, . _ -'),
+    path: z.string().describe('absolute mount path in the container'),
+  })).max(10).describe('Persistent named volumes; they survive redeploys, rollbacks and restarts'),
+  deployBranch: z.string().describe('The branch whose pushes and webhooks deploy (default main)'),
 });
+
+/**
+ * Settings run through the one name validator after the schema: mount paths and the branch
+ * reach Docker and git, so they get the same DF_ERR_* refusals as every other outside name.
+ */
+export function checkedSettings<T extends Partial<z.infer<typeof AppSettings>>>(settings: T): T {
+  for (const v of settings.volumes ?? []) parseContainerPath(v.path);
+  const names = (settings.volumes ?? []).map((v) => v.name);
+  if (new Set(names).size !== names.length) throw new DeployFlowError('DF_ERR_VALIDATION', 'Volume names must be unique');
+  const paths = (settings.volumes ?? []).map((v) => v.path);
+  if (new Set(paths).size !== paths.length) throw new DeployFlowError('DF_ERR_VALIDATION', 'Volume paths must be unique');
+  if (settings.deployBranch !== undefined) parseGitRef(settings.deployBranch);
+  return settings;
+}
 
 export const CreateAppBody = AppSettings.partial().extend({
   name: z.string().describe('DNS label: ^[a-z][a-z0-9-]{0,61}[a-z0-9]$, reserved words refused'),
@@ -31,6 +52,8 @@ export const AppView = z.object({
   healthcheck: z.object({ path: z.string() }),
   port: z.number(),
   domains: z.array(z.string()),
+  volumes: z.array(z.object({ name: z.string(), path: z.string() })),
+  deployBranch: z.string(),
   createdAt: z.number(),
   updatedAt: z.number(),
 });
@@ -42,4 +65,6 @@ export const DEFAULT_SETTINGS: z.infer<typeof AppSettings> = {
   limits: { memoryMb: 512, cpus: 1 },
   healthcheck: { path: '/' },
   port: 5000,
+  volumes: [],
+  deployBranch: 'main',
 };

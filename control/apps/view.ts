@@ -15,6 +15,8 @@ export function appView(config: Config, app: App): Record<string, unknown> {
     healthcheck: app.healthcheck,
     port: app.port,
     domains: app.domains,
+    volumes: app.volumes,
+    deployBranch: app.deployBranch,
     createdAt: app.createdAt,
     updatedAt: app.updatedAt,
   };

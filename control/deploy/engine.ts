@@ -108,7 +108,7 @@ export class DeployEngine {
       ...(this.d.drainMs !== undefined ? { drainMs: this.d.drainMs } : {}),
     }, {
       app: app.name, deploymentId, image, replicas: app.replicas, env, limits: app.limits,
-      healthcheck: { path: app.healthcheck.path }, port: app.port,
+      healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes,
     });
     return result.upstreams;
   }

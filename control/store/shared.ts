@@ -47,7 +47,7 @@ export function checkLimit(limit: number | undefined): number | undefined {
 /** Audit queries default to a page, never the whole history. */
 export const AUDIT_DEFAULT_LIMIT = 100;
 
-const APP_PATCH_KEYS = ['replicas', 'limits', 'healthcheck', 'port', 'domains', 'webhookSecret', 'collaboratorIds'] as const;
+const APP_PATCH_KEYS = ['replicas', 'limits', 'healthcheck', 'port', 'domains', 'webhookSecret', 'collaboratorIds', 'volumes', 'deployBranch'] as const;
 
 /**
  * Only the patchable fields, and only those given: undefined means "leave it". Callers pass

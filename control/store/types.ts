@@ -44,6 +44,12 @@ export interface AppLimits {
   cpus: number;
 }
 
+/** A named Docker volume of the app (`deployflow-<app>-<name>`) mounted at `path`; survives redeploys. */
+export interface AppVolume {
+  name: string;
+  path: string;
+}
+
 export interface App {
   name: string; // validated AppName; unique; the app's identity
   ownerId: string;
@@ -54,11 +60,14 @@ export interface App {
   port: number;
   domains: string[];
   webhookSecret: string | null;
+  volumes: AppVolume[];
+  /** The branch whose pushes and webhooks deploy (`main` by default; `master` also deploys on git push). */
+  deployBranch: string;
   createdAt: number;
   updatedAt: number;
 }
 
-export type AppPatch = Partial<Pick<App, 'replicas' | 'limits' | 'healthcheck' | 'port' | 'domains' | 'webhookSecret' | 'collaboratorIds'>>;
+export type AppPatch = Partial<Pick<App, 'replicas' | 'limits' | 'healthcheck' | 'port' | 'domains' | 'webhookSecret' | 'collaboratorIds' | 'volumes' | 'deployBranch'>>;
 
 export interface AppStore {
   /**

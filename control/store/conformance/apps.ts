@@ -9,12 +9,16 @@ export function appSuite(ctx: Ctx): void {
       const app = newApp('web', 'owner-1', {
         collaboratorIds: ['u-b', 'u-a'], replicas: 3, limits: { memoryMb: 512, cpus: 1.5 }, healthcheck: { path: '/healthz' },
         port: 8080, domains: ['example.com', 'www.example.com'], webhookSecret: 'whsec', createdAt: T0, updatedAt: T0 + 1,
+        volumes: [{ name: 'uploads', path: '/srv/uploads' }, { name: 'cache', path: '/cache' }], deployBranch: 'production',
       });
       assert.deepEqual(await s.apps.create(app, 10), app);
       assert.deepEqual(await s.apps.get('web'), app);
       await s.apps.create(newApp('api-a', 'owner-1'), 10);
       assert.deepEqual((await s.apps.list()).map((a) => a.name), ['api-a', 'web']);
       assert.equal(await s.apps.get('nope'), null);
+      const patched = await s.apps.update('web', { volumes: [{ name: 'data', path: '/data' }], deployBranch: 'main' });
+      assert.deepEqual(patched?.volumes, [{ name: 'data', path: '/data' }]);
+      assert.equal((await s.apps.get('web'))?.deployBranch, 'main');
     });
 
     it('refuses a taken name with DF_ERR_APP_EXISTS, for any owner, without using up quota', async () => {

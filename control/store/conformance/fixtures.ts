@@ -28,6 +28,8 @@ export function newApp(name: string, ownerId: string, over: Partial<App> = {}): 
     port: 3000,
     domains: [],
     webhookSecret: null,
+    volumes: [],
+    deployBranch: 'main',
     createdAt: T0,
     updatedAt: T0,
     ...over,

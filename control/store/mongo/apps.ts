@@ -7,6 +7,8 @@ import { isDuplicateKey } from './errors.js';
 export const toApp = (d: AppDoc): App => ({
   name: d._id, ownerId: d.ownerId, collaboratorIds: d.collaboratorIds, replicas: d.replicas, limits: d.limits,
   healthcheck: d.healthcheck, port: d.port, domains: d.domains, webhookSecret: d.webhookSecret,
+  // Documents written before these fields existed read as their defaults.
+  volumes: d.volumes ?? [], deployBranch: d.deployBranch ?? 'main',
   createdAt: d.createdAt, updatedAt: d.updatedAt,
 });
 
@@ -52,7 +54,8 @@ export function mongoApps(c: Collections): AppStore {
       const doc: AppDoc = {
         _id: app.name, ownerId: app.ownerId, collaboratorIds: uniqueIds(app.collaboratorIds), replicas: app.replicas,
         limits: app.limits, healthcheck: app.healthcheck, port: app.port, domains: app.domains,
-        webhookSecret: app.webhookSecret, createdAt: app.createdAt, updatedAt: app.updatedAt, env: {},
+        webhookSecret: app.webhookSecret, volumes: app.volumes, deployBranch: app.deployBranch,
+        createdAt: app.createdAt, updatedAt: app.updatedAt, env: {},
       };
       try {
         await c.apps.insertOne(doc);

@@ -2,7 +2,7 @@
 // Records whose natural key is unique use it as `_id` (apps by name, settings by key), so the
 // primary key itself enforces it.
 import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb';
-import type { AppLimits, DeploymentStatus, Deployment, Role } from '../types.js';
+import type { AppLimits, AppVolume, DeploymentStatus, Deployment, Role } from '../types.js';
 
 export interface UserDoc {
   _id: string;
@@ -38,6 +38,8 @@ export interface AppDoc {
   port: number;
   domains: string[];
   webhookSecret: string | null;
+  volumes?: AppVolume[];
+  deployBranch?: string;
   createdAt: number;
   updatedAt: number;
   env: Record<string, string>;

@@ -13,6 +13,8 @@ interface AppRow {
   port: number;
   domains: string;
   webhook_secret: string | null;
+  volumes: string;
+  deploy_branch: string;
   created_at: number;
   updated_at: number;
 }
@@ -28,6 +30,8 @@ function toRow(app: App): AppRow {
     port: app.port,
     domains: JSON.stringify(app.domains),
     webhook_secret: app.webhookSecret,
+    volumes: JSON.stringify(app.volumes),
+    deploy_branch: app.deployBranch,
     created_at: app.createdAt,
     updated_at: app.updatedAt,
   };
@@ -38,8 +42,10 @@ export function sqliteApps(db: Db): AppStore {
   const collaborators = db.prepare<[string], { user_id: string }>('SELECT user_id FROM app_collaborators WHERE app = ? ORDER BY rowid');
   const countOwned = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM apps WHERE owner_id = ?');
   const insert = db.prepare(
-    `INSERT INTO apps (name, owner_id, replicas, memory_mb, cpus, healthcheck_path, port, domains, webhook_secret, created_at, updated_at)
-     VALUES (@name, @owner_id, @replicas, @memory_mb, @cpus, @healthcheck_path, @port, @domains, @webhook_secret, @created_at, @updated_at)`,
+    `INSERT INTO apps (name, owner_id, replicas, memory_mb, cpus, healthcheck_path, port, domains, webhook_secret, volumes, deploy_branch,
+       created_at, updated_at)
+     VALUES (@name, @owner_id, @replicas, @memory_mb, @cpus, @healthcheck_path, @port, @domains, @webhook_secret, @volumes, @deploy_branch,
+       @created_at, @updated_at)`,
   );
   const addCollaborator = db.prepare('INSERT INTO app_collaborators (app, user_id) VALUES (?, ?)');
   const clearCollaborators = db.prepare('DELETE FROM app_collaborators WHERE app = ?');
@@ -54,6 +60,8 @@ export function sqliteApps(db: Db): AppStore {
     port: r.port,
     domains: JSON.parse(r.domains) as string[],
     webhookSecret: r.webhook_secret,
+    volumes: JSON.parse(r.volumes) as App['volumes'],
+    deployBranch: r.deploy_branch,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   });
@@ -82,7 +90,8 @@ export function sqliteApps(db: Db): AppStore {
     const merged = toRow({ ...toApp(current), ...appPatchFields(patch), updatedAt: Date.now() });
     db.prepare(
       `UPDATE apps SET replicas = @replicas, memory_mb = @memory_mb, cpus = @cpus, healthcheck_path = @healthcheck_path,
-         port = @port, domains = @domains, webhook_secret = @webhook_secret, updated_at = @updated_at WHERE name = @name`,
+         port = @port, domains = @domains, webhook_secret = @webhook_secret, volumes = @volumes, deploy_branch = @deploy_branch,
+         updated_at = @updated_at WHERE name = @name`,
     ).run(merged);
     if (patch.collaboratorIds !== undefined) setCollaborators(name, patch.collaboratorIds);
     const stored = byName.get(name);

@@ -139,4 +139,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ssh_keys_user ON ssh_keys (user_id);
     `,
   },
+  {
+    version: 3,
+    name: 'app volumes and deploy branch',
+    sql: `
+      ALTER TABLE apps ADD COLUMN volumes TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE apps ADD COLUMN deploy_branch TEXT NOT NULL DEFAULT 'main';
+    `,
+  },
 ];

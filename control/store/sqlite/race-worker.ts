@@ -25,7 +25,7 @@ try {
     try {
       await store.apps.create({
         name: `w${input.worker}-${i}`, ownerId: 'shared-owner', collaboratorIds: [], replicas: 1, limits: { memoryMb: 128, cpus: 1 },
-        healthcheck: { path: '/' }, port: 3000, domains: [], webhookSecret: null, createdAt: 0, updatedAt: 0,
+        healthcheck: { path: '/' }, port: 3000, domains: [], webhookSecret: null, volumes: [], deployBranch: 'main', createdAt: 0, updatedAt: 0,
       }, input.quota);
       codes.push('ok');
     } catch (err) {
