@@ -1,5 +1,6 @@
 // Gateway-only tuning, read from GATEWAY_* variables next to the shared Config. Defaults follow
 // nginx's where nginx has one (60 s upstream timeouts, header limits) so moving over is unsurprising.
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, type Config } from '../../common/config/config.js';
 
@@ -26,7 +27,7 @@ export interface GatewayOptions {
   wakeTimeoutMs: number;
   /** 'off', 'stdout', or a file path for the JSON access log. */
   accessLog: string;
-  /** Worker processes (cluster mode); 1 = serve in this process. */
+  /** Worker processes (cluster mode); 1 = serve in this process; GATEWAY_WORKERS=auto = one per core. */
   workers: number;
   tlsDir: string;
 }
@@ -53,7 +54,7 @@ export function gatewayOptions(config: Config, env: Env = process.env): GatewayO
     drainMs: int(env, 'GATEWAY_DRAIN_MS', 10_000),
     wakeTimeoutMs: int(env, 'GATEWAY_WAKE_TIMEOUT_MS', 30_000),
     accessLog: env.GATEWAY_ACCESS_LOG || path.join(config.dataDir, 'logs', 'gateway-access.log'),
-    workers: int(env, 'GATEWAY_WORKERS', 1, 1),
+    workers: env.GATEWAY_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'GATEWAY_WORKERS', 1, 1),
     tlsDir: path.join(config.dataDir, 'tls'),
   };
 }
