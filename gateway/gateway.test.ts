@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from '../common/config/config.js';
 import { createLogger } from '../common/log/logger.js';
-import { createRoutePublisher, type RoutePublisher } from '../common/routes/index.js';
+import { createRoutePublisher, WAKE_CHANNEL, type RoutePublisher } from '../common/routes/index.js';
 import type { RunningService } from '../common/service.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
 import { putChallenge, startGateway } from './index.js';
@@ -146,4 +146,25 @@ void test('ACME HTTP-01 challenges are answered for any host, unknown tokens are
   assert.equal(r.body, 'tok_123-abc.thumbprint');
   assert.equal((await request(port, 'web.paas.local', '/.well-known/acme-challenge/other')).status, 404);
   assert.equal((await request(port, 'web.paas.local', '/.well-known/acme-challenge/../../etc')).status, 404);
+});
+
+void test('a request for a sleeping app is held, the app is asked to wake, and served once it is up', async () => {
+  await pub.setAppRoutes('sleepy', ['sleepy.paas.local'], [], { sleeping: true });
+  await until(async () => (await request(port, 'nobody.paas.local')).status === 404, 'settle');
+  const sub = new Redis(redis.url);
+  const wakes: string[] = [];
+  sub.on('message', (_c: string, m: string) => {
+    wakes.push(m);
+    // What control does: start the app (health-gated) and republish the route awake.
+    void pub.setAppRoutes('sleepy', ['sleepy.paas.local'], [up(a)]);
+  });
+  await sub.subscribe(WAKE_CHANNEL);
+  try {
+    const r = await request(port, 'sleepy.paas.local', '/woken');
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'a GET /woken');
+    assert.deepEqual(JSON.parse(wakes[0]!), { app: 'sleepy', host: 'sleepy.paas.local' });
+  } finally {
+    sub.disconnect();
+  }
 });
