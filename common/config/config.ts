@@ -36,6 +36,14 @@ export interface Config {
   healthTimeoutSeconds: number;
   /** How long old containers keep serving after the route switch. */
   drainSeconds: number;
+  /** Per-user limits over the apps a user owns (admins exempt): total replicas and replicas × memory. */
+  replicaQuota: number;
+  memoryQuotaMb: number;
+  /** Images kept per app after a release (beyond those a container or the rollback target uses). */
+  keepImages: number;
+  /** Docker stats sampling period (0: off) and reconciler period (0: only at start). */
+  metricsIntervalSeconds: number;
+  reconcileIntervalSeconds: number;
   logLevel: string;
 }
 
@@ -142,6 +150,11 @@ export function loadConfig(env: Env = process.env): Config {
     appQuotaPerUser: positiveInt(env, 'DEPLOYFLOW_APP_QUOTA', 50),
     healthTimeoutSeconds: positiveInt(env, 'DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS', 60),
     drainSeconds: positiveInt(env, 'DEPLOYFLOW_DRAIN_SECONDS', 5),
+    replicaQuota: positiveInt(env, 'DEPLOYFLOW_REPLICA_QUOTA', 20),
+    memoryQuotaMb: positiveInt(env, 'DEPLOYFLOW_MEMORY_QUOTA_MB', 8192),
+    keepImages: positiveInt(env, 'DEPLOYFLOW_KEEP_IMAGES', 5),
+    metricsIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_METRICS_INTERVAL_SECONDS', 5),
+    reconcileIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS', 30),
     logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),
   };
 }

@@ -44,6 +44,8 @@ export const ERRORS = {
   DF_ERR_ACME_FAILED: { status: 502, message: 'The ACME certificate authority did not issue a certificate' },
   DF_ERR_GIT_COMMAND: { status: 400, message: 'Only git-receive-pack and git-upload-pack of an app repository are allowed' },
   DF_ERR_GIT_REF_DELETE: { status: 403, message: 'Deleting a branch or tag of an app repository is not allowed' },
+  DF_ERR_NOT_DEPLOYED: { status: 409, message: 'The app has no running deployment yet: push code or deploy an image first' },
+  DF_ERR_APP_STOPPED: { status: 409, message: 'The app is stopped: start it first' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
