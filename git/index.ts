@@ -42,7 +42,7 @@ export async function startGitService(opts: GitServiceOptions): Promise<RunningG
   const log = opts.log.child({ service: 'git' });
   const hostKey = loadOrCreateHostKey(opts.hostKeyPath ?? defaultHostKeyPath(config.dataDir));
   const runner = new GitRunner();
-  const hooks = new HookServer(log, opts.onPush);
+  const hooks = new HookServer(log, opts.onPush, (app) => access.deployBranch(app));
   await hooks.start();
   const httpServer = createGitHttpServer({ config, log, access, hooks, runner });
   const { server: sshServer, disconnectAll } = createGitSshServer({ config, log, access, hooks, runner, hostKey });

@@ -8,12 +8,14 @@ export interface GitAccess {
   userForPublicKey(keyType: string, keyData: Buffer): Promise<{ id: string } | null>;
   /** May this user push to (write) / fetch from (read) this app? false → refuse (404-like, do not reveal existence). */
   mayAccess(userId: string, app: string, mode: 'read' | 'write'): Promise<boolean>;
+  /** The branch whose pushes deploy (`main` also deploys `master`); other branches are only stored. */
+  deployBranch(app: string): Promise<string>;
 }
 
 export interface PushEvent {
   app: string;
   userId: string;
-  /** Full ref name, `refs/heads/main` or `refs/heads/master`. */
+  /** Full ref name of the app's deploy branch, e.g. `refs/heads/main` (or `refs/heads/master`). */
   ref: string;
   /** 40 zeros when the branch is new. */
   oldCommit: string;

@@ -36,6 +36,8 @@ export interface TestGit {
   /** OpenSSH public key lines per user id. */
   keys: Map<string, string[]>;
   grants: Grant[];
+  /** Deploy branch per app; apps not listed deploy `main` (and `master`). */
+  branches: Map<string, string>;
   events: PushEvent[];
   handler: PushHandler;
   /** The env `git` runs with (for tests that spawn git themselves). */
@@ -59,8 +61,9 @@ export async function startTestGit(): Promise<TestGit> {
   const tokens = new Map<string, string>();
   const keys = new Map<string, string[]>();
   const grants: Grant[] = [];
+  const branches = new Map<string, string>();
   const events: PushEvent[] = [];
-  const t: Partial<TestGit> = { root, config, tokens, keys, grants, events };
+  const t: Partial<TestGit> = { root, config, tokens, keys, grants, branches, events };
   t.handler = async (_event, out) => { out('-----> deploying'); return { ok: true, message: 'done' }; };
   const service = await startGitService({
     config,
@@ -75,6 +78,7 @@ export async function startTestGit(): Promise<TestGit> {
         return null;
       },
       mayAccess: async (user, app, mode) => grants.some((g) => g.user === user && g.app === app && (g.mode === 'write' || mode === 'read')),
+      deployBranch: async (app) => branches.get(app) ?? 'main',
     },
     onPush: (event, out) => { events.push(event); return t.handler!(event, out); },
   });

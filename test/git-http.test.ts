@@ -103,6 +103,22 @@ describe('git smart HTTP', () => {
     assert.equal(still.code, 0);
   });
 
+  it('deploys the app\'s own deploy branch and only stores main then', async () => {
+    const { dir, head } = await g.workRepo('staging');
+    g.grants.push({ user: 'alice', app: 'branchy', mode: 'write' });
+    g.branches.set('branchy', 'staging');
+    g.handler = async () => ({ ok: true, message: 'ok' });
+    const before = g.events.length;
+    const main = await g.git(['push', g.httpUrl('branchy', 'tok-alice'), 'HEAD:refs/heads/main'], { cwd: dir });
+    assert.equal(main.code, 0, main.stderr);
+    assert.equal(g.events.length, before);
+    assert.ok(remoteLines(main.stderr).includes('refs/heads/main stored; only pushes to staging deploy.'), main.stderr);
+    const staging = await g.git(['push', g.httpUrl('branchy', 'tok-alice'), 'HEAD:refs/heads/staging'], { cwd: dir });
+    assert.equal(staging.code, 0, staging.stderr);
+    assert.equal(g.events.length, before + 1);
+    assert.deepEqual([g.events.at(-1)?.ref, g.events.at(-1)?.newCommit], ['refs/heads/staging', head]);
+  });
+
   it('refuses a wrong token with an authentication failure', async () => {
     const { dir } = await g.workRepo('badtoken');
     const r = await g.git(['push', g.httpUrl('myapp', 'wrong'), 'main'], { cwd: dir });

@@ -119,6 +119,22 @@ describe('git push deploys', () => {
     await fs.rm(`${keyFile}.pub`, { force: true });
   });
 
+  it('deploys the app\'s deploy branch once it is changed, and only stores main', async () => {
+    assert.equal((await owner.patch(`/api/v1/apps/${APP}`, { deployBranch: 'production' })).status, 200);
+    await fs.writeFile(path.join(work, 'server.js'), (detectedApp('from-production')['server.js'] as string));
+    await g(['commit', '-qam', 'production']);
+    const before = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body.length;
+    const main = await g(['push', remote(token), 'main']);
+    assert.equal(main.code, 0, main.stderr);
+    assert.match(main.stderr, /remote: refs\/heads\/main stored; only pushes to production deploy\./);
+    assert.equal((await owner.get(`/api/v1/apps/${APP}/deployments`)).body.length, before);
+    assert.equal(await served(), 'over-ssh');
+    const production = await g(['push', remote(token), 'main:production']);
+    assert.equal(production.code, 0, production.stderr);
+    assert.equal(await served(), 'from-production');
+    assert.equal((await owner.get(`/api/v1/apps/${APP}/deployments`)).body[0].ref, 'refs/heads/production');
+  });
+
   it('publishes the apex route to control, and deleting the app removes its repository', async () => {
     const apex = (await readRouteTable(probe)).routes['paas.test'];
     assert.equal(apex?.upstreams[0]?.port, Number(new URL(control.url).port));

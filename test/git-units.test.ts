@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import ssh2 from 'ssh2';
 import { quarantineEnv } from '../git/push/run-push.js';
-import { planPush, ZERO_SHA } from '../git/push/refs.js';
+import { deployRefs, planPush, ZERO_SHA } from '../git/push/refs.js';
 import { basicPassword, parseGitRequest, pktLine } from '../git/http/request.js';
 import { parseSshCommand } from '../git/ssh/command.js';
 import { parsePublicKey, matchesPublicKey } from '../git/ssh/keys.js';
@@ -49,6 +49,19 @@ describe('git pure parts', () => {
     assert.throws(() => planPush(`${A} zz refs/heads/main\n`), { code: 'DF_ERR_INVALID_REF' });
     assert.throws(() => planPush(`${A} ${B} main\n`), { code: 'DF_ERR_INVALID_REF' });
     assert.throws(() => planPush(''), { code: 'DF_ERR_INVALID_REF' });
+  });
+
+  it('plans pushes for a per-app deploy branch: only that branch deploys, main keeps master', () => {
+    const lines = `${ZERO_SHA} ${A} refs/heads/main\n${A} ${B} refs/heads/master\n${A} ${B} refs/heads/release/v2\n`;
+    const release = planPush(lines, 'release/v2');
+    assert.deepEqual(release.deploy.map((u) => u.ref), ['refs/heads/release/v2']);
+    assert.deepEqual(release.notes, ['refs/heads/main stored; only pushes to release/v2 deploy.', 'refs/heads/master stored; only pushes to release/v2 deploy.']);
+    assert.deepEqual(planPush(lines, 'main').deploy.map((u) => u.ref), ['refs/heads/main', 'refs/heads/master']);
+    assert.deepEqual(planPush(lines, 'refs/heads/release/v2').deploy.map((u) => u.ref), ['refs/heads/release/v2']);
+    // A tag of the same name is not the branch.
+    assert.deepEqual(planPush(`${ZERO_SHA} ${A} refs/tags/release/v2\n`, 'release/v2').deploy, []);
+    assert.deepEqual([...deployRefs('master')], ['refs/heads/master']);
+    for (const bad of ['-x', 'a..b', 'refs/heads/', '']) assert.throws(() => planPush(lines, bad), { code: 'DF_ERR_INVALID_REF' }, bad);
   });
 
   it('builds repo paths only from valid app names, inside the repos dir', () => {

@@ -1,8 +1,9 @@
 // The git service's view of users and permissions, answered from control's store: an API token
 // (or access JWT) as the HTTP password, a registered SSH key, and the same app policy as the API
-// (push = operate, fetch = view).
+// (push = operate, fetch = view), and which branch of an app deploys.
 import { createHash } from 'node:crypto';
 import type { GitAccess } from '../../git/index.js';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { isAppName } from '../../common/names/validate.js';
 import { can } from '../apps/access.js';
 import type { ControlDeps } from '../server/deps.js';
@@ -25,6 +26,12 @@ export function gitAccess(deps: ControlDeps): GitAccess {
       if (!isAppName(app)) return false;
       const [user, record] = await Promise.all([deps.store.users.get(userId), deps.store.apps.get(app)]);
       return Boolean(user && record && can(user, record, mode === 'write' ? 'operate' : 'view'));
+    },
+    async deployBranch(app) {
+      // The app can be deleted between the access check and the hook; that push deploys nothing.
+      const record = isAppName(app) ? await deps.store.apps.get(app) : null;
+      if (!record) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
+      return record.deployBranch;
     },
   };
 }

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { Logger } from '../../common/log/logger.js';
 import { HOOK_ENV } from '../repos/hook.js';
-import type { PushHandler } from '../types.js';
+import type { GitAccess, PushHandler } from '../types.js';
 import { quarantineEnv, runPush, type Pending } from './run-push.js';
 
 const MAX_REQUEST = 1024 * 1024;
@@ -26,7 +26,8 @@ export class HookServer {
   private readonly sockets = new Set<net.Socket>();
   port = 0;
 
-  constructor(private readonly log: Logger, private readonly onPush: PushHandler) {}
+  constructor(private readonly log: Logger, private readonly onPush: PushHandler,
+    private readonly deployBranch: GitAccess['deployBranch']) {}
 
   async start(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
@@ -91,7 +92,7 @@ export class HookServer {
       }
       const send = (msg: object): void => { if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(msg) + '\n'); };
       const gitEnv = quarantineEnv(parsed.gitEnv, pending.repoPath);
-      runPush(pending, parsed.refs, gitEnv, this.onPush, this.log, (line) => send({ line }))
+      runPush(pending, parsed.refs, gitEnv, this.onPush, this.deployBranch, this.log, (line) => send({ line }))
         .then((ok) => { send({ done: true, ok }); sock.end(); })
         .catch((err: unknown) => {
           this.log.error({ err }, 'git hook: push handling failed');

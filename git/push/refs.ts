@@ -7,14 +7,29 @@ import { parseCommitSha, parseGitRef, type CommitSha, type GitRef } from '../../
 export interface RefUpdate { ref: GitRef; oldCommit: CommitSha; newCommit: CommitSha }
 
 export interface PushPlan {
-  /** Updates of main/master, deployed in order. */
+  /** Updates of the app's deploy branch, deployed in order. */
   deploy: RefUpdate[];
   /** Lines to print for refs that are stored but not deployed. */
   notes: string[];
 }
 
 export const ZERO_SHA = '0'.repeat(40);
-export const DEPLOY_REFS: ReadonlySet<string> = new Set(['refs/heads/main', 'refs/heads/master']);
+export const DEFAULT_DEPLOY_BRANCH = 'main';
+
+/**
+ * The refs whose pushes deploy for an app deploying `branch` (`main` or `refs/heads/main`).
+ * `main` keeps `master` deploying too: that was the behaviour before the branch was per app,
+ * and repositories made by older git clients still push master.
+ */
+export function deployRefs(branch: string): ReadonlySet<string> {
+  const name = parseGitRef(branch).replace(/^refs\/heads\//, '');
+  if (name === '') throw new DeployFlowError('DF_ERR_INVALID_REF', undefined, { ref: branch });
+  return new Set(name === DEFAULT_DEPLOY_BRANCH ? ['refs/heads/main', 'refs/heads/master'] : [`refs/heads/${name}`]);
+}
+
+function describeRefs(refs: ReadonlySet<string>): string {
+  return [...refs].map((r) => r.replace(/^refs\/heads\//, '')).join(' or ');
+}
 
 export function parseRefLines(text: string): RefUpdate[] {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
@@ -29,15 +44,19 @@ export function parseRefLines(text: string): RefUpdate[] {
   });
 }
 
-/** Throws DF_ERR_GIT_REF_DELETE when any ref is deleted, DF_ERR_INVALID_REF on a bad line. */
-export function planPush(text: string): PushPlan {
+/**
+ * Plans a push to an app whose deploy branch is `branch`. Throws DF_ERR_GIT_REF_DELETE when any
+ * ref is deleted, DF_ERR_INVALID_REF on a bad line (or a bad branch setting).
+ */
+export function planPush(text: string, branch: string = DEFAULT_DEPLOY_BRANCH): PushPlan {
   const updates = parseRefLines(text);
   const deleted = updates.find((u) => u.newCommit === ZERO_SHA);
   if (deleted) throw new DeployFlowError('DF_ERR_GIT_REF_DELETE', `Deleting ${deleted.ref} is not allowed`);
+  const refs = deployRefs(branch);
   const plan: PushPlan = { deploy: [], notes: [] };
   for (const update of updates) {
-    if (DEPLOY_REFS.has(update.ref)) plan.deploy.push(update);
-    else plan.notes.push(`${update.ref} stored; only pushes to main or master deploy.`);
+    if (refs.has(update.ref)) plan.deploy.push(update);
+    else plan.notes.push(`${update.ref} stored; only pushes to ${describeRefs(refs)} deploy.`);
   }
   return plan;
 }

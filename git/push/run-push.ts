@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { Logger } from '../../common/log/logger.js';
 import { QUARANTINE_ENV } from '../repos/hook.js';
-import type { PushHandler } from '../types.js';
+import type { GitAccess, PushHandler } from '../types.js';
 import { planPush, type PushPlan } from './refs.js';
 
 export interface Pending { app: string; userId: string; repoPath: string }
@@ -35,11 +35,12 @@ function lineWriter(print: (line: string) => void): (text: string) => void {
 }
 
 export async function runPush(pending: Pending, refs: string, gitEnv: Record<string, string>, onPush: PushHandler,
-  log: Logger, print: (line: string) => void): Promise<boolean> {
+  deployBranch: GitAccess['deployBranch'], log: Logger, print: (line: string) => void): Promise<boolean> {
   const out = lineWriter(print);
   let plan: PushPlan;
   try {
-    plan = planPush(refs);
+    // Asked per push, not cached: the owner may have changed the branch since the last one.
+    plan = planPush(refs, await deployBranch(pending.app));
   } catch (err) {
     if (!isDeployFlowError(err)) throw err;
     out(`! Push refused: ${err.message}`);
