@@ -46,6 +46,13 @@ export const ERRORS = {
   DF_ERR_GIT_REF_DELETE: { status: 403, message: 'Deleting a branch or tag of an app repository is not allowed' },
   DF_ERR_NOT_DEPLOYED: { status: 409, message: 'The app has no running deployment yet: push code or deploy an image first' },
   DF_ERR_APP_STOPPED: { status: 409, message: 'The app is stopped: start it first' },
+  DF_ERR_WEBHOOK_REJECTED: { status: 401, message: 'Webhook refused: unknown app, webhooks off for it, or a missing or wrong signature or token' },
+  DF_ERR_CLONE_URL_INVALID: { status: 400, message: 'The repository URL must be a plain http(s) URL without credentials' },
+  DF_ERR_CLONE_URL_PRIVATE: {
+    status: 403,
+    message: 'The repository URL resolves to a private, loopback or internal address; an admin can allow that (webhooks.allowPrivateUrls)',
+  },
+  DF_ERR_CLONE_FAILED: { status: 502, message: 'The repository could not be cloned' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
