@@ -7,6 +7,7 @@ import { auditSuite, settingsSuite } from './conformance/audit-settings.js';
 import { deploymentSuite } from './conformance/deployments.js';
 import { durabilitySuite } from './conformance/durability.js';
 import { envSuite } from './conformance/env.js';
+import { notificationSuite } from './conformance/notifications.js';
 import type { Ctx } from './conformance/fixtures.js';
 import { refreshTokenSuite } from './conformance/refresh-tokens.js';
 import { apiTokenSuite, sshKeySuite } from './conformance/tokens.js';
@@ -52,6 +53,7 @@ export function runStoreConformance(backendName: string, open: () => Promise<Sto
     refreshTokenSuite(ctx);
     auditSuite(ctx);
     settingsSuite(ctx);
+    notificationSuite(ctx);
     durabilitySuite(ctx);
   });
 }

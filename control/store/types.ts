@@ -210,6 +210,40 @@ export interface SettingsStore {
   set<T>(key: string, value: T): Promise<void>;
 }
 
+export type NotificationKind = 'deploy.started' | 'deploy.succeeded' | 'deploy.failed';
+
+/** One in-app notification of one user (control/notifications). */
+export interface Notification {
+  id: string;
+  userId: string;
+  kind: NotificationKind;
+  app: string | null;
+  deploymentId: string | null;
+  message: string;
+  createdAt: number;
+  readAt: number | null;
+}
+
+export interface NotificationQuery {
+  unreadOnly?: boolean;
+  /** Only notifications strictly older than this time (paging). */
+  before?: number;
+  limit?: number;
+}
+
+export interface NotificationStore {
+  create(n: Notification): Promise<Notification>;
+  /** Newest first. */
+  listForUser(userId: string, q?: NotificationQuery): Promise<Notification[]>;
+  unreadCount(userId: string): Promise<number>;
+  /** Marks that user's notifications read (the given ids, or every unread one); returns how many changed. */
+  markRead(userId: string, ids: string[] | null, at: number): Promise<number>;
+  /** Delivery settings per user or per app, as JSON the notifications module defines. */
+  getSettings<T>(scope: 'user' | 'app', id: string): Promise<T | null>;
+  setSettings<T>(scope: 'user' | 'app', id: string, value: T): Promise<void>;
+  deleteSettings(scope: 'user' | 'app', id: string): Promise<void>;
+}
+
 export interface Store {
   readonly backend: 'sqlite' | 'mongodb';
   users: UserStore;
@@ -221,6 +255,7 @@ export interface Store {
   sshKeys: SshKeyStore;
   audit: AuditStore;
   settings: SettingsStore;
+  notifications: NotificationStore;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { mongoAudit } from './audit.js';
 import { collections, ensureIndexes } from './collections.js';
 import { mongoDeployments } from './deployments.js';
 import { mongoEnv } from './env.js';
+import { mongoNotifications } from './notifications.js';
 import { mongoRefreshTokens } from './refresh-tokens.js';
 import { mongoSettings } from './settings.js';
 import { mongoSshKeys } from './ssh-keys.js';
@@ -49,6 +50,7 @@ export async function openMongoStore(url: string, opts: { dbName?: string } = {}
       sshKeys: mongoSshKeys(c),
       audit: mongoAudit(c),
       settings: mongoSettings(c),
+      notifications: await mongoNotifications(db),
       async ping() {
         try {
           const res = await db.command({ ping: 1 });

@@ -5,6 +5,7 @@ import { sqliteAudit } from './audit.js';
 import { openDb } from './db.js';
 import { sqliteDeployments } from './deployments.js';
 import { sqliteEnv } from './env.js';
+import { sqliteNotifications } from './notifications.js';
 import { sqliteRefreshTokens } from './refresh-tokens.js';
 import { sqliteSettings } from './settings.js';
 import { sqliteSshKeys } from './ssh-keys.js';
@@ -25,6 +26,7 @@ export function openSqliteStore(dataDir: string): Store {
     sshKeys: sqliteSshKeys(db),
     audit: sqliteAudit(db),
     settings: sqliteSettings(db),
+    notifications: sqliteNotifications(db),
     async ping() {
       try {
         return db.prepare('SELECT 1').pluck().get() === 1;

@@ -147,4 +147,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE apps ADD COLUMN deploy_branch TEXT NOT NULL DEFAULT 'main';
     `,
   },
+  {
+    version: 4,
+    name: 'notifications',
+    sql: `
+      CREATE TABLE notifications (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        app TEXT,
+        deployment_id TEXT,
+        message TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        read_at INTEGER
+      );
+      CREATE INDEX notifications_user ON notifications (user_id, created_at DESC, seq DESC);
+      CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
+
+      CREATE TABLE notification_settings (
+        scope TEXT NOT NULL CHECK (scope IN ('user', 'app')),
+        id TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (scope, id)
+      );
+    `,
+  },
 ];
