@@ -31,9 +31,11 @@ before(async () => {
   client = new Redis(redis.url);
   pub = createRoutePublisher(client);
   process.env.GATEWAY_MAX_BODY_MB = '1';
+  process.env.GATEWAY_UPSTREAM_TIMEOUT_MS = '1000';
   config = await gatewayConfig(redis.url);
   gateway = await startGateway(config, createLogger('gateway', 'silent'));
   delete process.env.GATEWAY_MAX_BODY_MB;
+  delete process.env.GATEWAY_UPSTREAM_TIMEOUT_MS;
   port = config.gatewayHttpPort;
   app = await startUpstream('app');
   const up = [{ host: '127.0.0.1', port: app.port }];
@@ -136,6 +138,12 @@ void test('request smuggling and malformed requests are refused before any upstr
     .catch(() => ({ status: 413 }));
   assert.equal(big.status, 413);
   assert.ok(app.seen.length - before <= 1, 'only the chunked upload may have started upstream');
+});
+
+void test('an upstream slower than the upstream timeout gets a 504 page', async () => {
+  const r = await request(port, 'web.paas.local', '/slow?ms=1500');
+  assert.equal(r.status, 504);
+  assert.match(r.body, /DF_ERR_UPSTREAM_TIMEOUT/);
 });
 
 void test('graceful shutdown lets an open request finish', async () => {
