@@ -7,6 +7,7 @@ import { controlRoute } from '../gateway/index.js';
 import { googleRouter } from './auth/google/index.js';
 import { buildControlDeps } from './server/build-deps.js';
 import { createControlApp } from './server/app.js';
+import { webhookRouter } from './webhooks/index.js';
 import type { ControlDeps } from './server/deps.js';
 
 export interface RunningControl {
@@ -26,7 +27,7 @@ export async function listen(server: http.Server, port: number, host: string): P
 
 export async function startControl(config: Config, log: Logger): Promise<RunningService & { deps: ControlDeps }> {
   const deps = await buildControlDeps(config, log);
-  const server = http.createServer(createControlApp(deps, { rawRouters: [googleRouter(deps)] }));
+  const server = http.createServer(createControlApp(deps, { rawRouters: [googleRouter(deps), webhookRouter(deps)] }));
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
   const port = await listen(server, config.controlPort, config.bind);

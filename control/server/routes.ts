@@ -9,7 +9,8 @@ import { envRoutes } from '../env/routes.js';
 import { keyRoutes } from '../keys/routes.js';
 import { tokenRoutes } from '../tokens/routes.js';
 import { userRoutes } from '../users/routes.js';
+import { webhookRoutes } from '../webhooks/index.js';
 
 export const API_PREFIX = '/api/v1';
 
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes];
