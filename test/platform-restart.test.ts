@@ -67,8 +67,11 @@ describe('deployflow up', () => {
 
   it('keeps every record across a restart', async () => {
     let proc = run(['up'], env);
-    await waitFor(async () => (await fetch(`${base}/health`)).ok, 'control');
-    assert.match(proc.output(), /DeployFlow is running/);
+    // The banner comes once every service (control, git, gateway, dns) is up.
+    await waitFor(async () => proc.output().includes('DeployFlow is running'), 'the start banner');
+    assert.match(proc.output(), /control +http:\/\/127\.0\.0\.1:/);
+    for (const service of ['git', 'gateway', 'dns']) assert.match(proc.output(), new RegExp(`\\n  ${service} `));
+    assert.equal((await fetch(`${base}/health`)).status, 200);
     const user = await registerUser(base);
     await user.post('/api/v1/apps', { name: 'durable' });
     await user.patch('/api/v1/apps/durable', { replicas: 2 });
@@ -77,7 +80,7 @@ describe('deployflow up', () => {
     assert.equal(await stop(proc.child), 0);
 
     proc = run(['up'], env);
-    await waitFor(async () => (await fetch(`${base}/health`)).ok, 'control after restart');
+    await waitFor(async () => proc.output().includes('DeployFlow is running'), 'the banner after restart');
     try {
       const viaToken = new Client(base, token);
       assert.equal((await viaToken.get('/api/v1/auth/me')).body.email, user.email);
