@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import https from 'node:https';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,6 +77,7 @@ void test('TLS: two SNI names get their own certificates, trusted through the lo
     req.on('error', reject);
     req.end();
   });
+  for (const key of ['ca.key', 'platform.key']) assert.equal(statSync(path.join(config.dataDir, 'tls', key)).mode & 0o777, 0o600, key);
   const platform = await get('web.paas.local', ca);
   assert.equal(platform.body, 'app GET /');
   assert.match(platform.san, /DNS:\*\.paas\.local/);
