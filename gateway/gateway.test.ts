@@ -24,8 +24,10 @@ before(async () => {
   redis = await startRedis();
   client = new Redis(redis.url);
   pub = createRoutePublisher(client);
+  process.env.GATEWAY_HEALTH_INTERVAL_MS = '200';
   config = await gatewayConfig(redis.url);
   gateway = await startGateway(config, createLogger('gateway', 'silent'));
+  delete process.env.GATEWAY_HEALTH_INTERVAL_MS;
   port = config.gatewayHttpPort;
   a = await startUpstream('a');
   b = await startUpstream('b');
@@ -167,4 +169,15 @@ void test('a request for a sleeping app is held, the app is asked to wake, and s
   } finally {
     sub.disconnect();
   }
+});
+
+void test('active checks GET the route health path and keep failing replicas out of rotation', async () => {
+  const gone = await startUpstream('gone');
+  const well = await startUpstream('well');
+  await gone.close();
+  await pub.setAppRoutes('checked', ['checked.paas.local'], [{ host: '127.0.0.1', port: gone.port }, { host: '127.0.0.1', port: well.port }], { healthcheckPath: '/healthz' });
+  await until(async () => (await request(port, 'checked.paas.local')).status === 200, 'route');
+  await until(() => well.seen.some((h) => h['user-agent'] === 'deployflow-gateway-health'), 'a health GET', 10_000);
+  for (let i = 0; i < 6; i++) assert.equal((await request(port, 'checked.paas.local')).body.split(' ')[0], 'well');
+  await well.close();
 });

@@ -13,6 +13,8 @@ export class Backend {
   /** Marked by the active checker; a passive failure only sets downUntil. */
   healthy = true;
   refs = 0;
+  /** Path the active check GETs (from the route's healthcheckPath); unset: TCP connect only. */
+  healthPath: string | undefined;
 
   constructor(readonly key: string, readonly host: string, readonly port: number, connections: number, timeoutMs: number) {
     const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

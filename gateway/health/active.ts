@@ -1,6 +1,7 @@
-// Active health: every interval, each upstream gets a TCP connect. A replica that stops accepting
-// is taken out of rotation before a user's request has to discover it, and put back as soon as it
-// accepts again (passive marks expire on their own).
+// Active health: every interval, each upstream gets a TCP connect, or a GET of the route's
+// healthcheckPath when it has one (any answer below 500 is healthy). A replica that fails is
+// taken out of rotation before a user's request has to discover it, and put back as soon as it
+// passes again (passive marks expire on their own).
 import net from 'node:net';
 import type { Backend, BackendRegistry } from '../balancing/backends.js';
 
@@ -12,6 +13,17 @@ export function probe(host: string, port: number, timeoutMs: number): Promise<bo
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/** GET over the backend's own keep-alive pool, so a check also keeps a warm connection. */
+export async function probeHttp(b: Backend, timeoutMs: number): Promise<boolean> {
+  try {
+    const res = await b.pool.request({ path: b.healthPath!, method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, headers: { 'user-agent': 'deployflow-gateway-health' } });
+    await res.body.dump();
+    return res.statusCode < 500;
+  } catch {
+    return false;
+  }
 }
 
 export class ActiveHealth {
@@ -35,7 +47,7 @@ export class ActiveHealth {
     this.running = true;
     try {
       const timeout = Math.min(2000, this.intervalMs);
-      await Promise.all([...this.registry.all()].map(async (b: Backend) => { b.healthy = await probe(b.host, b.port, timeout); }));
+      await Promise.all([...this.registry.all()].map(async (b: Backend) => { b.healthy = b.healthPath ? await probeHttp(b, timeout) : await probe(b.host, b.port, timeout); }));
     } finally {
       this.running = false;
     }

@@ -43,7 +43,11 @@ export class RouteIndex {
     const old = this.byHost.get(host);
     let compiled: CompiledRoute | undefined;
     if (route) {
-      const members: Member[] = route.upstreams.map((u) => ({ backend: this.registry.acquire(u), weight: u.weight ?? 1, current: 0 }));
+      const members: Member[] = route.upstreams.map((u) => {
+        const backend = this.registry.acquire(u);
+        if (route.healthcheckPath) backend.healthPath = route.healthcheckPath;
+        return { backend, weight: u.weight ?? 1, current: 0 };
+      });
       compiled = { host, app: route.app, route, members, balance: route.balance ?? 'round-robin' };
       this.byHost.set(host, compiled);
     } else {
