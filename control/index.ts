@@ -7,6 +7,7 @@ import { controlRoute } from '../gateway/index.js';
 import { googleRouter } from './auth/google/index.js';
 import { buildControlDeps } from './server/build-deps.js';
 import { createControlApp } from './server/app.js';
+import { startRealtime, type RunningRealtime } from './realtime/index.js';
 import { webhookRouter } from './webhooks/index.js';
 import type { ControlDeps } from './server/deps.js';
 
@@ -25,11 +26,13 @@ export async function listen(server: http.Server, port: number, host: string): P
   return typeof address === 'object' && address ? address.port : port;
 }
 
-export async function startControl(config: Config, log: Logger): Promise<RunningService & { deps: ControlDeps }> {
+export async function startControl(config: Config, log: Logger): Promise<RunningService & { deps: ControlDeps; realtime: RunningRealtime }> {
   const deps = await buildControlDeps(config, log);
   const server = http.createServer(createControlApp(deps, { rawRouters: [googleRouter(deps), webhookRouter(deps)] }));
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
+  // Socket.IO shares the port: the dashboard reaches both through the gateway on the apex.
+  const realtime = startRealtime(server, deps);
   const port = await listen(server, config.controlPort, config.bind);
   log.info({ port, store: deps.store.backend }, 'control listening');
   // The API and dashboard answer on the domain apex through the gateway.
@@ -40,8 +43,10 @@ export async function startControl(config: Config, log: Logger): Promise<Running
   return {
     name: 'control',
     deps,
+    realtime,
     addresses: [`http://${config.bind}:${port}`],
     stop: async () => {
+      await realtime.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       deps.redis?.disconnect();

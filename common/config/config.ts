@@ -45,6 +45,9 @@ export interface Config {
   metricsIntervalSeconds: number;
   reconcileIntervalSeconds: number;
   logLevel: string;
+  /** Outgoing e-mail for notifications (`smtp://user:pass@host:port` or `smtps://…`); unset: no e-mail. */
+  smtpUrl: string | undefined;
+  smtpFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -156,5 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_METRICS_INTERVAL_SECONDS', 5),
     reconcileIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS', 30),
     logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),
+    smtpUrl: url(env, 'DEPLOYFLOW_SMTP_URL', ['smtp:', 'smtps:']),
+    smtpFrom: text(env, 'DEPLOYFLOW_SMTP_FROM', `DeployFlow <deployflow@${domain}>`, /^[^\r\n]{3,200}$/),
   };
 }

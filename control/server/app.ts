@@ -3,6 +3,7 @@
 import express, { type Express, type Router } from 'express';
 import { mountRoutes } from '../api/mount.js';
 import type { RouteSpec } from '../api/route.js';
+import { dashboardRouter } from '../dashboard/static.js';
 import { health } from '../health/check.js';
 import { errorHandler, notFoundHandler } from '../http/errors.js';
 import { jsonBody, noStore, refuseTokensInUrl, requireJsonBody, securityHeaders } from '../http/hygiene.js';
@@ -40,6 +41,7 @@ export function createControlApp(deps: ControlDeps, options: ControlAppOptions =
   api.use(notFoundHandler);
   app.use(API_PREFIX, api);
 
+  app.use(dashboardRouter());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;

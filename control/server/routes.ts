@@ -10,7 +10,9 @@ import { keyRoutes } from '../keys/routes.js';
 import { tokenRoutes } from '../tokens/routes.js';
 import { userRoutes } from '../users/routes.js';
 import { webhookRoutes } from '../webhooks/index.js';
+import { notificationRoutes } from '../notifications/routes.js';
+import { systemRoutes } from '../system/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...notificationRoutes, ...systemRoutes];

@@ -1,0 +1,130 @@
+// Socket.IO on control's HTTP server (CONTRACT.md, "Realtime"). The handshake must carry a JWT or
+// API token (`auth: {token}`), never a URL parameter; every `subscribe` is authorized against the
+// resource like the REST API; a deployment subscriber that gives `offset` first gets the lines
+// it missed. With Redis, the adapter lets several control instances share rooms.
+import type http from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import { Server, type Socket } from 'socket.io';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import type { ControlDeps } from '../server/deps.js';
+import type { User } from '../store/types.js';
+import { ackError, authorizeSubscription } from './authorize.js';
+import { bridgeEvents } from './bridge.js';
+import { Followers, type FollowAppLogs } from './followers.js';
+import { LogRing, storedLines } from './ring.js';
+import { parseSubscription, roomOf, userRoom, type Subscription } from './rooms.js';
+
+export interface RealtimeOptions {
+  /** Starts reading an app's container logs into `app.log` events; returns the stop function. */
+  followAppLogs?: FollowAppLogs;
+}
+
+export interface Realtime {
+  io: Server;
+  followers: Followers;
+  /** Sends a `notification` event to every socket of that user, on any instance. */
+  notifyUser(userId: string, payload: unknown): void;
+  close(): Promise<void>;
+}
+
+interface SocketData { user: User; token: string; follows: Set<string> }
+type Ack = (answer: unknown) => void;
+
+export function attachRealtime(server: http.Server, deps: ControlDeps, options: RealtimeOptions = {}): Realtime {
+  const io = new Server(server, {
+    serveClient: false,
+    // Subscribe payloads are tiny; anything big is not ours.
+    maxHttpBufferSize: 16 * 1024,
+  });
+  const cleanups: (() => void)[] = [];
+  const redisClients: Redis[] = [];
+  if (deps.redis) {
+    // Own connections: a subscriber connection cannot run other commands, and these queue
+    // while Redis is away (a refused publish would otherwise be an unhandled rejection).
+    const pub = deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
+    const sub = deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
+    for (const c of [pub, sub]) c.on('error', (err: Error) => deps.log.warn({ err: err.message }, 'realtime redis unavailable'));
+    io.adapter(createAdapter(pub, sub));
+    redisClients.push(pub, sub);
+  }
+  const ring = new LogRing();
+  const followers = new Followers(options.followAppLogs);
+  cleanups.push(bridgeEvents(io, deps, ring), () => followers.stopAll());
+
+  io.use((socket, next) => {
+    const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const refuse = (err: DeployFlowError): void => next(Object.assign(new Error(err.message), { data: { code: err.code } }));
+    if (typeof token !== 'string' || token === '') return refuse(new DeployFlowError('DF_ERR_UNAUTHENTICATED'));
+    deps.tokens.userForCredential(token).then((user) => {
+      if (!user) return refuse(new DeployFlowError('DF_ERR_INVALID_TOKEN'));
+      socket.data = { user, token, follows: new Set() } satisfies SocketData;
+      next();
+    }, () => refuse(new DeployFlowError('DF_ERR_UNAVAILABLE')));
+  });
+
+  io.on('connection', (socket) => {
+    const data = socket.data as SocketData;
+    void socket.join(userRoom(data.user.id));
+    socket.on('subscribe', (payload: unknown, ack?: Ack) => {
+      subscribe(socket, payload).then((answer) => ack?.(answer), (err: unknown) => ack?.(ackError(err)));
+    });
+    socket.on('unsubscribe', (payload: unknown, ack?: Ack) => {
+      try {
+        const sub = parseSubscription(payload);
+        void socket.leave(roomOf(sub));
+        if (sub.kind === 'app' && sub.stream === 'logs' && data.follows.delete(sub.app)) followers.release(sub.app);
+        ack?.({ ok: true });
+      } catch (err) {
+        ack?.(ackError(err));
+      }
+    });
+    socket.on('disconnect', () => {
+      for (const app of data.follows) followers.release(app);
+      data.follows.clear();
+    });
+  });
+
+  async function subscribe(socket: Socket, payload: unknown): Promise<unknown> {
+    const data = socket.data as SocketData;
+    const sub: Subscription = parseSubscription(payload);
+    // The credential is checked again: the access token may have expired since the handshake,
+    // and the user's role may have changed.
+    const user = await deps.tokens.userForCredential(data.token);
+    if (!user) throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
+    data.user = user;
+    const { deployment } = await authorizeSubscription(deps, user, sub);
+    await socket.join(roomOf(sub));
+    if (sub.kind === 'app') {
+      if (sub.stream === 'logs' && !data.follows.has(sub.app)) {
+        data.follows.add(sub.app);
+        followers.acquire(sub.app);
+      }
+      return { ok: true };
+    }
+    // Joined first, then replayed: a line written in between arrives twice at worst, and the
+    // client places lines by seq, so nothing is lost and nothing shows twice.
+    if (sub.offset === null || !deployment) return { ok: true, status: deployment?.status };
+    const missed = ring.since(deployment.id, sub.offset)
+      ?? storedLines(deployment.id, deployment.app, await deps.store.deployments.getLog(deployment.id), sub.offset);
+    for (const line of missed) socket.emit('deployment:log', line);
+    return { ok: true, status: deployment.status, replayed: missed.length };
+  }
+
+  return {
+    io,
+    followers,
+    notifyUser(userId, payload) {
+      io.to(userRoom(userId)).emit('notification', payload);
+    },
+    async close() {
+      for (const fn of cleanups.splice(0)) fn();
+      // Local sockets only: telling other instances would publish on a Redis we are leaving.
+      io.local.disconnectSockets(true);
+      // Not io.close(): it would also close the HTTP server, which its owner does.
+      io.engine.close();
+      await Promise.resolve(io.of('/').adapter.close()).catch(() => undefined);
+      for (const c of redisClients) await c.quit().catch(() => c.disconnect());
+    },
+  };
+}
