@@ -40,6 +40,9 @@ export async function startControl(config: Config, log: Logger): Promise<Running
     const apex = controlRoute({ ...config, controlPort: port });
     await deps.routes.setRoute(apex.host, apex.route).catch((err: unknown) => log.warn({ err }, 'could not publish the apex route'));
   }
+  // Heals what changed while control was away; neither of them ever stops an app on stop.
+  deps.reconciler?.start();
+  deps.metrics?.start();
   return {
     name: 'control',
     deps,
@@ -47,6 +50,7 @@ export async function startControl(config: Config, log: Logger): Promise<Running
     addresses: [`http://${config.bind}:${port}`],
     stop: async () => {
       await realtime.close();
+      await Promise.all([deps.reconciler?.stop(), deps.metrics?.stop()]);
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       deps.redis?.disconnect();

@@ -28,6 +28,10 @@ export interface DeployDeps {
   /** Release timings; tests shorten them. */
   healthTimeoutMs?: number;
   drainMs?: number;
+  /** Refuses a deploy over the owner's quota before anything is recorded (DF_ERR_QUOTA_EXCEEDED). */
+  checkQuota?: (app: string, createdBy: string | null) => Promise<void>;
+  /** Labels every container of this platform instance carries, so its reconciler knows its own orphans. */
+  labels?: Record<string, string>;
 }
 
 export type DeploySource = { kind: 'build'; spec: SourceSpec } | { kind: 'image'; image: string };
@@ -50,6 +54,7 @@ export class DeployEngine {
 
   /** Records the deployment and starts it in the background; `done` settles with its final record. */
   async enqueue(req: DeployRequest): Promise<{ deployment: Deployment; done: Promise<Deployment> }> {
+    await this.d.checkQuota?.(req.app, req.createdBy);
     const deployment = await this.d.store.deployments.create({
       id: randomUUID(), app: req.app, status: 'queued', commit: req.commit ?? null, ref: req.ref ?? null,
       image: req.source.kind === 'image' ? req.source.image : null, source: req.origin, createdBy: req.createdBy,
@@ -108,9 +113,23 @@ export class DeployEngine {
       ...(this.d.drainMs !== undefined ? { drainMs: this.d.drainMs } : {}),
     }, {
       app: app.name, deploymentId, image, replicas: app.replicas, env, limits: app.limits,
-      healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes,
+      healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: this.labels,
     });
     return result.upstreams;
+  }
+
+  get labels(): Record<string, string> {
+    return this.d.labels ?? {};
+  }
+
+  /** Runs `fn` in the app's queue, so day-two operations never race a deploy or each other. */
+  runExclusive<T>(app: string, fn: () => Promise<T>): Promise<T> {
+    return this.queue.run(app, fn);
+  }
+
+  /** True while a deploy or operation of `app` runs or waits. */
+  busy(app: string): boolean {
+    return this.queue.busy(app);
   }
 
   /** After an app is deleted: its routes go first (no request reaches a dying container), then containers and images. */

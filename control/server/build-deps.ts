@@ -14,6 +14,10 @@ import { createRoutePublisher } from '../../common/routes/index.js';
 import { createBuilder } from '../../builder/index.js';
 import { DeployEngine } from '../deploy/engine.js';
 import { deleteRepo } from '../../git/index.js';
+import { attachOperationHooks } from '../operations/hooks.js';
+import { deployQuotaCheck } from '../operations/quota.js';
+import { operationServices } from '../operations/services.js';
+import { LABEL_INSTANCE, platformInstanceId } from '../reconciler/instance.js';
 import type { ControlDeps } from './deps.js';
 
 export async function connectRedis(url: string, log: Logger): Promise<Redis> {
@@ -39,14 +43,18 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const deploy = new DeployEngine({
     config, store, docker, builder, routes, envCipher, events, log, clock,
     healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,
+    checkQuota: deployQuotaCheck({ store, config }), labels: { [LABEL_INSTANCE]: await platformInstanceId(store) },
   });
   events.on('app.deleted', (app: { name: string }) => {
     Promise.all([deploy.removeApp(app.name), deleteRepo(config, app.name)])
       .catch((err: unknown) => log.error({ err, app: app.name }, 'removing the deleted app failed'));
   });
-  return {
+  const deps: ControlDeps = {
     config, store, log, redis, clock, docker, envCipher, events, routes, deploy,
+    ...operationServices({ config, store, docker, deploy, routes, envCipher, log, events, clock }),
     tokens: new TokenService(store, jwtKey, clock),
     loginLimiter: new LoginLimiter(redis),
   };
+  attachOperationHooks(deps);
+  return deps;
 }

@@ -11,6 +11,8 @@ import type { TokenService } from '../auth/tokens.js';
 import type { LoginLimiter } from '../auth/rate-limit.js';
 import type { DeployEngine } from '../deploy/engine.js';
 import type { RoutePublisher } from '../../common/routes/index.js';
+import type { MetricsSampler } from '../runtime/sampler.js';
+import type { Reconciler } from '../reconciler/reconciler.js';
 
 export interface ControlDeps {
   config: Config;
@@ -28,4 +30,8 @@ export interface ControlDeps {
   deploy: DeployEngine | null;
   /** The route table publisher; null when REDIS_URL is not set. */
   routes: RoutePublisher | null;
+  /** Docker stats history per app (`app.metrics` events); null without Docker. */
+  metrics: MetricsSampler | null;
+  /** Store-vs-Docker convergence, started and stopped with control; null without Docker. */
+  reconciler: Reconciler | null;
 }

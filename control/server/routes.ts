@@ -12,7 +12,9 @@ import { userRoutes } from '../users/routes.js';
 import { webhookRoutes } from '../webhooks/index.js';
 import { notificationRoutes } from '../notifications/routes.js';
 import { systemRoutes } from '../system/routes.js';
+import { operationRoutes } from '../operations/routes.js';
+import { runtimeRoutes } from '../runtime/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...notificationRoutes, ...systemRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...notificationRoutes, ...systemRoutes, ...operationRoutes, ...runtimeRoutes];

@@ -1,0 +1,42 @@
+// What day-two operations need, narrowed from ControlDeps: they run only where Docker (and so
+// the deploy engine, whose per-app queue they share) is available.
+import type Docker from 'dockerode';
+import type { Config } from '../../common/config/config.js';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import type { Logger } from '../../common/log/logger.js';
+import type { RoutePublisher } from '../../common/routes/index.js';
+import type { ReleaseDeps } from '../../builder/index.js';
+import type { DeployEngine } from '../deploy/engine.js';
+import type { EnvCipher } from '../env/cipher.js';
+import type { ControlDeps } from '../server/deps.js';
+import type { App, Store } from '../store/types.js';
+
+export interface OpsDeps {
+  config: Config;
+  store: Store;
+  docker: Docker;
+  deploy: DeployEngine;
+  routes: RoutePublisher | null;
+  envCipher: EnvCipher;
+  log: Logger;
+}
+
+export function opsDeps(deps: ControlDeps): OpsDeps {
+  if (!deps.docker || !deps.deploy) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Operations need the Docker Engine, which is not available');
+  return { config: deps.config, store: deps.store, docker: deps.docker, deploy: deps.deploy, routes: deps.routes, envCipher: deps.envCipher, log: deps.log };
+}
+
+/** Lines of an operation go to control's log (there is no deployment log to write them to). */
+export function opsLog(x: OpsDeps, app: string): (line: string) => void {
+  return (line) => x.log.info({ app }, line.replace(/^-----> /, '').trim());
+}
+
+/** Release timings and the publish hook the builder's release primitives expect. */
+export function releaseDeps(x: OpsDeps, app: App, write: (line: string) => void): ReleaseDeps {
+  return {
+    docker: x.docker, log: write,
+    publish: (upstreams) => x.deploy.publish(app, upstreams, write),
+    healthTimeoutMs: x.config.healthTimeoutSeconds * 1000,
+    drainMs: x.config.drainSeconds * 1000,
+  };
+}

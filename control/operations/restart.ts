@@ -1,0 +1,50 @@
+// Rolling restart with the same image: one replica at a time, a new container starts and must
+// pass its health check, the route switches from the old one to it, the old one drains and
+// goes. Serving capacity never drops below what it was, and a failed replacement stops the
+// roll with the old replica still serving.
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import { listAppContainers, type Upstream } from '../../builder/index.js';
+import { containerName } from '../../builder/docker/names.js';
+import { validateRelease } from '../../builder/docker/specs.js';
+import { replicaDeps, retire } from '../../builder/release/release.js';
+import { freeReplicaNumbers, prepareInfra, startHealthy } from '../../builder/release/replicas.js';
+import { converge } from '../reconciler/converge.js';
+import { releaseDeps, opsLog, type OpsDeps } from './deps.js';
+import { runningDeployment } from './state.js';
+import { isStopped } from './stopped.js';
+
+export function restartApp(x: OpsDeps, name: string): Promise<string[]> {
+  return x.deploy.runExclusive(name, async () => {
+    const app = await x.store.apps.get(name);
+    if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
+    const running = runningDeployment(await x.store.deployments.listByApp(name, 50));
+    if (!running) throw new DeployFlowError('DF_ERR_NOT_DEPLOYED');
+    if (await isStopped(x.store, name)) throw new DeployFlowError('DF_ERR_APP_STOPPED');
+    const write = opsLog(x, name);
+    const rd = releaseDeps(x, app, write);
+    const d = replicaDeps(rd);
+    const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
+    const r = validateRelease({
+      app: app.name, deploymentId: running.id, image: running.image, replicas: 1, env, limits: app.limits,
+      healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: x.deploy.labels,
+    });
+    await prepareInfra(d, r);
+    const all = await listAppContainers(x.docker, name);
+    const old = all.filter((c) => c.deploymentId === running.id && c.running && c.hostPort);
+    const taken = new Set(all.map((c) => c.name));
+    let serving: Upstream[] = old.map((c) => ({ host: '127.0.0.1', port: c.hostPort! }));
+    const replaced: string[] = [];
+    for (const c of old) {
+      const [fresh] = await startHealthy(d, r, freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), 1));
+      if (!fresh) break;
+      taken.add(fresh.name);
+      serving = [...serving.filter((u) => u.port !== c.hostPort), { host: '127.0.0.1', port: fresh.hostPort }];
+      await x.deploy.publish(app, serving, write);
+      await retire(rd, d.runner, [c]);
+      replaced.push(c.name);
+    }
+    // Replicas that had crashed, or a count that drifted, are put right the same way the reconciler would.
+    await converge(x, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, { healthWaitMs: 2000, write });
+    return replaced;
+  });
+}

@@ -1,0 +1,82 @@
+// Makes one app's containers match its desired state (the plan in plan.ts) and publishes the
+// healthy ones — only when the route table would actually change. Shared by the reconciler,
+// scale and start, always inside the app's per-app queue.
+import { listAppContainers, type Upstream } from '../../builder/index.js';
+import { containerName } from '../../builder/docker/names.js';
+import { validateRelease } from '../../builder/docker/specs.js';
+import { waitHealthy } from '../../builder/release/health.js';
+import { replicaDeps, retire, upstreamsOf } from '../../builder/release/release.js';
+import { freeReplicaNumbers, prepareInfra, startHealthy, type Started } from '../../builder/release/replicas.js';
+import { appHosts } from '../deploy/hosts.js';
+import { releaseDeps, type OpsDeps } from '../operations/deps.js';
+import type { App } from '../store/types.js';
+import { planApp, sameUpstreams, type Desired } from './plan.js';
+
+export interface ConvergeTarget extends Desired { image: string | null }
+
+export interface ConvergeOptions {
+  /** How long a running replica may take to answer its health check (short for the reconciler). */
+  healthWaitMs: number;
+  write: (line: string) => void;
+}
+
+export interface ConvergeResult {
+  upstreams: Upstream[];
+  published: boolean;
+  removed: string[];
+  stopped: string[];
+  created: string[];
+  retired: string[];
+}
+
+export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult> {
+  const rd = releaseDeps(x, app, opts.write);
+  const d = replicaDeps(rd);
+  const check = { path: app.healthcheck.path };
+  const containers = await listAppContainers(x.docker, app.name);
+  const observed = await Promise.all(containers.map(async (c) => ({
+    id: c.id, name: c.name, deploymentId: c.deploymentId, replica: c.replica, running: c.running, hostPort: c.hostPort,
+    healthy: c.running && !target.stopped && c.deploymentId === target.deploymentId
+      ? await waitHealthy({ runner: d.runner, clock: d.clock, timeoutMs: opts.healthWaitMs }, c.id, app.port, check).then(() => true, () => false)
+      : false,
+  })));
+  const plan = planApp(target, observed);
+  await Promise.all(plan.remove.map((c) => d.runner.remove(c.id)));
+  await Promise.all(plan.stop.map((c) => d.runner.stop(c.id)));
+
+  let created: Started[] = [];
+  if (plan.create > 0 && target.deploymentId && target.image) {
+    const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
+    const r = validateRelease({
+      app: app.name, deploymentId: target.deploymentId, image: target.image, replicas: plan.create, env, limits: app.limits,
+      healthcheck: check, port: app.port, volumes: app.volumes, labels: x.deploy.labels,
+    });
+    opts.write(`-----> Starting ${plan.create} replica${plan.create === 1 ? '' : 's'} of ${app.name}`);
+    await prepareInfra(d, r);
+    const removed = new Set(plan.remove.map((c) => c.id));
+    const taken = new Set(containers.filter((c) => !removed.has(c.id)).map((c) => c.name));
+    created = await startHealthy(d, r, freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), plan.create));
+  }
+
+  const upstreams = upstreamsOf([...plan.upstreamPorts.map((hostPort) => ({ hostPort })), ...created]);
+  // An app that never ran gets no route at all (404), not an empty one (503).
+  const published = target.deploymentId ? await publishIfChanged(x, app, upstreams, opts.write) : false;
+  await retire(rd, d.runner, plan.retire);
+  return {
+    upstreams, published, removed: plan.remove.map((c) => c.name), stopped: plan.stop.map((c) => c.name),
+    created: created.map((c) => c.name), retired: plan.retire.map((c) => c.name),
+  };
+}
+
+/** Publishes unless every host of the app already routes to exactly these upstreams. */
+export async function publishIfChanged(x: OpsDeps, app: App, upstreams: Upstream[], write: (line: string) => void): Promise<boolean> {
+  if (!x.routes) return false;
+  const table = await x.routes.readRouteTable();
+  const hosts = appHosts(x.config, app);
+  const current = Object.entries(table.routes).filter(([, r]) => r.app === app.name);
+  const same = current.length === hosts.length
+    && hosts.every((h) => table.routes[h]?.app === app.name && sameUpstreams(table.routes[h].upstreams, upstreams));
+  if (same) return false;
+  await x.deploy.publish(app, upstreams, write);
+  return true;
+}

@@ -1,0 +1,126 @@
+// Desired state (store) against Docker (labels), at control start and periodically: missing
+// replicas of the running deployment come back (health-gated), orphans go, and the route table
+// is republished from the healthy containers — only where something differs, so a restart of
+// control over healthy apps replaces nothing and bumps no route version. Never stops an app
+// merely because control stops.
+import { LABEL_APP } from '../../builder/index.js';
+import { DockerRunner } from '../../builder/docker/runner.js';
+import { isStopped } from '../operations/stopped.js';
+import { opsLog, type OpsDeps } from '../operations/deps.js';
+import { runningDeployment } from '../operations/state.js';
+import { converge, type ConvergeResult } from './converge.js';
+import { LABEL_INSTANCE } from './instance.js';
+import { orphanApps } from './plan.js';
+
+export interface ReconcileReport {
+  changed: Record<string, Omit<ConvergeResult, 'upstreams'>>;
+  orphansRemoved: string[];
+  errors: Record<string, string>;
+}
+
+export interface ReconcilerOptions {
+  /** 0: only the pass at start. */
+  intervalMs: number;
+  /** How long a running replica may take to answer before it is left out of the route. */
+  healthWaitMs?: number;
+}
+
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private running = false;
+  private readonly startedAt = Date.now();
+  private first = true;
+
+  constructor(private readonly x: OpsDeps, private readonly opts: ReconcilerOptions) {}
+
+  start(): void {
+    void this.run();
+    if (this.opts.intervalMs > 0) {
+      this.timer = setInterval(() => { if (!this.running) void this.run(); }, this.opts.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Stops the timer and waits for a pass in progress; containers are left exactly as they are. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.chain.catch(() => undefined);
+  }
+
+  /** One full pass, after any pass already running. */
+  run(): Promise<ReconcileReport> {
+    const next = this.chain.catch(() => undefined).then(() => this.pass());
+    this.chain = next;
+    return next;
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    this.running = true;
+    const report: ReconcileReport = { changed: {}, orphansRemoved: [], errors: {} };
+    try {
+      const apps = await this.x.store.apps.list();
+      for (const app of apps) {
+        try {
+          const result = await this.x.deploy.runExclusive(app.name, () => this.reconcileApp(app.name));
+          if (result) report.changed[app.name] = result;
+        } catch (err) {
+          report.errors[app.name] = err instanceof Error ? err.message : String(err);
+          this.x.log.warn({ err, app: app.name }, 'reconciler: could not converge the app');
+        }
+      }
+      report.orphansRemoved = await this.removeOrphans(new Set(apps.map((a) => a.name)));
+      this.first = false;
+    } catch (err) {
+      this.x.log.warn({ err }, 'reconciler pass failed (Docker or the store unavailable?)');
+      report.errors['*'] = err instanceof Error ? err.message : String(err);
+    } finally {
+      this.running = false;
+    }
+    return report;
+  }
+
+  private async reconcileApp(name: string): Promise<Omit<ConvergeResult, 'upstreams'> | null> {
+    const app = await this.x.store.apps.get(name);
+    if (!app) return null;
+    const history = await this.x.store.deployments.listByApp(name, 50);
+    // Deploys a previous control was running when it stopped will never finish: say so.
+    if (this.first) {
+      for (const d of history) {
+        if (['queued', 'building', 'deploying'].includes(d.status) && d.createdAt < this.startedAt) {
+          await this.x.store.deployments.update(d.id, { status: 'failed', finishedAt: Date.now(), error: 'Interrupted: control stopped during the deploy' });
+        }
+      }
+    }
+    const running = runningDeployment(history);
+    const write = opsLog(this.x, name);
+    const result = await converge(this.x, app, {
+      deploymentId: running?.id ?? null, image: running?.image ?? null, replicas: app.replicas, stopped: await isStopped(this.x.store, name),
+    }, { healthWaitMs: this.opts.healthWaitMs ?? 2000, write });
+    const { upstreams: _upstreams, ...changes } = result;
+    const changed = result.published || Object.values(changes).some((v) => Array.isArray(v) && v.length > 0);
+    if (changed) this.x.log.info({ app: name, ...changes }, 'reconciler converged the app');
+    return changed ? changes : null;
+  }
+
+  /** Containers of this instance labelled for apps that no longer exist, and their routes. */
+  private async removeOrphans(known: Set<string>): Promise<string[]> {
+    const instance = this.x.deploy.labels[LABEL_INSTANCE];
+    if (!instance) return [];
+    const mine = await this.x.docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instance}`] } });
+    const removed: string[] = [];
+    const runner = new DockerRunner(this.x.docker);
+    for (const app of orphanApps(known, mine.map((c) => c.Labels[LABEL_APP] ?? '').filter(Boolean))) {
+      await this.x.deploy.runExclusive(app, async () => {
+        if (await this.x.store.apps.get(app)) return; // created meanwhile
+        for (const c of mine.filter((m) => m.Labels[LABEL_APP] === app)) {
+          await runner.remove(c.Id);
+          removed.push((c.Names[0] ?? c.Id).replace(/^\//, ''));
+        }
+        await this.x.routes?.removeApp(app).catch(() => undefined);
+      });
+    }
+    if (removed.length) this.x.log.info({ removed }, 'reconciler removed orphan containers');
+    return removed;
+  }
+}

@@ -1,0 +1,36 @@
+// Runtime logs and metrics API (CONTRACT.md): what the app's containers print and how much
+// CPU, memory and network they use.
+import { z } from 'zod';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import { loadApp } from '../apps/load.js';
+import { defineRoute, RESPONDED, type RouteSpec } from '../api/route.js';
+import { tailAppLogs } from './logs.js';
+
+const Sample = z.object({
+  at: z.number(), cpuPercent: z.number(), memoryBytes: z.number(), memoryLimitBytes: z.number(),
+  networkRxBytes: z.number(), networkTxBytes: z.number(), replicas: z.array(z.record(z.string(), z.unknown())),
+});
+
+export const runtimeRoutes: RouteSpec[] = [
+  defineRoute({
+    method: 'get', path: '/apps/:name/logs', tag: 'runtime', access: 'user',
+    summary: "The last lines the app's containers printed, oldest first, each prefixed with its replica",
+    query: z.object({ tail: z.coerce.number().int().min(1).max(10_000).default(100) }),
+    handler: async (ctx) => {
+      const app = await loadApp(ctx, 'view');
+      if (!ctx.deps.docker) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Logs need the Docker Engine, which is not available');
+      const lines = await tailAppLogs(ctx.deps.docker, app.name, ctx.query.tail);
+      ctx.res.type('text/plain; charset=utf-8').send(lines.map((l) => `${l}\n`).join(''));
+      return RESPONDED;
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/apps/:name/metrics', tag: 'runtime', access: 'user', response: z.object({ samples: z.array(Sample) }),
+    summary: 'CPU %, memory and network samples of the last hour (at most 720), optionally only those after `since` (epoch ms)',
+    query: z.object({ since: z.coerce.number().int().min(0).default(0) }),
+    handler: async (ctx) => {
+      const app = await loadApp(ctx, 'view');
+      return { samples: ctx.deps.metrics?.samples(app.name, ctx.query.since) ?? [] };
+    },
+  }),
+];
