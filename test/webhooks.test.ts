@@ -11,6 +11,8 @@ import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { removeApp } from '../builder/index.js';
 import { readRouteTable } from '../common/routes/index.js';
+import type { GitRef } from '../common/names/validate.js';
+import { cloneRepository } from '../control/webhooks/clone.js';
 import { githubSignature } from '../control/webhooks/signature.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
@@ -146,6 +148,16 @@ describe('push webhooks', () => {
       assert.deepEqual([res.status, res.body.error?.code], [400, 'DF_ERR_CLONE_URL_INVALID'], url);
     }
     assert.equal(await deploymentsCount(), 0);
+  });
+
+  it('clones from the pinned address, not from a second DNS answer', async () => {
+    // `df-pinned.invalid` resolves nowhere, so this clone only works if git uses the pin.
+    const port = (repos.address() as { port: number }).port;
+    const target = { url: `http://df-pinned.invalid:${port}/site.git`, host: 'df-pinned.invalid', port, pin: `df-pinned.invalid:${port}:127.0.0.1` };
+    const clone = await cloneRepository(target, 'main' as GitRef, null);
+    assert.equal(clone.commit, head);
+    await clone.remove();
+    await assert.rejects(cloneRepository({ ...target, pin: null }, 'main' as GitRef, null), { code: 'DF_ERR_CLONE_FAILED' });
   });
 
   it('ignores pushes to another branch', async () => {
