@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseAppName } from '../../common/names/validate.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
+import { assertQuota } from '../operations/quota.js';
 import { canCreateApps } from './access.js';
 import { loadApp } from './load.js';
 import { AppView, checkedSettings, CollaboratorBody, CreateAppBody, DEFAULT_SETTINGS, PatchAppBody } from './schemas.js';
@@ -42,8 +43,9 @@ export const appRoutes: RouteSpec[] = [
     method: 'patch', path: '/apps/:name', tag: 'apps', access: 'user', audit: 'app.update',
     summary: 'Change replicas, limits, health check path or port', body: PatchAppBody, response: AppView,
     handler: async (ctx) => {
-      await loadApp(ctx, 'operate');
+      const current = await loadApp(ctx, 'operate');
       ctx.audit.details = { changed: Object.keys(ctx.body) };
+      if (ctx.body.replicas !== undefined || ctx.body.limits) await assertQuota(ctx.deps, ctx.user, current, ctx.body);
       const app = await ctx.deps.store.apps.update(ctx.params.name as string, checkedSettings(ctx.body));
       if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
       ctx.deps.events.emit('app.updated', app);
