@@ -4,19 +4,29 @@
 prereqs:
 	@bash scripts/prereqs.sh
 
-up: prereqs
+up: prereqs web
 	@bash scripts/start-redis.sh
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379} ./bin/deployflow up
 
 typecheck:
 	npx tsc --noEmit -p tsconfig.json
+	npx tsc --noEmit -p web/tsconfig.json
 
 lint:
 	npx eslint .
 
-test: prereqs typecheck lint
+test: prereqs typecheck lint web
 	node --import tsx --test --test-concurrency=1 --test-timeout=600000 $$(find common control builder gateway dns git test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
-bench: 
+# The dashboard: rebuilt only when a source (or the lock file) is newer than web/dist.
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json package-lock.json
+
+web: prereqs web/dist/index.html
+
+web/dist/index.html: $(WEB_SOURCES)
+	npx vite build web --logLevel warn
+	@touch web/dist/index.html
+
+bench: web
 	@DEPLOYFLOW_PREREQS_BENCH=1 bash scripts/prereqs.sh
 	node --import tsx bench/run.ts

@@ -1,0 +1,62 @@
+// The shell: signed out → the sign-in page; signed in → navigation, notification centre,
+// toasts, and the page for the current path. Pages other than the apps list load on demand.
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { api, session, type Session } from '../api';
+import { closeSocket } from '../realtime';
+import { Link, match, navigate, usePath } from '../router';
+import Login from '../pages/Login';
+import Apps from '../pages/Apps';
+import Notifications from './Notifications';
+
+const AppDetail = lazy(() => import('../pages/AppDetail'));
+const Audit = lazy(() => import('../pages/Audit'));
+const Users = lazy(() => import('../pages/Users'));
+const Account = lazy(() => import('../pages/Account'));
+const System = lazy(() => import('../pages/System'));
+
+function Page({ path, user }: { path: string; user: Session['user'] }) {
+  let m: Record<string, string> | null;
+  if ((m = match('/apps/:name/:tab?', path))) return <AppDetail name={m.name!} tab={m.tab ?? 'overview'} />;
+  if (match('/audit', path)) return <Audit />;
+  if (match('/account', path)) return <Account />;
+  if (match('/admin/users', path) && user.role === 'admin') return <Users />;
+  if (match('/admin/system', path) && user.role === 'admin') return <System />;
+  return <Apps />;
+}
+
+export default function App() {
+  const [current, setCurrent] = useState<Session | null>(session.get());
+  const path = usePath();
+  const [menu, setMenu] = useState(false);
+  useEffect(() => session.subscribe(setCurrent), []);
+  useEffect(() => { if (!current) closeSocket(); }, [current]);
+  useEffect(() => setMenu(false), [path]);
+  if (!current) return <Login />;
+  const logout = (): void => {
+    void api('POST', '/auth/logout', { refreshToken: current.refreshToken }).catch(() => undefined).finally(() => {
+      session.set(null);
+      navigate('/', true);
+    });
+  };
+  return (
+    <div className="shell">
+      <header className="top">
+        <Link to="/" className="brand">DeployFlow</Link>
+        <button type="button" className="menu-toggle" aria-expanded={menu} aria-label="Menu" onClick={() => setMenu(!menu)}>☰</button>
+        <nav className={menu ? 'open' : ''} aria-label="Main">
+          <Link to="/">Apps</Link>
+          <Link to="/audit">Activity</Link>
+          <Link to="/account">Account</Link>
+          {current.user.role === 'admin' && <><Link to="/admin/users">Users</Link><Link to="/admin/system">System</Link></>}
+          <button type="button" className="link" onClick={logout}>Sign out</button>
+        </nav>
+        <Notifications />
+      </header>
+      <main>
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <Page path={path} user={current.user} />
+        </Suspense>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+// One app, in tabs. The Metrics tab (with the charting library) loads only when opened.
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { api, errorText } from '../api';
+import { ErrorLine } from '../components/ui';
+import { Link } from '../router';
+import type { AppInfo } from '../types';
+import Overview from './app/Overview';
+import Deployments from './app/Deployments';
+import RuntimeLogs from './app/RuntimeLogs';
+import Env from './app/Env';
+import Domains from './app/Domains';
+import Settings from './app/Settings';
+
+const Metrics = lazy(() => import('./app/Metrics'));
+const TABS = ['overview', 'deployments', 'logs', 'metrics', 'environment', 'domains', 'settings'] as const;
+
+export default function AppDetail({ name, tab }: { name: string; tab: string }) {
+  const [app, setApp] = useState<AppInfo | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reload = useCallback(() => {
+    api<AppInfo>('GET', `/apps/${encodeURIComponent(name)}`).then(setApp, (err: unknown) => setError(errorText(err)));
+  }, [name]);
+  useEffect(reload, [reload]);
+  if (error) return <ErrorLine error={error} />;
+  if (!app) return <p className="muted">Loading…</p>;
+  return (
+    <section>
+      <h1>{app.name}</h1>
+      <nav className="tabs" aria-label="App sections">
+        {TABS.map((t) => <Link key={t} to={`/apps/${app.name}/${t}`} className={t === tab ? 'active' : ''}>{t[0]!.toUpperCase() + t.slice(1)}</Link>)}
+      </nav>
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        {tab === 'overview' && <Overview app={app} />}
+        {tab === 'deployments' && <Deployments app={app} />}
+        {tab === 'logs' && <RuntimeLogs app={app} />}
+        {tab === 'metrics' && <Metrics app={app} />}
+        {tab === 'environment' && <Env app={app} />}
+        {tab === 'domains' && <Domains app={app} onChange={reload} />}
+        {tab === 'settings' && <Settings app={app} onChange={reload} />}
+      </Suspense>
+    </section>
+  );
+}

@@ -1,0 +1,13 @@
+// The shapes the dashboard reads from the API (CONTRACT.md).
+export interface AppInfo {
+  name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; collaboratorIds: string[];
+  replicas: number; limits: { memoryMb: number; cpus: number }; healthcheck: { path: string }; port: number;
+  domains: string[]; deployBranch: string; createdAt: number; updatedAt: number;
+}
+
+export interface Deployment {
+  id: string; app: string; status: string; commit: string | null; ref: string | null; image: string | null; source: string;
+  createdAt: number; finishedAt: number | null; error: string | null;
+}
+
+export interface AppStatus { state: string; replicas: { name: string; state: string; healthy?: boolean; hostPort: number | null }[]; deployment: { id: string; status: string } | null }
