@@ -36,12 +36,12 @@ export async function startControl(config: Config, log: Logger): Promise<Running
   const port = await listen(server, config.controlPort, config.bind);
   log.info({ port, store: deps.store.backend }, 'control listening');
   // The API and dashboard answer on the domain apex through the gateway.
+  const apex = controlRoute({ ...config, controlPort: port });
   if (deps.routes) {
-    const apex = controlRoute({ ...config, controlPort: port });
     await deps.routes.setRoute(apex.host, apex.route).catch((err: unknown) => log.warn({ err }, 'could not publish the apex route'));
   }
-  // Heals what changed while control was away; neither of them ever stops an app on stop.
-  deps.reconciler?.start();
+  // Heals what changed while control was away (the apex route too); never stops an app on stop.
+  deps.reconciler?.start([apex]);
   deps.metrics?.start();
   return {
     name: 'control',

@@ -3,6 +3,7 @@
 // is republished from the healthy containers — only where something differs, so a restart of
 // control over healthy apps replaces nothing and bumps no route version. Never stops an app
 // merely because control stops.
+import type { RouteInput } from '../../common/routes/index.js';
 import { LABEL_APP } from '../../builder/index.js';
 import { DockerRunner } from '../../builder/docker/runner.js';
 import { isStopped } from '../operations/stopped.js';
@@ -31,10 +32,13 @@ export class Reconciler {
   private running = false;
   private readonly startedAt = Date.now();
   private first = true;
+  private platformRoutes: Array<{ host: string; route: RouteInput }> = [];
 
   constructor(private readonly x: OpsDeps, private readonly opts: ReconcilerOptions) {}
 
-  start(): void {
+  /** `platformRoutes` (control's own apex) are republished on every pass too: a Redis flush loses them. */
+  start(platformRoutes: Array<{ host: string; route: RouteInput }> = []): void {
+    this.platformRoutes = platformRoutes;
     void this.run();
     if (this.opts.intervalMs > 0) {
       this.timer = setInterval(() => { if (!this.running) void this.run(); }, this.opts.intervalMs);
@@ -70,6 +74,8 @@ export class Reconciler {
         }
       }
       report.orphansRemoved = await this.removeOrphans(new Set(apps.map((a) => a.name)));
+      // Unchanged routes cost nothing: the publisher bumps no version for an identical body.
+      for (const p of this.platformRoutes) await this.x.routes?.setRoute(p.host, p.route);
       this.first = false;
     } catch (err) {
       this.x.log.warn({ err }, 'reconciler pass failed (Docker or the store unavailable?)');
