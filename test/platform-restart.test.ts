@@ -12,8 +12,13 @@ import { startRedis, type TestRedis } from './support/redis.js';
 
 const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 
+const children = new Set<ChildProcess>();
+
 function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
   const child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Whatever an assertion does, no platform process may outlive the test file.
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -55,6 +60,7 @@ describe('deployflow up', () => {
     };
   });
   after(async () => {
+    for (const child of children) child.kill('SIGKILL');
     await redis.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
