@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_packages=(docker.io redis-server git busybox-static openssh-client ca-certificates)
-[ "${DEPLOYFLOW_PREREQS_BROWSER:-0}" = 1 ] && want_packages+=(chromium)
+[ "${DEPLOYFLOW_PREREQS_BROWSER:-1}" = 1 ] && want_packages+=(chromium)
 [ "${DEPLOYFLOW_PREREQS_BENCH:-0}" = 1 ] && want_packages+=(nginx-light dnsmasq-base wrk dnsutils dnsperf)
 
 missing=()

@@ -29,7 +29,10 @@ export default function Notifications() {
   return (
     <div className="notes">
       <button type="button" className="bell" aria-label={`Notifications, ${unread} unread`} aria-expanded={open} onClick={() => setOpen(!open)}>
-        🔔{unread > 0 && <span className="count" data-testid="unread">{unread}</span>}
+        <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+          <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" /><path d="M13.7 21a2 2 0 0 1-3.4 0" />
+        </svg>
+        {unread > 0 && <span className="count" data-testid="unread">{unread}</span>}
       </button>
       {open && (
         <section className="notes-panel" aria-label="Notification centre">
