@@ -8,6 +8,7 @@ import { googleRouter } from './auth/google/index.js';
 import { buildControlDeps } from './server/build-deps.js';
 import { createControlApp } from './server/app.js';
 import { startRealtime, type RunningRealtime } from './realtime/index.js';
+import { followAppLogs } from './runtime/logs.js';
 import { webhookRouter } from './webhooks/index.js';
 import type { ControlDeps } from './server/deps.js';
 
@@ -32,7 +33,7 @@ export async function startControl(config: Config, log: Logger): Promise<Running
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
   // Socket.IO shares the port: the dashboard reaches both through the gateway on the apex.
-  const realtime = startRealtime(server, deps);
+  const realtime = startRealtime(server, deps, { followAppLogs: (app) => followAppLogs(deps, app) });
   const port = await listen(server, config.controlPort, config.bind);
   log.info({ port, store: deps.store.backend }, 'control listening');
   // The API and dashboard answer on the domain apex through the gateway.

@@ -5,15 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../common/config/config.js';
 import { createLogger } from '../../common/log/logger.js';
-import type { RunningService } from '../../common/service.js';
 import { startControl } from '../../control/index.js';
-import type { ControlDeps } from '../../control/server/deps.js';
 
 export interface TestControl {
   url: string;
   config: Config;
   dataDir: string;
-  service: RunningService & { deps: ControlDeps };
+  service: Awaited<ReturnType<typeof startControl>>;
   /** Stops control; keeps the data dir unless `removeData`. */
   stop(removeData?: boolean): Promise<void>;
 }
