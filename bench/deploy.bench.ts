@@ -1,0 +1,144 @@
+// Push-to-live against its floor, side by side in one run, for the same tiny Node app and the
+// same Dockerfile. Floor: dockerode build (no cache) + create/start with the port on loopback +
+// first 200 on it. DeployFlow: `git push` with the real git client to the git service over
+// HTTP → build → health-gated release → route published, until the published upstream answers
+// 200. Each side builds a tree no earlier build has seen, so neither reuses the other's layers.
+// Then a cached redeploy (the same tree again): push → the new upstream answers.
+// Knobs: BENCH_DEPLOY_ROUNDS (3).
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { Redis } from 'ioredis';
+import tarFs from 'tar-fs';
+import { readRouteTable } from '../common/routes/index.js';
+import { createLogger } from '../common/log/logger.js';
+import { removeApp } from '../builder/index.js';
+import { gitAccess } from '../control/git-bridge/access.js';
+import { pushHandler } from '../control/git-bridge/push.js';
+import { startGitService } from '../git/index.js';
+import { ensureNodeBaseImage } from '../test/support/base-image.js';
+import { registerUser, startTestControl } from '../test/support/control.js';
+import { startRedis } from '../test/support/redis.js';
+import { run } from '../test/git-fixtures.js';
+import { percentile } from './support/procs.js';
+
+const rounds = Number(process.env.BENCH_DEPLOY_ROUNDS ?? 3);
+const APP = 'bench-deploy';
+const docker = new Docker();
+const base = await ensureNodeBaseImage(docker);
+const server = (nonce: string): string => `// ${nonce}\nrequire('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT));\n`;
+const dockerfile = `FROM ${base}\nWORKDIR /srv\nCOPY server.js .\nENV PORT=8080\nUSER node\nEXPOSE 8080\nCMD ["node", "server.js"]\n`;
+
+async function firstOk(port: number): Promise<void> {
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function floor(dir: string, tag: string): Promise<{ ms: number; id: string }> {
+  const t0 = performance.now();
+  const stream = await docker.buildImage(tarFs.pack(dir) as unknown as NodeJS.ReadableStream, { t: tag, nocache: true });
+  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
+    const failed = out?.find((o) => o.error);
+    if (err || failed) reject(err ?? new Error(failed?.error)); else resolve();
+  }));
+  const c = await docker.createContainer({ Image: tag, ExposedPorts: { '8080/tcp': {} }, HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
+  await c.start();
+  const port = Number((await c.inspect()).NetworkSettings.Ports['8080/tcp']![0]!.HostPort);
+  await firstOk(port);
+  return { ms: performance.now() - t0, id: c.id };
+}
+
+const redis = await startRedis();
+const probe = new Redis(redis.url);
+const control = await startTestControl({
+  REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
+  DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+});
+const deps = control.service.deps;
+const git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
+const user = await registerUser(control.url);
+await user.post('/api/v1/apps', { name: APP, port: 8080 });
+const token = (await user.post('/api/v1/tokens', { name: 'bench' })).body.token as string;
+const work = await fs.mkdtemp(path.join(os.tmpdir(), 'df-bench-deploy-'));
+const floorDir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-bench-floor-'));
+const g = (args: string[]) => run('git', ['-c', 'user.name=B', '-c', 'user.email=b@example.invalid', '-c', 'credential.helper=', ...args], { cwd: work, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+const remote = `http://bench:${token}@127.0.0.1:${git.httpPort}/${APP}.git`;
+await g(['init', '-q', '-b', 'main']);
+await fs.writeFile(path.join(work, 'Dockerfile'), dockerfile);
+await fs.writeFile(path.join(floorDir, 'Dockerfile'), dockerfile);
+
+// Where the time goes: each `----->` step of the last first deploy, as an offset from the push.
+let steps: string[] = [];
+let stepT0 = 0;
+deps.events.on('deployment.log', (e: { line: string }) => {
+  if (e.line.startsWith('----->') || /healthy on/.test(e.line)) steps.push(`${((performance.now() - stepT0) / 1000).toFixed(2).padStart(6)} s  ${e.line.trim().slice(0, 90)}`);
+});
+
+/** Pushes, and times until the route's upstream is a new one answering 200. */
+async function pushToLive(): Promise<{ live: number; push: number }> {
+  const before = (await readRouteTable(probe)).routes[`${APP}.paas.test`]?.upstreams[0]?.port;
+  const t0 = performance.now();
+  steps = [];
+  stepT0 = t0;
+  let live = 0;
+  const watch = (async () => {
+    for (;;) {
+      const port = (await readRouteTable(probe)).routes[`${APP}.paas.test`]?.upstreams[0]?.port;
+      if (port && port !== before && await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false)) { live = performance.now() - t0; return; }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const push = await g(['push', '-q', remote, 'HEAD:main']);
+  if (push.code !== 0) throw new Error(`push failed: ${push.stderr}`);
+  const pushMs = performance.now() - t0;
+  await watch;
+  return { live, push: pushMs };
+}
+
+const floors: number[] = [];
+const lives: number[] = [];
+const cached: number[] = [];
+const floorTags: string[] = [];
+let firstSteps: string[] = [];
+try {
+  for (let i = 0; i < rounds; i++) {
+    const nonce = `${Date.now()}-${i}`;
+    await fs.writeFile(path.join(floorDir, 'server.js'), server(`floor ${nonce}`));
+    const tag = `deployflow-bench/floor:${i}-${Date.now()}`;
+    floorTags.push(tag);
+    const f = await floor(floorDir, tag);
+    floors.push(f.ms);
+    await docker.getContainer(f.id).remove({ force: true });
+
+    await fs.writeFile(path.join(work, 'server.js'), server(`deployflow ${nonce}`));
+    await g(['add', '-A']);
+    await g(['commit', '-qm', `round ${i}`]);
+    lives.push((await pushToLive()).live);
+    if (i === rounds - 1) firstSteps = steps;
+    // Same tree, new commit: every layer comes from the cache.
+    await g(['commit', '-q', '--allow-empty', '-m', `redeploy ${i}`]);
+    cached.push((await pushToLive()).live);
+  }
+} finally {
+  await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+  for (const tag of floorTags) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  await git.stop();
+  probe.disconnect();
+  await control.stop();
+  await redis.stop();
+  await fs.rm(work, { recursive: true, force: true });
+  await fs.rm(floorDir, { recursive: true, force: true });
+}
+
+const med = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+const fmt = (xs: number[]): string => `median ${(med(xs) / 1000).toFixed(2)} s  (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})`;
+console.log(`\npush-to-live vs plain docker build + run + first 200, ${rounds} rounds side by side, tiny Node app`);
+console.log(`floor (docker build --no-cache + run + first 200): ${fmt(floors)}`);
+console.log(`DeployFlow (git push → first 200 via the route):  ${fmt(lives)}`);
+console.log(`ratio ${(med(lives) / med(floors)).toFixed(2)}× (goal ≤ 1.15×)`);
+console.log(`cached redeploy (push → new upstream answers):    ${fmt(cached)}`);
+console.log(`\nsteps of the last first deploy (offset from the push):\n${firstSteps.join('\n')}`);
