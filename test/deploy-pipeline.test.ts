@@ -2,12 +2,17 @@
 // health-gated release → route published; a deploy that never becomes healthy fails and leaves
 // the old version serving; rollback re-releases an earlier image without building.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { readRouteTable } from '../common/routes/index.js';
 import { removeApp } from '../builder/index.js';
+import { createLogger } from '../common/log/logger.js';
+import type { RunningService } from '../common/service.js';
+import { startGateway } from '../gateway/index.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
+import { freePort } from './support/ports.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 import { detectedApp, dockerfileApp, makeRepo, type TestRepo } from './builder-fixtures.js';
@@ -27,6 +32,8 @@ describe('deploy pipeline', () => {
   let owner: Awaited<ReturnType<typeof registerUser>>;
   let base: string;
   let probe: Redis;
+  let gateway: RunningService;
+  let gatewayPort: number;
 
   before(async () => {
     base = await ensureNodeBaseImage(docker);
@@ -36,8 +43,11 @@ describe('deploy pipeline', () => {
     owner = await registerUser(control.url);
     assert.equal((await owner.post('/api/v1/apps', { name: APP, port: 8080, healthcheck: { path: '/' } })).status, 201);
     repo = await makeRepo();
+    gatewayPort = await freePort();
+    gateway = await startGateway({ ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
   });
   after(async () => {
+    await gateway.stop();
     await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
     probe.disconnect();
     await control.stop();
@@ -85,6 +95,44 @@ describe('deploy pipeline', () => {
     assert.ok(!log.includes('hush-secret-value'));
     const history = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body as { status: string }[];
     assert.deepEqual(history.map((d) => d.status), ['running', 'superseded']);
+  });
+
+  /** One GET through the gateway with this Host header (fetch would not let us set Host). */
+  function gatewayGet(host: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => { text += d.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: text.trim() }));
+      });
+      req.once('error', reject);
+    });
+  }
+
+  /** Through the gateway, by Host, as a browser would reach it. */
+  async function viaGateway(host: string): Promise<{ status: number; text: string }> {
+    for (let i = 0; i < 50; i++) {
+      const { status, text } = await gatewayGet(host);
+      if (status !== 404 || i === 49) return { status, text };
+      await new Promise((r) => setTimeout(r, 100)); // the gateway follows the table within milliseconds
+    }
+    throw new Error('unreachable');
+  }
+
+  it('answers through the gateway, on its own host and on custom domains', async () => {
+    assert.deepEqual(await viaGateway(`${APP}.paas.test`), { status: 200, text: 'v2 hush-secret-value' });
+    assert.equal((await owner.post(`/api/v1/apps/${APP}/domains`, { domain: 'Shop.Example.test' })).status, 201);
+    assert.deepEqual(await viaGateway('shop.example.test:8080'), { status: 200, text: 'v2 hush-secret-value' });
+    const other = await registerUser(control.url);
+    await other.post('/api/v1/apps', { name: 'other-app' });
+    assert.equal((await other.post('/api/v1/apps/other-app/domains', { domain: 'shop.example.test' })).body.error.code, 'DF_ERR_CONFLICT');
+    assert.equal((await other.post('/api/v1/apps/other-app/domains', { domain: 'x.paas.test' })).body.error.code, 'DF_ERR_INVALID_DOMAIN');
+    assert.equal((await other.post('/api/v1/apps/other-app/domains', { domain: 'bad_domain' })).body.error.code, 'DF_ERR_INVALID_DOMAIN');
+    assert.equal((await owner.delete(`/api/v1/apps/${APP}/domains/shop.example.test`)).status, 204);
+    assert.equal((await gatewayGet('shop.example.test')).status, 404);
+    assert.equal((await viaGateway('nobody.paas.test')).status, 404);
+    const ca = await fetch(`${control.url}/api/v1/tls/ca.pem`);
+    assert.match(await ca.text(), /BEGIN CERTIFICATE/);
   });
 
   it('fails a deploy that never becomes healthy and keeps the old version serving', async () => {
