@@ -63,6 +63,9 @@ export interface HealthWait {
 export async function waitHealthy(w: HealthWait, id: string, port: number, check: HealthCheck): Promise<number> {
   const deadline = w.clock.now() + w.timeoutMs;
   let last = 'not checked yet';
+  // Most apps listen within a few hundred milliseconds: poll fast at first, then back off, so a
+  // healthy release is not held up by a fixed interval and a slow one does not hammer Docker.
+  let interval = Math.min(25, w.intervalMs ?? 250);
   for (;;) {
     const state = await w.runner.state(id, port);
     // A crash loop never turns healthy; say so now rather than at the deadline.
@@ -77,6 +80,7 @@ export async function waitHealthy(w: HealthWait, id: string, port: number, check
       last = `container is ${state.status}`;
     }
     if (w.clock.now() >= deadline) throw new HealthFailure(id, `not healthy within ${Math.round(w.timeoutMs / 1000)}s: ${last}`);
-    await w.clock.sleep(w.intervalMs ?? 250);
+    await w.clock.sleep(interval);
+    interval = Math.min(interval * 2, w.intervalMs ?? 250);
   }
 }

@@ -96,8 +96,6 @@ export class DeployEngine {
     } catch (err) {
       const message = isDeployFlowError(err) ? err.message : 'Internal error during deploy';
       if (!isDeployFlowError(err)) this.d.log.error({ err, deployment: deployment.id }, 'deploy failed');
-      const lastLines = isDeployFlowError(err) && Array.isArray(err.details?.lastLogLines) ? err.details.lastLogLines as string[] : [];
-      for (const line of lastLines) write(`       ${line}`);
       write(`-----> Deploy failed: ${message}`);
       return this.setStatus(deployment.id, 'failed', { finishedAt: this.d.clock(), error: message });
     }
