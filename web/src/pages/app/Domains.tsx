@@ -10,7 +10,8 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
   const run = async (method: 'POST' | 'DELETE', d: string): Promise<void> => {
     setError(null);
     try {
-      await api(method, `/apps/${app.name}/domains`, { domain: d });
+      if (method === 'POST') await api('POST', `/apps/${app.name}/domains`, { domain: d });
+      else await api('DELETE', `/apps/${app.name}/domains/${encodeURIComponent(d)}`);
       setDomain('');
       onChange();
     } catch (err) {
