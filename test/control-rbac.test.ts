@@ -12,10 +12,12 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'put /apps/:name/env': { vars: { KEY: 'value' } },
   'post /apps/:name/collaborators': { email: 'someone@example.test' },
   'post /apps/:name/scale': { replicas: 1 },
+  'post /apps/:name/domains': { domain: 'owned.example.test' },
+  'put /apps/:name/domains/:domain/certificate': { certificate: 'x', privateKey: 'y' },
 };
 
 function concrete(path: string): string {
-  return API_PREFIX + path.replace(':name', 'owned-app').replace(':key', 'KEY').replace(':userId', 'u1').replace(':id', 'x');
+  return API_PREFIX + path.replace(':name', 'owned-app').replace(':key', 'KEY').replace(':domain', 'owned.example.test').replace(':userId', 'u1').replace(':id', 'x');
 }
 
 describe('authorization on every route', () => {
