@@ -102,8 +102,13 @@ describe('day-two operations', () => {
     assert.match(patch.body.error.message, /Memory quota exceeded.*600 MB.*512 MB/);
     assert.equal((await s.owner.patch(`/api/v1/apps/${APP}`, { replicas: 5 })).body.error.code, 'DF_ERR_QUOTA_EXCEEDED');
 
-    // A second app created with 3 replicas fits no deploy: 2 + 3 > 4.
-    assert.equal((await s.owner.post('/api/v1/apps', { name: OTHER, port: 8080, replicas: 3, limits: { memoryMb: 64, cpus: 0.5 } })).status, 201);
+    // A second app asking for 3 replicas does not fit (2 + 3 > 4) and is not created.
+    const tooBig = await s.owner.post('/api/v1/apps', { name: OTHER, port: 8080, replicas: 3, limits: { memoryMb: 64, cpus: 0.5 } });
+    assert.equal(tooBig.body.error.code, 'DF_ERR_QUOTA_EXCEEDED');
+    assert.equal((await s.owner.get(`/api/v1/apps/${OTHER}`)).status, 404);
+    // Created small, then grown by an admin (exempt), it fits no deploy by its owner.
+    assert.equal((await s.owner.post('/api/v1/apps', { name: OTHER, port: 8080, replicas: 1, limits: { memoryMb: 64, cpus: 0.5 } })).status, 201);
+    assert.equal((await s.admin.patch(`/api/v1/apps/${OTHER}`, { replicas: 3 })).status, 200);
     const deploy = await s.owner.post(`/api/v1/apps/${OTHER}/deployments`, { image });
     assert.equal(deploy.status, 403);
     assert.match(deploy.body.error.message, /Replica quota exceeded/);

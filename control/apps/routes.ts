@@ -19,10 +19,12 @@ export const appRoutes: RouteSpec[] = [
       if (!canCreateApps(ctx.user)) throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Viewers may not create apps');
       const now = ctx.deps.clock();
       const quota = ctx.user.role === 'admin' ? Number.MAX_SAFE_INTEGER : ctx.deps.config.appQuotaPerUser;
-      const app = await ctx.deps.store.apps.create({
+      const record = {
         ...DEFAULT_SETTINGS, ...checkedSettings(ctx.body), name, ownerId: ctx.user.id, collaboratorIds: [], domains: [],
         webhookSecret: null, createdAt: now, updatedAt: now,
-      }, quota);
+      };
+      await assertQuota(ctx.deps, ctx.user, record);
+      const app = await ctx.deps.store.apps.create(record, quota);
       ctx.deps.events.emit('app.created', app);
       return appView(ctx.deps.config, app);
     },
