@@ -135,6 +135,40 @@ describe('deploy pipeline', () => {
     assert.match(await ca.text(), /BEGIN CERTIFICATE/);
   });
 
+  it('redeploys under steady load through the gateway without losing a request', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const statuses = new Map<number, number>();
+    const bodies = new Set<string>();
+    let stop = false;
+    let sent = 0;
+    const get = (): Promise<void> => new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent, headers: { host: `${APP}.paas.test` } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => { text += d.toString(); });
+        res.on('end', () => { statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1); bodies.add(text.trim()); resolve(); });
+      });
+      req.once('error', () => { statuses.set(-1, (statuses.get(-1) ?? 0) + 1); resolve(); });
+    });
+    // Four clients in a closed loop, bounded in count and time.
+    const deadline = Date.now() + 120_000;
+    const load = Promise.all([1, 2, 3, 4].map(async () => {
+      while (!stop && sent < 50_000 && Date.now() < deadline) {
+        sent += 1;
+        await get();
+      }
+    }));
+    const commit = await repo.commit(dockerfileApp(base, 'v-load'));
+    const result = await deploy(commit);
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await load;
+    agent.destroy();
+    assert.equal(result.status, 'running', result.error ?? '');
+    assert.deepEqual([...statuses.keys()], [200], `every request answered 200: ${JSON.stringify([...statuses])}`);
+    assert.ok(sent > 50, `steady load (${sent} requests)`);
+    assert.ok(bodies.has('v2 hush-secret-value') && bodies.has('v-load hush-secret-value'), 'served the old, then the new version');
+  });
+
   it('fails a deploy that never becomes healthy and keeps the old version serving', async () => {
     const before = await upstreamPort();
     await owner.put(`/api/v1/apps/${APP}/env`, { vars: { HEALTH_STATUS: '500' } });
@@ -145,7 +179,7 @@ describe('deploy pipeline', () => {
     const log = (await owner.get(`/api/v1/deployments/${result.id}/logs`)).body as string;
     assert.match(log, /unhealthy mode/, 'the new container’s last log lines are in the deployment log');
     assert.equal(await upstreamPort(), before);
-    assert.equal(await get(before), 'v2 hush-secret-value');
+    assert.equal(await get(before), 'v-load hush-secret-value');
     await owner.put(`/api/v1/apps/${APP}/env`, { vars: { HEALTH_STATUS: null } });
   });
 
@@ -159,7 +193,7 @@ describe('deploy pipeline', () => {
     }
     assert.equal(status, 'running');
     // Like Heroku, a rollback restores the code (image), not the config: env stays current.
-    assert.equal(await get(await upstreamPort()), 'v1 hush-secret-value');
+    assert.equal(await get(await upstreamPort()), 'v2 hush-secret-value');
     const log = (await owner.get(`/api/v1/deployments/${res.body.id}/logs`)).body as string;
     assert.doesNotMatch(log, /Building image/);
   });
