@@ -18,7 +18,7 @@ import { createLogger } from '../common/log/logger.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
 import { startRedis, type TestRedis } from './support/redis.js';
-import { detectedApp, writeTree } from './builder-fixtures.js';
+import { detectedApp, dockerfileApp, writeTree } from './builder-fixtures.js';
 import { run } from './git-fixtures.js';
 
 const APP = 'pushed-app';
@@ -31,12 +31,13 @@ describe('git push deploys', () => {
   let work: string;
   let token: string;
   let probe: Redis;
+  let base: string;
   let owner: Awaited<ReturnType<typeof registerUser>>;
 
   const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], { cwd: work, env: { GIT_TERMINAL_PROMPT: '0' } });
 
   before(async () => {
-    const base = await ensureNodeBaseImage(docker);
+    base = await ensureNodeBaseImage(docker);
     redis = await startRedis();
     probe = new Redis(redis.url);
     control = await startTestControl({
@@ -104,13 +105,16 @@ describe('git push deploys', () => {
     assert.match(added.body.fingerprint, /^SHA256:/);
     assert.equal((await owner.post('/api/v1/keys', { publicKey })).status, 409);
     assert.equal((await owner.post('/api/v1/keys', { publicKey: 'ssh-ed25519 garbage' })).body.error.code, 'DF_ERR_VALIDATION');
-    await fs.writeFile(path.join(work, 'server.js'), (detectedApp('over-ssh')['server.js'] as string));
-    await g(['commit', '-qam', 'ssh']);
+    // Over SSH the repository carries its own Dockerfile (over HTTP it was auto-detected).
+    await writeTree(work, dockerfileApp(base, 'over-ssh'));
+    await g(['add', '-A']);
+    await g(['commit', '-qm', 'ssh']);
     const sshCommand = `ssh -i ${keyFile} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p ${git.sshPort}`;
     const push = await run('git', ['push', `git@127.0.0.1:${APP}.git`, 'main'], { cwd: work, env: { GIT_SSH_COMMAND: sshCommand } });
     assert.equal(push.code, 0, push.stderr);
     assert.match(push.stderr, /remote: .*Deployed to/);
     assert.equal(await served(), 'over-ssh');
+    assert.match(push.stderr, /remote: -----> Detected Dockerfile in the repository/);
     // The key removed, the same push is refused.
     assert.equal((await owner.delete(`/api/v1/keys/${added.body.id}`)).status, 204);
     const refused = await run('git', ['push', `git@127.0.0.1:${APP}.git`, 'main'], { cwd: work, env: { GIT_SSH_COMMAND: sshCommand } });
@@ -121,8 +125,10 @@ describe('git push deploys', () => {
 
   it('deploys the app\'s deploy branch once it is changed, and only stores main', async () => {
     assert.equal((await owner.patch(`/api/v1/apps/${APP}`, { deployBranch: 'production' })).status, 200);
+    await fs.rm(path.join(work, 'Dockerfile'));
     await fs.writeFile(path.join(work, 'server.js'), (detectedApp('from-production')['server.js'] as string));
-    await g(['commit', '-qam', 'production']);
+    await g(['add', '-A']);
+    await g(['commit', '-qm', 'production']);
     const before = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body.length;
     const main = await g(['push', remote(token), 'main']);
     assert.equal(main.code, 0, main.stderr);
