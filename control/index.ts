@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { Config } from '../common/config/config.js';
 import type { Logger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
+import { listen } from '../common/net/listen.js';
 import { controlRoute } from '../gateway/index.js';
 import { googleRouter } from './auth/google/index.js';
 import { buildControlDeps } from './server/build-deps.js';
@@ -16,15 +17,6 @@ export interface RunningControl {
   deps: ControlDeps;
   server: http.Server;
   port: number;
-}
-
-export async function listen(server: http.Server, port: number, host: string): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  return typeof address === 'object' && address ? address.port : port;
 }
 
 export async function startControl(config: Config, log: Logger): Promise<RunningService & { deps: ControlDeps; realtime: RunningRealtime }> {

@@ -1,10 +1,9 @@
 // The git push endpoint: smart HTTP and SSH in front of per-app bare repos, with a pre-receive
 // hook that turns a push into a deploy whose log streams back as `remote:` lines. Everything it
 // needs from the platform (who is who, who may do what, what a push does) is passed in.
-import type http from 'node:http';
-import type net from 'node:net';
 import type { Config } from '../common/config/config.js';
 import type { Logger } from '../common/log/logger.js';
+import { close, listen } from '../common/net/listen.js';
 import type { RunningService } from '../common/service.js';
 import { GitRunner } from './commands/git-commands.js';
 import { createGitHttpServer } from './http/server.js';
@@ -21,21 +20,6 @@ export { defaultHostKeyPath } from './ssh/host-key.js';
 export interface GitServiceOptions { config: Config; log: Logger; access: GitAccess; onPush: PushHandler; hostKeyPath?: string }
 
 export type RunningGitService = RunningService & { httpPort: number; sshPort: number };
-
-function listen(server: http.Server | net.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
-
-function close(server: http.Server | net.Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 export async function startGitService(opts: GitServiceOptions): Promise<RunningGitService> {
   const { config, access } = opts;
