@@ -40,5 +40,7 @@ describe('config', () => {
     const c = loadConfig({ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's', GOOGLE_AUTH_URL: 'http://127.0.0.1:9/auth', DEPLOYFLOW_PUBLIC_URL: 'http://127.0.0.1:5000/' });
     assert.equal(c.google?.authorizationURL, 'http://127.0.0.1:9/auth');
     assert.equal(c.google?.callbackURL, 'http://127.0.0.1:5000/api/v1/auth/google/callback');
+    assert.equal(loadConfig({ GATEWAY_HTTP_PORT: '8080' }).publicUrl, 'http://paas.local:8080');
+    assert.equal(loadConfig({}).publicUrl, 'http://paas.local');
   });
 });

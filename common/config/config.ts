@@ -121,7 +121,10 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DEPLOYFLOW_DOMAIN', `is not a valid domain name: "${env.DEPLOYFLOW_DOMAIN}"`);
   }
   const controlPort = port(env, 'CONTROL_PORT', 5000);
-  const publicUrl = (url(env, 'DEPLOYFLOW_PUBLIC_URL', ['http:', 'https:']) ?? `http://${domain}`).replace(/\/+$/, '');
+  const gatewayHttpPort = port(env, 'GATEWAY_HTTP_PORT', 80);
+  // By default browsers reach the dashboard through the gateway on the domain apex.
+  const apexUrl = `http://${domain}${gatewayHttpPort === 80 ? '' : `:${gatewayHttpPort}`}`;
+  const publicUrl = (url(env, 'DEPLOYFLOW_PUBLIC_URL', ['http:', 'https:']) ?? apexUrl).replace(/\/+$/, '');
   const jwtSecret = env.DEPLOYFLOW_JWT_SECRET || undefined;
   if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('DEPLOYFLOW_JWT_SECRET', 'must be at least 32 characters');
   const encryptionKey = env.DEPLOYFLOW_ENCRYPTION_KEY || undefined;
@@ -135,7 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     bind: text(env, 'DEPLOYFLOW_BIND', '0.0.0.0', BIND),
     controlPort,
-    gatewayHttpPort: port(env, 'GATEWAY_HTTP_PORT', 80),
+    gatewayHttpPort,
     gatewayHttpsPort: port(env, 'GATEWAY_HTTPS_PORT', 443),
     dnsPort: port(env, 'DNS_PORT', 53),
     gitSshPort: port(env, 'GIT_SSH_PORT', 2222),
