@@ -75,7 +75,8 @@ describe('builder + release on Docker', { timeout: 600_000 }, () => {
     await builder.build({ app: apps.own, deploymentId: 'd1b', source: { kind: 'git', repo: repo.bare, commit: sha }, log: (l) => again.push(l), labels: testLabel });
     assert.ok(again.filter((l) => l.includes('Using cache')).length >= 3, again.join('\n'));
     const inspect = await docker.getImage(first.image).inspect();
-    assert.equal(inspect.Config.Labels?.['deployflow.app'], apps.own);
+    assert.ok(inspect.RepoTags?.includes(first.image), 'the image is found by its app repository');
+    assert.equal(inspect.Config.Labels?.['deployflow.deployment'], undefined, 'no per-deployment label step in the build');
   });
 
   it('refuses a repo whose symlink escapes the tree, before Docker sees it', async () => {

@@ -52,11 +52,15 @@ export function volumeName(app: AppName, name: unknown): string {
 }
 
 /** Labels every object of an app carries; extra labels (tests, tooling) cannot override them. */
-export function appLabels(app: AppName, deploymentId: string, extra: Record<string, string> = {}): Record<string, string> {
-  for (const key of Object.keys(extra)) {
+export function checkedLabels(labels: Record<string, string>): Record<string, string> {
+  for (const key of Object.keys(labels)) {
     if (!LABEL_KEY.test(key)) throw new DeployFlowError('DF_ERR_VALIDATION', `Bad label key "${key.slice(0, 50)}"`);
   }
-  return { ...extra, [LABEL_APP]: app, [LABEL_DEPLOYMENT]: parseDeploymentId(deploymentId) };
+  return labels;
+}
+
+export function appLabels(app: AppName, deploymentId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...checkedLabels(extra), [LABEL_APP]: app, [LABEL_DEPLOYMENT]: parseDeploymentId(deploymentId) };
 }
 
 export function appFilter(appValue: unknown): { label: string[] } {
