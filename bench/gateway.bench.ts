@@ -1,7 +1,8 @@
 // Gateway vs nginx (1 worker, keep-alive upstream pool — the proxy it replaces) vs direct, all on
 // the same upstream (an nginx answering a short body), measured with wrk one after another.
 // Goal (issue 4): gateway ≥ 1.0× nginx requests/s, p99 ≤ 1.5× nginx's.
-// Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_GATEWAY_WORKERS ("1,2").
+// Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_GATEWAY_WORKERS ("1,2"),
+// BENCH_GATEWAY_ENGINES ("fast,http": GATEWAY_ENGINE values, each measured in the same run).
 import { Redis } from 'ioredis';
 import { createRoutePublisher } from '../common/routes/index.js';
 import { freePort, start, startNginx, startRedis, stop, tmpDir, waitForLine, wrk, type WrkResult } from './support/procs.js';
@@ -9,6 +10,7 @@ import { freePort, start, startNginx, startRedis, stop, tmpDir, waitForLine, wrk
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const workerCounts = (process.env.BENCH_GATEWAY_WORKERS ?? '1,2').split(',').map(Number);
+const engines = (process.env.BENCH_GATEWAY_ENGINES ?? 'fast,http').split(',');
 const host = 'web.paas.local';
 
 const upstreamPort = await freePort();
@@ -37,15 +39,15 @@ async function measure(name: string, url: string): Promise<[string, WrkResult]> 
 const rows: [string, WrkResult][] = [];
 rows.push(await measure('direct', `http://127.0.0.1:${upstreamPort}/`));
 rows.push(await measure('nginx (1 worker)', `http://127.0.0.1:${nginxPort}/`));
-for (const workers of workerCounts) {
+for (const workers of workerCounts) for (const engine of engines) {
   const port = await freePort();
   const gw = start(process.execPath, ['--import', 'tsx', 'bench/support/gateway-process.ts'], {
     REDIS_URL: redis.url, DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-gw-'), DEPLOYFLOW_BIND: '127.0.0.1',
     GATEWAY_HTTP_PORT: String(port), GATEWAY_HTTPS_PORT: String(await freePort()),
-    GATEWAY_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'off', GATEWAY_WORKERS: String(workers),
+    GATEWAY_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'off', GATEWAY_WORKERS: String(workers), GATEWAY_ENGINE: engine,
   });
   await waitForLine(gw, /gateway ready/);
-  rows.push(await measure(`gateway (${workers} worker${workers > 1 ? 's' : ''})`, `http://127.0.0.1:${port}/`));
+  rows.push(await measure(`gateway ${engine} (${workers}w)`, `http://127.0.0.1:${port}/`));
   await stop(gw);
 }
 

@@ -16,7 +16,8 @@ import { startPublishing } from './observe/publish.js';
 import { gatewayOptions } from './options/options.js';
 import type { GatewayCore } from './proxying/handler.js';
 import { RouteIndex } from './routing/index-table.js';
-import { httpListener, httpsListener, listen, type Listener } from './server/servers.js';
+import { fastHttpListener, fastHttpsListener } from './fast/listeners.js';
+import { httpListener, httpsListener, type Listener } from './server/servers.js';
 import { loadOrCreateLocalCa, localCaCertificate } from './tls/ca.js';
 import { CertificateSelector } from './tls/sni.js';
 import { CERTS_CHANNEL } from './tls/store.js';
@@ -68,10 +69,12 @@ export const startGateway: StartService = async (config, log) => {
   health.start();
   const stopPublishing = startPublishing(redis, id, consumer, metrics);
 
-  const listeners: Listener[] = [httpListener(options, core), httpsListener(options, core, certs)];
-  const httpPort = await listen(listeners[0]!.server, config.gatewayHttpPort, config.bind);
-  const httpsPort = await listen(listeners[1]!.server, config.gatewayHttpsPort, config.bind);
-  log.info({ httpPort, httpsPort, routes: consumer.routes.size, version: consumer.version }, 'gateway listening');
+  const listeners: Listener[] = options.engine === 'fast'
+    ? [fastHttpListener(core), fastHttpsListener(core, certs)]
+    : [httpListener(options, core), httpsListener(options, core, certs)];
+  const httpPort = await listeners[0]!.listen(config.gatewayHttpPort, config.bind);
+  const httpsPort = await listeners[1]!.listen(config.gatewayHttpsPort, config.bind);
+  log.info({ httpPort, httpsPort, engine: options.engine, routes: consumer.routes.size, version: consumer.version }, 'gateway listening');
 
   return {
     name: 'gateway',
@@ -79,11 +82,11 @@ export const startGateway: StartService = async (config, log) => {
     async stop() {
       // Drain: stop accepting, let open requests finish (answered with Connection: close), then cut.
       core.draining = true;
-      const closed = listeners.map((l) => new Promise<void>((r) => l.server.close(() => r())));
-      for (const l of listeners) l.server.closeIdleConnections();
+      const closed = listeners.map((l) => l.close());
+      for (const l of listeners) l.closeIdle();
       const deadline = Date.now() + options.drainMs;
       while (core.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      for (const l of listeners) { l.server.closeAllConnections(); l.upgrades.closeAll(); }
+      for (const l of listeners) l.closeAll();
       await Promise.all(closed);
       health.stop();
       await stopPublishing();

@@ -3,6 +3,7 @@
 // upstreams no route names any more are closed gracefully (in-flight requests finish).
 import { Pool } from 'undici';
 import type { Upstream } from '../../common/routes/index.js';
+import { UpstreamPool } from '../fast/upstream.js';
 
 export class Backend {
   readonly pool: Pool;
@@ -15,8 +16,10 @@ export class Backend {
   refs = 0;
   /** Path the active check GETs (from the route's healthcheckPath); unset: TCP connect only. */
   healthPath: string | undefined;
+  /** Raw keep-alive sockets for the fast engine, made on first use. */
+  private fast: UpstreamPool | undefined;
 
-  constructor(readonly key: string, readonly host: string, readonly port: number, connections: number, timeoutMs: number) {
+  constructor(readonly key: string, readonly host: string, readonly port: number, private readonly connections: number, private readonly timeoutMs: number) {
     const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.pool = new Pool(origin, {
       connections,
@@ -27,6 +30,16 @@ export class Backend {
       bodyTimeout: timeoutMs,
       connectTimeout: 5_000,
     });
+  }
+
+  fastPool(): UpstreamPool {
+    return (this.fast ??= new UpstreamPool(this.host, this.port, this.connections, 5_000, this.timeoutMs));
+  }
+
+  /** Closes both pools gracefully: requests in flight finish first. */
+  async close(): Promise<void> {
+    this.fast?.close();
+    await this.pool.close();
   }
 
   available(now: number): boolean {
@@ -56,7 +69,7 @@ export class BackendRegistry {
     if (--b.refs > 0) return;
     this.backends.delete(b.key);
     // close() lets queued and running requests finish: removing an upstream drops nothing.
-    b.pool.close().catch(() => undefined);
+    b.close().catch(() => undefined);
   }
 
   all(): IterableIterator<Backend> {
@@ -64,7 +77,7 @@ export class BackendRegistry {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.allSettled([...this.backends.values()].map((b) => b.pool.close()));
+    await Promise.allSettled([...this.backends.values()].map((b) => b.close()));
     this.backends.clear();
   }
 }

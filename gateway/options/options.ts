@@ -30,6 +30,8 @@ export interface GatewayOptions {
   /** Worker processes (cluster mode); 1 = serve in this process; GATEWAY_WORKERS=auto = one per core. */
   workers: number;
   tlsDir: string;
+  /** 'fast': llhttp on raw sockets (fast/); 'http': node:http server + undici (proxying/). */
+  engine: 'fast' | 'http';
 }
 
 type Env = Record<string, string | undefined>;
@@ -39,6 +41,12 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^[0-9]+$/.test(raw) || Number(raw) < min) throw new ConfigError(name, `must be a whole number ≥ ${min}, got "${raw}"`);
   return Number(raw);
+}
+
+function engine(raw: string | undefined): 'fast' | 'http' {
+  if (raw === undefined || raw === '' || raw === 'fast') return 'fast';
+  if (raw === 'http') return 'http';
+  throw new ConfigError('GATEWAY_ENGINE', `must be "fast" or "http", got "${raw}"`);
 }
 
 export function gatewayOptions(config: Config, env: Env = process.env): GatewayOptions {
@@ -56,5 +64,6 @@ export function gatewayOptions(config: Config, env: Env = process.env): GatewayO
     accessLog: env.GATEWAY_ACCESS_LOG || path.join(config.dataDir, 'logs', 'gateway-access.log'),
     workers: env.GATEWAY_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'GATEWAY_WORKERS', 1, 1),
     tlsDir: path.join(config.dataDir, 'tls'),
+    engine: engine(env.GATEWAY_ENGINE),
   };
 }

@@ -1,6 +1,5 @@
 // The HTTP entry: Host → route → replica → Exchange. Everything a request can be refused for
 // (malformed host, duplicate Host, oversized body) is decided here before any upstream sees it.
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { pick } from '../balancing/pick.js';
@@ -11,6 +10,7 @@ import { normaliseHost } from '../routing/host.js';
 import type { CompiledRoute, RouteIndex } from '../routing/index-table.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
 import { forwardRequestHeaders } from './headers.js';
+import { nextRequestId } from './ids.js';
 import { sendPage } from './pages.js';
 
 export interface GatewayCore {
@@ -25,11 +25,7 @@ export interface GatewayCore {
   inflight: number;
 }
 
-// Request ids: a random per-process prefix and a counter — unique across gateways, and cheaper
-// than a UUID per request.
-const ID_PREFIX = randomBytes(6).toString('hex');
-let idSeq = 0;
-const nextId = (): string => `${ID_PREFIX}-${(++idSeq).toString(36)}`;
+const nextId = nextRequestId;
 
 const ACME_PREFIX = '/.well-known/acme-challenge/';
 

@@ -6,6 +6,7 @@ const TEXT: Record<number, [code: string, message: string]> = {
   400: ['DF_ERR_BAD_REQUEST', 'Bad request'],
   404: ['DF_ERR_NO_ROUTE', 'No app is deployed at this address'],
   413: ['DF_ERR_PAYLOAD_TOO_LARGE', 'The request body is too large'],
+  417: ['DF_ERR_EXPECTATION_FAILED', 'Only Expect: 100-continue is supported'],
   502: ['DF_ERR_UPSTREAM', 'The app did not answer properly'],
   503: ['DF_ERR_NO_HEALTHY_UPSTREAM', 'The app has no healthy replica right now'],
   504: ['DF_ERR_UPSTREAM_TIMEOUT', 'The app took too long to answer'],
@@ -18,6 +19,12 @@ for (const [status, [code, message]] of Object.entries(TEXT)) {
     json: Buffer.from(JSON.stringify({ error: { code, message } })),
     html: Buffer.from(`<!doctype html><title>${status}</title><h1>${status}</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`),
   });
+}
+
+/** The page body for a status: HTML when the client accepts it, JSON otherwise. */
+export function pageBody(status: number, html: boolean): Buffer {
+  const page = pages.get(status) ?? pages.get(502)!;
+  return html ? page.html : page.json;
 }
 
 export function sendPage(req: IncomingMessage, res: ServerResponse, status: number, requestId: string, close = false): void {

@@ -1,19 +1,28 @@
-// The HTTP and HTTPS listeners with their limits and timeouts. Parsing-level refusals (both
-// Content-Length and Transfer-Encoding, duplicate or malformed lengths, over-long heads) are
-// llhttp's strict mode, which Node's server uses unless insecureHTTPParser is set — never here.
+// The HTTP and HTTPS listeners with their limits and timeouts, for the `http` engine (node:http
+// server + undici). Parsing-level refusals (both Content-Length and Transfer-Encoding, duplicate
+// or malformed lengths, over-long heads) are llhttp's strict mode, which Node's server uses
+// unless insecureHTTPParser is set — never here. The `fast` engine (fast/listeners.ts) drives the
+// same parser in the same strict mode without the server objects.
 import http from 'node:http';
 import https from 'node:https';
+import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import type { GatewayOptions } from '../options/options.js';
 import type { GatewayCore } from '../proxying/handler.js';
 import { requestHandler } from '../proxying/handler.js';
 import { rawPage } from '../proxying/pages.js';
-import { upgradeHandler, type UpgradeHandler } from '../proxying/upgrade.js';
+import { upgradeHandler } from '../proxying/upgrade.js';
 import type { CertificateSelector } from '../tls/sni.js';
 
+/** What shutdown needs from a listener, whichever engine serves it. */
 export interface Listener {
-  server: http.Server;
-  upgrades: UpgradeHandler;
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting; resolves once every connection has closed. */
+  close(): Promise<void>;
+  /** Closes connections with no request in flight. */
+  closeIdle(): void;
+  /** Cuts everything still open, tunnels included. */
+  closeAll(): void;
 }
 
 function tune(server: http.Server, o: GatewayOptions, core: GatewayCore, proto: 'http' | 'https'): Listener {
@@ -30,7 +39,12 @@ function tune(server: http.Server, o: GatewayOptions, core: GatewayCore, proto: 
   });
   const upgrades = upgradeHandler(core, proto);
   server.on('upgrade', upgrades.handle);
-  return { server, upgrades };
+  return {
+    listen: (port, host) => listenOn(server, port, host),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+    closeIdle: () => server.closeIdleConnections(),
+    closeAll: () => { server.closeAllConnections(); upgrades.closeAll(); },
+  };
 }
 
 const common = (o: GatewayOptions) => ({
@@ -50,7 +64,7 @@ export function httpsListener(o: GatewayOptions, core: GatewayCore, certs: Certi
   return tune(server, o, core, 'https');
 }
 
-export function listen(server: http.Server, port: number, host: string): Promise<number> {
+export function listenOn(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

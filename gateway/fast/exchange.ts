@@ -1,0 +1,163 @@
+// One proxied request in the fast engine: the pre-serialised head (and body) written to a pooled
+// upstream socket, the upstream's response re-framed onto the client socket, with backpressure
+// both ways, retry of refused connections (and of keep-alive races) for idempotent bodiless
+// requests, and passive health marking — the same rules as proxying/exchange.ts.
+import type { Backend } from '../balancing/backends.js';
+import { pick } from '../balancing/pick.js';
+import type { CompiledRoute } from '../routing/index-table.js';
+import type { BodySink, FastRequest } from './request.js';
+import type { UpstreamConn, UpstreamUser } from './upstream.js';
+import { pageResponse, responseHead } from './wire.js';
+
+export interface FastExchangeHost {
+  passiveDownMs: number;
+  draining(): boolean;
+  finished(x: FastExchange, status: number): void;
+}
+
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** A reused keep-alive socket that the upstream closed just as we wrote: nothing was processed. */
+const RACED = new Set(['ECONNRESET', 'EPIPE', 'EOF']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const LAST_CHUNK = '0\r\n\r\n';
+
+export class FastExchange implements UpstreamUser, BodySink {
+  backend: Backend | null = null;
+  status = 0;
+  private conn: UpstreamConn | null = null;
+  private attempts = 0;
+  private headSent = false;
+  private chunkedOut = false;
+  private closeClient = false;
+  private sentAll = false;
+  private done = false;
+
+  constructor(
+    readonly req: FastRequest,
+    readonly route: CompiledRoute,
+    private readonly head: string,
+    readonly requestId: string,
+    readonly start: number,
+    private readonly host: FastExchangeHost,
+  ) {}
+
+  send(backend: Backend, fresh = false): void {
+    this.backend = backend;
+    this.attempts++;
+    backend.inflight++;
+    backend.fastPool().acquire(this, fresh);
+  }
+
+  onSocket(conn: UpstreamConn): void {
+    this.conn = conn;
+    const s = conn.socket;
+    s.cork();
+    s.write(this.head, 'latin1');
+    const req = this.req;
+    if (!req.hasBody) this.sentAll = true;
+    else {
+      for (const chunk of req.takeBuffered()) this.body(chunk);
+      if (req.requestDone) this.end();
+    }
+    s.uncork();
+  }
+
+  body(chunk: Buffer): void {
+    const s = this.conn!.socket;
+    if (this.req.chunked) s.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    const ok = s.write(chunk);
+    if (this.req.chunked) s.write('\r\n', 'latin1');
+    if (!ok) {
+      this.req.conn.pauseForUpstream();
+      s.once('drain', () => this.req.conn.resumeForUpstream());
+    }
+  }
+
+  end(): void {
+    if (this.req.chunked) this.conn!.socket.write(LAST_CHUNK, 'latin1');
+    this.sentAll = true;
+  }
+
+  onHead(status: number, statusText: string | undefined, raw: string[], _keepAlive: boolean): number {
+    const req = this.req;
+    this.status = status;
+    const close = !req.keepAlive || !req.requestDone || this.host.draining();
+    const bodyless = req.isHead || status === 204 || status === 304;
+    const r = responseHead(status, statusText, raw, req.minor, close, bodyless);
+    this.chunkedOut = r.chunked;
+    this.closeClient = close || r.closeDelimited;
+    const client = req.conn.socket;
+    client.cork();
+    client.write(r.head, 'latin1');
+    this.headSent = true;
+    process.nextTick(uncork, client); // head and the first body bytes leave in one write
+    return req.isHead ? 1 : 0;
+  }
+
+  onBody(chunk: Buffer): void {
+    const client = this.req.conn.socket;
+    if (this.chunkedOut) client.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    const ok = client.write(chunk);
+    if (this.chunkedOut) client.write('\r\n', 'latin1');
+    if (!ok && this.conn) {
+      const up = this.conn.socket;
+      up.pause();
+      client.once('drain', () => up.resume());
+    }
+  }
+
+  onEnd(keepAlive: boolean): void {
+    if (this.chunkedOut) this.req.conn.socket.write(LAST_CHUNK, 'latin1');
+    const conn = this.conn!;
+    this.conn = null;
+    conn.release(keepAlive && this.sentAll);
+    this.finish(this.status);
+    this.req.conn.finish(this.req, this.closeClient);
+  }
+
+  onError(code: string, conn: UpstreamConn): void {
+    const backend = this.backend!;
+    this.conn = null;
+    if (this.done) return;
+    const notConnected = NOT_CONNECTED.has(code);
+    const raced = !notConnected && conn.served > 0 && !conn.gotBytes && RACED.has(code);
+    if (notConnected) backend.downUntil = Date.now() + this.host.passiveDownMs;
+    const req = this.req;
+    if ((notConnected || raced) && !req.hasBody && IDEMPOTENT.has(req.method) && this.attempts < 3 && !req.conn.socket.destroyed) {
+      const next = raced ? backend : pick(this.route, Date.now(), backend);
+      if (next) {
+        backend.inflight--;
+        this.send(next, raced);
+        return;
+      }
+    }
+    const status = code === 'TIMEOUT' && !this.headSent ? 504 : notConnected ? 503 : 502;
+    this.abort(status);
+  }
+
+  /** Ends the exchange early: a page when nothing was sent yet, else a cut connection. */
+  abort(status: number): void {
+    if (this.done) return;
+    const conn = this.conn;
+    this.conn = null;
+    if (conn) { conn.user = null; conn.destroy(); }
+    else this.backend?.fastPool().cancel(this);
+    const req = this.req;
+    const client = req.conn;
+    if (status === 499 || client.socket.destroyed) { this.finish(499); return; }
+    if (this.headSent) { client.socket.destroy(); this.finish(this.status); return; }
+    this.finish(status);
+    client.end(pageResponse(status, req.wantsHtml, req.isHead, this.requestId, true));
+  }
+
+  private finish(status: number): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.backend) this.backend.inflight--;
+    try { this.host.finished(this, status); } catch { /* counted as best effort */ }
+  }
+}
+
+function uncork(s: { uncork(): void }): void {
+  s.uncork();
+}
