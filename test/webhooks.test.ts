@@ -196,6 +196,18 @@ describe('push webhooks', () => {
     assert.equal(await served(), 'from-gitlab');
   });
 
+  it('answers at once and records a clone that fails as a failed deployment, the old version serving', async () => {
+    const missing = 'f'.repeat(40);
+    const res = await github(ghPush(missing));
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const d = await finished(res.body.deploymentId);
+    assert.equal(d.status, 'failed');
+    assert.match(d.error ?? '', /not found|could not be cloned/);
+    const log = (await owner.get(`/api/v1/deployments/${res.body.deploymentId}/logs`)).body as string;
+    assert.match(log, /-----> Cloning http:\/\/127\.0\.0\.1:/);
+    assert.equal(await served(), 'from-gitlab');
+  });
+
   it('audits every delivery, refuses oversized bodies, and refuses everything once the secret is deleted', async () => {
     const events = (await admin.get(`/api/v1/audit?target=app:${APP}&limit=500`)).body as { action: string; result: string; details: { error?: string } }[];
     const fromGithub = events.filter((e) => e.action === 'webhook.github');

@@ -34,7 +34,13 @@ export interface DeployDeps {
   labels?: Record<string, string>;
 }
 
-export type DeploySource = { kind: 'build'; spec: SourceSpec } | { kind: 'image'; image: string };
+/** A source that needs work before it can be built (a webhook's clone); `cleanup` runs after the build. */
+export interface PreparedSource { spec: SourceSpec; commit?: string; cleanup(): Promise<void> }
+
+export type DeploySource =
+  | { kind: 'build'; spec: SourceSpec }
+  | { kind: 'image'; image: string }
+  | { kind: 'prepare'; prepare: (log: (line: string) => void) => Promise<PreparedSource> };
 
 export interface DeployRequest {
   app: string;
@@ -79,13 +85,11 @@ export class DeployEngine {
       const app = await this.d.store.apps.get(req.app);
       if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
       let image: string;
-      if (req.source.kind === 'build') {
-        await this.setStatus(deployment.id, 'building');
-        const built = await this.d.builder.build({ app: app.name, deploymentId: deployment.id, source: req.source.spec, port: app.port, log: write });
-        image = built.image;
-        await this.d.store.deployments.update(deployment.id, { image });
-      } else {
+      if (req.source.kind === 'image') {
         image = req.source.image;
+      } else {
+        await this.setStatus(deployment.id, 'building');
+        image = await this.build(app, deployment.id, req.source, write);
       }
       await this.setStatus(deployment.id, 'deploying');
       await this.releaseImage(app, deployment.id, image, write);
@@ -98,6 +102,19 @@ export class DeployEngine {
       if (!isDeployFlowError(err)) this.d.log.error({ err, deployment: deployment.id }, 'deploy failed');
       write(`-----> Deploy failed: ${message}`);
       return this.setStatus(deployment.id, 'failed', { finishedAt: this.d.clock(), error: message });
+    }
+  }
+
+  private async build(app: App, deploymentId: string, source: Exclude<DeploySource, { kind: 'image' }>, write: (line: string) => void): Promise<string> {
+    const prepared = source.kind === 'prepare' ? await source.prepare(write) : null;
+    try {
+      if (prepared?.commit) await this.d.store.deployments.update(deploymentId, { commit: prepared.commit });
+      const spec = prepared ? prepared.spec : (source as { spec: SourceSpec }).spec;
+      const built = await this.d.builder.build({ app: app.name, deploymentId, source: spec, port: app.port, log: write });
+      await this.d.store.deployments.update(deploymentId, { image: built.image });
+      return built.image;
+    } finally {
+      await prepared?.cleanup().catch((err: unknown) => this.d.log.warn({ err, deploymentId }, 'source cleanup failed'));
     }
   }
 

@@ -57,18 +57,21 @@ export async function handleDelivery(deps: ControlDeps, d: Delivery, lookup?: Lo
   if (push.deleted) return { status: 202, body: { ignored: 'deleted' }, details: { ...details, ignored: 'deleted' } };
   if (!deps.deploy) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Deploys need the Docker Engine, which is not available');
 
+  // The URL is checked now, so a refused repository is the sender's answer; the clone itself
+  // is the deployment's first step, so the sender gets 202 at once (GitHub gives up after 10 s)
+  // and a clone that fails shows as a failed deployment with its reason.
   const target = await resolveCloneUrl(push.cloneUrl, { allowPrivate: await allowPrivateUrls(deps.store.settings), ...(lookup ? { lookup } : {}) });
-  const clone = await cloneRepository(target, branch, push.commit ? parseCommitSha(push.commit) : null);
-  try {
-    const { deployment, done } = await deps.deploy.enqueue({
-      app: app.name, source: { kind: 'build', spec: { kind: 'dir', dir: clone.dir } },
-      origin: 'webhook', commit: clone.commit, ref: push.ref, createdBy: null,
-    });
-    // The clone is only needed until the image is built; the deploy's outcome is in its record.
-    done.catch(() => undefined).finally(() => { clone.remove().catch((err: unknown) => deps.log.warn({ err }, 'webhook clone cleanup failed')); });
-    return { status: 202, body: { deploymentId: deployment.id }, details: { ...details, commit: clone.commit, deploymentId: deployment.id } };
-  } catch (err) {
-    await clone.remove();
-    throw err;
-  }
+  const commit = push.commit ? parseCommitSha(push.commit) : null;
+  const { deployment } = await deps.deploy.enqueue({
+    app: app.name, origin: 'webhook', commit, ref: push.ref, createdBy: null,
+    source: {
+      kind: 'prepare',
+      prepare: async (log) => {
+        log(`-----> Cloning ${target.url} (${branch})`);
+        const clone = await cloneRepository(target, branch, commit);
+        return { spec: { kind: 'dir', dir: clone.dir }, commit: clone.commit, cleanup: clone.remove };
+      },
+    },
+  });
+  return { status: 202, body: { deploymentId: deployment.id }, details: { ...details, deploymentId: deployment.id } };
 }
