@@ -2,7 +2,8 @@
 // the same upstream (an nginx answering a short body), measured with wrk one after another.
 // Goal (issue 4): gateway ≥ 1.0× nginx requests/s, p99 ≤ 1.5× nginx's.
 // Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_GATEWAY_WORKERS ("1,2"),
-// BENCH_GATEWAY_ENGINES ("fast,http": GATEWAY_ENGINE values, each measured in the same run).
+// BENCH_GATEWAY_ENGINES ("fast,http": GATEWAY_ENGINE values, each measured in the same run),
+// BENCH_GATEWAY_NODE_ARGS (extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { Redis } from 'ioredis';
 import { createRoutePublisher } from '../common/routes/index.js';
 import { freePort, start, startNginx, startRedis, stop, tmpDir, waitForLine, wrk, type WrkResult } from './support/procs.js';
@@ -41,7 +42,8 @@ rows.push(await measure('direct', `http://127.0.0.1:${upstreamPort}/`));
 rows.push(await measure('nginx (1 worker)', `http://127.0.0.1:${nginxPort}/`));
 for (const workers of workerCounts) for (const engine of engines) {
   const port = await freePort();
-  const gw = start(process.execPath, ['--import', 'tsx', 'bench/support/gateway-process.ts'], {
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const gw = start(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/support/gateway-process.ts'], {
     REDIS_URL: redis.url, DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-gw-'), DEPLOYFLOW_BIND: '127.0.0.1',
     GATEWAY_HTTP_PORT: String(port), GATEWAY_HTTPS_PORT: String(await freePort()),
     GATEWAY_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'off', GATEWAY_WORKERS: String(workers), GATEWAY_ENGINE: engine,
