@@ -1,15 +1,19 @@
 // From control's in-process events to Socket.IO rooms. Deployment events go through the adapter
 // (with Redis, every control instance's clients get them: the deploy runs in one instance only).
 // Runtime log lines come from a follower that each instance runs for its own subscribers, so
-// they go to local sockets only, or a client would see each line once per instance.
+// they go to local sockets only, or a client would see each line once per instance. Request
+// samples are local too: every instance computes the same ones from the gateways' reports.
 import type { Server } from 'socket.io';
 import type { ControlDeps } from '../server/deps.js';
 import type { Deployment } from '../store/types.js';
+import type { RequestSample } from '../runtime/requests.js';
 import type { LogRing } from './ring.js';
 import { appRoom, deploymentRoom } from './rooms.js';
 
 export interface AppLogEvent { app: string; replica: string; line: string; at: number; stream: string }
 export interface AppMetricsEvent { app: string; sample: { at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rxBytes: number; txBytes: number } }
+
+export interface AppRequestsEvent { app: string; sample: RequestSample }
 
 export function deploymentView(d: Deployment): Record<string, unknown> {
   return { id: d.id, app: d.app, status: d.status, commit: d.commit, ref: d.ref, image: d.image, source: d.source, createdAt: d.createdAt, finishedAt: d.finishedAt, error: d.error };
@@ -28,14 +32,19 @@ export function bridgeEvents(io: Server, deps: ControlDeps, ring: LogRing): () =
   const onMetrics = (e: AppMetricsEvent): void => {
     io.to(appRoom(e.app, 'metrics')).emit('app:metrics', e);
   };
+  const onRequests = (e: AppRequestsEvent): void => {
+    io.local.to(appRoom(e.app, 'metrics')).emit('app:requests', e);
+  };
   deps.events.on('deployment.log', onLog);
   deps.events.on('deployment.status', onStatus);
   deps.events.on('app.log', onAppLog);
   deps.events.on('app.metrics', onMetrics);
+  deps.events.on('app.requests', onRequests);
   return () => {
     deps.events.off('deployment.log', onLog);
     deps.events.off('deployment.status', onStatus);
     deps.events.off('app.log', onAppLog);
     deps.events.off('app.metrics', onMetrics);
+    deps.events.off('app.requests', onRequests);
   };
 }

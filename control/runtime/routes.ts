@@ -1,14 +1,26 @@
-// Runtime logs and metrics API (CONTRACT.md): what the app's containers print and how much
-// CPU, memory and network they use.
+// Runtime logs and metrics API (CONTRACT.md): what the app's containers print, how much
+// CPU, memory and network they use, and how many requests the gateway answered for it and how fast.
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, RESPONDED, type RouteSpec } from '../api/route.js';
 import { tailAppLogs } from './logs.js';
+import { requestPollerOf } from './request-poller.js';
 
 const Sample = z.object({
   at: z.number(), cpuPercent: z.number(), memoryBytes: z.number(), memoryLimitBytes: z.number(),
   networkRxBytes: z.number(), networkTxBytes: z.number(), replicas: z.array(z.record(z.string(), z.unknown())),
+});
+const RequestSample = z.object({
+  at: z.number(), requests: z.number(), ratePerSecond: z.number(),
+  status: z.object({ '2xx': z.number(), '3xx': z.number(), '4xx': z.number(), '5xx': z.number() }),
+  p50Ms: z.number().nullable(), p95Ms: z.number().nullable(), p99Ms: z.number().nullable(), total: z.number(), gateways: z.number(),
+});
+const MetricsAnswer = z.object({
+  samples: z.array(Sample),
+  requests: z.array(RequestSample),
+  /** Gateway processes reporting now; 0 means request metrics cannot be shown. */
+  gateways: z.number(),
 });
 
 export const runtimeRoutes: RouteSpec[] = [
@@ -25,12 +37,17 @@ export const runtimeRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/apps/:name/metrics', tag: 'runtime', access: 'user', response: z.object({ samples: z.array(Sample) }),
-    summary: 'CPU %, memory and network samples of the last hour (at most 720), optionally only those after `since` (epoch ms)',
+    method: 'get', path: '/apps/:name/metrics', tag: 'runtime', access: 'user', response: MetricsAnswer,
+    summary: 'CPU %, memory and network samples (Docker) and request rate, status classes and latency percentiles (gateway) of the last hour, optionally only those after `since` (epoch ms)',
     query: z.object({ since: z.coerce.number().int().min(0).default(0) }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');
-      return { samples: ctx.deps.metrics?.samples(app.name, ctx.query.since) ?? [] };
+      const requests = requestPollerOf(ctx.deps);
+      return {
+        samples: ctx.deps.metrics?.samples(app.name, ctx.query.since) ?? [],
+        requests: requests?.samples(app.name, ctx.query.since) ?? [],
+        gateways: requests?.gateways ?? 0,
+      };
     },
   }),
 ];

@@ -11,3 +11,9 @@ export interface Deployment {
 }
 
 export interface AppStatus { state: string; replicas: { name: string; state: string; healthy?: boolean; hostPort: number | null }[]; deployment: { id: string; status: string } | null }
+
+/** One gateway window of an app: rate, status classes and latency percentiles (GET /apps/:name/metrics → requests). */
+export interface RequestSample {
+  at: number; requests: number; ratePerSecond: number; status: Record<'2xx' | '3xx' | '4xx' | '5xx', number>;
+  p50Ms: number | null; p95Ms: number | null; p99Ms: number | null; total: number; gateways: number;
+}

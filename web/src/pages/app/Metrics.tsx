@@ -1,20 +1,18 @@
-// CPU, memory and network charts: the last hour from GET /apps/:name/metrics, then live
-// samples from the app's metrics room. Loaded on demand: the charting library stays out of the
-// first page load.
-import { CategoryScale, Chart as ChartJS, Filler, Legend, LinearScale, LineElement, PointElement, Tooltip } from 'chart.js';
+// CPU, memory and network charts (Docker stats), and request rate and latency (the gateway's
+// counters): the last hour from GET /apps/:name/metrics, then live samples from the app's
+// metrics room. Loaded on demand: the charting library stays out of the first page load.
 import { useEffect, useState } from 'react';
-import { Line } from 'react-chartjs-2';
 import { api } from '../../api';
 import { ErrorLine } from '../../components/ui';
-import { useAppStream } from '../../useRealtime';
-import type { AppInfo } from '../../types';
-
-ChartJS.register(CategoryScale, LinearScale, PointElement, LineElement, Filler, Tooltip, Legend);
+import { useAppStream, useSocketEvent } from '../../useRealtime';
+import type { AppInfo, RequestSample } from '../../types';
+import { Chart } from './Chart';
 
 interface Sample { at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rx: number; tx: number }
 type Raw = Partial<{ at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rxBytes: number; txBytes: number; networkRxBytes: number; networkTxBytes: number }>;
 
 const MAX = 720;
+const MAX_REQUESTS = 1800;
 const normalize = (s: Raw): Sample => ({
   at: s.at ?? Date.now(), cpuPercent: s.cpuPercent ?? 0, memoryBytes: s.memoryBytes ?? 0, memoryLimitBytes: s.memoryLimitBytes ?? 0,
   rx: s.rxBytes ?? s.networkRxBytes ?? 0, tx: s.txBytes ?? s.networkTxBytes ?? 0,
@@ -28,35 +26,44 @@ function rate(samples: Sample[], key: 'rx' | 'tx'): number[] {
   });
 }
 
-const options = (unit: string) => ({
-  animation: false as const,
-  responsive: true,
-  maintainAspectRatio: false,
-  interaction: { mode: 'index' as const, intersect: false },
-  scales: { y: { beginAtZero: true, title: { display: true, text: unit } }, x: { ticks: { maxTicksLimit: 6 } } },
-  elements: { point: { radius: 0 } },
-});
+const merge = <T extends { at: number }>(a: T[], b: T[], max: number): T[] => [...a, ...b].sort((x, y) => x.at - y.at).slice(-max);
 
-function Chart({ title, labels, series, unit }: { title: string; labels: string[]; series: { label: string; data: number[]; color: string }[]; unit: string }) {
+function RequestsNote({ requests, gateways }: { requests: RequestSample[]; gateways: number | null }) {
+  const last = requests[requests.length - 1];
+  if (last) {
+    return (
+      <p className="muted" data-testid="request-count">
+        {last.total} requests counted by the gateway · last window: 2xx {last.status['2xx']}, 3xx {last.status['3xx']}, 4xx {last.status['4xx']}, 5xx {last.status['5xx']}
+      </p>
+    );
+  }
+  if (gateways === null) return null;
+  const why = gateways === 0
+    ? 'The gateway has not reported yet: request rate and latency appear once it does (every 2 seconds).'
+    : 'No request has reached this app through the gateway yet.';
+  return <p className="muted" data-testid="requests-note">{why}</p>;
+}
+
+function RequestsChart({ requests }: { requests: RequestSample[] }) {
   return (
-    <figure className="card chart" aria-label={`${title} chart`}>
-      <figcaption>{title}</figcaption>
-      <div className="chart-box">
-        <Line
-          options={options(unit)}
-          data={{ labels, datasets: series.map((s) => ({ label: s.label, data: s.data, borderColor: s.color, backgroundColor: `${s.color}33`, fill: true, tension: 0.2 })) }}
-        />
-      </div>
-    </figure>
+    <Chart title="Requests" unit="req/s" rightUnit="ms" labels={requests.map((r) => new Date(r.at).toLocaleTimeString())} series={[
+      { label: 'req/s', data: requests.map((r) => r.ratePerSecond), color: '#0891b2' },
+      { label: 'p50 latency', data: requests.map((r) => r.p50Ms), color: '#16a34a', right: true },
+      { label: 'p99 latency', data: requests.map((r) => r.p99Ms), color: '#dc2626', right: true },
+    ]} />
   );
 }
 
 export default function Metrics({ app }: { app: AppInfo }) {
   const [samples, setSamples] = useState<Sample[]>([]);
+  const [requests, setRequests] = useState<RequestSample[]>([]);
+  const [gateways, setGateways] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<{ samples: Raw[] }>('GET', `/apps/${app.name}/metrics`).then((r) => {
-      setSamples((live) => [...r.samples.map(normalize), ...live].sort((a, b) => a.at - b.at).slice(-MAX));
+    api<{ samples: Raw[]; requests?: RequestSample[]; gateways?: number }>('GET', `/apps/${app.name}/metrics`).then((r) => {
+      setSamples((live) => merge(r.samples.map(normalize), live, MAX));
+      setRequests((live) => merge((r.requests ?? []).filter((x) => !live.some((l) => l.at === x.at)), live, MAX_REQUESTS));
+      setGateways(r.gateways ?? 0);
     }, () => setError('No metrics history yet; live samples appear below as they arrive.'));
   }, [app.name]);
   const refused = useAppStream<{ sample: Raw }>(app.name, 'metrics', 'app:metrics', (e) => {
@@ -64,11 +71,17 @@ export default function Metrics({ app }: { app: AppInfo }) {
     // Several control instances may each send a sample of the same moment.
     setSamples((list) => (list.some((x) => x.at === s.at) ? list : [...list, s].slice(-MAX)));
   });
+  // Same room as app:metrics (joined above); only this control instance sends these.
+  useSocketEvent<{ app: string; sample: RequestSample }>('app:requests', (e) => {
+    if (e.app !== app.name) return;
+    setRequests((list) => (list.some((x) => x.at === e.sample.at) ? list : [...list, e.sample].slice(-MAX_REQUESTS)));
+  });
   const labels = samples.map((s) => new Date(s.at).toLocaleTimeString());
   return (
     <div className="stack">
       <ErrorLine error={refused ?? error} />
       <p className="muted" data-testid="sample-count">{samples.length} samples</p>
+      <RequestsNote requests={requests} gateways={gateways} />
       <div className="charts">
         <Chart title="CPU" unit="%" labels={labels} series={[{ label: 'CPU %', data: samples.map((s) => s.cpuPercent), color: '#2f6fde' }]} />
         <Chart title="Memory" unit="MiB" labels={labels} series={[
@@ -79,6 +92,7 @@ export default function Metrics({ app }: { app: AppInfo }) {
           { label: 'in', data: rate(samples, 'rx'), color: '#d97706' },
           { label: 'out', data: rate(samples, 'tx'), color: '#7c3aed' },
         ]} />
+        {requests.length > 0 && <RequestsChart requests={requests} />}
       </div>
     </div>
   );
