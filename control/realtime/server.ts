@@ -1,7 +1,8 @@
 // Socket.IO on control's HTTP server (CONTRACT.md, "Realtime"). The handshake must carry a JWT or
 // API token (`auth: {token}`), never a URL parameter; every `subscribe` is authorized against the
 // resource like the REST API; a deployment subscriber that gives `offset` first gets the lines
-// it missed. With Redis, the adapter lets several control instances share rooms.
+// it missed; a socket ends when its credential does (session.ts). With Redis, the adapter lets
+// several control instances share rooms.
 import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
@@ -14,10 +15,15 @@ import { bridgeEvents } from './bridge.js';
 import { Followers, type FollowAppLogs } from './followers.js';
 import { LogRing, storedLines } from './ring.js';
 import { parseSubscription, roomOf, userRoom, type Subscription } from './rooms.js';
+import { credentialExpiry, endSession, guardSession, revokedError, type GuardedSession } from './session.js';
 
 export interface RealtimeOptions {
   /** Starts reading an app's container logs into `app.log` events; returns the stop function. */
   followAppLogs?: FollowAppLogs;
+  /** How often each socket's credential is looked up again (API tokens can be revoked any time). */
+  recheckMs?: number;
+  /** How often the gateways' reports are read; they publish every 2 s, so 1 s sees each one within a second. */
+  requestsIntervalMs?: number;
 }
 
 export interface Realtime {
@@ -28,7 +34,7 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-interface SocketData { user: User; token: string; follows: Set<string> }
+interface SocketData extends GuardedSession { user: User; follows: Set<string> }
 type Ack = (answer: unknown) => void;
 
 export function attachRealtime(server: http.Server, deps: ControlDeps, options: RealtimeOptions = {}): Realtime {
@@ -58,7 +64,7 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     if (typeof token !== 'string' || token === '') return refuse(new DeployFlowError('DF_ERR_UNAUTHENTICATED'));
     deps.tokens.userForCredential(token).then((user) => {
       if (!user) return refuse(new DeployFlowError('DF_ERR_INVALID_TOKEN'));
-      socket.data = { user, token, follows: new Set() } satisfies SocketData;
+      socket.data = { user, token, expiresAt: credentialExpiry(token), follows: new Set() } satisfies SocketData;
       next();
     }, () => refuse(new DeployFlowError('DF_ERR_UNAVAILABLE')));
   });
@@ -66,6 +72,7 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
   io.on('connection', (socket) => {
     const data = socket.data as SocketData;
     void socket.join(userRoom(data.user.id));
+    const unguard = guardSession(socket, data, deps, options.recheckMs);
     socket.on('subscribe', (payload: unknown, ack?: Ack) => {
       subscribe(socket, payload).then((answer) => ack?.(answer), (err: unknown) => ack?.(ackError(err)));
     });
@@ -80,6 +87,7 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
       }
     });
     socket.on('disconnect', () => {
+      unguard();
       for (const app of data.follows) followers.release(app);
       data.follows.clear();
     });
@@ -91,7 +99,11 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     // The credential is checked again: the access token may have expired since the handshake,
     // and the user's role may have changed.
     const user = await deps.tokens.userForCredential(data.token);
-    if (!user) throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
+    if (!user) {
+      // The refusal is acknowledged first; then the socket goes, with every room it had joined.
+      setImmediate(() => endSession(socket, revokedError()));
+      throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
+    }
     data.user = user;
     const { deployment } = await authorizeSubscription(deps, user, sub);
     await socket.join(roomOf(sub));

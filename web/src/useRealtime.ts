@@ -3,7 +3,7 @@
 // number, so a replayed line and a live one never show twice. Re-renders are batched per
 // animation frame: a build printing thousands of lines costs a few renders, not thousands.
 import { useEffect, useRef, useState } from 'react';
-import { getSocket, subscribe, unsubscribe, type Ack } from './realtime';
+import { getSocket, onSocketNotice, socketNotice, subscribe, unsubscribe, type Ack } from './realtime';
 
 export interface LogLine { deploymentId: string; app: string; line: string; at: number; seq: number }
 
@@ -91,4 +91,11 @@ export function useSocketEvent<T>(event: string, onEvent: (payload: T) => void):
     socket.on(event, on);
     return () => { socket.off(event, on); };
   }, [event]);
+}
+
+/** Why the server ended the live connection (expired or revoked credential), until it is back. */
+export function useSocketNotice(): string | null {
+  const [notice, setNotice] = useState<string | null>(socketNotice());
+  useEffect(() => onSocketNotice(setNotice), []);
+  return notice;
 }

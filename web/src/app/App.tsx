@@ -7,6 +7,7 @@ import { Link, match, navigate, usePath } from '../router';
 import Login from '../pages/Login';
 import Apps from '../pages/Apps';
 import Notifications from './Notifications';
+import { useSocketNotice } from '../useRealtime';
 
 const AppDetail = lazy(() => import('../pages/AppDetail'));
 const Audit = lazy(() => import('../pages/Audit'));
@@ -28,6 +29,7 @@ export default function App() {
   const [current, setCurrent] = useState<Session | null>(session.get());
   const path = usePath();
   const [menu, setMenu] = useState(false);
+  const liveNotice = useSocketNotice();
   useEffect(() => session.subscribe(setCurrent), []);
   useEffect(() => { if (!current) closeSocket(); }, [current]);
   useEffect(() => setMenu(false), [path]);
@@ -53,6 +55,7 @@ export default function App() {
         <Notifications />
       </header>
       <main>
+        {liveNotice && <p className="muted" role="status" data-testid="live-notice">{liveNotice}</p>}
         <Suspense fallback={<p className="muted">Loading…</p>}>
           <Page path={path} user={current.user} />
         </Suspense>
