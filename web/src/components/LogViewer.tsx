@@ -19,9 +19,12 @@ export default function LogViewer({ lines, version, label, height = 420 }: { lin
   const listRef = useListRef(null);
   const [follow, setFollow] = useState(true);
   const lastTop = useRef(0);
+  // `lines` is mutated as lines arrive, so it may be longer by the time the effect runs than the
+  // row count the list was rendered with; scrolling past that count throws and kills the page.
+  const rendered = lines.length;
   useEffect(() => {
-    if (follow && lines.length > 0) listRef.current?.scrollToRow({ index: lines.length - 1, align: 'end', behavior: 'instant' });
-  }, [version, follow, lines.length, listRef]);
+    if (follow && rendered > 0) listRef.current?.scrollToRow({ index: rendered - 1, align: 'end', behavior: 'instant' });
+  }, [version, follow, rendered, listRef]);
   const onScroll = (e: React.UIEvent<HTMLDivElement>): void => {
     const el = e.currentTarget;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW * 2;
@@ -38,7 +41,7 @@ export default function LogViewer({ lines, version, label, height = 420 }: { lin
       <List
         listRef={listRef}
         rowComponent={Row}
-        rowCount={lines.length}
+        rowCount={rendered}
         rowHeight={ROW}
         rowProps={{ lines, version }}
         overscanCount={20}
