@@ -36,6 +36,7 @@ export async function startControl(config: Config, log: Logger): Promise<Running
   // Heals what changed while control was away (the apex route too); never stops an app on stop.
   deps.reconciler?.start([apex]);
   deps.metrics?.start();
+  deps.requests?.start();
   return {
     name: 'control',
     deps,
@@ -43,7 +44,7 @@ export async function startControl(config: Config, log: Logger): Promise<Running
     addresses: [`http://${config.bind}:${port}`],
     stop: async () => {
       await realtime.close();
-      await Promise.all([deps.reconciler?.stop(), deps.metrics?.stop()]);
+      await Promise.all([deps.reconciler?.stop(), deps.metrics?.stop(), deps.requests?.stop()]);
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       deps.redis?.disconnect();

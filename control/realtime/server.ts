@@ -22,8 +22,6 @@ export interface RealtimeOptions {
   followAppLogs?: FollowAppLogs;
   /** How often each socket's credential is looked up again (API tokens can be revoked any time). */
   recheckMs?: number;
-  /** How often the gateways' reports are read; they publish every 2 s, so 1 s sees each one within a second. */
-  requestsIntervalMs?: number;
 }
 
 export interface Realtime {

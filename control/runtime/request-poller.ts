@@ -74,15 +74,3 @@ export class GatewayRequestPoller {
     }
   }
 }
-
-// Control's dependencies are built outside this folder; the poller is attached to them here so
-// the metrics route finds the one started with this control instance.
-const attached = new WeakMap<object, GatewayRequestPoller>();
-
-export function attachRequestPoller(deps: object, poller: GatewayRequestPoller): void {
-  attached.set(deps, poller);
-}
-
-export function requestPollerOf(deps: object): GatewayRequestPoller | undefined {
-  return attached.get(deps);
-}

@@ -5,7 +5,6 @@ import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, RESPONDED, type RouteSpec } from '../api/route.js';
 import { tailAppLogs } from './logs.js';
-import { requestPollerOf } from './request-poller.js';
 
 const Sample = z.object({
   at: z.number(), cpuPercent: z.number(), memoryBytes: z.number(), memoryLimitBytes: z.number(),
@@ -42,7 +41,7 @@ export const runtimeRoutes: RouteSpec[] = [
     query: z.object({ since: z.coerce.number().int().min(0).default(0) }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');
-      const requests = requestPollerOf(ctx.deps);
+      const requests = ctx.deps.requests;
       return {
         samples: ctx.deps.metrics?.samples(app.name, ctx.query.since) ?? [],
         requests: requests?.samples(app.name, ctx.query.since) ?? [],

@@ -17,6 +17,8 @@ import { deleteRepo } from '../../git/index.js';
 import { attachOperationHooks } from '../operations/hooks.js';
 import { deployQuotaCheck } from '../operations/quota.js';
 import { operationServices } from '../operations/services.js';
+import { GatewayRequestPoller } from '../runtime/request-poller.js';
+import { readGatewayMetrics } from '../../gateway/index.js';
 import { LABEL_INSTANCE, platformInstanceId } from '../reconciler/instance.js';
 import type { ControlDeps } from './deps.js';
 
@@ -52,6 +54,8 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const deps: ControlDeps = {
     config, store, log, redis, clock, docker, envCipher, events, routes, deploy,
     ...operationServices({ config, store, docker, deploy, routes, envCipher, log, events, clock }),
+    // Gateways publish every 2 s; reading every second sees each report within a second.
+    requests: redis ? new GatewayRequestPoller({ read: () => readGatewayMetrics(redis), events, log, clock, intervalMs: 1000 }) : null,
     tokens: new TokenService(store, jwtKey, clock),
     loginLimiter: new LoginLimiter(redis),
   };

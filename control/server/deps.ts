@@ -13,6 +13,7 @@ import type { DeployEngine } from '../deploy/engine.js';
 import type { RoutePublisher } from '../../common/routes/index.js';
 import type { MetricsSampler } from '../runtime/sampler.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
+import type { GatewayRequestPoller } from '../runtime/request-poller.js';
 
 export interface ControlDeps {
   config: Config;
@@ -32,6 +33,8 @@ export interface ControlDeps {
   routes: RoutePublisher | null;
   /** Docker stats history per app (`app.metrics` events); null without Docker. */
   metrics: MetricsSampler | null;
+  /** Gateway request rate and latency per app (`app.requests` events); null without Redis. */
+  requests: GatewayRequestPoller | null;
   /** Store-vs-Docker convergence, started and stopped with control; null without Docker. */
   reconciler: Reconciler | null;
 }

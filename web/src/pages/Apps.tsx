@@ -68,7 +68,7 @@ function CreateApp() {
       <dialog ref={dialog} aria-label="Create an app">
         <form onSubmit={(e) => void submit(e)} className="stack">
           <h2>Create an app</h2>
-          <label>App name <input value={name} onChange={(e) => setName(e.target.value.toLowerCase())} required pattern="[a-z][a-z0-9-]{0,61}[a-z0-9]" placeholder="my-shop" /></label>
+          <label>App name <input value={name} onChange={(e) => setName(e.target.value.toLowerCase())} required pattern="[a-z][a-z0-9\-]{0,61}[a-z0-9]" placeholder="my-shop" /></label>
           <small className="muted">Lowercase letters, digits and hyphens; it becomes part of the app's URL.</small>
           <ErrorLine error={error} />
           <div className="row">
