@@ -67,8 +67,11 @@ describe('runtime logs and metrics', () => {
     const since = Date.now();
     const samples = await waitFor(async () => {
       const res = await s.owner.get(`/api/v1/apps/${APP}/metrics?since=${since}`);
-      return res.body.samples.length > 0 ? res.body.samples : null;
-    }, 'a metrics sample', 20_000);
+      // A tick can catch only one replica (its stats call lost a race with a busy daemon);
+      // wait for one that saw both.
+      const both = (res.body.samples as { replicas: unknown[] }[]).filter((x) => x.replicas.length === 2);
+      return both.length > 0 ? both : null;
+    }, 'a metrics sample of both replicas', 30_000);
     const sample = samples[0];
     for (const key of ['at', 'cpuPercent', 'memoryBytes', 'memoryLimitBytes', 'networkRxBytes', 'networkTxBytes']) assert.equal(typeof sample[key], 'number', key);
     assert.ok(sample.at > since);
