@@ -69,7 +69,7 @@ describe('runtime logs and metrics', () => {
       const res = await s.owner.get(`/api/v1/apps/${APP}/metrics?since=${since}`);
       // A tick can catch only one replica (its stats call lost a race with a busy daemon);
       // wait for one that saw both.
-      const both = (res.body.samples as { replicas: unknown[] }[]).filter((x) => x.replicas.length === 2);
+      const both = res.body.samples.filter((x: { replicas: unknown[] }) => x.replicas.length === 2);
       return both.length > 0 ? both : null;
     }, 'a metrics sample of both replicas', 30_000);
     const sample = samples[0];
