@@ -13,12 +13,6 @@ import { followAppLogs } from './runtime/logs.js';
 import { webhookRouter } from './webhooks/index.js';
 import type { ControlDeps } from './server/deps.js';
 
-export interface RunningControl {
-  deps: ControlDeps;
-  server: http.Server;
-  port: number;
-}
-
 export async function startControl(config: Config, log: Logger): Promise<RunningService & { deps: ControlDeps; realtime: RunningRealtime }> {
   const deps = await buildControlDeps(config, log);
   const server = http.createServer(createControlApp(deps, { rawRouters: [googleRouter(deps), webhookRouter(deps)] }));
