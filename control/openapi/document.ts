@@ -2,6 +2,7 @@
 // validate requests, so the document cannot drift from what the server accepts.
 import { z } from 'zod';
 import type { RouteSpec } from '../api/route.js';
+import { RAW_ROUTE_DOCS } from './raw-routes.js';
 
 function schema(s: z.ZodType): unknown {
   return z.toJSONSchema(s, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' });
@@ -35,6 +36,13 @@ export function openApiDocument(routes: RouteSpec[], prefix: string): Record<str
         default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
       },
       ...(route.access === 'admin' ? { 'x-deployflow-access': 'admin' } : {}),
+    };
+  }
+  for (const raw of RAW_ROUTE_DOCS) {
+    (paths[prefix + raw.path] ??= {})[raw.method] = {
+      summary: raw.summary, tags: [raw.tag], security: [],
+      parameters: (raw.params ?? []).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+      responses: { [String(raw.status)]: { description: 'Success' }, default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
     };
   }
   return {
