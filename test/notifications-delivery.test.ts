@@ -22,6 +22,7 @@ describe('deploy notifications', () => {
   let hookBase: string;
   let control: TestControl;
   let owner: Awaited<ReturnType<typeof registerUser>>;
+  let admin: Awaited<ReturnType<typeof registerUser>>;
   let collaborator: Awaited<ReturnType<typeof registerUser>>;
   let stranger: Awaited<ReturnType<typeof registerUser>>;
 
@@ -49,7 +50,7 @@ describe('deploy notifications', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     hookBase = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
     control = await startTestControl({ DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, DEPLOYFLOW_SMTP_FROM: 'DeployFlow <df@paas.test>' });
-    await registerUser(control.url); // the first user is admin; the others are plain developers
+    admin = await registerUser(control.url); // the first user is admin; the others are plain developers
     owner = await registerUser(control.url);
     collaborator = await registerUser(control.url);
     stranger = await registerUser(control.url);
@@ -71,6 +72,20 @@ describe('deploy notifications', () => {
     assert.equal((await stranger.get(`/api/v1/apps/${APP}/notifications`)).status, 404);
   });
 
+  it('posts to no private or loopback address unless an admin allows private URLs', async () => {
+    assert.equal((await owner.put('/api/v1/notifications/settings', { webhookUrl: `${hookBase}/probe` })).status, 200);
+    const d = await control.service.deps.store.deployments.create({
+      id: randomUUID(), app: APP, status: 'queued', commit: 'fedcba9876543210', ref: 'refs/heads/main', image: null, source: 'git',
+      createdBy: owner.userId, createdAt: Date.now(), finishedAt: null, error: null,
+    });
+    await status(d, 'building');
+    assert.deepEqual(hooks.filter((h) => h.path === '/probe'), [], 'the loopback receiver heard nothing');
+    assert.equal((await owner.get('/api/v1/notifications')).body.unread, 1, 'the in-app notification is stored all the same');
+    assert.equal((await admin.put('/api/v1/settings/webhooks', { allowPrivateUrls: true })).status, 200);
+    await owner.post('/api/v1/notifications/read', {});
+    await collaborator.post('/api/v1/notifications/read', {});
+  });
+
   it('stores, e-mails and posts deploy started/succeeded/failed per user and app settings', async () => {
     assert.equal((await owner.put('/api/v1/notifications/settings', { email: true, webhookUrl: `${hookBase}/owner` })).status, 200);
     assert.equal((await owner.put(`/api/v1/apps/${APP}/notifications`, { webhookUrl: `${hookBase}/team`, emails: ['Team@Example.test'], events: ['deploy.succeeded', 'deploy.failed'] })).status, 200);
@@ -84,7 +99,7 @@ describe('deploy notifications', () => {
     await status(d, 'failed', { error: 'health check failed <script>' });
 
     const ownerList = (await owner.get('/api/v1/notifications')).body;
-    assert.deepEqual(ownerList.items.map((n: { kind: string }) => n.kind), ['deploy.failed', 'deploy.succeeded', 'deploy.started']);
+    assert.deepEqual(ownerList.items.slice(0, 3).map((n: { kind: string }) => n.kind), ['deploy.failed', 'deploy.succeeded', 'deploy.started']);
     assert.equal(ownerList.unread, 3);
     assert.equal(ownerList.items[1].message, `${APP}: deploy (0123456) succeeded, live at http://${APP}.paas.local:80`.replace(':80', ''));
     assert.equal(ownerList.items[0].userId, undefined);

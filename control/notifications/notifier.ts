@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ControlDeps } from '../server/deps.js';
 import type { App, Deployment, Notification, NotificationKind } from '../store/types.js';
 import { createMailer, postWebhook, type Mailer } from './deliver.js';
+import { allowPrivateUrls } from '../webhooks/settings.js';
 import { kindOf, messageOf } from './message.js';
 import { appSettings, userSettings } from './settings.js';
 
@@ -69,6 +70,7 @@ async function notify(deps: ControlDeps, push: PushToUser, mailer: Mailer | null
     for (const e of a.emails) emails.add(e.toLowerCase());
     if (a.webhookUrl) webhooks.add(a.webhookUrl);
   }
-  for (const url of webhooks) track(postWebhook(url, message));
+  const allowPrivate = webhooks.size > 0 && await allowPrivateUrls(deps.store.settings);
+  for (const url of webhooks) track(postWebhook(url, message, allowPrivate));
   if (mailer && emails.size > 0) track(mailer.send([...emails], subject, `${message}\n\nDeployment ${d.id}\n`));
 }
