@@ -5,6 +5,7 @@ import type { Config } from '../common/config/config.js';
 import type { Logger } from '../common/log/logger.js';
 import { close, listen } from '../common/net/listen.js';
 import type { RunningService } from '../common/service.js';
+import { AuthFailures, type AuthFailureLimits } from './access/failures.js';
 import { GitRunner } from './commands/git-commands.js';
 import { createGitHttpServer } from './http/server.js';
 import { HookServer } from './push/hook-server.js';
@@ -17,7 +18,11 @@ export { repoPath, ensureRepo, deleteRepo, repoExists } from './repos/repos.js';
 export { parsePublicKey, matchesPublicKey, sameKey } from './ssh/keys.js';
 export { defaultHostKeyPath } from './ssh/host-key.js';
 
-export interface GitServiceOptions { config: Config; log: Logger; access: GitAccess; onPush: PushHandler; hostKeyPath?: string }
+export interface GitServiceOptions {
+  config: Config; log: Logger; access: GitAccess; onPush: PushHandler; hostKeyPath?: string;
+  /** Failed HTTP sign-ins allowed per address and window (default 30 per 15 minutes). */
+  authLimits?: AuthFailureLimits;
+}
 
 export type RunningGitService = RunningService & { httpPort: number; sshPort: number };
 
@@ -28,7 +33,7 @@ export async function startGitService(opts: GitServiceOptions): Promise<RunningG
   const runner = new GitRunner();
   const hooks = new HookServer(log, opts.onPush, (app) => access.deployBranch(app));
   await hooks.start();
-  const httpServer = createGitHttpServer({ config, log, access, hooks, runner });
+  const httpServer = createGitHttpServer({ config, log, access, hooks, runner, failures: new AuthFailures(opts.authLimits) });
   const { server: sshServer, disconnectAll } = createGitSshServer({ config, log, access, hooks, runner, hostKey });
   let httpPort: number;
   let sshPort: number;

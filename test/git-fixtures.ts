@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../common/config/config.js';
 import { createLogger } from '../common/log/logger.js';
+import type { AuthFailureLimits } from '../git/access/failures.js';
 import { matchesPublicKey, startGitService, type PushEvent, type PushHandler, type RunningGitService } from '../git/index.js';
 
 export interface Run { code: number | null; stdout: string; stderr: string }
@@ -50,7 +51,7 @@ export interface TestGit {
   cleanup(): Promise<void>;
 }
 
-export async function startTestGit(): Promise<TestGit> {
+export async function startTestGit(opts: { authLimits?: AuthFailureLimits } = {}): Promise<TestGit> {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'df-git-')));
   const home = path.join(root, 'home');
   fs.mkdirSync(home);
@@ -81,6 +82,7 @@ export async function startTestGit(): Promise<TestGit> {
       deployBranch: async (app) => branches.get(app) ?? 'main',
     },
     onPush: (event, out) => { events.push(event); return t.handler!(event, out); },
+    ...(opts.authLimits ? { authLimits: opts.authLimits } : {}),
   });
   const gitEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0',

@@ -31,6 +31,9 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
+/** 1 GiB: far above any source tree, far below a disk-filling push. */
+export const MAX_PUSH_BYTES = 1024 * 1024 * 1024;
+
 export function gitServiceCommand(service: GitServiceName, repo: string, opts: {
   statelessRpc?: boolean; advertiseRefs?: boolean; protocol?: string | undefined; env?: Record<string, string>;
 } = {}): GitCommand {
@@ -40,6 +43,9 @@ export function gitServiceCommand(service: GitServiceName, repo: string, opts: {
     '-c', `core.hooksPath=${path.join(repo, 'hooks')}`,
     '-c', 'receive.denyDeletes=true',
     '-c', 'receive.fsckObjects=true',
+    // A push larger than this is refused by git before anything is stored (a full disk would
+    // take every app down with it).
+    '-c', `receive.maxInputSize=${MAX_PUSH_BYTES}`,
     service,
   ];
   if (opts.statelessRpc) args.push('--stateless-rpc');

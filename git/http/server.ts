@@ -4,13 +4,14 @@ import http from 'node:http';
 import { createGunzip } from 'node:zlib';
 import type { Config } from '../../common/config/config.js';
 import type { Logger } from '../../common/log/logger.js';
+import type { AuthFailures } from '../access/failures.js';
 import { openRepo } from '../access/open-repo.js';
 import { gitProtocol, gitServiceCommand, type GitRunner } from '../commands/git-commands.js';
 import type { HookServer } from '../push/hook-server.js';
 import type { GitAccess } from '../types.js';
 import { basicPassword, parseGitRequest, pktLine, type GitHttpRequest } from './request.js';
 
-export interface GitHttpDeps { config: Config; log: Logger; access: GitAccess; hooks: HookServer; runner: GitRunner }
+export interface GitHttpDeps { config: Config; log: Logger; access: GitAccess; hooks: HookServer; runner: GitRunner; failures: AuthFailures }
 
 const NO_CACHE = { 'cache-control': 'no-cache, max-age=0, must-revalidate', pragma: 'no-cache', expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
 
@@ -68,10 +69,19 @@ function rpc(deps: GitHttpDeps, req: http.IncomingMessage, res: http.ServerRespo
 async function handle(deps: GitHttpDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const gr = parseGitRequest(req.method, req.url);
   if (!gr) { plain(res, 404, 'Not found'); return; }
+  const address = req.socket.remoteAddress ?? 'unknown';
+  const wait = await deps.failures.blockedFor(address);
+  if (wait > 0) {
+    plain(res, 429, 'Too many failed sign-ins from this address; try again later', { 'retry-after': String(wait) });
+    return;
+  }
   const password = basicPassword(req.headers.authorization);
   const user = password === null ? null : await deps.access.userForPassword(password);
   if (!user) {
-    if (password !== null) deps.log.info({ app: gr.app, ip: req.socket.remoteAddress }, 'git http: bad credentials');
+    if (password !== null) {
+      deps.log.info({ app: gr.app, ip: address }, 'git http: bad credentials');
+      await deps.failures.record(address);
+    }
     // The challenge makes git ask its credential helper (or the user) for the token.
     plain(res, 401, 'Authentication required: use any user name and an API token as the password',
       { 'www-authenticate': 'Basic realm="DeployFlow"' });
