@@ -20,7 +20,7 @@ export { defaultHostKeyPath } from './ssh/host-key.js';
 
 export interface GitServiceOptions {
   config: Config; log: Logger; access: GitAccess; onPush: PushHandler; hostKeyPath?: string;
-  /** Failed HTTP sign-ins allowed per address and window (default 30 per 15 minutes). */
+  /** Failed sign-ins (HTTP) and unauthenticated SSH connections allowed per address and window (default 30 per 15 minutes). */
   authLimits?: AuthFailureLimits;
 }
 
@@ -33,8 +33,10 @@ export async function startGitService(opts: GitServiceOptions): Promise<RunningG
   const runner = new GitRunner();
   const hooks = new HookServer(log, opts.onPush, (app) => access.deployBranch(app));
   await hooks.start();
-  const httpServer = createGitHttpServer({ config, log, access, hooks, runner, failures: new AuthFailures(opts.authLimits) });
-  const { server: sshServer, disconnectAll } = createGitSshServer({ config, log, access, hooks, runner, hostKey });
+  // One count per address across HTTP and SSH.
+  const failures = new AuthFailures(opts.authLimits);
+  const httpServer = createGitHttpServer({ config, log, access, hooks, runner, failures });
+  const { server: sshServer, disconnectAll } = createGitSshServer({ config, log, access, hooks, runner, hostKey, failures });
   let httpPort: number;
   let sshPort: number;
   try {

@@ -3,6 +3,7 @@
 import type { Config } from '../../common/config/config.js';
 import type { Logger } from '../../common/log/logger.js';
 import ssh2 from 'ssh2';
+import type { AuthFailures } from '../access/failures.js';
 import { openRepo } from '../access/open-repo.js';
 import { gitProtocol, gitServiceCommand, type GitRunner } from '../commands/git-commands.js';
 import type { HookServer } from '../push/hook-server.js';
@@ -10,7 +11,7 @@ import type { GitAccess } from '../types.js';
 import { parseSshCommand } from './command.js';
 import { sameKey } from './keys.js';
 
-export interface GitSshDeps { config: Config; log: Logger; access: GitAccess; hooks: HookServer; runner: GitRunner; hostKey: Buffer }
+export interface GitSshDeps { config: Config; log: Logger; access: GitAccess; hooks: HookServer; runner: GitRunner; hostKey: Buffer; failures: AuthFailures }
 
 const AUTH_DEADLINE_MS = 30_000;
 
@@ -61,11 +62,15 @@ async function exec(deps: GitSshDeps, userId: string, command: string, protocol:
   });
 }
 
-function onClient(deps: GitSshDeps, client: ssh2.Connection): void {
+function onClient(deps: GitSshDeps, client: ssh2.Connection, address: string): void {
   let userId: string | null = null;
   const deadline = setTimeout(() => { if (!userId) client.end(); }, AUTH_DEADLINE_MS);
   client.on('error', (err) => deps.log.debug({ err }, 'git ssh: client error'));
-  client.on('close', () => clearTimeout(deadline));
+  client.on('close', () => {
+    clearTimeout(deadline);
+    // A connection that never signed in counts against its address, as a failed HTTP sign-in does.
+    if (!userId) void deps.failures.record(address);
+  });
   client.on('authentication', (ctx) => {
     authenticate(deps, ctx).then((id) => {
       if (id && ctx.method === 'publickey' && ctx.signature) userId = id;
@@ -99,10 +104,15 @@ function onClient(deps: GitSshDeps, client: ssh2.Connection): void {
 /** The server, and a way to drop every connection so stopping does not wait on idle clients. */
 export function createGitSshServer(deps: GitSshDeps): { server: ssh2.Server; disconnectAll: () => void } {
   const clients = new Set<ssh2.Connection>();
-  const server = new ssh2.Server({ hostKeys: [deps.hostKey], ident: 'DeployFlow' }, (client) => {
+  const server = new ssh2.Server({ hostKeys: [deps.hostKey], ident: 'DeployFlow' }, (client, info) => {
     clients.add(client);
     client.on('close', () => clients.delete(client));
-    onClient(deps, client);
+    void deps.failures.blockedFor(info.ip).then((wait) => {
+      if (wait === 0) { onClient(deps, client, info.ip); return; }
+      deps.log.info({ ip: info.ip }, 'git ssh: address blocked after failed sign-ins');
+      client.on('error', () => undefined);
+      client.end();
+    });
   });
   return { server, disconnectAll: () => { for (const client of clients) client.end(); } };
 }
