@@ -2,6 +2,7 @@
 // in the same order as proxying/handler.ts (malformed or duplicate Host, ACME, HTTPS redirect,
 // sleeping app, oversized body, no healthy replica). The common case stays synchronous: no
 // promise per request; only ACME answers and waking apps go async.
+import { countFinished } from '../observe/finished.js';
 import { pick } from '../balancing/pick.js';
 import type { GatewayCore } from '../proxying/handler.js';
 import { forwardRequestHeaders } from '../proxying/headers.js';
@@ -20,13 +21,10 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
     get passiveDownMs() { return core.options.passiveDownMs; },
     draining: () => core.draining,
     finished(x, status) {
-      core.inflight--;
-      const ms = performance.now() - x.start;
-      core.metrics.record(x.route.app, status, ms);
-      if (core.access.enabled) {
-        const r = x.req;
-        core.access.write({ id: x.requestId, remote: r.conn.remote, host: x.route.host, method: r.method, path: r.url, status, ms, app: x.route.app, upstream: x.backend ? x.backend.key : '' });
-      }
+      const r = x.req;
+      countFinished(core, x.start, status, {
+        id: x.requestId, remote: r.conn.remote, host: x.route.host, method: r.method, path: r.url, app: x.route.app, upstream: x.backend ? x.backend.key : '',
+      });
     },
   };
 
@@ -35,12 +33,7 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
     const close = status === 400 || status === 413 || status === 417 || (req.hasBody && !req.requestDone) || core.draining;
     if (head !== undefined) req.conn.socket.write(head, 'latin1');
     else req.conn.socket.write(pageResponse(status, req.wantsHtml, req.isHead, id, close));
-    core.inflight--;
-    const ms = performance.now() - start;
-    if (app) core.metrics.record(app, status, ms);
-    if (core.access.enabled) {
-      core.access.write({ id, remote: req.conn.remote, host: (req.host ?? '').slice(0, 300), method: req.method, path: req.url, status, ms, app, upstream: '' });
-    }
+    countFinished(core, start, status, { id, remote: req.conn.remote, host: (req.host ?? '').slice(0, 300), method: req.method, path: req.url, app, upstream: '' });
     req.conn.finish(req, close);
   };
 

@@ -4,7 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { GatewayCore } from '../proxying/handler.js';
 import type { Listener } from '../server/servers.js';
-import { listenOn } from '../server/servers.js';
+import { listen } from '../../common/net/listen.js';
 import type { CertificateSelector } from '../tls/sni.js';
 import { ClientConn, type ConnHost } from './connection.js';
 import { fastEntry } from './entry.js';
@@ -33,7 +33,7 @@ function fastListener(server: net.Server, core: GatewayCore, proto: 'http' | 'ht
   };
   server.on(proto === 'https' ? 'secureConnection' : 'connection', accept);
   return {
-    listen: (port, bindHost) => listenOn(server, port, bindHost),
+    listen: (port, bindHost) => listen(server, port, bindHost),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     closeIdle() { for (const c of conns) if (c.idle) c.socket.destroy(); },
     closeAll() {

@@ -1,5 +1,6 @@
 // The HTTP entry: Host → route → replica → Exchange. Everything a request can be refused for
 // (malformed host, duplicate Host, oversized body) is decided here before any upstream sees it.
+import { countFinished } from '../observe/finished.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { pick } from '../balancing/pick.js';
@@ -51,25 +52,16 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
   const host: ExchangeHost = {
     get passiveDownMs() { return core.options.passiveDownMs; },
     finished(x, status) {
-      core.inflight--;
-      const ms = performance.now() - x.start;
-      core.metrics.record(x.route.app, status, ms);
-      if (core.access.enabled) {
-        const b = x.backend;
-        core.access.write({ id: x.requestId, remote: x.remote, host: x.route.host, method: x.req.method ?? '', path: x.req.url ?? '', status, ms, app: x.route.app, upstream: b ? b.key : '' });
-      }
+      countFinished(core, x.start, status, {
+        id: x.requestId, remote: x.remote, host: x.route.host, method: x.req.method ?? '', path: x.req.url ?? '', app: x.route.app, upstream: x.backend ? x.backend.key : '',
+      });
     },
   };
 
   /** Answers without an upstream; logged and counted like any other request. */
   const refuse = (req: IncomingMessage, res: ServerResponse, status: number, id: string, app = '', start = performance.now()): void => {
     if (status !== 308) sendPage(req, res, status, id, status === 400 || status === 413);
-    core.inflight--;
-    const ms = performance.now() - start;
-    if (app) core.metrics.record(app, status, ms);
-    if (core.access.enabled) {
-      core.access.write({ id, remote: clientIp(req), host: String(req.headers.host ?? '').slice(0, 300), method: req.method ?? '', path: req.url ?? '', status, ms, app, upstream: '' });
-    }
+    countFinished(core, start, status, { id, remote: clientIp(req), host: String(req.headers.host ?? '').slice(0, 300), method: req.method ?? '', path: req.url ?? '', app, upstream: '' });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

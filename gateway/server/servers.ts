@@ -5,8 +5,8 @@
 // same parser in the same strict mode without the server objects.
 import http from 'node:http';
 import https from 'node:https';
-import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
+import { listen } from '../../common/net/listen.js';
 import type { GatewayOptions } from '../options/options.js';
 import type { GatewayCore } from '../proxying/handler.js';
 import { requestHandler } from '../proxying/handler.js';
@@ -40,7 +40,7 @@ function tune(server: http.Server, o: GatewayOptions, core: GatewayCore, proto: 
   const upgrades = upgradeHandler(core, proto);
   server.on('upgrade', upgrades.handle);
   return {
-    listen: (port, host) => listenOn(server, port, host),
+    listen: (port, host) => listen(server, port, host),
     close: () => new Promise<void>((r) => server.close(() => r())),
     closeIdle: () => server.closeIdleConnections(),
     closeAll: () => { server.closeAllConnections(); upgrades.closeAll(); },
@@ -62,15 +62,4 @@ export function httpListener(o: GatewayOptions, core: GatewayCore): Listener {
 export function httpsListener(o: GatewayOptions, core: GatewayCore, certs: CertificateSelector): Listener {
   const server = https.createServer({ ...common(o), SNICallback: certs.SNICallback, minVersion: 'TLSv1.2' }, requestHandler(core, 'https'));
   return tune(server, o, core, 'https');
-}
-
-export function listenOn(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const a = server.address();
-      resolve(typeof a === 'object' && a ? a.port : port);
-    });
-  });
 }
