@@ -21,16 +21,27 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Docker Engine: start containerd and dockerd ourselves when no engine answers (no systemd here).
+# A machine may come from a snapshot that kept /run: a socket or pid file there proves nothing, so
+# containerd is asked whether it answers, and leftovers of dead daemons are removed first.
+containerd_answers() { timeout 5 ctr --address /run/containerd/containerd.sock version >/dev/null 2>&1; }
+show_log_and_fail() {
+  echo "prereqs: $1 did not start; the end of /var/log/deployflow/$1.log:" >&2
+  tail -n 20 "/var/log/deployflow/$1.log" >&2 || true
+  exit 1
+}
 if ! docker info >/dev/null 2>&1; then
   echo "prereqs: starting the Docker Engine"
   mkdir -p /var/log/deployflow
-  if ! [ -S /run/containerd/containerd.sock ]; then
+  if ! containerd_answers; then
+    pgrep -x containerd >/dev/null || rm -f /run/containerd/containerd.sock /run/containerd/containerd.sock.ttrpc
     nohup containerd >/var/log/deployflow/containerd.log 2>&1 &
-    for _ in $(seq 1 50); do [ -S /run/containerd/containerd.sock ] && break; sleep 0.2; done
+    for _ in $(seq 1 100); do containerd_answers && break; sleep 0.3; done
+    containerd_answers || show_log_and_fail containerd
   fi
-  nohup dockerd --containerd=/run/containerd/containerd.sock >/var/log/deployflow/dockerd.log 2>&1 &
-  for _ in $(seq 1 100); do docker info >/dev/null 2>&1 && break; sleep 0.3; done
-  docker info >/dev/null 2>&1 || { echo "prereqs: dockerd did not start; see /var/log/deployflow/dockerd.log" >&2; exit 1; }
+  pgrep -x dockerd >/dev/null || rm -f /var/run/docker.pid /var/run/docker.sock
+  pgrep -x dockerd >/dev/null || nohup dockerd --containerd=/run/containerd/containerd.sock >/var/log/deployflow/dockerd.log 2>&1 &
+  for _ in $(seq 1 200); do docker info >/dev/null 2>&1 && break; sleep 0.3; done
+  docker info >/dev/null 2>&1 || show_log_and_fail dockerd
 fi
 
 # Node dependencies: `npm ci` whenever the lock file is newer than the installed tree.
