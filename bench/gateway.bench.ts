@@ -6,7 +6,7 @@
 // BENCH_GATEWAY_NODE_ARGS (extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { Redis } from 'ioredis';
 import { createRoutePublisher } from '../common/routes/index.js';
-import { freePort, start, startNginx, startRedis, stop, tmpDir, waitForLine, wrk, type WrkResult } from './support/procs.js';
+import { freePort, start, startNginx, startRedis, stop, tmpDir, treeCpuSeconds, waitForLine, wrk, type WrkResult } from './support/procs.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -32,14 +32,25 @@ const redis = await startRedis();
 const client = new Redis(redis.url);
 await createRoutePublisher(client).setAppRoutes('web', [host], [{ host: '127.0.0.1', port: upstreamPort }]);
 
-async function measure(name: string, url: string): Promise<[string, WrkResult]> {
+interface Row extends WrkResult { userUs: number; systemUs: number }
+
+/**
+ * wrk against `url`, and the CPU the process tree `pid` spent per request meanwhile: on a box
+ * where load generator, proxy and upstream share the cores, a proxy's requests/s is bounded by
+ * what it costs everyone else, so its CPU per request is the figure to improve.
+ */
+async function measure(name: string, url: string, pid: number): Promise<[string, Row]> {
   await wrk(url, host, 2, connections); // warm-up: JIT, pools, TCP
-  return [name, await wrk(url, host, seconds, connections)];
+  const before = treeCpuSeconds(pid);
+  const r = await wrk(url, host, seconds, connections);
+  const after = treeCpuSeconds(pid);
+  const requests = r.rps * seconds;
+  return [name, { ...r, userUs: ((after.user - before.user) / requests) * 1e6, systemUs: ((after.system - before.system) / requests) * 1e6 }];
 }
 
-const rows: [string, WrkResult][] = [];
-rows.push(await measure('direct', `http://127.0.0.1:${upstreamPort}/`));
-rows.push(await measure('nginx (1 worker)', `http://127.0.0.1:${nginxPort}/`));
+const rows: [string, Row][] = [];
+rows.push(await measure('direct', `http://127.0.0.1:${upstreamPort}/`, upstream.pid!));
+rows.push(await measure('nginx (1 worker)', `http://127.0.0.1:${nginxPort}/`, nginx.pid!));
 for (const workers of workerCounts) for (const engine of engines) {
   const port = await freePort();
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -49,15 +60,16 @@ for (const workers of workerCounts) for (const engine of engines) {
     GATEWAY_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'off', GATEWAY_WORKERS: String(workers), GATEWAY_ENGINE: engine,
   });
   await waitForLine(gw, /gateway ready/);
-  rows.push(await measure(`gateway ${engine} (${workers}w)`, `http://127.0.0.1:${port}/`));
+  rows.push(await measure(`gateway ${engine} (${workers}w)`, `http://127.0.0.1:${port}/`, gw.pid!));
   await stop(gw);
 }
 
 const nginxRow = rows[1]![1];
 console.log(`\nwrk -t1 -c${connections} -d${seconds}s --latency (after a 2 s warm-up), Host: ${host}`);
-console.log('target                 req/s     p50 ms   p99 ms   errors   vs nginx req/s   vs nginx p99');
+console.log('CPU µs/req: the measured process tree (for "direct", the upstream itself), user + system');
+console.log('target                 req/s     p50 ms   p99 ms   errors   vs nginx req/s   vs nginx p99   CPU µs/req (user+sys)');
 for (const [name, r] of rows) {
-  console.log(`${name.padEnd(20)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${String(r.errors).padStart(8)} ${(r.rps / nginxRow.rps).toFixed(2).padStart(12)}× ${(r.p99 / nginxRow.p99).toFixed(2).padStart(12)}×`);
+  console.log(`${name.padEnd(20)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${String(r.errors).padStart(8)} ${(r.rps / nginxRow.rps).toFixed(2).padStart(12)}× ${(r.p99 / nginxRow.p99).toFixed(2).padStart(12)}×   ${(r.userUs + r.systemUs).toFixed(1).padStart(6)} (${r.userUs.toFixed(1)} + ${r.systemUs.toFixed(1)})`);
 }
 
 client.disconnect();

@@ -111,3 +111,35 @@ export async function wrk(url: string, host: string, seconds: number, connection
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
+
+/** Every pid in the process tree under `pid` (nginx's worker, the gateway's cluster workers). */
+function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    let tasks: string[] = [];
+    try { tasks = fs.readdirSync(`/proc/${pids[i]}/task`); } catch { continue; }
+    for (const t of tasks) {
+      try {
+        for (const c of fs.readFileSync(`/proc/${pids[i]}/task/${t}/children`, 'utf8').split(' ')) if (c.trim()) pids.push(Number(c));
+      } catch { /* the task ended */ }
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds (user, system) used so far by `pid` and everything under it. */
+export function treeCpuSeconds(pid: number): { user: number; system: number } {
+  const tick = 100; // USER_HZ on Linux
+  let user = 0;
+  let system = 0;
+  for (const p of processTree(pid)) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      user += Number(fields[11]) / tick;
+      system += Number(fields[12]) / tick;
+    } catch { /* the process ended */ }
+  }
+  return { user, system };
+}
