@@ -1,6 +1,7 @@
 // Build contexts from a real bare git repository (real git client) and from a plain directory;
 // no Docker needed: the tar stream is read back and inspected.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,13 @@ describe('build context', () => {
     await rejectsWith(prepareContext({ kind: 'git', repo: repo.bare, commit: tricky }, images), 'DF_ERR_UNSAFE_ARCHIVE');
     await rejectsWith(prepareContext({ kind: 'git', repo: repo.bare, commit: '--output=/tmp/x' }, images), 'DF_ERR_INVALID_REF');
     await rejectsWith(prepareContext({ kind: 'git', repo: repo.bare, commit: 'a'.repeat(40) }, images), 'DF_ERR_INVALID_REF');
+  });
+
+  it('refuses an object that is not a commit (a tree or a blob SHA)', async () => {
+    const sha = await repo.commit(detectedApp('v1'));
+    const rev = (spec: string): string => execFileSync('git', ['--git-dir', repo.bare, 'rev-parse', spec]).toString().trim();
+    await rejectsWith(prepareContext({ kind: 'git', repo: repo.bare, commit: rev(`${sha}^{tree}`) }, images), 'DF_ERR_INVALID_REF');
+    await rejectsWith(prepareContext({ kind: 'git', repo: repo.bare, commit: rev(`${sha}:server.js`) }, images), 'DF_ERR_INVALID_REF');
   });
 
   it('from a plain directory: .git left out, escapes refused', async () => {

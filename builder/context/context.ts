@@ -25,7 +25,8 @@ export async function prepareContext(spec: SourceSpec, images: BaseImages, port?
   const source = await openSource(spec);
   checkTree(source.entries);
   const contents: Partial<Record<(typeof DETECT_FILES)[number], string>> = {};
-  for (const name of DETECT_FILES) if (source.topNames.has(name)) contents[name] = await source.readTop(name);
+  const read = await source.readTop(DETECT_FILES.filter((n) => source.topNames.has(n)));
+  for (const name of DETECT_FILES) { const text = read.get(name); if (text !== undefined) contents[name] = text; }
   const detection = detect({ names: source.topNames, contents });
   const generated = generate(detection, images, port);
   const extra = Object.entries(generated.files);

@@ -96,9 +96,10 @@ export interface GitTree {
 
 export async function readGitTree(repo: GitDir, commitValue: unknown): Promise<GitTree> {
   const commit = parseCommitSha(commitValue);
-  const type = (await runGit(repo, ['cat-file', '-t', commit]).catch(() => Buffer.from(''))).toString().trim();
-  if (type !== 'commit') throw new DeployFlowError('DF_ERR_INVALID_REF', `No commit ${commit} in the repository`);
-  const rows = parseLsTree(await runGit(repo, ['ls-tree', '-r', '-z', '--full-tree', commit]));
+  // `^{commit}` makes git itself refuse anything that is not a commit (one process, not two).
+  const listing = await runGit(repo, ['ls-tree', '-r', '-z', '--full-tree', `${commit}^{commit}`]).catch(() => null);
+  if (listing === null) throw new DeployFlowError('DF_ERR_INVALID_REF', `No commit ${commit} in the repository`);
+  const rows = parseLsTree(listing);
   const links = rows.filter((r) => r.mode === '120000');
   const targets = await readBlobs(repo, links.map((r) => r.oid));
   const targetOf = new Map(links.map((r, i) => [r.path, targets[i]?.toString('utf8') ?? '']));

@@ -15,7 +15,8 @@ export interface Source {
   entries: TreeEntry[];
   /** Top-level regular file names. */
   topNames: Set<string>;
-  readTop(name: string): Promise<string>;
+  /** The contents of these top-level files (all of them read at once: one git process, not one each). */
+  readTop(names: readonly string[]): Promise<Map<string, string>>;
   /** Writes the tree into `pack`, leaving out names for which `skip` is true. */
   writeTo(pack: Pack, skip: (name: string) => boolean): Promise<void>;
 }
@@ -39,9 +40,10 @@ async function gitSource(dir: string, commit: string, env?: Record<string, strin
   return {
     entries: tree.entries,
     topNames: new Set(tree.top.keys()),
-    async readTop(name) {
-      const oid = tree.top.get(name);
-      return oid ? ((await readBlobs(repo, [oid]))[0]?.toString('utf8') ?? '') : '';
+    async readTop(names) {
+      const present = names.filter((n) => tree.top.has(n));
+      const blobs = await readBlobs(repo, present.map((n) => tree.top.get(n)!));
+      return new Map(present.map((n, i) => [n, blobs[i]?.toString('utf8') ?? '']));
     },
     async writeTo(pack, skip) {
       const extract = tar.extract();
@@ -93,7 +95,7 @@ async function dirSource(dir: string): Promise<Source> {
   return {
     entries,
     topNames: new Set(entries.filter((e) => e.type === 'file' && !e.path.includes('/')).map((e) => e.path)),
-    readTop: (name) => fsp.readFile(path.join(root, name), 'utf8'),
+    readTop: async (names) => new Map(await Promise.all(names.map(async (n) => [n, await fsp.readFile(path.join(root, n), 'utf8')] as const))),
     async writeTo(pack, skip) {
       for (const e of entries) {
         if (skip(e.path)) continue;
