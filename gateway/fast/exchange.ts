@@ -31,6 +31,7 @@ export class FastExchange implements UpstreamUser, BodySink {
   private closeClient = false;
   private sentAll = false;
   private done = false;
+  private corked = false;
 
   constructor(
     readonly req: FastRequest,
@@ -87,10 +88,11 @@ export class FastExchange implements UpstreamUser, BodySink {
     this.chunkedOut = r.chunked;
     this.closeClient = close || r.closeDelimited;
     const client = req.conn.socket;
+    // Head and the body bytes of the same read leave in one write (flush uncorks).
     client.cork();
+    this.corked = true;
     client.write(r.head, 'latin1');
     this.headSent = true;
-    process.nextTick(uncork, client); // head and the first body bytes leave in one write
     return req.isHead ? 1 : 0;
   }
 
@@ -106,8 +108,13 @@ export class FastExchange implements UpstreamUser, BodySink {
     }
   }
 
+  flush(): void {
+    if (this.corked) { this.corked = false; this.req.conn.socket.uncork(); }
+  }
+
   onEnd(keepAlive: boolean): void {
     if (this.chunkedOut) this.req.conn.socket.write(LAST_CHUNK, 'latin1');
+    this.flush();
     const conn = this.conn!;
     this.conn = null;
     conn.release(keepAlive && this.sentAll);
@@ -158,6 +165,3 @@ export class FastExchange implements UpstreamUser, BodySink {
   }
 }
 
-function uncork(s: { uncork(): void }): void {
-  s.uncork();
-}

@@ -12,11 +12,19 @@ export interface UpstreamUser {
   onEnd(keepAlive: boolean): void;
   /** `code`: errno, 'CONNECT_TIMEOUT', 'TIMEOUT', 'EOF' or an llhttp HPE_* code. */
   onError(code: string, conn: UpstreamConn): void;
+  /** Called after each read from the upstream: what it produced for the client leaves now. */
+  flush(): void;
   /** The pool had a socket for this user (it may still be connecting). */
   onSocket(conn: UpstreamConn): void;
 }
 
 const DEFAULT_KEEPALIVE_MS = 4_000;
+/**
+ * Each upstream socket reads into its own reused buffer: no allocation per read. Safe because
+ * nothing keeps a view of it: header strings are copies, and Node's parser binding hands body
+ * bytes over as copies (Buffer::Copy in on_body) — gateway/streaming.test.ts checks the bytes.
+ */
+const READ_BUFFER_BYTES = 16 * 1024;
 const HINT = /timeout=(\d+)/i;
 
 export class UpstreamConn {
@@ -56,10 +64,12 @@ export class UpstreamConn {
         this.user?.onEnd(this.keepAlive);
       },
     });
-    this.socket = net.connect({ host, port, noDelay: true });
+    this.socket = net.connect({
+      host, port, noDelay: true,
+      onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n: number, buf: Uint8Array) => { this.data(buf as Buffer, n); return true; } },
+    });
     this.socket.setTimeout(connectTimeoutMs);
     this.socket.once('connect', () => { this.connected = true; this.socket.setTimeout(this.timeoutMs); });
-    this.socket.on('data', (d: Buffer) => this.data(d));
     this.socket.on('timeout', () => this.fail(this.connected ? 'TIMEOUT' : 'CONNECT_TIMEOUT'));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code ?? 'ERROR'));
     this.socket.on('end', () => {
@@ -70,11 +80,13 @@ export class UpstreamConn {
     this.socket.on('close', () => this.fail('EOF'));
   }
 
-  private data(d: Buffer): void {
-    if (!this.user) { this.destroy(); return; } // nothing was asked: an idle socket must stay silent
+  private data(buf: Buffer, n: number): void {
+    const user = this.user;
+    if (!user) { this.destroy(); return; } // nothing was asked: an idle socket must stay silent
     this.gotBytes = true;
-    const ret = this.parser.execute(d);
-    if (typeof ret !== 'number') this.fail(ret.code);
+    const ret = this.parser.execute(buf.subarray(0, n));
+    if (typeof ret !== 'number') { this.fail(ret.code); return; }
+    user.flush();
   }
 
   private fail(code: string): void {
