@@ -9,7 +9,8 @@ import { Semaphore } from '../builder/build/semaphore.js';
 import { demuxLogs } from '../builder/docker/logs.js';
 import { containerName, deploymentShort, parseImageRef, volumeName } from '../builder/docker/names.js';
 import { containerPlan, validateRelease, type ReleaseSpec } from '../builder/docker/specs.js';
-import { probeHttp, probeTcp } from '../builder/release/health.js';
+import type { ContainerState, DockerRunner } from '../builder/docker/runner.js';
+import { HealthFailure, nextProbeDelay, probeHttp, probeTcp, waitHealthy } from '../builder/release/health.js';
 import { freeReplicaNumbers } from '../builder/release/replicas.js';
 import type { AppName } from '../common/names/validate.js';
 
@@ -129,5 +130,55 @@ describe('health probes', () => {
       held.close();
       hangup.close();
     }
+  });
+});
+
+describe('waiting for health', () => {
+  /** A clock whose sleeps pass at once, recorded. */
+  function fakeClock(): { now(): number; sleep(ms: number): Promise<void>; slept: number[] } {
+    let t = 0;
+    const slept: number[] = [];
+    return { now: () => t, sleep: (ms) => { slept.push(ms); t += ms; return Promise.resolve(); }, slept };
+  }
+  /** Docker as health.ts sees it: a state per call, counted. */
+  function fakeRunner(states: (call: number) => ContainerState): { runner: DockerRunner; calls: () => number } {
+    let calls = 0;
+    return { runner: { state: () => Promise.resolve(states(calls++)) } as unknown as DockerRunner, calls: () => calls };
+  }
+  const running = (hostPort: number): ContainerState => ({ running: true, status: 'running', exitCode: 0, restartCount: 0, hostPort, error: '' });
+
+  it('polls every 20 ms for two seconds, then backs off to the interval', () => {
+    assert.equal(nextProbeDelay(0, 0, 250), 20);
+    assert.equal(nextProbeDelay(1_999, 20, 250), 20);
+    assert.equal(nextProbeDelay(2_000, 20, 250), 40);
+    assert.equal(nextProbeDelay(2_040, 40, 250), 80);
+    assert.equal(nextProbeDelay(3_000, 160, 250), 250);
+    assert.equal(nextProbeDelay(0, 0, 10), 10, 'never slower than a shorter configured interval');
+  });
+
+  it('returns the published port at the first probe that passes, asking Docker only every few probes', async () => {
+    let answers = 0;
+    const server = http.createServer((_req, res) => { answers++; res.writeHead(answers >= 8 ? 200 : 503); res.end(); });
+    const port = await listen(server);
+    try {
+      const clock = fakeClock();
+      const docker = fakeRunner(() => running(port));
+      assert.equal(await waitHealthy({ runner: docker.runner, clock, timeoutMs: 10_000 }, 'c1', 3000, { path: '/' }), port);
+      assert.equal(answers, 8);
+      assert.deepEqual(clock.slept, [20, 20, 20, 20, 20, 20, 20]);
+      assert.equal(docker.calls(), 2, 'state asked at the first and the sixth probe');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a container that exits is reported within a few probes, not at the deadline', async () => {
+    const clock = fakeClock();
+    const docker = fakeRunner((call) => (call === 0
+      ? { running: true, status: 'running', exitCode: 0, restartCount: 0, hostPort: 9, error: '' }
+      : { running: false, status: 'exited', exitCode: 3, restartCount: 0, hostPort: undefined, error: '' }));
+    await assert.rejects(waitHealthy({ runner: docker.runner, clock, timeoutMs: 60_000 }, 'c2', 3000, { path: '/' }),
+      (err: unknown) => err instanceof HealthFailure && err.message === 'container exited with code 3');
+    assert.ok(clock.now() <= 100, `found after ${clock.now()} ms of polling`);
   });
 });

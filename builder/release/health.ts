@@ -3,7 +3,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Clock } from '../deps.js';
-import type { DockerRunner } from '../docker/runner.js';
+import type { ContainerState, DockerRunner } from '../docker/runner.js';
 import type { HealthCheck } from '../docker/specs.js';
 
 export interface Probe { ok: boolean; reason: string }
@@ -59,28 +59,50 @@ export interface HealthWait {
   intervalMs?: number;
 }
 
+/** Most apps listen within a few hundred milliseconds; until then every idle gap is release time. */
+const FAST_PHASE_MS = 2_000;
+const FAST_INTERVAL_MS = 20;
+/** During the fast phase Docker is asked for the container's state every few probes, not each. */
+const INSPECT_EVERY = 5;
+
+/**
+ * The pause before the next probe (pure): every 20 ms for the first two seconds, so a release
+ * waits at most that long past the moment its app listens; then doubling up to `maxMs`, so a
+ * slow starter does not hammer Docker.
+ */
+export function nextProbeDelay(elapsedMs: number, previousMs: number, maxMs: number): number {
+  if (elapsedMs < FAST_PHASE_MS) return Math.min(FAST_INTERVAL_MS, maxMs);
+  return Math.min(Math.max(previousMs * 2, FAST_INTERVAL_MS), maxMs);
+}
+
+function crashed(state: ContainerState): boolean {
+  return !state.running && (state.status === 'exited' || state.status === 'dead' || state.restartCount > 0 || state.status === 'restarting');
+}
+
 /** Resolves with the published host port once the container answers; throws HealthFailure. */
 export async function waitHealthy(w: HealthWait, id: string, port: number, check: HealthCheck): Promise<number> {
-  const deadline = w.clock.now() + w.timeoutMs;
+  const started = w.clock.now();
+  const deadline = started + w.timeoutMs;
+  const maxInterval = w.intervalMs ?? 250;
   let last = 'not checked yet';
-  // Most apps listen within a few hundred milliseconds: poll fast at first, then back off, so a
-  // healthy release is not held up by a fixed interval and a slow one does not hammer Docker.
-  let interval = Math.min(25, w.intervalMs ?? 250);
-  for (;;) {
-    const state = await w.runner.state(id, port);
-    // A crash loop never turns healthy; say so now rather than at the deadline.
-    if (!state.running && (state.status === 'exited' || state.status === 'dead' || state.restartCount > 0 || state.status === 'restarting')) {
-      throw new HealthFailure(id, `container exited with code ${state.exitCode}${state.error ? ` (${state.error})` : ''}`);
+  let interval = 0;
+  let hostPort: number | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const elapsed = w.clock.now() - started;
+    if (hostPort === undefined || attempt % INSPECT_EVERY === 0 || elapsed >= FAST_PHASE_MS) {
+      const state = await w.runner.state(id, port);
+      // A crash loop never turns healthy; say so now rather than at the deadline.
+      if (crashed(state)) throw new HealthFailure(id, `container exited with code ${state.exitCode}${state.error ? ` (${state.error})` : ''}`);
+      hostPort = state.running ? state.hostPort : undefined;
+      if (hostPort === undefined) last = `container is ${state.status}`;
     }
-    if (state.running && state.hostPort) {
-      const result = await probe(state.hostPort, check);
-      if (result.ok) return state.hostPort;
+    if (hostPort !== undefined) {
+      const result = await probe(hostPort, check);
+      if (result.ok) return hostPort;
       last = result.reason;
-    } else {
-      last = `container is ${state.status}`;
     }
     if (w.clock.now() >= deadline) throw new HealthFailure(id, `not healthy within ${Math.round(w.timeoutMs / 1000)}s: ${last}`);
+    interval = nextProbeDelay(w.clock.now() - started, interval, maxInterval);
     await w.clock.sleep(interval);
-    interval = Math.min(interval * 2, w.intervalMs ?? 250);
   }
 }
