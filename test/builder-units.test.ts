@@ -1,9 +1,16 @@
 // Pure and local pieces of the builder: container specs, names, build output parsing, log
 // demuxing, the build semaphore and the health probes (against local loopback servers).
 import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
-import { describe, it } from 'node:test';
+import { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { after, describe, it } from 'node:test';
+import { BuildKitProgress, STATUS_RESPONSE } from '../builder/build/buildkit.js';
+import { createBuilder } from '../builder/build/builder.js';
 import { LineSplitter, parseEvent } from '../builder/build/progress.js';
 import { Semaphore } from '../builder/build/semaphore.js';
 import { demuxLogs } from '../builder/docker/logs.js';
@@ -180,5 +187,55 @@ describe('waiting for health', () => {
     await assert.rejects(waitHealthy({ runner: docker.runner, clock, timeoutMs: 60_000 }, 'c2', 3000, { path: '/' }),
       (err: unknown) => err instanceof HealthFailure && err.message === 'container exited with code 3');
     assert.ok(clock.now() <= 100, `found after ${clock.now()} ms of polling`);
+  });
+});
+
+describe('BuildKit output', () => {
+  const ts = (s: number): { seconds: number; nanos: number } => ({ seconds: s, nanos: 0 });
+  const aux = (msg: object): string => Buffer.from(STATUS_RESPONSE.encode(STATUS_RESPONSE.fromObject(msg)).finish()).toString('base64');
+
+  it('renders steps as docker build --progress=plain does: numbered, output lines whole, CACHED, DONE, ERROR', () => {
+    const p = new BuildKitProgress();
+    assert.deepEqual(p.lines(aux({ vertexes: [{ digest: 'a', name: '[1/2] FROM base', started: ts(10) }] })), ['#1 [1/2] FROM base']);
+    assert.deepEqual(p.lines(aux({ vertexes: [{ digest: 'a', name: '[1/2] FROM base', started: ts(10), completed: ts(11) }, { digest: 'b', name: '[2/2] RUN make', started: ts(11) }] })),
+      ['#1 DONE 1.0s', '#2 [2/2] RUN make'], 'a step already announced is not announced again');
+    // Output arrives in pieces that do not respect lines; a redraw (\r) keeps its last state.
+    assert.deepEqual(p.lines(aux({ logs: [{ vertex: 'b', msg: Buffer.from('compiling\nhalf a ') }] })), ['#2 compiling']);
+    assert.deepEqual(p.lines(aux({ logs: [{ vertex: 'b', msg: Buffer.from('line\n10%\r100%\nno newline yet') }] })), ['#2 half a line', '#2 100%']);
+    assert.deepEqual(p.lines(aux({ vertexes: [{ digest: 'b', name: '[2/2] RUN make', started: ts(11), completed: ts(14), error: 'exit code: 2' }] })),
+      ['#2 no newline yet', '#2 ERROR: exit code: 2']);
+    assert.deepEqual(p.lines(aux({ vertexes: [{ digest: 'c', name: '[2/2] COPY . .', started: ts(20), completed: ts(20), cached: true }] })), ['#3 [2/2] COPY . .', '#3 CACHED']);
+    assert.deepEqual(p.lines('not protobuf at all!'), []);
+  });
+
+  it('decodes what Docker Engine 20.10 really sends, through parseEvent', () => {
+    // One trace line captured from dockerd (the FROM step done, WORKDIR from the cache).
+    const real = 'Cp0BCkdzaGEyNTY6N2ZiNmM4ZjdlZjcwMjAxOTlhN2Q2ZDFjYzk1Nzk0Mjk5ZGZjMGUxNmY0ZWIzYTUyMjk2NGYwZGYzMTAzYWIwOBo2WzEvM10gRlJPTSBkb2NrZXIuaW8vZGVwbG95Zmxvdy10ZXN0L25vZGUtYmFzZToyMC4yMC4yKgwIwbOl2AYQgOe/nAMyDAjBs6XYBhCHu8acAwrEAQpHc2hhMjU2OjlmZDlhOTRkMjZmODAzZTZhMDEwMTBkMDEwZTBlZDk3YzJmYmZkY2MyZmY2N2RkYzBlM2JkYTllNzQ5Y2IyMTESR3NoYTI1Njo3ZmI2YzhmN2VmNzAyMDE5OWE3ZDZkMWNjOTU3OTQyOTlkZmMwZTE2ZjRlYjNhNTIyOTY0ZjBkZjMxMDNhYjA4GhJbMi8zXSBXT1JLRElSIC9zcnYgASoMCMGzpdgGELPly5wDMgwIwbOl2AYQuOfNnAM=';
+    const event = parseEvent(JSON.stringify({ id: 'moby.buildkit.trace', aux: real }), new BuildKitProgress());
+    assert.deepEqual(event.lines, ['#1 [1/3] FROM docker.io/deployflow-test/node-base:20.20.2', '#1 DONE 0.0s', '#2 [2/3] WORKDIR /srv', '#2 CACHED']);
+    assert.equal(parseEvent('{"id":"moby.image.id","aux":{"ID":"sha256:abc"}}').imageId, 'sha256:abc');
+  });
+
+  it('falls back to the classic builder, once and for good, when the engine refuses BuildKit', async () => {
+    const asked: Array<string | undefined> = [];
+    const docker = {
+      buildImage: (context: NodeJS.ReadableStream, opts: { version?: string }) => {
+        asked.push(opts.version);
+        (context as unknown as Readable).resume();
+        if (opts.version === '2') return Promise.reject(new Error('(HTTP code 500) server error - buildkit not supported by daemon'));
+        return Promise.resolve(Readable.from([Buffer.from('{"stream":"Step 1/1 : FROM base\\n"}\n{"aux":{"ID":"sha256:1"}}\n')]));
+      },
+      getImage: () => ({ inspect: () => Promise.resolve({ Config: { ExposedPorts: { '9000/tcp': {} } } }) }),
+    } as unknown as Docker;
+    const builder = createBuilder({ docker, images: { node: 'n', static: 's', python: 'p', go: 'g' } });
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'df-fallback-'));
+    after(() => fsp.rm(dir, { recursive: true, force: true }));
+    await fsp.writeFile(path.join(dir, 'Dockerfile'), 'FROM base\n');
+    const lines: string[] = [];
+    const first = await builder.build({ app: 'fallback', deploymentId: 'f1', source: { kind: 'dir', dir }, log: (l) => lines.push(l) });
+    assert.equal(first.port, 9000);
+    assert.ok(lines.some((l) => l.includes('BuildKit is not available on this Docker Engine')) && lines.includes('Step 1/1 : FROM base'), lines.join('\n'));
+    await builder.build({ app: 'fallback', deploymentId: 'f2', source: { kind: 'dir', dir }, log: () => undefined });
+    assert.deepEqual(asked, ['2', undefined, undefined], 'BuildKit is not asked again');
   });
 });

@@ -1,15 +1,18 @@
 // Image builds through dockerode: context prepared and checked, then `buildImage` with every
 // output line streamed to the deployment log. Builds share a semaphore (the host has few cores)
 // and each has a deadline that aborts the request, which makes the daemon cancel the build.
+// BuildKit is used when the engine offers it (metadata steps such as ENV or EXPOSE cost nothing
+// there, where the classic builder runs a container for each); the classic builder otherwise.
 import type Docker from 'dockerode';
 import { DeployFlowError, isDeployFlowError } from '../../common/errors/catalogue.js';
 import { parseAppName } from '../../common/names/validate.js';
-import { prepareContext } from '../context/context.js';
+import { prepareContext, type BuildContext } from '../context/context.js';
 import type { SourceSpec } from '../context/sources.js';
 import type { Detection } from '../detect/detect.js';
 import { DEFAULT_PORT, type BaseImages } from '../dockerfile/generate.js';
 import { step, systemClock, type Clock, type LogSink } from '../deps.js';
 import { checkedLabels, imageTag } from '../docker/names.js';
+import { BuildKitProgress } from './buildkit.js';
 import { LineSplitter, parseEvent, Tail } from './progress.js';
 import { Semaphore } from './semaphore.js';
 
@@ -19,7 +22,14 @@ export interface BuilderOptions {
   maxConcurrentBuilds?: number;
   buildTimeoutMs?: number;
   clock?: Clock;
+  /** `buildkit` (default; falls back to `legacy` when the engine refuses it) or `legacy`. */
+  engine?: BuildEngine;
 }
+
+export type BuildEngine = 'buildkit' | 'legacy';
+
+/** What an engine without BuildKit (or without build sessions) answers to `version=2`. */
+const NO_BUILDKIT = /buildkit|session/i;
 
 export interface BuildRequest {
   app: string;
@@ -61,6 +71,28 @@ export function createBuilder(opts: BuilderOptions): Builder {
   const slots = new Semaphore(opts.maxConcurrentBuilds ?? 1);
   const timeoutMs = opts.buildTimeoutMs ?? 10 * 60_000;
   const clock = opts.clock ?? systemClock;
+  let engine: BuildEngine = opts.engine ?? 'buildkit';
+
+  /** Starts the build on the current engine; an engine that refuses BuildKit gets the classic builder from then on. */
+  async function startBuild(ctx: BuildContext, image: string, signal: AbortSignal, req: BuildRequest): Promise<NodeJS.ReadableStream> {
+    const options = {
+      // No app/deployment labels on images: the classic builder runs one more step per build
+      // for them (≈ 0.1 s, and a cache miss on every redeploy). The repository name
+      // `deployflow/<app>` identifies an app's images; containers carry the labels.
+      t: image, dockerfile: ctx.dockerfilePath, ...(req.labels ? { labels: checkedLabels(req.labels) } : {}),
+      rm: true, forcerm: true, abortSignal: signal,
+    };
+    if (engine === 'buildkit') {
+      try {
+        return await opts.docker.buildImage(ctx.open() as unknown as NodeJS.ReadableStream, { ...options, version: '2' } as Docker.ImageBuildOptions);
+      } catch (err) {
+        if (signal.aborted || !(err instanceof Error) || !NO_BUILDKIT.test(err.message)) throw err;
+        engine = 'legacy';
+        req.log(`       BuildKit is not available on this Docker Engine (${err.message.slice(0, 200)}); using the classic builder`);
+      }
+    }
+    return opts.docker.buildImage(ctx.open() as unknown as NodeJS.ReadableStream, options);
+  }
 
   async function runBuild(req: BuildRequest): Promise<BuildResult> {
     const app = parseAppName(req.app);
@@ -81,23 +113,18 @@ export function createBuilder(opts: BuilderOptions): Builder {
     const emit = (line: string): void => { tail.push(line); req.log(line); };
     let imageId = '';
     try {
-      const output = await opts.docker.buildImage(ctx.open() as unknown as NodeJS.ReadableStream, {
-        // No app/deployment labels on images: the legacy builder runs one more step per build
-        // for them (≈ 0.1 s, and a cache miss on every redeploy). The repository name
-        // `deployflow/<app>` identifies an app's images; containers carry the labels.
-        t: image, dockerfile: ctx.dockerfilePath, ...(req.labels ? { labels: checkedLabels(req.labels) } : {}),
-        rm: true, forcerm: true, abortSignal: controller.signal,
-      });
+      const output = await startBuild(ctx, image, controller.signal, req);
+      const trace = new BuildKitProgress();
       const splitter = new LineSplitter();
       for await (const chunk of output as AsyncIterable<Buffer>) {
         for (const json of splitter.push(chunk)) {
-          const event = parseEvent(json);
+          const event = parseEvent(json, trace);
           event.lines.forEach(emit);
           if (event.imageId) imageId = event.imageId;
           if (event.error) throw new DeployFlowError('DF_ERR_BUILD_FAILED', `The image build failed: ${event.error.trim().slice(0, 500)}`, { lines: tail.get() });
         }
       }
-      for (const json of splitter.flush()) parseEvent(json).lines.forEach(emit);
+      for (const json of splitter.flush()) parseEvent(json, trace).lines.forEach(emit);
     } catch (err) {
       if (timedOut) throw new DeployFlowError('DF_ERR_BUILD_TIMEOUT', `The image build took longer than ${Math.round(timeoutMs / 1000)}s and was stopped`, { lines: tail.get() });
       if (req.signal?.aborted) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build was cancelled', { lines: tail.get() });

@@ -23,6 +23,8 @@ describe('config', () => {
     assert.equal(c.mongodbUrl, undefined);
     assert.equal(c.google, undefined);
     assert.match(c.dataDir, /\/data$/);
+    assert.equal(c.builder, 'buildkit');
+    assert.equal(loadConfig({ DEPLOYFLOW_BUILDER: 'legacy' }).builder, 'legacy');
   });
 
   it('names the bad variable in one line', () => {
@@ -33,6 +35,7 @@ describe('config', () => {
     assert.match(failure({ GOOGLE_CLIENT_ID: 'x' }), /^DF_ERR_CONFIG: GOOGLE_CLIENT_SECRET /);
     assert.match(failure({ DEPLOYFLOW_ENCRYPTION_KEY: 'short' }), /^DF_ERR_CONFIG: DEPLOYFLOW_ENCRYPTION_KEY /);
     assert.match(failure({ DEPLOYFLOW_IMAGE_NODE: 'Bad Image' }), /^DF_ERR_CONFIG: DEPLOYFLOW_IMAGE_NODE /);
+    assert.equal(failure({ DEPLOYFLOW_BUILDER: 'kaniko' }), 'DF_ERR_CONFIG: DEPLOYFLOW_BUILDER must be "buildkit" or "legacy", got "kaniko"');
     for (const message of [failure({ DNS_PORT: '-1' }), failure({ DEPLOYFLOW_BIND: 'any' })]) assert.equal(message.split('\n').length, 1);
   });
 

@@ -28,6 +28,8 @@ export interface Config {
   /** Where browsers reach control: the OAuth callback and the URLs the API prints are built on it. */
   publicUrl: string;
   images: { node: string; static: string; python: string; go: string };
+  /** `buildkit` (default, the classic builder when the engine refuses it) or `legacy` (the classic builder). */
+  builder: 'buildkit' | 'legacy';
   google: GoogleConfig | undefined;
   jwtSecret: string | undefined;
   encryptionKey: string | undefined;
@@ -84,6 +86,14 @@ function url(env: Env, name: string, schemes: string[]): string | undefined {
   }
   if (!schemes.includes(parsed.protocol)) throw new ConfigError(name, `must use ${schemes.join(' or ')}, got "${parsed.protocol}"`);
   return raw;
+}
+
+function choice<T extends string>(env: Env, name: string, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return allowed[0]!;
+  const found = allowed.find((a) => a === raw);
+  if (found === undefined) throw new ConfigError(name, `must be ${allowed.map((a) => `"${a}"`).join(' or ')}, got "${raw}"`);
+  return found;
 }
 
 function text(env: Env, name: string, fallback: string, pattern?: RegExp): string {
@@ -144,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     gitSshPort: port(env, 'GIT_SSH_PORT', 2222),
     gitHttpPort: port(env, 'GIT_HTTP_PORT', 5001),
     publicUrl,
+    builder: choice(env, 'DEPLOYFLOW_BUILDER', ['buildkit', 'legacy'] as const),
     images: {
       node: text(env, 'DEPLOYFLOW_IMAGE_NODE', 'node:20-alpine', IMAGE),
       static: text(env, 'DEPLOYFLOW_IMAGE_STATIC', 'nginx:alpine', IMAGE),

@@ -41,7 +41,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const envCipher = new EnvCipher(envKey);
   const events = new EventEmitter();
   const routes = redis ? createRoutePublisher(redis) : null;
-  const builder = createBuilder({ docker, images: config.images });
+  const builder = createBuilder({ docker, images: config.images, engine: config.builder });
   const deploy = new DeployEngine({
     config, store, docker, builder, routes, envCipher, events, log, clock,
     healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,
