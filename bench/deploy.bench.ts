@@ -1,10 +1,12 @@
 // Push-to-live against its floor, side by side in one run, for the same tiny Node app and the
 // same Dockerfile. Floor: dockerode build (no cache) + create/start with the port on loopback +
-// first 200 on it. DeployFlow: `git push` with the real git client to the git service over
-// HTTP → build → health-gated release → route published, until the published upstream answers
-// 200. Each side builds a tree no earlier build has seen, so neither reuses the other's layers.
-// Then a cached redeploy (the same tree again): push → the new upstream answers.
-// Knobs: BENCH_DEPLOY_ROUNDS (3).
+// first 200 on it, once with the classic builder (what a plain `docker build` is on an engine
+// without buildx) and once with BuildKit. DeployFlow: `git push` with the real git client to the
+// git service over HTTP → build → health-gated release → route published, until the published
+// upstream answers 200; its ratio is against the floor that uses the same builder. Each side
+// builds a tree no earlier build has seen, so neither reuses the other's layers. Then a cached
+// redeploy (the same tree again): push → the new upstream answers.
+// Knobs: BENCH_DEPLOY_ROUNDS (3), BENCH_DEPLOY_BUILDER (buildkit | legacy: DEPLOYFLOW_BUILDER).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,7 @@ import { run } from '../test/git-fixtures.js';
 import { percentile } from './support/procs.js';
 
 const rounds = Number(process.env.BENCH_DEPLOY_ROUNDS ?? 3);
+const builder = process.env.BENCH_DEPLOY_BUILDER === 'legacy' ? 'legacy' : 'buildkit';
 const APP = 'bench-deploy';
 const docker = new Docker();
 const base = await ensureNodeBaseImage(docker);
@@ -38,9 +41,9 @@ async function firstOk(port: number): Promise<void> {
   }
 }
 
-async function floor(dir: string, tag: string): Promise<{ ms: number; id: string }> {
+async function floor(dir: string, tag: string, engine: 'buildkit' | 'legacy'): Promise<{ ms: number; id: string }> {
   const t0 = performance.now();
-  const stream = await docker.buildImage(tarFs.pack(dir) as unknown as NodeJS.ReadableStream, { t: tag, nocache: true });
+  const stream = await docker.buildImage(tarFs.pack(dir) as unknown as NodeJS.ReadableStream, { t: tag, nocache: true, ...(engine === 'buildkit' ? { version: '2' } : {}) } as Docker.ImageBuildOptions);
   await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
     const failed = out?.find((o) => o.error);
     if (err || failed) reject(err ?? new Error(failed?.error)); else resolve();
@@ -55,7 +58,7 @@ async function floor(dir: string, tag: string): Promise<{ ms: number; id: string
 const redis = await startRedis();
 const probe = new Redis(redis.url);
 const control = await startTestControl({
-  REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
+  REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_BUILDER: builder, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
   DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
 });
 const deps = control.service.deps;
@@ -99,7 +102,7 @@ async function pushToLive(): Promise<{ live: number; push: number }> {
   return { live, push: pushMs };
 }
 
-const floors: number[] = [];
+const floors: Record<'buildkit' | 'legacy', number[]> = { buildkit: [], legacy: [] };
 const lives: number[] = [];
 const cached: number[] = [];
 const floorTags: string[] = [];
@@ -107,12 +110,14 @@ let firstSteps: string[] = [];
 try {
   for (let i = 0; i < rounds; i++) {
     const nonce = `${Date.now()}-${i}`;
-    await fs.writeFile(path.join(floorDir, 'server.js'), server(`floor ${nonce}`));
-    const tag = `deployflow-bench/floor:${i}-${Date.now()}`;
-    floorTags.push(tag);
-    const f = await floor(floorDir, tag);
-    floors.push(f.ms);
-    await docker.getContainer(f.id).remove({ force: true });
+    for (const engine of ['legacy', 'buildkit'] as const) {
+      await fs.writeFile(path.join(floorDir, 'server.js'), server(`floor ${engine} ${nonce}`));
+      const tag = `deployflow-bench/floor:${engine}-${i}-${Date.now()}`;
+      floorTags.push(tag);
+      const f = await floor(floorDir, tag, engine);
+      floors[engine].push(f.ms);
+      await docker.getContainer(f.id).remove({ force: true });
+    }
 
     await fs.writeFile(path.join(work, 'server.js'), server(`deployflow ${nonce}`));
     await g(['add', '-A']);
@@ -137,8 +142,10 @@ try {
 const med = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
 const fmt = (xs: number[]): string => `median ${(med(xs) / 1000).toFixed(2)} s  (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})`;
 console.log(`\npush-to-live vs plain docker build + run + first 200, ${rounds} rounds side by side, tiny Node app`);
-console.log(`floor (docker build --no-cache + run + first 200): ${fmt(floors)}`);
-console.log(`DeployFlow (git push → first 200 via the route):  ${fmt(lives)}`);
-console.log(`ratio ${(med(lives) / med(floors)).toFixed(2)}× (goal ≤ 1.15×)`);
+console.log(`floor, classic builder (build --no-cache + run + first 200): ${fmt(floors.legacy)}`);
+console.log(`floor, BuildKit (build --no-cache + run + first 200):         ${fmt(floors.buildkit)}`);
+console.log(`DeployFlow, ${builder.padEnd(8)} (git push → first 200 via the route):   ${fmt(lives)}`);
+console.log(`ratio ${(med(lives) / med(floors[builder])).toFixed(2)}× against the floor with the same builder (goal ≤ 1.15×); `
+  + `${(med(lives) / med(floors.legacy)).toFixed(2)}× against plain \`docker build\` on this engine (the classic builder)`);
 console.log(`cached redeploy (push → new upstream answers):    ${fmt(cached)}`);
 console.log(`\nsteps of the last first deploy (offset from the push):\n${firstSteps.join('\n')}`);
