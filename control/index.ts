@@ -6,6 +6,7 @@ import type { RunningService } from '../common/service.js';
 import { listen } from '../common/net/listen.js';
 import { controlRoute } from '../gateway/index.js';
 import { googleRouter } from './auth/google/index.js';
+import { startAcmeRenewal } from './domains/acme.js';
 import { buildControlDeps } from './server/build-deps.js';
 import { createControlApp } from './server/app.js';
 import { startRealtime, type RunningRealtime } from './realtime/index.js';
@@ -31,12 +32,14 @@ export async function startControl(config: Config, log: Logger): Promise<Running
   deps.reconciler?.start([apex]);
   deps.metrics?.start();
   deps.requests?.start();
+  const stopAcmeRenewal = startAcmeRenewal(deps);
   return {
     name: 'control',
     deps,
     realtime,
     addresses: [`http://${config.bind}:${port}`],
     stop: async () => {
+      stopAcmeRenewal();
       await realtime.close();
       await Promise.all([deps.reconciler?.stop(), deps.metrics?.stop(), deps.requests?.stop()]);
       server.closeIdleConnections();

@@ -24,7 +24,8 @@ import { CERTS_CHANNEL } from './tls/store.js';
 
 export { setCustomCertificate, removeCustomCertificate } from './tls/store.js';
 export { putChallenge, removeChallenge } from './acme/challenges.js';
-export { issueAcmeCertificate, LETS_ENCRYPT, type AcmeRequest } from './acme/issue.js';
+export { issueAcmeCertificate, LETS_ENCRYPT, type AcmeRequest, type IssuedCertificate } from './acme/issue.js';
+export { acmeDomains, dueForRenewal, forgetAcmeDomain } from './acme/registry.js';
 export { readGatewayViews, readGatewayMetrics, type GatewayView, type GatewayMetricsReport } from './observe/publish.js';
 
 /** The route control publishes for the domain apex in the one-process layout (API + dashboard). */

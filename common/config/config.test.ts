@@ -25,6 +25,7 @@ describe('config', () => {
     assert.match(c.dataDir, /\/data$/);
     assert.equal(c.builder, 'buildkit');
     assert.equal(loadConfig({ DEPLOYFLOW_BUILDER: 'legacy' }).builder, 'legacy');
+    assert.deepEqual(c.acme, { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', email: undefined, caFile: undefined });
   });
 
   it('names the bad variable in one line', () => {
@@ -35,6 +36,8 @@ describe('config', () => {
     assert.match(failure({ GOOGLE_CLIENT_ID: 'x' }), /^DF_ERR_CONFIG: GOOGLE_CLIENT_SECRET /);
     assert.match(failure({ DEPLOYFLOW_ENCRYPTION_KEY: 'short' }), /^DF_ERR_CONFIG: DEPLOYFLOW_ENCRYPTION_KEY /);
     assert.match(failure({ DEPLOYFLOW_IMAGE_NODE: 'Bad Image' }), /^DF_ERR_CONFIG: DEPLOYFLOW_IMAGE_NODE /);
+    assert.match(failure({ DEPLOYFLOW_ACME_DIRECTORY: 'http://ca.example/dir' }), /^DF_ERR_CONFIG: DEPLOYFLOW_ACME_DIRECTORY must use https:/);
+    assert.match(failure({ DEPLOYFLOW_ACME_EMAIL: 'not an address' }), /^DF_ERR_CONFIG: DEPLOYFLOW_ACME_EMAIL /);
     assert.equal(failure({ DEPLOYFLOW_BUILDER: 'kaniko' }), 'DF_ERR_CONFIG: DEPLOYFLOW_BUILDER must be "buildkit" or "legacy", got "kaniko"');
     for (const message of [failure({ DNS_PORT: '-1' }), failure({ DEPLOYFLOW_BIND: 'any' })]) assert.equal(message.split('\n').length, 1);
   });

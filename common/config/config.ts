@@ -50,6 +50,17 @@ export interface Config {
   /** Outgoing e-mail for notifications (`smtp://user:pass@host:port` or `smtps://…`); unset: no e-mail. */
   smtpUrl: string | undefined;
   smtpFrom: string;
+  /** Certificates for custom domains from an ACME CA (HTTP-01). */
+  acme: AcmeConfig;
+}
+
+export interface AcmeConfig {
+  /** The CA's directory (Let's Encrypt production unless set; a private CA such as step-ca works too). */
+  directoryUrl: string;
+  /** Contact address given to the CA for expiry notices; optional. */
+  email: string | undefined;
+  /** A PEM file of extra roots to trust for the CA's own HTTPS (a private ACME CA); unset: the usual roots. */
+  caFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -175,5 +186,10 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),
     smtpUrl: url(env, 'DEPLOYFLOW_SMTP_URL', ['smtp:', 'smtps:']),
     smtpFrom: text(env, 'DEPLOYFLOW_SMTP_FROM', `DeployFlow <deployflow@${domain}>`, /^[^\r\n]{3,200}$/),
+    acme: {
+      directoryUrl: url(env, 'DEPLOYFLOW_ACME_DIRECTORY', ['https:']) ?? 'https://acme-v02.api.letsencrypt.org/directory',
+      email: env.DEPLOYFLOW_ACME_EMAIL ? text(env, 'DEPLOYFLOW_ACME_EMAIL', '', /^[^\s@<>]{1,64}@[^\s@<>]{1,253}$/) : undefined,
+      caFile: env.DEPLOYFLOW_ACME_CA_FILE ? text(env, 'DEPLOYFLOW_ACME_CA_FILE', '', /^\/[^\0]{1,1000}$/) : undefined,
+    },
   };
 }

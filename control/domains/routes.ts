@@ -1,10 +1,11 @@
 // Custom domains: an app answers on every domain added to it (through the gateway and the
 // resolver), a domain belongs to one app only, and the platform's own domain is off limits.
-// Certificates for a custom domain can be uploaded; without one the gateway's local CA signs it.
+// Certificates for a custom domain can be uploaded or obtained by ACME (acme.ts); without one the
+// gateway's local CA signs it.
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseDomain } from '../../common/names/validate.js';
-import { removeCustomCertificate, setCustomCertificate } from '../../gateway/index.js';
+import { forgetAcmeDomain, removeCustomCertificate, setCustomCertificate } from '../../gateway/index.js';
 import { defineRoute, type AuthedContext, type RouteSpec } from '../api/route.js';
 import { loadApp } from '../apps/load.js';
 import { appView } from '../apps/view.js';
@@ -58,7 +59,7 @@ export const domainRoutes: RouteSpec[] = [
       const updated = await ctx.deps.store.apps.update(app.name, { domains: app.domains.filter((d) => d !== domain) });
       if (!updated) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
       await republishHosts(ctx.deps, updated, before);
-      if (ctx.deps.redis) await removeCustomCertificate(ctx.deps.redis, domain);
+      if (ctx.deps.redis) await Promise.all([removeCustomCertificate(ctx.deps.redis, domain), forgetAcmeDomain(ctx.deps.redis, domain)]);
       return undefined;
     },
   }),
@@ -71,7 +72,10 @@ export const domainRoutes: RouteSpec[] = [
       const domain = parseDomain(ctx.params.domain);
       ctx.audit.details = { domain };
       if (!app.domains.includes(domain)) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'That domain is not routed to this app');
-      await setCustomCertificate(redisOrFail(ctx), domain, ctx.body.certificate, ctx.body.privateKey);
+      const redis = redisOrFail(ctx);
+      await setCustomCertificate(redis, domain, ctx.body.certificate, ctx.body.privateKey);
+      // An uploaded pair is the owner's to renew: ACME renewal leaves the domain alone from now on.
+      await forgetAcmeDomain(redis, domain);
       return undefined;
     },
   }),

@@ -14,9 +14,10 @@ import { notificationRoutes } from '../notifications/routes.js';
 import { systemRoutes } from '../system/routes.js';
 import { operationRoutes } from '../operations/routes.js';
 import { runtimeRoutes } from '../runtime/routes.js';
+import { acmeRoutes } from '../domains/acme.js';
 import { domainRoutes } from '../domains/routes.js';
 import { tlsRoutes } from '../domains/tls.js';
 
 export const API_PREFIX = '/api/v1';
 
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...notificationRoutes, ...systemRoutes, ...operationRoutes, ...runtimeRoutes, ...domainRoutes, ...tlsRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...notificationRoutes, ...systemRoutes, ...operationRoutes, ...runtimeRoutes, ...domainRoutes, ...acmeRoutes, ...tlsRoutes];

@@ -1,25 +1,34 @@
 // Obtains a certificate for a real domain from an ACME CA (Let's Encrypt by default) over
 // HTTP-01 with acme-client: the challenge is put where every gateway answers it (Redis), the CA
-// fetches it through the gateway on port 80, and the issued pair is stored like an uploaded one.
-// The account key is generated once and kept mode 0600 in <dataDir>/tls/acme-account.key.
+// fetches it through the gateway on port 80, and the issued pair is stored like an uploaded one
+// and remembered for renewal. The account key is generated once and kept mode 0600 in
+// <dataDir>/tls/acme-account.key.
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
+import tls from 'node:tls';
 import acme from 'acme-client';
 import type { Redis } from 'ioredis';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseDomain } from '../../common/names/validate.js';
 import { setCustomCertificate } from '../tls/store.js';
 import { putChallenge, removeChallenge } from './challenges.js';
+import { rememberAcmeDomain } from './registry.js';
 
 export const LETS_ENCRYPT = acme.directory.letsencrypt.production;
 
 export interface AcmeRequest {
   domain: string;
-  email: string;
+  email?: string | undefined;
   tlsDir: string;
-  /** ACME directory URL (tests and staging point elsewhere). */
-  directoryUrl?: string;
+  /** ACME directory URL (Let's Encrypt production when unset). */
+  directoryUrl?: string | undefined;
+  /** Extra roots (PEM) to trust for the CA's own HTTPS: a private ACME CA, or a test one. */
+  caPem?: string | undefined;
 }
+
+export interface IssuedCertificate { domain: string; issuer: string; notAfter: string }
 
 async function accountKey(tlsDir: string): Promise<Buffer> {
   const file = path.join(tlsDir, 'acme-account.key');
@@ -33,18 +42,31 @@ async function accountKey(tlsDir: string): Promise<Buffer> {
   }
 }
 
-/** Runs one ACME order to completion and installs the certificate for `domain`. */
-export async function issueAcmeCertificate(redis: Redis, req: AcmeRequest): Promise<void> {
+/**
+ * acme-client talks through one shared axios instance, so extra roots go on it. Only ACME
+ * traffic uses that instance; the usual roots stay trusted next to the extra ones.
+ */
+function trustRoots(caPem: string | undefined): void {
+  acme.axios.defaults.httpsAgent = caPem ? new https.Agent({ ca: [...tls.rootCertificates, caPem] }) : undefined;
+}
+
+/** Runs one ACME order to completion, installs the certificate for `domain` and remembers it for renewal. */
+export async function issueAcmeCertificate(redis: Redis, req: AcmeRequest): Promise<IssuedCertificate> {
   const domain = parseDomain(req.domain);
+  trustRoots(req.caPem);
   const client = new acme.Client({ directoryUrl: req.directoryUrl ?? LETS_ENCRYPT, accountKey: await accountKey(req.tlsDir) });
   const [key, csr] = await acme.crypto.createCsr({ commonName: domain });
   let cert: string;
   try {
     cert = await client.auto({
       csr,
-      email: req.email,
+      ...(req.email ? { email: req.email } : {}),
       termsOfServiceAgreed: true,
       challengePriority: ['http-01'],
+      // acme-client would first fetch the challenge itself through this host's resolver and port
+      // 80, which fails behind NAT without hairpinning although the CA would succeed; the CA's
+      // own check is the one that counts, and its refusal comes back with the reason.
+      skipChallengeVerification: true,
       challengeCreateFn: async (_authz, challenge, keyAuthorization) => putChallenge(redis, challenge.token, keyAuthorization),
       challengeRemoveFn: async (_authz, challenge) => removeChallenge(redis, challenge.token),
     });
@@ -52,4 +74,7 @@ export async function issueAcmeCertificate(redis: Redis, req: AcmeRequest): Prom
     throw new DeployFlowError('DF_ERR_ACME_FAILED', `ACME order for ${domain} failed: ${(err as Error).message}`);
   }
   await setCustomCertificate(redis, domain, cert, key.toString());
+  const x509 = new X509Certificate(cert);
+  await rememberAcmeDomain(redis, domain, Date.parse(x509.validTo));
+  return { domain, issuer: x509.issuer.replace(/\n/g, ', '), notAfter: new Date(x509.validTo).toISOString() };
 }
