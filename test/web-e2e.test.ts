@@ -19,6 +19,7 @@ import { startGitService, type RunningGitService } from '../git/index.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 import { ensureDashboardBuilt, launchBrowser, SCREENSHOT_DIR } from './support/chromium.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { freePort } from './support/ports.js';
 import { connectSocket } from './support/realtime.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 import { detectedApp, writeTree } from './builder-fixtures.js';
@@ -48,6 +49,8 @@ describe('dashboard in a browser', () => {
     control = await startTestControl({
       REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
       DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15', DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '1',
+      // An ACME CA that is not there (loopback, nothing listening): the dashboard must show why.
+      DEPLOYFLOW_ACME_DIRECTORY: `https://127.0.0.1:${await freePort()}/dir`,
     });
     const deps = control.service.deps;
     git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
@@ -165,6 +168,17 @@ describe('dashboard in a browser', () => {
     await shot('notifications-desktop');
     await page.getByRole('button', { name: 'Mark all read' }).click();
     await page.getByTestId('unread').waitFor({ state: 'detached' });
+  });
+
+  it('adds a custom domain and shows why the CA could not issue its certificate', async () => {
+    await page.goto(`${control.url}/apps/${APP}/domains`);
+    await page.getByRole('textbox', { name: 'Domain' }).fill('shop.example.test');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('button', { name: 'Get a certificate for shop.example.test' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: 30_000 });
+    assert.match(await alert.innerText(), /^The ACME directory https:\/\/127\.0\.0\.1:\d+\/dir cannot be reached: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(DF_ERR_ACME_FAILED\)$/);
+    assert.equal(await page.getByRole('button', { name: 'Get a certificate for shop.example.test' }).innerText(), 'Get certificate');
   });
 
   it('fits a phone screen', async () => {

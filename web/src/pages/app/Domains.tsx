@@ -4,9 +4,26 @@ import { api, errorText } from '../../api';
 import { ErrorLine } from '../../components/ui';
 import type { AppInfo } from '../../types';
 
+interface Issued { domain: string; issuer: string; notAfter: string }
+
 export default function Domains({ app, onChange }: { app: AppInfo; onChange: () => void }) {
   const [domain, setDomain] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [issuing, setIssuing] = useState<string | null>(null);
+  const [issued, setIssued] = useState<Issued | null>(null);
+  // An ACME order takes seconds (the CA fetches the challenge through the gateway): say so meanwhile.
+  const certify = async (d: string): Promise<void> => {
+    setError(null);
+    setIssued(null);
+    setIssuing(d);
+    try {
+      setIssued(await api<Issued>('POST', `/apps/${app.name}/domains/${encodeURIComponent(d)}/certificate/acme`));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setIssuing(null);
+    }
+  };
   const run = async (method: 'POST' | 'DELETE', d: string): Promise<void> => {
     setError(null);
     try {
@@ -23,14 +40,21 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
       <ul className="list">
         <li><a href={app.url} target="_blank" rel="noreferrer noopener">{new URL(app.url).host}</a> <small className="muted">(platform)</small></li>
         {app.domains.map((d) => (
-          <li key={d}>{d} <button type="button" className="small danger" aria-label={`Remove ${d}`} onClick={() => void run('DELETE', d)}>Remove</button></li>
+          <li key={d}>
+            {d}{' '}
+            <button type="button" className="small" aria-label={`Get a certificate for ${d}`} disabled={issuing !== null} onClick={() => void certify(d)}>
+              {issuing === d ? 'Asking the CA…' : 'Get certificate'}
+            </button>{' '}
+            <button type="button" className="small danger" aria-label={`Remove ${d}`} onClick={() => void run('DELETE', d)}>Remove</button>
+          </li>
         ))}
       </ul>
       <form className="card row wrap" onSubmit={(e) => { e.preventDefault(); void run('POST', domain); }} aria-label="Add a domain">
         <label className="grow">Domain <input value={domain} onChange={(e) => setDomain(e.target.value.toLowerCase())} required placeholder="www.example.com" /></label>
         <button type="submit" className="primary">Add</button>
       </form>
-      <p className="muted">Point the domain's DNS (A record) at the gateway.</p>
+      <p className="muted">Point the domain's DNS (A record) at the gateway; then "Get certificate" obtains one from Let's Encrypt, renewed automatically.</p>
+      {issued && <p role="status">Certificate for {issued.domain} from {issued.issuer}, valid until {new Date(issued.notAfter).toLocaleDateString()}.</p>}
       <ErrorLine error={error} />
     </div>
   );
