@@ -135,4 +135,29 @@ describe('day-two operations', () => {
     }
     assert.ok(!tags.includes(image), 'the first image is gone');
   });
+
+  it('trims BuildKit\'s layer cache to its budget after a release, never what a deploy still needs', async () => {
+    const deps = s.control.service.deps;
+    const cache = async (): Promise<Array<{ InUse: boolean; Size: number }>> => {
+      const df = (await s.docker.df()) as { BuildCache?: Array<{ InUse: boolean; Size: number }> | null };
+      return df.BuildCache ?? [];
+    };
+    await s.deploy(APP, 'cache-1');
+    await deps.deploy!.runExclusive(APP, async () => undefined);
+    const before = await cache();
+    assert.ok(before.length > 3, `builds left cache records (${before.length})`);
+    // A budget of 0 MB: everything not in use goes at the next release.
+    deps.config.buildCacheMb = 0;
+    try {
+      await s.deploy(APP, 'cache-2');
+      await deps.deploy!.runExclusive(APP, async () => undefined);
+      const after = await cache();
+      assert.ok(after.length < before.length, `${after.length} records left of ${before.length}`);
+      assert.ok(after.reduce((n, r) => n + r.Size, 0) <= 4096, 'only a few bytes are left');
+      // The running version is unaffected, and the next build still works from nothing.
+      assert.equal((await s.deploy(APP, 'cache-3')).status, 'running');
+    } finally {
+      deps.config.buildCacheMb = 10_240;
+    }
+  });
 });

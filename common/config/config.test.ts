@@ -24,6 +24,7 @@ describe('config', () => {
     assert.equal(c.google, undefined);
     assert.match(c.dataDir, /\/data$/);
     assert.equal(c.builder, 'buildkit');
+    assert.equal(c.buildCacheMb, 10_240);
     assert.equal(loadConfig({ DEPLOYFLOW_BUILDER: 'legacy' }).builder, 'legacy');
     assert.deepEqual(c.acme, { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', email: undefined, caFile: undefined });
   });

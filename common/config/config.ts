@@ -43,6 +43,8 @@ export interface Config {
   memoryQuotaMb: number;
   /** Images kept per app after a release (beyond those a container or the rollback target uses). */
   keepImages: number;
+  /** BuildKit's layer cache is trimmed to this many MB after each release (least recently used first). */
+  buildCacheMb: number;
   /** Docker stats sampling period (0: off) and reconciler period (0: only at start). */
   metricsIntervalSeconds: number;
   reconcileIntervalSeconds: number;
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     replicaQuota: positiveInt(env, 'DEPLOYFLOW_REPLICA_QUOTA', 20),
     memoryQuotaMb: positiveInt(env, 'DEPLOYFLOW_MEMORY_QUOTA_MB', 8192),
     keepImages: positiveInt(env, 'DEPLOYFLOW_KEEP_IMAGES', 5),
+    buildCacheMb: positiveInt(env, 'DEPLOYFLOW_BUILD_CACHE_MB', 10_240),
     metricsIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_METRICS_INTERVAL_SECONDS', 5),
     reconcileIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS', 30),
     logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),

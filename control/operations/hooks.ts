@@ -1,6 +1,7 @@
 // What follows a deploy or a deletion without the deploy engine knowing about operations: a
-// successful release clears the stopped flag (a push starts a stopped app) and prunes old
-// images in the app's queue; a deleted app's metrics history goes.
+// successful release clears the stopped flag (a push starts a stopped app), prunes old images in
+// the app's queue and trims BuildKit's cache to its budget; a deleted app's metrics history goes.
+import { trimBuildCache } from '../../builder/docker/build-cache.js';
 import type { ControlDeps } from '../server/deps.js';
 import type { Deployment } from '../store/types.js';
 import { pruneImages } from './retention.js';
@@ -16,6 +17,8 @@ export function attachOperationHooks(deps: ControlDeps): void {
       const history = await deps.store.deployments.listByApp(d.app, 100);
       const removed = await pruneImages(docker, d.app, deps.config.keepImages, history);
       if (removed.length) deps.log.info({ app: d.app, removed }, 'removed old images');
+      const trimmed = await trimBuildCache(docker, deps.config.buildCacheMb * 1024 * 1024);
+      if (trimmed.deleted) deps.log.info({ ...trimmed }, 'trimmed the build cache');
     }).catch((err: unknown) => deps.log.warn({ err, app: d.app }, 'image retention failed'));
   });
   deps.events.on('app.deleted', (app: { name: string }) => {
