@@ -4,11 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { parseDomain } from '../../common/names/validate.js';
 import { acmeDomains, dueForRenewal, issueAcmeCertificate, type AcmeRequest } from '../../gateway/index.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
-import { loadApp } from '../apps/load.js';
 import type { ControlDeps } from '../server/deps.js';
+import { certificateRedis, loadAppDomain } from './app-domain.js';
 
 /** Renew when less than this is left (Let's Encrypt certificates last 90 days). */
 export const RENEW_WITHIN_MS = 30 * 24 * 3600_000;
@@ -27,28 +26,20 @@ function acmeBase(deps: ControlDeps): Omit<AcmeRequest, 'domain'> {
   return { tlsDir: path.join(dataDir, 'tls'), directoryUrl: acme.directoryUrl, email: acme.email, caPem };
 }
 
-function redisOrFail(deps: ControlDeps): NonNullable<ControlDeps['redis']> {
-  if (!deps.redis) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Certificates live with the route table: REDIS_URL is not set');
-  return deps.redis;
-}
-
 export const acmeRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post', path: '/apps/:name/domains/:domain/certificate/acme', tag: 'domains', access: 'user', audit: 'app.domain.acme',
     summary: 'Obtain a certificate for one of the app\'s domains from the ACME CA (HTTP-01); it is renewed before it expires',
     handler: async (ctx) => {
-      const app = await loadApp(ctx, 'operate');
-      const domain = parseDomain(ctx.params.domain);
-      ctx.audit.details = { domain };
-      if (!app.domains.includes(domain)) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'That domain is not routed to this app');
-      return issueAcmeCertificate(redisOrFail(ctx.deps), { ...acmeBase(ctx.deps), domain });
+      const { domain } = await loadAppDomain(ctx);
+      return issueAcmeCertificate(certificateRedis(ctx.deps), { ...acmeBase(ctx.deps), domain });
     },
   }),
 ];
 
 /** One renewal pass: every ACME certificate within RENEW_WITHIN_MS of its end is issued again. */
 export async function renewAcmeCertificates(deps: ControlDeps, now = deps.clock()): Promise<{ renewed: string[]; failed: string[] }> {
-  const redis = redisOrFail(deps);
+  const redis = certificateRedis(deps);
   const due = dueForRenewal(await acmeDomains(redis), now, RENEW_WITHIN_MS);
   const renewed: string[] = [];
   const failed: string[] = [];

@@ -10,6 +10,7 @@ import { defineRoute, type AuthedContext, type RouteSpec } from '../api/route.js
 import { loadApp } from '../apps/load.js';
 import { appView } from '../apps/view.js';
 import { appHosts } from '../deploy/hosts.js';
+import { certificateRedis, loadAppDomain } from './app-domain.js';
 import { republishHosts } from './republish.js';
 
 const MAX_DOMAINS = 20;
@@ -22,11 +23,6 @@ async function assertFree(ctx: AuthedContext<unknown, unknown>, domain: string):
   }
   const owner = (await ctx.deps.store.apps.list()).find((a) => a.domains.includes(domain));
   if (owner) throw new DeployFlowError('DF_ERR_CONFLICT', 'That domain is already routed to an app');
-}
-
-function redisOrFail(ctx: AuthedContext<unknown, unknown>): NonNullable<typeof ctx.deps.redis> {
-  if (!ctx.deps.redis) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Certificates live with the route table: REDIS_URL is not set');
-  return ctx.deps.redis;
 }
 
 export const domainRoutes: RouteSpec[] = [
@@ -51,10 +47,7 @@ export const domainRoutes: RouteSpec[] = [
     method: 'delete', path: '/apps/:name/domains/:domain', tag: 'domains', access: 'user', audit: 'app.domain.remove',
     summary: 'Stop routing a custom domain to the app',
     handler: async (ctx) => {
-      const app = await loadApp(ctx, 'operate');
-      const domain = parseDomain(ctx.params.domain);
-      ctx.audit.details = { domain };
-      if (!app.domains.includes(domain)) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'That domain is not routed to this app');
+      const { app, domain } = await loadAppDomain(ctx);
       const before = appHosts(ctx.deps.config, app);
       const updated = await ctx.deps.store.apps.update(app.name, { domains: app.domains.filter((d) => d !== domain) });
       if (!updated) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
@@ -68,11 +61,8 @@ export const domainRoutes: RouteSpec[] = [
     summary: 'Upload a PEM certificate (chain) and key for one of the app\'s domains',
     body: z.strictObject({ certificate: z.string().max(65_536), privateKey: z.string().max(65_536) }),
     handler: async (ctx) => {
-      const app = await loadApp(ctx, 'operate');
-      const domain = parseDomain(ctx.params.domain);
-      ctx.audit.details = { domain };
-      if (!app.domains.includes(domain)) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'That domain is not routed to this app');
-      const redis = redisOrFail(ctx);
+      const { domain } = await loadAppDomain(ctx);
+      const redis = certificateRedis(ctx.deps);
       await setCustomCertificate(redis, domain, ctx.body.certificate, ctx.body.privateKey);
       // An uploaded pair is the owner's to renew: ACME renewal leaves the domain alone from now on.
       await forgetAcmeDomain(redis, domain);
