@@ -83,9 +83,11 @@ export function createBuilder(opts: BuilderOptions): Builder {
       rm: true, forcerm: true, abortSignal: signal,
     };
     if (engine === 'buildkit') {
+      const context = ctx.open();
       try {
-        return await opts.docker.buildImage(ctx.open() as unknown as NodeJS.ReadableStream, { ...options, version: '2' } as Docker.ImageBuildOptions);
+        return await opts.docker.buildImage(context as unknown as NodeJS.ReadableStream, { ...options, version: '2' } as Docker.ImageBuildOptions);
       } catch (err) {
+        context.destroy(); // stops its producer (git archive) too; the classic build opens a new one
         if (signal.aborted || !(err instanceof Error) || !NO_BUILDKIT.test(err.message)) throw err;
         engine = 'legacy';
         req.log(`       BuildKit is not available on this Docker Engine (${err.message.slice(0, 200)}); using the classic builder`);

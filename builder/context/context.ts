@@ -14,7 +14,7 @@ export interface BuildContext {
   /** The generated Dockerfile, if one was generated (for the log). */
   generatedDockerfile: string | undefined;
   port: number;
-  /** Opens the tar stream; call once. */
+  /** Opens a new tar stream of the context (each call reads the source again). */
   open(): Readable;
 }
 

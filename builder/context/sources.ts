@@ -68,7 +68,9 @@ async function gitSource(dir: string, commit: string, env?: Record<string, strin
       const archive = gitArchive(repo, tree.commit);
       await new Promise<void>((resolve, reject) => {
         archive.once('error', reject);
-        extract.once('error', reject);
+        // Nobody reads the archive any more (a refused entry, or the build context abandoned):
+        // closing its pipe ends git archive instead of leaving it blocked on a full pipe.
+        extract.once('error', (err) => { archive.destroy(); reject(err); });
         extract.once('finish', resolve);
         archive.pipe(extract as unknown as NodeJS.WritableStream);
       });
