@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { readRouteTable } from '../common/routes/index.js';
-import { removeApp } from '../builder/index.js';
+import { listAppContainers, removeApp } from '../builder/index.js';
 import { gitAccess } from '../control/git-bridge/access.js';
 import { pushHandler } from '../control/git-bridge/push.js';
 import { startGitService, type RunningGitService } from '../git/index.js';
@@ -42,7 +42,7 @@ describe('git push deploys', () => {
     probe = new Redis(redis.url);
     control = await startTestControl({
       REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '10', DEPLOYFLOW_DRAIN_SECONDS: '1',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '10', DEPLOYFLOW_DRAIN_SECONDS: '3',
     });
     const deps = control.service.deps;
     git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
@@ -110,10 +110,19 @@ describe('git push deploys', () => {
     await g(['add', '-A']);
     await g(['commit', '-qm', 'ssh']);
     const sshCommand = `ssh -i ${keyFile} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p ${git.sshPort}`;
+    const before = await listAppContainers(docker, APP);
+    assert.equal(before.length, 1);
     const push = await run('git', ['push', `git@127.0.0.1:${APP}.git`, 'main'], { cwd: work, env: { GIT_SSH_COMMAND: sshCommand } });
     assert.equal(push.code, 0, push.stderr);
     assert.match(push.stderr, /remote: .*Deployed to/);
     assert.equal(await served(), 'over-ssh');
+    // The push ended when the new version served; the old one drains (3 s here) after that, out
+    // of the pusher's way, and then goes.
+    assert.doesNotMatch(push.stderr, /Stopping/);
+    assert.ok((await listAppContainers(docker, APP)).some((c) => c.id === before[0]!.id), 'the old container is still draining');
+    const deadline = Date.now() + 20_000;
+    while ((await listAppContainers(docker, APP)).some((c) => c.id === before[0]!.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual((await listAppContainers(docker, APP)).map((c) => c.id).filter((id) => id === before[0]!.id), [], 'retired after the drain');
     assert.match(push.stderr, /remote: -----> Detected Dockerfile in the repository/);
     // The key removed, the same push is refused.
     assert.equal((await owner.delete(`/api/v1/keys/${added.body.id}`)).status, 204);

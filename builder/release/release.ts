@@ -1,6 +1,6 @@
 // The health-gated release: new replicas start beside the old ones, must all pass their health
-// check, and only then are published; the old containers drain for a grace period and go. Any
-// failure before publishing leaves the old version exactly as it was.
+// check, and only then are published (the new version is live); the old containers drain for a
+// grace period and go. Any failure before publishing leaves the old version exactly as it was.
 import type Docker from 'dockerode';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { step, systemClock, type Clock, type LogSink } from '../deps.js';
@@ -16,6 +16,11 @@ export interface ReleaseDeps {
   log: LogSink;
   /** Switches the route table to these upstreams; called only once all replicas are healthy. */
   publish(upstreams: Upstream[]): Promise<void>;
+  /**
+   * Called once the new version serves (published), before the old containers drain: whoever
+   * waits for the deploy (a git push) need not wait for the drain too.
+   */
+  onLive?(upstreams: Upstream[]): Promise<void>;
   clock?: Clock;
   network?: string;
   healthTimeoutMs?: number;
@@ -79,6 +84,7 @@ export async function release(deps: ReleaseDeps, spec: ReleaseSpec): Promise<Rel
     throw new DeployFlowError('DF_ERR_RELEASE_FAILED', `Publishing the new upstreams failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 
+  await deps.onLive?.(upstreams);
   await retire(deps, d.runner, old);
   step(deps.log, `Released ${r.app}: ${started.map((s) => s.name).join(', ')}`);
   return { containers: started, upstreams, retired: old.map((o) => o.name) };

@@ -58,8 +58,11 @@ export class DeployEngine {
 
   constructor(private readonly d: DeployDeps) {}
 
-  /** Records the deployment and starts it in the background; `done` settles with its final record. */
-  async enqueue(req: DeployRequest): Promise<{ deployment: Deployment; done: Promise<Deployment> }> {
+  /**
+   * Records the deployment and starts it in the background. `live` settles as soon as the new
+   * version serves (or with the failed record); `done` once the old containers are gone too.
+   */
+  async enqueue(req: DeployRequest): Promise<{ deployment: Deployment; done: Promise<Deployment>; live: Promise<Deployment> }> {
     await this.d.checkQuota?.(req.app, req.createdBy);
     const deployment = await this.d.store.deployments.create({
       id: randomUUID(), app: req.app, status: 'queued', commit: req.commit ?? null, ref: req.ref ?? null,
@@ -69,8 +72,10 @@ export class DeployEngine {
     const log = new DeploymentLog(this.d.store, this.d.events, deployment.id, req.app, this.d.clock);
     const write = req.out ? (line: string): void => { log.write(line); req.out!(line); } : log.write;
     if (this.queue.busy(req.app)) write(`-----> Queued behind the deploy in progress for ${req.app}`);
-    const done = this.queue.run(req.app, () => this.run(deployment, req, write)).finally(() => log.flush());
-    return { deployment, done };
+    let markLive: (d: Deployment) => void = () => undefined;
+    const liveSignal = new Promise<Deployment>((resolve) => { markLive = resolve; });
+    const done = this.queue.run(req.app, () => this.run(deployment, req, write, markLive)).finally(() => log.flush());
+    return { deployment, done, live: Promise.race([liveSignal, done]) };
   }
 
   private async setStatus(id: string, status: DeploymentStatus, extra: Partial<Deployment> = {}): Promise<Deployment> {
@@ -80,7 +85,8 @@ export class DeployEngine {
     return updated;
   }
 
-  private async run(deployment: Deployment, req: DeployRequest, write: (line: string) => void): Promise<Deployment> {
+  private async run(deployment: Deployment, req: DeployRequest, write: (line: string) => void, markLive: (d: Deployment) => void): Promise<Deployment> {
+    let live: Deployment | null = null;
     try {
       const app = await this.d.store.apps.get(req.app);
       if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
@@ -92,13 +98,23 @@ export class DeployEngine {
         image = await this.build(app, deployment.id, req.source, write);
       }
       await this.setStatus(deployment.id, 'deploying');
-      await this.releaseImage(app, deployment.id, image, write);
-      const previous = (await this.d.store.deployments.listByApp(app.name, 50)).filter((p) => p.status === 'running' && p.id !== deployment.id);
-      for (const p of previous) await this.setStatus(p.id, 'superseded');
-      write(`-----> ${app.name} is live at http://${app.name}.${this.d.config.domain}${this.d.config.gatewayHttpPort === 80 ? '' : `:${this.d.config.gatewayHttpPort}`}`);
-      return await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
+      await this.releaseImage(app, deployment.id, image, write, async () => {
+        const previous = (await this.d.store.deployments.listByApp(app.name, 50)).filter((p) => p.status === 'running' && p.id !== deployment.id);
+        for (const p of previous) await this.setStatus(p.id, 'superseded');
+        write(`-----> ${app.name} is live at http://${app.name}.${this.d.config.domain}${this.d.config.gatewayHttpPort === 80 ? '' : `:${this.d.config.gatewayHttpPort}`}`);
+        live = await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
+        markLive(live);
+      });
+      return live ?? (await this.d.store.deployments.get(deployment.id)) ?? deployment;
     } catch (err) {
       const message = isDeployFlowError(err) ? err.message : 'Internal error during deploy';
+      // Once live, the deploy stands: a failure while retiring the old containers is reported
+      // (the reconciler removes what is left), not turned into a failed deployment.
+      if (live) {
+        this.d.log.warn({ err, deployment: deployment.id }, 'retiring the old containers failed');
+        write(`       Retiring the old containers failed: ${message}`);
+        return live;
+      }
       if (!isDeployFlowError(err)) this.d.log.error({ err, deployment: deployment.id }, 'deploy failed');
       write(`-----> Deploy failed: ${message}`);
       return this.setStatus(deployment.id, 'failed', { finishedAt: this.d.clock(), error: message });
@@ -119,11 +135,12 @@ export class DeployEngine {
   }
 
   /** Health-gated release of `image`; the route table switches only when every replica is healthy. */
-  async releaseImage(app: App, deploymentId: string, image: string, write: (line: string) => void): Promise<Upstream[]> {
+  async releaseImage(app: App, deploymentId: string, image: string, write: (line: string) => void, onLive?: () => Promise<void>): Promise<Upstream[]> {
     const env = this.d.envCipher.decryptAll(app.name, await this.d.store.env.get(app.name));
     const result = await release({
       docker: this.d.docker, log: write,
       publish: (upstreams) => this.publish(app, upstreams, write),
+      ...(onLive ? { onLive } : {}),
       ...(this.d.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.d.healthTimeoutMs } : {}),
       ...(this.d.drainMs !== undefined ? { drainMs: this.d.drainMs } : {}),
     }, {
