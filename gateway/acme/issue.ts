@@ -47,11 +47,13 @@ async function accountKey(tlsDir: string): Promise<Buffer> {
  * uses it. Extra roots are trusted next to the usual ones. Its default of five retries 5-25 s
  * apart would hold an API call for over a minute when the CA is unreachable: two, 1-2 s apart.
  */
-function configureAcmeHttp(caPem: string | undefined): void {
-  acme.axios.defaults.httpsAgent = caPem ? new https.Agent({ ca: [...tls.rootCertificates, caPem] }) : undefined;
+function configureAcmeHttp(caPem: string | undefined): https.Agent | undefined {
+  const agent = caPem ? new https.Agent({ ca: [...tls.rootCertificates, caPem] }) : undefined;
+  acme.axios.defaults.httpsAgent = agent;
   // acmeSettings is acme-client's own field on the axios defaults (not in axios's types).
   const defaults = acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number; retryDefaultDelay: number } };
   Object.assign(defaults.acmeSettings, { retryMaxAttempts: 2, retryDefaultDelay: 1 });
+  return agent;
 }
 
 /**
@@ -74,9 +76,9 @@ function checkDirectory(url: string, agent: https.Agent | undefined): Promise<vo
 /** Runs one ACME order to completion, installs the certificate for `domain` and remembers it for renewal. */
 export async function issueAcmeCertificate(redis: Redis, req: AcmeRequest): Promise<IssuedCertificate> {
   const domain = parseDomain(req.domain);
-  configureAcmeHttp(req.caPem);
+  const agent = configureAcmeHttp(req.caPem);
   const directoryUrl = req.directoryUrl ?? LETS_ENCRYPT;
-  await checkDirectory(directoryUrl, acme.axios.defaults.httpsAgent as https.Agent | undefined);
+  await checkDirectory(directoryUrl, agent);
   const client = new acme.Client({ directoryUrl, accountKey: await accountKey(req.tlsDir) });
   const [key, csr] = await acme.crypto.createCsr({ commonName: domain });
   let cert: string;

@@ -3,11 +3,10 @@
 // are validated against `httpPort` on whatever `dnsServer` answers (our own resolver), and the
 // random sleeps and nonce rejections meant to harden clients are off so tests stay quick.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import forge from 'node-forge';
+import { loadOrCreateLocalCa } from '../../gateway/tls/ca.js';
 import { freePort } from './ports.js';
 
 export interface TestPebble {
@@ -17,36 +16,16 @@ export interface TestPebble {
   stop(): Promise<void>;
 }
 
-function selfSignedForLoopback(): { cert: string; key: string } {
-  // node:crypto makes the key (fast, native); node-forge only builds and signs the certificate.
-  const pair = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-  const privateKey = forge.pki.privateKeyFromPem(pair.privateKey);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(pair.publicKey);
-  cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
-  const attrs = [{ name: 'commonName', value: 'pebble test listener' }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-  ]);
-  cert.sign(privateKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: pair.privateKey };
-}
-
 export async function startPebble(opts: { httpPort: number; dnsServer: string }): Promise<TestPebble> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'df-pebble-'));
-  const { cert, key } = selfSignedForLoopback();
-  fs.writeFileSync(path.join(dir, 'cert.pem'), cert);
-  fs.writeFileSync(path.join(dir, 'key.pem'), key);
+  // Its listener's certificate: a throwaway DeployFlow local CA made for `localhost` writes
+  // ca.crt (trusted by the test) and platform.crt/.key (served by Pebble) into `dir`.
+  loadOrCreateLocalCa(dir, 'localhost');
   const port = await freePort();
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({
     pebble: {
       listenAddress: `127.0.0.1:${port}`, managementListenAddress: `127.0.0.1:${await freePort()}`,
-      certificate: path.join(dir, 'cert.pem'), privateKey: path.join(dir, 'key.pem'),
+      certificate: path.join(dir, 'platform.crt'), privateKey: path.join(dir, 'platform.key'),
       httpPort: opts.httpPort, tlsPort: await freePort(), ocspResponderURL: '', externalAccountBindingRequired: false,
     },
   }));
@@ -63,8 +42,8 @@ export async function startPebble(opts: { httpPort: number; dnsServer: string })
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    directoryUrl: `https://127.0.0.1:${port}/dir`,
-    caFile: path.join(dir, 'cert.pem'),
+    directoryUrl: `https://localhost:${port}/dir`,
+    caFile: path.join(dir, 'ca.crt'),
     stop: async () => {
       if (child.exitCode === null) await new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); });
       fs.rmSync(dir, { recursive: true, force: true });
