@@ -127,6 +127,14 @@ describe('ACME certificates for custom domains', () => {
     assert.equal((await servedCertificate(httpsPort, DOMAIN)).serialNumber, current.serialNumber);
   });
 
+  it('forgets, rather than renews, the domain of an app that is gone', async () => {
+    const deps = control.service.deps;
+    const redis = deps.redis!;
+    await redis.hset('deployflow:acme:domains', 'old.example.test', String(Date.now()));
+    assert.deepEqual(await renewAcmeCertificates(deps, Date.now()), { renewed: [], failed: [] });
+    assert.deepEqual((await acmeDomains(redis)).map((d) => d.domain), [DOMAIN]);
+  });
+
   it('refuses a domain the app does not have, and strangers', async () => {
     assert.equal((await owner.post('/api/v1/apps/shop/domains/other.example.test/certificate/acme')).status, 404);
     const stranger = await registerUser(control.url);

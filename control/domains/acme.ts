@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { acmeDomains, dueForRenewal, issueAcmeCertificate, type AcmeRequest } from '../../gateway/index.js';
+import { acmeDomains, dueForRenewal, forgetAcmeDomain, issueAcmeCertificate, type AcmeRequest } from '../../gateway/index.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import type { ControlDeps } from '../server/deps.js';
 import { certificateRedis, loadAppDomain } from './app-domain.js';
@@ -37,10 +37,16 @@ export const acmeRoutes: RouteSpec[] = [
   }),
 ];
 
-/** One renewal pass: every ACME certificate within RENEW_WITHIN_MS of its end is issued again. */
+/**
+ * One renewal pass: every ACME certificate within RENEW_WITHIN_MS of its end is issued again,
+ * if an app still has its domain (a deleted app's domains are forgotten, not renewed for ever).
+ */
 export async function renewAcmeCertificates(deps: ControlDeps, now = deps.clock()): Promise<{ renewed: string[]; failed: string[] }> {
   const redis = certificateRedis(deps);
-  const due = dueForRenewal(await acmeDomains(redis), now, RENEW_WITHIN_MS);
+  const routed = new Set((await deps.store.apps.list()).flatMap((a) => a.domains));
+  const registered = await acmeDomains(redis);
+  for (const { domain } of registered) if (!routed.has(domain)) await forgetAcmeDomain(redis, domain);
+  const due = dueForRenewal(registered.filter((d) => routed.has(d.domain)), now, RENEW_WITHIN_MS);
   const renewed: string[] = [];
   const failed: string[] = [];
   for (const domain of due) {
