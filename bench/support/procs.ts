@@ -143,3 +143,10 @@ export function treeCpuSeconds(pid: number): { user: number; system: number } {
   }
   return { user, system };
 }
+
+/** CPU ticks of the whole machine so far (busy, idle), from /proc/stat. */
+export function machineTicks(): { busy: number; idle: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return { busy: f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!, idle: f[3]! + f[4]! };
+}
