@@ -1,9 +1,12 @@
-// Brute-force protection for login: failures are counted per account and per client address
+// Brute-force protection for login: attempts are counted per account and per client address
 // (in Redis when configured, so several control instances share the count; in memory
-// otherwise, and as the fallback while Redis is down). Past the limit every attempt — right
-// password or not — gets 429 until the window passes; a success clears the account's count.
+// otherwise, and as the fallback while Redis is down). A point is taken atomically before the
+// password is checked, so a burst of parallel attempts gets no more checks than the limit.
+// Past the limit every attempt — right password or not — gets 429 until the window passes; a
+// success gives the points back, so correct logins never use up an account's or address's
+// attempts.
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 
 export interface LoginLimits {
@@ -24,30 +27,40 @@ export class LoginLimiter {
   private readonly account: RateLimiterAbstract;
   private readonly address: RateLimiterAbstract;
 
-  constructor(redis: Redis | null, private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+  constructor(redis: Redis | null, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
     this.account = limiter(redis, 'login-account', limits.perAccount, limits.windowSeconds);
     this.address = limiter(redis, 'login-address', limits.perAddress, limits.windowSeconds);
   }
 
-  /** Throws DF_ERR_RATE_LIMITED when this account or address has used up its attempts. */
-  async check(address: string, email: string): Promise<void> {
-    const [byAccount, byAddress] = await Promise.all([this.account.get(email), this.address.get(address)]);
-    const blocked = [
-      byAccount && byAccount.consumedPoints >= this.limits.perAccount ? byAccount : null,
-      byAddress && byAddress.consumedPoints >= this.limits.perAddress ? byAddress : null,
-    ].filter((r) => r !== null);
-    if (blocked.length > 0) {
-      const ms = Math.max(...blocked.map((r) => r.msBeforeNext));
-      throw new DeployFlowError('DF_ERR_RATE_LIMITED', undefined, { retryAfterSeconds: Math.ceil(ms / 1000) });
+  /**
+   * Takes one attempt from the account, then from the address, or throws DF_ERR_RATE_LIMITED
+   * when either has none left. consume() counts and answers in one step, so parallel requests
+   * cannot all pass a read of the same count.
+   */
+  async consume(address: string, email: string): Promise<void> {
+    // One after the other, so an attempt refused for its account never reaches (and uses up)
+    // the address; an attempt refused for its address gives the account its point back.
+    await this.take(this.account, email);
+    try {
+      await this.take(this.address, address);
+    } catch (err) {
+      await this.account.reward(email).catch(() => undefined);
+      throw err;
     }
   }
 
-  async recordFailure(address: string, email: string): Promise<void> {
-    // consume() rejects once the limit is passed; that is the state check() reports next time.
-    await Promise.allSettled([this.account.consume(email), this.address.consume(address)]);
+  private async take(limiter: RateLimiterAbstract, key: string): Promise<void> {
+    try {
+      await limiter.consume(key);
+    } catch (err) {
+      // Anything but a RateLimiterRes is the store failing with no fallback left: not the client's fault.
+      if (!(err instanceof RateLimiterRes)) throw err;
+      throw new DeployFlowError('DF_ERR_RATE_LIMITED', undefined, { retryAfterSeconds: Math.ceil(err.msBeforeNext / 1000) });
+    }
   }
 
-  async recordSuccess(email: string): Promise<void> {
-    await this.account.delete(email).catch(() => undefined);
+  /** The password was right: the failures before it and this attempt's points no longer count. */
+  async recordSuccess(address: string, email: string): Promise<void> {
+    await Promise.allSettled([this.account.delete(email), this.address.reward(address)]);
   }
 }

@@ -27,13 +27,14 @@ export const authRoutes: RouteSpec[] = [
     handler: async (ctx) => {
       const email = ctx.body.email.toLowerCase();
       ctx.audit.target = `email:${email}`;
-      await ctx.deps.loginLimiter.check(ctx.ip, email);
+      // The attempt is counted before the (slow) password check, so parallel guesses cannot all
+      // slip past the limit; a failure simply keeps the point.
+      await ctx.deps.loginLimiter.consume(ctx.ip, email);
       const user = await ctx.deps.store.users.getByEmail(email);
       if (!(await verifyPassword(user?.passwordHash ?? null, ctx.body.password)) || !user) {
-        await ctx.deps.loginLimiter.recordFailure(ctx.ip, email);
         throw new DeployFlowError('DF_ERR_INVALID_CREDENTIALS');
       }
-      await ctx.deps.loginLimiter.recordSuccess(email);
+      await ctx.deps.loginLimiter.recordSuccess(ctx.ip, email);
       ctx.user = user;
       return { user: userView(user), ...(await ctx.deps.tokens.startSession(user)) };
     },
