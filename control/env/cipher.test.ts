@@ -23,4 +23,12 @@ describe('env cipher', () => {
       assert.throws(attempt, (err) => isDeployFlowError(err) && err.code === 'DF_ERR_DECRYPT_FAILED');
     }
   });
+  it('refuses a value whose authentication tag is cut short', () => {
+    const [version, iv, tag, body] = cipher.encrypt('app', 'K', 'secret').split(':');
+    // GCM accepts tags down to 4 bytes unless told the length: a 4-byte tag is 2^32 guesses.
+    for (const bytes of [4, 12, 15]) {
+      const short = [version, iv, Buffer.from(tag!, 'base64').subarray(0, bytes).toString('base64'), body].join(':');
+      assert.throws(() => cipher.decrypt('app', 'K', short), (err) => isDeployFlowError(err) && err.code === 'DF_ERR_DECRYPT_FAILED', `${bytes}-byte tag`);
+    }
+  });
 });
