@@ -1,6 +1,6 @@
 // The gateway at its edges: TLS with SNI, WebSockets, hostile HTTP, graceful shutdown.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import { mkdtempSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -39,7 +39,7 @@ before(async () => {
   port = config.gatewayHttpPort;
   app = await startUpstream('app');
   const up = [{ host: '127.0.0.1', port: app.port }];
-  await pub.setAppRoutes('web', ['web.paas.local', 'shop.example.com', 'custom.example.org'], up, { tls: true });
+  await pub.setAppRoutes('web', ['web.paas.local', 'v2.web.paas.local', 'shop.example.com', 'custom.example.org', 'github.com'], up, { tls: true });
   await until(async () => (await request(port, 'web.paas.local')).status === 200, 'route');
 });
 after(async () => {
@@ -65,9 +65,9 @@ function raw(data: string): Promise<string> {
 
 const status = (response: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
 
-void test('TLS: two SNI names get their own certificates, trusted through the local CA', async () => {
-  const ca = caCertificatePem(config);
-  const get = (servername: string, trust: string) => new Promise<{ body: string; san: string }>((resolve, reject) => {
+/** An HTTPS GET through the gateway with SNI and Host `servername`, trusting only `trust`. */
+function httpsGet(servername: string, trust: string) {
+  return new Promise<{ body: string; san: string }>((resolve, reject) => {
     const req = https.request({ host: '127.0.0.1', port: config.gatewayHttpsPort, servername, ca: trust, headers: { host: servername }, agent: false }, (res) => {
       const san = (res.socket as tls.TLSSocket).getPeerCertificate().subjectaltname ?? '';
       let body = '';
@@ -77,21 +77,54 @@ void test('TLS: two SNI names get their own certificates, trusted through the lo
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The certificate the gateway presents for `servername` (verification off: we inspect it). */
+function servedCertificate(servername: string): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: config.gatewayHttpsPort, servername, rejectUnauthorized: false }, () => {
+      const cert = socket.getPeerX509Certificate();
+      socket.destroy();
+      if (cert) resolve(cert); else reject(new Error('no certificate'));
+    });
+    socket.once('error', reject);
+  });
+}
+
+void test('TLS: two SNI names get their own certificates, trusted through the local CA', async () => {
+  const ca = caCertificatePem(config);
   for (const key of ['ca.key', 'platform.key']) assert.equal(statSync(path.join(config.dataDir, 'tls', key)).mode & 0o777, 0o600, key);
-  const platform = await get('web.paas.local', ca);
+  const platform = await httpsGet('web.paas.local', ca);
   assert.equal(platform.body, 'app GET /');
   assert.match(platform.san, /DNS:\*\.paas\.local/);
-  const custom = await get('shop.example.com', ca);
-  assert.equal(custom.body, 'app GET /');
-  assert.equal(custom.san, 'DNS:shop.example.com');
+  // Two labels deep: not covered by *.paas.local, so the local CA makes one for this name.
+  const deeper = await httpsGet('v2.web.paas.local', ca);
+  assert.equal(deeper.body, 'app GET /');
+  assert.equal(deeper.san, 'DNS:v2.web.paas.local');
 
   // An uploaded certificate from another CA wins for its name.
-  const other = loadOrCreateLocalCa(mkdtempSync(path.join(os.tmpdir(), 'df-ca-')), 'other.test');
+  const other = loadOrCreateLocalCa(mkdtempSync(path.join(os.tmpdir(), 'df-ca-')), 'example.org');
   const pair = await other.issue('custom.example.org');
   await assert.rejects(setCustomCertificate(client, 'nope.example.org', pair.cert, pair.key), { code: 'DF_ERR_INVALID_CERTIFICATE' });
   await setCustomCertificate(client, 'custom.example.org', pair.cert, pair.key);
-  await until(async () => (await get('custom.example.org', other.ca.cert).catch(() => null)) !== null, 'uploaded certificate served');
-  await assert.rejects(get('custom.example.org', ca), 'no longer the local CA');
+  await until(async () => (await httpsGet('custom.example.org', other.ca.cert).catch(() => null)) !== null, 'uploaded certificate served');
+  const custom = await httpsGet('custom.example.org', other.ca.cert);
+  assert.equal(custom.body, 'app GET /');
+  assert.equal(custom.san, 'DNS:custom.example.org');
+  await assert.rejects(httpsGet('custom.example.org', ca), 'no longer the local CA');
+});
+
+void test('TLS: the local CA never signs a custom domain; without its own certificate it gets the platform one', async () => {
+  const ca = caCertificatePem(config);
+  for (const name of ['github.com', 'shop.example.com']) {
+    const served = await servedCertificate(name);
+    assert.equal(served.checkHost(name), undefined, `${name}: not a certificate for that name`);
+    assert.match(served.subjectAltName ?? '', /DNS:\*\.paas\.local/, `${name}: the platform certificate`);
+    // A client trusting the local CA sees a name mismatch, not a trusted forgery.
+    await assert.rejects(httpsGet(name, ca), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }, name);
+  }
+  // The route itself still answers over HTTP (where ACME HTTP-01 validates).
+  assert.equal((await request(port, 'github.com')).status, 200);
 });
 
 void test('WebSocket upgrades pass through both ways', async () => {

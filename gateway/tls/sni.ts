@@ -1,12 +1,20 @@
 // Picks the certificate for each TLS handshake by SNI name: an uploaded/ACME certificate for that
 // exact name first, then the local platform certificate for the domain and its one-label
-// subdomains, then a local-CA certificate made on demand — only for names that have a route, so
-// a client cannot make the gateway mint certificates for arbitrary names.
+// subdomains, then a local-CA certificate made on demand for a deeper name under the domain —
+// only for names that have a route, so a client cannot make the gateway mint certificates for
+// arbitrary names.
+// A custom domain (outside the platform domain) with no uploaded or ACME certificate gets the
+// platform certificate, never one from the local CA: every user trusts that CA, so minting for a
+// name a tenant merely routed (github.com, accounts.google.com) would hand out a trusted forgery.
+// Serving the platform certificate rather than failing the handshake is what a shared host does
+// (nginx's default server): a browser shows a plain name-mismatch error naming the certificate it
+// got, the site stays reachable over HTTP (where ACME HTTP-01 validates) and by clients that accept
+// the mismatch, and the fix is visible — upload a certificate or use the ACME endpoint.
 import tls, { type SecureContext } from 'node:tls';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/log/logger.js';
 import type { RouteIndex } from '../routing/index-table.js';
-import type { KeyPair, LocalCa } from './ca.js';
+import { withinPlatformDomain, type KeyPair, type LocalCa } from './ca.js';
 import { readCustomCertificate } from './store.js';
 
 const MAX_CACHED = 10_000;
@@ -53,6 +61,7 @@ export class CertificateSelector {
     let ctx: SecureContext;
     if (custom) ctx = context(custom);
     else if (this.coveredByPlatform(name) || !this.index.get(name)) ctx = this.platform;
+    else if (!withinPlatformDomain(name, this.domain)) ctx = this.platform; // a custom domain: see the top
     else {
       this.log.info({ host: name }, 'issuing a local-CA certificate');
       ctx = context(await this.ca.issue(name));
