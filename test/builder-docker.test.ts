@@ -124,7 +124,7 @@ describe('builder + release on Docker', { timeout: 600_000 }, () => {
     assert.equal(info.Config.Labels['deployflow.app'], apps.auto);
     assert.equal(info.Config.Labels['deployflow.deployment'], 'a1');
     assert.ok(info.NetworkSettings.Networks[network]?.Aliases?.includes(apps.auto));
-    assert.equal(info.Mounts.find((m) => m.Destination === '/data')?.Name, `deployflow-${apps.auto}-data`);
+    assert.equal(info.Mounts.find((m) => m.Destination === '/data')?.Name, `deployflow.${apps.auto}.data`);
 
     // Redeploy: while publish runs, the new replica already answers and the old one still does.
     const v2 = await builder.build({ app: apps.auto, deploymentId: 'a2', source: { kind: 'git', repo: repo.bare, commit: await repo.commit(detectedApp('v2')) }, log: sink, labels: testLabel });

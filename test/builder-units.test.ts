@@ -60,7 +60,10 @@ describe('container specs', () => {
 
   it('names: short deployment ids, volumes per app, free replica numbers', () => {
     assert.equal(deploymentShort('0f8c2b1a-aaaa-bbbb'), '0f8c2b1aaaaa');
-    assert.equal(volumeName('hello' as AppName, 'data'), 'deployflow-hello-data');
+    assert.equal(volumeName('hello' as AppName, 'data'), 'deployflow.hello.data');
+    // Two apps never share a Docker volume, however their names and volume names split at "-".
+    assert.notEqual(volumeName('shop' as AppName, 'db-data'), volumeName('shop-db' as AppName, 'data'));
+    for (const bad of ['data.v1', 'Data', '-x', '', 'a/b']) assert.throws(() => volumeName('hello' as AppName, bad), /Volume names/, bad);
     assert.equal(containerName('hello' as AppName, 'd1', 3), 'hello.d1.3');
     for (const ok of ['deployflow/hello:Dep-1', 'registry.local:5000/team/app:v1', `sha256:${'a'.repeat(64)}`, 'node:20-alpine']) assert.equal(parseImageRef(ok), ok);
     for (const bad of ['Upper/x', '-x', 'a b', 'x:-tag', 'x;rm']) assert.throws(() => parseImageRef(bad), bad);

@@ -82,6 +82,8 @@ describe('apps API', () => {
     assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'x', path: '/a/../etc' }] })).body.error.code, 'DF_ERR_INVALID_PATH');
     assert.equal((await dev.patch('/api/v1/apps/shop', { deployBranch: '--upload-pack=x' })).body.error.code, 'DF_ERR_INVALID_REF');
     assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'Bad Name', path: '/x' }] })).body.error.code, 'DF_ERR_VALIDATION');
+    // Dots are refused here as the builder refuses them, not stored and failing every deploy after.
+    assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'data.v1', path: '/x' }] })).body.error.code, 'DF_ERR_VALIDATION');
     assert.deepEqual((await dev.get('/api/v1/apps/shop')).body.volumes, [{ name: 'uploads', path: '/srv/uploads' }]);
   });
 

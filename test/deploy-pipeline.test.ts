@@ -198,15 +198,18 @@ describe('deploy pipeline', () => {
     assert.doesNotMatch(log, /Building image/);
   });
 
-  it('deleting the app removes its route and containers', async () => {
+  it('deleting the app removes its route, containers and volumes', async () => {
+    // A volume of the app (as a release makes it): the next app given this name must not get its data.
+    await docker.createVolume({ Name: `deployflow.${APP}.data`, Labels: { 'deployflow.app': APP, 'deployflow.volume': 'data' } });
     assert.equal((await owner.delete(`/api/v1/apps/${APP}`)).status, 204);
     let gone = false;
     for (let i = 0; i < 100 && !gone; i++) {
       await new Promise((r) => setTimeout(r, 200));
       const containers = await docker.listContainers({ all: true, filters: { label: [`deployflow.app=${APP}`] } });
+      const { Volumes } = await docker.listVolumes({ filters: { label: [`deployflow.app=${APP}`] } });
       const table = await readRouteTable(probe);
-      gone = containers.length === 0 && !table.routes[`${APP}.paas.test`];
+      gone = containers.length === 0 && (Volumes ?? []).length === 0 && !table.routes[`${APP}.paas.test`];
     }
-    assert.ok(gone, 'containers and route removed');
+    assert.ok(gone, 'containers, volumes and route removed');
   });
 });

@@ -1,16 +1,16 @@
 // Every Docker name the builder makes, derived from validated inputs only (pure): image tags,
 // container names, volume names, labels. Anything user-supplied is checked before it gets here.
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { parseAppName, type AppName } from '../../common/names/validate.js';
+import { parseAppName, parseVolumeName, type AppName } from '../../common/names/validate.js';
 
 export const LABEL_APP = 'deployflow.app';
 export const LABEL_DEPLOYMENT = 'deployflow.deployment';
 export const LABEL_REPLICA = 'deployflow.replica';
 export const LABEL_PORT = 'deployflow.port';
+export const LABEL_VOLUME = 'deployflow.volume';
 export const DEFAULT_NETWORK = 'paas-network';
 
 const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const VOLUME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const LABEL_KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 // Repositories are lower case; tags (deployment ids) may not be.
 const IMAGE_REF = /^(?:sha256:[0-9a-f]{64}|(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9][a-z0-9._\-/]*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[0-9a-f]{64})?)$/;
@@ -44,11 +44,18 @@ export function containerName(app: AppName, deploymentId: string, replica: numbe
   return `${app}.${deploymentShort(deploymentId)}.${replica}`;
 }
 
+/**
+ * Docker's name for an app's volume. The dot cannot occur in app or volume names, so no two
+ * (app, volume) pairs share one — with the dash used before, app `shop` + volume `db-data` and
+ * app `shop-db` + volume `data` were the same Docker volume.
+ */
 export function volumeName(app: AppName, name: unknown): string {
-  if (typeof name !== 'string' || !VOLUME.test(name)) {
-    throw new DeployFlowError('DF_ERR_VALIDATION', 'Volume names are 1-63 lowercase letters, digits, "-" or "_"');
-  }
-  return `deployflow-${app}-${name}`;
+  return `deployflow.${app}.${parseVolumeName(name)}`;
+}
+
+/** The ambiguous name volumes had before; still mounted when labelled for the same app (see claimVolume). */
+export function legacyVolumeName(app: AppName, name: unknown): string {
+  return `deployflow-${app}-${parseVolumeName(name)}`;
 }
 
 /** Labels every object of an app carries; extra labels (tests, tooling) cannot override them. */

@@ -1,7 +1,8 @@
 // The one place that executes Docker plans. Each method is a thin, well-named call; deciding
 // what to create lives in specs.ts, deciding when lives in release/.
 import type Docker from 'dockerode';
-import { appFilter } from './names.js';
+import { DeployFlowError } from '../../common/errors/catalogue.js';
+import { appFilter, LABEL_APP, LABEL_VOLUME } from './names.js';
 import { demuxLogs } from './logs.js';
 import type { ContainerPlan } from './specs.js';
 
@@ -34,9 +35,37 @@ export class DockerRunner {
     }
   }
 
-  async ensureVolume(options: Docker.VolumeCreateOptions): Promise<void> {
-    // Creating an existing named volume returns it unchanged, data included.
-    await this.docker.createVolume(options);
+  /**
+   * The Docker volume an app's mount uses: `plan.Name`, created when missing; or `legacy`, the
+   * name from before, when that one exists and is labelled for this app (its data is kept). A
+   * volume under either name that is labelled for another app is never mounted: Docker's create
+   * returns an existing volume unchanged, data included.
+   */
+  async claimVolume(plan: Docker.VolumeCreateOptions, legacy: string): Promise<string> {
+    const labels = plan.Labels ?? {};
+    const owner = labels[LABEL_APP];
+    const current = await this.volumeLabels(plan.Name!);
+    if (current === null) {
+      const old = await this.volumeLabels(legacy);
+      if (old !== null && old[LABEL_APP] === owner && (old[LABEL_VOLUME] ?? labels[LABEL_VOLUME]) === labels[LABEL_VOLUME]) return legacy;
+      await this.docker.createVolume(plan);
+      return plan.Name!;
+    }
+    if (current[LABEL_APP] !== owner || current[LABEL_VOLUME] !== labels[LABEL_VOLUME]) {
+      throw new DeployFlowError('DF_ERR_CONFLICT', `Docker volume ${plan.Name} exists but does not belong to this app's volume "${labels[LABEL_VOLUME]}"`);
+    }
+    return plan.Name!;
+  }
+
+  /** A volume's labels, or null when there is no such volume. */
+  private async volumeLabels(name: string): Promise<Record<string, string> | null> {
+    try {
+      const info = await this.docker.getVolume(name).inspect() as { Labels?: Record<string, string> | null };
+      return info.Labels ?? {};
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw err;
+    }
   }
 
   async createAndStart(plan: ContainerPlan): Promise<string> {

@@ -4,7 +4,7 @@
 import type Docker from 'dockerode';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseAppName, parseContainerPath, parseEnvKey, type AppName } from '../../common/names/validate.js';
-import { appLabels, containerName, DEFAULT_NETWORK, LABEL_PORT, LABEL_REPLICA, parseDeploymentId, parseImageRef, volumeName } from './names.js';
+import { appLabels, containerName, DEFAULT_NETWORK, LABEL_APP, LABEL_PORT, LABEL_REPLICA, LABEL_VOLUME, legacyVolumeName, parseDeploymentId, parseImageRef, volumeName } from './names.js';
 
 export type HealthCheck = { path: string } | { tcp: true };
 
@@ -29,7 +29,11 @@ export interface ValidRelease extends Omit<ReleaseSpec, 'app' | 'volumes'> {
   app: AppName;
   healthcheck: HealthCheck;
   pidsLimit: number;
-  volumes: Array<{ volume: string; path: string }>;
+  /**
+   * `volume`: the Docker volume mounted at `path` — volumeName() until prepareInfra settles it
+   * (a volume kept under `legacy`, its name before, stays in use).
+   */
+  volumes: ReleaseVolume[];
   capAdd: string[];
 }
 
@@ -39,6 +43,8 @@ const CAP_ALLOW = new Set(['NET_BIND_SERVICE', 'CHOWN', 'SETUID', 'SETGID', 'DAC
 function invalid(message: string): DeployFlowError {
   return new DeployFlowError('DF_ERR_VALIDATION', message);
 }
+
+export interface ReleaseVolume { name: string; volume: string; legacy: string; path: string }
 
 export function validateRelease(spec: ReleaseSpec): ValidRelease {
   const app = parseAppName(spec.app);
@@ -55,7 +61,7 @@ export function validateRelease(spec: ReleaseSpec): ValidRelease {
   for (const value of Object.values(spec.env)) if (typeof value !== 'string' || value.includes('\0')) throw invalid('env values must be strings without NUL');
   const healthcheck = spec.healthcheck ?? { path: '/' };
   if ('path' in healthcheck && !/^\/[\x21-\x7e]{0,1023}$/.test(healthcheck.path)) throw invalid('healthcheck.path must start with / and be printable');
-  const volumes = (spec.volumes ?? []).map((v) => ({ volume: volumeName(app, v.name), path: parseContainerPath(v.path) }));
+  const volumes = (spec.volumes ?? []).map((v) => ({ name: v.name, volume: volumeName(app, v.name), legacy: legacyVolumeName(app, v.name), path: parseContainerPath(v.path) }));
   const capAdd = spec.capAdd ?? [];
   for (const cap of capAdd) if (!CAP_ALLOW.has(cap)) throw invalid(`capability ${cap.slice(0, 40)} may not be added`);
   return { ...spec, app, healthcheck, pidsLimit, volumes, capAdd };
@@ -105,6 +111,6 @@ export function networkPlan(name = DEFAULT_NETWORK): Docker.NetworkCreateOptions
   return { Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { 'deployflow.managed': 'true' } };
 }
 
-export function volumePlan(r: ValidRelease, volume: string): Docker.VolumeCreateOptions {
-  return { Name: volume, Labels: { ...(r.labels ?? {}), 'deployflow.app': r.app } };
+export function volumePlan(r: ValidRelease, v: ReleaseVolume): Docker.VolumeCreateOptions {
+  return { Name: v.volume, Labels: { ...(r.labels ?? {}), [LABEL_APP]: r.app, [LABEL_VOLUME]: v.name } };
 }

@@ -24,9 +24,10 @@ export function freeReplicaNumbers(taken: ReadonlySet<string>, nameOf: (n: numbe
   return out;
 }
 
+/** The network and the app's volumes; settles which Docker volume each mount of `r` uses. */
 export async function prepareInfra(d: ReplicaDeps, r: ValidRelease): Promise<void> {
   await d.runner.ensureNetwork(networkPlan(d.network));
-  for (const v of r.volumes) await d.runner.ensureVolume(volumePlan(r, v.volume));
+  for (const v of r.volumes) v.volume = await d.runner.claimVolume(volumePlan(r, v), v.legacy);
 }
 
 export async function startHealthy(d: ReplicaDeps, r: ValidRelease, replicas: number[]): Promise<Started[]> {

@@ -13,11 +13,14 @@ export type Domain = Brand<string, 'Domain'>;
 export type GitRef = Brand<string, 'GitRef'>;
 export type CommitSha = Brand<string, 'CommitSha'>;
 export type ContainerPath = Brand<string, 'ContainerPath'>;
+export type VolumeName = Brand<string, 'VolumeName'>;
 
 const APP_NAME = /^[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const COMMIT_SHA = /^[0-9a-f]{40}$/;
+// No dots: Docker volume names put a dot between app and volume, and app names have none either.
+const VOLUME_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** Hosts the platform itself answers on (`<word>.<domain>`), so no app may take them. */
 export const RESERVED_APP_NAMES: ReadonlySet<string> = new Set([
@@ -93,4 +96,12 @@ export function parseContainerPath(value: unknown): ContainerPath {
   if (value.split('/').some((part) => part === '..' || part === '.')) throw bad();
   if (value === '/' || /^\/(proc|sys|dev|etc|bin|sbin|usr|lib|lib64|boot)(\/|$)/.test(value)) throw bad();
   return value as ContainerPath;
+}
+
+/** A persistent volume's name as the app declares it (`data`, `uploads`), not Docker's name for it. */
+export function parseVolumeName(value: unknown): VolumeName {
+  if (typeof value !== 'string' || !VOLUME_NAME.test(value)) {
+    throw new DeployFlowError('DF_ERR_VALIDATION', 'Volume names are 1-63 lowercase letters, digits, "-" or "_"');
+  }
+  return value as VolumeName;
 }

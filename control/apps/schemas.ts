@@ -2,7 +2,7 @@
 // describe them in the OpenAPI document.
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { parseContainerPath, parseGitRef } from '../../common/names/validate.js';
+import { parseContainerPath, parseGitRef, parseVolumeName } from '../../common/names/validate.js';
 
 export const AppSettings = z.strictObject({
   replicas: z.number().int().min(0).max(20).describe('Number of containers serving the app'),
@@ -15,7 +15,7 @@ export const AppSettings = z.strictObject({
   }),
   port: z.number().int().min(1).max(65535).describe('Port the app listens on inside its container (PORT)'),
   volumes: z.array(z.strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'volume names are lowercase letters, digits, . _ -'),
+    name: z.string().describe('1-63 lowercase letters, digits, - or _'),
     path: z.string().describe('absolute mount path in the container'),
   })).max(10).describe('Persistent named volumes; they survive redeploys, rollbacks and restarts'),
   deployBranch: z.string().describe('The branch whose pushes and webhooks deploy (default main)'),
@@ -26,7 +26,7 @@ export const AppSettings = z.strictObject({
  * reach Docker and git, so they get the same DF_ERR_* refusals as every other outside name.
  */
 export function checkedSettings<T extends Partial<z.infer<typeof AppSettings>>>(settings: T): T {
-  for (const v of settings.volumes ?? []) parseContainerPath(v.path);
+  for (const v of settings.volumes ?? []) { parseVolumeName(v.name); parseContainerPath(v.path); }
   const names = (settings.volumes ?? []).map((v) => v.name);
   if (new Set(names).size !== names.length) throw new DeployFlowError('DF_ERR_VALIDATION', 'Volume names must be unique');
   const paths = (settings.volumes ?? []).map((v) => v.path);

@@ -164,11 +164,15 @@ export class DeployEngine {
     return this.queue.busy(app);
   }
 
-  /** After an app is deleted: its routes go first (no request reaches a dying container), then containers and images. */
+  /**
+   * After an app is deleted: its routes go first (no request reaches a dying container), then
+   * containers, images and volumes — a volume left behind would be mounted by the next app
+   * given the same name, whoever owns it.
+   */
   async removeApp(app: string): Promise<void> {
     await this.queue.run(app, async () => {
       await this.d.routes?.removeApp(app);
-      await removeApp(this.d.docker, app, { keepImages: 0 });
+      await removeApp(this.d.docker, app, { keepImages: 0, removeVolumes: true });
     });
   }
 
