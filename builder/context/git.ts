@@ -3,10 +3,9 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
+import { gitChildEnv, ISOLATED_GIT_ENV } from '../../common/git/env.js';
 import { parseCommitSha, type CommitSha } from '../../common/names/validate.js';
 import type { EntryType, TreeEntry } from './tree-check.js';
-
-const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' };
 
 /**
  * A bare repository, optionally with extra environment: during a pre-receive hook the pushed
@@ -15,7 +14,8 @@ const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM:
  */
 export type GitDir = string | { dir: string; env: Record<string, string> };
 const dirOf = (repo: GitDir): string => (typeof repo === 'string' ? repo : repo.dir);
-const envOf = (repo: GitDir): NodeJS.ProcessEnv => (typeof repo === 'string' ? GIT_ENV : { ...GIT_ENV, ...repo.env });
+// An allow-list, not process.env: control's secrets must not reach git (or a hook it runs).
+const envOf = (repo: GitDir): Record<string, string> => gitChildEnv({ ...ISOLATED_GIT_ENV, ...(typeof repo === 'string' ? {} : repo.env) });
 
 export function gitArgs(repo: GitDir, args: string[]): string[] {
   return ['--git-dir', dirOf(repo), ...args];

@@ -2,6 +2,7 @@
 // and one runner that tracks the children so stopping the service stops them too.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
+import { gitChildEnv } from '../../common/git/env.js';
 
 export type GitServiceName = 'upload-pack' | 'receive-pack';
 
@@ -16,19 +17,6 @@ export function parseServiceName(value: string | null | undefined): GitServiceNa
 /** The client's protocol wish (`version=2`), passed on only when it looks like one. */
 export function gitProtocol(value: unknown): string | undefined {
   return typeof value === 'string' && /^[A-Za-z0-9=:._-]{1,64}$/.test(value) ? value : undefined;
-}
-
-/**
- * Only PATH and HOME from the service's env: git must not inherit GIT_DIR or friends from a
- * developer's shell, and the service's own secrets have no business in a git child.
- */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ['PATH', 'HOME', 'LANG']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
 }
 
 /** 1 GiB: far above any source tree, far below a disk-filling push. */
@@ -51,7 +39,9 @@ export function gitServiceCommand(service: GitServiceName, repo: string, opts: {
   if (opts.statelessRpc) args.push('--stateless-rpc');
   if (opts.advertiseRefs) args.push('--advertise-refs');
   args.push('--', repo);
-  const env = { ...baseEnv(), ...opts.env };
+  // Only PATH, HOME and LANG from the service's env: git must not inherit GIT_DIR or friends
+  // from a developer's shell, and the service's own secrets have no business in a git child.
+  const env = gitChildEnv(opts.env);
   if (opts.protocol) env.GIT_PROTOCOL = opts.protocol;
   return { file: 'git', args, env };
 }
