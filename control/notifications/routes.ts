@@ -1,14 +1,25 @@
 // Notifications API: your notifications (with the unread count), marking them read, your
 // delivery settings, and an app's team channels (read by viewers, changed by operators).
 import { z } from 'zod';
+import { can } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
-import { AppSettingsBody, AppSettingsView, UserSettingsBody, UserSettingsView, appSettings, userSettings } from './settings.js';
+import { MASK } from '../env/routes.js';
+import { AppSettingsBody, AppSettingsView, UserSettingsBody, UserSettingsView, appSettings, userSettings, type AppSettings } from './settings.js';
 
 const NotificationView = z.object({
   id: z.string(), kind: z.string(), app: z.string().nullable(), deploymentId: z.string().nullable(), message: z.string(),
   createdAt: z.number(), readAt: z.number().nullable(),
 });
+/**
+ * A team webhook URL is a credential (anyone holding a Slack or Discord incoming webhook can post
+ * to the channel), so it is masked like env values for those who may not reveal them; a viewer
+ * still sees whether one is set.
+ */
+function appSettingsFor(settings: AppSettings, mayReveal: boolean): AppSettings {
+  return mayReveal || settings.webhookUrl === null ? settings : { ...settings, webhookUrl: MASK };
+}
+
 const ListQuery = z.strictObject({
   unread: z.enum(['true', 'false']).optional(),
   before: z.coerce.number().int().positive().optional(),
@@ -55,8 +66,11 @@ export const notificationRoutes: RouteSpec[] = [
   }),
   defineRoute({
     method: 'get', path: '/apps/:name/notifications', tag: 'notifications', access: 'user', response: AppSettingsView,
-    summary: "The app's team channels (webhook, e-mail addresses, events)",
-    handler: async (ctx) => appSettings(ctx.deps.store, (await loadApp(ctx, 'view')).name),
+    summary: "The app's team channels (webhook, e-mail addresses, events); the webhook URL masked unless you may reveal secrets",
+    handler: async (ctx) => {
+      const app = await loadApp(ctx, 'view');
+      return appSettingsFor(await appSettings(ctx.deps.store, app.name), can(ctx.user, app, 'reveal'));
+    },
   }),
   defineRoute({
     method: 'put', path: '/apps/:name/notifications', tag: 'notifications', access: 'user', audit: 'app.notifications',
