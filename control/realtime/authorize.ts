@@ -3,23 +3,33 @@
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { assertCan } from '../apps/access.js';
 import type { ControlDeps } from '../server/deps.js';
-import type { Deployment, User } from '../store/types.js';
+import type { App, Deployment, User } from '../store/types.js';
 import type { Subscription } from './rooms.js';
 
 /** Resolves the subscription's app (and deployment) if `user` may view it; throws otherwise. */
 export async function authorizeSubscription(deps: ControlDeps, user: User, sub: Subscription): Promise<{ app: string; deployment: Deployment | null }> {
   if (sub.kind === 'app') {
-    assertCan(user, await deps.store.apps.get(sub.app), 'view');
+    assertMayWatch(user, await deps.store.apps.get(sub.app), sub);
     return { app: sub.app, deployment: null };
   }
   const deployment = await deps.store.deployments.get(sub.deploymentId);
   if (!deployment) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such deployment');
-  try {
-    assertCan(user, await deps.store.apps.get(deployment.app), 'view');
-  } catch {
-    throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such deployment');
-  }
+  assertMayWatch(user, await deps.store.apps.get(deployment.app), sub);
   return { app: deployment.app, deployment };
+}
+
+/**
+ * The app half of the question, given the app as it is now (null once deleted): throws what a
+ * subscribe would answer. The rooms a socket already joined are checked again with it
+ * (server.ts), since a collaborator may be removed and an app deleted at any time.
+ */
+export function assertMayWatch(user: User, app: App | null, sub: Subscription): void {
+  try {
+    assertCan(user, app, 'view');
+  } catch (err) {
+    if (sub.kind === 'deployment') throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such deployment');
+    throw err;
+  }
 }
 
 /** The wire shape of a refusal, mapped once here like the HTTP edge does. */

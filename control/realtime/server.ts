@@ -1,16 +1,21 @@
 // Socket.IO on control's HTTP server (CONTRACT.md, "Realtime"). The handshake must carry a JWT or
 // API token (`auth: {token}`), never a URL parameter; every `subscribe` is authorized against the
 // resource like the REST API; a deployment subscriber that gives `offset` first gets the lines
-// it missed; a socket ends when its credential does (session.ts). With Redis, the adapter lets
-// several control instances share rooms.
+// it missed; a socket ends when its credential does (session.ts). Access is asked again after
+// the join too: at each periodic credential lookup every joined room is re-authorized (one app
+// lookup per app), an `app.updated` app is checked against its watchers, and a deleted app's
+// rooms are left by every socket on every instance at once, so a later app of the same name
+// streams to nobody who watched the old one. A room left that way is reported to the client
+// (`subscription:end`, the subscribe payload and the refusal's code and message). With Redis, the
+// adapter lets several control instances share rooms.
 import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import type { ControlDeps } from '../server/deps.js';
-import type { User } from '../store/types.js';
-import { ackError, authorizeSubscription } from './authorize.js';
+import type { App, User } from '../store/types.js';
+import { ackError, assertMayWatch, authorizeSubscription } from './authorize.js';
 import { bridgeEvents } from './bridge.js';
 import { Followers, type FollowAppLogs } from './followers.js';
 import { LogRing, storedLines } from './ring.js';
@@ -20,7 +25,10 @@ import { credentialExpiry, endSession, guardSession, revokedError, type GuardedS
 export interface RealtimeOptions {
   /** Starts reading an app's container logs into `app.log` events; returns the stop function. */
   followAppLogs?: FollowAppLogs;
-  /** How often each socket's credential is looked up again (API tokens can be revoked any time). */
+  /**
+   * How often each socket's credential is looked up again (API tokens can be revoked any time),
+   * and its rooms re-authorized (a collaborator can be removed any time); one minute by default.
+   */
   recheckMs?: number;
 }
 
@@ -32,8 +40,19 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-interface SocketData extends GuardedSession { user: User; follows: Set<string> }
+/** A room the socket joined, with the app it belongs to (a deployment's app never changes). */
+interface Joined { app: string; sub: Subscription }
+interface SocketData extends GuardedSession { user: User; follows: Set<string>; joined: Map<string, Joined> }
 type Ack = (answer: unknown) => void;
+
+/** Sent when the server takes a socket out of a room it had subscribed to (access ended). */
+export const SUBSCRIPTION_END = 'subscription:end';
+/** Between control instances (Redis adapter): an app was deleted on the sending instance. */
+const APP_GONE = 'realtime:app-deleted';
+
+function subscribePayload(sub: Subscription): Record<string, string> {
+  return sub.kind === 'app' ? { app: sub.app, stream: sub.stream } : { deploymentId: sub.deploymentId };
+}
 
 export function attachRealtime(server: http.Server, deps: ControlDeps, options: RealtimeOptions = {}): Realtime {
   const io = new Server(server, {
@@ -62,7 +81,7 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     if (typeof token !== 'string' || token === '') return refuse(new DeployFlowError('DF_ERR_UNAUTHENTICATED'));
     deps.tokens.userForCredential(token).then((user) => {
       if (!user) return refuse(new DeployFlowError('DF_ERR_INVALID_TOKEN'));
-      socket.data = { user, token, expiresAt: credentialExpiry(token), follows: new Set() } satisfies SocketData;
+      socket.data = { user, token, expiresAt: credentialExpiry(token), follows: new Set(), joined: new Map() } satisfies SocketData;
       next();
     }, () => refuse(new DeployFlowError('DF_ERR_UNAVAILABLE')));
   });
@@ -70,7 +89,7 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
   io.on('connection', (socket) => {
     const data = socket.data as SocketData;
     void socket.join(userRoom(data.user.id));
-    const unguard = guardSession(socket, data, deps, options.recheckMs);
+    const unguard = guardSession(socket, data, deps, options.recheckMs, () => recheckRooms(socket));
     socket.on('subscribe', (payload: unknown, ack?: Ack) => {
       subscribe(socket, payload).then((answer) => ack?.(answer), (err: unknown) => ack?.(ackError(err)));
     });
@@ -78,6 +97,7 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
       try {
         const sub = parseSubscription(payload);
         void socket.leave(roomOf(sub));
+        data.joined.delete(roomOf(sub));
         if (sub.kind === 'app' && sub.stream === 'logs' && data.follows.delete(sub.app)) followers.release(sub.app);
         ack?.({ ok: true });
       } catch (err) {
@@ -88,7 +108,75 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
       unguard();
       for (const app of data.follows) followers.release(app);
       data.follows.clear();
+      data.joined.clear();
     });
+  });
+
+  /** Takes the socket out of `room` (and its log follower), telling the client why. */
+  function drop(socket: Socket, room: string, err: unknown): void {
+    const data = socket.data as SocketData;
+    const joined = data.joined.get(room);
+    if (!joined) return;
+    data.joined.delete(room);
+    void socket.leave(room);
+    const { sub } = joined;
+    if (sub.kind === 'app' && sub.stream === 'logs' && data.follows.delete(sub.app)) followers.release(sub.app);
+    socket.emit(SUBSCRIPTION_END, { ...subscribePayload(sub), ...ackError(err).error });
+  }
+
+  /** Asks again, for each room the socket joined, the subscribe question; one app lookup per app. */
+  async function recheckRooms(socket: Socket): Promise<void> {
+    const data = socket.data as SocketData;
+    const entries = [...data.joined];
+    const names = [...new Set(entries.map(([, j]) => j.app))];
+    const found = await Promise.allSettled(names.map((name) => deps.store.apps.get(name)));
+    const apps = new Map<string, App | null>();
+    // A failed lookup is no answer: that app's rooms are kept until the next round.
+    names.forEach((name, i) => { const r = found[i]!; if (r.status === 'fulfilled') apps.set(name, r.value); });
+    for (const [room, joined] of entries) {
+      // Left, or subscribed again (authorized afresh) while the lookups ran.
+      if (data.joined.get(room) !== joined || !apps.has(joined.app)) continue;
+      checkRoom(socket, room, joined, apps.get(joined.app) ?? null);
+    }
+  }
+
+  function checkRoom(socket: Socket, room: string, joined: Joined, app: App | null): void {
+    try {
+      assertMayWatch((socket.data as SocketData).user, app, joined.sub);
+    } catch (err) {
+      drop(socket, room, err);
+    }
+  }
+
+  /** This instance's sockets watching `name`, with the rooms of it each has joined. */
+  function watchersOf(name: string): [Socket, [string, Joined][]][] {
+    const out: [Socket, [string, Joined][]][] = [];
+    for (const socket of io.of('/').sockets.values()) {
+      const rooms = [...(socket.data as SocketData).joined].filter(([, j]) => j.app === name);
+      if (rooms.length > 0) out.push([socket, rooms]);
+    }
+    return out;
+  }
+
+  const appDeletedHere = (name: string): void => {
+    for (const [socket, rooms] of watchersOf(name)) for (const [room, joined] of rooms) checkRoom(socket, room, joined, null);
+  };
+  const onAppDeleted = (app: { name: string }): void => {
+    appDeletedHere(app.name);
+    // The deleting instance is the only one to get the event; the others are told through Redis
+    // (without Redis there are no others, and the in-memory adapter would only warn).
+    if (deps.redis) io.serverSideEmit(APP_GONE, app.name);
+  };
+  const onAppUpdated = (app: App): void => {
+    // The event carries the app as stored: no lookup.
+    for (const [socket, rooms] of watchersOf(app.name)) for (const [room, joined] of rooms) checkRoom(socket, room, joined, app);
+  };
+  io.on(APP_GONE, (name: unknown) => { if (typeof name === 'string') appDeletedHere(name); });
+  deps.events.on('app.deleted', onAppDeleted);
+  deps.events.on('app.updated', onAppUpdated);
+  cleanups.push(() => {
+    deps.events.off('app.deleted', onAppDeleted);
+    deps.events.off('app.updated', onAppUpdated);
   });
 
   async function subscribe(socket: Socket, payload: unknown): Promise<unknown> {
@@ -103,8 +191,9 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
       throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
     }
     data.user = user;
-    const { deployment } = await authorizeSubscription(deps, user, sub);
+    const { app, deployment } = await authorizeSubscription(deps, user, sub);
     await socket.join(roomOf(sub));
+    data.joined.set(roomOf(sub), { app, sub });
     if (sub.kind === 'app') {
       if (sub.stream === 'logs' && !data.follows.has(sub.app)) {
         data.follows.add(sub.app);

@@ -1,7 +1,8 @@
 // A socket must not outlive its credential: rooms joined with an access token would otherwise
 // keep streaming after the token expired, and those joined with an API token after it was
 // revoked. An access JWT ends the socket at its `exp`; every credential (API tokens above all,
-// which never expire on their own) is looked up again on a timer and on every subscribe.
+// which never expire on their own) is looked up again on a timer and on every subscribe. The
+// same timer re-authorizes the socket's rooms (server.ts): access to an app can end too.
 import { decodeJwt } from 'jose';
 import type { Socket } from 'socket.io';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
@@ -36,8 +37,12 @@ export function endSession(socket: Socket, err: DeployFlowError): void {
 
 export interface GuardedSession { user: User; token: string; expiresAt: number | null }
 
-/** Starts the expiry timer and the periodic lookup for one socket; returns the cleanup for its disconnect. */
-export function guardSession(socket: Socket, data: GuardedSession, deps: ControlDeps, recheckMs = RECHECK_MS): () => void {
+/**
+ * Starts the expiry timer and the periodic lookup for one socket; returns the cleanup for its
+ * disconnect. After each lookup that finds the credential still valid (and `data.user` updated),
+ * `recheckRooms` asks again whether that user may still see what the socket subscribed to.
+ */
+export function guardSession(socket: Socket, data: GuardedSession, deps: ControlDeps, recheckMs = RECHECK_MS, recheckRooms?: () => Promise<void>): () => void {
   const timers: NodeJS.Timeout[] = [];
   if (data.expiresAt !== null) {
     const delay = Math.min(MAX_DELAY_MS, Math.max(0, data.expiresAt - deps.clock()));
@@ -47,10 +52,11 @@ export function guardSession(socket: Socket, data: GuardedSession, deps: Control
   timers.push(setInterval(() => {
     if (checking) return;
     checking = true;
-    deps.tokens.userForCredential(data.token).then((user) => {
-      if (user) data.user = user;
-      else endSession(socket, revokedError());
-    }, () => undefined /* the store being away is not a revocation; the next round asks again */).finally(() => { checking = false; });
+    deps.tokens.userForCredential(data.token).then(async (user) => {
+      if (!user) return endSession(socket, revokedError());
+      data.user = user;
+      if (recheckRooms && socket.connected) await recheckRooms();
+    }).catch(() => undefined /* the store being away is not a revocation; the next round asks again */).finally(() => { checking = false; });
   }, recheckMs));
   for (const t of timers) t.unref();
   return () => { for (const t of timers) clearTimeout(t); };
