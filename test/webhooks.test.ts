@@ -208,6 +208,36 @@ describe('push webhooks', () => {
     assert.equal(await served(), 'from-gitlab');
   });
 
+  it('deploys {gitUrl, ref} given to the API with the same clone guards: a branch, then a commit', async () => {
+    const deploy = (body: object, who = owner) => who.post(`/api/v1/apps/${APP}/deployments`, body);
+    const branch = await deploy({ gitUrl: cloneUrl(), ref: 'refs/heads/feature' });
+    assert.equal(branch.status, 202, JSON.stringify(branch.body));
+    const d1 = await finished(branch.body.id);
+    assert.equal(d1.status, 'running', d1.error ?? '');
+    assert.equal(d1.source, 'url');
+    assert.equal(await served(), 'feature');
+    const log = (await owner.get(`/api/v1/deployments/${branch.body.id}/logs`)).body as string;
+    assert.match(log, /-----> Cloning http:\/\/127\.0\.0\.1:\d+\/site\.git \(feature\)/);
+
+    const pinned = await deploy({ gitUrl: cloneUrl(), ref: head });
+    const d2 = await finished(pinned.body.id);
+    assert.deepEqual([d2.status, d2.commit], ['running', head]);
+    assert.equal(await served(), 'from-webhook');
+
+    assert.equal((await deploy({ gitUrl: 'file:///etc/passwd' })).body.error.code, 'DF_ERR_CLONE_URL_INVALID');
+    assert.equal((await deploy({ gitUrl: `${cloneUrl()} --upload-pack=x` })).body.error.code, 'DF_ERR_CLONE_URL_INVALID');
+    assert.equal((await deploy({ ref: 'main' })).body.error.code, 'DF_ERR_VALIDATION');
+    assert.equal((await deploy({ gitUrl: cloneUrl(), image: 'x/y:1' })).body.error.code, 'DF_ERR_VALIDATION');
+    assert.equal((await deploy({ gitUrl: cloneUrl(), ref: '-x' })).body.error.code, 'DF_ERR_INVALID_REF');
+    const stranger = await registerUser(control.url);
+    assert.equal((await deploy({ gitUrl: cloneUrl() }, stranger)).status, 404);
+    // Loopback is refused like any private address until an admin allows private URLs.
+    assert.equal((await admin.put('/api/v1/settings/webhooks', { allowPrivateUrls: false })).status, 200);
+    const refused = await deploy({ gitUrl: cloneUrl() });
+    assert.deepEqual([refused.status, refused.body.error.code], [403, 'DF_ERR_CLONE_URL_PRIVATE']);
+    assert.equal((await admin.put('/api/v1/settings/webhooks', { allowPrivateUrls: true })).status, 200);
+  });
+
   it('audits every delivery, refuses oversized bodies, and refuses everything once the secret is deleted', async () => {
     const events = (await admin.get(`/api/v1/audit?target=app:${APP}&limit=500`)).body as { action: string; result: string; details: { error?: string } }[];
     const fromGithub = events.filter((e) => e.action === 'webhook.github');

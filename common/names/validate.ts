@@ -84,6 +84,10 @@ export function parseGitRef(value: unknown): GitRef {
   return value as GitRef;
 }
 
+export function isCommitSha(value: unknown): value is CommitSha {
+  return typeof value === 'string' && COMMIT_SHA.test(value);
+}
+
 export function parseCommitSha(value: unknown): CommitSha {
   if (typeof value !== 'string' || !COMMIT_SHA.test(value)) throw new DeployFlowError('DF_ERR_INVALID_REF', 'A commit must be a full 40-character hex SHA');
   return value as CommitSha;

@@ -1,11 +1,16 @@
-// Deployments API: history, one record, its log, redeploy of an image, and rollback to an
-// earlier successful deployment's image without rebuilding.
+// Deployments API: history, one record, its log, a deploy of an image or of a git URL's ref, a
+// redeploy, and rollback to an earlier successful deployment's image without rebuilding.
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
 import { assertCan } from '../apps/access.js';
 import { defineRoute, RESPONDED, type AuthedContext, type RouteSpec } from '../api/route.js';
+import { isCommitSha, parseCommitSha, parseGitRef, type CommitSha, type GitRef } from '../../common/names/validate.js';
 import type { Deployment } from '../store/types.js';
+import { cloneSource } from '../webhooks/clone.js';
+import { resolveCloneUrl } from '../webhooks/clone-url.js';
+import { branchName } from '../webhooks/handle.js';
+import { allowPrivateUrls } from '../webhooks/settings.js';
 
 const DeploymentView = z.object({
   id: z.string(), app: z.string(), status: z.enum(['queued', 'building', 'deploying', 'running', 'failed', 'superseded', 'cancelled']),
@@ -32,6 +37,16 @@ async function loadDeployment(ctx: AuthedContext<unknown, unknown>): Promise<Dep
   return deployment;
 }
 
+/**
+ * What `ref` names in a git URL deploy: a branch or tag (`main`, `refs/heads/main`,
+ * `refs/tags/v1`), or a full commit SHA, fetched after cloning the app's deploy branch.
+ */
+function gitTarget(ref: string | undefined, deployBranch: string): { branch: GitRef; commit: CommitSha | null } {
+  if (ref === undefined) return { branch: branchName(deployBranch), commit: null };
+  if (isCommitSha(ref)) return { branch: branchName(deployBranch), commit: parseCommitSha(ref) };
+  return { branch: parseGitRef(parseGitRef(ref).replace(/^refs\/(?:heads|tags)\//, '')), commit: null };
+}
+
 function engine(ctx: AuthedContext<unknown, unknown>): NonNullable<typeof ctx.deps.deploy> {
   if (!ctx.deps.deploy) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Deploys need the Docker Engine, which is not available');
   return ctx.deps.deploy;
@@ -45,11 +60,28 @@ export const deploymentRoutes: RouteSpec[] = [
   }),
   defineRoute({
     method: 'post', path: '/apps/:name/deployments', tag: 'deployments', access: 'user', status: 202, audit: 'app.deploy',
-    summary: 'Deploy: {image} releases a local image; {} re-releases the running image (e.g. after env changes)',
-    body: z.strictObject({ image: z.string().max(255).regex(IMAGE_REF, 'must be a Docker image reference').optional() }),
+    summary: 'Deploy: {image} releases a local image; {gitUrl, ref?} clones, builds and releases a branch, tag or commit; {} re-releases the running image (e.g. after env changes)',
+    body: z.strictObject({
+      image: z.string().max(255).regex(IMAGE_REF, 'must be a Docker image reference').optional(),
+      gitUrl: z.string().max(2048).optional().describe('http(s) URL of a git repository (no credentials in it)'),
+      ref: z.string().max(255).optional().describe('branch, tag or commit SHA (default: the app\'s deploy branch)'),
+    }),
     response: z.object({ id: z.string(), status: z.string() }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
+      if (ctx.body.gitUrl !== undefined || ctx.body.ref !== undefined) {
+        if (ctx.body.gitUrl === undefined) throw new DeployFlowError('DF_ERR_VALIDATION', '{ref} needs {gitUrl}; to deploy a branch of the app\'s own repository, git push it');
+        if (ctx.body.image !== undefined) throw new DeployFlowError('DF_ERR_VALIDATION', 'Give either {image} or {gitUrl}, not both');
+        const { branch, commit } = gitTarget(ctx.body.ref, app.deployBranch);
+        // The same guards as webhook clones: http(s) only, no credentials, no private addresses
+        // unless an admin allows them, the resolved address pinned for the clone.
+        const target = await resolveCloneUrl(ctx.body.gitUrl, { allowPrivate: await allowPrivateUrls(ctx.deps.store.settings) });
+        const { deployment } = await engine(ctx).enqueue({
+          app: app.name, source: cloneSource(target, branch, commit), origin: 'url', commit, ref: ctx.body.ref ?? branch, createdBy: ctx.user.id,
+        });
+        ctx.audit.details = { deploymentId: deployment.id, gitUrl: target.url, ref: ctx.body.ref ?? branch };
+        return { id: deployment.id, status: deployment.status };
+      }
       let image = ctx.body.image;
       if (!image) {
         const current = (await ctx.deps.store.deployments.listByApp(app.name, 100)).find((d) => d.status === 'running' && d.image);

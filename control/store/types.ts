@@ -101,7 +101,8 @@ export interface Deployment {
   commit: string | null;
   ref: string | null;
   image: string | null;
-  source: 'git' | 'webhook' | 'image' | 'redeploy' | 'rollback';
+  /** What started it: git push, a webhook, a git URL given to the API, an image, a redeploy, a rollback. */
+  source: 'git' | 'webhook' | 'url' | 'image' | 'redeploy' | 'rollback';
   createdBy: string | null;
   createdAt: number;
   finishedAt: number | null;

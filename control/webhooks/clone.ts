@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import type { CommitSha, GitRef } from '../../common/names/validate.js';
+import type { DeploySource } from '../deploy/engine.js';
 import type { CloneTarget } from './clone-url.js';
 
 export const CLONE_TIMEOUT_MS = 120_000;
@@ -89,4 +90,20 @@ export async function cloneRepository(target: CloneTarget, branch: GitRef, commi
     await remove();
     throw err;
   }
+}
+
+/**
+ * A deploy source that clones `branch` of `target` (then `commit`, when given) as the
+ * deployment's first step: the caller gets its answer at once, and a clone that fails shows as a
+ * failed deployment with git's reason. Shared by webhooks and `POST /apps/:name/deployments {gitUrl}`.
+ */
+export function cloneSource(target: CloneTarget, branch: GitRef, commit: CommitSha | null): DeploySource {
+  return {
+    kind: 'prepare',
+    prepare: async (log) => {
+      log(`-----> Cloning ${target.url} (${branch}${commit ? ` at ${commit.slice(0, 12)}` : ''})`);
+      const clone = await cloneRepository(target, branch, commit);
+      return { spec: { kind: 'dir', dir: clone.dir }, commit: clone.commit, cleanup: clone.remove };
+    },
+  };
 }

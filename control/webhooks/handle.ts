@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { isAppName, parseCommitSha, parseGitRef, type GitRef } from '../../common/names/validate.js';
 import type { ControlDeps } from '../server/deps.js';
-import { cloneRepository } from './clone.js';
+import { cloneSource } from './clone.js';
 import { resolveCloneUrl, type Lookup } from './clone-url.js';
 import { decodeBody, parsePush, type Provider } from './payload.js';
 import { allowPrivateUrls } from './settings.js';
@@ -63,15 +63,7 @@ export async function handleDelivery(deps: ControlDeps, d: Delivery, lookup?: Lo
   const target = await resolveCloneUrl(push.cloneUrl, { allowPrivate: await allowPrivateUrls(deps.store.settings), ...(lookup ? { lookup } : {}) });
   const commit = push.commit ? parseCommitSha(push.commit) : null;
   const { deployment } = await deps.deploy.enqueue({
-    app: app.name, origin: 'webhook', commit, ref: push.ref, createdBy: null,
-    source: {
-      kind: 'prepare',
-      prepare: async (log) => {
-        log(`-----> Cloning ${target.url} (${branch})`);
-        const clone = await cloneRepository(target, branch, commit);
-        return { spec: { kind: 'dir', dir: clone.dir }, commit: clone.commit, cleanup: clone.remove };
-      },
-    },
+    app: app.name, origin: 'webhook', commit, ref: push.ref, createdBy: null, source: cloneSource(target, branch, commit),
   });
   return { status: 202, body: { deploymentId: deployment.id }, details: { ...details, deploymentId: deployment.id } };
 }
