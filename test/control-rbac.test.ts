@@ -13,6 +13,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'post /apps/:name/collaborators': { email: 'someone@example.test' },
   'post /apps/:name/scale': { replicas: 1 },
   'post /apps/:name/domains': { domain: 'owned.example.test' },
+  'delete /apps/:name/domains': { domain: 'owned.example.test' },
   'put /apps/:name/domains/:domain/certificate': { certificate: 'x', privateKey: 'y' },
 };
 

@@ -130,6 +130,12 @@ describe('deploy pipeline', () => {
     assert.equal((await other.post('/api/v1/apps/other-app/domains', { domain: 'bad_domain' })).body.error.code, 'DF_ERR_INVALID_DOMAIN');
     assert.equal((await owner.delete(`/api/v1/apps/${APP}/domains/shop.example.test`)).status, 204);
     assert.equal((await gatewayGet('shop.example.test')).status, 404);
+    // The contract's form: DELETE with the domain in the body, as it was added.
+    assert.equal((await owner.post(`/api/v1/apps/${APP}/domains`, { domain: 'shop2.example.test' })).status, 201);
+    assert.equal((await viaGateway('shop2.example.test')).status, 200);
+    assert.equal((await owner.request('DELETE', `/api/v1/apps/${APP}/domains`, { domain: 'shop2.example.test' })).status, 204);
+    assert.equal((await gatewayGet('shop2.example.test')).status, 404);
+    assert.deepEqual((await owner.get(`/api/v1/apps/${APP}`)).body.domains, []);
     assert.equal((await viaGateway('nobody.paas.test')).status, 404);
     const ca = await fetch(`${control.url}/api/v1/tls/ca.pem`);
     assert.match(await ca.text(), /BEGIN CERTIFICATE/);

@@ -1,6 +1,6 @@
 // What every route on one of an app's custom domains starts with: the app (the caller may
-// operate it), the domain from the path (validated, audited), and the refusal when the app does
-// not have it; plus the Redis that certificates live in.
+// operate it), the domain from the path or body (validated, audited), and the refusal when the
+// app does not have it; plus the Redis that certificates live in.
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseDomain, type Domain } from '../../common/names/validate.js';
 import type { AuthedContext } from '../api/route.js';
@@ -8,9 +8,9 @@ import { loadApp } from '../apps/load.js';
 import type { ControlDeps } from '../server/deps.js';
 import type { App } from '../store/types.js';
 
-export async function loadAppDomain(ctx: AuthedContext<unknown, unknown>): Promise<{ app: App; domain: Domain }> {
+export async function loadAppDomain(ctx: AuthedContext<unknown, unknown>, raw: unknown = ctx.params.domain): Promise<{ app: App; domain: Domain }> {
   const app = await loadApp(ctx, 'operate');
-  const domain = parseDomain(ctx.params.domain);
+  const domain = parseDomain(raw);
   ctx.audit.details = { domain };
   if (!app.domains.includes(domain)) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'That domain is not routed to this app');
   return { app, domain };

@@ -1,16 +1,17 @@
 // Custom domains: an app answers on every domain added to it (through the gateway and the
 // resolver), a domain belongs to one app only, and the platform's own domain is off limits.
 // Certificates for a custom domain can be uploaded or obtained by ACME (acme.ts); without one the
-// gateway's local CA signs it.
+// gateway serves the platform's certificate (its local CA signs names under the domain only).
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { parseDomain } from '../../common/names/validate.js';
+import { parseDomain, type Domain } from '../../common/names/validate.js';
 import { forgetAcmeDomain, removeCustomCertificate, setCustomCertificate } from '../../gateway/index.js';
 import { defineRoute, type AuthedContext, type RouteSpec } from '../api/route.js';
 import { loadApp } from '../apps/load.js';
 import { appView } from '../apps/view.js';
 import { appHosts } from '../deploy/hosts.js';
 import { certificateRedis, loadAppDomain } from './app-domain.js';
+import type { App } from '../store/types.js';
 import { republishHosts } from './republish.js';
 
 const MAX_DOMAINS = 20;
@@ -23,6 +24,16 @@ async function assertFree(ctx: AuthedContext<unknown, unknown>, domain: string):
   }
   const owner = (await ctx.deps.store.apps.list()).find((a) => a.domains.includes(domain));
   if (owner) throw new DeployFlowError('DF_ERR_CONFLICT', 'That domain is already routed to an app');
+}
+
+/** The domain leaves the app, the route table and the resolver, its certificate with it. */
+async function removeDomain(ctx: AuthedContext<unknown, unknown>, { app, domain }: { app: App; domain: Domain }): Promise<undefined> {
+  const before = appHosts(ctx.deps.config, app);
+  const updated = await ctx.deps.store.apps.update(app.name, { domains: app.domains.filter((d) => d !== domain) });
+  if (!updated) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
+  await republishHosts(ctx.deps, updated, before);
+  if (ctx.deps.redis) await Promise.all([removeCustomCertificate(ctx.deps.redis, domain), forgetAcmeDomain(ctx.deps.redis, domain)]);
+  return undefined;
 }
 
 export const domainRoutes: RouteSpec[] = [
@@ -43,18 +54,17 @@ export const domainRoutes: RouteSpec[] = [
       return appView(ctx.deps.config, updated);
     },
   }),
+  // Both forms remove a domain: the contract's `DELETE /apps/:name/domains {domain}` (as it is
+  // added) and the path form the dashboard and README use.
+  defineRoute({
+    method: 'delete', path: '/apps/:name/domains', tag: 'domains', access: 'user', audit: 'app.domain.remove',
+    summary: 'Stop routing a custom domain to the app (the domain in the body)', body: DomainBody,
+    handler: async (ctx) => removeDomain(ctx, await loadAppDomain(ctx, ctx.body.domain)),
+  }),
   defineRoute({
     method: 'delete', path: '/apps/:name/domains/:domain', tag: 'domains', access: 'user', audit: 'app.domain.remove',
     summary: 'Stop routing a custom domain to the app',
-    handler: async (ctx) => {
-      const { app, domain } = await loadAppDomain(ctx);
-      const before = appHosts(ctx.deps.config, app);
-      const updated = await ctx.deps.store.apps.update(app.name, { domains: app.domains.filter((d) => d !== domain) });
-      if (!updated) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
-      await republishHosts(ctx.deps, updated, before);
-      if (ctx.deps.redis) await Promise.all([removeCustomCertificate(ctx.deps.redis, domain), forgetAcmeDomain(ctx.deps.redis, domain)]);
-      return undefined;
-    },
+    handler: async (ctx) => removeDomain(ctx, await loadAppDomain(ctx)),
   }),
   defineRoute({
     method: 'put', path: '/apps/:name/domains/:domain/certificate', tag: 'domains', access: 'user', audit: 'app.domain.certificate',
