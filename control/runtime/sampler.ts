@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../common/log/logger.js';
 import { LABEL_APP } from '../../builder/index.js';
 import { PeriodicHistory, type HistoryOptions } from './periodic-history.js';
-import { appSample, replicaSample, type DockerStats, type MetricsSample, type ReplicaSample } from './stats.js';
+import { appSample, hasReadings, replicaSample, type DockerStats, type MetricsSample, type ReplicaSample } from './stats.js';
 
 export interface SamplerOptions extends HistoryOptions {
   docker: Docker;
@@ -32,10 +32,12 @@ export class MetricsSampler extends PeriodicHistory<MetricsSample> {
     await Promise.all(containers.map(async (c) => {
       const app = c.Labels[LABEL_APP];
       // stream:false waits for a second reading, so precpu_stats is filled in for the CPU delta.
-      const stats = await this.o.docker.getContainer(c.Id).stats({ stream: false }).catch(() => null);
-      if (!app || !stats) return;
+      const stats = await this.o.docker.getContainer(c.Id).stats({ stream: false }).catch(() => null) as DockerStats | null;
+      // A container stopping between the listing and its stats has no readings: it is left out
+      // of this round, the other replicas and apps are not.
+      if (!app || !stats || !hasReadings(stats)) return;
       const list = byApp.get(app) ?? [];
-      list.push(replicaSample((c.Names[0] ?? c.Id).replace(/^\//, ''), stats as unknown as DockerStats));
+      list.push(replicaSample((c.Names[0] ?? c.Id).replace(/^\//, ''), stats));
       byApp.set(app, list);
     }));
     const at = this.o.clock();

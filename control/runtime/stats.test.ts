@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { appSample, cpuPercent, memoryBytes, replicaSample, SampleRing, type DockerStats } from './stats.js';
+import { appSample, cpuPercent, hasReadings, memoryBytes, replicaSample, SampleRing, type DockerStats } from './stats.js';
 
 const stats = (over: Partial<DockerStats> = {}): DockerStats => ({
   cpu_stats: { cpu_usage: { total_usage: 3_000 }, system_cpu_usage: 20_000, online_cpus: 4 },
@@ -17,6 +17,13 @@ describe('docker stats math', () => {
   it('falls back to the per-CPU list, and to 0 without a delta', () => {
     assert.equal(cpuPercent(stats({ cpu_stats: { cpu_usage: { total_usage: 3_000, percpu_usage: [1, 2] }, system_cpu_usage: 20_000 } })), 40);
     assert.equal(cpuPercent(stats({ precpu_stats: { cpu_usage: { total_usage: 3_000 }, system_cpu_usage: 20_000 } })), 0);
+  });
+  it('tells empty readings (a container stopping) apart, and computes nothing from them without throwing', () => {
+    // What Docker Engine answers for a container that stops between the listing and the stats call.
+    const stopping = { read: '0001-01-01T00:00:00Z', cpu_stats: { throttling_data: {} }, precpu_stats: {}, memory_stats: {} } as unknown as DockerStats;
+    assert.equal(hasReadings(stopping), false);
+    assert.equal(cpuPercent(stopping), 0);
+    assert.equal(hasReadings(stats()), true);
   });
   it('subtracts reclaimable cache from memory (cgroup v1 and v2)', () => {
     assert.equal(memoryBytes(stats()), 70);

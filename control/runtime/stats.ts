@@ -1,7 +1,8 @@
 // Docker stats → samples (pure). CPU % as `docker stats` computes it: the container's CPU time
 // delta over the host's, times the online CPUs; memory without the reclaimable page cache.
 export interface CpuStats {
-  cpu_usage: { total_usage: number; percpu_usage?: number[] };
+  /** Missing when the container is stopping or stopped (Docker then sends empty readings). */
+  cpu_usage?: { total_usage: number; percpu_usage?: number[] };
   system_cpu_usage?: number;
   online_cpus?: number;
 }
@@ -27,10 +28,17 @@ export interface MetricsSample extends Omit<ReplicaSample, 'replica'> {
   replicas: ReplicaSample[];
 }
 
+/** Whether Docker measured anything: a container that is stopping answers with empty readings. */
+export function hasReadings(s: DockerStats): boolean {
+  return typeof s.cpu_stats?.cpu_usage?.total_usage === 'number' && s.memory_stats !== undefined;
+}
+
 export function cpuPercent(s: DockerStats): number {
-  const cpuDelta = s.cpu_stats.cpu_usage.total_usage - (s.precpu_stats.cpu_usage?.total_usage ?? 0);
-  const systemDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
-  const online = s.cpu_stats.online_cpus || s.cpu_stats.cpu_usage.percpu_usage?.length || 1;
+  const usage = s.cpu_stats.cpu_usage;
+  if (!usage) return 0;
+  const cpuDelta = usage.total_usage - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+  const systemDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+  const online = s.cpu_stats.online_cpus || usage.percpu_usage?.length || 1;
   if (cpuDelta <= 0 || systemDelta <= 0) return 0;
   return (cpuDelta / systemDelta) * online * 100;
 }
