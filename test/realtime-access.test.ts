@@ -132,6 +132,24 @@ describe('realtime room membership follows access', () => {
     }
   });
 
+  it('drops a removed collaborator at once, not at the next recheck (a minute by default)', async () => {
+    const APP = 'quick-app';
+    assert.equal((await owner.post('/api/v1/apps', { name: APP })).status, 201);
+    assert.equal((await owner.post(`/api/v1/apps/${APP}/collaborators`, { email: mate.email })).status, 201);
+    const theirs = await connectSocket(control.url, mate.token!);
+    const ended = notices(theirs);
+    try {
+      assert.deepEqual(await theirs.request('subscribe', { app: APP, stream: 'logs' }), { ok: true });
+      assert.equal((await owner.delete(`/api/v1/apps/${APP}/collaborators/${mate.userId}`)).status, 204);
+      await until(() => ended.length >= 1, 'the subscription:end notice', 1000);
+      log(control, APP, 'after removal');
+      await pause(200);
+      assert.equal(theirs.events.get('app:log')!.length, 0);
+    } finally {
+      theirs.close();
+    }
+  });
+
   it('looks each joined app up once per recheck, however many rooms of it a socket has joined', async () => {
     const APP = 'counted-app';
     assert.equal((await owner.post('/api/v1/apps', { name: APP })).status, 201);

@@ -74,6 +74,7 @@ export const appRoutes: RouteSpec[] = [
       ctx.audit.details = { userId: user.id };
       const ids = app.collaboratorIds.includes(user.id) || user.id === app.ownerId ? app.collaboratorIds : [...app.collaboratorIds, user.id];
       const updated = await ctx.deps.store.apps.update(app.name, { collaboratorIds: ids });
+      if (updated) ctx.deps.events.emit('app.updated', updated);
       return appView(ctx.deps.config, updated ?? app);
     },
   }),
@@ -85,7 +86,9 @@ export const appRoutes: RouteSpec[] = [
       const userId = ctx.params.userId as string;
       ctx.audit.details = { userId };
       if (!app.collaboratorIds.includes(userId)) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'Not a collaborator of this app');
-      await ctx.deps.store.apps.update(app.name, { collaboratorIds: app.collaboratorIds.filter((id) => id !== userId) });
+      const updated = await ctx.deps.store.apps.update(app.name, { collaboratorIds: app.collaboratorIds.filter((id) => id !== userId) });
+      // Realtime drops the removed collaborator's rooms now, not at its next periodic recheck.
+      if (updated) ctx.deps.events.emit('app.updated', updated);
       return undefined;
     },
   }),
