@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../common/config/config.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
+import { gitChildEnv, ISOLATED_GIT_ENV } from '../../common/git/env.js';
 import { parseAppName } from '../../common/names/validate.js';
 import { installHook } from './hook.js';
 
@@ -41,7 +42,8 @@ export function repoExists(config: Pick<Config, 'dataDir'>, app: string): boolea
 
 function run(file: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Not a copy of our environment: it holds control's secrets (common/git/env.ts).
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: gitChildEnv(ISOLATED_GIT_ENV) });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', reject);
