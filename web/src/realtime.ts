@@ -48,6 +48,11 @@ export function getSocket(): Socket {
   s.on('session:end', (e: { code?: string; message?: string }) => {
     setNotice(`Live updates paused: ${e.message ?? 'the session ended'}. Reconnecting…`);
   });
+  // Access to an app ended while watching it (removed as a collaborator, the app deleted): the
+  // server left those rooms; say why the page went quiet.
+  s.on('subscription:end', (e: { app?: string; message?: string }) => {
+    setNotice(`Live updates${e.app ? ` for ${e.app}` : ''} stopped: ${e.message ?? 'you may no longer see this app'}`);
+  });
   s.on('disconnect', (reason) => {
     if (reason === 'io server disconnect') reconnectWithFreshToken();
   });
