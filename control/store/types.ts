@@ -44,7 +44,7 @@ export interface AppLimits {
   cpus: number;
 }
 
-/** A named Docker volume of the app (`deployflow-<app>-<name>`) mounted at `path`; survives redeploys. */
+/** A named Docker volume of the app (`deployflow.<app>.<name>`) mounted at `path`; survives redeploys, goes with the app. */
 export interface AppVolume {
   name: string;
   path: string;
