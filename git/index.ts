@@ -31,7 +31,7 @@ export async function startGitService(opts: GitServiceOptions): Promise<RunningG
   const log = opts.log.child({ service: 'git' });
   const hostKey = loadOrCreateHostKey(opts.hostKeyPath ?? defaultHostKeyPath(config.dataDir));
   const runner = new GitRunner();
-  const hooks = new HookServer(log, opts.onPush, (app) => access.deployBranch(app));
+  const hooks = new HookServer(log, opts.onPush, access);
   await hooks.start();
   // One count per address across HTTP and SSH.
   const failures = new AuthFailures(opts.authLimits);

@@ -12,13 +12,13 @@ import { matchesPublicKey, startGitService, type PushEvent, type PushHandler, ty
 
 export interface Run { code: number | null; stdout: string; stderr: string }
 
-export function run(file: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<Run> {
+export function run(file: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string; onStderr?: (text: string) => void } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); opts.onStderr?.(d.toString()); });
     child.on('error', reject);
     // A command that exits before reading stdin makes this write fail; its exit code says enough.
     child.stdin.on('error', () => undefined);
@@ -44,14 +44,14 @@ export interface TestGit {
   /** The env `git` runs with (for tests that spawn git themselves). */
   gitEnv: Record<string, string>;
   /** git with an isolated HOME and no system config, so the developer's settings never leak in. */
-  git(args: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<Run>;
+  git(args: string[], opts?: { cwd?: string; env?: Record<string, string>; onStderr?: (text: string) => void }): Promise<Run>;
   /** A fresh work repo with one commit; returns its dir and HEAD. */
   workRepo(name: string, files?: Record<string, string>): Promise<{ dir: string; head: string }>;
   httpUrl(app: string, token: string): string;
   cleanup(): Promise<void>;
 }
 
-export async function startTestGit(opts: { authLimits?: AuthFailureLimits } = {}): Promise<TestGit> {
+export async function startTestGit(opts: { authLimits?: AuthFailureLimits; tokenLookupMs?: number } = {}): Promise<TestGit> {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'df-git-')));
   const home = path.join(root, 'home');
   fs.mkdirSync(home);
@@ -71,6 +71,8 @@ export async function startTestGit(opts: { authLimits?: AuthFailureLimits } = {}
     log: createLogger('git-test', 'silent'),
     access: {
       userForPassword: async (password) => {
+        // A store with I/O latency (MongoDB), for races between parallel sign-ins.
+        if (opts.tokenLookupMs) await new Promise((r) => setTimeout(r, opts.tokenLookupMs));
         const id = tokens.get(password);
         return id ? { id } : null;
       },
@@ -88,8 +90,9 @@ export async function startTestGit(opts: { authLimits?: AuthFailureLimits } = {}
     PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0',
     GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com',
   };
-  const git = (args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> =>
-    run('git', ['-c', 'credential.helper=', '-c', 'init.defaultBranch=main', ...args], { cwd: opts.cwd ?? root, env: { ...gitEnv, ...opts.env } });
+  const git = (args: string[], opts: { cwd?: string; env?: Record<string, string>; onStderr?: (text: string) => void } = {}): Promise<Run> =>
+    run('git', ['-c', 'credential.helper=', '-c', 'init.defaultBranch=main', ...args],
+      { cwd: opts.cwd ?? root, env: { ...gitEnv, ...opts.env }, ...(opts.onStderr ? { onStderr: opts.onStderr } : {}) });
   return Object.assign(t, {
     service,
     git,

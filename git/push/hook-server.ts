@@ -1,13 +1,16 @@
 // The loopback channel between the pre-receive hook and the service. Each receive-pack process
 // gets a one-time push id + secret in its env; the hook sends them back with the ref lines and
 // the quarantine env, and the service answers with a stream of JSON lines: `{line}` to print,
-// then `{done, ok}`. Anything that does not present a live secret is dropped.
+// then `{done, ok}`. Anything that does not present a live secret is dropped. Pushes to one app
+// take turns (app-lock.ts) from the hook's call until their receive-pack exits.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { Logger } from '../../common/log/logger.js';
 import { HOOK_ENV } from '../repos/hook.js';
 import type { GitAccess, PushHandler } from '../types.js';
-import { quarantineEnv, runPush, type Pending } from './run-push.js';
+import { AppLocks } from './app-lock.js';
+import { currentRef } from './current-ref.js';
+import { quarantineEnv, runPush, type Pending, type PushDeps } from './run-push.js';
 
 const MAX_REQUEST = 1024 * 1024;
 
@@ -24,10 +27,15 @@ export class HookServer {
   private readonly pending = new Map<string, Pending & { secret: Buffer }>();
   private readonly server = net.createServer((sock) => this.onConnection(sock));
   private readonly sockets = new Set<net.Socket>();
+  private readonly locks = new AppLocks();
+  /** Ends the lock turn of a push whose hook called in; run when its receive-pack exits. */
+  private readonly turns = new Map<string, () => void>();
+  private readonly deps: PushDeps;
   port = 0;
 
-  constructor(private readonly log: Logger, private readonly onPush: PushHandler,
-    private readonly deployBranch: GitAccess['deployBranch']) {}
+  constructor(private readonly log: Logger, onPush: PushHandler, access: Pick<GitAccess, 'deployBranch' | 'mayAccess'>) {
+    this.deps = { onPush, access, log, currentRef };
+  }
 
   async start(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
@@ -53,7 +61,11 @@ export class HookServer {
         [HOOK_ENV.port]: String(this.port), [HOOK_ENV.pushId]: pushId, [HOOK_ENV.secret]: secret.toString('hex'),
         [HOOK_ENV.app]: app, [HOOK_ENV.userId]: userId,
       },
-      release: () => { this.pending.delete(pushId); },
+      release: () => {
+        this.pending.delete(pushId);
+        this.turns.get(pushId)?.();
+        this.turns.delete(pushId);
+      },
     };
   }
 
@@ -66,6 +78,20 @@ export class HookServer {
     this.pending.delete(req.pushId);
     if (req.app !== entry.app || req.userId !== entry.userId) return null;
     return { app: entry.app, userId: entry.userId, repoPath: entry.repoPath };
+  }
+
+  /**
+   * Waits for the pushes to `app` before this one. False when this push's receive-pack exited
+   * meanwhile (its turn then ends at once). The turn otherwise ends at `release`, after git
+   * moved the ref, so the next push sees where the branch is.
+   */
+  private async takeTurn(pushId: string, app: string, print: (line: string) => void): Promise<boolean> {
+    if (this.locks.busy(app)) print(`-----> Waiting for the push in progress to ${app}`);
+    this.turns.set(pushId, () => undefined); // a release while waiting is remembered
+    const end = await this.locks.acquire(app);
+    if (!this.turns.has(pushId)) { end(); return false; }
+    this.turns.set(pushId, end);
+    return true;
   }
 
   private onConnection(sock: net.Socket): void {
@@ -92,7 +118,8 @@ export class HookServer {
       }
       const send = (msg: object): void => { if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(msg) + '\n'); };
       const gitEnv = quarantineEnv(parsed.gitEnv, pending.repoPath);
-      runPush(pending, parsed.refs, gitEnv, this.onPush, this.deployBranch, this.log, (line) => send({ line }))
+      this.takeTurn(parsed.pushId, pending.app, (line) => send({ line }))
+        .then((go) => (go && !sock.destroyed ? runPush(pending, parsed.refs, gitEnv, this.deps, (line) => send({ line })) : false))
         .then((ok) => { send({ done: true, ok }); sock.end(); })
         .catch((err: unknown) => {
           this.log.error({ err }, 'git hook: push handling failed');

@@ -1,13 +1,23 @@
 // What happens between "the hook called back" and "the hook exits": plan the refs, refuse what
-// is not allowed, run the deploy handler per deploying ref, and stream its lines to the pusher.
+// is not allowed (access is asked again: it may have been revoked while the pack uploaded; the
+// branch must still be where the pusher saw it), run the deploy handler per deploying ref, and
+// stream its lines to the pusher.
 import path from 'node:path';
 import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { Logger } from '../../common/log/logger.js';
 import { QUARANTINE_ENV } from '../repos/hook.js';
 import type { GitAccess, PushHandler } from '../types.js';
-import { planPush, type PushPlan } from './refs.js';
+import { planPush, ZERO_SHA, type PushPlan } from './refs.js';
 
 export interface Pending { app: string; userId: string; repoPath: string }
+
+export interface PushDeps {
+  onPush: PushHandler;
+  access: Pick<GitAccess, 'deployBranch' | 'mayAccess'>;
+  log: Logger;
+  /** What `ref` of the repository at `repoPath` points at now; null when it does not exist. */
+  currentRef(repoPath: string, ref: string): Promise<string | null>;
+}
 
 function inside(root: string, candidate: string): boolean {
   const rel = path.relative(root, path.resolve(root, candidate));
@@ -34,26 +44,39 @@ function lineWriter(print: (line: string) => void): (text: string) => void {
   return (text) => { for (const line of String(text).split(/\r?\n|\r/)) print(line); };
 }
 
-export async function runPush(pending: Pending, refs: string, gitEnv: Record<string, string>, onPush: PushHandler,
-  deployBranch: GitAccess['deployBranch'], log: Logger, print: (line: string) => void): Promise<boolean> {
+export async function runPush(pending: Pending, refs: string, gitEnv: Record<string, string>, deps: PushDeps,
+  print: (line: string) => void): Promise<boolean> {
   const out = lineWriter(print);
   let plan: PushPlan;
   try {
     // Asked per push, not cached: the owner may have changed the branch since the last one.
-    plan = planPush(refs, await deployBranch(pending.app));
+    plan = planPush(refs, await deps.access.deployBranch(pending.app));
   } catch (err) {
     if (!isDeployFlowError(err)) throw err;
     out(`! Push refused: ${err.message}`);
     return false;
   }
+  // Access was checked when the push began; the upload may have taken as long as the pusher liked.
+  if (!(await deps.access.mayAccess(pending.userId, pending.app, 'write'))) {
+    out('! Push refused: you may no longer push to this app');
+    return false;
+  }
+  for (const update of plan.deploy) {
+    // Pushes to one app take turns (HookServer); one that waited may find its branch moved on.
+    const now = await deps.currentRef(pending.repoPath, update.ref);
+    if (now !== (update.oldCommit === ZERO_SHA ? null : update.oldCommit)) {
+      out(`! Push refused: ${update.ref} moved while this push waited (it is at ${now?.slice(0, 12) ?? 'nothing'} now); fetch, then push again`);
+      return false;
+    }
+  }
   for (const note of plan.notes) out(note);
   for (const update of plan.deploy) {
-    log.info({ app: pending.app, userId: pending.userId, ref: update.ref, commit: update.newCommit }, 'git push: deploying');
+    deps.log.info({ app: pending.app, userId: pending.userId, ref: update.ref, commit: update.newCommit }, 'git push: deploying');
     let result: { ok: boolean; message: string };
     try {
-      result = await onPush({ ...pending, ...update, gitEnv }, out);
+      result = await deps.onPush({ ...pending, ...update, gitEnv }, out);
     } catch (err) {
-      log.error({ err, app: pending.app }, 'git push: deploy handler threw');
+      deps.log.error({ err, app: pending.app }, 'git push: deploy handler threw');
       result = { ok: false, message: isDeployFlowError(err) ? err.message : 'The deploy failed with an internal error' };
     }
     if (!result.ok) {
