@@ -70,18 +70,17 @@ async function handle(deps: GitHttpDeps, req: http.IncomingMessage, res: http.Se
   const gr = parseGitRequest(req.method, req.url);
   if (!gr) { plain(res, 404, 'Not found'); return; }
   const address = req.socket.remoteAddress ?? 'unknown';
-  const wait = await deps.failures.blockedFor(address);
+  // Counted before the lookup, so parallel guesses cannot all pass a check of the same count.
+  const wait = await deps.failures.take(address);
   if (wait > 0) {
     plain(res, 429, 'Too many failed sign-ins from this address; try again later', { 'retry-after': String(wait) });
     return;
   }
   const password = basicPassword(req.headers.authorization);
   const user = password === null ? null : await deps.access.userForPassword(password);
+  if (user || password === null) await deps.failures.giveBack(address);
   if (!user) {
-    if (password !== null) {
-      deps.log.info({ app: gr.app, ip: address }, 'git http: bad credentials');
-      await deps.failures.record(address);
-    }
+    if (password !== null) deps.log.info({ app: gr.app, ip: address }, 'git http: bad credentials');
     // The challenge makes git ask its credential helper (or the user) for the token.
     plain(res, 401, 'Authentication required: use any user name and an API token as the password',
       { 'www-authenticate': 'Basic realm="DeployFlow"' });
