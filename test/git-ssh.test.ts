@@ -74,6 +74,18 @@ describe('git over SSH', () => {
     assert.ok(fs.existsSync(path.join(clone, 'index.js')));
   });
 
+  it('answers an exec whose client has already closed its input (ssh … < /dev/null)', async () => {
+    // Before: the channel was accepted after the access lookup, when ssh2 no longer gives it out.
+    // git-upload-pack advertises its refs, then stops at the EOF with its own status (128); ssh's
+    // 255 would mean the connection was dropped instead.
+    const fetch = await run('ssh', [...sshArgs(aliceKey), 'git@127.0.0.1', "git-upload-pack 'sshapp.git'"]);
+    assert.match(fetch.stdout, /refs\/heads\/main/);
+    assert.equal(fetch.code, 128, fetch.stderr);
+    const missing = await run('ssh', [...sshArgs(aliceKey), 'git@127.0.0.1', "git-upload-pack 'notmine.git'"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /repository not found/);
+  });
+
   it('refuses an unknown key', async () => {
     const { dir } = await g.workRepo('ssh-stranger');
     const before = g.events.length;

@@ -47,6 +47,10 @@ describe('git pure parts', () => {
     assert.throws(() => planPush(`${A} ${ZERO_SHA} refs/heads/main\n`), { code: 'DF_ERR_GIT_REF_DELETE' });
     assert.throws(() => planPush(`${A} ${B} refs/heads/../x\n`), { code: 'DF_ERR_INVALID_REF' });
     assert.throws(() => planPush(`${A} zz refs/heads/main\n`), { code: 'DF_ERR_INVALID_REF' });
+    // Too many updates are refused as such, not as "no valid ref updates".
+    const many = Array.from({ length: 1001 }, (_, i) => `${ZERO_SHA} ${A} refs/tags/t${i}`).join('\n');
+    assert.throws(() => planPush(many), { code: 'DF_ERR_INVALID_REF', message: /at most 1000 refs; this one updates 1001/ });
+    assert.throws(() => planPush('\n'), { message: /no valid ref updates/ });
     assert.throws(() => planPush(`${A} ${B} main\n`), { code: 'DF_ERR_INVALID_REF' });
     assert.throws(() => planPush(''), { code: 'DF_ERR_INVALID_REF' });
   });

@@ -15,6 +15,7 @@ export interface PushPlan {
 
 export const ZERO_SHA = '0'.repeat(40);
 export const DEFAULT_DEPLOY_BRANCH = 'main';
+const MAX_REF_UPDATES = 1000;
 
 /**
  * The refs whose pushes deploy for an app deploying `branch` (`main` or `refs/heads/main`).
@@ -33,7 +34,8 @@ function describeRefs(refs: ReadonlySet<string>): string {
 
 export function parseRefLines(text: string): RefUpdate[] {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  if (lines.length === 0 || lines.length > 1000) throw new DeployFlowError('DF_ERR_INVALID_REF', 'The push carries no valid ref updates');
+  if (lines.length === 0) throw new DeployFlowError('DF_ERR_INVALID_REF', 'The push carries no valid ref updates');
+  if (lines.length > MAX_REF_UPDATES) throw new DeployFlowError('DF_ERR_INVALID_REF', `A push may update at most ${MAX_REF_UPDATES} refs; this one updates ${lines.length}`);
   return lines.map((line) => {
     const parts = line.split(' ');
     if (parts.length !== 3) throw new DeployFlowError('DF_ERR_INVALID_REF', 'A ref update line is malformed');

@@ -39,15 +39,18 @@ async function authenticate(deps: GitSshDeps, ctx: ssh2.AuthContext): Promise<st
 }
 
 async function exec(deps: GitSshDeps, userId: string, command: string, protocol: string | undefined,
-  accept: () => ssh2.ServerChannel): Promise<void> {
+  accept: () => ssh2.ServerChannel | undefined): Promise<void> {
+  // Accepted before anything is awaited: once the client has sent EOF (stdin from /dev/null),
+  // ssh2 no longer hands out the channel, and the answer would be a dropped connection.
+  const channel = accept();
+  if (!channel) return;
   const parsed = parseSshCommand(command);
   if (!parsed) {
     deps.log.info({ userId, command: command.slice(0, 200) }, 'git ssh: command refused');
-    refuse(accept(), 'only git push and git fetch of an app repository are allowed here');
+    refuse(channel, 'only git push and git fetch of an app repository are allowed here');
     return;
   }
   const repo = await openRepo(deps.config, deps.access, userId, parsed.app, parsed.service);
-  const channel = accept();
   if (!repo) { refuse(channel, 'repository not found'); return; }
   const push = parsed.service === 'receive-pack' ? deps.hooks.register(parsed.app, userId, repo) : null;
   const child = deps.runner.run(gitServiceCommand(parsed.service, repo, { protocol, env: push?.env ?? {} }));
