@@ -75,6 +75,7 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
     const id = nextRequestId();
     // As node:http: an HTTP/1.1 expectation other than 100-continue cannot be met.
     if (req.expect !== undefined && req.minor === 1 && !CONTINUE.test(req.expect)) return answer(req, 417, id);
+    if (req.badTarget) return answer(req, 400, id);
     const name = normaliseHost(req.host);
     if (name === null || name === '') return answer(req, 400, id);
     const url = req.url;

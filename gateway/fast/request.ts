@@ -1,6 +1,7 @@
 // One client request as the fast engine sees it: the parsed head (raw header list, no objects),
 // the few header values the gateway acts on (found in one pass), and its body, buffered until an
 // upstream socket takes it and streamed after that.
+import { splitTarget, withHost } from '../routing/target.js';
 import type { ClientConn } from './connection.js';
 
 /** Where a request's body goes once the request is being proxied. */
@@ -13,6 +14,12 @@ export interface BodySink {
 
 export class FastRequest {
   host: string | undefined;
+  /** The target in origin-form (an absolute-form target's authority became the Host). */
+  readonly url: string;
+  /** The raw header list, Host rewritten for an absolute-form target. */
+  readonly raw: string[];
+  /** Neither origin-, absolute- nor asterisk-form: answered 400. */
+  readonly badTarget: boolean;
   contentLength: string | undefined;
   chunked = false;
   accept = '';
@@ -28,12 +35,17 @@ export class FastRequest {
   constructor(
     readonly conn: ClientConn,
     readonly method: string,
-    readonly url: string,
-    readonly raw: string[],
+    target: string,
+    raw: string[],
     readonly minor: number,
     readonly keepAlive: boolean,
     readonly upgrade: boolean,
   ) {
+    const t = splitTarget(target);
+    this.badTarget = t === null;
+    this.url = t?.path ?? target;
+    this.raw = t?.authority ? withHost(raw, t.authority) : raw;
+    raw = this.raw;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
       switch (name.length) {

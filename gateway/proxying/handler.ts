@@ -8,6 +8,7 @@ import type { GatewayOptions } from '../options/options.js';
 import type { AccessLog } from '../observe/access-log.js';
 import type { Metrics } from '../observe/metrics.js';
 import { normaliseHost } from '../routing/host.js';
+import { splitTarget, withHost } from '../routing/target.js';
 import type { CompiledRoute, RouteIndex } from '../routing/index-table.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
 import { forwardRequestHeaders } from './headers.js';
@@ -69,9 +70,12 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
     if (core.draining) res.shouldKeepAlive = false;
     const start = performance.now();
     const id = nextId();
-    const name = normaliseHost(req.headers.host);
+    // An absolute-form target's authority wins over Host, and the upstream gets origin-form (target.ts).
+    const target = splitTarget(req.url ?? '/');
+    if (target === null) return refuse(req, res, 400, id);
+    const name = normaliseHost(target.authority ?? req.headers.host);
     if (name === null || name === '') return refuse(req, res, 400, id);
-    const url = req.url ?? '/';
+    const url = target.path;
     if (url.startsWith(ACME_PREFIX)) return acme(req, res, url.slice(ACME_PREFIX.length), id);
     let route = core.index.get(name);
     if (!route) return refuse(req, res, 404, id);
@@ -88,7 +92,7 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
     const chunked = req.headers['transfer-encoding'] !== undefined;
     if (length !== undefined && Number(length) > core.options.maxBodyBytes) return refuse(req, res, 413, id, route.app);
     const remote = clientIp(req);
-    const fwd = forwardRequestHeaders(req.rawHeaders, remote, proto, name, id);
+    const fwd = forwardRequestHeaders(target.authority ? withHost(req.rawHeaders, target.authority) : req.rawHeaders, remote, proto, name, id);
     if (fwd.hostCount !== 1) return refuse(req, res, 400, id, route.app);
     const hasBody = chunked || (length !== undefined && length !== '0');
     const opts: Dispatcher.DispatchOptions = {
