@@ -1,7 +1,9 @@
 // Serialising heads for the fast engine: the upstream request head, the client response head and
 // the gateway's own pages, as latin1 strings (llhttp hands header bytes over as latin1, so bytes
-// round-trip unchanged). Hop-by-hop filtering matches proxying/headers.ts.
+// round-trip unchanged). Hop-by-hop filtering matches proxying/headers.ts, Connection-listed
+// fields included.
 import { STATUS_CODES } from 'node:http';
+import { listedResponseFields } from '../proxying/headers.js';
 import { pageBody } from '../proxying/pages.js';
 
 const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
@@ -41,10 +43,13 @@ export function responseHead(status: number, statusText: string | undefined, raw
   let h = `HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n`;
   let hasLength = false;
   let hasDate = false;
+  // Fields the upstream named in its own Connection header are hop-by-hop too (RFC 9110 §7.6.1).
+  const listed = listedResponseFields(raw);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const len = name.length;
     if (DROP_LEN[len] === true && RESPONSE_DROP.has(name.toLowerCase())) continue;
+    if (listed !== undefined && listed.has(name.toLowerCase())) continue;
     if (len === 14 && name.toLowerCase() === 'content-length') hasLength = true;
     else if (len === 4 && name.toLowerCase() === 'date') hasDate = true;
     h += `${name}: ${raw[i + 1]}\r\n`;

@@ -53,7 +53,11 @@ export function forwardRequestHeaders(raw: string[], clientIp: string, proto: st
   return { headers: out, requestId: incomingId, hostCount };
 }
 
-function connectionTokens(value: string, into: Set<string> | undefined): Set<string> | undefined {
+/**
+ * Adds the field names listed in a Connection header value to `into`. Those fields are hop-by-hop
+ * for that one connection (RFC 9110 §7.6.1) and must not be forwarded, in either direction.
+ */
+export function connectionTokens(value: string, into: Set<string> | undefined): Set<string> | undefined {
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
     if (t && t !== 'close' && t !== 'keep-alive' && t !== 'host') (into ??= new Set()).add(t);
@@ -61,13 +65,36 @@ function connectionTokens(value: string, into: Set<string> | undefined): Set<str
   return into;
 }
 
-/** Upstream response headers (Buffers from undici) → a flat array for writeHead. */
-export function forwardResponseHeaders(raw: Buffer[]): string[] {
+/**
+ * Response fields named in the upstream's own Connection header(s), if any. Content-Length is
+ * never taken from it: dropping it would only change how the body is framed, not hide anything.
+ */
+export function listedResponseFields(raw: string[]): Set<string> | undefined {
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection') listed = connectionTokens(raw[i + 1]!, listed);
+  }
+  listed?.delete('content-length');
+  return listed;
+}
+
+/** Upstream response headers without hop-by-hop fields (the fixed set and any listed in Connection). */
+export function filterResponseHeaders(raw: string[]): string[] {
+  const listed = listedResponseFields(raw);
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
+    const name = raw[i]!;
     if (RESPONSE_LEN[name.length] === true && RESPONSE_DROP.has(name.toLowerCase())) continue;
-    out.push(name, raw[i + 1]!.toString('latin1'));
+    if (listed !== undefined && listed.has(name.toLowerCase())) continue;
+    out.push(name, raw[i + 1]!);
   }
   return out;
+}
+
+/** Upstream response headers (Buffers from undici) → a flat array for writeHead, hop-by-hop fields dropped. */
+export function forwardResponseHeaders(raw: Buffer[]): string[] {
+  const strings: string[] = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) strings[i] = raw[i]!.toString('latin1');
+  return filterResponseHeaders(strings);
 }

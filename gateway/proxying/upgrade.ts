@@ -1,20 +1,36 @@
-// WebSocket (and any HTTP/1.1 Upgrade) pass-through with http-proxy, after the same Host routing
-// and replica choice as plain requests. Open tunnels are tracked so shutdown can close them last.
-import type { IncomingMessage } from 'node:http';
+// Upgrade requests for the http engine, after the same Host routing and replica choice as plain
+// requests. A WebSocket upgrade goes through the fast engine's splice() (fast/tunnel.ts): the
+// request head is filtered like any request's, and the sockets are only piped after the
+// upstream's 101 with a valid Sec-WebSocket-Accept; any other answer is relayed once and the
+// connection closed. Any other upgrade (h2c above all) is proxied as a plain request with the
+// Upgrade/HTTP2-Settings/Connection fields dropped, as nginx does when not configured to pass
+// Upgrade on, and the connection closes after it. Upgrade requests with a body are refused (400).
+// Open tunnels are tracked so shutdown can close them last.
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
-import httpProxy from 'http-proxy';
 import { pick } from '../balancing/pick.js';
+import { splice, upgradeRequestHead, websocketKey } from '../fast/tunnel.js';
 import { normaliseHost } from '../routing/host.js';
 import type { GatewayCore } from './handler.js';
-import { clientIp } from './handler.js';
+import { clientIp, requestHandler } from './handler.js';
+import { forwardRequestHeaders } from './headers.js';
+import { nextRequestId } from './ids.js';
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+const CODES: Record<number, string> = {
+  400: 'DF_ERR_BAD_REQUEST', 404: 'DF_ERR_NO_ROUTE', 502: 'DF_ERR_BAD_GATEWAY', 503: 'DF_ERR_NO_HEALTHY_UPSTREAM', 504: 'DF_ERR_UPSTREAM_TIMEOUT',
+};
+
+function page(status: number): string {
+  const body = JSON.stringify({ error: { code: CODES[status] ?? 'DF_ERR_BAD_REQUEST', message: STATUS_TEXT[status] } });
+  return `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`;
+}
 
 function refuse(socket: Duplex, status: number): void {
-  const body = JSON.stringify({ error: { code: status === 404 ? 'DF_ERR_NO_ROUTE' : status === 503 ? 'DF_ERR_NO_HEALTHY_UPSTREAM' : 'DF_ERR_BAD_REQUEST', message: STATUS_TEXT[status] } });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(page(status));
 }
 
 export interface UpgradeHandler {
@@ -23,40 +39,49 @@ export interface UpgradeHandler {
 }
 
 export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): UpgradeHandler {
-  const proxy = httpProxy.createProxyServer({ ws: true, xfwd: false });
   const open = new Set<Duplex>();
-  proxy.on('error', (_err, _req, target) => { (target as Socket).destroy(); });
-  // http-proxy pipes the two sockets but does not tie their lifetimes: a client that vanishes
-  // would leave the upstream socket open (and the reverse). Close each with the other.
-  proxy.on('proxyReqWs', (proxyReq, _req, socket) => {
-    proxyReq.once('upgrade', (_res, upstream: Socket) => {
-      socket.once('close', () => upstream.destroy());
-      upstream.once('close', () => socket.destroy());
-    });
-  });
+  const plain = requestHandler(core, proto);
+
+  /** Answers a non-WebSocket upgrade as the plain request it also is, then closes. */
+  const asPlainRequest = (req: IncomingMessage, socket: Socket): void => {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once('finish', () => { res.detachSocket(socket); socket.end(); });
+    socket.once('close', () => { if (!res.writableFinished) res.destroy(); });
+    plain(req, res);
+  };
 
   return {
     handle(req, socket, head) {
       const name = normaliseHost(req.headers.host);
-      if (!name) return refuse(socket, 400);
+      const length = req.headers['content-length'];
+      // The body would be read by the upstream out of what it takes for tunnel bytes.
+      if (!name || req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) return refuse(socket, 400);
+      const sock = socket as Socket;
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+      if ((req.headers.upgrade ?? '').trim().toLowerCase() !== 'websocket') return asPlainRequest(req, sock);
+      const key = websocketKey(req.rawHeaders);
+      if (req.method !== 'GET' || req.httpVersion !== '1.1' || key === undefined) return refuse(socket, 400);
       const route = core.index.get(name);
       if (!route) return refuse(socket, 404);
       const backend = pick(route, Date.now());
       if (!backend || route.route.sleeping) return refuse(socket, 503);
-      // Set, not appended: the gateway is the edge, so client-sent forwarding headers are not trusted.
-      req.headers['x-forwarded-for'] = clientIp(req);
-      req.headers['x-forwarded-proto'] = proto === 'https' ? 'wss' : 'ws';
-      req.headers['x-forwarded-host'] = name;
-      req.headers['x-request-id'] = randomUUID();
-      backend.inflight++;
-      open.add(socket);
-      socket.once('close', () => { backend.inflight--; open.delete(socket); });
+      // The same filtering as plain requests: hop-by-hop fields (Connection-listed ones too) and
+      // Proxy-Authorization dropped; forwarding headers set, never taken from the client.
+      const fwd = forwardRequestHeaders(req.rawHeaders, clientIp(req), proto === 'https' ? 'wss' : 'ws', name, nextRequestId());
+      if (fwd.hostCount !== 1) return refuse(socket, 400);
       core.metrics.record(route.app, 101, 0);
-      proxy.ws(req, socket, head, { target: { host: backend.host, port: backend.port } });
+      sock.pause();
+      splice({
+        client: sock, head, key, backend, core, page,
+        request: upgradeRequestHead('GET', req.url ?? '/', fwd.headers),
+        closed: () => undefined,
+      });
     },
     closeAll() {
       for (const s of open) s.destroy();
-      proxy.close();
     },
   };
 }
