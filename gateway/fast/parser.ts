@@ -50,7 +50,7 @@ export interface ParserCallbacks {
 /**
  * A parser wired to `cb`. Heads with many headers (or split across reads) arrive in pieces
  * through kOnHeaders before kOnHeadersComplete gets `undefined`; they are stitched back here,
- * as node:http does, so callers always see the whole raw header list and URL.
+ * as node:http does, so callers always see the whole raw header list and URL. Trailers are dropped.
  */
 export function createParser(type: number, maxHeaderSize: number, cb: ParserCallbacks): Parser {
   const p = new HTTPParser();
@@ -69,7 +69,14 @@ export function createParser(type: number, maxHeaderSize: number, cb: ParserCall
     return cb.head(major, minor, headers, method, url, status, statusText, upgrade, keepAlive);
   };
   p[HTTPParser.kOnBody] = cb.body;
-  p[HTTPParser.kOnMessageComplete] = cb.complete;
+  // A chunked message's trailers come through kOnHeaders (with the message's URL again) just
+  // before it completes. They are not passed on; left here they would become part of the next
+  // message's head on this parser — another client's response, or a request's header list and URL.
+  p[HTTPParser.kOnMessageComplete] = (): void => {
+    if (pendingHeaders.length !== 0) pendingHeaders = [];
+    pendingUrl = '';
+    cb.complete();
+  };
   return p;
 }
 
