@@ -2,6 +2,9 @@
 // each, handed out last-in-first-out (the warmest first), capped at `max` with a FIFO of waiters.
 // An idle socket older than the upstream's keep-alive hint (minus a second) is not reused, so a
 // request rarely races the upstream closing it; the exchange retries the rare one that does.
+// A response ends (and its socket is released) only once the parser has returned from the read
+// that completed it: any byte after the response in that read, or on an idle socket, means the
+// upstream said more than it was asked, so the socket is closed rather than handed on with it.
 import net from 'node:net';
 import { closeParser, createParser, HTTPParser, type Parser } from './parser.js';
 
@@ -10,7 +13,7 @@ export interface UpstreamUser {
   onHead(status: number, statusText: string | undefined, raw: string[], keepAlive: boolean): number;
   onBody(chunk: Buffer): void;
   onEnd(keepAlive: boolean): void;
-  /** `code`: errno, 'CONNECT_TIMEOUT', 'TIMEOUT', 'EOF' or an llhttp HPE_* code. */
+  /** `code`: errno, 'CONNECT_TIMEOUT', 'TIMEOUT', 'EOF', 'SWITCHED' (a 101) or an llhttp HPE_* code. */
   onError(code: string, conn: UpstreamConn): void;
   /** Called after each read from the upstream: what it produced for the client leaves now. */
   flush(): void;
@@ -38,13 +41,21 @@ export class UpstreamConn {
   idleSince = 0;
   keepAliveMs = DEFAULT_KEEPALIVE_MS;
   private final = false;
+  /** Set during execute(): the response completed; bytes after it; a 101 (never asked for). */
+  private ended = false;
+  private extra = false;
+  private switched = false;
   private dead = false;
   private keepAlive = false;
   private readonly parser: Parser;
 
   constructor(private readonly pool: UpstreamPool, host: string, port: number, connectTimeoutMs: number, private readonly timeoutMs: number) {
     this.parser = createParser(HTTPParser.RESPONSE, 0, {
+      begin: () => { if (this.ended) this.extra = true; },
       head: (_ma, _mi, raw, _m, _u, status, text, _up, keepAlive) => {
+        if (this.ended) return 1;
+        // Upgrades have their own sockets (tunnel.ts): a 101 here answers a request that asked for none.
+        if (status === 101) { this.switched = true; return 1; }
         if (status < 200) return 1; // informational: the final head follows
         this.final = true;
         this.keepAlive = keepAlive;
@@ -56,12 +67,12 @@ export class UpstreamConn {
         }
         return this.user ? this.user.onHead(status, text, raw!, keepAlive) : 1;
       },
-      body: (chunk) => this.user?.onBody(chunk),
+      body: (chunk) => { if (!this.ended) this.user?.onBody(chunk); },
+      // Noted only: the user ends (and the socket may go to a waiting request) after execute().
       complete: () => {
-        if (!this.final) return;
+        if (!this.final || this.ended) return;
         this.final = false;
-        this.served++;
-        this.user?.onEnd(this.keepAlive);
+        this.ended = true;
       },
     });
     this.socket = net.connect({
@@ -74,7 +85,10 @@ export class UpstreamConn {
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code ?? 'ERROR'));
     this.socket.on('end', () => {
       // A response delimited by the close ends here; anything else is an early EOF.
-      if (this.user && this.final) this.parser.finish();
+      if (this.user && this.final) {
+        this.parser.finish();
+        if (this.ended) this.end(false);
+      }
       this.fail('EOF');
     });
     this.socket.on('close', () => this.fail('EOF'));
@@ -85,8 +99,22 @@ export class UpstreamConn {
     if (!user) { this.destroy(); return; } // nothing was asked: an idle socket must stay silent
     this.gotBytes = true;
     const ret = this.parser.execute(buf.subarray(0, n));
+    if (this.switched) { this.fail('SWITCHED'); return; }
+    // A parse error after the response completed is about bytes that follow it: `extra`.
+    if (this.ended) { this.end(!this.extra && typeof ret === 'number'); return; }
     if (typeof ret !== 'number') { this.fail(ret.code); return; }
     user.flush();
+  }
+
+  /** The response completed: its user ends; the socket is reused only if nothing followed it. */
+  private end(clean: boolean): void {
+    this.ended = false;
+    this.extra = false;
+    this.served++;
+    const user = this.user;
+    if (!user) { this.destroy(); return; } // the exchange was aborted meanwhile
+    if (!clean) this.keepAlive = false;
+    user.onEnd(this.keepAlive);
   }
 
   private fail(code: string): void {
