@@ -68,6 +68,30 @@ for (const engine of ['fast', 'http']) {
       assert.equal(web.seen.length, seen, 'nothing reached the app');
     });
 
+    it('does the same for a WebSocket upgrade', async () => {
+      const seen = other.seen.length;
+      const answer = await new Promise<string>((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1', () => s.write('GET ws://other.paas.local/live HTTP/1.1\r\nHost: web.paas.local\r\n'
+          + 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+        let out = '';
+        s.on('data', (d: Buffer) => { out += d.toString('latin1'); if (out.includes('\r\n\r\n')) { s.destroy(); resolve(out); } });
+        s.on('error', reject);
+      });
+      // ws:// is not an http(s) target: refused, never routed by Host.
+      assert.match(answer, /^HTTP\/1\.1 400/);
+      const upgraded = await new Promise<string>((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1', () => s.write('GET http://other.paas.local/live HTTP/1.1\r\nHost: web.paas.local\r\n'
+          + 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+        let out = '';
+        s.on('data', (d: Buffer) => { out += d.toString('latin1'); if (out.includes('\r\n\r\n')) { s.destroy(); resolve(out); } });
+        s.on('error', reject);
+      });
+      assert.match(upgraded, /^HTTP\/1\.1 101/);
+      assert.match(upgraded, /x-upstream: other/i);
+      assert.equal(other.seen.at(-1)?.host, 'other.paas.local');
+      assert.ok(other.seen.length > seen);
+    });
+
     it('refuses userinfo and other schemes in the target', async () => {
       assert.match(await raw(port, 'GET http://u:p@web.paas.local/ HTTP/1.1\r\nHost: web.paas.local\r\n'), /^HTTP\/1\.1 400/);
       assert.match(await raw(port, 'GET ftp://web.paas.local/ HTTP/1.1\r\nHost: web.paas.local\r\n'), /^HTTP\/1\.1 400/);

@@ -211,7 +211,7 @@ export function tunnels(core: GatewayCore, proto: 'http' | 'https'): Tunnels {
       const name = normaliseHost(req.host);
       // A body on an upgrade request was read (and dropped) by the parser, or is still coming:
       // forwarding its framing header would make the upstream read tunnel bytes as that body.
-      if (!name || req.method === 'CONNECT' || req.hasBody) return refuse(req, client, 400, id);
+      if (!name || req.badTarget || req.method === 'CONNECT' || req.hasBody) return refuse(req, client, 400, id);
       if (upgradeValue(req.raw) !== 'websocket') {
         // h2c and any other protocol: a plain request (Upgrade, HTTP2-Settings, Connection are
         // hop-by-hop and dropped by forwardRequestHeaders), then the connection closes.

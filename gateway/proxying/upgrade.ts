@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { pick } from '../balancing/pick.js';
 import { splice, upgradeRequestHead, websocketKey } from '../fast/tunnel.js';
 import { normaliseHost } from '../routing/host.js';
+import { splitTarget, withHost } from '../routing/target.js';
 import type { GatewayCore } from './handler.js';
 import { clientIp, requestHandler } from './handler.js';
 import { forwardRequestHeaders } from './headers.js';
@@ -54,7 +55,9 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
 
   return {
     handle(req, socket, head) {
-      const name = normaliseHost(req.headers.host);
+      // An absolute-form target's host wins over Host, and the upstream gets origin-form (target.ts).
+      const target = splitTarget(req.url ?? '/');
+      const name = target === null ? null : normaliseHost(target.authority ?? req.headers.host);
       const length = req.headers['content-length'];
       // The body would be read by the upstream out of what it takes for tunnel bytes.
       if (!name || req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) return refuse(socket, 400);
@@ -70,13 +73,14 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
       if (!backend || route.route.sleeping) return refuse(socket, 503);
       // The same filtering as plain requests: hop-by-hop fields (Connection-listed ones too) and
       // Proxy-Authorization dropped; forwarding headers set, never taken from the client.
-      const fwd = forwardRequestHeaders(req.rawHeaders, clientIp(req), proto === 'https' ? 'wss' : 'ws', name, nextRequestId());
+      const rawHeaders = target!.authority ? withHost(req.rawHeaders, target!.authority) : req.rawHeaders;
+      const fwd = forwardRequestHeaders(rawHeaders, clientIp(req), proto === 'https' ? 'wss' : 'ws', name, nextRequestId());
       if (fwd.hostCount !== 1) return refuse(socket, 400);
       core.metrics.record(route.app, 101, 0);
       sock.pause();
       splice({
         client: sock, head, key, backend, core, page,
-        request: upgradeRequestHead('GET', req.url ?? '/', fwd.headers),
+        request: upgradeRequestHead('GET', target!.path, fwd.headers),
         closed: () => undefined,
       });
     },
