@@ -35,6 +35,12 @@ export class ClientConn {
   private upgradeHead: Buffer | null = null;
   /** No more requests are read: closing, or handed to a tunnel. */
   private done = false;
+  /**
+   * Reading stopped at a parse error, but requests parsed before it are still answered in order;
+   * then the connection closes, with this page (400, 431) or none (0: bytes after a request that
+   * closes the connection, which llhttp refuses as HPE_CLOSED_CONNECTION and nginx ignores).
+   */
+  private stopped: number | null = null;
 
   constructor(readonly socket: Socket, private readonly host: ConnHost) {
     const a = socket.remoteAddress ?? '';
@@ -60,7 +66,7 @@ export class ClientConn {
   }
 
   private readonly onData = (d: Buffer): void => {
-    if (this.done) return;
+    if (this.done || this.stopped !== null) return;
     const ret = this.parser.execute(d);
     if (typeof ret !== 'number') { this.parseError(ret); return; }
     const last = this.queue.at(-1);
@@ -98,6 +104,7 @@ export class ClientConn {
     this.active = null;
     // A body still arriving for an answered request cannot be skipped safely: close instead.
     if (close || this.done || !req.keepAlive || !req.requestDone || this.host.draining()) { this.end(); return; }
+    if (this.stopped !== null && this.queue.length === 0) { this.end(this.stopped === 0 ? undefined : rawPage(this.stopped as 400 | 431)); return; }
     this.setTimeout(this.host.idleTimeoutMs);
     this.pump();
   }
@@ -138,16 +145,27 @@ export class ClientConn {
   }
 
   private parseError(err: ParseError): void {
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const status = err.code === 'HPE_CLOSED_CONNECTION' ? 0 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const active = this.active;
-    this.done = true;
-    if (active === null) { this.end(rawPage(status)); return; }
-    // The active request's own body is malformed: stop it and answer (or cut) now. A later
-    // pipelined request's error lets the active answer finish, then the connection closes.
-    if (this.parsing === active) {
+    const broken = this.parsing;
+    this.parsing = null;
+    this.inHead = false;
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+    // The active request's own body is malformed: stop it and answer (or cut) now.
+    if (broken !== null && broken === active) {
+      this.done = true;
       if (active.sink) active.sink.abort(status);
       else this.socket.destroy(); // its answer is still being decided (waking app, ACME)
+      return;
     }
+    // A queued request whose body is malformed never starts: the error page answers it. The
+    // requests before it (complete, since more followed them) are answered first, in order.
+    if (broken !== null) this.queue.splice(this.queue.indexOf(broken), 1);
+    this.stopped = status;
+    if (active !== null) return; // its finish() goes on with the queue
+    if (this.queue.length > 0) { this.pump(); return; }
+    this.end(status === 0 ? undefined : rawPage(status));
   }
 
   private headTimeout(): void {
