@@ -41,11 +41,12 @@ export function match(pattern: string, path: string): Record<string, string> | n
   return params;
 }
 
-export function Link({ to, children, className }: { to: string; children: React.ReactNode; className?: string }) {
+export function Link({ to, children, className, onNavigate }: { to: string; children: React.ReactNode; className?: string; onNavigate?: () => void }) {
   return (
     <a href={to} className={className} onClick={(e) => {
       if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
       e.preventDefault();
+      onNavigate?.();
       navigate(to);
     }}>{children}</a>
   );

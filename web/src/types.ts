@@ -10,7 +10,7 @@ export interface Deployment {
   createdAt: number; finishedAt: number | null; error: string | null;
 }
 
-export interface AppStatus { state: string; replicas: { name: string; state: string; healthy?: boolean; hostPort: number | null }[]; deployment: { id: string; status: string } | null }
+export interface AppStatus { state: string; replicas: { name: string; state: string; healthy?: boolean; hostPort: number | null }[]; deployment: { id: string; status: string; image: string | null; commit: string | null; createdAt: number } | null }
 
 /** One gateway window of an app: rate, status classes and latency percentiles (GET /apps/:name/metrics → requests). */
 export interface RequestSample {

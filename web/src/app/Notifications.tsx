@@ -8,6 +8,8 @@ import { useSocketEvent } from '../useRealtime';
 
 export interface Note { id: string; kind: string; app: string | null; deploymentId: string | null; message: string; createdAt: number; readAt: number | null }
 
+const MAX_TOASTS = 3;
+
 export default function Notifications() {
   const [items, setItems] = useState<Note[]>([]);
   const [unread, setUnread] = useState(0);
@@ -20,7 +22,8 @@ export default function Notifications() {
   useSocketEvent<Note>('notification', (n) => {
     setItems((list) => [n, ...list].slice(0, 30));
     setUnread((u) => u + 1);
-    setToasts((t) => [...t, n]);
+    // At most three toasts at a time: a burst of deploys shows the newest, not a pile.
+    setToasts((t) => [...t, n].slice(-MAX_TOASTS));
     setTimeout(() => setToasts((t) => t.filter((x) => x.id !== n.id)), 8000);
   });
   const markAll = (): void => {
@@ -42,7 +45,7 @@ export default function Notifications() {
             {items.map((n) => (
               <li key={n.id} className={n.readAt ? 'read' : 'unread'}>
                 <span className={`dot kind-${n.kind.replace('.', '-')}`} aria-hidden="true" />
-                {n.app ? <Link to={`/apps/${n.app}/deployments`}>{n.message}</Link> : n.message}
+                {n.app ? <Link to={`/apps/${n.app}/deployments`} onNavigate={() => setOpen(false)}>{n.message}</Link> : n.message}
                 <small className="muted"> {ago(n.createdAt)}</small>
               </li>
             ))}

@@ -1,5 +1,5 @@
 // One app, in tabs. The Metrics tab (with the charting library) loads only when opened.
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../api';
 import { ErrorLine } from '../components/ui';
 import { Link } from '../router';
@@ -21,16 +21,26 @@ export default function AppDetail({ name, tab }: { name: string; tab: string }) 
     api<AppInfo>('GET', `/apps/${encodeURIComponent(name)}`).then(setApp, (err: unknown) => setError(errorText(err)));
   }, [name]);
   useEffect(reload, [reload]);
+  // On a phone the tab row scrolls sideways: keep the active tab in view (without moving the page).
+  const tabs = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const nav = tabs.current;
+    const active = nav?.querySelector<HTMLElement>('a.active');
+    if (!nav || !active) return;
+    const n = nav.getBoundingClientRect();
+    const a = active.getBoundingClientRect();
+    if (a.left < n.left || a.right > n.right) nav.scrollLeft += a.left - n.left - (n.width - a.width) / 2;
+  }, [tab, app]);
   if (error) return <ErrorLine error={error} />;
   if (!app) return <p className="muted">Loading…</p>;
   return (
     <section>
       <h1>{app.name}</h1>
-      <nav className="tabs" aria-label="App sections">
+      <nav className="tabs" aria-label="App sections" ref={tabs}>
         {TABS.map((t) => <Link key={t} to={`/apps/${app.name}/${t}`} className={t === tab ? 'active' : ''}>{t[0]!.toUpperCase() + t.slice(1)}</Link>)}
       </nav>
       <Suspense fallback={<p className="muted">Loading…</p>}>
-        {tab === 'overview' && <Overview app={app} />}
+        {tab === 'overview' && <Overview app={app} onChange={reload} />}
         {tab === 'deployments' && <Deployments app={app} />}
         {tab === 'logs' && <RuntimeLogs app={app} />}
         {tab === 'metrics' && <Metrics app={app} />}

@@ -1,25 +1,30 @@
-// The apps list: status, URL, last deploy and replicas of every app you may see, and the
-// create-app dialog.
+// The apps list: state (running, stopped, deploying…), URL, last deploy and replicas of every
+// app you may see, kept current without a reload, and the create-app dialog.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../api';
+import { useMe, whyNotCreate } from '../access';
 import { ErrorLine, Status, ago } from '../components/ui';
 import { Link, navigate } from '../router';
-import type { AppInfo, Deployment } from '../types';
-
-interface Row { app: AppInfo; last: Deployment | null }
+import { runningReplicas, STATUS_POLL_MS, useAppStatus } from '../useAppStatus';
+import type { AppInfo } from '../types';
 
 export default function Apps() {
-  const [rows, setRows] = useState<Row[] | null>(null);
+  const [apps, setApps] = useState<AppInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(async () => {
     try {
-      const apps = await api<AppInfo[]>('GET', '/apps');
-      setRows(await Promise.all(apps.map(async (app) => ({ app, last: (await api<Deployment[]>('GET', `/apps/${app.name}/deployments`).catch(() => []))[0] ?? null }))));
+      setApps(await api<AppInfo[]>('GET', '/apps'));
+      setError(null);
     } catch (err) {
       setError(errorText(err));
     }
   }, []);
-  useEffect(() => { void load(); }, [load]);
+  // The list itself (apps created, deleted or shared with you elsewhere) at the status pace.
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => { if (document.visibilityState === 'visible') void load(); }, STATUS_POLL_MS);
+    return () => clearInterval(timer);
+  }, [load]);
   return (
     <section>
       <div className="row between">
@@ -27,20 +32,12 @@ export default function Apps() {
         <CreateApp />
       </div>
       <ErrorLine error={error} />
-      {rows && rows.length === 0 && <p className="muted">No apps yet. Create one, then push to it with git.</p>}
-      {rows && rows.length > 0 && (
+      {apps && apps.length === 0 && <p className="muted">No apps yet. Create one, then push to it with git.</p>}
+      {apps && apps.length > 0 && (
         <table className="table">
           <thead><tr><th>App</th><th>Status</th><th className="hide-sm">URL</th><th>Last deploy</th><th className="hide-sm">Replicas</th></tr></thead>
           <tbody>
-            {rows.map(({ app, last }) => (
-              <tr key={app.name}>
-                <td><Link to={`/apps/${app.name}`}>{app.name}</Link></td>
-                <td><Status status={last?.status ?? 'new'} /></td>
-                <td className="hide-sm"><a href={app.url} target="_blank" rel="noreferrer noopener">{app.url}</a></td>
-                <td>{ago(last?.createdAt)}</td>
-                <td className="hide-sm">{app.replicas}</td>
-              </tr>
-            ))}
+            {apps.map((app) => <AppRow key={app.name} app={app} />)}
           </tbody>
         </table>
       )}
@@ -48,10 +45,24 @@ export default function Apps() {
   );
 }
 
+function AppRow({ app }: { app: AppInfo }) {
+  const { status } = useAppStatus(app.name);
+  return (
+    <tr data-app={app.name}>
+      <td><Link to={`/apps/${app.name}`}>{app.name}</Link></td>
+      <td><Status status={status?.state ?? '…'} /></td>
+      <td className="hide-sm"><a href={app.url} target="_blank" rel="noreferrer noopener">{app.url}</a></td>
+      <td>{ago(status?.deployment?.createdAt)}</td>
+      <td className="hide-sm">{status ? `${runningReplicas(status)} / ${app.replicas}` : app.replicas}</td>
+    </tr>
+  );
+}
+
 function CreateApp() {
   const dialog = useRef<HTMLDialogElement>(null);
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const why = whyNotCreate(useMe());
   const submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
     try {
@@ -64,7 +75,7 @@ function CreateApp() {
   };
   return (
     <>
-      <button type="button" className="primary" onClick={() => { setError(null); dialog.current?.showModal(); }}>New app</button>
+      <button type="button" className="primary" disabled={why !== null} title={why ?? undefined} onClick={() => { setError(null); dialog.current?.showModal(); }}>New app</button>
       <dialog ref={dialog} aria-label="Create an app">
         <form onSubmit={(e) => void submit(e)} className="stack">
           <h2>Create an app</h2>

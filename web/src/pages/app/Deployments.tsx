@@ -2,6 +2,7 @@
 // deployment's log, live. New deployments appear as their status changes arrive.
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorText } from '../../api';
+import { useCan } from '../../access';
 import LogViewer from '../../components/LogViewer';
 import { ErrorLine, Status, ago, duration } from '../../components/ui';
 import { useAppStream, useDeploymentLog } from '../../useRealtime';
@@ -11,6 +12,7 @@ export default function Deployments({ app }: { app: AppInfo }) {
   const [list, setList] = useState<Deployment[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const { allowed, title } = useCan(app, 'operate');
   const load = useCallback(() => {
     api<Deployment[]>('GET', `/apps/${app.name}/deployments`).then((l) => {
       setList(l);
@@ -42,8 +44,8 @@ export default function Deployments({ app }: { app: AppInfo }) {
   return (
     <div className="stack">
       <div className="row">
-        <button type="button" onClick={() => void act('deployments', {})}>Redeploy</button>
-        <button type="button" onClick={() => void act('rollback', {})}>Roll back</button>
+        <button type="button" disabled={!allowed} title={title} onClick={() => void act('deployments', {})}>Redeploy</button>
+        <button type="button" disabled={!allowed} title={title} onClick={() => void act('rollback', {})}>Roll back</button>
       </div>
       <ErrorLine error={error} />
       <table className="table deployments">
@@ -58,7 +60,7 @@ export default function Deployments({ app }: { app: AppInfo }) {
               <td className="hide-sm">{duration(d.createdAt, d.finishedAt)}</td>
               <td>
                 {d.status === 'superseded' && d.image && (
-                  <button type="button" className="small" onClick={(e) => { e.stopPropagation(); void act('rollback', { deploymentId: d.id }); }}>Roll back to this</button>
+                  <button type="button" className="small" disabled={!allowed} title={title} onClick={(e) => { e.stopPropagation(); void act('rollback', { deploymentId: d.id }); }}>Roll back to this</button>
                 )}
               </td>
             </tr>

@@ -1,6 +1,7 @@
 // Custom domains routed to the app (in addition to <app>.<platform domain>).
 import { useState } from 'react';
 import { api, errorText } from '../../api';
+import { useCan } from '../../access';
 import { ErrorLine } from '../../components/ui';
 import type { AppInfo } from '../../types';
 
@@ -11,6 +12,7 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
   const [error, setError] = useState<string | null>(null);
   const [issuing, setIssuing] = useState<string | null>(null);
   const [issued, setIssued] = useState<Issued | null>(null);
+  const { allowed, title } = useCan(app, 'operate');
   // An ACME order takes seconds (the CA fetches the challenge through the gateway): say so meanwhile.
   const certify = async (d: string): Promise<void> => {
     setError(null);
@@ -42,16 +44,16 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
         {app.domains.map((d) => (
           <li key={d}>
             {d}{' '}
-            <button type="button" className="small" aria-label={`Get a certificate for ${d}`} disabled={issuing !== null} onClick={() => void certify(d)}>
+            <button type="button" className="small" aria-label={`Get a certificate for ${d}`} disabled={!allowed || issuing !== null} title={title} onClick={() => void certify(d)}>
               {issuing === d ? 'Asking the CA…' : 'Get certificate'}
             </button>{' '}
-            <button type="button" className="small danger" aria-label={`Remove ${d}`} onClick={() => void run('DELETE', d)}>Remove</button>
+            <button type="button" className="small danger" aria-label={`Remove ${d}`} disabled={!allowed} title={title} onClick={() => void run('DELETE', d)}>Remove</button>
           </li>
         ))}
       </ul>
       <form className="card row wrap" onSubmit={(e) => { e.preventDefault(); void run('POST', domain); }} aria-label="Add a domain">
         <label className="grow">Domain <input value={domain} onChange={(e) => setDomain(e.target.value.toLowerCase())} required placeholder="www.example.com" /></label>
-        <button type="submit" className="primary">Add</button>
+        <button type="submit" className="primary" disabled={!allowed} title={title}>Add</button>
       </form>
       <p className="muted">Point the domain's DNS (A record) at the gateway; then "Get certificate" obtains one from Let's Encrypt, renewed automatically.</p>
       {issued && <p role="status">Certificate for {issued.domain} from {issued.issuer}, valid until {new Date(issued.notAfter).toLocaleDateString()}.</p>}

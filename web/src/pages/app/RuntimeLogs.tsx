@@ -20,7 +20,8 @@ export default function RuntimeLogs({ app }: { app: AppInfo }) {
     }, (err: unknown) => setError(errorText(err)));
   }, [app.name]);
   const refused = useAppStream<{ replica: string; line: string; stream: string }>(app.name, 'logs', 'app:log', (e) => {
-    lines.current.push(`${e.replica.slice(-12)} | ${e.line}`);
+    // Labelled as GET /logs labels the earlier lines (the full replica name), so old and live lines match.
+    lines.current.push(`${e.replica} | ${e.line}`);
     if (lines.current.length > MAX_LINES) lines.current.splice(0, lines.current.length - MAX_LINES);
     setVersion((v) => v + 1);
   });

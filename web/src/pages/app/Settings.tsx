@@ -1,11 +1,14 @@
-// App settings: replicas, limits, health check and port; the push webhook (URL and secret);
-// the app's notification channels; and deletion, confirmed by typing the app's name.
+// App settings: replicas, limits, health check and port; collaborators (owner or admin); the
+// push webhook (URL and secret); the app's notification channels; and deletion, confirmed by
+// typing the app's name. Buttons the user may not use are disabled with the reason as a title.
 import { useState } from 'react';
 import { api, errorText } from '../../api';
+import { useCan } from '../../access';
 import { ErrorLine } from '../../components/ui';
 import { navigate } from '../../router';
 import type { AppInfo } from '../../types';
 import AppNotifications from './AppNotifications';
+import Collaborators from './Collaborators';
 
 interface WebhookInfo { enabled: boolean; secret: string | null; urls: Record<string, string> }
 
@@ -15,6 +18,8 @@ export default function Settings({ app, onChange }: { app: AppInfo; onChange: ()
   const [saved, setSaved] = useState(false);
   const [hook, setHook] = useState<WebhookInfo | null>(null);
   const [confirm, setConfirm] = useState('');
+  const operate = useCan(app, 'operate');
+  const administer = useCan(app, 'administer');
   const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: k === 'path' ? e.target.value : Number(e.target.value) });
   const attempt = async (fn: () => Promise<void>): Promise<void> => {
     setError(null);
@@ -37,7 +42,7 @@ export default function Settings({ app, onChange }: { app: AppInfo; onChange: ()
         <label>CPUs <input type="number" min={0.05} step={0.05} value={form.cpus} onChange={set('cpus')} /></label>
         <label>Health check path <input value={form.path} onChange={set('path')} /></label>
         <label>Port inside the container <input type="number" min={1} max={65535} value={form.port} onChange={set('port')} /></label>
-        <div className="row"><button type="submit" className="primary">Save</button>{saved && <span className="ok">Saved; applies at the next deploy.</span>}</div>
+        <div className="row"><button type="submit" className="primary" disabled={!operate.allowed} title={operate.title}>Save</button>{saved && <span className="ok" role="status">Saved. A new replica count takes effect within a minute; Scale on Overview applies it now.</span>}</div>
       </form>
       <div className="card stack">
         <h2>Push webhook (GitHub / GitLab)</h2>
@@ -46,11 +51,12 @@ export default function Settings({ app, onChange }: { app: AppInfo; onChange: ()
             {Object.entries(hook.urls).map(([k, u]) => <div key={k}><span className="muted">{k}: </span><code>{u}</code></div>)}
             <div><span className="muted">Secret: </span><code>{hook.secret ?? 'none: webhooks are refused'}</code></div>
           </>
-        ) : <button type="button" onClick={() => void attempt(async () => setHook(await api<WebhookInfo>('GET', `/apps/${app.name}/webhook-secret`)))}>Show webhook URL and secret</button>}
+        ) : <button type="button" disabled={!administer.allowed} title={administer.title} onClick={() => void attempt(async () => setHook(await api<WebhookInfo>('GET', `/apps/${app.name}/webhook-secret`)))}>Show webhook URL and secret</button>}
         <div className="row">
-          <button type="button" onClick={() => void attempt(async () => setHook(await api<WebhookInfo>('POST', `/apps/${app.name}/webhook-secret`, {})))}>Generate a new secret</button>
+          <button type="button" disabled={!administer.allowed} title={administer.title} onClick={() => void attempt(async () => setHook(await api<WebhookInfo>('POST', `/apps/${app.name}/webhook-secret`, {})))}>Generate a new secret</button>
         </div>
       </div>
+      {administer.allowed && <Collaborators app={app} onChange={onChange} />}
       <AppNotifications app={app} />
       <ErrorLine error={error} />
       <form className="card stack danger-zone" aria-label="Delete the app" onSubmit={(e) => {
@@ -59,8 +65,8 @@ export default function Settings({ app, onChange }: { app: AppInfo; onChange: ()
       }}>
         <h2>Delete this app</h2>
         <p>Its containers, routes, env vars and repository go away. This cannot be undone.</p>
-        <label>Type <strong>{app.name}</strong> to confirm <input value={confirm} onChange={(e) => setConfirm(e.target.value)} /></label>
-        <button type="submit" className="danger" disabled={confirm !== app.name}>Delete {app.name}</button>
+        <label>Type <strong>{app.name}</strong> to confirm <input value={confirm} disabled={!administer.allowed} title={administer.title} onChange={(e) => setConfirm(e.target.value)} /></label>
+        <button type="submit" className="danger" disabled={!administer.allowed || confirm !== app.name} title={administer.title}>Delete {app.name}</button>
       </form>
     </div>
   );
