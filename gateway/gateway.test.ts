@@ -64,10 +64,15 @@ void test('forwarding headers are set and hop-by-hop headers are stripped both w
   await until(async () => (await request(port, 'hdr.paas.local')).status === 200, 'route');
   a.seen.length = 0;
   const r = await request(port, 'hdr.paas.local', '/', {
-    headers: { 'x-forwarded-for': '6.6.6.6', 'x-request-id': 'trace-123', connection: 'x-secret', 'x-secret': 'leak', 'proxy-authorization': 'Basic eA==' },
+    headers: {
+      'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6', forwarded: 'for=6.6.6.6', 'x-request-id': 'trace-123',
+      connection: 'x-secret', 'x-secret': 'leak', 'proxy-authorization': 'Basic eA==',
+    },
   });
   const h = a.seen[0]!;
   assert.equal(h['x-forwarded-for'], '127.0.0.1');
+  assert.equal(h['x-real-ip'], '127.0.0.1');
+  assert.equal(h.forwarded, undefined, 'a client\'s Forwarded header cannot pass for the gateway\'s');
   assert.equal(h['x-forwarded-proto'], 'http');
   assert.equal(h['x-forwarded-host'], 'hdr.paas.local');
   assert.equal(h['x-request-id'], 'trace-123');

@@ -6,6 +6,9 @@
 const REQUEST_DROP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
   'proxy-authorization', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'http2-settings',
+  // Client addresses an app may trust: only the gateway's own values reach it (X-Real-IP is set
+  // below; RFC 7239 Forwarded is not set, so a client's cannot pass for the gateway's).
+  'x-real-ip', 'forwarded',
 ]);
 const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
 
@@ -49,7 +52,7 @@ export function forwardRequestHeaders(raw: string[], clientIp: string, proto: st
     if (listed !== undefined && listed.has(name.toLowerCase())) continue;
     out.push(name, value);
   }
-  out.push('x-forwarded-for', clientIp, 'x-forwarded-proto', proto, 'x-forwarded-host', host, 'x-request-id', incomingId ?? requestId);
+  out.push('x-forwarded-for', clientIp, 'x-real-ip', clientIp, 'x-forwarded-proto', proto, 'x-forwarded-host', host, 'x-request-id', incomingId ?? requestId);
   return { headers: out, requestId: incomingId, hostCount };
 }
 
