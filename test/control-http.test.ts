@@ -38,6 +38,32 @@ describe('control HTTP hygiene', () => {
     assert.equal(broken.body.error.code, 'DF_ERR_BAD_JSON');
   });
 
+  it('answers a malformed percent-escape in the path with 400, not 500, even without a token', async () => {
+    for (const p of ['/api/v1/apps/%', '/api/v1/deployments/%ff', '/api/v1/tokens/%']) {
+      const res = await new Client(control.url).get(p);
+      assert.deepEqual([res.status, res.body.error.code], [400, 'DF_ERR_VALIDATION'], p);
+    }
+  });
+
+  it('refuses a body on a route that takes none, instead of ignoring what the caller meant', async () => {
+    await user.post('/api/v1/apps', { name: 'nobody-body' });
+    const refused = await user.post('/api/v1/apps/nobody-body/webhook-secret', { branch: 'prod' });
+    assert.deepEqual([refused.status, refused.body.error.code], [400, 'DF_ERR_VALIDATION']);
+    assert.equal((await user.post('/api/v1/apps/nobody-body/webhook-secret', [1, 2])).status, 400);
+    assert.equal((await user.post('/api/v1/apps/nobody-body/webhook-secret', {})).status, 200, 'an empty object is no body');
+  });
+
+  it('keeps audit fields printable and the address an address', async () => {
+    await user.request('DELETE', `/api/v1/keys/${encodeURIComponent('x\r\n2026-01-01 admin app.delete ok\u001b[0m\u202e')}`);
+    await user.request('POST', '/api/v1/tokens', { name: 'spoofed' }, { 'x-forwarded-for': 'not-an-ip<script>' });
+    const events = (await user.get('/api/v1/audit?limit=20')).body as { action: string; target: string | null; ip: string }[];
+    const forged = events.find((e) => e.target?.startsWith('key:x'));
+    assert.ok(forged, JSON.stringify(events));
+    assert.doesNotMatch(forged.target!, /[\r\n\u001b\u202e]/);
+    const token = events.find((e) => e.action === 'token.create');
+    assert.ok(token && /^(::ffff:)?127\.0\.0\.1$|^::1$/.test(token.ip), JSON.stringify(token));
+  });
+
   it('sets security headers and never caches API answers', async () => {
     const res = await user.get('/api/v1/apps');
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');

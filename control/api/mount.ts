@@ -1,6 +1,7 @@
 // Turns route declarations into express handlers: authenticate, authorize by role, validate
 // input (rejecting, never coercing silently), run, answer JSON, and audit mutating calls.
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
@@ -24,8 +25,17 @@ async function authenticate(deps: ControlDeps, req: Request): Promise<User | nul
   return user;
 }
 
+/** A body a route without a body schema may still get: none, or `{}` (what many clients send). */
+function isEmptyBody(value: unknown): boolean {
+  return value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+}
+
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> | undefined {
-  if (!schema) return undefined;
+  if (!schema) {
+    // A route that takes no body refuses one rather than silently ignoring what the caller meant.
+    if (where === 'body' && !isEmptyBody(value)) throw new DeployFlowError('DF_ERR_VALIDATION', 'This request takes no body');
+    return undefined;
+  }
   const result = schema.safeParse(value ?? (where === 'body' ? {} : value));
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -43,7 +53,7 @@ export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec
     router[spec.method](spec.path, async (req, res) => {
       const ctx = {
         req, res, deps, user: null as User | null, params: req.params as Record<string, string>,
-        body: undefined as unknown, query: undefined as unknown, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        body: undefined as unknown, query: undefined as unknown, ip: clientAddress(req),
         audit: { target: null, details: null } as AuthedContext<unknown, unknown>['audit'],
       };
       try {
@@ -65,6 +75,24 @@ export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec
   }
 }
 
+/**
+ * The client address: express's (X-Forwarded-For from a loopback proxy, i.e. the gateway) when it
+ * is an IP address, else the socket's — a local process could send any text in that header.
+ */
+function clientAddress(req: Request): string {
+  if (req.ip && isIP(req.ip)) return req.ip;
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+// C0/C1 controls and bidi overrides: an audit field rendered as text (an export, a terminal)
+// must not be able to start a fake line, recolour it or reverse it.
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function printable(value: string | null): string | null {
+  return value === null ? null : value.replace(UNPRINTABLE, '\ufffd').slice(0, 300);
+}
+
 async function recordAudit(
   deps: ControlDeps, action: string, ctx: { user: User | null; ip: string; audit: AuthedContext<unknown, unknown>['audit'] },
   result: 'ok' | 'error', err?: unknown,
@@ -73,7 +101,7 @@ async function recordAudit(
   try {
     await deps.store.audit.append({
       id: randomUUID(), at: deps.clock(), actorId: ctx.user?.id ?? null, actorEmail: ctx.user?.email ?? null,
-      action, target: ctx.audit.target, result, ip: ctx.ip,
+      action, target: printable(ctx.audit.target), result, ip: ctx.ip,
       details: code ? { ...(ctx.audit.details ?? {}), error: code } : ctx.audit.details,
     });
   } catch (auditErr) {

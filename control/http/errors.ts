@@ -11,6 +11,9 @@ export function toDeployFlowError(err: unknown): DeployFlowError {
   if (type === 'entity.too.large') return new DeployFlowError('DF_ERR_PAYLOAD_TOO_LARGE');
   if (type === 'entity.parse.failed') return new DeployFlowError('DF_ERR_BAD_JSON');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new DeployFlowError('DF_ERR_UNSUPPORTED_MEDIA');
+  // express decoding a path parameter like `%` or `%ff`: the client's mistake, not ours (and not
+  // worth an error-level log line each, which anyone could otherwise produce at will).
+  if (err instanceof URIError) return new DeployFlowError('DF_ERR_VALIDATION', 'The URL has a malformed percent-escape');
   return new DeployFlowError('DF_ERR_INTERNAL');
 }
 
