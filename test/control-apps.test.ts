@@ -127,4 +127,42 @@ describe('apps API', () => {
     assert.ok(own.length > 0 && own.every((e) => e.actorId === dev.userId));
     assert.equal((await dev.get(`/api/v1/audit?actor=${admin.userId}`)).status, 403);
   });
+
+  it('gives whoever creates an app of a freed name none of the old app\'s audit history', async () => {
+    const first = await registerUser(control.url);
+    const next = await registerUser(control.url);
+    assert.equal((await first.post('/api/v1/apps', { name: 'reused' })).status, 201);
+    await first.put('/api/v1/apps/reused/env', { vars: { DB_PASSWORD: 'x' } });
+    assert.equal((await first.delete('/api/v1/apps/reused')).status, 204);
+    await new Promise((r) => setTimeout(r, 5)); // a later millisecond than the old app's last event
+    assert.equal((await next.post('/api/v1/apps', { name: 'reused' })).status, 201);
+    const seen = (await next.get('/api/v1/audit?target=app:reused')).body as { action: string; actorId: string }[];
+    assert.deepEqual(seen.map((e) => e.action), ['app.create']);
+    assert.ok(seen.every((e) => e.actorId === next.userId));
+    // Admins still see the whole history of the name.
+    const all = (await admin.get('/api/v1/audit?target=app:reused')).body as { action: string }[];
+    assert.ok(all.some((e) => e.action === 'app.env.set') && all.some((e) => e.action === 'app.delete'));
+  });
+
+  it('lets a developer release only builds of apps they operate; admins any local image', async () => {
+    const other = await registerUser(control.url);
+    await other.post('/api/v1/apps', { name: 'victim' });
+    await dev.post('/api/v1/apps', { name: 'mine-img' });
+    for (const image of ['deployflow/victim:abc', 'busybox:latest', 'evil/deployflow/mine-img:1']) {
+      const res = await dev.post('/api/v1/apps/mine-img/deployments', { image });
+      assert.deepEqual([res.status, res.body.error.code], [403, 'DF_ERR_FORBIDDEN'], image);
+    }
+    // Past the check (neither image exists here, so those deployments then fail on their own).
+    const own = await dev.post('/api/v1/apps/mine-img/deployments', { image: 'deployflow/mine-img:abc' });
+    const byAdmin = await admin.post('/api/v1/apps/mine-img/deployments', { image: 'df-test-no-such-image:1' });
+    for (const res of [own, byAdmin]) {
+      assert.notEqual(res.body.error?.code, 'DF_ERR_FORBIDDEN', JSON.stringify(res.body));
+      if (res.status !== 202) continue;
+      for (let i = 0; i < 300; i++) { // settled before the control stops
+        const d = (await admin.get(`/api/v1/deployments/${res.body.id}`)).body as { status: string };
+        if (d.status === 'failed' || d.status === 'running') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  });
 });

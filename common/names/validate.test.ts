@@ -47,6 +47,7 @@ describe('name validator', () => {
   it('accepts container mount paths but not traversal or system folders', () => {
     assert.equal(parseContainerPath('/data'), '/data');
     assert.equal(parseContainerPath('/var/lib/app'), '/var/lib/app');
-    for (const bad of ['data', '/', '/a/../etc', '/etc', '/proc/x', '/a b', '/a/./b']) assert.equal(code(() => parseContainerPath(bad)), 'DF_ERR_INVALID_PATH', bad);
+    // `/data/` and `//data` would be a second spelling of `/data`: Docker refuses both mounts.
+    for (const bad of ['data', '/', '/a/../etc', '/etc', '/proc/x', '/a b', '/a/./b', '/data/', '//data', '/a//b']) assert.equal(code(() => parseContainerPath(bad)), 'DF_ERR_INVALID_PATH', bad);
   });
 });

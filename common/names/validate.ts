@@ -97,7 +97,9 @@ export function parseCommitSha(value: unknown): CommitSha {
 export function parseContainerPath(value: unknown): ContainerPath {
   const bad = (): DeployFlowError => new DeployFlowError('DF_ERR_INVALID_PATH', undefined, { path: String(value).slice(0, 100) });
   if (typeof value !== 'string' || value.length > 255 || !/^\/[A-Za-z0-9._/-]*$/.test(value)) throw bad();
-  if (value.split('/').some((part) => part === '..' || part === '.')) throw bad();
+  // One spelling per path (no `/data/` beside `/data`, no `//`): Docker refuses two mounts of
+  // one point, which a spelling difference would otherwise only reveal at every deploy.
+  if (value.split('/').some((part, i) => part === '..' || part === '.' || (i > 0 && part === ''))) throw bad();
   if (value === '/' || /^\/(proc|sys|dev|etc|bin|sbin|usr|lib|lib64|boot)(\/|$)/.test(value)) throw bad();
   return value as ContainerPath;
 }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
-import { assertCan } from '../apps/access.js';
+import { assertCan, can } from '../apps/access.js';
 import { defineRoute, RESPONDED, type AuthedContext, type RouteSpec } from '../api/route.js';
 import { isCommitSha, parseCommitSha, parseGitRef, type CommitSha, type GitRef } from '../../common/names/validate.js';
 import type { Deployment } from '../store/types.js';
@@ -47,6 +47,20 @@ function gitTarget(ref: string | undefined, deployBranch: string): { branch: Git
   return { branch: parseGitRef(parseGitRef(ref).replace(/^refs\/(?:heads|tags)\//, '')), commit: null };
 }
 
+/**
+ * Any image on the Docker host may be released by an admin; anyone else only DeployFlow's builds
+ * of apps they may operate (`deployflow/<app>:<tag>`, e.g. promoting staging's build to
+ * production) — not another tenant's build, with its code and whatever is baked into it.
+ */
+async function assertMayRelease(ctx: AuthedContext<unknown, unknown>, image: string): Promise<void> {
+  if (ctx.user.role === 'admin') return;
+  const built = /^deployflow\/([a-z][a-z0-9-]{0,61}[a-z0-9])[:@]/.exec(image);
+  const source = built ? await ctx.deps.store.apps.get(built[1]!) : null;
+  if (!source || !can(ctx.user, source, 'operate')) {
+    throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only admins may release an image that is not a build of an app you operate');
+  }
+}
+
 function engine(ctx: AuthedContext<unknown, unknown>): NonNullable<typeof ctx.deps.deploy> {
   if (!ctx.deps.deploy) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Deploys need the Docker Engine, which is not available');
   return ctx.deps.deploy;
@@ -83,6 +97,7 @@ export const deploymentRoutes: RouteSpec[] = [
         return { id: deployment.id, status: deployment.status };
       }
       let image = ctx.body.image;
+      if (image) await assertMayRelease(ctx, image);
       if (!image) {
         const current = (await ctx.deps.store.deployments.listByApp(app.name, 100)).find((d) => d.status === 'running' && d.image);
         if (!current?.image) throw new DeployFlowError('DF_ERR_VALIDATION', 'Nothing to redeploy yet: push code or give {image}');
