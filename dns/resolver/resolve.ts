@@ -1,19 +1,30 @@
 // Query bytes in, reply bytes out: authoritative answers for our zone, the upstream's reply for
-// other names when forwarding is configured, REFUSED otherwise (never an open resolver).
+// other names when forwarding is configured and the client may use it (DNS_FORWARD_ALLOW:
+// loopback and private networks by default, so it is no open resolver for the internet), REFUSED
+// otherwise. A response is never answered: two servers (or one, spoofed to itself) would bounce
+// packets for ever.
 import { forwardQuery } from '../forward/forward.js';
 import type { DnsOptions } from '../options/options.js';
 import { encodeAnswers, headerOnly, opcode, parseQuery, RCODE, reply, TYPE, type EncodedAnswers } from '../wire/raw.js';
 import type { Zone } from '../zone/zone.js';
 
+/** Forwarded queries in flight at once; beyond, SERVFAIL (each holds a socket for up to 2 s). */
+export const MAX_FORWARDS_IN_FLIGHT = 1000;
+
 export class Resolver {
   private readonly answers: EncodedAnswers;
+  private forwarding = 0;
 
   constructor(private readonly zone: Zone, private readonly options: DnsOptions) {
     this.answers = encodeAnswers(options.ipv4, options.ipv6, options.ttl);
   }
 
-  /** Synchronous for our names (the hot path); a promise only when forwarding. */
-  resolve(buf: Buffer): Buffer | null | Promise<Buffer | null> {
+  /**
+   * Synchronous for our names (the hot path); a promise only when forwarding. `client`: the
+   * asker's address, which decides whether other names are forwarded for it.
+   */
+  resolve(buf: Buffer, client: string): Buffer | null | Promise<Buffer | null> {
+    if (buf.length < 3 || (buf[2]! & 0x80) !== 0) return null; // QR set: a response, not a query
     const q = parseQuery(buf);
     if (!q) return headerOnly(buf, buf.length >= 12 && opcode(buf) !== 0 ? RCODE.NOTIMP : RCODE.FORMERR);
     if (opcode(buf) !== 0) return reply(buf, q, null, 0, RCODE.NOTIMP, false);
@@ -28,7 +39,10 @@ export class Resolver {
       }
     }
     const upstream = this.options.forward;
-    if (!upstream) return reply(buf, q, null, 0, RCODE.REFUSED, false);
-    return forwardQuery(buf, upstream).then((r) => r ?? reply(buf, q, null, 0, RCODE.SERVFAIL, false));
+    if (!upstream || !this.options.mayForward(client)) return reply(buf, q, null, 0, RCODE.REFUSED, false);
+    if (this.forwarding >= MAX_FORWARDS_IN_FLIGHT) return reply(buf, q, null, 0, RCODE.SERVFAIL, false);
+    this.forwarding++;
+    return forwardQuery(buf, upstream).then((r) => r ?? reply(buf, q, null, 0, RCODE.SERVFAIL, false))
+      .finally(() => { this.forwarding--; });
   }
 }
