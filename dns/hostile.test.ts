@@ -42,6 +42,17 @@ describe('dns against hostile clients', () => {
   const resolver = (env: Record<string, string> = {}): Resolver =>
     new Resolver(new Zone('paas.local'), dnsOptions({ DNS_FORWARD: `127.0.0.1:${upstreamPort}`, ...env }));
 
+  it('takes one public address per family, and names up to 255 octets on the wire', () => {
+    assert.throws(() => dnsOptions({ DEPLOYFLOW_PUBLIC_IP: '127.0.0.1,127.0.0.2' }), ConfigError);
+    assert.equal(dnsOptions({ DEPLOYFLOW_PUBLIC_IP: '127.0.0.1,::1' }).ipv6.length, 1);
+    const label = 'a'.repeat(63);
+    const longest = `${label}.${label}.${label}.${'a'.repeat(50)}.paas.local`; // 253 characters = 255 octets
+    assert.equal(longest.length, 253);
+    assert.equal(rcode(resolver().resolve(query(longest), '127.0.0.1') as Buffer), 0, 'answered');
+    const over = `${label}.${label}.${label}.${'a'.repeat(51)}.paas.local`; // 254 characters = 256 octets
+    assert.equal(rcode(resolver().resolve(query(over), '127.0.0.1') as Buffer), 1, 'FORMERR one octet over');
+  });
+
   it('never answers a response', () => {
     const response = query('paas.local');
     response[2] = 0x81; // QR set

@@ -43,6 +43,10 @@ type Env = Record<string, string | undefined>;
 export function dnsOptions(env: Env = process.env): DnsOptions {
   const ips = (env.DEPLOYFLOW_PUBLIC_IP || '127.0.0.1').split(',').map((s) => s.trim()).filter(Boolean);
   for (const ip of ips) if (net.isIP(ip) === 0) throw new ConfigError('DEPLOYFLOW_PUBLIC_IP', `is not an IP address: "${ip}"`);
+  // One of each family keeps every answer small (no truncation over UDP to think about).
+  if (ips.filter((ip) => net.isIPv4(ip)).length > 1 || ips.filter((ip) => net.isIPv6(ip)).length > 1) {
+    throw new ConfigError('DEPLOYFLOW_PUBLIC_IP', 'takes one IPv4 and/or one IPv6 address');
+  }
   let forward: DnsOptions['forward'] = null;
   const raw = env.DNS_FORWARD;
   if (raw) {

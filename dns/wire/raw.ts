@@ -63,7 +63,8 @@ export function parseQuery(buf: Buffer): Query | null {
     if (len === undefined || (len & 0xc0) !== 0) return null; // truncated, or a pointer in a query
     off++;
     if (len === 0) break;
-    if (off + len > buf.length || name.length + len > 253) return null;
+    // 253 characters as text is 255 octets on the wire, the limit (RFC 1035 §2.3.4).
+    if (off + len > buf.length || name.length + (name ? 1 : 0) + len > 253) return null;
     name += (name ? '.' : '') + buf.toString('latin1', off, off + len);
     off += len;
   }
