@@ -59,7 +59,7 @@ describe('control HTTP hygiene', () => {
     const events = (await user.get('/api/v1/audit?limit=20')).body as { action: string; target: string | null; ip: string }[];
     const forged = events.find((e) => e.target?.startsWith('key:x'));
     assert.ok(forged, JSON.stringify(events));
-    assert.doesNotMatch(forged.target!, /[\r\n\u001b\u202e]/);
+    assert.ok(!/[\r\n\u202e]/.test(forged.target!) && !forged.target!.includes('\u001b'), forged.target!);
     const token = events.find((e) => e.action === 'token.create');
     assert.ok(token && /^(::ffff:)?127\.0\.0\.1$|^::1$/.test(token.ip), JSON.stringify(token));
   });
