@@ -18,7 +18,7 @@ let port: number;
 let upstream: dgram.Socket;
 
 /** Runs dig against our server; returns its short answer lines and the status. */
-function dig(name: string, type: string, tcp = false): Promise<{ status: string; answers: string[]; flags: string }> {
+function dig(name: string, type: string, tcp = false): Promise<{ status: string; answers: string[]; authority: string[]; flags: string }> {
   return new Promise((resolve, reject) => {
     const args = ['@127.0.0.1', '-p', String(port), name, type, '+time=2', '+tries=1', ...(tcp ? ['+tcp'] : [])];
     const child = spawn('dig', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -28,8 +28,11 @@ function dig(name: string, type: string, tcp = false): Promise<{ status: string;
     child.on('exit', () => {
       const status = /status: ([A-Z]+)/.exec(out)?.[1] ?? 'NONE';
       const flags = /flags: ([a-z ]+);/.exec(out)?.[1] ?? '';
-      const section = out.split(';; ANSWER SECTION:\n')[1]?.split('\n\n')[0] ?? '';
-      resolve({ status, flags, answers: section.split('\n').filter(Boolean).map((l) => l.split(/\s+/).slice(3).join(' ')) });
+      const section = (title: string): string[] => (out.split(`;; ${title} SECTION:\n`)[1]?.split('\n\n')[0] ?? '').split('\n').filter(Boolean);
+      resolve({
+        status, flags, answers: section('ANSWER').map((l) => l.split(/\s+/).slice(3).join(' ')),
+        authority: section('AUTHORITY').map((l) => { const f = l.split(/\s+/); return [f[0], ...f.slice(3)].join(' '); }),
+      });
     });
   });
 }
@@ -75,11 +78,24 @@ void test('the domain and every name under it resolve to the gateway, over UDP a
   }
 });
 
+void test('an empty answer carries the zone\'s SOA, so resolvers may cache it; the apex answers SOA', async () => {
+  for (const tcp of [false, true]) {
+    const mx = await dig('Web.paas.local', 'MX', tcp);
+    assert.equal(mx.status, 'NOERROR');
+    assert.deepEqual(mx.answers, []);
+    assert.deepEqual(mx.authority, ['paas.local. SOA ns.paas.local. hostmaster.paas.local. 1 3600 600 86400 30']);
+    assert.deepEqual((await dig('paas.local', 'SOA', tcp)).answers, ['SOA ns.paas.local. hostmaster.paas.local. 1 3600 600 86400 30']);
+    assert.equal((await dig('deep.web.paas.local', 'SOA', tcp)).authority[0]?.split(' ')[0], 'paas.local.');
+  }
+});
+
 void test('a custom domain resolves while it is routed, and is forwarded once it is not', async () => {
   assert.equal((await dig('shop.example.com', 'A')).status, 'NXDOMAIN', 'forwarded before it is routed');
   await pub.setAppRoutes('shop', ['shop.example.com'], [{ host: '127.0.0.1', port: 9 }]);
   await until(async () => (await dig('shop.example.com', 'A')).status === 'NOERROR', 'custom domain answered');
   assert.deepEqual((await dig('shop.example.com', 'A', true)).answers, ['A 127.0.0.1']);
+  // A custom domain is its own zone.
+  assert.deepEqual((await dig('shop.example.com', 'TXT')).authority, ['shop.example.com. SOA ns.shop.example.com. hostmaster.shop.example.com. 1 3600 600 86400 30']);
   await pub.removeApp('shop');
   await until(async () => (await dig('shop.example.com', 'A')).status === 'NXDOMAIN', 'custom domain forwarded again');
 });

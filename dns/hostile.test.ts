@@ -53,6 +53,13 @@ describe('dns against hostile clients', () => {
     assert.equal(rcode(resolver().resolve(query(over), '127.0.0.1') as Buffer), 1, 'FORMERR one octet over');
   });
 
+  it('refuses a label with a dot in it as malformed (its text would not match its labels)', () => {
+    // The labels "x.paas" and "local": as text "x.paas.local", which is not what was asked.
+    const header = query('paas.local').subarray(0, 12);
+    const dotted = Buffer.concat([header, Buffer.from([6]), Buffer.from('x.paas'), Buffer.from([5]), Buffer.from('local'), Buffer.from([0, 0, 1, 0, 1])]);
+    assert.equal(rcode(resolver().resolve(dotted, '127.0.0.1') as Buffer), 1);
+  });
+
   it('never answers a response', () => {
     const response = query('paas.local');
     response[2] = 0x81; // QR set

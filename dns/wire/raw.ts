@@ -3,7 +3,7 @@
 // serve every name), and a reply is header + the query's own question + those bytes: one
 // allocation and two copies per query, no packet objects. The question is echoed exactly as
 // asked, which keeps 0x20 case-randomising clients happy.
-export const TYPE = { A: 1, AAAA: 28, ANY: 255 } as const;
+export const TYPE = { A: 1, SOA: 6, AAAA: 28, ANY: 255 } as const;
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NOTIMP: 4, REFUSED: 5 } as const;
 
 export interface EncodedAnswers {
@@ -65,7 +65,10 @@ export function parseQuery(buf: Buffer): Query | null {
     if (len === 0) break;
     // 253 characters as text is 255 octets on the wire, the limit (RFC 1035 §2.3.4).
     if (off + len > buf.length || name.length + (name ? 1 : 0) + len > 253) return null;
-    name += (name ? '.' : '') + buf.toString('latin1', off, off + len);
+    const label = buf.toString('latin1', off, off + len);
+    // A dot inside a label would make the text name disagree with its labels (and names are matched as text).
+    if (label.includes('.')) return null;
+    name += (name ? '.' : '') + label;
     off += len;
   }
   if (off + 4 > buf.length) return null;
@@ -76,17 +79,54 @@ export function opcode(buf: Buffer): number {
   return (buf[2]! >> 3) & 0x0f;
 }
 
-/** header + question + `records`, flagged as an (authoritative) answer with `rcode`. */
-export function reply(buf: Buffer, q: Query, records: Buffer | null, count: number, rcode: number, authoritative: boolean): Buffer {
-  const size = q.end + (records ? records.length : 0);
+/**
+ * header + question + `records`, flagged as an (authoritative) answer with `rcode`; `authority`
+ * (one record, the zone's SOA) goes in the authority section.
+ */
+export function reply(buf: Buffer, q: Query, records: Buffer | null, count: number, rcode: number, authoritative: boolean, authority: Buffer | null = null): Buffer {
+  const size = q.end + (records ? records.length : 0) + (authority ? authority.length : 0);
   const out = Buffer.allocUnsafe(size);
   buf.copy(out, 0, 0, q.end);
   out[2] = 0x80 | (buf[2]! & 0x79 & ~0x06) | (authoritative ? 0x04 : 0); // QR, opcode+RD kept, AA, TC=0
   out[3] = rcode;
   out.writeUInt16BE(1, 4);
   out.writeUInt16BE(count, 6);
-  out.writeUInt32BE(0, 8); // NSCOUNT, ARCOUNT
+  out.writeUInt16BE(authority ? 1 : 0, 8); // NSCOUNT
+  out.writeUInt16BE(0, 10); // ARCOUNT
   if (records) records.copy(out, q.end);
+  if (authority) authority.copy(out, q.end + (records ? records.length : 0));
+  return out;
+}
+
+const SOA_TAIL = Buffer.alloc(20);
+SOA_TAIL.writeUInt32BE(1, 0); // serial: no zone transfers, so it never has to move
+SOA_TAIL.writeUInt32BE(3600, 4); // refresh
+SOA_TAIL.writeUInt32BE(600, 8); // retry
+SOA_TAIL.writeUInt32BE(86400, 12); // expire
+
+/**
+ * The SOA of the zone whose apex is the last `apexLength` characters of the question name (the
+ * platform domain, or a custom domain itself): `<apex> SOA ns.<apex> hostmaster.<apex>`, every
+ * name a pointer into the question. In the authority section of an empty answer it lets
+ * resolvers cache the "no such record" (RFC 2308) — browsers ask AAAA and HTTPS for every name.
+ */
+export function soaRecord(q: Query, apexLength: number, ttl: number): Buffer {
+  // The question name's wire form is name.length + 2 bytes, ending 4 bytes before q.end.
+  const apex = 0xc000 | (q.end - 4 - (apexLength + 2));
+  const rdata = Buffer.alloc(3 + 2 + 11 + 2 + 20);
+  let o = rdata.write('\u0002ns', 0, 'latin1');
+  o = rdata.writeUInt16BE(apex, o);
+  o += rdata.write('\u000ahostmaster', o, 'latin1');
+  o = rdata.writeUInt16BE(apex, o);
+  SOA_TAIL.copy(rdata, o);
+  rdata.writeUInt32BE(ttl, o + 16); // minimum: how long a "no such record" may be cached
+  const out = Buffer.alloc(12 + rdata.length);
+  out.writeUInt16BE(apex, 0);
+  out.writeUInt16BE(TYPE.SOA, 2);
+  out.writeUInt16BE(1, 4);
+  out.writeUInt32BE(ttl, 6);
+  out.writeUInt16BE(rdata.length, 10);
+  rdata.copy(out, 12);
   return out;
 }
 

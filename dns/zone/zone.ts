@@ -16,6 +16,11 @@ export class Zone {
     else this.custom.delete(host);
   }
 
+  /** The apex of the zone `name` (one of ours) is in: the platform domain, or the custom domain itself. */
+  apexOf(name: string): string {
+    return name === this.domain || name.endsWith(this.suffix) ? this.domain : name;
+  }
+
   /** `name` is lower case, without the trailing dot. */
   decide(name: string): Decision {
     if (name === this.domain || name.endsWith(this.suffix) || this.custom.has(name)) return 'ours';
