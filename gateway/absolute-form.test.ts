@@ -68,24 +68,20 @@ for (const engine of ['fast', 'http']) {
       assert.equal(web.seen.length, seen, 'nothing reached the app');
     });
 
+    /** A WebSocket upgrade to `target` (Host: web.paas.local); the answer's head. */
+    const upgrade = (target: string): Promise<string> => new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => s.write(`GET ${target} HTTP/1.1\r\nHost: web.paas.local\r\n`
+        + 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+      let out = '';
+      s.on('data', (d: Buffer) => { out += d.toString('latin1'); if (out.includes('\r\n\r\n')) { s.destroy(); resolve(out); } });
+      s.on('error', reject);
+    });
+
     it('does the same for a WebSocket upgrade', async () => {
       const seen = other.seen.length;
-      const answer = await new Promise<string>((resolve, reject) => {
-        const s = net.connect(port, '127.0.0.1', () => s.write('GET ws://other.paas.local/live HTTP/1.1\r\nHost: web.paas.local\r\n'
-          + 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
-        let out = '';
-        s.on('data', (d: Buffer) => { out += d.toString('latin1'); if (out.includes('\r\n\r\n')) { s.destroy(); resolve(out); } });
-        s.on('error', reject);
-      });
       // ws:// is not an http(s) target: refused, never routed by Host.
-      assert.match(answer, /^HTTP\/1\.1 400/);
-      const upgraded = await new Promise<string>((resolve, reject) => {
-        const s = net.connect(port, '127.0.0.1', () => s.write('GET http://other.paas.local/live HTTP/1.1\r\nHost: web.paas.local\r\n'
-          + 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
-        let out = '';
-        s.on('data', (d: Buffer) => { out += d.toString('latin1'); if (out.includes('\r\n\r\n')) { s.destroy(); resolve(out); } });
-        s.on('error', reject);
-      });
+      assert.match(await upgrade('ws://other.paas.local/live'), /^HTTP\/1\.1 400/);
+      const upgraded = await upgrade('http://other.paas.local/live');
       assert.match(upgraded, /^HTTP\/1\.1 101/);
       assert.match(upgraded, /x-upstream: other/i);
       assert.equal(other.seen.at(-1)?.host, 'other.paas.local');

@@ -23,7 +23,7 @@ import { normaliseHost } from '../routing/host.js';
 import { fastEntry } from './entry.js';
 import { closeParser, createParser, HTTPParser, type ParseError } from './parser.js';
 import type { FastRequest } from './request.js';
-import { pageResponse } from './wire.js';
+import { pageResponse, requestHead } from './wire.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -34,9 +34,15 @@ export function websocketAccept(key: string): string {
 
 /** The request head sent upstream for a WebSocket upgrade: hop-by-hop fields dropped as for any request. */
 export function upgradeRequestHead(method: string, url: string, headers: string[]): string {
-  let h = `${method} ${url} HTTP/1.1\r\n`;
-  for (let i = 0; i < headers.length; i += 2) h += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return `${h}connection: Upgrade\r\nupgrade: websocket\r\n\r\n`;
+  return requestHead(method, url, [...headers, 'connection', 'Upgrade', 'upgrade', 'websocket'], false);
+}
+
+/** `name: value` lines of a response's fields, hop-by-hop ones dropped. */
+function responseFields(raw: string[]): string {
+  const kept = filterResponseHeaders(raw);
+  let lines = '';
+  for (let i = 0; i < kept.length; i += 2) lines += `${kept[i]}: ${kept[i + 1]}\r\n`;
+  return lines;
 }
 
 export interface Splice {
@@ -87,19 +93,13 @@ export function splice(s: Splice): void {
       if (status === 101) {
         if (!switchesToWebsocket(headers, s.key)) { fail(502); return 0; }
         state = 'switching';
-        switched = 'HTTP/1.1 101 Switching Protocols\r\n';
-        const kept = filterResponseHeaders(headers);
-        for (let i = 0; i < kept.length; i += 2) switched += `${kept[i]}: ${kept[i + 1]}\r\n`;
-        switched += 'connection: Upgrade\r\nupgrade: websocket\r\n\r\n';
+        switched = `HTTP/1.1 101 Switching Protocols\r\n${responseFields(headers)}connection: Upgrade\r\nupgrade: websocket\r\n\r\n`;
         return 2;
       }
       if (status < 200) return 0; // an interim answer (100, 103): skipped
       // A final answer instead of a switch: relayed once, de-chunked and ended by closing.
       state = 'relaying';
-      let h = `HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n`;
-      const kept = filterResponseHeaders(headers);
-      for (let i = 0; i < kept.length; i += 2) h += `${kept[i]}: ${kept[i + 1]}\r\n`;
-      client.write(`${h}connection: close\r\n\r\n`, 'latin1');
+      client.write(`HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n${responseFields(headers)}connection: close\r\n\r\n`, 'latin1');
       return 0;
     },
     body: (chunk) => { if (state === 'relaying') client.write(chunk); },

@@ -57,7 +57,8 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
     handle(req, socket, head) {
       // An absolute-form target's host wins over Host, and the upstream gets origin-form (target.ts).
       const target = splitTarget(req.url ?? '/');
-      const name = target === null ? null : normaliseHost(target.authority ?? req.headers.host);
+      if (target === null) return refuse(socket, 400);
+      const name = normaliseHost(target.authority ?? req.headers.host);
       const length = req.headers['content-length'];
       // The body would be read by the upstream out of what it takes for tunnel bytes.
       if (!name || req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) return refuse(socket, 400);
@@ -73,14 +74,14 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
       if (!backend || route.route.sleeping) return refuse(socket, 503);
       // The same filtering as plain requests: hop-by-hop fields (Connection-listed ones too) and
       // Proxy-Authorization dropped; forwarding headers set, never taken from the client.
-      const rawHeaders = target!.authority ? withHost(req.rawHeaders, target!.authority) : req.rawHeaders;
+      const rawHeaders = target.authority ? withHost(req.rawHeaders, target.authority) : req.rawHeaders;
       const fwd = forwardRequestHeaders(rawHeaders, clientIp(req), proto === 'https' ? 'wss' : 'ws', name, nextRequestId());
       if (fwd.hostCount !== 1) return refuse(socket, 400);
       core.metrics.record(route.app, 101, 0);
       sock.pause();
       splice({
         client: sock, head, key, backend, core, page,
-        request: upgradeRequestHead('GET', target!.path, fwd.headers),
+        request: upgradeRequestHead('GET', target.path, fwd.headers),
         closed: () => undefined,
       });
     },
