@@ -9,6 +9,7 @@ import type { RunningService } from '../common/service.js';
 import { gatewayConfig, until } from '../gateway/testing/harness.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
 import { startDns } from './index.js';
+import { requireProgram } from '../test/support/programs.js';
 
 let redis: TestRedis;
 let client: Redis;
@@ -21,7 +22,7 @@ let upstream: dgram.Socket;
 function dig(name: string, type: string, tcp = false): Promise<{ status: string; answers: string[]; authority: string[]; flags: string }> {
   return new Promise((resolve, reject) => {
     const args = ['@127.0.0.1', '-p', String(port), name, type, '+time=2', '+tries=1', ...(tcp ? ['+tcp'] : [])];
-    const child = spawn('dig', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(requireProgram('dig'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.on('error', reject);

@@ -10,10 +10,11 @@ import { startDns } from '../dns/index.js';
 import { startGateway } from '../gateway/index.js';
 import { gatewayConfig, request, startUpstream, until } from '../gateway/testing/harness.js';
 import { startRedis } from './support/redis.js';
+import { requireProgram } from './support/programs.js';
 
 function digA(port: number, name: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('dig', ['@127.0.0.1', '-p', String(port), name, 'A', '+short', '+time=2', '+tries=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(requireProgram('dig'), ['@127.0.0.1', '-p', String(port), name, 'A', '+short', '+time=2', '+tries=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.on('error', reject);

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../common/config/config.js';
+import { requireProgram } from './support/programs.js';
 import { createLogger } from '../common/log/logger.js';
 import type { AuthFailureLimits } from '../git/access/failures.js';
 import { matchesPublicKey, startGitService, type PushEvent, type PushHandler, type RunningGitService } from '../git/index.js';
@@ -14,7 +15,7 @@ export interface Run { code: number | null; stdout: string; stderr: string }
 
 export function run(file: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string; onStderr?: (text: string) => void } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
+    const child = spawn(file.includes('/') ? file : requireProgram(file), args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
