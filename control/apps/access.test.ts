@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { App, Role, User } from '../store/types.js';
+import { DEFAULT_EDGE, type App, type Role, type User } from '../store/types.js';
 import { can, canCreateApps, type AppAction } from './access.js';
 
 const user = (id: string, role: Role): User => ({ id, role, email: `${id}@x`, name: id, passwordHash: null, googleId: null, createdAt: 0 });
 const app: App = {
   name: 'web', ownerId: 'owner', collaboratorIds: ['mate', 'peek'], replicas: 1, limits: { memoryMb: 1, cpus: 1 },
   healthcheck: { path: '/' }, port: 1, domains: [], webhookSecret: null, volumes: [], deployBranch: 'main', createdAt: 0, updatedAt: 0,
+  ...DEFAULT_EDGE,
 };
 const ACTIONS: AppAction[] = ['view', 'operate', 'reveal', 'administer'];
 

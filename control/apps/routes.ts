@@ -8,6 +8,10 @@ import { canCreateApps } from './access.js';
 import { loadApp } from './load.js';
 import { AppView, checkedSettings, CollaboratorBody, CreateAppBody, DEFAULT_SETTINGS, PatchAppBody } from './schemas.js';
 import { appView } from './view.js';
+import { republishRoutes } from '../domains/republish.js';
+
+/** Settings the route table carries: changing one republishes the app's routes. */
+const ROUTED_KEYS = ['plugins', 'balance', 'httpsRedirect', 'healthcheck'] as const;
 
 export const appRoutes: RouteSpec[] = [
   defineRoute({
@@ -43,13 +47,16 @@ export const appRoutes: RouteSpec[] = [
   }),
   defineRoute({
     method: 'patch', path: '/apps/:name', tag: 'apps', access: 'user', audit: 'app.update',
-    summary: 'Change replicas, limits, health check path or port', body: PatchAppBody, response: AppView,
+    summary: 'Change replicas, limits, health check path, port, volumes, deploy branch or edge settings (sleep, autoscale, plugins, '
+      + 'balancing, HTTPS redirect); edge settings reach the gateways at once, without a deploy',
+    body: PatchAppBody, response: AppView,
     handler: async (ctx) => {
       const current = await loadApp(ctx, 'operate');
       ctx.audit.details = { changed: Object.keys(ctx.body) };
       if (ctx.body.replicas !== undefined || ctx.body.limits) await assertQuota(ctx.deps, ctx.user, current, ctx.body);
-      const app = await ctx.deps.store.apps.update(ctx.params.name as string, checkedSettings(ctx.body));
+      const app = await ctx.deps.store.apps.update(current.name, checkedSettings(ctx.body, current));
       if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
+      if (ROUTED_KEYS.some((k) => ctx.body[k] !== undefined)) await republishRoutes(ctx.deps, app);
       ctx.deps.events.emit('app.updated', app);
       return appView(ctx.deps.config, app);
     },

@@ -1,6 +1,7 @@
 import type { Config } from '../../common/config/config.js';
 import type { App } from '../store/types.js';
 import { appUrl, gitUrls } from './urls.js';
+import { viewPluginChain } from '../../common/plugins/chain.js';
 
 /** What the API shows of an app: never the webhook secret (that has its own owner-only route). */
 export function appView(config: Config, app: App): Record<string, unknown> {
@@ -17,6 +18,11 @@ export function appView(config: Config, app: App): Record<string, unknown> {
     domains: app.domains,
     volumes: app.volumes,
     deployBranch: app.deployBranch,
+    scaleToZero: app.scaleToZero,
+    autoscale: app.autoscale,
+    plugins: viewPluginChain(app.plugins),
+    balance: app.balance,
+    httpsRedirect: app.httpsRedirect,
     createdAt: app.createdAt,
     updatedAt: app.updatedAt,
   };

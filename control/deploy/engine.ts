@@ -12,6 +12,7 @@ import { release, removeApp, type Builder, type SourceSpec, type Upstream } from
 import type { EnvCipher } from '../env/cipher.js';
 import type { App, Deployment, DeploymentStatus, Store } from '../store/types.js';
 import { appHosts } from './hosts.js';
+import { appRouteOptions } from '../edge/route-options.js';
 import { DeploymentLog } from './log.js';
 import { PerAppQueue } from './queue.js';
 
@@ -181,6 +182,6 @@ export class DeployEngine {
       write('       (no route table: REDIS_URL is not set, so the gateway is not told)');
       return;
     }
-    await this.d.routes.setAppRoutes(app.name, appHosts(this.d.config, app), upstreams, { healthcheckPath: app.healthcheck.path });
+    await this.d.routes.setAppRoutes(app.name, appHosts(this.d.config, app), upstreams, appRouteOptions(app));
   }
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseEnvKey } from '../../common/names/validate.js';
-import type { AppPatch } from './types.js';
+import { DEFAULT_EDGE, EDGE_KEYS, type AppEdge, type AppPatch } from './types.js';
 
 export const newId = (): string => randomUUID();
 
@@ -47,7 +47,21 @@ export function checkLimit(limit: number | undefined): number | undefined {
 /** Audit queries default to a page, never the whole history. */
 export const AUDIT_DEFAULT_LIMIT = 100;
 
-const APP_PATCH_KEYS = ['replicas', 'limits', 'healthcheck', 'port', 'domains', 'webhookSecret', 'collaboratorIds', 'volumes', 'deployBranch'] as const;
+const APP_PATCH_KEYS = [
+  'replicas', 'limits', 'healthcheck', 'port', 'domains', 'webhookSecret', 'collaboratorIds', 'volumes', 'deployBranch', ...EDGE_KEYS,
+] as const;
+
+/** The edge settings of a stored record, defaults filled in for records written before they existed. */
+export function edgeOf(stored: Partial<AppEdge> | undefined | null): AppEdge {
+  const out = { ...DEFAULT_EDGE };
+  for (const key of EDGE_KEYS) if (stored?.[key] !== undefined) (out as Record<string, unknown>)[key] = stored[key];
+  return out;
+}
+
+/** Only the edge settings of an app, for storing them as one value. */
+export function pickEdge(app: AppEdge): AppEdge {
+  return edgeOf(app);
+}
 
 /**
  * Only the patchable fields, and only those given: undefined means "leave it". Callers pass

@@ -50,7 +50,44 @@ export interface AppVolume {
   path: string;
 }
 
-export interface App {
+/** Scale to zero: stop the containers after this many seconds without a request (0 = never). */
+export interface ScaleToZero {
+  idleSeconds: number;
+}
+
+/** What each replica should carry: requests per second, or requests in flight at once. */
+export type AutoscaleTarget = { rps: number } | { inflight: number };
+
+/** Request-driven autoscaling between two replica counts (minReplicas 0 combines with scale to zero). */
+export interface Autoscale {
+  minReplicas: number;
+  maxReplicas: number;
+  target: AutoscaleTarget;
+}
+
+/** One entry of the app's edge plugin chain, as stored (secrets already hashed). */
+export interface AppPlugin {
+  name: string;
+  config: Record<string, unknown>;
+}
+
+/** The app's edge settings: how the gateways treat its traffic. */
+export interface AppEdge {
+  scaleToZero: ScaleToZero;
+  autoscale: Autoscale | null;
+  plugins: AppPlugin[];
+  balance: 'round-robin' | 'least-connections';
+  /** Answer plain HTTP with a redirect to HTTPS. */
+  httpsRedirect: boolean;
+}
+
+export const EDGE_KEYS = ['scaleToZero', 'autoscale', 'plugins', 'balance', 'httpsRedirect'] as const satisfies readonly (keyof AppEdge)[];
+
+export const DEFAULT_EDGE: AppEdge = {
+  scaleToZero: { idleSeconds: 0 }, autoscale: null, plugins: [], balance: 'round-robin', httpsRedirect: false,
+};
+
+export interface App extends AppEdge {
   name: string; // validated AppName; unique; the app's identity
   ownerId: string;
   collaboratorIds: string[];
@@ -67,7 +104,8 @@ export interface App {
   updatedAt: number;
 }
 
-export type AppPatch = Partial<Pick<App, 'replicas' | 'limits' | 'healthcheck' | 'port' | 'domains' | 'webhookSecret' | 'collaboratorIds' | 'volumes' | 'deployBranch'>>;
+export type AppPatch = Partial<Pick<App, 'replicas' | 'limits' | 'healthcheck' | 'port' | 'domains' | 'webhookSecret' | 'collaboratorIds' | 'volumes'
+  | 'deployBranch' | keyof AppEdge>>;
 
 export interface AppStore {
   /**

@@ -21,6 +21,27 @@ export function appSuite(ctx: Ctx): void {
       assert.equal((await s.apps.get('web'))?.deployBranch, 'main');
     });
 
+    it('round-trips the edge settings, defaults first, each patched alone', async () => {
+      const s = ctx.store();
+      const created = await s.apps.create(newApp('edge', 'owner-1'), 10);
+      assert.deepEqual(created.scaleToZero, { idleSeconds: 0 });
+      assert.equal(created.autoscale, null);
+      assert.deepEqual(created.plugins, []);
+      assert.equal(created.balance, 'round-robin');
+      assert.equal(created.httpsRedirect, false);
+      await s.apps.update('edge', { scaleToZero: { idleSeconds: 300 } });
+      await s.apps.update('edge', { autoscale: { minReplicas: 0, maxReplicas: 4, target: { rps: 40 } } });
+      await s.apps.update('edge', { plugins: [{ name: 'headers', config: { response: { add: { 'x-a': '1' } } } }] });
+      await s.apps.update('edge', { balance: 'least-connections', httpsRedirect: true });
+      const got = await s.apps.get('edge');
+      assert.deepEqual(got?.scaleToZero, { idleSeconds: 300 });
+      assert.deepEqual(got?.autoscale, { minReplicas: 0, maxReplicas: 4, target: { rps: 40 } });
+      assert.deepEqual(got?.plugins, [{ name: 'headers', config: { response: { add: { 'x-a': '1' } } } }]);
+      assert.equal(got?.balance, 'least-connections');
+      assert.equal(got?.httpsRedirect, true);
+      assert.deepEqual((await s.apps.update('edge', { autoscale: null }))?.autoscale, null);
+    });
+
     it('refuses a taken name with DF_ERR_APP_EXISTS, for any owner, without using up quota', async () => {
       const s = ctx.store();
       await s.apps.create(newApp('taken', 'owner-1'), 5);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { isDeployFlowError, type ErrorCode } from '../../../common/errors/catalogue.js';
-import type { App, AuditEvent, Deployment, NewUser, RefreshToken, Store } from '../types.js';
+import { DEFAULT_EDGE, type App, type AuditEvent, type Deployment, type NewUser, type RefreshToken, type Store } from '../types.js';
 
 /** Each test gets a fresh, empty store; `store()` is the one of the running test. */
 export interface Ctx {
@@ -30,6 +30,7 @@ export function newApp(name: string, ownerId: string, over: Partial<App> = {}): 
     webhookSecret: null,
     volumes: [],
     deployBranch: 'main',
+    ...DEFAULT_EDGE,
     createdAt: T0,
     updatedAt: T0,
     ...over,

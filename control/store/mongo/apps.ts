@@ -1,5 +1,5 @@
 import { DeployFlowError } from '../../../common/errors/catalogue.js';
-import { appPatchFields, uniqueIds } from '../shared.js';
+import { appPatchFields, edgeOf, pickEdge, uniqueIds } from '../shared.js';
 import type { App, AppStore } from '../types.js';
 import type { AppDoc, Collections } from './collections.js';
 import { isDuplicateKey } from './errors.js';
@@ -8,7 +8,7 @@ export const toApp = (d: AppDoc): App => ({
   name: d._id, ownerId: d.ownerId, collaboratorIds: d.collaboratorIds, replicas: d.replicas, limits: d.limits,
   healthcheck: d.healthcheck, port: d.port, domains: d.domains, webhookSecret: d.webhookSecret,
   // Documents written before these fields existed read as their defaults.
-  volumes: d.volumes ?? [], deployBranch: d.deployBranch ?? 'main',
+  volumes: d.volumes ?? [], deployBranch: d.deployBranch ?? 'main', ...edgeOf(d),
   createdAt: d.createdAt, updatedAt: d.updatedAt,
 });
 
@@ -54,7 +54,7 @@ export function mongoApps(c: Collections): AppStore {
       const doc: AppDoc = {
         _id: app.name, ownerId: app.ownerId, collaboratorIds: uniqueIds(app.collaboratorIds), replicas: app.replicas,
         limits: app.limits, healthcheck: app.healthcheck, port: app.port, domains: app.domains,
-        webhookSecret: app.webhookSecret, volumes: app.volumes, deployBranch: app.deployBranch,
+        webhookSecret: app.webhookSecret, volumes: app.volumes, deployBranch: app.deployBranch, ...pickEdge(app),
         createdAt: app.createdAt, updatedAt: app.updatedAt, env: {},
       };
       try {

@@ -2,7 +2,7 @@
 // Records whose natural key is unique use it as `_id` (apps by name, settings by key), so the
 // primary key itself enforces it.
 import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb';
-import type { AppLimits, AppVolume, DeploymentStatus, Deployment, Role } from '../types.js';
+import type { AppEdge, AppLimits, AppVolume, DeploymentStatus, Deployment, Role } from '../types.js';
 
 export interface UserDoc {
   _id: string;
@@ -40,6 +40,12 @@ export interface AppDoc {
   webhookSecret: string | null;
   volumes?: AppVolume[];
   deployBranch?: string;
+  /** Edge settings; absent on documents written before they existed (read as defaults). */
+  scaleToZero?: AppEdge['scaleToZero'];
+  autoscale?: AppEdge['autoscale'];
+  plugins?: AppEdge['plugins'];
+  balance?: AppEdge['balance'];
+  httpsRedirect?: boolean;
   createdAt: number;
   updatedAt: number;
   env: Record<string, string>;

@@ -1,5 +1,5 @@
 import { DeployFlowError } from '../../../common/errors/catalogue.js';
-import { appPatchFields, uniqueIds } from '../shared.js';
+import { appPatchFields, edgeOf, pickEdge, uniqueIds } from '../shared.js';
 import type { App, AppPatch, AppStore } from '../types.js';
 import type { Db } from './db.js';
 
@@ -15,6 +15,8 @@ interface AppRow {
   webhook_secret: string | null;
   volumes: string;
   deploy_branch: string;
+  /** JSON of the edge settings (AppEdge). */
+  edge: string;
   created_at: number;
   updated_at: number;
 }
@@ -32,6 +34,7 @@ function toRow(app: App): AppRow {
     webhook_secret: app.webhookSecret,
     volumes: JSON.stringify(app.volumes),
     deploy_branch: app.deployBranch,
+    edge: JSON.stringify(pickEdge(app)),
     created_at: app.createdAt,
     updated_at: app.updatedAt,
   };
@@ -43,9 +46,9 @@ export function sqliteApps(db: Db): AppStore {
   const countOwned = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM apps WHERE owner_id = ?');
   const insert = db.prepare(
     `INSERT INTO apps (name, owner_id, replicas, memory_mb, cpus, healthcheck_path, port, domains, webhook_secret, volumes, deploy_branch,
-       created_at, updated_at)
+       edge, created_at, updated_at)
      VALUES (@name, @owner_id, @replicas, @memory_mb, @cpus, @healthcheck_path, @port, @domains, @webhook_secret, @volumes, @deploy_branch,
-       @created_at, @updated_at)`,
+       @edge, @created_at, @updated_at)`,
   );
   const addCollaborator = db.prepare('INSERT INTO app_collaborators (app, user_id) VALUES (?, ?)');
   const clearCollaborators = db.prepare('DELETE FROM app_collaborators WHERE app = ?');
@@ -62,6 +65,7 @@ export function sqliteApps(db: Db): AppStore {
     webhookSecret: r.webhook_secret,
     volumes: JSON.parse(r.volumes) as App['volumes'],
     deployBranch: r.deploy_branch,
+    ...edgeOf(JSON.parse(r.edge) as Partial<App>),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   });
@@ -91,7 +95,7 @@ export function sqliteApps(db: Db): AppStore {
     db.prepare(
       `UPDATE apps SET replicas = @replicas, memory_mb = @memory_mb, cpus = @cpus, healthcheck_path = @healthcheck_path,
          port = @port, domains = @domains, webhook_secret = @webhook_secret, volumes = @volumes, deploy_branch = @deploy_branch,
-         updated_at = @updated_at WHERE name = @name`,
+         edge = @edge, updated_at = @updated_at WHERE name = @name`,
     ).run(merged);
     if (patch.collaboratorIds !== undefined) setCollaborators(name, patch.collaboratorIds);
     const stored = byName.get(name);

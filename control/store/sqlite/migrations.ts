@@ -173,4 +173,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'app edge settings',
+    sql: `
+      ALTER TABLE apps ADD COLUMN edge TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];

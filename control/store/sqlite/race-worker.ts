@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDeployFlowError } from '../../../common/errors/catalogue.js';
 import { openSqliteStore } from './index.js';
+import { DEFAULT_EDGE } from '../types.js';
 
 interface RaceInput {
   dataDir: string;
@@ -25,7 +26,7 @@ try {
     try {
       await store.apps.create({
         name: `w${input.worker}-${i}`, ownerId: 'shared-owner', collaboratorIds: [], replicas: 1, limits: { memoryMb: 128, cpus: 1 },
-        healthcheck: { path: '/' }, port: 3000, domains: [], webhookSecret: null, volumes: [], deployBranch: 'main', createdAt: 0, updatedAt: 0,
+        healthcheck: { path: '/' }, port: 3000, domains: [], webhookSecret: null, volumes: [], deployBranch: 'main', createdAt: 0, updatedAt: 0, ...DEFAULT_EDGE,
       }, input.quota);
       codes.push('ok');
     } catch (err) {
