@@ -19,6 +19,8 @@ export const ERRORS = {
   DF_ERR_INVALID_TOKEN: { status: 401, message: 'The token is invalid or expired' },
   DF_ERR_REFRESH_REUSED: { status: 401, message: 'That refresh token was already used; every session of its family is revoked' },
   DF_ERR_FORBIDDEN: { status: 403, message: 'You are not allowed to do that' },
+  DF_ERR_ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled; ask an admin' },
+  DF_ERR_RESET_TOKEN_INVALID: { status: 400, message: 'That password reset link is invalid, expired or already used; ask for a new one' },
   DF_ERR_REGISTRATION_CLOSED: { status: 403, message: 'Registration is closed; ask an admin for an account' },
   DF_ERR_QUOTA_EXCEEDED: { status: 403, message: 'Quota exceeded' },
   DF_ERR_NOT_FOUND: { status: 404, message: 'Not found' },

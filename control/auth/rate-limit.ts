@@ -27,9 +27,10 @@ export class LoginLimiter {
   private readonly account: RateLimiterAbstract;
   private readonly address: RateLimiterAbstract;
 
-  constructor(redis: Redis | null, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
-    this.account = limiter(redis, 'login-account', limits.perAccount, limits.windowSeconds);
-    this.address = limiter(redis, 'login-address', limits.perAddress, limits.windowSeconds);
+  /** `prefix` keeps other guarded attempts (password resets, second factors) in counts of their own. */
+  constructor(redis: Redis | null, limits: LoginLimits = DEFAULT_LOGIN_LIMITS, prefix = 'login') {
+    this.account = limiter(redis, `${prefix}-account`, limits.perAccount, limits.windowSeconds);
+    this.address = limiter(redis, `${prefix}-address`, limits.perAddress, limits.windowSeconds);
   }
 
   /**

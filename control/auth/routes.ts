@@ -35,6 +35,7 @@ export const authRoutes: RouteSpec[] = [
         throw new DeployFlowError('DF_ERR_INVALID_CREDENTIALS');
       }
       await ctx.deps.loginLimiter.recordSuccess(ctx.ip, email);
+      if (user.disabledAt !== null) throw new DeployFlowError('DF_ERR_ACCOUNT_DISABLED');
       ctx.user = user;
       return { user: userView(user), ...(await ctx.deps.tokens.startSession(user)) };
     },

@@ -13,6 +13,6 @@ export const LogoutBody = z.strictObject({ refreshToken: z.string().min(1).max(2
 
 export const UserView = z.object({
   id: z.string(), email: z.string(), name: z.string(), role: z.enum(['admin', 'developer', 'viewer']),
-  google: z.boolean(), createdAt: z.number(),
+  google: z.boolean(), createdAt: z.number(), disabled: z.boolean().describe('Disabled by an admin: every credential is refused'),
 });
 export const SessionView = z.object({ user: UserView, accessToken: z.string(), refreshToken: z.string() });

@@ -36,7 +36,8 @@ export class TokenService {
 
   async issueAccess(user: User): Promise<string> {
     const now = Math.floor(this.clock() / 1000);
-    return new SignJWT({ typ: 'access' })
+    // `sv`: the account's session version; a password change or a disable bumps it, ending this token.
+    return new SignJWT({ typ: 'access', sv: user.sessionVersion })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(user.id)
       .setIssuer(ISSUER)
@@ -47,6 +48,10 @@ export class TokenService {
 
   /** The user id inside a valid access token; DF_ERR_INVALID_TOKEN for anything else. */
   async verifyAccess(token: string): Promise<string> {
+    return (await this.verifyAccessClaims(token)).userId;
+  }
+
+  private async verifyAccessClaims(token: string): Promise<{ userId: string; sessionVersion: number }> {
     try {
       const { payload } = await jwtVerify(token, this.jwtKey, {
         issuer: ISSUER,
@@ -54,13 +59,15 @@ export class TokenService {
         currentDate: new Date(this.clock()),
       });
       if (payload.typ !== 'access' || typeof payload.sub !== 'string') throw new Error('not an access token');
-      return payload.sub;
+      return { userId: payload.sub, sessionVersion: typeof payload.sv === 'number' ? payload.sv : 0 };
     } catch {
       throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
     }
   }
 
   async startSession(user: User, familyId: string = randomUUID()): Promise<Session> {
+    // Every way in (password, Google, refresh) ends here: a disabled account gets no session.
+    if (user.disabledAt !== null) throw new DeployFlowError('DF_ERR_ACCOUNT_DISABLED');
     const refreshToken = opaque(REFRESH_PREFIX);
     const now = this.clock();
     await this.store.refreshTokens.create({
@@ -80,7 +87,7 @@ export class TokenService {
       throw new DeployFlowError('DF_ERR_REFRESH_REUSED');
     }
     const user = await this.store.users.get(current.userId);
-    if (!user) throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
+    if (!user || user.disabledAt !== null) throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
     const next = opaque(REFRESH_PREFIX);
     const rotated = await this.store.refreshTokens.rotate(current.id, {
       id: randomUUID(), userId: user.id, familyId: current.familyId, tokenHash: sha256(next),
@@ -114,18 +121,34 @@ export class TokenService {
     return { record, token };
   }
 
-  /** The user behind an API token or access JWT, or null when the credential is not valid. */
+  /**
+   * The user behind an API token or access JWT, or null when the credential is not valid: a
+   * disabled account's credentials are all refused, and an access token from before the
+   * account's last password change (or disable) too.
+   */
   async userForCredential(credential: string): Promise<User | null> {
     if (credential.startsWith(API_TOKEN_PREFIX)) {
       const record = await this.store.apiTokens.getByHash(sha256(credential));
       if (!record) return null;
+      const user = await this.store.users.get(record.userId);
+      if (!user || user.disabledAt !== null) return null;
       await this.store.apiTokens.touch(record.id, this.clock());
-      return this.store.users.get(record.userId);
+      return user;
     }
     try {
-      return await this.store.users.get(await this.verifyAccess(credential));
+      const claims = await this.verifyAccessClaims(credential);
+      const user = await this.store.users.get(claims.userId);
+      return user && user.disabledAt === null && user.sessionVersion === claims.sessionVersion ? user : null;
     } catch {
       return null;
     }
+  }
+
+  /** Ends every session of the account: access tokens (by version) and refresh tokens. Returns the updated user. */
+  async endAllSessions(user: User, patch: { passwordHash?: string; disabledAt?: number | null } = {}): Promise<User> {
+    const updated = await this.store.users.update(user.id, { ...patch, sessionVersion: user.sessionVersion + 1 });
+    if (!updated) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such user');
+    await this.store.refreshTokens.revokeAllForUser(user.id, this.clock());
+    return updated;
   }
 }

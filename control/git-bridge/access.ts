@@ -20,12 +20,16 @@ export function gitAccess(deps: ControlDeps): GitAccess {
     },
     async userForPublicKey(_keyType, keyData) {
       const key = await deps.store.sshKeys.getByFingerprint(keyFingerprint(keyData));
-      return key ? { id: key.userId } : null;
+      if (!key) return null;
+      // A disabled account's keys open nothing.
+      const user = await deps.store.users.get(key.userId);
+      return user && user.disabledAt === null ? { id: key.userId } : null;
     },
     async mayAccess(userId, app, mode) {
       if (!isAppName(app)) return false;
       const [user, record] = await Promise.all([deps.store.users.get(userId), deps.store.apps.get(app)]);
-      return Boolean(user && record && can(user, record, mode === 'write' ? 'operate' : 'view'));
+      // Asked again when a waiting push gets its turn: a user disabled meanwhile is refused then.
+      return Boolean(user && user.disabledAt === null && record && can(user, record, mode === 'write' ? 'operate' : 'view'));
     },
     async deployBranch(app) {
       // The app can be deleted between the access check and the hook; that push deploys nothing.

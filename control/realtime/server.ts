@@ -20,7 +20,7 @@ import { bridgeEvents } from './bridge.js';
 import { Followers, type FollowAppLogs } from './followers.js';
 import { LogRing, storedLines } from './ring.js';
 import { parseSubscription, roomOf, userRoom, type Subscription } from './rooms.js';
-import { credentialExpiry, endSession, guardSession, revokedError, type GuardedSession } from './session.js';
+import { credentialExpiry, endSession, SESSION_END, guardSession, revokedError, type GuardedSession } from './session.js';
 
 export interface RealtimeOptions {
   /** Starts reading an app's container logs into `app.log` events; returns the stop function. */
@@ -172,11 +172,23 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     for (const [socket, rooms] of watchersOf(app.name)) for (const [room, joined] of rooms) checkRoom(socket, room, joined, app);
   };
   io.on(APP_GONE, (name: unknown) => { if (typeof name === 'string') appDeletedHere(name); });
+  // A password change or a disable ended some of the user's credentials: each of their sockets
+  // (on any instance, through the adapter) is checked now rather than at its next recheck.
+  const onSessionsEnded = (user: { id: string }): void => {
+    void io.in(userRoom(user.id)).fetchSockets().then((sockets) => Promise.all(sockets.map(async (s) => {
+      const token = (s.data as SocketData).token;
+      if (await deps.tokens.userForCredential(token).catch(() => 'unknown')) return;
+      s.emit(SESSION_END, { code: 'DF_ERR_INVALID_TOKEN', message: revokedError().message });
+      s.disconnect(true);
+    }))).catch((err: unknown) => deps.log.warn({ err }, 'ending the sockets of a user failed'));
+  };
   deps.events.on('app.deleted', onAppDeleted);
   deps.events.on('app.updated', onAppUpdated);
+  deps.events.on('user.sessions.ended', onSessionsEnded);
   cleanups.push(() => {
     deps.events.off('app.deleted', onAppDeleted);
     deps.events.off('app.updated', onAppUpdated);
+    deps.events.off('user.sessions.ended', onSessionsEnded);
   });
 
   async function subscribe(socket: Socket, payload: unknown): Promise<unknown> {

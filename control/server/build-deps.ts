@@ -7,6 +7,7 @@ import type { Config } from '../../common/config/config.js';
 import type { Logger } from '../../common/log/logger.js';
 import { loadOrCreateSecret } from '../../common/secrets/secrets.js';
 import { LoginLimiter } from '../auth/rate-limit.js';
+import { RESET_LIMITS } from '../accounts/reset-tokens.js';
 import { TokenService } from '../auth/tokens.js';
 import { EnvCipher } from '../env/cipher.js';
 import { openStore } from '../store/open.js';
@@ -58,6 +59,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
     requests: redis ? new GatewayRequestPoller({ read: () => readGatewayMetrics(redis), events, log, clock, intervalMs: 1000 }) : null,
     tokens: new TokenService(store, jwtKey, clock),
     loginLimiter: new LoginLimiter(redis),
+    resetLimiter: new LoginLimiter(redis, RESET_LIMITS, 'password-reset'),
   };
   attachOperationHooks(deps);
   return deps;

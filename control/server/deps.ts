@@ -24,6 +24,8 @@ export interface ControlDeps {
   envCipher: EnvCipher;
   tokens: TokenService;
   loginLimiter: LoginLimiter;
+  /** Password-reset requests, counted apart from sign-ins (per e-mail and per address). */
+  resetLimiter: LoginLimiter;
   /** App lifecycle events (`app.created`, `app.deleted`, `app.updated`) for the deploy side. */
   events: EventEmitter;
   clock: () => number;

@@ -17,7 +17,9 @@ import { runtimeRoutes } from '../runtime/routes.js';
 import { acmeRoutes } from '../domains/acme.js';
 import { domainRoutes } from '../domains/routes.js';
 import { tlsRoutes } from '../domains/tls.js';
+import { offboardingRoutes } from '../accounts/offboarding-routes.js';
+import { passwordRoutes } from '../accounts/password-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...notificationRoutes, ...systemRoutes, ...operationRoutes, ...runtimeRoutes, ...domainRoutes, ...acmeRoutes, ...tlsRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...passwordRoutes, ...offboardingRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...notificationRoutes, ...systemRoutes, ...operationRoutes, ...runtimeRoutes, ...domainRoutes, ...acmeRoutes, ...tlsRoutes];

@@ -16,6 +16,10 @@ export interface User {
   passwordHash: string | null; // null for accounts that only sign in with Google
   googleId: string | null; // unique when set
   createdAt: number;
+  /** Set when an admin disabled the account: every credential of it is refused until enabled. */
+  disabledAt: number | null;
+  /** Carried by access tokens; bumped when a password changes or the account is disabled, which ends every earlier session. */
+  sessionVersion: number;
 }
 
 export interface NewUser {
@@ -36,7 +40,7 @@ export interface UserStore {
   list(): Promise<User[]>;
   count(): Promise<number>;
   /** Returns the updated user, or null when there is no such user. */
-  update(id: string, patch: Partial<Pick<User, 'name' | 'role' | 'passwordHash' | 'googleId'>>): Promise<User | null>;
+  update(id: string, patch: Partial<Pick<User, 'name' | 'role' | 'passwordHash' | 'googleId' | 'disabledAt' | 'sessionVersion'>>): Promise<User | null>;
 }
 
 export interface AppLimits {

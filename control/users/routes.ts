@@ -24,8 +24,9 @@ export const userRoutes: RouteSpec[] = [
       const target = await ctx.deps.store.users.get(id);
       if (!target) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such user');
       if (target.role === 'admin' && ctx.body.role !== 'admin') {
-        const admins = (await ctx.deps.store.users.list()).filter((u) => u.role === 'admin');
-        if (admins.length <= 1) throw new DeployFlowError('DF_ERR_CONFLICT', 'At least one admin must remain');
+        // Disabled admins do not count: they cannot sign in to administer anything.
+        const admins = (await ctx.deps.store.users.list()).filter((u) => u.role === 'admin' && u.disabledAt === null && u.id !== id);
+        if (admins.length === 0) throw new DeployFlowError('DF_ERR_CONFLICT', 'At least one enabled admin must remain');
       }
       const updated = await ctx.deps.store.users.update(id, { role: ctx.body.role });
       if (!updated) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such user');

@@ -12,6 +12,9 @@ export interface UserDoc {
   passwordHash: string | null;
   googleId: string | null;
   createdAt: number;
+  /** Absent on documents written before accounts could be disabled. */
+  disabledAt?: number | null;
+  sessionVersion?: number;
 }
 
 /** Fixed-id markers, e.g. `first-admin`: inserting one is a race only one caller can win. */

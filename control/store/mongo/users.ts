@@ -9,6 +9,7 @@ export const FIRST_ADMIN = 'first-admin';
 
 const toUser = (d: UserDoc): User => ({
   id: d._id, email: d.email, name: d.name, role: d.role, passwordHash: d.passwordHash, googleId: d.googleId, createdAt: d.createdAt,
+  disabledAt: d.disabledAt ?? null, sessionVersion: d.sessionVersion ?? 0,
 });
 
 function uniquenessError(err: unknown): unknown {
@@ -47,7 +48,7 @@ export function mongoUsers(c: Collections): UserStore {
     async create(input) {
       const doc: UserDoc = {
         _id: newId(), email: normalizeEmail(input.email), name: input.name, role: input.role,
-        passwordHash: input.passwordHash, googleId: input.googleId, createdAt: Date.now(),
+        passwordHash: input.passwordHash, googleId: input.googleId, createdAt: Date.now(), disabledAt: null, sessionVersion: 0,
       };
       try {
         await c.users.insertOne(doc);
@@ -81,6 +82,8 @@ export function mongoUsers(c: Collections): UserStore {
       if (patch.role !== undefined) set.role = patch.role;
       if (patch.passwordHash !== undefined) set.passwordHash = patch.passwordHash;
       if (patch.googleId !== undefined) set.googleId = patch.googleId;
+      if (patch.disabledAt !== undefined) set.disabledAt = patch.disabledAt;
+      if (patch.sessionVersion !== undefined) set.sessionVersion = patch.sessionVersion;
       if (Object.keys(set).length === 0) return get(id);
       try {
         const d = await c.users.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' });

@@ -180,4 +180,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE apps ADD COLUMN edge TEXT NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 6,
+    name: 'account disabling and session versions',
+    sql: `
+      ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+      ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -11,6 +11,8 @@ interface UserRow {
   password_hash: string | null;
   google_id: string | null;
   created_at: number;
+  disabled_at: number | null;
+  session_version: number;
 }
 
 const toUser = (r: UserRow): User => ({
@@ -21,9 +23,13 @@ const toUser = (r: UserRow): User => ({
   passwordHash: r.password_hash,
   googleId: r.google_id,
   createdAt: r.created_at,
+  disabledAt: r.disabled_at,
+  sessionVersion: r.session_version,
 });
 
-const COLUMNS = { name: 'name', role: 'role', passwordHash: 'password_hash', googleId: 'google_id' } as const;
+const COLUMNS = {
+  name: 'name', role: 'role', passwordHash: 'password_hash', googleId: 'google_id', disabledAt: 'disabled_at', sessionVersion: 'session_version',
+} as const;
 
 export function sqliteUsers(db: Db): UserStore {
   const byId = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?');
@@ -52,6 +58,8 @@ export function sqliteUsers(db: Db): UserStore {
       password_hash: input.passwordHash,
       google_id: input.googleId,
       created_at: Date.now(),
+      disabled_at: null,
+      session_version: 0,
     };
     insert.run(row);
     return toUser(row);
