@@ -1,12 +1,18 @@
 # `make up` and `make test` share one idempotent prerequisite step (scripts/prereqs.sh).
-.PHONY: prereqs up test lint typecheck bench web
+.PHONY: prereqs up down test lint typecheck bench web
 
 prereqs:
 	@bash scripts/prereqs.sh
 
+# `make up` runs in the foreground under its supervisor (Ctrl-C stops it); the names of the
+# platform resolve on this machine through a managed block in /etc/hosts, removed at stop.
 up: prereqs web
 	@bash scripts/start-redis.sh
-	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379} ./bin/deployflow up
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379} DEPLOYFLOW_HOSTS_FILE=$${DEPLOYFLOW_HOSTS_FILE:-/etc/hosts} ./bin/deployflow up
+
+# Stops what `make up` started (the supervisor, its processes, the Redis it started); apps keep running.
+down:
+	@./bin/deployflow down
 
 typecheck:
 	npx tsc --noEmit -p tsconfig.json
@@ -16,7 +22,7 @@ lint:
 	npx eslint .
 
 test: prereqs typecheck lint web
-	node --import tsx --test --test-concurrency=1 --test-timeout=600000 $$(find common control builder gateway dns git test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+	node --import tsx --test --test-concurrency=1 --test-timeout=600000 $$(find common control builder gateway dns git supervisor doctor test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
 # The dashboard: rebuilt only when a source (or the lock file) is newer than web/dist.
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json package-lock.json

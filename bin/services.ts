@@ -15,6 +15,14 @@ import { startGitService } from '../git/index.js';
 export const SERVICE_NAMES = ['control', 'git', 'gateway', 'dns'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/** The port variables each service's addresses stand for, in the order of its `addresses`. */
+export const PORT_VARIABLES: Readonly<Record<ServiceName, readonly string[]>> = {
+  control: ['CONTROL_PORT'],
+  git: ['GIT_HTTP_PORT', 'GIT_SSH_PORT'],
+  gateway: ['GATEWAY_HTTP_PORT', 'GATEWAY_HTTPS_PORT'],
+  dns: ['DNS_PORT'],
+};
+
 /** gateway and dns follow the route table in Redis; without REDIS_URL `up` runs without them. */
 export const NEEDS_REDIS: ReadonlySet<ServiceName> = new Set(['gateway', 'dns']);
 

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 # Everything a test spawns is listed, with its package, in test/support/programs.ts (checked by
 # test/prereqs.test.ts): git, dig (dnsutils), ssh and ssh-keygen (openssh-client), redis-server,
-# pebble, chromium, docker (docker.io), busybox (busybox-static).
-want_packages=(docker.io redis-server git busybox-static openssh-client ca-certificates)
+# pebble, chromium, docker (docker.io), busybox (busybox-static), bash, unshare (util-linux), mount.
+want_packages=(docker.io redis-server git busybox-static openssh-client ca-certificates bash util-linux mount)
 [ "${DEPLOYFLOW_PREREQS_BROWSER:-1}" = 1 ] && want_packages+=(chromium)
 # Test-only: Pebble, Let's Encrypt's test CA, issues real ACME certificates on loopback in the tests.
 [ "${DEPLOYFLOW_PREREQS_TESTS:-1}" = 1 ] && want_packages+=(pebble dnsutils)

@@ -20,7 +20,7 @@ function testSources(): string[] {
       else if (/\.(test|fixtures)\.ts$|\/support\/.*\.ts$|\/testing\/.*\.ts$/.test(p)) out.push(p);
     }
   };
-  for (const d of ['common', 'control', 'builder', 'gateway', 'dns', 'git', 'test']) walk(path.join(root, d));
+  for (const d of ['common', 'control', 'builder', 'gateway', 'dns', 'git', 'supervisor', 'doctor', 'test']) walk(path.join(root, d));
   return out;
 }
 

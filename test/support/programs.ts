@@ -16,6 +16,9 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   docker: 'docker.io',
   busybox: 'busybox-static',
   ldd: 'libc-bin',
+  bash: 'bash',
+  unshare: 'util-linux',
+  mount: 'mount',
 };
 
 /** The absolute path of `program` on PATH, or null. */
