@@ -16,6 +16,7 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   docker: 'docker.io',
   busybox: 'busybox-static',
   ldd: 'libc-bin',
+  npx: 'nodejs',
   bash: 'bash',
   unshare: 'util-linux',
   mount: 'mount',
