@@ -32,6 +32,7 @@ export async function startControl(config: Config, log: Logger): Promise<Running
   deps.reconciler?.start([apex]);
   deps.metrics?.start();
   deps.requests?.start();
+  deps.autoscaler?.start();
   const stopAcmeRenewal = startAcmeRenewal(deps);
   return {
     name: 'control',
@@ -41,7 +42,7 @@ export async function startControl(config: Config, log: Logger): Promise<Running
     stop: async () => {
       stopAcmeRenewal();
       await realtime.close();
-      await Promise.all([deps.reconciler?.stop(), deps.metrics?.stop(), deps.requests?.stop()]);
+      await Promise.all([deps.reconciler?.stop(), deps.metrics?.stop(), deps.requests?.stop(), deps.autoscaler?.stop()]);
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       deps.redis?.disconnect();

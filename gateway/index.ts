@@ -53,6 +53,7 @@ export const startGateway: StartService = async (config, log) => {
   const registry = new BackendRegistry(options.upstreamConnections, options.upstreamTimeoutMs);
   const index = new RouteIndex(registry, consumer);
   const metrics = new Metrics();
+  metrics.inflightSource = () => index.inflightByApp();
   const access = new AccessLog(options.accessLog);
   const core: GatewayCore = {
     index, options, metrics, access, draining: false, inflight: 0,

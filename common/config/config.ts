@@ -48,6 +48,8 @@ export interface Config {
   /** Docker stats sampling period (0: off) and reconciler period (0: only at start). */
   metricsIntervalSeconds: number;
   reconcileIntervalSeconds: number;
+  /** Request-driven autoscaling: how often it decides (0: off), and its windows (control/autoscale). */
+  autoscale: { intervalSeconds: number; windowSeconds: number; panicWindowSeconds: number; cooldownSeconds: number };
   logLevel: string;
   /** Outgoing e-mail for notifications (`smtp://user:pass@host:port` or `smtps://…`); unset: no e-mail. */
   smtpUrl: string | undefined;
@@ -86,6 +88,19 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^[0-9]+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   return Number(raw);
+}
+
+function autoscaleConfig(env: Env): Config['autoscale'] {
+  const a = {
+    intervalSeconds: positiveInt(env, 'DEPLOYFLOW_AUTOSCALE_INTERVAL_SECONDS', 2),
+    windowSeconds: positiveInt(env, 'DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS', 60),
+    panicWindowSeconds: positiveInt(env, 'DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS', 6),
+    cooldownSeconds: positiveInt(env, 'DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS', 30),
+  };
+  if (a.panicWindowSeconds < 1 || a.panicWindowSeconds > a.windowSeconds) {
+    throw new ConfigError('DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS', `must be between 1 and DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS (${a.windowSeconds})`);
+  }
+  return a;
 }
 
 function url(env: Env, name: string, schemes: string[]): string | undefined {
@@ -186,6 +201,7 @@ export function loadConfig(env: Env = process.env): Config {
     buildCacheMb: positiveInt(env, 'DEPLOYFLOW_BUILD_CACHE_MB', 10_240),
     metricsIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_METRICS_INTERVAL_SECONDS', 5),
     reconcileIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS', 30),
+    autoscale: autoscaleConfig(env),
     logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),
     smtpUrl: url(env, 'DEPLOYFLOW_SMTP_URL', ['smtp:', 'smtps:']),
     smtpFrom: text(env, 'DEPLOYFLOW_SMTP_FROM', `DeployFlow <deployflow@${domain}>`, /^[^\r\n]{3,200}$/),

@@ -12,6 +12,10 @@ import { appSettings, userSettings } from './settings.js';
 
 export type PushToUser = (userId: string, notification: Notification) => void;
 
+/** The event other parts of control emit to tell an app's members something: `{app, kind, message}`. */
+export const APP_NOTICE = 'app.notice';
+export interface AppNotice { app: string; kind: NotificationKind; message: string }
+
 export interface Notifier {
   /** Settles once every delivery started so far has finished (tests wait on it). */
   idle(): Promise<void>;
@@ -28,12 +32,17 @@ export function startNotifier(deps: ControlDeps, push: PushToUser, mailer: Maile
     const kind = kindOf(d);
     if (kind) track(notify(deps, push, mailer, track, d, kind));
   };
+  // What happens to an app outside a deploy (an autoscaler refusal): {app, kind, message}.
+  const onNotice = (n: AppNotice): void => {
+    track(deps.store.apps.get(n.app).then((app) => (app ? notifyMembers(deps, push, mailer, track, app, n.kind, n.message, null) : undefined)));
+  };
   const onAppDeleted = (app: { name: string }): void => {
     // A later app of the same name (maybe someone else's) must not inherit these channels.
     track(deps.store.notifications.deleteSettings('app', app.name));
   };
   deps.events.on('deployment.status', onStatus);
   deps.events.on('app.deleted', onAppDeleted);
+  deps.events.on(APP_NOTICE, onNotice);
   return {
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
@@ -41,6 +50,7 @@ export function startNotifier(deps: ControlDeps, push: PushToUser, mailer: Maile
     stop() {
       deps.events.off('deployment.status', onStatus);
       deps.events.off('app.deleted', onAppDeleted);
+      deps.events.off(APP_NOTICE, onNotice);
       mailer?.close();
     },
   };
@@ -49,7 +59,11 @@ export function startNotifier(deps: ControlDeps, push: PushToUser, mailer: Maile
 async function notify(deps: ControlDeps, push: PushToUser, mailer: Mailer | null, track: (p: Promise<void>) => void, d: Deployment, kind: NotificationKind): Promise<void> {
   const app: App | null = await deps.store.apps.get(d.app);
   if (!app) return;
-  const message = messageOf(kind, d, deps.config);
+  await notifyMembers(deps, push, mailer, track, app, kind, messageOf(kind, d, deps.config), d.id);
+}
+
+async function notifyMembers(deps: ControlDeps, push: PushToUser, mailer: Mailer | null, track: (p: Promise<void>) => void, app: App,
+  kind: NotificationKind, message: string, deploymentId: string | null): Promise<void> {
   const subject = `[DeployFlow] ${message.slice(0, 120)}`;
   const emails = new Set<string>();
   const webhooks = new Set<string>();
@@ -57,7 +71,7 @@ async function notify(deps: ControlDeps, push: PushToUser, mailer: Mailer | null
     const user = await deps.store.users.get(userId);
     if (!user) continue;
     const stored = await deps.store.notifications.create({
-      id: randomUUID(), userId, kind, app: app.name, deploymentId: d.id, message, createdAt: deps.clock(), readAt: null,
+      id: randomUUID(), userId, kind, app: app.name, deploymentId, message, createdAt: deps.clock(), readAt: null,
     });
     push(userId, stored);
     const s = await userSettings(deps.store, userId);
@@ -72,5 +86,5 @@ async function notify(deps: ControlDeps, push: PushToUser, mailer: Mailer | null
   }
   const allowPrivate = webhooks.size > 0 && await allowPrivateUrls(deps.store.settings);
   for (const url of webhooks) track(postWebhook(url, message, allowPrivate));
-  if (mailer && emails.size > 0) track(mailer.send([...emails], subject, `${message}\n\nDeployment ${d.id}\n`));
+  if (mailer && emails.size > 0) track(mailer.send([...emails], subject, `${message}\n${deploymentId ? `\nDeployment ${deploymentId}\n` : ''}`));
 }

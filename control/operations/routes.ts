@@ -8,11 +8,13 @@ import { startApp, scaleApp, stopApp } from './ops.js';
 import { assertQuota } from './quota.js';
 import { restartApp } from './restart.js';
 import { appStatus } from './status.js';
+import { AutoscaleStatusView } from '../autoscale/status.js';
 
 const StatusView = z.object({
   state: z.enum(['running', 'stopped', 'deploying', 'failed', 'new']),
   replicas: z.array(z.object({ name: z.string(), deploymentId: z.string(), state: z.string(), healthy: z.boolean().optional(), hostPort: z.number().nullable() })),
   deployment: z.object({ id: z.string(), status: z.string(), image: z.string().nullable(), commit: z.string().nullable(), createdAt: z.number() }).nullable(),
+  autoscale: AutoscaleStatusView,
 });
 
 export const operationRoutes: RouteSpec[] = [

@@ -4,6 +4,7 @@ import { listAppContainers } from '../../builder/index.js';
 import { probeHttp } from '../../builder/release/health.js';
 import type { ControlDeps } from '../server/deps.js';
 import type { App } from '../store/types.js';
+import { autoscaleStatus, type AutoscaleStatus } from '../autoscale/status.js';
 import { appState, runningDeployment, type AppState } from './state.js';
 import { isStopped } from './stopped.js';
 
@@ -19,6 +20,7 @@ export interface AppStatus {
   state: AppState;
   replicas: ReplicaStatus[];
   deployment: { id: string; status: string; image: string | null; commit: string | null; createdAt: number } | null;
+  autoscale: AutoscaleStatus;
 }
 
 export async function appStatus(deps: ControlDeps, app: App): Promise<AppStatus> {
@@ -34,5 +36,6 @@ export async function appStatus(deps: ControlDeps, app: App): Promise<AppStatus>
     state: appState(history, stopped, app.replicas),
     replicas,
     deployment: d ? { id: d.id, status: d.status, image: d.image, commit: d.commit, createdAt: d.createdAt } : null,
+    autoscale: await autoscaleStatus(deps, app),
   };
 }

@@ -36,6 +36,13 @@ describe('request metrics math', () => {
     assert.equal(agg.ingest([report('g1', 102, { web: second })], 2).size, 0, 'an unchanged report is no new sample');
   });
 
+  it('reads in-flight requests as a gauge of the latest reports, summed over gateways', () => {
+    const agg = new RequestAggregator();
+    agg.ingest([report('g1', 100, { web: { ...metrics(10), inflight: 9 } }), report('g2', 100, { web: metrics(0) })], 0);
+    const s = agg.ingest([report('g1', 102, { web: { ...metrics(20), inflight: 3 } }), report('g2', 102, { web: { ...metrics(4), inflight: 2 } })], 1).get('web')!;
+    assert.equal(s.inflight, 5, 'the gauges now, not a difference of them');
+  });
+
   it('sums the latest window of every gateway, so out-of-step publishers add up', () => {
     const agg = new RequestAggregator();
     agg.ingest([report('a', 0, { web: metrics(0) }), report('b', 1, { web: metrics(0) })], 0);

@@ -20,6 +20,8 @@ export interface RequestSample {
   p99Ms: number | null;
   /** Every request the reporting gateways have counted since they started. */
   total: number;
+  /** Requests in flight at the gateways' latest reports (a gauge, summed over gateways). */
+  inflight: number;
   gateways: number;
 }
 
@@ -104,6 +106,7 @@ export class RequestAggregator {
           out.set(app, entry);
         }
         entry.s.total += m.requests;
+        entry.s.inflight += m.inflight ?? 0;
         const d = window?.apps[app];
         if (!window || !d) continue;
         entry.s.gateways += 1;
@@ -128,7 +131,7 @@ export class RequestAggregator {
 }
 
 function emptySample(at: number): RequestSample {
-  return { at, requests: 0, ratePerSecond: 0, status: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, p50Ms: null, p95Ms: null, p99Ms: null, total: 0, gateways: 0 };
+  return { at, requests: 0, ratePerSecond: 0, status: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, p50Ms: null, p95Ms: null, p99Ms: null, total: 0, inflight: 0, gateways: 0 };
 }
 
 function round1(n: number): number {

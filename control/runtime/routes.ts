@@ -14,6 +14,7 @@ const RequestSample = z.object({
   at: z.number(), requests: z.number(), ratePerSecond: z.number(),
   status: z.object({ '2xx': z.number(), '3xx': z.number(), '4xx': z.number(), '5xx': z.number() }),
   p50Ms: z.number().nullable(), p95Ms: z.number().nullable(), p99Ms: z.number().nullable(), total: z.number(), gateways: z.number(),
+  inflight: z.number().describe('Requests in flight at the gateways\' latest reports'),
 });
 const MetricsAnswer = z.object({
   samples: z.array(Sample),

@@ -19,6 +19,8 @@ import { attachOperationHooks } from '../operations/hooks.js';
 import { deployQuotaCheck } from '../operations/quota.js';
 import { operationServices } from '../operations/services.js';
 import { GatewayRequestPoller } from '../runtime/request-poller.js';
+import { Autoscaler } from '../autoscale/autoscaler.js';
+import { forgetRecord } from '../autoscale/history.js';
 import { readGatewayMetrics } from '../../gateway/index.js';
 import { LABEL_INSTANCE, platformInstanceId } from '../reconciler/instance.js';
 import type { ControlDeps } from './deps.js';
@@ -61,6 +63,14 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
     loginLimiter: new LoginLimiter(redis),
     resetLimiter: new LoginLimiter(redis, RESET_LIMITS, 'password-reset'),
   };
+  if (deps.requests) {
+    const a = config.autoscale;
+    deps.autoscaler = new Autoscaler({ config, store, docker, deploy, routes, envCipher, log, events, clock, requests: deps.requests }, {
+      intervalMs: a.intervalSeconds * 1000,
+      timings: { windowMs: a.windowSeconds * 1000, panicWindowMs: a.panicWindowSeconds * 1000, cooldownMs: a.cooldownSeconds * 1000 },
+    });
+    events.on('app.deleted', (app: { name: string }) => { forgetRecord(store, app.name).catch(() => undefined); });
+  }
   attachOperationHooks(deps);
   return deps;
 }

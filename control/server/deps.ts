@@ -14,6 +14,7 @@ import type { RoutePublisher } from '../../common/routes/index.js';
 import type { MetricsSampler } from '../runtime/sampler.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { GatewayRequestPoller } from '../runtime/request-poller.js';
+import type { Autoscaler } from '../autoscale/autoscaler.js';
 
 export interface ControlDeps {
   config: Config;
@@ -39,4 +40,6 @@ export interface ControlDeps {
   requests: GatewayRequestPoller | null;
   /** Store-vs-Docker convergence, started and stopped with control; null without Docker. */
   reconciler: Reconciler | null;
+  /** Request-driven autoscaling; null without Docker or Redis (it needs the gateways' figures). */
+  autoscaler?: Autoscaler | null;
 }

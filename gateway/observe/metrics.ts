@@ -1,5 +1,7 @@
-// Per-app counters the dashboard reads: requests, status classes, latency histogram. Recording is
-// a few array increments (no allocation); snapshots are published to Redis on a timer.
+// Per-app counters the dashboard reads: requests, status classes, latency histogram, and the
+// requests in flight at the moment of the snapshot (the autoscaler's concurrency figure). Recording
+// is a few array increments (no allocation); the gauge is read from the upstreams' own in-flight
+// counts only when a snapshot is taken, so the request path pays nothing for it.
 export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
 export interface AppMetrics {
@@ -9,15 +11,19 @@ export interface AppMetrics {
   /** Counts per LATENCY_BUCKETS_MS upper bound, last slot = slower than all. */
   latency: number[];
   bytesIn: number;
+  /** Requests in flight at the snapshot (a gauge, not a counter); absent from older gateways. */
+  inflight?: number;
 }
 
 export class Metrics {
   readonly apps = new Map<string, AppMetrics>();
+  /** Requests in flight per app right now (the gateway wires it to its route index). */
+  inflightSource: (() => ReadonlyMap<string, number>) | null = null;
 
   record(app: string, status: number, ms: number): void {
     let m = this.apps.get(app);
     if (!m) {
-      m = { requests: 0, status: [0, 0, 0, 0, 0], latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), bytesIn: 0 };
+      m = { requests: 0, status: [0, 0, 0, 0, 0], latency: emptyLatency(), bytesIn: 0 };
       this.apps.set(app, m);
     }
     m.requests++;
@@ -29,6 +35,16 @@ export class Metrics {
   }
 
   snapshot(): Record<string, AppMetrics> {
-    return Object.fromEntries(this.apps);
+    const inflight = this.inflightSource?.();
+    if (!inflight) return Object.fromEntries(this.apps);
+    const out: Record<string, AppMetrics> = {};
+    for (const [app, m] of this.apps) out[app] = { ...m, inflight: inflight.get(app) ?? 0 };
+    // An app whose first requests are all still in flight has no counters yet, only the gauge.
+    for (const [app, n] of inflight) out[app] ??= { requests: 0, status: [0, 0, 0, 0, 0], latency: emptyLatency(), bytesIn: 0, inflight: n };
+    return out;
   }
+}
+
+function emptyLatency(): number[] {
+  return new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
 }

@@ -28,6 +28,20 @@ export class RouteIndex {
     return this.byHost.size;
   }
 
+  /** Requests in flight per app, summed over its upstreams (each counted once however many hosts name it). */
+  inflightByApp(): Map<string, number> {
+    const out = new Map<string, number>();
+    const seen = new Set<object>();
+    for (const r of this.byHost.values()) {
+      for (const m of r.members) {
+        if (seen.has(m.backend)) continue;
+        seen.add(m.backend);
+        out.set(r.app, (out.get(r.app) ?? 0) + m.backend.inflight);
+      }
+    }
+    return out;
+  }
+
   /** Resolves with the host's next compiled route (used to hold requests for a waking app). */
   next(host: string, timeoutMs: number): Promise<CompiledRoute | undefined> {
     return new Promise((resolve) => {

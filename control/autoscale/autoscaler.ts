@@ -1,0 +1,179 @@
+// The autoscaler's loop: every few seconds, for each app with `autoscale` set, read the gateways'
+// recent figures (the request poller's history), decide (decide.ts) and apply the decision through
+// the same health-gated path as POST /apps/:name/scale, within the owner's quota. Each app is
+// decided on its own: one app's slow scale-up (a health check) never delays another app's.
+// Sleeping is not its business: at no load it stops at one replica, and an app with scale to zero
+// set is put to sleep by the idle detector, which the autoscaler then leaves alone until it wakes.
+import type { EventEmitter } from 'node:events';
+import { isDeployFlowError } from '../../common/errors/catalogue.js';
+import type { RequestSample } from '../runtime/requests.js';
+import { APP_NOTICE, type AppNotice } from '../notifications/notifier.js';
+import { opsLog, type OpsDeps } from '../operations/deps.js';
+import { scaleApp } from '../operations/ops.js';
+import { footprint, sumFootprints } from '../operations/quota.js';
+import { runningDeployment } from '../operations/state.js';
+import { isStopped } from '../operations/stopped.js';
+import type { App } from '../store/types.js';
+import { decide, fitQuota, type AutoscaleTimings, type Decision, type LoadSample } from './decide.js';
+import { readRecord, writeRecord, type AutoscaleEvent, type AutoscaleRecord } from './history.js';
+
+export interface AutoscalerDeps extends OpsDeps {
+  events: EventEmitter;
+  clock: () => number;
+  /** The gateways' per-app figures (null without Redis: then nothing is decided). */
+  requests: { samples(app: string, since: number): RequestSample[] } | null;
+}
+
+export interface AutoscalerOptions {
+  /** 0: never on a timer (tick() still works). */
+  intervalMs: number;
+  timings: AutoscaleTimings;
+}
+
+/** What the status API shows of the autoscaler's latest look at an app. */
+export interface LatestDecision extends Decision {
+  at: number;
+  current: number;
+}
+
+/** A standing refusal is said again (log, notification) at most this often. */
+const REPEAT_REFUSAL_MS = 10 * 60_000;
+
+export class Autoscaler {
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | null = null;
+  /** Apps whose decision (and scale) is in progress. */
+  private readonly busy = new Map<string, Promise<void>>();
+  private readonly latest = new Map<string, LatestDecision>();
+
+  constructor(private readonly x: AutoscalerDeps, private readonly opts: AutoscalerOptions) {}
+
+  start(): void {
+    if (this.opts.intervalMs <= 0 || this.timer || !this.x.requests) return;
+    this.timer = setInterval(() => { if (!this.ticking) void this.tick(); }, this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+    await Promise.allSettled([...this.busy.values()]);
+  }
+
+  /** The latest decision about `app` (null before the first look, or when autoscale is off). */
+  latestFor(app: string): LatestDecision | null {
+    return this.latest.get(app) ?? null;
+  }
+
+  tick(): Promise<void> {
+    this.ticking ??= this.round().finally(() => { this.ticking = null; });
+    return this.ticking;
+  }
+
+  private async round(): Promise<void> {
+    let apps: App[];
+    try {
+      apps = await this.x.store.apps.list();
+    } catch (err) {
+      this.x.log.warn({ err }, 'autoscaler: listing apps failed');
+      return;
+    }
+    const sleeping = await this.sleepingApps();
+    for (const app of apps) {
+      if (!app.autoscale) {
+        this.latest.delete(app.name);
+        continue;
+      }
+      if (this.busy.has(app.name) || sleeping.has(app.name)) continue;
+      const run = this.evaluate(app)
+        .catch((err: unknown) => this.x.log.warn({ err, app: app.name }, 'autoscaler: deciding failed'))
+        .finally(() => this.busy.delete(app.name));
+      this.busy.set(app.name, run);
+    }
+  }
+
+  /** Apps the route table marks sleeping (scaled to zero): waking them is the gateway's and the idle detector's part. */
+  private async sleepingApps(): Promise<Set<string>> {
+    const out = new Set<string>();
+    const table = await this.x.routes?.readRouteTable().catch(() => null);
+    for (const route of Object.values(table?.routes ?? {})) if (route.sleeping && route.app) out.add(route.app);
+    return out;
+  }
+
+  private async evaluate(app: App): Promise<void> {
+    const settings = app.autoscale;
+    if (!settings || !this.x.requests) return;
+    // A deploy or operation in progress releases app.replicas itself; decide on what it leaves.
+    if (this.x.deploy.busy(app.name) || await isStopped(this.x.store, app.name)) return;
+    if (!runningDeployment(await this.x.store.deployments.listByApp(app.name, 20))) return;
+    const now = this.x.clock();
+    const { timings } = this.opts;
+    const samples: LoadSample[] = this.x.requests.samples(app.name, now - timings.windowMs)
+      .filter((s) => s.gateways > 0)
+      .map((s) => ({ at: s.at, rps: s.ratePerSecond, inflight: s.inflight }));
+    const record = await readRecord(this.x.store, app.name);
+    const decision = decide({ settings, current: app.replicas, samples, now, lastChangeAt: record.lastChangeAt, timings });
+    this.latest.set(app.name, { ...decision, at: now, current: app.replicas });
+    if (decision.direction === 'hold') {
+      if (record.refusal && decision.desired <= app.replicas && !decision.reason.startsWith('no recent')) {
+        await writeRecord(this.x.store, app.name, { ...record, refusal: null });
+      }
+      return;
+    }
+
+    // A scale that failed (an image that crashes) is not tried again before the cool-down.
+    const lastFailed = record.events[0]?.kind === 'failed' ? record.events[0].at : null;
+    if (lastFailed !== null && now - lastFailed < timings.cooldownMs) return;
+    let to = decision.desired;
+    let refusal: string | null = null;
+    if (decision.direction === 'up') ({ replicas: to, refusal } = await this.fitOwnerQuota(app, decision.desired));
+    if (refusal) await this.refuse(app, record, decision, to, refusal);
+    if (to === app.replicas) return;
+    await this.apply(app, decision, to);
+  }
+
+  private async fitOwnerQuota(app: App, desired: number): Promise<{ replicas: number; refusal: string | null }> {
+    const owner = await this.x.store.users.get(app.ownerId);
+    if (owner?.role === 'admin') return { replicas: desired, refusal: null };
+    const others = (await this.x.store.apps.listForUser(app.ownerId)).filter((a) => a.ownerId === app.ownerId && a.name !== app.name);
+    return fitQuota(desired, app.replicas, app.limits.memoryMb, sumFootprints(others.map(footprint)), {
+      replicas: this.x.config.replicaQuota, memoryMb: this.x.config.memoryQuotaMb,
+    });
+  }
+
+  /** A refusal is visible: the app's log, its members' notifications, its status — said once, not every tick. */
+  private async refuse(app: App, record: AutoscaleRecord, decision: Decision, to: number, refusal: string): Promise<void> {
+    const now = this.x.clock();
+    const message = `could not scale ${app.name} ${app.replicas} → ${decision.desired}${to > app.replicas ? ` (only to ${to})` : ''}: ${refusal}`;
+    const repeated = record.refusal?.message === message && now - record.refusal.at < REPEAT_REFUSAL_MS;
+    if (repeated) return;
+    opsLog(this.x, app.name)(`autoscale: ${message} (wanted for ${decision.reason})`);
+    const event: AutoscaleEvent = { at: now, kind: 'refused', from: app.replicas, to: decision.desired, message: `${message} (wanted for ${decision.reason})` };
+    await writeRecord(this.x.store, app.name, { ...record, events: [event, ...record.events], refusal: { at: now, message } });
+    this.x.events.emit(APP_NOTICE, { app: app.name, kind: 'autoscale.refused', message: `Autoscaling ${message}` } satisfies AppNotice);
+  }
+
+  private async apply(app: App, decision: Decision, to: number): Promise<void> {
+    const from = app.replicas;
+    const log = opsLog(this.x, app.name);
+    let event: AutoscaleEvent;
+    try {
+      await scaleApp(this.x, app.name, to);
+      event = { at: this.x.clock(), kind: to > from ? 'up' : 'down', from, to, message: `scaled ${app.name} ${from} → ${to}: ${decision.reason}` };
+      log(`autoscale: ${event.message}`);
+    } catch (err) {
+      const reason = isDeployFlowError(err) ? err.message : 'internal error';
+      event = { at: this.x.clock(), kind: 'failed', from, to, message: `scaling ${app.name} ${from} → ${to} failed: ${reason}` };
+      this.x.log.warn({ err, app: app.name }, `autoscale: ${event.message}`);
+    }
+    // Read again: a refusal may have been written meanwhile by this same decision.
+    const record = await readRecord(this.x.store, app.name);
+    await writeRecord(this.x.store, app.name, {
+      events: [event, ...record.events],
+      // A failed scale also waits the cool-down, so a crashing image is not started in a loop.
+      lastChangeAt: event.at,
+      refusal: event.kind === 'failed' ? record.refusal : (to >= decision.desired ? null : record.refusal),
+    });
+  }
+}

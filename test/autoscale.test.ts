@@ -1,0 +1,102 @@
+// Request-driven autoscaling end to end: real Docker, Redis, control and gateway. A loop of
+// requests through the gateway to a tiny app scales it from 1 replica to its maximum (both
+// replicas answer), and when the load ends (a trickle keeps going, below the target) it comes
+// back to 1 — every response is counted and none fails on the way. Windows are short by env.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../common/log/logger.js';
+import type { RunningService } from '../common/service.js';
+import { startGateway } from '../gateway/index.js';
+import { startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
+import { freePort } from './support/ports.js';
+
+const APP = 'busy';
+
+interface Load { ok: number; failed: string[]; hosts: Set<string>; stop(): Promise<void> }
+
+describe('autoscaling on the gateways\' request figures', () => {
+  let s: OpsStack;
+  let gateway: RunningService;
+  let gatewayPort: number;
+
+  /** One GET through the gateway by Host; resolves with status and body, never rejects. */
+  const get = (): Promise<{ status: number; body: string }> => new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (err) => resolve({ status: 0, body: err.message }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+    req.once('error', (err) => resolve({ status: 0, body: err.message }));
+  });
+
+  /** `clients` loops of requests, each pausing `pauseMs` between requests; every answer counted. */
+  function load(clients: number, pauseMs: number, into?: Load): Load {
+    let running = true;
+    const result: Load = into ?? { ok: 0, failed: [], hosts: new Set(), stop: async () => undefined };
+    const loops = Array.from({ length: clients }, async () => {
+      while (running) {
+        const r = await get();
+        if (r.status === 200) {
+          result.ok++;
+          result.hosts.add(r.body.trim().split(' ')[1] ?? '');
+        } else {
+          result.failed.push(`${r.status} ${r.body.slice(0, 100)}`);
+        }
+        await new Promise((res) => setTimeout(res, pauseMs));
+      }
+    });
+    result.stop = async () => { running = false; await Promise.all(loops); };
+    return result;
+  }
+
+  const status = async (): Promise<{ replicas: Array<{ state: string }>; autoscale: { replicas: number; decisions: Array<{ kind: string; message: string }> } }> => {
+    const res = await s.owner.get(`/api/v1/apps/${APP}/status`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body;
+  };
+
+  before(async () => {
+    s = await startOpsStack({
+      DEPLOYFLOW_AUTOSCALE_INTERVAL_SECONDS: '1', DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS: '8',
+      DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS: '3', DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS: '4',
+    });
+    gatewayPort = await freePort();
+    gateway = await startGateway({ ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+    await s.deploy(APP, 'v1', { autoscale: { minReplicas: 1, maxReplicas: 2, target: { rps: 5 } } });
+  });
+  after(async () => {
+    await gateway?.stop();
+    await s?.cleanup([APP]);
+  });
+
+  it('scales 1 → 2 under sustained load and back to 1 after it, with no failed request', async () => {
+    assert.equal((await status()).autoscale.replicas, 1);
+    // About 40 req/s against a target of 5 per replica: the maximum, 2.
+    const busy = load(4, 100);
+    const up = await waitFor(async () => {
+      const st = await status();
+      return st.autoscale.replicas === 2 && st.replicas.filter((r) => r.state === 'running').length === 2 && st;
+    }, 'the app to scale up to 2 replicas', 60_000);
+    assert.equal(up.autoscale.decisions[0]?.kind, 'up');
+    assert.match(up.autoscale.decisions[0]?.message ?? '', /^scaled busy 1 → 2: [0-9.]+ req\/s for 3 s, target 5 per replica \(capped at the maximum of 2\)$/);
+    // The new replica serves: answers come from two containers.
+    await waitFor(async () => busy.hosts.size >= 2, 'answers from both replicas', 20_000);
+    await busy.stop();
+
+    // The load ends; a trickle far below the target keeps checking that nothing fails on the way down.
+    const trickle = load(1, 1000, busy);
+    const down = await waitFor(async () => {
+      const st = await status();
+      return st.autoscale.replicas === 1 && st.replicas.filter((r) => r.state === 'running').length === 1 && st;
+    }, 'the app to scale back to 1 replica', 60_000);
+    await trickle.stop();
+    assert.equal(down.autoscale.decisions[0]?.kind, 'down');
+    assert.match(down.autoscale.decisions[0]?.message ?? '', /^scaled busy 2 → 1: at most [0-9.]+ req\/s for 8 s, target 5 per replica$/);
+    assert.deepEqual(busy.failed, [], 'every request through the gateway got the app\'s answer');
+    assert.ok(busy.ok > 100, `${busy.ok} answers counted`);
+  });
+});
