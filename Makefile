@@ -1,12 +1,12 @@
 # `make up` and `make test` share one idempotent prerequisite step (scripts/prereqs.sh).
-.PHONY: prereqs up down test lint typecheck bench web
+.PHONY: prereqs up down test lint typecheck bench web build
 
 prereqs:
 	@bash scripts/prereqs.sh
 
 # `make up` runs in the foreground under its supervisor (Ctrl-C stops it); the names of the
 # platform resolve on this machine through a managed block in /etc/hosts, removed at stop.
-up: prereqs web
+up: prereqs web build
 	@bash scripts/start-redis.sh
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379} DEPLOYFLOW_HOSTS_FILE=$${DEPLOYFLOW_HOSTS_FILE:-/etc/hosts} ./bin/deployflow up
 
@@ -21,8 +21,13 @@ typecheck:
 lint:
 	npx eslint .
 
-test: prereqs typecheck lint web
-	node --import tsx --test --test-concurrency=1 --test-timeout=600000 $$(find common control builder gateway dns git supervisor doctor test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+test: prereqs typecheck lint web build
+	node --import tsx --test --test-concurrency=1 --test-timeout=600000 $$(find cli common control builder gateway dns git supervisor doctor test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+
+# The services and the CLI as JavaScript in dist/ (esbuild, well under a second): bin/deployflow runs
+# it when it is newer than every source, and the TypeScript through tsx otherwise.
+build: prereqs
+	node scripts/build.mjs
 
 # The dashboard: rebuilt only when a source (or the lock file) is newer than web/dist.
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json package-lock.json
@@ -33,6 +38,6 @@ web/dist/index.html: $(WEB_SOURCES)
 	npx vite build web --logLevel warn
 	@touch web/dist/index.html
 
-bench: web
+bench: web build
 	@DEPLOYFLOW_PREREQS_BENCH=1 bash scripts/prereqs.sh
 	node --import tsx bench/run.ts

@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'web/dist/**', '**/*.js', 'bin/deployflow'] },
+  { ignores: ['node_modules/**', 'data/**', 'web/dist/**', 'dist/**', '**/*.js', 'bin/deployflow'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
 
-export const DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+// Compiled, this module runs from dist/control/dashboard/ (make build): one folder deeper.
+export const DIST_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../../../web/dist' : '../../web/dist', import.meta.url));
 const NOT_SPA = /^\/(api|socket\.io|health)(\/|$)/;
 
 export function dashboardRouter(dist: string = DIST_DIR): Router {

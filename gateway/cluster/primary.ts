@@ -11,7 +11,11 @@ export const WORKER_CONFIG_ENV = 'DEPLOYFLOW_GATEWAY_WORKER_CONFIG';
 
 export async function startCluster(config: Config, workers: number, drainMs: number, log: Logger): Promise<RunningService> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  cluster.setupPrimary({ exec: path.join(import.meta.dirname, 'worker.ts'), execArgv: ['--import', 'tsx'], silent: false });
+  // Compiled (make build), the worker is the JavaScript beside this module; from the sources, tsx runs it.
+  const compiled = import.meta.url.endsWith('.js');
+  cluster.setupPrimary({
+    exec: path.join(import.meta.dirname, compiled ? 'worker.js' : 'worker.ts'), execArgv: compiled ? [] : ['--import', 'tsx'], silent: false,
+  });
   const env = { [WORKER_CONFIG_ENV]: JSON.stringify(config), GATEWAY_WORKERS: '1' };
   const started: Worker[] = [];
   let stopping = false;
