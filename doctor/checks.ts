@@ -34,7 +34,7 @@ export interface Probes {
 /** Below this, a build or two fills the disk (images, BuildKit cache, the store). */
 export const MIN_FREE_BYTES = 2 * 1024 ** 3;
 
-const HOSTS_DOC = 'docs/operations.md, "Names on this machine and on others"';
+const HOSTS_DOC = 'README, "Reaching DeployFlow by name"';
 
 function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;

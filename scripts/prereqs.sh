@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 want_packages=(docker.io redis-server git busybox-static openssh-client ca-certificates bash util-linux mount)
 [ "${DEPLOYFLOW_PREREQS_BROWSER:-1}" = 1 ] && want_packages+=(chromium)
 # Test-only: Pebble, Let's Encrypt's test CA, issues real ACME certificates on loopback in the tests.
-[ "${DEPLOYFLOW_PREREQS_TESTS:-1}" = 1 ] && want_packages+=(pebble dnsutils)
+# systemd-analyze (systemd) checks the units in deploy/systemd; no running systemd is needed.
+[ "${DEPLOYFLOW_PREREQS_TESTS:-1}" = 1 ] && want_packages+=(pebble dnsutils systemd)
 [ "${DEPLOYFLOW_PREREQS_BENCH:-0}" = 1 ] && want_packages+=(nginx-light dnsmasq-base wrk dnsperf)
 
 missing=()

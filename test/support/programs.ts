@@ -20,6 +20,7 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   bash: 'bash',
   unshare: 'util-linux',
   mount: 'mount',
+  'systemd-analyze': 'systemd',
 };
 
 /** The absolute path of `program` on PATH, or null. */
