@@ -4,6 +4,7 @@ import type { Config } from '../common/config/config.js';
 import type { Logger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
 import { listen } from '../common/net/listen.js';
+import { loadPluginModules, pluginModulePaths } from '../common/plugins/modules.js';
 import { controlRoute } from '../gateway/index.js';
 import { googleRouter } from './auth/google/index.js';
 import { startAcmeRenewal } from './domains/acme.js';
@@ -15,6 +16,8 @@ import { webhookRouter } from './webhooks/index.js';
 import type { ControlDeps } from './server/deps.js';
 
 export async function startControl(config: Config, log: Logger): Promise<RunningService & { deps: ControlDeps; realtime: RunningRealtime }> {
+  // The operator's plugin modules (GATEWAY_PLUGINS), so PATCH validates their names and configs.
+  await loadPluginModules(pluginModulePaths());
   const deps = await buildControlDeps(config, log);
   const server = http.createServer(createControlApp(deps, { rawRouters: [googleRouter(deps), webhookRouter(deps)] }));
   server.headersTimeout = 30_000;

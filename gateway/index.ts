@@ -16,6 +16,8 @@ import { startPublishing } from './observe/publish.js';
 import { gatewayOptions } from './options/options.js';
 import type { GatewayCore } from './proxying/handler.js';
 import { RouteIndex } from './routing/index-table.js';
+import { PluginHost } from './plugins/chain.js';
+import { loadGatewayPlugins } from './plugins/registry.js';
 import { fastHttpListener, fastHttpsListener } from './fast/listeners.js';
 import { httpListener, httpsListener, type Listener } from './server/servers.js';
 import { loadOrCreateLocalCa, localCaCertificate } from './tls/ca.js';
@@ -43,6 +45,8 @@ export const startGateway: StartService = async (config, log) => {
   const options = gatewayOptions(config);
   if (options.workers > 1) return startCluster(config, options.workers, options.drainMs, log);
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // Before the route table: a route's chain is built as soon as its route is loaded.
+  const plugins = await loadGatewayPlugins(options.pluginModules);
   const consumer = new RouteTableConsumer({ redisUrl: config.redisUrl, log });
   await consumer.start();
   const retry = { retryStrategy: (n: number) => Math.min(50 * n, 1000), maxRetriesPerRequest: 1 };
@@ -51,7 +55,7 @@ export const startGateway: StartService = async (config, log) => {
   for (const c of [redis, sub]) c.on('error', () => undefined);
 
   const registry = new BackendRegistry(options.upstreamConnections, options.upstreamTimeoutMs);
-  const index = new RouteIndex(registry, consumer);
+  const index = new RouteIndex(registry, consumer, new PluginHost(plugins, { redis, log }));
   const metrics = new Metrics();
   metrics.inflightSource = () => index.inflightByApp();
   const access = new AccessLog(options.accessLog);

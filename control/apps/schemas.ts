@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseContainerPath, parseGitRef, parseVolumeName } from '../../common/names/validate.js';
-import { compilePluginChain } from '../../common/plugins/chain.js';
+import { compilePluginChain } from '../../common/plugins/index.js';
 import { DEFAULT_EDGE, type App } from '../store/types.js';
 
 export const AppSettings = z.strictObject({

@@ -1,7 +1,7 @@
 import type { Config } from '../../common/config/config.js';
 import type { App } from '../store/types.js';
 import { appUrl, gitUrls } from './urls.js';
-import { viewPluginChain } from '../../common/plugins/chain.js';
+import { viewPluginChain } from '../../common/plugins/index.js';
 
 /** What the API shows of an app: never the webhook secret (that has its own owner-only route). */
 export function appView(config: Config, app: App): Record<string, unknown> {

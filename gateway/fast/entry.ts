@@ -1,8 +1,13 @@
 // The fast engine's request entry: Host → route → replica → FastExchange, with the same refusals
 // in the same order as proxying/handler.ts (malformed or duplicate Host, ACME, HTTPS redirect,
 // sleeping app, oversized body, no healthy replica). The common case stays synchronous: no
-// promise per request; only ACME answers and waking apps go async.
+// promise per request; only ACME answers, waking apps and async plugins go async. A route with
+// a plugin chain takes withPlugins(); a route without one checks `route.chain` once and pays
+// nothing else.
+import { ACME_PREFIX, acmeKeyAuthorization } from '../acme/challenges.js';
 import { countFinished } from '../observe/finished.js';
+import { isPromise, sendFastAnswer } from '../plugins/answers.js';
+import type { PluginRun, RawAnswer } from '../plugins/run.js';
 import { pick } from '../balancing/pick.js';
 import type { GatewayCore } from '../proxying/handler.js';
 import { forwardRequestHeaders } from '../proxying/headers.js';
@@ -13,8 +18,11 @@ import { FastExchange, type FastExchangeHost } from './exchange.js';
 import type { FastRequest } from './request.js';
 import { pageResponse, requestHead, simpleResponse } from './wire.js';
 
-const ACME_PREFIX = '/.well-known/acme-challenge/';
 const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+
+const entryOf = (req: FastRequest, host: string, app: string, id: string) => ({
+  id, remote: req.conn.remote, host, method: req.method, path: req.url, app, upstream: '',
+});
 
 export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: FastRequest) => void {
   const host: FastExchangeHost = {
@@ -42,14 +50,44 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
     if (req.tooLarge) return answer(req, 413, id, route.app);
     const fwd = forwardRequestHeaders(req.raw, req.conn.remote, proto, name, id);
     if (fwd.hostCount !== 1) return answer(req, 400, id, route.app);
-    const backend = pick(route, Date.now());
     const rid = fwd.requestId ?? id;
+    if (route.chain !== null) return withPlugins(req, route, route.chain.start(req.method, req.url, name, proto, req.conn.remote, fwd.headers), rid, start);
+    forward(req, route, requestHead(req.method, req.url, fwd.headers, req.chunked), rid, start, null);
+  };
+
+  const forward = (req: FastRequest, route: CompiledRoute, head: string, rid: string, start: number, run: PluginRun | null): void => {
+    const backend = pick(route, Date.now());
     if (!backend) return answer(req, 503, rid, route.app);
     // The client waits for this before sending a body it announced with Expect: 100-continue.
     if (req.expect !== undefined && req.hasBody && !req.requestDone) req.conn.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
-    const x = new FastExchange(req, route, requestHead(req.method, req.url, fwd.headers, req.chunked), rid, start, host);
+    const x = new FastExchange(req, route, head, rid, start, host);
+    x.run = run;
     req.sink = x;
     x.send(backend);
+  };
+
+  /** The request hooks, then the app (with the head they left) or their answer. */
+  const withPlugins = (req: FastRequest, route: CompiledRoute, run: PluginRun, rid: string, start: number): void => {
+    const go = (outcome: RawAnswer | null): void => {
+      if (outcome !== null) return pluginAnswer(req, route, run, outcome, rid, start);
+      if (req.tooLarge) return answer(req, 413, rid, route.app);
+      forward(req, route, requestHead(req.method, run.path, run.headers.raw, req.chunked), rid, start, run);
+    };
+    const outcome = run.request();
+    if (!isPromise<RawAnswer | null>(outcome)) return go(outcome);
+    outcome.then((o) => {
+      // The client left (or sent a malformed body) while a hook waited.
+      if (req.conn.socket.destroyed) return countFinished(core, start, 499, entryOf(req, route.host, route.app, rid));
+      go(o);
+    }).catch(() => req.conn.socket.destroy());
+  };
+
+  const pluginAnswer = (req: FastRequest, route: CompiledRoute, run: PluginRun, a: RawAnswer, rid: string, start: number): void => {
+    const close = (req.hasBody && !req.requestDone) || core.draining;
+    sendFastAnswer(req, run, a, close, (status, closeAfter) => {
+      countFinished(core, start, status, entryOf(req, route.host, route.app, rid));
+      req.conn.finish(req, closeAfter);
+    });
   };
 
   const holdWhileWaking = async (req: FastRequest, route: CompiledRoute, name: string, id: string, start: number): Promise<void> => {
@@ -64,7 +102,7 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
   };
 
   const acme = async (req: FastRequest, token: string, id: string): Promise<void> => {
-    const keyAuth = /^[A-Za-z0-9_-]{1,256}$/.test(token) ? await core.acmeChallenge(token).catch(() => null) : null;
+    const keyAuth = await acmeKeyAuthorization(core.acmeChallenge, token);
     if (keyAuth === null) return answer(req, 404, id);
     answer(req, 200, id, '', performance.now(), simpleResponse(200, 'content-type: text/plain\r\n', keyAuth, core.draining));
   };

@@ -5,6 +5,9 @@
 import type { Backend } from '../balancing/backends.js';
 import { pick } from '../balancing/pick.js';
 import type { CompiledRoute } from '../routing/index-table.js';
+import { filterResponseHeaders } from '../proxying/headers.js';
+import type { PluginRun } from '../plugins/run.js';
+import type { BodyWriter } from '../plugins/types.js';
 import type { BodySink, FastRequest } from './request.js';
 import type { UpstreamConn, UpstreamUser } from './upstream.js';
 import { pageResponse, responseHead } from './wire.js';
@@ -32,6 +35,9 @@ export class FastExchange implements UpstreamUser, BodySink {
   private sentAll = false;
   private done = false;
   private corked = false;
+  /** The route's plugins for this request (null on the plugin-free path) and the body writer they set up. */
+  run: PluginRun | null = null;
+  private writer: BodyWriter | null = null;
 
   constructor(
     readonly req: FastRequest,
@@ -81,9 +87,17 @@ export class FastExchange implements UpstreamUser, BodySink {
 
   onHead(status: number, statusText: string | undefined, raw: string[], _keepAlive: boolean): number {
     const req = this.req;
+    const bodyless = req.isHead || status === 204 || status === 304;
+    if (this.run !== null) {
+      const res = this.run.respond(status, filterResponseHeaders(raw), bodyless);
+      if (res === null) { this.abort(502); return 1; }
+      if (res.status !== status) statusText = undefined;
+      status = res.status;
+      raw = res.headers.raw;
+      this.writer = res.writer(this.clientWriter(), (err) => { this.run?.filterFailed(err); this.abort(502); });
+    }
     this.status = status;
     const close = !req.keepAlive || !req.requestDone || this.host.draining();
-    const bodyless = req.isHead || status === 204 || status === 304;
     const r = responseHead(status, statusText, raw, req.minor, close, bodyless);
     this.chunkedOut = r.chunked;
     this.closeClient = close || r.closeDelimited;
@@ -97,6 +111,11 @@ export class FastExchange implements UpstreamUser, BodySink {
   }
 
   onBody(chunk: Buffer): void {
+    if (this.writer !== null) this.writer.write(chunk);
+    else this.toClient(chunk);
+  }
+
+  private toClient(chunk: Buffer): void {
     const client = this.req.conn.socket;
     if (this.chunkedOut) client.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
     const ok = client.write(chunk);
@@ -108,16 +127,32 @@ export class FastExchange implements UpstreamUser, BodySink {
     }
   }
 
+  /** Where plugin body filters write: the client, framed like an unfiltered body (made only for plugin routes). */
+  private clientWriter(): BodyWriter {
+    return {
+      write: (chunk) => { if (!this.done && chunk.length > 0) this.toClient(chunk); },
+      end: () => { if (!this.done) this.clientDone(); },
+      // A filter that failed later (a compressor's error): cut the response.
+      destroy: () => { if (this.writer !== null) this.abort(502); },
+    };
+  }
+
   flush(): void {
     if (this.corked) { this.corked = false; this.req.conn.socket.uncork(); }
   }
 
   onEnd(keepAlive: boolean): void {
-    if (this.chunkedOut) this.req.conn.socket.write(LAST_CHUNK, 'latin1');
-    this.flush();
     const conn = this.conn!;
     this.conn = null;
     conn.release(keepAlive && this.sentAll);
+    // Filters may still hold bytes (a compressor flushes on end): the client side ends through them.
+    if (this.writer !== null) this.writer.end();
+    else this.clientDone();
+  }
+
+  private clientDone(): void {
+    if (this.chunkedOut) this.req.conn.socket.write(LAST_CHUNK, 'latin1');
+    this.flush();
     this.finish(this.status);
     this.req.conn.finish(this.req, this.closeClient);
   }
@@ -145,6 +180,9 @@ export class FastExchange implements UpstreamUser, BodySink {
   /** Ends the exchange early: a page when nothing was sent yet, else a cut connection. */
   abort(status: number): void {
     if (this.done) return;
+    const writer = this.writer;
+    this.writer = null;
+    writer?.destroy?.();
     const conn = this.conn;
     this.conn = null;
     if (conn) { conn.user = null; conn.destroy(); }

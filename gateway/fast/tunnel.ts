@@ -24,6 +24,7 @@ import { fastEntry } from './entry.js';
 import { closeParser, createParser, HTTPParser, type ParseError } from './parser.js';
 import type { FastRequest } from './request.js';
 import { pageResponse, requestHead } from './wire.js';
+import { upgradeGate } from '../plugins/upgrades.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -229,13 +230,23 @@ export function tunnels(core: GatewayCore, proto: 'http' | 'https'): Tunnels {
       const fwd = forwardRequestHeaders(req.raw, req.conn.remote, proto === 'https' ? 'wss' : 'ws', name, id);
       if (fwd.hostCount !== 1) return refuse(req, client, 400, id);
       open.add(client);
-      core.metrics.record(route.app, 101, 0);
-      splice({
-        client, head, key, backend, core,
-        request: upgradeRequestHead(req.method, req.url, fwd.headers),
-        page: (status) => pageResponse(status, req.wantsHtml, false, fwd.requestId ?? id, true),
-        closed: () => open.delete(client),
-      });
+      const tunnel = (path: string, headers: string[]): void => {
+        core.metrics.record(route.app, 101, 0);
+        splice({
+          client, head, key, backend, core,
+          request: upgradeRequestHead(req.method, path, headers),
+          page: (status) => pageResponse(status, req.wantsHtml, false, fwd.requestId ?? id, true),
+          closed: () => open.delete(client),
+        });
+      };
+      if (route.chain === null) return tunnel(req.url, fwd.headers);
+      // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
+      const run = route.chain.start(req.method, req.url, name, proto, req.conn.remote, fwd.headers);
+      upgradeGate(run).then((refusal) => {
+        if (client.destroyed) return;
+        if (refusal !== null) { open.delete(client); client.end(refusal); return; }
+        tunnel(run.path, run.headers.raw);
+      }).catch(() => client.destroy());
     },
     closeAll() {
       for (const s of open) s.destroy();

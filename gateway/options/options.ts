@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, type Config } from '../../common/config/config.js';
+import { pluginModulePaths } from '../../common/plugins/modules.js';
 
 export interface GatewayOptions {
   /** Largest request body accepted (bytes); larger → 413. */
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   tlsDir: string;
   /** 'fast': llhttp on raw sockets (fast/); 'http': node:http server + undici (proxying/). */
   engine: 'fast' | 'http';
+  /** GATEWAY_PLUGINS: operators' plugin modules (absolute paths), loaded at start. */
+  pluginModules: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -65,5 +68,6 @@ export function gatewayOptions(config: Config, env: Env = process.env): GatewayO
     workers: env.GATEWAY_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'GATEWAY_WORKERS', 1, 1),
     tlsDir: path.join(config.dataDir, 'tls'),
     engine: engine(env.GATEWAY_ENGINE),
+    pluginModules: pluginModulePaths(env),
   };
 }

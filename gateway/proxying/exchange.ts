@@ -6,6 +6,8 @@ import type { Dispatcher } from 'undici';
 import type { Backend } from '../balancing/backends.js';
 import { pick } from '../balancing/pick.js';
 import type { CompiledRoute } from '../routing/index-table.js';
+import type { PluginRun } from '../plugins/run.js';
+import type { BodyWriter } from '../plugins/types.js';
 import { forwardResponseHeaders } from './headers.js';
 import { sendPage } from './pages.js';
 
@@ -25,6 +27,10 @@ export class Exchange {
   private resume: (() => void) | null = null;
   private attempts = 0;
   private done = false;
+  /** The route's plugins for this request (null on the plugin-free path) and the body writer they set up. */
+  run: PluginRun | null = null;
+  private writer: BodyWriter | null = null;
+  private blocked = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -57,19 +63,51 @@ export class Exchange {
 
   onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
     if (status < 200) return true; // informational; the final response follows
-    this.status = status;
     this.resume = resume;
+    if (this.run !== null) return this.withPlugins(status, statusText, raw);
+    this.status = status;
     this.res.writeHead(status, statusText, forwardResponseHeaders(raw));
     return true;
   }
 
+  private withPlugins(status: number, statusText: string, raw: Buffer[]): boolean {
+    const bodyless = this.opts.method === 'HEAD' || status === 204 || status === 304;
+    const res = this.run!.respond(status, forwardResponseHeaders(raw), bodyless);
+    if (res === null) {
+      // A response hook threw: onError answers 502 (nothing was sent yet).
+      this.abort?.(Object.assign(new Error('plugin failed'), { name: 'PluginFailed' }));
+      return false;
+    }
+    this.status = res.status;
+    this.res.writeHead(res.status, res.status === status ? statusText : undefined, res.headers.raw);
+    const client: BodyWriter = {
+      write: (chunk) => {
+        if (this.done || chunk.length === 0) return;
+        if (!this.res.write(chunk) && !this.blocked) {
+          this.blocked = true;
+          this.res.once('drain', () => { this.blocked = false; this.resume?.(); });
+        }
+      },
+      end: () => { if (!this.done) { this.res.end(); this.finish(this.status); } },
+      destroy: () => { if (!this.done) { this.res.destroy(); this.finish(this.status); } },
+    };
+    this.writer = res.writer(client, (err) => { this.run?.filterFailed(err); client.destroy!(); });
+    return true;
+  }
+
   onData(chunk: Buffer): boolean {
+    if (this.writer !== null) {
+      this.writer.write(chunk);
+      return !this.blocked;
+    }
     const ok = this.res.write(chunk);
     if (!ok && this.resume) this.res.once('drain', this.resume);
     return ok;
   }
 
   onComplete(): void {
+    // Filters may still hold bytes (a compressor flushes on end): the client side ends through them.
+    if (this.writer !== null) { this.writer.end(); return; }
     this.res.end();
     this.finish(this.status);
   }
@@ -89,6 +127,8 @@ export class Exchange {
       }
     }
     this.backend = null; // inflight already released
+    this.writer?.destroy?.();
+    this.writer = null;
     if (this.res.destroyed) { this.finish(499); return; }
     if (this.res.headersSent) { this.res.destroy(); this.finish(this.status); return; }
     const status = err.name === 'BodyTooLarge' ? 413 : code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : NOT_CONNECTED.has(code) ? 503 : 502;

@@ -1,6 +1,9 @@
 // The HTTP entry: Host → route → replica → Exchange. Everything a request can be refused for
 // (malformed host, duplicate Host, oversized body) is decided here before any upstream sees it.
+import { ACME_PREFIX, acmeKeyAuthorization } from '../acme/challenges.js';
 import { countFinished } from '../observe/finished.js';
+import { isPromise, sendHttpAnswer } from '../plugins/answers.js';
+import type { PluginRun, RawAnswer } from '../plugins/run.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { pick } from '../balancing/pick.js';
@@ -28,8 +31,6 @@ export interface GatewayCore {
 }
 
 const nextId = nextRequestId;
-
-const ACME_PREFIX = '/.well-known/acme-challenge/';
 
 class BodyTooLarge extends Error {
   override name = 'BodyTooLarge';
@@ -61,7 +62,7 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
 
   /** Answers without an upstream; logged and counted like any other request. */
   const refuse = (req: IncomingMessage, res: ServerResponse, status: number, id: string, app = '', start = performance.now()): void => {
-    if (status !== 308) sendPage(req, res, status, id, status === 400 || status === 413);
+    if (!res.headersSent) sendPage(req, res, status, id, status === 400 || status === 413); // a 308 or an ACME 200 is already sent
     countFinished(core, start, status, { id, remote: clientIp(req), host: String(req.headers.host ?? '').slice(0, 300), method: req.method ?? '', path: req.url ?? '', app, upstream: '' });
   };
 
@@ -94,17 +95,35 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
     const remote = clientIp(req);
     const fwd = forwardRequestHeaders(target.authority ? withHost(req.rawHeaders, target.authority) : req.rawHeaders, remote, proto, name, id);
     if (fwd.hostCount !== 1) return refuse(req, res, 400, id, route.app);
+    const rid = fwd.requestId ?? id;
+    let run: PluginRun | null = null;
+    let path = url;
+    if (route.chain !== null) {
+      // Request hooks first: they may answer (the app is not asked) or change the head.
+      run = route.chain.start(req.method ?? 'GET', url, name, proto, remote, fwd.headers);
+      let outcome = run.request();
+      if (isPromise<RawAnswer | null>(outcome)) outcome = await outcome;
+      if (outcome !== null) {
+        const finished = route.app;
+        sendHttpAnswer(req, res, run, outcome, (status) => countFinished(core, start, status, {
+          id: rid, remote, host: name, method: req.method ?? '', path: url, app: finished, upstream: '',
+        }));
+        return;
+      }
+      path = run.path;
+    }
     const hasBody = chunked || (length !== undefined && length !== '0');
     const opts: Dispatcher.DispatchOptions = {
-      path: url,
+      path,
       method: req.method as Dispatcher.HttpMethod,
       headers: fwd.headers,
       // undici streams any async iterable as a chunked body; its types only name Readable.
       body: !hasBody ? null : chunked ? (limited(req, core.options.maxBodyBytes) as unknown as IncomingMessage) : req,
     };
     const backend = pick(route, Date.now());
-    if (!backend) return refuse(req, res, 503, fwd.requestId ?? id, route.app);
-    const x = new Exchange(req, res, route, opts, fwd.requestId ?? id, remote, start, host);
+    if (!backend) return refuse(req, res, 503, rid, route.app);
+    const x = new Exchange(req, res, route, opts, rid, remote, start, host);
+    x.run = run;
     res.once('close', () => x.cancel());
     x.send(backend);
   };
@@ -120,11 +139,13 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
   };
 
   const acme = async (req: IncomingMessage, res: ServerResponse, token: string, id: string): Promise<void> => {
-    const keyAuth = /^[A-Za-z0-9_-]{1,256}$/.test(token) ? await core.acmeChallenge(token).catch(() => null) : null;
+    const start = performance.now();
+    const keyAuth = await acmeKeyAuthorization(core.acmeChallenge, token);
     if (keyAuth === null) return refuse(req, res, 404, id);
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(keyAuth) });
     res.end(keyAuth);
-    core.inflight--;
+    // Counted like every answer (the fast engine always did): in-flight gauge and access log.
+    refuse(req, res, 200, id, '', start);
   };
 
   return (req, res) => {

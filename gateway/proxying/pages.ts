@@ -7,6 +7,7 @@ const TEXT: Record<number, [code: string, message: string]> = {
   404: ['DF_ERR_NO_ROUTE', 'No app is deployed at this address'],
   413: ['DF_ERR_PAYLOAD_TOO_LARGE', 'The request body is too large'],
   417: ['DF_ERR_EXPECTATION_FAILED', 'Only Expect: 100-continue is supported'],
+  500: ['DF_ERR_PLUGIN_FAILED', 'A plugin of this app failed on this request'],
   502: ['DF_ERR_UPSTREAM', 'The app did not answer properly'],
   503: ['DF_ERR_NO_HEALTHY_UPSTREAM', 'The app has no healthy replica right now'],
   504: ['DF_ERR_UPSTREAM_TIMEOUT', 'The app took too long to answer'],
@@ -19,6 +20,11 @@ for (const [status, [code, message]] of Object.entries(TEXT)) {
     json: Buffer.from(JSON.stringify({ error: { code, message } })),
     html: Buffer.from(`<!doctype html><title>${status}</title><h1>${status}</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`),
   });
+}
+
+/** The DF_ERR_* code the gateway's page for `status` carries (every page of every engine uses these). */
+export function pageCode(status: number): string {
+  return (TEXT[status] ?? TEXT[502]!)[0];
 }
 
 /** The page body for a status: HTML when the client accepts it, JSON otherwise. */

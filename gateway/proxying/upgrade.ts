@@ -17,16 +17,16 @@ import type { GatewayCore } from './handler.js';
 import { clientIp, requestHandler } from './handler.js';
 import { forwardRequestHeaders } from './headers.js';
 import { nextRequestId } from './ids.js';
+import { pageCode } from './pages.js';
+import { upgradeGate } from '../plugins/upgrades.js';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
-const CODES: Record<number, string> = {
-  400: 'DF_ERR_BAD_REQUEST', 404: 'DF_ERR_NO_ROUTE', 502: 'DF_ERR_BAD_GATEWAY', 503: 'DF_ERR_NO_HEALTHY_UPSTREAM', 504: 'DF_ERR_UPSTREAM_TIMEOUT',
-};
 
 function page(status: number): string {
-  const body = JSON.stringify({ error: { code: CODES[status] ?? 'DF_ERR_BAD_REQUEST', message: STATUS_TEXT[status] } });
+  // The same codes as every other gateway page (pages.ts): a 502 is DF_ERR_UPSTREAM everywhere.
+  const body = JSON.stringify({ error: { code: pageCode(status), message: STATUS_TEXT[status] } });
   return `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`;
 }
 
@@ -77,13 +77,23 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
       const rawHeaders = target.authority ? withHost(req.rawHeaders, target.authority) : req.rawHeaders;
       const fwd = forwardRequestHeaders(rawHeaders, clientIp(req), proto === 'https' ? 'wss' : 'ws', name, nextRequestId());
       if (fwd.hostCount !== 1) return refuse(socket, 400);
-      core.metrics.record(route.app, 101, 0);
       sock.pause();
-      splice({
-        client: sock, head, key, backend, core, page,
-        request: upgradeRequestHead('GET', target.path, fwd.headers),
-        closed: () => undefined,
-      });
+      const tunnel = (path: string, headers: string[]): void => {
+        core.metrics.record(route.app, 101, 0);
+        splice({
+          client: sock, head, key, backend, core, page,
+          request: upgradeRequestHead('GET', path, headers),
+          closed: () => undefined,
+        });
+      };
+      if (route.chain === null) return tunnel(target.path, fwd.headers);
+      // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
+      const run = route.chain.start('GET', target.path, name, proto, clientIp(req), fwd.headers);
+      upgradeGate(run).then((refusal) => {
+        if (sock.destroyed) return;
+        if (refusal !== null) { sock.end(refusal); return; }
+        tunnel(run.path, run.headers.raw);
+      }).catch(() => sock.destroy());
     },
     closeAll() {
       for (const s of open) s.destroy();

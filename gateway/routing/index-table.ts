@@ -4,18 +4,21 @@
 import type { Route, RouteChange, RouteTableConsumer } from '../../common/routes/index.js';
 import type { BackendRegistry } from '../balancing/backends.js';
 import type { Balanced, Member } from '../balancing/pick.js';
+import type { CompiledChain, PluginHost } from '../plugins/chain.js';
 
 export interface CompiledRoute extends Balanced {
   host: string;
   app: string;
   route: Route;
+  /** The plugin chain, built once per route change; null: the plugin-free path. */
+  chain: CompiledChain | null;
 }
 
 export class RouteIndex {
   private readonly byHost = new Map<string, CompiledRoute>();
   private readonly waiters = new Map<string, Set<(r: CompiledRoute | undefined) => void>>();
 
-  constructor(private readonly registry: BackendRegistry, consumer: RouteTableConsumer) {
+  constructor(private readonly registry: BackendRegistry, consumer: RouteTableConsumer, private readonly plugins?: PluginHost) {
     for (const [host, route] of consumer.routes) this.set(host, route);
     consumer.on('change', (c: RouteChange) => this.set(c.host, c.route));
   }
@@ -62,13 +65,17 @@ export class RouteIndex {
         if (route.healthcheckPath) backend.healthPath = route.healthcheckPath;
         return { backend, weight: u.weight ?? 1, current: 0 };
       });
-      compiled = { host, app: route.app, route, members, balance: route.balance ?? 'round-robin' };
+      const chain = this.plugins?.acquire(route.app, route.plugins) ?? null;
+      compiled = { host, app: route.app, route, members, balance: route.balance ?? 'round-robin', chain };
       this.byHost.set(host, compiled);
     } else {
       this.byHost.delete(host);
     }
     // Released after the new route holds its references, so a kept upstream's pool survives.
-    if (old) for (const m of old.members) this.registry.release(m.backend);
+    if (old) {
+      for (const m of old.members) this.registry.release(m.backend);
+      this.plugins?.release(old.chain);
+    }
     const waiting = this.waiters.get(host);
     if (waiting) {
       this.waiters.delete(host);
@@ -77,7 +84,10 @@ export class RouteIndex {
   }
 
   close(): void {
-    for (const r of this.byHost.values()) for (const m of r.members) this.registry.release(m.backend);
+    for (const r of this.byHost.values()) {
+      for (const m of r.members) this.registry.release(m.backend);
+      this.plugins?.release(r.chain);
+    }
     this.byHost.clear();
   }
 }
