@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import tarFs from 'tar-fs';
+import { requireProgram } from './programs.js';
 
 const NODE_UID = 1000;
 
@@ -39,10 +40,16 @@ async function copyInto(root: string, hostPath: string, imagePath = hostPath): P
   await fs.cp(hostPath, dest, { recursive: true, dereference: true });
 }
 
+/** Copies a host program to the same path in the image, with the shared objects it links. */
+async function copyProgram(root: string, program: string, imagePath = program): Promise<void> {
+  const real = await fs.realpath(program);
+  await copyInto(root, real, imagePath);
+  for (const lib of parseLdd(await run('ldd', [real]))) await copyInto(root, lib);
+}
+
 async function assemble(root: string): Promise<void> {
+  await copyProgram(root, process.execPath, '/usr/local/bin/node');
   const nodeBin = await fs.realpath(process.execPath);
-  await copyInto(root, nodeBin, '/usr/local/bin/node');
-  for (const lib of parseLdd(await run('ldd', [nodeBin]))) await copyInto(root, lib);
 
   const npmDir = path.join(path.dirname(path.dirname(nodeBin)), 'lib/node_modules/npm');
   if (await fs.stat(npmDir).then(() => true, () => false)) {
@@ -95,18 +102,39 @@ async function importDir(docker: Docker, root: string, repo: string, tag: string
   });
 }
 
-/** Returns the image name (`deployflow-test/node-base:<node version>`), importing it if missing. */
-export async function ensureNodeBaseImage(docker: Docker = new Docker()): Promise<string> {
-  const repo = 'deployflow-test/node-base';
+async function ensureImage(docker: Docker, repo: string, fill: (root: string) => Promise<void>): Promise<string> {
   const tag = process.versions.node;
   const name = `${repo}:${tag}`;
   if (await imageExists(docker, name)) return name;
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'df-node-base-'));
   try {
     await assemble(root);
+    await fill(root);
     await importDir(docker, root, repo, tag);
   } finally {
     await fs.rm(root, { recursive: true, force: true });
   }
   return name;
+}
+
+/** Returns the image name (`deployflow-test/node-base:<node version>`), importing it if missing. */
+export function ensureNodeBaseImage(docker: Docker = new Docker()): Promise<string> {
+  return ensureImage(docker, 'deployflow-test/node-base', async () => undefined);
+}
+
+/**
+ * The node base plus what the platform's own images get from Debian packages: git (the git and
+ * control services: receive-pack, archive, clones; git runs its helpers from /usr/lib/git-core),
+ * setcap (the gateway image lets node bind 80/443) and redis-server/redis-cli (the compose test's
+ * Redis service).
+ */
+export function ensureNodeToolsImage(docker: Docker = new Docker()): Promise<string> {
+  return ensureImage(docker, 'deployflow-test/node-tools', async (root) => {
+    const git = requireProgram('git');
+    await copyProgram(root, git, '/usr/bin/git');
+    await copyProgram(root, git, '/usr/lib/git-core/git');
+    await copyProgram(root, requireProgram('setcap'), '/usr/sbin/setcap');
+    await copyProgram(root, requireProgram('redis-server'), '/usr/bin/redis-server');
+    await copyProgram(root, requireProgram('redis-cli'), '/usr/bin/redis-cli');
+  });
 }
