@@ -2,7 +2,8 @@
 // local base images, because tests can neither pull nor reach the npm registry from a container:
 // BASE_IMAGE is the node-tools test base, and DEPS_IMAGE carries the production dependencies,
 // pruned inside the build from this checkout's installed node_modules (the Dockerfile then skips
-// `npm ci`). The context carries the built dashboard (web/dist), which the Dockerfile then uses.
+// `npm ci`). The context is what .dockerignore lets through plus the built dashboard (web/dist),
+// which the Dockerfile then uses instead of building it.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,9 +12,27 @@ import tarFs from 'tar-fs';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-/** What the Dockerfile copies; everything else in the checkout stays out of the context. */
-const CONTEXT_ENTRIES = ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'common', 'builder', 'control', 'git', 'gateway', 'dns',
-  'deploy', 'web'];
+const REGEX_SPECIAL = new Set('.+?^$' + '{}()|[]\\');
+
+/** One .dockerignore pattern as Docker reads it: `*` within one name, a leading `**` plus slash across folders; a match excludes what is under it. */
+function patternRegex(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i += 1) {
+    if (pattern.startsWith('**/', i)) {
+      out += '(?:.*/)?';
+      i += 2;
+    } else if (pattern[i] === '*') out += '[^/]*';
+    else out += REGEX_SPECIAL.has(pattern[i]!) ? `\\${pattern[i]}` : pattern[i];
+  }
+  return new RegExp(`^${out}(?:/.*)?$`);
+}
+
+/** Whether .dockerignore keeps a path (relative to the context root) out, minus the patterns in `keep`. */
+function dockerignore(keep: string[]): (relPath: string) => boolean {
+  const regexes = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#') && !keep.includes(l)).map(patternRegex);
+  return (relPath) => regexes.some((r) => r.test(relPath));
+}
 
 export const PLATFORM_TARGETS = ['gateway', 'dns', 'git', 'control'] as const;
 export type PlatformTarget = (typeof PLATFORM_TARGETS)[number];
@@ -72,10 +91,9 @@ export async function ensureDepsImage(docker: Docker, baseImage: string): Promis
 /** Builds one service's image (`<repo>/<target>:<tag>`) from this checkout. */
 export async function buildPlatformImage(docker: Docker, target: PlatformTarget, image: string, args: { baseImage: string; depsImage: string }): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `make web` (make test does) first');
-  const context = tarFs.pack(ROOT, {
-    entries: CONTEXT_ENTRIES,
-    ignore: (name) => name.includes(`${path.sep}node_modules`) || name.endsWith('.test.ts'),
-  });
+  // The context `docker build` sends, plus the dashboard this checkout built (the Dockerfile uses it).
+  const ignored = dockerignore(['web/dist']);
+  const context = tarFs.pack(ROOT, { ignore: (name) => ignored(path.relative(ROOT, name)) });
   await build(docker, context as unknown as NodeJS.ReadableStream, {
     t: image, dockerfile: 'deploy/docker/Dockerfile', target, buildargs: { BASE_IMAGE: args.baseImage, DEPS_IMAGE: args.depsImage },
   });
