@@ -4,7 +4,7 @@
 // down and up again with the app, its env and its deployments intact. MongoDB is left out (no
 // image of it can be made here): the stack runs on the embedded store in its data volume.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -24,7 +24,8 @@ import { freePort } from './support/ports.js';
 const APP = 'composed';
 const DOMAIN = 'paas.test';
 const IMAGE_REPO = 'deployflow-test-compose';
-const IMAGE_TAG = 'current';
+// One tag per checkout: two checkouts testing at once on one engine never run each other's images.
+const IMAGE_TAG = createHash('sha256').update(path.resolve(import.meta.dirname, '..')).digest('hex').slice(0, 12);
 
 /** GET through the gateway with the app's Host header (fetch may not set Host). */
 function viaGateway(port: number, host: string): Promise<{ status: number; body: string }> {
@@ -156,6 +157,20 @@ describe('the compose stack', () => {
     const lines = result.stderr.trim().split('\n');
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]!, /set REDIS_PASSWORD in \.env/);
+  });
+
+  it('stops the start when a secret is malformed, the service log naming it', async () => {
+    const bad = { file, project: `${project}bad`, env: { ...env, DEPLOYFLOW_ENCRYPTION_KEY: 'not-hex' } };
+    try {
+      // control exits at once; docker-compose then refuses to start git, which waits for its health.
+      const started = await compose(['up', '-d', '--no-build'], bad);
+      assert.notEqual(started.code, 0);
+      assert.match(started.stderr, /ERROR: for git +Container "[0-9a-f]+" is unhealthy/);
+      const log = await compose(['logs', '--no-color', 'control'], bad);
+      assert.match(log.stdout, /control_1 +\| deployflow: DF_ERR_CONFIG: DEPLOYFLOW_ENCRYPTION_KEY must be 64 hex characters/);
+    } finally {
+      await compose(['down', '-v', '--timeout', '2'], bad);
+    }
   });
 
   it('comes up healthy, deploys a pushed app and routes it through the gateway', async () => {

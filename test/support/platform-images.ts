@@ -94,7 +94,11 @@ export async function buildPlatformImage(docker: Docker, target: PlatformTarget,
   // The context `docker build` sends, plus the dashboard this checkout built (the Dockerfile uses it).
   const ignored = dockerignore(['web/dist']);
   const context = tarFs.pack(ROOT, { ignore: (name) => ignored(path.relative(ROOT, name)) });
+  const previous = await docker.getImage(image).inspect().then((i) => i.Id, () => null);
   await build(docker, context as unknown as NodeJS.ReadableStream, {
     t: image, dockerfile: 'deploy/docker/Dockerfile', target, buildargs: { BASE_IMAGE: args.baseImage, DEPS_IMAGE: args.depsImage },
   });
+  // The image the tag named before (older sources) would stay behind untagged on every source change.
+  const current = await docker.getImage(image).inspect().then((i) => i.Id);
+  if (previous && previous !== current) await docker.getImage(previous).remove().catch(() => undefined);
 }
