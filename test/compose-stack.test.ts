@@ -135,14 +135,16 @@ describe('the compose stack', () => {
 
   it('builds images that run as a non-root user with a health check', async () => {
     for (const target of PLATFORM_TARGETS) {
-      const config = (await docker.getImage(`${IMAGE_REPO}/${target}:${IMAGE_TAG}`).inspect()).Config as Docker.ImageInspectInfo['Config'] & { Healthcheck?: { Test?: string[] } };
+      type WithHealthcheck = Docker.ImageInspectInfo['Config'] & { Healthcheck?: { Test?: string[] } };
+      const config = (await docker.getImage(`${IMAGE_REPO}/${target}:${IMAGE_TAG}`).inspect()).Config as WithHealthcheck;
       assert.equal(config.User, 'node', target);
       assert.deepEqual(config.Healthcheck?.Test, ['CMD', 'node', 'deploy/docker/healthcheck.js', target]);
       assert.deepEqual(config.Cmd, [target]);
     }
     // On the host's network the gateway binds 80/443 itself: its node carries cap_net_bind_service.
     const port = await freePrivilegedPort();
-    const probe = await run('docker', ['run', '--rm', '--network', 'host', '--entrypoint', 'node', `${IMAGE_REPO}/gateway:${IMAGE_TAG}`, '-e',
+    const probe = await run('docker', ['run', '--rm', '--network', 'host', '--entrypoint', 'node', `${IMAGE_REPO}/gateway:${IMAGE_TAG}`,
+      '-e',
       `require('net').createServer().listen(${port}, '127.0.0.1', function () { console.log(process.getuid()); this.close(); })`]);
     assert.equal(probe.code, 0, probe.stderr);
     assert.equal(probe.stdout.trim(), '1000');
@@ -177,10 +179,16 @@ describe('the compose stack', () => {
     await up();
     stackUp = true;
     const control = `http://127.0.0.1:${ports.control}`;
-    const health = await (await fetch(`${control}/health`)).json() as { status: string; store: { backend: string }; redis: string; docker: string };
+    const health = await (await fetch(`${control}/health`)).json() as { status: string; redis: string; docker: string };
     assert.equal(health.status, 'ok', JSON.stringify(health));
     assert.equal(health.redis, 'ok');
     assert.equal(health.docker, 'ok', 'control reaches the Docker Engine through the mounted socket');
+
+    const dashboard = await eventually('the dashboard through the gateway', async () => {
+      const res = await viaGateway(ports.gateway, DOMAIN);
+      return res.status === 200 ? res.body : undefined;
+    });
+    assert.match(dashboard, /<div id="root"/, 'the gateway routes the apex to control, which serves the dashboard it was built with');
 
     const owner = await registerUser(control);
     assert.equal((await owner.post('/api/v1/apps', { name: APP, port: 8080 })).status, 201);

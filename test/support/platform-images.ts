@@ -14,7 +14,10 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 const REGEX_SPECIAL = new Set('.+?^$' + '{}()|[]\\');
 
-/** One .dockerignore pattern as Docker reads it: `*` within one name, a leading `**` plus slash across folders; a match excludes what is under it. */
+/**
+ * One .dockerignore pattern as Docker reads it: `*` within one name, a leading `**` plus slash
+ * across folders; a match excludes what is under it.
+ */
 function patternRegex(pattern: string): RegExp {
   let out = '';
   for (let i = 0; i < pattern.length; i += 1) {
@@ -42,10 +45,11 @@ async function build(docker: Docker, context: NodeJS.ReadableStream, options: Do
   const output = await docker.buildImage(context, { rm: true, forcerm: true, ...options });
   const lines: string[] = [];
   await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(output, (err: Error | null) => (err ? reject(err) : resolve()), (event: { stream?: string; error?: string }) => {
+    const onEvent = (event: { stream?: string; error?: string }): void => {
       if (event.stream) lines.push(...event.stream.split('\n').filter(Boolean));
       if (event.error) lines.push(`ERROR: ${event.error}`);
-    });
+    };
+    docker.modem.followProgress(output, (err: Error | null) => (err ? reject(err) : resolve()), onEvent);
   }).catch((err: Error) => {
     throw new Error(`building ${options.t} failed: ${err.message}\n${lines.slice(-30).join('\n')}`);
   });
@@ -84,12 +88,15 @@ export async function ensureDepsImage(docker: Docker, baseImage: string): Promis
       pack.finalize();
     },
   });
-  await build(docker, context as unknown as NodeJS.ReadableStream, { t: name, dockerfile: 'Dockerfile.deps', buildargs: { BASE_IMAGE: baseImage } });
+  const options = { t: name, dockerfile: 'Dockerfile.deps', buildargs: { BASE_IMAGE: baseImage } };
+  await build(docker, context as unknown as NodeJS.ReadableStream, options);
   return name;
 }
 
 /** Builds one service's image (`<repo>/<target>:<tag>`) from this checkout. */
-export async function buildPlatformImage(docker: Docker, target: PlatformTarget, image: string, args: { baseImage: string; depsImage: string }): Promise<void> {
+export async function buildPlatformImage(
+  docker: Docker, target: PlatformTarget, image: string, args: { baseImage: string; depsImage: string },
+): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `make web` (make test does) first');
   // The context `docker build` sends, plus the dashboard this checkout built (the Dockerfile uses it).
   const ignored = dockerignore(['web/dist']);
