@@ -213,6 +213,24 @@ describe('the compose stack', () => {
     assert.equal(dig.stdout.trim(), '127.0.0.1', 'the DNS container answers from the route table');
   });
 
+  it('serves the app while control is killed, and Docker brings control back', async () => {
+    assert.ok(stackUp, 'the stack came up');
+    const labels = [`com.docker.compose.project=${project}`, 'com.docker.compose.service=control'];
+    const [listed] = await docker.listContainers({ filters: { label: labels } });
+    assert.ok(listed);
+    const container = docker.getContainer(listed.Id);
+    const before = await container.inspect();
+    process.kill(before.State.Pid, 'SIGKILL'); // a crash, as Docker sees it (docker kill would count as a stop)
+    await eventually('control to be gone', async () => ((await container.inspect()).State.Pid !== before.State.Pid ? true : undefined));
+    const served = await viaGateway(ports.gateway, `${APP}.${DOMAIN}`);
+    assert.deepEqual(served, { status: 200, body: 'v1 from-compose' }, 'the gateway serves its route table while control restarts');
+    await eventually('control back by its restart policy', async () => {
+      const res = await fetch(`http://127.0.0.1:${ports.control}/health`);
+      return res.status === 200 ? true : undefined;
+    });
+    assert.equal((await container.inspect()).RestartCount, before.RestartCount + 1);
+  });
+
   it('keeps the app, its env and its deployments across down and up', async () => {
     assert.ok(stackUp, 'the stack came up');
     const down = await compose(['down', '--timeout', '10'], { file, project, env });
