@@ -81,7 +81,7 @@ describe('the compose stack', () => {
 
   /** `up -d` waits for the health conditions of dependencies only; a user waits for every service. */
   async function up(): Promise<void> {
-    const started = await compose(['up', '-d', '--no-build'], { file, project, env });
+    const started = await compose(['up', '-d', '--no-build'], { file, project, env: {} });
     assert.equal(started.code, 0, `${started.stderr}\n${await logs()}`);
     const services = ['redis', 'control', 'git', 'gateway', 'dns'];
     await eventually('every service healthy', async () => {
@@ -90,7 +90,7 @@ describe('the compose stack', () => {
       return services.every((s) => healthy.includes(s)) ? true : undefined;
     }, 60_000).catch(async (err: Error) => { throw new Error(`${err.message}\n${await logs()}`); });
   }
-  const logs = async () => (await compose(['logs', '--no-color', '--tail', '40'], { file, project, env })).stdout;
+  const logs = async () => (await compose(['logs', '--no-color', '--tail', '40'], { file, project, env: {} })).stdout;
   const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args],
     { cwd: work, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } as Record<string, string> });
 
@@ -121,11 +121,13 @@ describe('the compose stack', () => {
       DNS_BIND: '127.0.0.1', DNS_PORT: String(ports.dns),
       DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '20', DEPLOYFLOW_DRAIN_SECONDS: '1',
     };
+    // As an operator does it: the settings in .env beside the compose file, which docker-compose reads.
+    fs.writeFileSync(path.join(dir, '.env'), Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
   });
 
   after(async () => {
     if (file) {
-      const down = await compose(['down', '-v', '--remove-orphans', '--timeout', '5'], { file, project, env });
+      const down = await compose(['down', '-v', '--remove-orphans', '--timeout', '5'], { file, project, env: {} });
       if (down.code !== 0) console.error(down.stderr);
     }
     await removeApp(docker, APP, { keepImages: 0, removeVolumes: true }).catch(() => undefined);
@@ -233,7 +235,7 @@ describe('the compose stack', () => {
 
   it('keeps the app, its env and its deployments across down and up', async () => {
     assert.ok(stackUp, 'the stack came up');
-    const down = await compose(['down', '--timeout', '10'], { file, project, env });
+    const down = await compose(['down', '--timeout', '10'], { file, project, env: {} });
     assert.equal(down.code, 0, down.stderr);
     assert.deepEqual((await docker.listContainers({ filters: { label: [`com.docker.compose.project=${project}`] } })), []);
 
