@@ -21,7 +21,9 @@ import { Client, registerUser } from './support/control.js';
 import { buildPlatformImage, ensureDepsImage, PLATFORM_TARGETS } from './support/platform-images.js';
 import { freePort } from './support/ports.js';
 
-const APP = 'composed';
+// Unique per run: apps are the engine's, and another checkout may run this test at the same time.
+const RUN_ID = randomBytes(4).toString('hex');
+const APP = `composed-${RUN_ID}`;
 const DOMAIN = 'paas.test';
 const IMAGE_REPO = 'deployflow-test-compose';
 // One tag per checkout: two checkouts testing at once on one engine never run each other's images.
@@ -69,9 +71,8 @@ async function eventually<T>(what: string, attempt: () => Promise<T | undefined>
 
 describe('the compose stack', () => {
   const docker = new Docker();
-  const id = randomBytes(4).toString('hex');
-  const project = `dfcompose${id}`;
-  const network = `df-compose-${id}`;
+  const project = `dfcompose${RUN_ID}`;
+  const network = `df-compose-${RUN_ID}`;
   let dir: string;
   let file: string;
   let env: Record<string, string>;
@@ -204,7 +205,7 @@ describe('the compose stack', () => {
     await g(['commit', '-q', '-m', 'first']);
     const push = await g(['push', `http://anyone:${token}@127.0.0.1:${ports.gitHttp}/${APP}.git`, 'main']);
     assert.equal(push.code, 0, `${push.stderr}\n${await logs()}`);
-    assert.match(push.stderr, /remote: .*Deployed to http:\/\/composed\.paas\.test/);
+    assert.match(push.stderr, new RegExp(`remote: .*Deployed to http://${APP}\\.paas\\.test`));
 
     const served = await eventually('the app through the gateway', async () => {
       const res = await viaGateway(ports.gateway, `${APP}.${DOMAIN}`);
