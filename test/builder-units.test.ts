@@ -230,7 +230,8 @@ describe('BuildKit output', () => {
       },
       getImage: () => ({ inspect: () => Promise.resolve({ Config: { ExposedPorts: { '9000/tcp': {} } } }) }),
     } as unknown as Docker;
-    const builder = createBuilder({ docker, images: { node: 'n', static: 's', python: 'p', go: 'g' } });
+    // `base` is a platform base image, so the build policy lets the Dockerfile use it.
+    const builder = createBuilder({ docker, images: { node: 'base', static: 's', python: 'p', go: 'g' } });
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'df-fallback-'));
     after(() => fsp.rm(dir, { recursive: true, force: true }));
     await fsp.writeFile(path.join(dir, 'Dockerfile'), 'FROM base\n');

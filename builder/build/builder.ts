@@ -5,14 +5,19 @@
 // there, where the classic builder runs a container for each); the classic builder otherwise.
 import type Docker from 'dockerode';
 import { DeployFlowError, isDeployFlowError } from '../../common/errors/catalogue.js';
-import { parseAppName } from '../../common/names/validate.js';
+import { Transform, type Readable } from 'node:stream';
+import { parseAppName, type AppName } from '../../common/names/validate.js';
 import { prepareContext, type BuildContext } from '../context/context.js';
 import type { SourceSpec } from '../context/sources.js';
 import type { Detection } from '../detect/detect.js';
 import { DEFAULT_PORT, type BaseImages } from '../dockerfile/generate.js';
 import { step, systemClock, type Clock, type LogSink } from '../deps.js';
 import { checkedLabels, imageTag } from '../docker/names.js';
+import { checkDockerfile } from '../policy/dockerfile.js';
+import { checkImageUses, DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings } from '../policy/images.js';
 import { BuildKitProgress } from './buildkit.js';
+import { applyEgressRules, buildNetwork, egressPlan, type Iptables } from './egress.js';
+import { openBuildCgroup, type Breach, type BuildCgroup, type BuildLimits } from './limits.js';
 import { LineSplitter, parseEvent, Tail } from './progress.js';
 import { Semaphore } from './semaphore.js';
 
@@ -24,6 +29,25 @@ export interface BuilderOptions {
   clock?: Clock;
   /** `buildkit` (default; falls back to `legacy` when the engine refuses it) or `legacy`. */
   engine?: BuildEngine;
+  /**
+   * Builds as the untrusted boundary: resource limits and the build network's egress rules.
+   * Without it builds run unconfined (unit tests); the Dockerfile and image policy apply always.
+   */
+  isolation?: BuildIsolation;
+  /** The admins' image settings; default: only the base images and the app's own. */
+  imageSettings?: () => Promise<BuildImageSettings>;
+}
+
+export interface BuildIsolation {
+  /** The limits of one build of `app` (the owner's quota decides the memory). */
+  limits(app: string): Promise<BuildLimits>;
+  /** Whether build steps may reach private networks (the admins' allowPrivateUrls). */
+  allowPrivate(): Promise<boolean>;
+  /** Largest build context (bytes streamed to the engine) and largest resulting image, in MB. */
+  contextMb: number;
+  imageMb: number;
+  /** iptables runner (tests record the calls); default: the iptables program. */
+  iptables?: Iptables;
 }
 
 export type BuildEngine = 'buildkit' | 'legacy';
@@ -67,6 +91,46 @@ function exposedPort(inspect: Docker.ImageInspectInfo): number | undefined {
   return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
 }
 
+/** One build's limits: the cgroup it runs under and the context byte count. */
+class Confinement {
+  onTooLarge: () => void = () => undefined;
+
+  constructor(readonly limits: BuildLimits, readonly cgroup: BuildCgroup, private readonly maxContextBytes: number) {}
+
+  /** Passes the context through, stopping the build once it grows past the limit. */
+  count(context: Readable): Readable {
+    let bytes = 0;
+    const counted = new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        bytes += chunk.length;
+        if (bytes > this.maxContextBytes) {
+          this.onTooLarge();
+          done(new DeployFlowError('DF_ERR_BUILD_LIMIT', 'The build context is too large'));
+          return;
+        }
+        done(null, chunk);
+      },
+    });
+    context.once('error', (err) => counted.destroy(err));
+    counted.once('close', () => { if (!context.destroyed) context.destroy(); });
+    return context.pipe(counted);
+  }
+}
+
+function logged(log: LogSink, err: DeployFlowError): DeployFlowError {
+  log(`       ${err.code}: ${err.message}`);
+  return err;
+}
+
+function limitError(breach: Breach | 'context', limits: BuildLimits, isolation: BuildIsolation, lines: string[], log: LogSink): DeployFlowError {
+  const message = {
+    memory: `A build step was killed: it used more than the build's memory limit of ${limits.memoryMb} MB; the build was stopped`,
+    pids: `A build step tried to run more than ${limits.pids} processes at once (a fork bomb?); the build was stopped`,
+    context: `The build context is larger than ${isolation.contextMb} MB; the build was stopped`,
+  }[breach];
+  return logged(log, new DeployFlowError('DF_ERR_BUILD_LIMIT', message, { lines }));
+}
+
 export function createBuilder(opts: BuilderOptions): Builder {
   const slots = new Semaphore(opts.maxConcurrentBuilds ?? 1);
   const timeoutMs = opts.buildTimeoutMs ?? 10 * 60_000;
@@ -74,7 +138,8 @@ export function createBuilder(opts: BuilderOptions): Builder {
   let engine: BuildEngine = opts.engine ?? 'buildkit';
 
   /** Starts the build on the current engine; an engine that refuses BuildKit gets the classic builder from then on. */
-  async function startBuild(ctx: BuildContext, image: string, signal: AbortSignal, req: BuildRequest): Promise<NodeJS.ReadableStream> {
+  async function startBuild(ctx: BuildContext, image: string, signal: AbortSignal, req: BuildRequest, box: Confinement | null): Promise<NodeJS.ReadableStream> {
+    const open = (): Readable => (box ? box.count(ctx.open()) : ctx.open());
     const options = {
       // No app/deployment labels on images: the classic builder runs one more step per build
       // for them (≈ 0.1 s, and a cache miss on every redeploy). The repository name
@@ -83,7 +148,7 @@ export function createBuilder(opts: BuilderOptions): Builder {
       rm: true, forcerm: true, abortSignal: signal,
     };
     if (engine === 'buildkit') {
-      const context = ctx.open();
+      const context = open();
       try {
         return await opts.docker.buildImage(context as unknown as NodeJS.ReadableStream, { ...options, version: '2' } as Docker.ImageBuildOptions);
       } catch (err) {
@@ -93,7 +158,12 @@ export function createBuilder(opts: BuilderOptions): Builder {
         req.log(`       BuildKit is not available on this Docker Engine (${err.message.slice(0, 200)}); using the classic builder`);
       }
     }
-    return opts.docker.buildImage(ctx.open() as unknown as NodeJS.ReadableStream, options);
+    // The classic builder honours per-build limits; its step containers share the build cgroup too.
+    const limits = box ? {
+      memory: box.limits.memoryMb * 1024 * 1024, memswap: box.limits.memoryMb * 1024 * 1024,
+      cpuperiod: 100_000, cpuquota: Math.round(box.limits.cpus * 100_000), ...(box.cgroup ? { cgroupparent: box.cgroup.parent } : {}),
+    } : {};
+    return opts.docker.buildImage(open() as unknown as NodeJS.ReadableStream, { ...options, ...limits } as Docker.ImageBuildOptions);
   }
 
   async function runBuild(req: BuildRequest): Promise<BuildResult> {
@@ -104,10 +174,16 @@ export function createBuilder(opts: BuilderOptions): Builder {
     const ctx = await prepareContext(req.source, opts.images, req.port);
     step(req.log, `Detected ${KIND_NAMES[ctx.detection.kind]}`);
     if (ctx.generatedDockerfile) for (const line of ctx.generatedDockerfile.trimEnd().split('\n')) req.log(`       ${line}`);
+    const checked = await checkPolicy(app, ctx, req.log);
+    const box = opts.isolation ? await confine(app, opts.isolation, req.log) : null;
     step(req.log, `Building image ${image}`);
 
     const controller = new AbortController();
     let timedOut = false;
+    let breach: Breach | 'context' | null = null;
+    const stopFor = (why: Breach | 'context'): void => { breach ??= why; controller.abort(); };
+    const watcher = box?.cgroup?.watch(stopFor);
+    if (box) box.onTooLarge = () => stopFor('context');
     const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
     const onCancel = (): void => controller.abort();
     req.signal?.addEventListener('abort', onCancel, { once: true });
@@ -115,7 +191,7 @@ export function createBuilder(opts: BuilderOptions): Builder {
     const emit = (line: string): void => { tail.push(line); req.log(line); };
     let imageId = '';
     try {
-      const output = await startBuild(ctx, image, controller.signal, req);
+      const output = await startBuild(checked, image, controller.signal, req, box);
       const trace = new BuildKitProgress();
       const splitter = new LineSplitter();
       for await (const chunk of output as AsyncIterable<Buffer>) {
@@ -127,7 +203,15 @@ export function createBuilder(opts: BuilderOptions): Builder {
         }
       }
       for (const json of splitter.flush()) parseEvent(json, trace).lines.forEach(emit);
+      const last = await watcher?.stop();
+      if (last?.breach) breach ??= last.breach;
+      if (breach) throw new Error('limit');
     } catch (err) {
+      const last = await watcher?.stop();
+      breach ??= last?.breach ?? null;
+      // A step killed by SIGKILL while the memory limit was being hit was the kernel's OOM kill.
+      if (!breach && last?.memoryLimitHit && /exit code: 137|signal: killed/i.test(String((err as Error).message ?? err))) breach = 'memory';
+      if (breach && box) throw limitError(breach, box.limits, opts.isolation!, tail.get(), req.log);
       if (timedOut) throw new DeployFlowError('DF_ERR_BUILD_TIMEOUT', `The image build took longer than ${Math.round(timeoutMs / 1000)}s and was stopped`, { lines: tail.get() });
       if (req.signal?.aborted) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build was cancelled', { lines: tail.get() });
       if (isDeployFlowError(err)) throw err;
@@ -139,10 +223,49 @@ export function createBuilder(opts: BuilderOptions): Builder {
 
     const inspect = await opts.docker.getImage(image).inspect().catch(() => undefined);
     if (!inspect) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build ended without producing an image', { lines: tail.get() });
+    if (opts.isolation && inspect.Size > opts.isolation.imageMb * 1024 * 1024) {
+      await opts.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+      throw logged(req.log, new DeployFlowError('DF_ERR_BUILD_LIMIT',
+        `The image is ${Math.round(inspect.Size / 1024 / 1024)} MB, more than the ${opts.isolation.imageMb} MB a build may produce`));
+    }
     const port = req.port ?? (ctx.detection.kind === 'dockerfile' ? exposedPort(inspect) ?? DEFAULT_PORT : ctx.port);
     const durationMs = clock.now() - started;
     step(req.log, `Built ${image} in ${(durationMs / 1000).toFixed(1)}s (app port ${port})`);
     return { image, imageId: imageId || inspect.Id, port, detected: ctx.detection.kind, durationMs };
+  }
+
+  /** The Dockerfile policy, then the image policy; a refusal is logged as its DF_ERR line. */
+  async function checkPolicy(app: AppName, ctx: BuildContext, log: LogSink): Promise<BuildContext> {
+    try {
+      const checked = checkDockerfile(ctx.dockerfileText, app);
+      for (const note of checked.notes) log(`       ${note}`);
+      const settings = await (opts.imageSettings?.() ?? Promise.resolve(DEFAULT_BUILD_IMAGE_SETTINGS));
+      await checkImageUses(opts.docker, checked.images, { app, baseImages: Object.values(opts.images), settings });
+      return checked.text === ctx.dockerfileText ? ctx : ctx.withDockerfile(checked.text);
+    } catch (err) {
+      if (isDeployFlowError(err)) throw logged(log, err);
+      throw err;
+    }
+  }
+
+  let cgroup: Promise<BuildCgroup | string> | undefined;
+
+  /** Limits written on the build cgroup and the network rules applied; a build that cannot be confined does not start. */
+  async function confine(app: AppName, isolation: BuildIsolation, log: LogSink): Promise<Confinement> {
+    const limits = await isolation.limits(app);
+    cgroup ??= openBuildCgroup(opts.docker);
+    const box = await cgroup;
+    try {
+      if (typeof box === 'string') throw new Error(box);
+      await box.apply(limits);
+      const network = await buildNetwork(opts.docker);
+      await applyEgressRules(egressPlan({ ...network, allowPrivate: await isolation.allowPrivate() }), isolation.iptables);
+    } catch (err) {
+      throw logged(log, new DeployFlowError('DF_ERR_UNAVAILABLE', `The build cannot be confined on this engine: ${(err as Error).message.slice(0, 300)}`));
+    }
+    log(`       Build limits: ${limits.memoryMb} MB memory, ${limits.cpus} CPU, ${limits.pids} processes, ${isolation.contextMb} MB context, ` +
+      `${isolation.imageMb} MB image, ${Math.round(timeoutMs / 1000)}s; no access to the host or private networks`);
+    return new Confinement(limits, box as BuildCgroup, isolation.contextMb * 1024 * 1024);
   }
 
   return {

@@ -4,8 +4,8 @@
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { DETECT_FILES, detect, type Detection } from '../detect/detect.js';
-import { GENERATED_DIR, generate, type BaseImages } from '../dockerfile/generate.js';
-import { openSource, type SourceSpec } from './sources.js';
+import { GENERATED_DIR, GENERATED_DOCKERFILE, generate, type BaseImages } from '../dockerfile/generate.js';
+import { openSource, type Source, type SourceSpec } from './sources.js';
 import { checkTree } from './tree-check.js';
 
 export interface BuildContext {
@@ -14,6 +14,10 @@ export interface BuildContext {
   /** The generated Dockerfile, if one was generated (for the log). */
   generatedDockerfile: string | undefined;
   port: number;
+  /** The text of the Dockerfile the build uses (the repository's or the generated one). */
+  dockerfileText: string;
+  /** The same context building `text` instead, placed at GENERATED_DOCKERFILE (the build policy's rewrite). */
+  withDockerfile(text: string): BuildContext;
   /** Opens a new tar stream of the context (each call reads the source again). */
   open(): Readable;
 }
@@ -29,13 +33,23 @@ export async function prepareContext(spec: SourceSpec, images: BaseImages, port?
   for (const name of DETECT_FILES) { const text = read.get(name); if (text !== undefined) contents[name] = text; }
   const detection = detect({ names: source.topNames, contents });
   const generated = generate(detection, images, port);
-  const extra = Object.entries(generated.files);
+  const dockerfileText = generated.files[generated.dockerfilePath] ?? contents.Dockerfile ?? '';
+  return contextOf(source, detection, generated.dockerfilePath, generated.files, generated.port, dockerfileText);
+}
+
+function contextOf(source: Source, detection: Detection, dockerfilePath: string, files: Record<string, string>, port: number,
+  dockerfileText: string): BuildContext {
+  const extra = Object.entries(files);
   const skip = (name: string): boolean => extra.length > 0 && (name === GENERATED_DIR || name.startsWith(`${GENERATED_DIR}/`));
   return {
     detection,
-    dockerfilePath: generated.dockerfilePath,
-    generatedDockerfile: generated.files[generated.dockerfilePath],
-    port: generated.port,
+    dockerfilePath,
+    generatedDockerfile: detection.kind === 'dockerfile' ? undefined : files[dockerfilePath],
+    port,
+    dockerfileText,
+    withDockerfile(text) {
+      return contextOf(source, detection, GENERATED_DOCKERFILE, { ...files, [GENERATED_DOCKERFILE]: text }, port, text);
+    },
     open() {
       const pack = tar.pack();
       const fill = async (): Promise<void> => {

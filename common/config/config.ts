@@ -30,6 +30,8 @@ export interface Config {
   images: { node: string; static: string; python: string; go: string };
   /** `buildkit` (default, the classic builder when the engine refuses it) or `legacy` (the classic builder). */
   builder: 'buildkit' | 'legacy';
+  /** Limits of one build (builds take turns); `isolation: 'off'` runs builds unconfined (an engine DeployFlow cannot manage). */
+  build: { memoryMb: number; cpus: number; pids: number; contextMb: number; imageMb: number; timeoutSeconds: number; isolation: 'on' | 'off' };
   google: GoogleConfig | undefined;
   jwtSecret: string | undefined;
   encryptionKey: string | undefined;
@@ -101,6 +103,12 @@ function autoscaleConfig(env: Env): Config['autoscale'] {
     throw new ConfigError('DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS', `must be between 1 and DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS (${a.windowSeconds})`);
   }
   return a;
+}
+
+function atLeast(env: Env, name: string, fallback: number, min: number): number {
+  const value = positiveInt(env, name, fallback);
+  if (value < min) throw new ConfigError(name, `must be at least ${min}, got ${value}`);
+  return value;
 }
 
 function url(env: Env, name: string, schemes: string[]): string | undefined {
@@ -183,6 +191,15 @@ export function loadConfig(env: Env = process.env): Config {
     gitHttpPort: port(env, 'GIT_HTTP_PORT', 5001),
     publicUrl,
     builder: choice(env, 'DEPLOYFLOW_BUILDER', ['buildkit', 'legacy'] as const),
+    build: {
+      memoryMb: atLeast(env, 'DEPLOYFLOW_BUILD_MEMORY_MB', 2048, 16),
+      cpus: Number(text(env, 'DEPLOYFLOW_BUILD_CPUS', '1', /^(?:[1-9][0-9]*(?:\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*)$/)),
+      pids: atLeast(env, 'DEPLOYFLOW_BUILD_PIDS', 1024, 16),
+      contextMb: atLeast(env, 'DEPLOYFLOW_BUILD_CONTEXT_MB', 1024, 1),
+      imageMb: atLeast(env, 'DEPLOYFLOW_BUILD_IMAGE_MB', 4096, 1),
+      timeoutSeconds: atLeast(env, 'DEPLOYFLOW_BUILD_TIMEOUT_SECONDS', 600, 1),
+      isolation: choice(env, 'DEPLOYFLOW_BUILD_ISOLATION', ['on', 'off'] as const),
+    },
     images: {
       node: text(env, 'DEPLOYFLOW_IMAGE_NODE', 'node:20-alpine', IMAGE),
       static: text(env, 'DEPLOYFLOW_IMAGE_STATIC', 'nginx:alpine', IMAGE),

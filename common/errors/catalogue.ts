@@ -40,6 +40,8 @@ export const ERRORS = {
   DF_ERR_UNDETECTED_APP: { status: 422, message: 'No Dockerfile, and no Node.js, static, Python or Go app detected' },
   DF_ERR_BUILD_FAILED: { status: 422, message: 'The image build failed' },
   DF_ERR_BUILD_TIMEOUT: { status: 504, message: 'The image build took too long and was stopped' },
+  DF_ERR_BUILD_REFUSED: { status: 422, message: 'The Dockerfile uses something builds may not use (another app\'s image, ADD <url>, a secret mount, …)' },
+  DF_ERR_BUILD_LIMIT: { status: 422, message: 'A build step went past the build\'s memory, process, context or image size limit and was stopped' },
   DF_ERR_HEALTHCHECK_FAILED: { status: 422, message: 'The new containers did not become healthy; the previous version keeps serving' },
   DF_ERR_RELEASE_FAILED: { status: 500, message: 'The release could not start the new containers; the previous version keeps serving' },
   DF_ERR_INVALID_CERTIFICATE: { status: 400, message: 'The certificate and key are not a valid pair for that domain' },

@@ -17,6 +17,8 @@ import { DeployEngine } from '../deploy/engine.js';
 import { deleteRepo } from '../../git/index.js';
 import { attachOperationHooks } from '../operations/hooks.js';
 import { deployQuotaCheck } from '../operations/quota.js';
+import { buildImageSettings, buildLimits } from '../builds/index.js';
+import { allowPrivateUrls } from '../webhooks/settings.js';
 import { operationServices } from '../operations/services.js';
 import { GatewayRequestPoller } from '../runtime/request-poller.js';
 import { Autoscaler } from '../autoscale/autoscaler.js';
@@ -44,7 +46,16 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const envCipher = new EnvCipher(envKey);
   const events = new EventEmitter();
   const routes = redis ? createRoutePublisher(redis) : null;
-  const builder = createBuilder({ docker, images: config.images, engine: config.builder });
+  const builder = createBuilder({
+    docker, images: config.images, engine: config.builder, buildTimeoutMs: config.build.timeoutSeconds * 1000,
+    imageSettings: () => buildImageSettings(store.settings),
+    ...(config.build.isolation === 'on' ? {
+      isolation: {
+        limits: buildLimits({ store, config }), allowPrivate: () => allowPrivateUrls(store.settings),
+        contextMb: config.build.contextMb, imageMb: config.build.imageMb,
+      },
+    } : {}),
+  });
   const deploy = new DeployEngine({
     config, store, docker, builder, routes, envCipher, events, log, clock,
     healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,

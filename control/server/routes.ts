@@ -10,6 +10,7 @@ import { keyRoutes } from '../keys/routes.js';
 import { tokenRoutes } from '../tokens/routes.js';
 import { userRoutes } from '../users/routes.js';
 import { webhookRoutes } from '../webhooks/index.js';
+import { buildSettingsRoutes } from '../builds/index.js';
 import { notificationRoutes } from '../notifications/routes.js';
 import { systemRoutes } from '../system/routes.js';
 import { operationRoutes } from '../operations/routes.js';
@@ -22,4 +23,4 @@ import { passwordRoutes } from '../accounts/password-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...passwordRoutes, ...offboardingRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...notificationRoutes, ...systemRoutes, ...operationRoutes, ...runtimeRoutes, ...domainRoutes, ...acmeRoutes, ...tlsRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...passwordRoutes, ...offboardingRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...buildSettingsRoutes, ...notificationRoutes, ...systemRoutes, ...operationRoutes, ...runtimeRoutes, ...domainRoutes, ...acmeRoutes, ...tlsRoutes];

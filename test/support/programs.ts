@@ -24,6 +24,7 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   unshare: 'util-linux',
   mount: 'mount',
   'systemd-analyze': 'systemd',
+  iptables: 'iptables',
 };
 
 /** The absolute path of `program` on PATH, or null. */
