@@ -2,7 +2,8 @@
 // killed (SIGKILL) and comes back by itself; a killed gateway comes back on its port; the names
 // the banner prints resolve through the hosts file up keeps (checked in a private mount namespace
 // where a temporary file stands for /etc/hosts, so the machine's own resolver is never touched);
-// `deployflow down` stops everything `make up` started, the Redis of scripts/start-redis.sh too.
+// `deployflow down` stops everything `make up` started, the Redis of scripts/start-redis.sh too,
+// and what a supervisor killed outright left behind.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -186,5 +187,20 @@ describe('deployflow up, supervised', () => {
     const again = run(BIN, ['down'], { DEPLOYFLOW_DATA_DIR: env.DEPLOYFLOW_DATA_DIR! });
     assert.equal(await again.exit, 0);
     assert.match(again.output(), /^deployflow: nothing to stop: DeployFlow is not running/);
+  });
+
+  it('a supervisor killed outright takes its processes along, and `down` clears the names it left', async () => {
+    const up = run(BIN, ['up'], env);
+    await waitForBanner(up);
+    const pids = ['control', 'gateway', 'dns'].map((role) => recordedPid(env.DEPLOYFLOW_DATA_DIR!, role)!);
+    up.child.kill('SIGKILL');
+    await up.exit;
+    // Nobody could restart them or stop them: they stop, freeing the ports for the next `up`.
+    await until(() => pids.every((pid) => !isAlive(pid)), 'the processes of a killed supervisor to stop', 60_000);
+    assert.match(fs.readFileSync(hostsFile, 'utf8'), /# BEGIN DeployFlow/, 'a killed supervisor could not clean up');
+    const down = run(BIN, ['down'], { DEPLOYFLOW_DATA_DIR: env.DEPLOYFLOW_DATA_DIR! });
+    assert.equal(await down.exit, 0, down.output());
+    assert.ok(down.output().includes(`stopped the DeployFlow names in ${hostsFile}.`), down.output());
+    assert.equal(fs.readFileSync(hostsFile, 'utf8'), HOSTS);
   });
 });
