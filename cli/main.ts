@@ -83,4 +83,6 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await runCli(process.argv.slice(2));
+const code = await runCli(process.argv.slice(2));
+// Exit as soon as the answer is out, not when idle keep-alive connections happen to close.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
