@@ -63,6 +63,14 @@ describe('env vars', () => {
     assert.deepEqual((await owner.get('/api/v1/apps/envy/env')).body.vars, before);
   });
 
+  it('refuses a value no container can carry (NUL) with DF_ERR_VALIDATION naming the key, and stores nothing', async () => {
+    const before = (await owner.get('/api/v1/apps/envy/env')).body.vars;
+    const res = await owner.put('/api/v1/apps/envy/env', { vars: { FINE: 'ok', BROKEN: 'a\u0000b' } });
+    assert.deepEqual([res.status, res.body.error.code, res.body.error.details], [400, 'DF_ERR_VALIDATION', { key: 'BROKEN' }]);
+    assert.match(res.body.error.message, /BROKEN/);
+    assert.deepEqual((await owner.get('/api/v1/apps/envy/env')).body.vars, before);
+  });
+
   it('keeps only ciphertext at rest', () => {
     const db = new Database(path.join(control.dataDir, 'deployflow.db'), { readonly: true });
     const dump = JSON.stringify(db.prepare("SELECT * FROM sqlite_master WHERE type = 'table'").all().flatMap((t) => {

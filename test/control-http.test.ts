@@ -33,6 +33,13 @@ describe('control HTTP hygiene', () => {
     const form = await user.request('POST', '/api/v1/apps', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(form.status, 415);
     assert.equal(form.body.error.code, 'DF_ERR_UNSUPPORTED_MEDIA');
+    // JSON text labelled as something else is refused too, not parsed anyway (a text/plain POST
+    // is what a cross-site form can send without a preflight).
+    for (const type of ['text/plain', 'text/plain;charset=utf-8', 'application/jsonx', 'multipart/form-data; boundary=x']) {
+      const labelled = await user.request('POST', '/api/v1/apps', '{"name":"plain-json"}', { 'content-type': type });
+      assert.deepEqual([labelled.status, labelled.body.error.code], [415, 'DF_ERR_UNSUPPORTED_MEDIA'], type);
+    }
+    assert.equal((await user.get('/api/v1/apps/plain-json')).status, 404, 'nothing was created');
     const broken = await user.request('POST', '/api/v1/apps', '{"name":', { 'content-type': 'application/json' });
     assert.equal(broken.status, 400);
     assert.equal(broken.body.error.code, 'DF_ERR_BAD_JSON');

@@ -8,7 +8,9 @@ import { cloneCommand } from '../control/webhooks/clone.js';
 import { checkCloneUrl, resolveCloneUrl } from '../control/webhooks/clone-url.js';
 import { branchName } from '../control/webhooks/handle.js';
 import { decodeBody, parsePush } from '../control/webhooks/payload.js';
+import { DeliveryMemory, deliveryId } from '../control/webhooks/replay.js';
 import { githubSignature, verifyGithubSignature, verifyGitlabToken } from '../control/webhooks/signature.js';
+import { DeployFlowError, errorBody } from '../common/errors/catalogue.js';
 import type { GitRef } from '../common/names/validate.js';
 
 const SHA = 'c'.repeat(40);
@@ -75,6 +77,14 @@ describe('webhook clone URLs', () => {
     const lookup = dns({ 'evil.test': ['93.184.216.34', '10.0.0.5'], 'meta.test': ['169.254.169.254'], 'ok.test': ['93.184.216.34', '2606:4700::1'] });
     await assert.rejects(resolveCloneUrl('https://evil.test/r.git', { allowPrivate: false, lookup }), { code: 'DF_ERR_CLONE_URL_PRIVATE' });
     await assert.rejects(resolveCloneUrl('http://meta.test/r.git', { allowPrivate: false, lookup }), { code: 'DF_ERR_CLONE_URL_PRIVATE' });
+    // The refusal names the class of the address, never the internal address the name resolved to.
+    await assert.rejects(resolveCloneUrl('https://evil.test/r.git', { allowPrivate: false, lookup }), (err: DeployFlowError) => {
+      assert.deepEqual(err.details, { host: 'evil.test', class: 'private' });
+      assert.doesNotMatch(JSON.stringify(errorBody(err)), /10\.0\.0\.5/);
+      return /private address/.test(err.message);
+    });
+    await assert.rejects(resolveCloneUrl('http://meta.test/r.git', { allowPrivate: false, lookup }), (err: DeployFlowError) =>
+      !JSON.stringify(errorBody(err)).includes('169.254') && err.details?.class === 'link-local');
     for (const literal of ['http://127.0.0.1:8080/r.git', 'http://[::1]/r.git', 'http://[::ffff:127.0.0.1]/r.git', 'http://2130706433/r.git', 'http://0x7f.1/r.git']) {
       await assert.rejects(resolveCloneUrl(literal, { allowPrivate: false, lookup }), { code: 'DF_ERR_CLONE_URL_PRIVATE' }, literal);
     }
@@ -103,7 +113,9 @@ describe('webhook clone URLs', () => {
 describe('webhook payloads', () => {
   it('reads ref, commit and clone URL from GitHub and GitLab pushes', () => {
     const gh = parsePush('github', { ref: 'refs/heads/main', after: SHA, repository: { clone_url: 'https://github.com/o/r.git' }, extra: 1 });
-    assert.deepEqual(gh, { ref: 'refs/heads/main', commit: SHA, deleted: false, cloneUrl: 'https://github.com/o/r.git' });
+    assert.deepEqual(gh, { ref: 'refs/heads/main', commit: SHA, deleted: false, cloneUrl: 'https://github.com/o/r.git', pushedAt: null });
+    const dated = { ref: 'refs/heads/main', after: SHA, repository: { clone_url: 'u', pushed_at: 1_700_000_000 } };
+    assert.equal(parsePush('github', dated).pushedAt, 1_700_000_000);
     const gl = parsePush('gitlab', { ref: 'refs/heads/main', after: 'd'.repeat(40), checkout_sha: SHA, project: { git_http_url: 'https://gitlab.com/o/r.git' } });
     assert.equal(gl.commit, SHA);
     assert.equal(parsePush('github', { ref: 'refs/heads/x', after: '0'.repeat(40), deleted: true, repository: { clone_url: 'u' } }).deleted, true);
@@ -112,5 +124,25 @@ describe('webhook payloads', () => {
     assert.throws(() => decodeBody(Buffer.from('{'), 'application/json'), { code: 'DF_ERR_BAD_JSON' });
     const form = Buffer.from(new URLSearchParams({ payload: '{"a":1}' }).toString());
     assert.deepEqual(decodeBody(form, 'application/x-www-form-urlencoded'), { a: 1 });
+  });
+});
+
+describe('webhook replays', () => {
+  const body = Buffer.from('{"ref":"refs/heads/main"}');
+  it('refuses a delivery id or a body seen before, per app, and forgets a delivery that failed', async () => {
+    const memory = new DeliveryMemory(null);
+    const headers = { 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' };
+    await memory.claim('a', 'github', headers, body);
+    await assert.rejects(memory.claim('a', 'github', headers, body), { code: 'DF_ERR_WEBHOOK_REPLAYED' });
+    // GitHub signs the body only: a replay with a fresh delivery id is still the same body.
+    await assert.rejects(memory.claim('a', 'github', { 'x-github-delivery': 'ffffffff-0000' }, body), { code: 'DF_ERR_WEBHOOK_REPLAYED' });
+    await assert.rejects(memory.claim('a', 'github', headers, Buffer.from('{}')), { code: 'DF_ERR_WEBHOOK_REPLAYED' });
+    await memory.claim('b', 'github', headers, body);
+    const gitlab = { 'x-gitlab-event-uuid': '13792a34-cac6-4fda-95a8-c58e00a3954e' };
+    const release = await memory.claim('a', 'gitlab', gitlab, body);
+    await release();
+    await memory.claim('a', 'gitlab', gitlab, body);
+    assert.equal(deliveryId('gitlab', { 'x-gitlab-webhook-uuid': 'abcdef12-3' }), 'abcdef12-3');
+    assert.equal(deliveryId('github', { 'x-github-delivery': 'not an id\n' }), null);
   });
 });

@@ -185,6 +185,20 @@ describe('push webhooks', () => {
     assert.deepEqual(tmpAfter, tmpBefore);
   });
 
+  it('refuses a captured delivery sent again (same id, or the same body under a fresh id) with 409, deploying nothing', async () => {
+    const count = await deploymentsCount();
+    const raw = JSON.stringify(ghPush(head));
+    const headers = { 'x-hub-signature-256': githubSignature(secret, Buffer.from(raw)), 'x-github-event': 'push' };
+    for (const id of ['3f1a2b4c-0000-4000-8000-000000000001', '3f1a2b4c-0000-4000-8000-000000000002']) {
+      const replay = await hook().request('POST', `/api/v1/webhooks/github/${APP}`, raw, { ...headers, 'x-github-delivery': id });
+      assert.deepEqual([replay.status, replay.body.error?.code], [409, 'DF_ERR_WEBHOOK_REPLAYED'], id);
+    }
+    const stale = ghPush(head);
+    const dated = { ...stale, repository: { ...stale.repository, pushed_at: Math.floor(Date.now() / 1000) - 2 * 24 * 3600 } };
+    assert.equal((await github(dated)).body.error?.code, 'DF_ERR_WEBHOOK_REPLAYED', 'a push dated before the window');
+    assert.equal(await deploymentsCount(), count);
+  });
+
   it('deploys a GitLab push of the announced commit even after the branch moved on', async () => {
     const announced = await commitAndPush('from-gitlab');
     await commitAndPush('newer-tip');

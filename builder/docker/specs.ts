@@ -3,7 +3,7 @@
 // talks to Docker, so every security-relevant option is unit-testable.
 import type Docker from 'dockerode';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { parseAppName, parseContainerPath, parseEnvKey, type AppName } from '../../common/names/validate.js';
+import { checkEnvValue, parseAppName, parseContainerPath, parseEnvKey, type AppName } from '../../common/names/validate.js';
 import { appLabels, containerName, DEFAULT_NETWORK, LABEL_APP, LABEL_PORT, LABEL_REPLICA, LABEL_VOLUME, legacyVolumeName, parseDeploymentId, parseImageRef, volumeName } from './names.js';
 
 export type HealthCheck = { path: string } | { tcp: true };
@@ -57,8 +57,7 @@ export function validateRelease(spec: ReleaseSpec): ValidRelease {
   if (!(typeof cpus === 'number' && cpus >= 0.01 && cpus <= 1024)) throw invalid('limits.cpus must be at least 0.01');
   const pidsLimit = spec.pidsLimit ?? 256;
   if (!Number.isInteger(pidsLimit) || pidsLimit < 8) throw invalid('pidsLimit must be a whole number, at least 8');
-  for (const key of Object.keys(spec.env)) parseEnvKey(key);
-  for (const value of Object.values(spec.env)) if (typeof value !== 'string' || value.includes('\0')) throw invalid('env values must be strings without NUL');
+  for (const [key, value] of Object.entries(spec.env)) checkEnvValue(parseEnvKey(key), value);
   const healthcheck = spec.healthcheck ?? { path: '/' };
   if ('path' in healthcheck && !/^\/[\x21-\x7e]{0,1023}$/.test(healthcheck.path)) throw invalid('healthcheck.path must start with / and be printable');
   const volumes = (spec.volumes ?? []).map((v) => ({ name: v.name, volume: volumeName(app, v.name), legacy: legacyVolumeName(app, v.name), path: parseContainerPath(v.path) }));

@@ -51,6 +51,10 @@ export const ERRORS = {
   DF_ERR_NOT_DEPLOYED: { status: 409, message: 'The app has no running deployment yet: push code or deploy an image first' },
   DF_ERR_APP_STOPPED: { status: 409, message: 'The app is stopped: start it first' },
   DF_ERR_WEBHOOK_REJECTED: { status: 401, message: 'Webhook refused: unknown app, webhooks off for it, or a missing or wrong signature or token' },
+  DF_ERR_WEBHOOK_REPLAYED: {
+    status: 409,
+    message: 'This delivery (or one with the same body) was already received; push again to deploy (replays are refused for 24 hours)',
+  },
   DF_ERR_CLONE_URL_INVALID: { status: 400, message: 'The repository URL must be a plain http(s) URL without credentials' },
   DF_ERR_CLONE_URL_PRIVATE: {
     status: 403,

@@ -52,6 +52,18 @@ export function parseEnvKey(value: unknown): EnvKey {
 }
 
 /**
+ * An env value as a container can carry it: a string without NUL (the kernel's environment is a
+ * list of NUL-terminated strings). The API checks it when a value is set and the release again,
+ * so a value that could never deploy is refused where it is typed, naming its key.
+ */
+export function checkEnvValue(key: string, value: unknown): string {
+  if (typeof value !== 'string' || value.includes('\0')) {
+    throw new DeployFlowError('DF_ERR_VALIDATION', `The value of ${key.slice(0, 100)} must be text without NUL characters`, { key: key.slice(0, 100) });
+  }
+  return value;
+}
+
+/**
  * A fully qualified host name: at least two labels, each a DNS label, 253 characters at most.
  * Host names are case-insensitive, so upper case is accepted and returned lower case; anything
  * else (IP literals, trailing dots, ports, wildcards, unicode that is not punycode) is refused.

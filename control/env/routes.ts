@@ -4,7 +4,7 @@
 // nothing. GET shows values in clear only to those who may reveal them.
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { parseEnvKey } from '../../common/names/validate.js';
+import { checkEnvValue, parseEnvKey } from '../../common/names/validate.js';
 import { can } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
@@ -16,7 +16,7 @@ const MAX_VARS = 500;
 const EnvView = z.object({ vars: z.record(z.string(), z.string()), masked: z.boolean() });
 const PutEnvBody = z.strictObject({
   vars: z.record(z.string(), z.string().max(MAX_VALUE_BYTES).nullable())
-    .describe('KEY → value (any string, stored verbatim); null removes KEY'),
+    .describe('KEY → value (any text without NUL, stored verbatim); null removes KEY'),
 });
 const EnvQuery = z.strictObject({ reveal: z.enum(['true', 'false']).optional() });
 
@@ -46,7 +46,8 @@ export const envRoutes: RouteSpec[] = [
       if (entries.length > MAX_VARS) throw new DeployFlowError('DF_ERR_VALIDATION', `At most ${MAX_VARS} variables per request`);
       const changes: Record<string, string | null> = {};
       for (const [key, value] of entries) {
-        parseEnvKey(key);
+        if (value !== null) checkEnvValue(parseEnvKey(key), value);
+        else parseEnvKey(key);
         changes[key] = value === null ? null : ctx.deps.envCipher.encrypt(app.name, key, value);
       }
       ctx.audit.details = { keys: Object.keys(changes) };

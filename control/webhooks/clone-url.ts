@@ -41,8 +41,17 @@ export function checkCloneUrl(raw: unknown): URL {
   return url;
 }
 
+/**
+ * Names the class of the address (loopback, private, link-local…), never the address: the
+ * internal address a host name resolves to is the platform's network layout, not the caller's.
+ */
 function refusePrivate(host: string, address: string): never {
-  throw new DeployFlowError('DF_ERR_CLONE_URL_PRIVATE', undefined, { host, address, class: classifyAddress(address) });
+  const cls = classifyAddress(address);
+  throw new DeployFlowError(
+    'DF_ERR_CLONE_URL_PRIVATE',
+    `The repository host ${host} resolves to a ${cls} address; an admin can allow non-public addresses (webhooks.allowPrivateUrls)`,
+    { host, class: cls },
+  );
 }
 
 /** Checks the URL and, unless `allowPrivate`, that every address of its host is public. */

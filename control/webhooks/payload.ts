@@ -12,6 +12,8 @@ export interface PushInfo {
   /** True for a branch deletion (the new commit is all zeros): nothing to deploy. */
   deleted: boolean;
   cloneUrl: string;
+  /** When the provider says the push happened (epoch seconds; GitHub's repository.pushed_at), else null. */
+  pushedAt: number | null;
 }
 
 const Sha = z.string().regex(/^[0-9a-f]{40}$/);
@@ -19,7 +21,7 @@ const GithubPush = z.object({
   ref: z.string().max(300),
   after: Sha.optional(),
   deleted: z.boolean().optional(),
-  repository: z.object({ clone_url: z.string().max(2048) }),
+  repository: z.object({ clone_url: z.string().max(2048), pushed_at: z.unknown().optional() }),
 });
 const GitlabPush = z.object({
   ref: z.string().max(300),
@@ -46,14 +48,16 @@ export function parsePush(provider: Provider, body: unknown): PushInfo {
     const p = GithubPush.safeParse(body);
     if (!p.success) throw invalid(p.error);
     const deleted = p.data.deleted === true || p.data.after === ZERO;
-    return { ref: p.data.ref, commit: deleted ? null : p.data.after ?? null, deleted, cloneUrl: p.data.repository.clone_url };
+    // pushed_at is epoch seconds in push payloads (an ISO date in other events): only a number counts.
+    const pushedAt = typeof p.data.repository.pushed_at === 'number' ? p.data.repository.pushed_at : null;
+    return { ref: p.data.ref, commit: deleted ? null : p.data.after ?? null, deleted, cloneUrl: p.data.repository.clone_url, pushedAt };
   }
   const p = GitlabPush.safeParse(body);
   if (!p.success) throw invalid(p.error);
   const deleted = p.data.after === ZERO;
   // checkout_sha is the head GitLab means to build; `after` is the same for plain pushes.
   const commit = deleted ? null : p.data.checkout_sha ?? p.data.after ?? null;
-  return { ref: p.data.ref, commit, deleted, cloneUrl: p.data.project.git_http_url };
+  return { ref: p.data.ref, commit, deleted, cloneUrl: p.data.project.git_http_url, pushedAt: null };
 }
 
 function invalid(error: z.ZodError): DeployFlowError {

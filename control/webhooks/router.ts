@@ -9,6 +9,7 @@ import { toDeployFlowError } from '../http/errors.js';
 import type { ControlDeps } from '../server/deps.js';
 import { handleDelivery } from './handle.js';
 import type { Provider } from './payload.js';
+import { DeliveryMemory } from './replay.js';
 
 /** GitHub caps payloads at 25 MB but a push payload is far smaller; 5 MB leaves room for huge pushes. */
 export const WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024;
@@ -27,6 +28,7 @@ function readRaw(req: Request, res: express.Response): Promise<Buffer> {
 
 export function webhookRouter(deps: ControlDeps): Router {
   const router = express.Router();
+  const deliveries = new DeliveryMemory(deps.redis);
   for (const provider of PROVIDERS) {
     router.post(`/webhooks/${provider}/:app`, async (req, res, next) => {
       const app = req.params.app ?? '';
@@ -34,7 +36,7 @@ export function webhookRouter(deps: ControlDeps): Router {
       let failure: DeployFlowError | null = null;
       try {
         const body = await readRaw(req, res);
-        const outcome = await handleDelivery(deps, { provider, app, headers: req.headers, body });
+        const outcome = await handleDelivery(deps, { provider, app, headers: req.headers, body }, { deliveries });
         details = outcome.details;
         res.status(outcome.status).json(outcome.body);
       } catch (err) {
