@@ -5,7 +5,7 @@ export type { SourceSpec } from './context/sources.js';
 export { prepareContext, type BuildContext } from './context/context.js';
 export { detect, type Detection, type SourceSnapshot } from './detect/detect.js';
 export { generate, DEFAULT_PORT, type BaseImages } from './dockerfile/generate.js';
-export { release, type ReleaseDeps, type ReleaseResult, type Upstream } from './release/release.js';
+export { goLive, release, retire, replicaDeps, type LiveRelease, type ReleaseDeps, type ReleaseResult, type Upstream } from './release/release.js';
 export { listAppContainers, scale, stopApp, startApp, removeApp, pruneAppImages, type AppContainer, type RemoveOptions } from './release/ops.js';
 export type { ReleaseSpec, HealthCheck } from './docker/specs.js';
 export { DEFAULT_NETWORK, LABEL_APP, LABEL_DEPLOYMENT, imageTag, parseDeploymentId } from './docker/names.js';

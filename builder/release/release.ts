@@ -1,6 +1,8 @@
 // The health-gated release: new replicas start beside the old ones, must all pass their health
 // check, and only then are published (the new version is live); the old containers drain for a
 // grace period and go. Any failure before publishing leaves the old version exactly as it was.
+// `goLive` is the part up to the switch; the deploy engine runs it in the app's turn and lets the
+// drain (`retire`) go on in the background, so the next release need not wait for it.
 import type Docker from 'dockerode';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { step, systemClock, type Clock, type LogSink } from '../deps.js';
@@ -28,6 +30,8 @@ export interface ReleaseDeps {
   drainMs?: number;
   /** SIGTERM → SIGKILL grace when stopping old containers. */
   stopGraceSeconds?: number;
+  /** Containers already draining (an earlier release retires them): not counted as this release's old set. */
+  retiring?: ReadonlySet<string>;
 }
 
 export interface ReleaseResult {
@@ -60,7 +64,15 @@ export async function retire(deps: ReleaseDeps, runner: DockerRunner, old: Array
   }));
 }
 
-export async function release(deps: ReleaseDeps, spec: ReleaseSpec): Promise<ReleaseResult> {
+export interface LiveRelease {
+  containers: Started[];
+  upstreams: Upstream[];
+  /** The containers serving before the switch, still running: drain them with `retire`. */
+  old: Array<{ id: string; name: string }>;
+}
+
+/** Everything up to the route switch: start, health-gate, publish, `onLive`. The old set is left running. */
+export async function goLive(deps: ReleaseDeps, spec: ReleaseSpec): Promise<LiveRelease> {
   const r = validateRelease(spec);
   const d = replicaDeps(deps);
   step(deps.log, `Releasing ${r.image} as ${r.app} (${r.replicas} replica${r.replicas === 1 ? '' : 's'}, ${r.limits.memoryMb} MB, ${r.limits.cpus} CPU)`);
@@ -69,8 +81,9 @@ export async function release(deps: ReleaseDeps, spec: ReleaseSpec): Promise<Rel
 
   // The old set is fixed before anything new starts, so a retry of the same deployment
   // retires its own earlier containers too.
-  const old = (await d.runner.list(r.app)).map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, '') }));
-  const numbers = freeReplicaNumbers(new Set(old.map((o) => o.name)), (n) => containerName(r.app, r.deploymentId, n), r.replicas);
+  const listed = (await d.runner.list(r.app)).map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, '') }));
+  const old = listed.filter((c) => !deps.retiring?.has(c.id));
+  const numbers = freeReplicaNumbers(new Set(listed.map((o) => o.name)), (n) => containerName(r.app, r.deploymentId, n), r.replicas);
   step(deps.log, `Starting ${numbers.map((n) => containerName(r.app, r.deploymentId, n)).join(', ') || 'no containers'}`);
   const started = await startHealthy(d, r, numbers);
 
@@ -85,7 +98,12 @@ export async function release(deps: ReleaseDeps, spec: ReleaseSpec): Promise<Rel
   }
 
   await deps.onLive?.(upstreams);
-  await retire(deps, d.runner, old);
-  step(deps.log, `Released ${r.app}: ${started.map((s) => s.name).join(', ')}`);
-  return { containers: started, upstreams, retired: old.map((o) => o.name) };
+  return { containers: started, upstreams, old };
+}
+
+export async function release(deps: ReleaseDeps, spec: ReleaseSpec): Promise<ReleaseResult> {
+  const live = await goLive(deps, spec);
+  await retire(deps, replicaDeps(deps).runner, live.old);
+  step(deps.log, `Released ${spec.app}: ${live.containers.map((s) => s.name).join(', ')}`);
+  return { containers: live.containers, upstreams: live.upstreams, retired: live.old.map((o) => o.name) };
 }

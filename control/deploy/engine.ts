@@ -1,6 +1,10 @@
-// The deploy pipeline: a Deployment record is created `queued`, waits for the app's previous
-// deploy, is built (unless it is a ready image), released behind health checks, and published
-// to the route table. Each step logs one `-----> step` line; the record's status follows.
+// The deploy pipeline: a Deployment record is created `queued`, is built at once (unless it is a
+// ready image) — beside any other deploy of the app, the builder's semaphore keeps the host sane —
+// then released behind health checks and published to the route table in the app's turn. Turns
+// go in the order deploys were asked for (the push order): a later deploy never goes live before
+// an earlier one, and one that would switch the route back to an older version is superseded.
+// The old containers drain in the background, so the next deploy's switch never waits for them.
+// Each step logs one `-----> step` line; the record's status follows.
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
@@ -8,13 +12,14 @@ import type { Config } from '../../common/config/config.js';
 import { DeployFlowError, isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { RoutePublisher } from '../../common/routes/index.js';
-import { release, removeApp, type Builder, type SourceSpec, type Upstream } from '../../builder/index.js';
+import { goLive, removeApp, replicaDeps, retire, type Builder, type LiveRelease, type SourceSpec, type Upstream } from '../../builder/index.js';
 import type { EnvCipher } from '../env/cipher.js';
 import type { App, Deployment, DeploymentStatus, Store } from '../store/types.js';
 import { appHosts } from './hosts.js';
 import { appRouteOptions } from '../edge/route-options.js';
 import { DeploymentLog } from './log.js';
 import { PerAppQueue } from './queue.js';
+import { ReleaseTurns, type Turn } from './turns.js';
 
 export interface DeployDeps {
   config: Config;
@@ -56,6 +61,9 @@ export interface DeployRequest {
 
 export class DeployEngine {
   private readonly queue = new PerAppQueue();
+  private readonly turns = new ReleaseTurns();
+  /** Containers draining in the background, per app: no later release or convergence counts them as its own. */
+  private readonly draining = new Map<string, Set<string>>();
 
   constructor(private readonly d: DeployDeps) {}
 
@@ -72,10 +80,13 @@ export class DeployEngine {
     });
     const log = new DeploymentLog(this.d.store, this.d.events, deployment.id, req.app, this.d.clock);
     const write = req.out ? (line: string): void => { log.write(line); req.out!(line); } : log.write;
-    if (this.queue.busy(req.app)) write(`-----> Queued behind the deploy in progress for ${req.app}`);
+    const turn = this.turns.take(req.app);
+    if (turn.after > 0) {
+      write(`-----> Building now; ${turn.after} earlier deploy${turn.after === 1 ? '' : 's'} of ${req.app} go${turn.after === 1 ? 'es' : ''} live first (routes switch in push order)`);
+    }
     let markLive: (d: Deployment) => void = () => undefined;
     const liveSignal = new Promise<Deployment>((resolve) => { markLive = resolve; });
-    const done = this.queue.run(req.app, () => this.run(deployment, req, write, markLive)).finally(() => log.flush());
+    const done = this.run(deployment, req, write, markLive, turn).finally(() => log.flush());
     return { deployment, done, live: Promise.race([liveSignal, done]) };
   }
 
@@ -86,26 +97,43 @@ export class DeployEngine {
     return updated;
   }
 
-  private async run(deployment: Deployment, req: DeployRequest, write: (line: string) => void, markLive: (d: Deployment) => void): Promise<Deployment> {
+  private async run(deployment: Deployment, req: DeployRequest, write: (line: string) => void, markLive: (d: Deployment) => void,
+    turn: Turn): Promise<Deployment> {
     let live: Deployment | null = null;
+    let released: LiveRelease | null = null;
+    let app: App | null = null;
     try {
-      const app = await this.d.store.apps.get(req.app);
-      if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
-      let image: string;
-      if (req.source.kind === 'image') {
-        image = req.source.image;
-      } else {
-        await this.setStatus(deployment.id, 'building');
-        image = await this.build(app, deployment.id, req.source, write);
+      try {
+        app = await this.d.store.apps.get(req.app);
+        if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
+        let image: string;
+        if (req.source.kind === 'image') {
+          image = req.source.image;
+        } else {
+          await this.setStatus(deployment.id, 'building');
+          image = await this.build(app, deployment.id, req.source, write);
+        }
+        await turn.ready;
+        if (this.turns.superseded(req.app, turn)) {
+          write(`-----> Superseded: a later deploy of ${req.app} is already live, so this one is not released`);
+          return await this.setStatus(deployment.id, 'superseded', { finishedAt: this.d.clock() });
+        }
+        await this.setStatus(deployment.id, 'deploying');
+        // The app as it is now: settings (replicas, limits) may have changed during the build.
+        const current: App = (await this.d.store.apps.get(req.app)) ?? app;
+        released = await this.queue.run(req.app, () => this.goLive(current, deployment.id, image, write, async () => {
+          this.turns.wentLive(req.app, turn);
+          const previous = (await this.d.store.deployments.listByApp(current.name, 50)).filter((p) => p.status === 'running' && p.id !== deployment.id);
+          for (const p of previous) await this.setStatus(p.id, 'superseded');
+          write(`-----> ${current.name} is live at http://${current.name}.${this.d.config.domain}${this.d.config.gatewayHttpPort === 80 ? '' : `:${this.d.config.gatewayHttpPort}`}`);
+          live = await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
+          markLive(live);
+        }));
+      } finally {
+        // The next deploy's switch may go now: this one is live, failed or superseded.
+        turn.end();
       }
-      await this.setStatus(deployment.id, 'deploying');
-      await this.releaseImage(app, deployment.id, image, write, async () => {
-        const previous = (await this.d.store.deployments.listByApp(app.name, 50)).filter((p) => p.status === 'running' && p.id !== deployment.id);
-        for (const p of previous) await this.setStatus(p.id, 'superseded');
-        write(`-----> ${app.name} is live at http://${app.name}.${this.d.config.domain}${this.d.config.gatewayHttpPort === 80 ? '' : `:${this.d.config.gatewayHttpPort}`}`);
-        live = await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
-        markLive(live);
-      });
+      await this.retireInBackground(app, released.old, write);
       return live ?? (await this.d.store.deployments.get(deployment.id)) ?? deployment;
     } catch (err) {
       const message = isDeployFlowError(err) ? err.message : 'Internal error during deploy';
@@ -122,6 +150,27 @@ export class DeployEngine {
     }
   }
 
+  /** Drains and removes `old` outside the app's turn; the containers are marked draining meanwhile. */
+  private async retireInBackground(app: App | null, old: LiveRelease['old'], write: (line: string) => void): Promise<void> {
+    if (!app || old.length === 0) return;
+    let set = this.draining.get(app.name);
+    if (!set) this.draining.set(app.name, set = new Set());
+    for (const o of old) set.add(o.id);
+    try {
+      const deps = this.releaseDeps(app, write);
+      await retire(deps, replicaDeps(deps).runner, old);
+      write(`-----> Retired ${old.map((o) => o.name).join(', ')}`);
+    } finally {
+      for (const o of old) set.delete(o.id);
+      if (set.size === 0 && this.draining.get(app.name) === set) this.draining.delete(app.name);
+    }
+  }
+
+  /** Whether `containerId` of `app` is draining after a release (convergence must leave it be). */
+  isDraining(app: string, containerId: string): boolean {
+    return this.draining.get(app)?.has(containerId) ?? false;
+  }
+
   private async build(app: App, deploymentId: string, source: Exclude<DeploySource, { kind: 'image' }>, write: (line: string) => void): Promise<string> {
     const prepared = source.kind === 'prepare' ? await source.prepare(write) : null;
     try {
@@ -135,20 +184,24 @@ export class DeployEngine {
     }
   }
 
-  /** Health-gated release of `image`; the route table switches only when every replica is healthy. */
-  async releaseImage(app: App, deploymentId: string, image: string, write: (line: string) => void, onLive?: () => Promise<void>): Promise<Upstream[]> {
-    const env = this.d.envCipher.decryptAll(app.name, await this.d.store.env.get(app.name));
-    const result = await release({
+  private releaseDeps(app: App, write: (line: string) => void, onLive?: () => Promise<void>): Parameters<typeof goLive>[0] {
+    return {
       docker: this.d.docker, log: write,
       publish: (upstreams) => this.publish(app, upstreams, write),
+      retiring: this.draining.get(app.name) ?? new Set(),
       ...(onLive ? { onLive } : {}),
       ...(this.d.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.d.healthTimeoutMs } : {}),
       ...(this.d.drainMs !== undefined ? { drainMs: this.d.drainMs } : {}),
-    }, {
+    };
+  }
+
+  /** Health-gated release of `image` up to the switch; the route table switches only when every replica is healthy. */
+  private async goLive(app: App, deploymentId: string, image: string, write: (line: string) => void, onLive: () => Promise<void>): Promise<LiveRelease> {
+    const env = this.d.envCipher.decryptAll(app.name, await this.d.store.env.get(app.name));
+    return goLive(this.releaseDeps(app, write, onLive), {
       app: app.name, deploymentId, image, replicas: app.replicas, env, limits: app.limits,
       healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: this.labels,
     });
-    return result.upstreams;
   }
 
   get labels(): Record<string, string> {
@@ -160,9 +213,9 @@ export class DeployEngine {
     return this.queue.run(app, fn);
   }
 
-  /** True while a deploy or operation of `app` runs or waits. */
+  /** True while a deploy of `app` is built or released, or an operation runs or waits (a drain does not count). */
   busy(app: string): boolean {
-    return this.queue.busy(app);
+    return this.queue.busy(app) || this.turns.pending(app) > 0;
   }
 
   /**

@@ -33,7 +33,8 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
   const rd = releaseDeps(x, app, opts.write);
   const d = replicaDeps(rd);
   const check = { path: app.healthcheck.path };
-  const containers = await listAppContainers(x.docker, app.name);
+  // Containers draining after a release are the deploy engine's to stop, once their requests finished.
+  const containers = (await listAppContainers(x.docker, app.name)).filter((c) => !x.deploy.isDraining(app.name, c.id));
   const observed = await Promise.all(containers.map(async (c) => ({
     id: c.id, name: c.name, deploymentId: c.deploymentId, replica: c.replica, running: c.running, hostPort: c.hostPort,
     healthy: c.running && !target.stopped && c.deploymentId === target.deploymentId
