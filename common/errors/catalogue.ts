@@ -17,8 +17,13 @@ export const ERRORS = {
   DF_ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication required' },
   DF_ERR_INVALID_CREDENTIALS: { status: 401, message: 'Email or password is wrong' },
   DF_ERR_INVALID_TOKEN: { status: 401, message: 'The token is invalid or expired' },
+  DF_ERR_SECOND_FACTOR_REQUIRED: { status: 401, message: 'This account uses two-factor sign-in: send the code from your authenticator app (or a recovery code)' },
+  DF_ERR_SECOND_FACTOR_INVALID: { status: 401, message: 'That code is wrong, expired or already used' },
   DF_ERR_REFRESH_REUSED: { status: 401, message: 'That refresh token was already used; every session of its family is revoked' },
   DF_ERR_FORBIDDEN: { status: 403, message: 'You are not allowed to do that' },
+  DF_ERR_SECOND_FACTOR_SETUP_REQUIRED: {
+    status: 403, message: 'Admins must turn on two-factor sign-in (Account page, or POST /api/v1/auth/2fa/setup) before anything else',
+  },
   DF_ERR_ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled; ask an admin' },
   DF_ERR_RESET_TOKEN_INVALID: { status: 400, message: 'That password reset link is invalid, expired or already used; ask for a new one' },
   DF_ERR_REGISTRATION_CLOSED: { status: 403, message: 'Registration is closed; ask an admin for an account' },

@@ -6,6 +6,8 @@ import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import type { ControlDeps } from '../server/deps.js';
+import { REQUIRE_FOR_ADMINS_SETTING } from '../accounts/second-factor.js';
+import { isApiToken } from '../auth/tokens.js';
 import type { User } from '../store/types.js';
 import { RESPONDED, type AuthedContext, type RouteSpec } from './route.js';
 
@@ -17,11 +19,17 @@ export function bearerCredential(req: Request): string | null {
   return match[1];
 }
 
-async function authenticate(deps: ControlDeps, req: Request): Promise<User | null> {
+async function authenticate(deps: ControlDeps, req: Request, path: string): Promise<User | null> {
   const credential = bearerCredential(req);
   if (credential === null) return null;
   const user = await deps.tokens.userForCredential(credential);
   if (!user) throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
+  // With the platform setting on, an admin's signed-in session may only reach its own account
+  // routes (/auth/…) until two-factor sign-in is on. API tokens are not sessions: they keep working.
+  if (user.role === 'admin' && !isApiToken(credential) && !path.startsWith('/auth/')
+    && (await deps.store.settings.get<boolean>(REQUIRE_FOR_ADMINS_SETTING)) === true && !(await deps.secondFactors.enabled(user.id))) {
+    throw new DeployFlowError('DF_ERR_SECOND_FACTOR_SETUP_REQUIRED');
+  }
   return user;
 }
 
@@ -57,7 +65,7 @@ export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec
         audit: { target: null, details: null } as AuthedContext<unknown, unknown>['audit'],
       };
       try {
-        ctx.user = await authenticate(deps, req);
+        ctx.user = await authenticate(deps, req, spec.path);
         if (spec.access !== 'public' && !ctx.user) throw new DeployFlowError('DF_ERR_UNAUTHENTICATED');
         if (spec.access === 'admin' && ctx.user?.role !== 'admin') throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only admins may do that');
         ctx.query = parse(spec.query, req.query, 'query');

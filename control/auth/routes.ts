@@ -23,7 +23,8 @@ export const authRoutes: RouteSpec[] = [
   }),
   defineRoute({
     method: 'post', path: '/auth/login', tag: 'auth', access: 'public', audit: 'auth.login',
-    summary: 'Sign in with email and password (rate-limited per account and address)', body: LoginBody, response: SessionView,
+    summary: 'Sign in with email and password, plus a code when two-factor sign-in is on (rate-limited per account and address)',
+    body: LoginBody, response: SessionView,
     handler: async (ctx) => {
       const email = ctx.body.email.toLowerCase();
       ctx.audit.target = `email:${email}`;
@@ -34,8 +35,13 @@ export const authRoutes: RouteSpec[] = [
       if (!(await verifyPassword(user?.passwordHash ?? null, ctx.body.password)) || !user) {
         throw new DeployFlowError('DF_ERR_INVALID_CREDENTIALS');
       }
-      await ctx.deps.loginLimiter.recordSuccess(ctx.ip, email);
       if (user.disabledAt !== null) throw new DeployFlowError('DF_ERR_ACCOUNT_DISABLED');
+      // The second factor is checked under the same attempt count: a wrong code keeps its point.
+      if (await ctx.deps.secondFactors.enabled(user.id)) {
+        if (ctx.body.code === undefined) throw new DeployFlowError('DF_ERR_SECOND_FACTOR_REQUIRED');
+        ctx.audit.details = { secondFactor: await ctx.deps.secondFactors.verify(user, ctx.body.code) };
+      }
+      await ctx.deps.loginLimiter.recordSuccess(ctx.ip, email);
       ctx.user = user;
       return { user: userView(user), ...(await ctx.deps.tokens.startSession(user)) };
     },

@@ -7,7 +7,10 @@ export const RegisterBody = z.strictObject({
   password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX),
   name: z.string().trim().min(1).max(100).optional(),
 });
-export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(PASSWORD_MAX) });
+export const LoginBody = z.strictObject({
+  email: Email, password: z.string().min(1).max(PASSWORD_MAX),
+  code: z.string().trim().min(6).max(32).optional().describe('With two-factor sign-in on: the authenticator code or a recovery code'),
+});
 export const RefreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
 export const LogoutBody = z.strictObject({ refreshToken: z.string().min(1).max(200).optional() });
 

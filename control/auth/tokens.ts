@@ -23,6 +23,9 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** API tokens (opaque, never expiring on their own) as opposed to session access tokens. */
+export const isApiToken = (credential: string): boolean => credential.startsWith(API_TOKEN_PREFIX);
+
 function opaque(prefix: string): string {
   return prefix + randomBytes(32).toString('base64url');
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../../common/log/logger.js';
 import { loadOrCreateSecret } from '../../common/secrets/secrets.js';
 import { LoginLimiter } from '../auth/rate-limit.js';
 import { RESET_LIMITS } from '../accounts/reset-tokens.js';
+import { SecondFactors, secondFactorCipher } from '../accounts/second-factor.js';
 import { TokenService } from '../auth/tokens.js';
 import { EnvCipher } from '../env/cipher.js';
 import { openStore } from '../store/open.js';
@@ -73,6 +74,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
     tokens: new TokenService(store, jwtKey, clock),
     loginLimiter: new LoginLimiter(redis),
     resetLimiter: new LoginLimiter(redis, RESET_LIMITS, 'password-reset'),
+    secondFactors: new SecondFactors(store, secondFactorCipher(envKey), `DeployFlow (${config.domain})`, clock),
   };
   if (deps.requests) {
     const a = config.autoscale;

@@ -9,6 +9,7 @@ import type { Store } from '../store/types.js';
 import type { EnvCipher } from '../env/cipher.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { LoginLimiter } from '../auth/rate-limit.js';
+import type { SecondFactors } from '../accounts/second-factor.js';
 import type { DeployEngine } from '../deploy/engine.js';
 import type { RoutePublisher } from '../../common/routes/index.js';
 import type { MetricsSampler } from '../runtime/sampler.js';
@@ -27,6 +28,8 @@ export interface ControlDeps {
   loginLimiter: LoginLimiter;
   /** Password-reset requests, counted apart from sign-ins (per e-mail and per address). */
   resetLimiter: LoginLimiter;
+  /** TOTP second factors and recovery codes. */
+  secondFactors: SecondFactors;
   /** App lifecycle events (`app.created`, `app.deleted`, `app.updated`) for the deploy side. */
   events: EventEmitter;
   clock: () => number;

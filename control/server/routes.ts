@@ -20,7 +20,31 @@ import { domainRoutes } from '../domains/routes.js';
 import { tlsRoutes } from '../domains/tls.js';
 import { offboardingRoutes } from '../accounts/offboarding-routes.js';
 import { passwordRoutes } from '../accounts/password-routes.js';
+import { secondFactorRoutes } from '../accounts/second-factor-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...passwordRoutes, ...offboardingRoutes, ...tokenRoutes, ...keyRoutes, ...userRoutes, ...appRoutes, ...envRoutes, ...deploymentRoutes, ...routeTableRoutes, ...auditRoutes, ...webhookRoutes, ...buildSettingsRoutes, ...notificationRoutes, ...systemRoutes, ...operationRoutes, ...runtimeRoutes, ...domainRoutes, ...acmeRoutes, ...tlsRoutes];
+// One entry per line, so routes added in parallel do not collide on one long line.
+export const apiRoutes: RouteSpec[] = [
+  ...authRoutes,
+  ...passwordRoutes,
+  ...secondFactorRoutes,
+  ...offboardingRoutes,
+  ...tokenRoutes,
+  ...keyRoutes,
+  ...userRoutes,
+  ...appRoutes,
+  ...envRoutes,
+  ...deploymentRoutes,
+  ...routeTableRoutes,
+  ...auditRoutes,
+  ...webhookRoutes,
+  ...buildSettingsRoutes,
+  ...notificationRoutes,
+  ...systemRoutes,
+  ...operationRoutes,
+  ...runtimeRoutes,
+  ...domainRoutes,
+  ...acmeRoutes,
+  ...tlsRoutes,
+];

@@ -5,8 +5,12 @@ import { defineRoute, type RouteSpec } from '../api/route.js';
 import { REGISTRATION_SETTING, registrationOpen } from '../auth/registration.js';
 import { UserView } from '../auth/schemas.js';
 import { userView } from '../auth/view.js';
+import { REQUIRE_FOR_ADMINS_SETTING } from '../accounts/second-factor.js';
 
-const Settings = z.object({ registrationOpen: z.boolean() });
+const Settings = z.object({
+  registrationOpen: z.boolean(),
+  secondFactorRequiredForAdmins: z.boolean().describe('Admins must turn on two-factor sign-in before using a signed-in session (API tokens keep working)'),
+});
 
 export const userRoutes: RouteSpec[] = [
   defineRoute({
@@ -35,16 +39,25 @@ export const userRoutes: RouteSpec[] = [
   }),
   defineRoute({
     method: 'get', path: '/settings', tag: 'users', access: 'admin', summary: 'Platform settings (admin)', response: Settings,
-    handler: async (ctx) => ({ registrationOpen: await registrationOpen(ctx.deps.store) }),
+    handler: async (ctx) => ({
+      registrationOpen: await registrationOpen(ctx.deps.store),
+      secondFactorRequiredForAdmins: (await ctx.deps.store.settings.get<boolean>(REQUIRE_FOR_ADMINS_SETTING)) === true,
+    }),
   }),
   defineRoute({
     method: 'patch', path: '/settings', tag: 'users', access: 'admin', audit: 'settings.update', response: Settings,
-    summary: 'Open or close registration (admin)', body: Settings.strict(),
+    summary: 'Open or close registration, require two-factor sign-in for admins (admin)', body: Settings.partial().strict(),
     handler: async (ctx) => {
       ctx.audit.target = 'settings';
       ctx.audit.details = { ...ctx.body };
-      await ctx.deps.store.settings.set(REGISTRATION_SETTING, ctx.body.registrationOpen);
-      return { registrationOpen: ctx.body.registrationOpen };
+      if (ctx.body.registrationOpen !== undefined) await ctx.deps.store.settings.set(REGISTRATION_SETTING, ctx.body.registrationOpen);
+      if (ctx.body.secondFactorRequiredForAdmins !== undefined) {
+        await ctx.deps.store.settings.set(REQUIRE_FOR_ADMINS_SETTING, ctx.body.secondFactorRequiredForAdmins);
+      }
+      return {
+        registrationOpen: await registrationOpen(ctx.deps.store),
+        secondFactorRequiredForAdmins: (await ctx.deps.store.settings.get<boolean>(REQUIRE_FOR_ADMINS_SETTING)) === true,
+      };
     },
   }),
 ];

@@ -1,0 +1,87 @@
+// Two-factor sign-in on a running control: enrolment with a code computed from the secret (as an
+// authenticator app would), sign-in that needs the code, a code that cannot be replayed, a
+// recovery code that works once, wrong codes rate-limited like passwords, and the admin setting
+// that makes admins enrol before anything else while API tokens keep working.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Secret, TOTP } from 'otpauth';
+import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
+
+const PASSWORD = 'correct horse battery';
+const codeAt = (secret: string, ms: number): string => new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: ms });
+
+describe('two-factor sign-in', () => {
+  let control: TestControl;
+  let admin: Awaited<ReturnType<typeof registerUser>>;
+  const login = (email: string, extra: Record<string, string> = {}) => new Client(control.url).post('/api/v1/auth/login', { email, password: PASSWORD, ...extra });
+
+  before(async () => {
+    control = await startTestControl();
+    admin = await registerUser(control.url);
+  });
+  after(() => control.stop());
+
+  it('enrols with a code from the secret, then asks for a code at every sign-in', async () => {
+    const dev = await registerUser(control.url);
+    assert.equal((await dev.post('/api/v1/auth/2fa/setup', { password: 'wrong password' })).status, 401);
+    const setup = await dev.post('/api/v1/auth/2fa/setup', { password: PASSWORD });
+    assert.equal(setup.status, 200);
+    assert.match(setup.body.otpauthUrl, /^otpauth:\/\/totp\/.*secret=/);
+    const secret = setup.body.secret as string;
+    assert.equal((await login(dev.email)).status, 200, 'not required before it is confirmed');
+    const bad = await dev.post('/api/v1/auth/2fa/confirm', { code: '000000' === codeAt(secret, Date.now()) ? '111111' : '000000' });
+    assert.equal(bad.body.error.code, 'DF_ERR_SECOND_FACTOR_INVALID');
+    // The previous step's code (clock drift of one step is allowed), so the next sign-in can use the current one.
+    const confirmed = await dev.post('/api/v1/auth/2fa/confirm', { code: codeAt(secret, Date.now() - 30_000) });
+    assert.equal(confirmed.status, 200);
+    const recovery = confirmed.body.recoveryCodes as string[];
+    assert.equal(recovery.length, 10);
+    assert.equal((await dev.get('/api/v1/auth/2fa')).body.enabled, true);
+
+    const without = await login(dev.email);
+    assert.equal(without.status, 401);
+    assert.equal(without.body.error.code, 'DF_ERR_SECOND_FACTOR_REQUIRED');
+    assert.equal(without.body.accessToken, undefined);
+    const code = codeAt(secret, Date.now());
+    const ok = await login(dev.email, { code });
+    assert.equal(ok.status, 200);
+    const replay = await login(dev.email, { code });
+    assert.equal(replay.body.error.code, 'DF_ERR_SECOND_FACTOR_INVALID', 'a code works once');
+
+    const byRecovery = await login(dev.email, { code: recovery[0]! });
+    assert.equal(byRecovery.status, 200);
+    assert.equal((await login(dev.email, { code: recovery[0]! })).body.error.code, 'DF_ERR_SECOND_FACTOR_INVALID', 'a recovery code works once');
+    assert.equal((await new Client(control.url, byRecovery.body.accessToken).get('/api/v1/auth/2fa')).body.recoveryCodesLeft, 9);
+
+    const off = await new Client(control.url, ok.body.accessToken).post('/api/v1/auth/2fa/disable', { password: PASSWORD, code: recovery[1]! });
+    assert.equal(off.status, 200);
+    assert.equal((await login(dev.email)).status, 200, 'off again');
+  });
+
+  it('rate-limits wrong codes like wrong passwords', async () => {
+    const dev = await registerUser(control.url);
+    const secret = (await dev.post('/api/v1/auth/2fa/setup', { password: PASSWORD })).body.secret as string;
+    assert.equal((await dev.post('/api/v1/auth/2fa/confirm', { code: codeAt(secret, Date.now()) })).status, 200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await login(dev.email, { code: '12345x' })).status);
+    assert.deepEqual(statuses.slice(0, 10), Array(10).fill(401));
+    assert.equal(statuses[10], 429);
+    const limited = await login(dev.email, { code: codeAt(secret, Date.now() + 30_000) });
+    assert.equal(limited.status, 429, 'even the right code, until the window passes');
+    assert.ok(limited.headers.get('retry-after'));
+  });
+
+  it('makes admins enrol first when the platform says so; API tokens keep working', async () => {
+    const apiToken = (await admin.post('/api/v1/tokens', { name: 'automation' })).body.token as string;
+    assert.equal((await admin.patch('/api/v1/settings', { secondFactorRequiredForAdmins: true })).status, 200);
+    const refused = await admin.get('/api/v1/users');
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'DF_ERR_SECOND_FACTOR_SETUP_REQUIRED');
+    assert.equal((await new Client(control.url, apiToken).get('/api/v1/users')).status, 200, 'API token');
+    const secret = (await admin.post('/api/v1/auth/2fa/setup', { password: PASSWORD })).body.secret as string;
+    assert.equal((await admin.post('/api/v1/auth/2fa/confirm', { code: codeAt(secret, Date.now()) })).status, 200);
+    assert.equal((await admin.get('/api/v1/users')).status, 200);
+    const dev = await registerUser(control.url);
+    assert.equal((await dev.get('/api/v1/apps')).status, 200, 'developers are not asked');
+  });
+});
