@@ -21,15 +21,21 @@ async function connect(api: Api, fail: (err: CliError) => void): Promise<Socket>
     auth: { token: api.token }, transports: ['websocket'], forceNew: true,
     reconnection: true, reconnectionDelay: 500, reconnectionDelayMax: 5000, reconnectionAttempts: 30,
   });
+  let ended = false;
   socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
     const code = err.data?.code;
     if (code === 'DF_ERR_INVALID_TOKEN' || code === 'DF_ERR_UNAUTHENTICATED') fail(new CliError(code, err.message, EXIT.unauthenticated));
   });
   socket.on('session:end', (e: { code?: string; message?: string }) => {
+    ended = true;
     fail(new CliError(e.code ?? 'DF_ERR_INVALID_TOKEN', e.message ?? 'The session ended', EXIT.unauthenticated));
   });
   socket.on('subscription:end', (e: { code?: string; message?: string }) => {
     fail(new CliError(e.code ?? 'DF_ERR_NOT_FOUND', e.message ?? 'The app is gone', EXIT.notFound));
+  });
+  // A server that shuts down closes its sockets itself, which Socket.IO does not retry on its own.
+  socket.on('disconnect', (reason) => {
+    if (reason === 'io server disconnect') setTimeout(() => { if (!ended) socket.connect(); }, 500);
   });
   socket.io.on('reconnect_failed', () => fail(new CliError('DF_ERR_UNAVAILABLE', `Lost the connection to ${api.url}`)));
   return socket;

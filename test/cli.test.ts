@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startTestControl } from './support/control.js';
 import { freePort } from './support/ports.js';
 import { answer, startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
 
@@ -135,18 +136,36 @@ describe('deployflow command-line client', () => {
       cwd: home, env: { PATH: process.env.PATH, HOME: home, DEPLOYFLOW_URL: s.control.url, DEPLOYFLOW_LOGS_SETTLE_MS: '300' },
     });
     let followed = '';
+    let followErr = '';
     follow.stdout.on('data', (c: Buffer) => { followed += c.toString(); });
+    follow.stderr.on('data', (c: Buffer) => { followErr += c.toString(); });
     const exited = new Promise<number | null>((resolve) => follow.once('close', resolve));
     await waitFor(async () => followed.includes('listening on'), 'the recent lines');
     await waitFor(async () => {
       await answer(status.replicas[0]!.hostPort, '/from-the-cli-test');
       return followed.includes('GET /from-the-cli-test');
     }, 'a live line');
+    // Control goes away and comes back on the same port: the line printed meanwhile arrives after
+    // the reconnect, and nothing shown before is shown again.
+    const port = new URL(s.control.url).port;
+    await s.control.stop(false);
+    await answer(status.replicas[0]!.hostPort, '/while-control-was-away');
+    s.control = await startTestControl({ ...s.env, CONTROL_PORT: port }, s.control.dataDir);
+    await waitFor(async () => followed.includes('GET /while-control-was-away'), 'the line printed during the outage')
+      .catch((err: Error) => { throw new Error(`${err.message}; shown: ${followed}; stderr: ${followErr}`); });
+    await waitFor(async () => {
+      await answer(status.replicas[0]!.hostPort, '/after-the-reconnect');
+      return followed.includes('GET /after-the-reconnect');
+    }, 'a live line after the reconnect');
     follow.kill('SIGINT');
     assert.equal(await exited, 0);
-    const live = followed.split('\n').filter((l) => l.endsWith('| GET /from-the-cli-test'));
-    const requests = (await s.owner.get(`/api/v1/apps/${APP}/logs?tail=200`)).body.split('\n').filter((l: string) => l.endsWith('| GET /from-the-cli-test'));
-    assert.ok(live.length >= 1 && live.length <= requests.length, `each line once (${live.length} shown, ${requests.length} printed)`);
+    const shown = followed.split('\n');
+    const count = (path: string): number => shown.filter((l) => l.endsWith(`| GET ${path}`)).length;
+    const printed = ((await s.owner.get(`/api/v1/apps/${APP}/logs?tail=500`)).body as string).split('\n');
+    const printedCount = (path: string): number => printed.filter((l) => l.endsWith(`| GET ${path}`)).length;
+    for (const p of ['/from-the-cli-test', '/after-the-reconnect']) assert.ok(count(p) >= 1 && count(p) <= printedCount(p), `${p} shown once per print`);
+    assert.equal(count('/while-control-was-away'), 1);
+    assert.equal(shown.filter((l) => / \| listening on /.test(l)).length, 2, 'the first tail is not shown again after the reconnect');
 
     const deployed = await cli(['deploy', '-a', APP]);
     assert.equal(deployed.code, 0, deployed.stderr);
