@@ -1,7 +1,7 @@
 // The REST client: Bearer access token from the session, one shared refresh when it expires
 // (refresh tokens rotate, so two parallel refreshes would revoke the session), errors as
 // ApiError with the server's DF_ERR_* code.
-export interface User { id: string; email: string; name: string; role: 'admin' | 'developer' | 'viewer'; google: boolean }
+export interface User { id: string; email: string; name: string; role: 'admin' | 'developer' | 'viewer'; google: boolean; disabled?: boolean }
 export interface Session { user: User; accessToken: string; refreshToken: string }
 
 const KEY = 'deployflow.session';

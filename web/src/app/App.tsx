@@ -5,6 +5,7 @@ import { api, session, type Session } from '../api';
 import { closeSocket } from '../realtime';
 import { Link, match, navigate, usePath } from '../router';
 import Login from '../pages/Login';
+import ResetPassword from '../pages/ResetPassword';
 import Apps from '../pages/Apps';
 import Notifications from './Notifications';
 import { useSocketNotice } from '../useRealtime';
@@ -33,7 +34,8 @@ export default function App() {
   useEffect(() => session.subscribe(setCurrent), []);
   useEffect(() => { if (!current) closeSocket(); }, [current]);
   useEffect(() => setMenu(false), [path]);
-  if (!current) return <Login />;
+  if (path === '/reset-password') return <ResetPassword />;
+  if (!current) return <Login initialMode={path === '/register' ? 'register' : 'login'} />;
   const logout = (): void => {
     void api('POST', '/auth/logout', { refreshToken: current.refreshToken }).catch(() => undefined).finally(() => {
       session.set(null);

@@ -1,7 +1,8 @@
-// Your API tokens, SSH keys and notification settings.
+// Your password and two-factor sign-in, API tokens, SSH keys and notification settings.
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../api';
 import { CopyButton, ErrorLine, ago } from '../components/ui';
+import Security from './account/Security';
 
 interface Token { id: string; name: string; createdAt: number; lastUsedAt: number | null }
 interface Key { id: string; name: string; fingerprint: string; createdAt: number }
@@ -26,6 +27,7 @@ export default function Account() {
     <section className="stack">
       <h1>Account</h1>
       <ErrorLine error={error} />
+      <Security />
       <div className="card stack">
         <h2>API tokens</h2>
         <p className="muted">Use one as a Bearer token or as the password of git over HTTP.</p>

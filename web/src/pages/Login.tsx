@@ -1,12 +1,16 @@
-// Sign in / register. A Google button when the server has Google login configured; coming back
-// from Google (`?login=google`) trades the one-time cookie for a session, and `?loginError=`
-// shows why that failed.
+// Sign in / register (`/register` opens on the form, so the link can be shared), with the code
+// of two-factor sign-in when the account has it and a "forgot password" request. A Google button
+// when the server has Google login configured; coming back from Google (`?login=google`) trades
+// the one-time cookie for a session, and `?loginError=` shows why that failed.
 import { useEffect, useState } from 'react';
-import { api, errorText, session, type Session } from '../api';
+import { api, ApiError, errorText, session, type Session } from '../api';
 import { ErrorLine } from '../components/ui';
 
-export default function Login() {
-  const [mode, setMode] = useState<'login' | 'register'>('login');
+export default function Login({ initialMode = 'login' }: { initialMode?: 'login' | 'register' }) {
+  const [mode, setMode] = useState<'login' | 'register' | 'forgot'>(initialMode);
+  const [needCode, setNeedCode] = useState(false);
+  const [code, setCode] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [name, setName] = useState('');
@@ -26,12 +30,34 @@ export default function Login() {
     e.preventDefault();
     setError(null);
     try {
-      const body = mode === 'register' ? { email, password, ...(name ? { name } : {}) } : { email, password };
+      if (mode === 'forgot') {
+        setNotice((await api<{ message: string }>('POST', '/auth/password-reset/request', { email })).message);
+        return;
+      }
+      const body = mode === 'register' ? { email, password, ...(name ? { name } : {}) } : { email, password, ...(needCode ? { code } : {}) };
       session.set(await api<Session>('POST', `/auth/${mode}`, body));
+      if (location.pathname === '/register') history.replaceState(null, '', '/');
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'DF_ERR_SECOND_FACTOR_REQUIRED') { setNeedCode(true); return; }
       setError(errorText(err));
     }
   };
+  if (mode === 'forgot') {
+    return (
+      <main className="login">
+        <h1>DeployFlow</h1>
+        <form onSubmit={(e) => void submit(e)} className="card stack" aria-label="Reset your password">
+          <h2>Reset your password</h2>
+          <label>Email <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" /></label>
+          <ErrorLine error={error} />
+          {notice && <p role="status">{notice}</p>}
+          <button type="submit" className="primary">E-mail me a reset link</button>
+          <p className="muted">No e-mail on this platform? An admin can make you a reset link.</p>
+          <button type="button" className="link" onClick={() => { setMode('login'); setNotice(null); setError(null); }}>Back to sign in</button>
+        </form>
+      </main>
+    );
+  }
   return (
     <main className="login">
       <h1>DeployFlow</h1>
@@ -40,8 +66,14 @@ export default function Login() {
         {mode === 'register' && <label>Name <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" /></label>}
         <label>Email <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" /></label>
         <label>Password <input type="password" required minLength={mode === 'register' ? 8 : 1} value={password} onChange={(e) => setPassword(e.target.value)} autoComplete={mode === 'login' ? 'current-password' : 'new-password'} /></label>
+        {mode === 'login' && needCode && (
+          <label>Authenticator code (or a recovery code)
+            <input value={code} onChange={(e) => setCode(e.target.value)} required autoComplete="one-time-code" inputMode="numeric" autoFocus />
+          </label>
+        )}
         <ErrorLine error={error} />
         <button type="submit" className="primary">{mode === 'login' ? 'Sign in' : 'Register'}</button>
+        {mode === 'login' && <button type="button" className="link" onClick={() => { setMode('forgot'); setError(null); }}>Forgot your password?</button>}
         {config?.google && <a className="button google" href="/api/v1/auth/google">Sign in with Google</a>}
         {(config?.registrationOpen ?? true) && (
           <button type="button" className="link" onClick={() => { setMode(mode === 'login' ? 'register' : 'login'); setError(null); }}>

@@ -1,0 +1,78 @@
+// Account flows in the dashboard, in Debian's Chromium: a shareable /register link, turning on
+// two-factor sign-in from the Account page (QR code and key, a code from the key, recovery codes
+// shown once), signing in again with a code, and a password reset link opened in the browser.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Secret, TOTP } from 'otpauth';
+import type { Page } from 'playwright-core';
+import { ensureDashboardBuilt, launchBrowser, SCREENSHOT_DIR } from './support/chromium.js';
+import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
+
+const PASSWORD = 'correct horse battery';
+
+describe('account flows in a browser', () => {
+  let control: TestControl;
+  let admin: Awaited<ReturnType<typeof registerUser>>;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  const email = `browser-${Date.now()}@example.test`;
+  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    await ensureDashboardBuilt();
+    control = await startTestControl();
+    admin = await registerUser(control.url);
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  });
+  after(async () => {
+    await browser.close();
+    await control.stop();
+  });
+
+  it('registers through /register, turns on two-factor sign-in and signs in with a code', async () => {
+    await page.goto(`${control.url}/register`);
+    const form = page.getByRole('form', { name: 'Register' });
+    await form.getByLabel('Email').fill(email);
+    await form.getByLabel('Password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Register' }).click();
+    await page.getByRole('link', { name: 'Account' }).first().click();
+
+    const setup = page.getByRole('form', { name: 'Set up two-factor sign-in' });
+    await setup.getByLabel('Password').fill(PASSWORD);
+    await setup.getByRole('button', { name: 'Set up' }).click();
+    await page.getByAltText('QR code of the two-factor secret').waitFor();
+    const secret = (await page.getByTestId('second-factor-secret').textContent())!.trim();
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 });
+    const confirm = page.getByRole('form', { name: 'Confirm two-factor sign-in' });
+    await confirm.getByLabel('Code from the app').fill(totp.generate({ timestamp: Date.now() - 30_000 }));
+    await confirm.getByRole('button', { name: 'Turn on' }).click();
+    assert.equal((await page.getByTestId('recovery-codes').textContent())!.trim().split('\n').length, 10);
+    await page.getByTestId('second-factor-state').filter({ hasText: 'On' }).waitFor();
+    await shot('account-two-factor');
+
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(control.url);
+    const signIn = page.getByRole('form', { name: 'Sign in' });
+    await signIn.getByLabel('Email').fill(email);
+    await signIn.getByLabel('Password').fill(PASSWORD);
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await signIn.getByLabel('Authenticator code (or a recovery code)').fill(totp.generate({ timestamp: Date.now() }));
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Account' }).first().waitFor();
+  });
+
+  it('sets a new password from a reset link an admin made', async () => {
+    const dev = await registerUser(control.url);
+    const { url } = (await admin.post(`/api/v1/users/${dev.userId}/password-reset-link`)).body as { url: string };
+    await page.evaluate(() => localStorage.clear());
+    // The link is built from the public URL; the test's control answers on its own address.
+    await page.goto(`${control.url}/reset-password#${url.split('#')[1]}`);
+    const form = page.getByRole('form', { name: 'Choose a new password' });
+    await form.getByLabel('New password').fill('chosen in the browser');
+    await form.getByRole('button', { name: 'Set the password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    assert.equal((await new Client(control.url).post('/api/v1/auth/login', { email: dev.email, password: 'chosen in the browser' })).status, 200);
+  });
+});
