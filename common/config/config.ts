@@ -1,4 +1,4 @@
-// Configuration comes only from environment variables (CONTRACT.md). Every variable is parsed
+// Configuration comes only from environment variables. Every variable is parsed
 // and validated at start; the first bad one stops the start with one line naming it.
 import path from 'node:path';
 import { parseDomain, type Domain } from '../names/validate.js';

@@ -88,7 +88,7 @@ export function isDeployFlowError(err: unknown): err is DeployFlowError {
   return err instanceof DeployFlowError;
 }
 
-/** The JSON body every error response carries (CONTRACT.md). */
+/** The JSON body every error response carries. */
 export function errorBody(err: DeployFlowError): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
   return { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
 }

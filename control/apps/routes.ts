@@ -1,4 +1,4 @@
-// The apps API (CONTRACT.md): create, list, get, patch, delete, and collaborators.
+// The apps API: create, list, get, patch, delete, and collaborators.
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseAppName } from '../../common/names/validate.js';

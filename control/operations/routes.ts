@@ -1,4 +1,4 @@
-// Day-two operations API (CONTRACT.md): scale, restart, stop, start, and the app's status.
+// Day-two operations API: scale, restart, stop, start, and the app's status.
 import { z } from 'zod';
 import { loadApp } from '../apps/load.js';
 import { AppSettings } from '../apps/schemas.js';

@@ -1,4 +1,4 @@
-// Socket.IO on control's HTTP server (CONTRACT.md, "Realtime"). The handshake must carry a JWT or
+// Socket.IO on control's HTTP server (the README's "Realtime" section). The handshake must carry a JWT or
 // API token (`auth: {token}`), never a URL parameter; every `subscribe` is authorized against the
 // resource like the REST API; a deployment subscriber that gives `offset` first gets the lines
 // it missed; a socket ends when its credential does (session.ts). Access is asked again after

@@ -1,4 +1,4 @@
-// Runtime logs and metrics API (CONTRACT.md): what the app's containers print, how much
+// Runtime logs and metrics API: what the app's containers print, how much
 // CPU, memory and network they use, and how many requests the gateway answered for it and how fast.
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';

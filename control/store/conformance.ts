@@ -1,4 +1,4 @@
-// The one conformance suite every store backend must pass (DESIGN.md, "Store"). It states the
+// The one conformance suite every store backend must pass (the README's "Store"). It states the
 // behaviour the rest of DeployFlow relies on, races included, so a backend that passes can be
 // swapped for another without anyone noticing.
 import { afterEach, beforeEach, describe } from 'node:test';

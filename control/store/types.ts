@@ -202,7 +202,7 @@ export interface RefreshTokenStore {
   revokeAllForUser(userId: string, at: number): Promise<void>;
 }
 
-/** A public key registered for git over SSH (CONTRACT.md: POST /api/v1/keys). */
+/** A public key registered for git over SSH (POST /api/v1/keys). */
 export interface SshKey {
   id: string;
   userId: string;

@@ -1,4 +1,4 @@
-// The shapes the dashboard reads from the API (CONTRACT.md).
+// The shapes the dashboard reads from the API.
 export interface AppInfo {
   name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; collaboratorIds: string[];
   replicas: number; limits: { memoryMb: number; cpus: number }; healthcheck: { path: string }; port: number;
