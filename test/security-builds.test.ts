@@ -89,6 +89,14 @@ describe('hostile builds', { timeout: 600_000 }, () => {
 
   after(async () => {
     console.log(`security battery (builds): ${tried} attacks tried, ${refused} refused`);
+    // The engine's build cgroup is shared with every build on this host: leave it unlimited again
+    // instead of at this battery's tiny limits (the platform writes its own before each build).
+    const v1 = '/sys/fs/cgroup';
+    for (const [file, value] of [['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'], ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
+      ['pids/docker/buildkit/pids.max', 'max'], ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'], ['docker/buildkit/memory.max', 'max'],
+      ['docker/buildkit/pids.max', 'max'], ['docker/buildkit/cpu.max', 'max']] as const) {
+      await fs.writeFile(path.join(v1, file), value).catch(() => undefined);
+    }
     control.close();
     for (const app of Object.values(apps)) await removeApp(docker, app, { removeVolumes: true }).catch(() => undefined);
     await docker.getNetwork(network).remove().catch(() => undefined);
