@@ -87,6 +87,6 @@ export async function runUp(config: Config): Promise<void> {
   if (stopping) return;
   const order = SERVICE_NAMES.map((n) => services.get(n)).filter((s): s is StartedService => s !== undefined);
   const notes = ['Supervised: a process that dies is restarted; `deployflow down` (or `make down`) stops everything.'];
-  if (hosts) notes.push(`Names: ${hosts.file} resolves ${config.domain} and each app's name on this machine (removed at stop).`);
+  if (hosts?.inPlace()) notes.push(`Names: ${hosts.file} resolves ${config.domain} and each app's name on this machine (removed at stop).`);
   console.log(banner(loadConfig({ ...process.env, ...pinned }), order, notes));
 }

@@ -9,6 +9,8 @@ import { forgetHostsFile, recordHostsFile, removeManagedBlock, rewriteHostsFile 
 
 export interface HostsSync {
   file: string;
+  /** The block is in the file (false when the file could not be written, e.g. not root). */
+  inPlace(): boolean;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startHostsSync(file: string, config: Config, say: (line: s
   });
   return {
     file,
+    inPlace: () => written !== '',
     async stop() {
       clearTimeout(timer);
       await consumer.stop();
