@@ -8,6 +8,7 @@ import { loadPluginModules, pluginModulePaths } from '../common/plugins/modules.
 import { controlRoute } from '../gateway/index.js';
 import { googleRouter } from './auth/google/index.js';
 import { startAcmeRenewal } from './domains/acme.js';
+import { startScaleToZero, type ScaleToZero } from './edge/service.js';
 import { buildControlDeps } from './server/build-deps.js';
 import { createControlApp } from './server/app.js';
 import { startRealtime, type RunningRealtime } from './realtime/index.js';
@@ -15,7 +16,7 @@ import { followAppLogs } from './runtime/logs.js';
 import { webhookRouter } from './webhooks/index.js';
 import type { ControlDeps } from './server/deps.js';
 
-export async function startControl(config: Config, log: Logger): Promise<RunningService & { deps: ControlDeps; realtime: RunningRealtime }> {
+export async function startControl(config: Config, log: Logger): Promise<RunningService & { deps: ControlDeps; realtime: RunningRealtime; scaleToZero: ScaleToZero | null }> {
   // The operator's plugin modules (GATEWAY_PLUGINS), so PATCH validates their names and configs.
   await loadPluginModules(pluginModulePaths());
   const deps = await buildControlDeps(config, log);
@@ -36,14 +37,17 @@ export async function startControl(config: Config, log: Logger): Promise<Running
   deps.metrics?.start();
   deps.requests?.start();
   deps.autoscaler?.start();
+  const scaleToZero = await startScaleToZero(deps);
   const stopAcmeRenewal = startAcmeRenewal(deps);
   return {
     name: 'control',
     deps,
     realtime,
+    scaleToZero,
     addresses: [`http://${config.bind}:${port}`],
     stop: async () => {
       stopAcmeRenewal();
+      await scaleToZero?.stop();
       await realtime.close();
       await Promise.all([deps.reconciler?.stop(), deps.metrics?.stop(), deps.requests?.stop(), deps.autoscaler?.stop()]);
       server.closeIdleConnections();

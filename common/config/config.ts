@@ -52,6 +52,8 @@ export interface Config {
   reconcileIntervalSeconds: number;
   /** Request-driven autoscaling: how often it decides (0: off), and its windows (control/autoscale). */
   autoscale: { intervalSeconds: number; windowSeconds: number; panicWindowSeconds: number; cooldownSeconds: number };
+  /** After a failed wake, requests to the sleeping app get 503 for this long before the next attempt. */
+  wakeBackoffSeconds: number;
   logLevel: string;
   /** Outgoing e-mail for notifications (`smtp://user:pass@host:port` or `smtps://…`); unset: no e-mail. */
   smtpUrl: string | undefined;
@@ -219,6 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_METRICS_INTERVAL_SECONDS', 5),
     reconcileIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS', 30),
     autoscale: autoscaleConfig(env),
+    wakeBackoffSeconds: positiveInt(env, 'DEPLOYFLOW_WAKE_BACKOFF_SECONDS', 30),
     logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),
     smtpUrl: url(env, 'DEPLOYFLOW_SMTP_URL', ['smtp:', 'smtps:']),
     smtpFrom: text(env, 'DEPLOYFLOW_SMTP_FROM', `DeployFlow <deployflow@${domain}>`, /^[^\r\n]{3,200}$/),

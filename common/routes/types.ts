@@ -12,6 +12,16 @@ export const CHANNEL = 'deployflow:routes:changes';
 export const appHostsKey = (app: string): string => `deployflow:routes:app:${app}`;
 /** A gateway holding a request for a sleeping route asks control to wake the app here. */
 export const WAKE_CHANNEL = 'deployflow:routes:wake';
+/**
+ * Control tells the gateways here that a wake failed (or is backing off after failing), so they
+ * answer the requests they hold with 503 at once instead of at their timeout.
+ */
+export const WAKE_FAILED_CHANNEL = 'deployflow:routes:wake-failed';
+
+/** What a gateway publishes on WAKE_CHANNEL. */
+export interface WakeRequest { app: string; host: string }
+/** What control publishes on WAKE_FAILED_CHANNEL: clients should retry after `retryAfterSeconds`. */
+export interface WakeFailure { app: string; retryAfterSeconds: number; reason: string }
 
 export interface Upstream {
   host: string;

@@ -10,6 +10,7 @@ import type { App, Deployment } from '../store/types.js';
 import { opsLog, type OpsDeps } from './deps.js';
 import { runningDeployment } from './state.js';
 import { isStopped, setStopped } from './stopped.js';
+import { clearSleeping, isSleeping } from '../edge/state.js';
 
 async function current(x: OpsDeps, name: string): Promise<{ app: App; running: (Deployment & { image: string }) | null }> {
   const app = await x.store.apps.get(name);
@@ -25,7 +26,8 @@ async function current(x: OpsDeps, name: string): Promise<{ app: App; running: (
 export function scaleApp(x: OpsDeps, name: string, replicas: number): Promise<ConvergeResult | null> {
   return x.deploy.runExclusive(name, async () => {
     const { app, running } = await current(x, name);
-    if (!running || await isStopped(x.store, name)) {
+    // Stopped or asleep: the count applies when it starts (or wakes) again.
+    if (!running || await isStopped(x.store, name) || await isSleeping(x.store, name)) {
       await x.store.apps.update(name, { replicas });
       return null;
     }
@@ -42,6 +44,7 @@ export function stopApp(x: OpsDeps, name: string): Promise<string[]> {
   return x.deploy.runExclusive(name, async () => {
     const { app, running } = await current(x, name);
     await setStopped(x.store, name, true);
+    await clearSleeping(x.store, name); // stopped by its owner: no request wakes it
     if (running) await x.deploy.publish(app, [], opsLog(x, name));
     await delay(x.config.drainSeconds * 1000);
     return stopContainers(x.docker, name);
@@ -60,6 +63,7 @@ export function startApp(x: OpsDeps, name: string): Promise<ConvergeResult> {
       healthWaitMs: x.config.healthTimeoutSeconds * 1000, write: opsLog(x, name),
     });
     await setStopped(x.store, name, false);
+    await clearSleeping(x.store, name);
     return result;
   });
 }

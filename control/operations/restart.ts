@@ -12,6 +12,7 @@ import { converge } from '../reconciler/converge.js';
 import { releaseDeps, opsLog, type OpsDeps } from './deps.js';
 import { runningDeployment } from './state.js';
 import { isStopped } from './stopped.js';
+import { isSleeping } from '../edge/state.js';
 
 export function restartApp(x: OpsDeps, name: string): Promise<string[]> {
   return x.deploy.runExclusive(name, async () => {
@@ -20,6 +21,8 @@ export function restartApp(x: OpsDeps, name: string): Promise<string[]> {
     const running = runningDeployment(await x.store.deployments.listByApp(name, 50));
     if (!running) throw new DeployFlowError('DF_ERR_NOT_DEPLOYED');
     if (await isStopped(x.store, name)) throw new DeployFlowError('DF_ERR_APP_STOPPED');
+    // Asleep: nothing runs, and the next wake starts the containers afresh anyway.
+    if (await isSleeping(x.store, name)) return [];
     const write = opsLog(x, name);
     const rd = releaseDeps(x, app, write);
     const d = replicaDeps(rd);

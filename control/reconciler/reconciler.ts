@@ -7,6 +7,7 @@ import type { RouteInput } from '../../common/routes/index.js';
 import { LABEL_APP } from '../../builder/index.js';
 import { DockerRunner } from '../../builder/docker/runner.js';
 import { isStopped } from '../operations/stopped.js';
+import { isSleeping } from '../edge/state.js';
 import { opsLog, type OpsDeps } from '../operations/deps.js';
 import { runningDeployment } from '../operations/state.js';
 import { converge, type ConvergeResult } from './converge.js';
@@ -100,8 +101,12 @@ export class Reconciler {
     }
     const running = runningDeployment(history);
     const write = opsLog(this.x, name);
-    const result = await converge(this.x, app, {
-      deploymentId: running?.id ?? null, image: running?.image ?? null, replicas: app.replicas, stopped: await isStopped(this.x.store, name),
+    // A sleeping app is kept like a stopped one (containers stopped), but its route must keep
+    // sleeping, not be republished as an ordinary empty one: converge does not publish it.
+    const sleeping = await isSleeping(this.x.store, name);
+    const result = await converge(sleeping ? { ...this.x, routes: null } : this.x, app, {
+      deploymentId: running?.id ?? null, image: running?.image ?? null, replicas: app.replicas,
+      stopped: sleeping || await isStopped(this.x.store, name),
     }, { healthWaitMs: this.opts.healthWaitMs ?? 2000, write });
     const { upstreams: _upstreams, ...changes } = result;
     const changed = result.published || Object.values(changes).some((v) => Array.isArray(v) && v.length > 0);

@@ -1,0 +1,75 @@
+// Control's end of the wake channel. Every gateway holding a request for a sleeping app
+// publishes a wake; this listener turns any number of them into one wake per app: concurrent
+// asks in this process join the wake in progress, other control instances are kept out by the
+// edge lock, and asks that arrive after the app woke find it awake. A failed wake (or one asked
+// for during the back-off that follows) is announced on WAKE_FAILED_CHANNEL, so gateways answer
+// the requests they hold with 503 at once, and reported to the app's log and notifications.
+import type { Redis } from 'ioredis';
+import { isAppName } from '../../common/names/validate.js';
+import { WAKE_CHANNEL, WAKE_FAILED_CHANNEL, type WakeFailure } from '../../common/routes/index.js';
+import { WAKE_FAILED_EVENT, type AppWakeFailedEvent, type EdgeDeps } from './deps.js';
+import { wakeApp, type WakeOutcome } from './wake.js';
+
+export interface WakeListener {
+  /** Asks for a wake as a gateway would (tests, and the listener itself). */
+  request(app: string): Promise<WakeOutcome>;
+  stop(): Promise<void>;
+}
+
+export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken: (app: string) => void): Promise<WakeListener> {
+  const inProgress = new Map<string, Promise<WakeOutcome>>();
+  const sub = x.redis.duplicate();
+  sub.on('error', () => undefined);
+
+  const announceFailure = async (app: string, outcome: Extract<WakeOutcome, { kind: 'failed' | 'backing-off' }>): Promise<void> => {
+    const failure: WakeFailure = { app, retryAfterSeconds: Math.max(1, outcome.retryAfterSeconds), reason: outcome.reason };
+    await x.redis.publish(WAKE_FAILED_CHANNEL, JSON.stringify(failure)).catch(() => undefined);
+  };
+
+  const run = async (app: string): Promise<WakeOutcome> => {
+    const outcome = await wakeApp(x, app, x.clock());
+    if (outcome.kind === 'woken') {
+      x.log.info({ app, coldStartMs: outcome.coldStartMs, replicas: outcome.upstreams }, 'woke the app on request');
+      onWoken(app);
+    } else if (outcome.kind === 'failed') {
+      x.log.warn({ app, reason: outcome.reason }, 'waking the app failed; it stays asleep');
+      x.events.emit(WAKE_FAILED_EVENT, { app, reason: outcome.reason, at: x.clock() } satisfies AppWakeFailedEvent);
+      await announceFailure(app, outcome);
+    } else if (outcome.kind === 'backing-off') {
+      await announceFailure(app, outcome);
+    }
+    return outcome;
+  };
+
+  const request = (app: string): Promise<WakeOutcome> => {
+    let p = inProgress.get(app);
+    if (!p) {
+      p = run(app).catch((err: unknown) => {
+        x.log.error({ err, app }, 'wake failed unexpectedly');
+        return { kind: 'failed', reason: 'internal error while waking', retryAfterSeconds: x.config.wakeBackoffSeconds } as const;
+      }).finally(() => inProgress.delete(app));
+      inProgress.set(app, p);
+    }
+    return p;
+  };
+
+  sub.on('message', (_channel: string, message: string) => {
+    let app: unknown;
+    try {
+      app = (JSON.parse(message) as { app?: unknown }).app;
+    } catch {
+      return;
+    }
+    // Anything on the channel is untrusted input: only a valid app name goes any further.
+    if (isAppName(app)) void request(app);
+  });
+  await sub.subscribe(WAKE_CHANNEL);
+
+  return {
+    request,
+    async stop() {
+      sub.disconnect();
+      await Promise.allSettled([...inProgress.values()]);
+    },
+  };
+}

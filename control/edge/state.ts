@@ -1,0 +1,49 @@
+// An app's scale-to-zero state, stored (like the stopped flag) so every control instance, the
+// reconciler and a control restart agree on whether the app sleeps. The route table says the same
+// to the gateways; this record adds the history the status API and dashboard show.
+import type { Store } from '../store/types.js';
+
+export interface SleepState {
+  sleeping: boolean;
+  /** When the app last went to sleep / last woke (ms since the epoch). */
+  sleptAt: number | null;
+  wokeAt: number | null;
+  /** Successful wakes since the app was created. */
+  wakes: number;
+  /** Request in → route published awake, for the last successful wake. */
+  lastColdStartMs: number | null;
+  /** Why the last wake failed (cleared by the next successful one). */
+  lastWakeError: string | null;
+  lastWakeFailedAt: number | null;
+}
+
+export const AWAKE: SleepState = {
+  sleeping: false, sleptAt: null, wokeAt: null, wakes: 0, lastColdStartMs: null, lastWakeError: null, lastWakeFailedAt: null,
+};
+
+const key = (app: string): string => `app.sleep:${app}`;
+
+export async function sleepState(store: Store, app: string): Promise<SleepState> {
+  const stored = await store.settings.get<Partial<SleepState>>(key(app));
+  return { ...AWAKE, ...(stored ?? {}) };
+}
+
+export async function isSleeping(store: Store, app: string): Promise<boolean> {
+  return (await sleepState(store, app)).sleeping;
+}
+
+/** Merges `patch` into the stored state and returns the result. */
+export async function updateSleepState(store: Store, app: string, patch: Partial<SleepState>): Promise<SleepState> {
+  const next = { ...(await sleepState(store, app)), ...patch };
+  await store.settings.set(key(app), next);
+  return next;
+}
+
+/** A deploy, a start or a stop by the owner ends a sleep: the app is awake (or plainly stopped). */
+export async function clearSleeping(store: Store, app: string): Promise<void> {
+  if (await isSleeping(store, app)) await updateSleepState(store, app, { sleeping: false });
+}
+
+export async function forgetSleepState(store: Store, app: string): Promise<void> {
+  await store.settings.set(key(app), null);
+}

@@ -1,0 +1,104 @@
+// Waking a sleeping app: under the edge lock and in the app's queue, its stopped containers are
+// started again and held to their health checks (the fast path: no create, no network join);
+// replicas that are missing or do not come up are handled by the reconciler's converge, which
+// creates them health-gated. Only healthy replicas are published, and only then does the route
+// stop sleeping. A wake that brings nothing up stops whatever it started and leaves the app
+// sleeping, with the reason stored for the status API.
+import { stopApp as stopContainers, listAppContainers, systemClock, type Upstream } from '../../builder/index.js';
+import { DockerRunner } from '../../builder/docker/runner.js';
+import { waitHealthy } from '../../builder/release/health.js';
+import { upstreamsOf } from '../../builder/release/release.js';
+import { isDeployFlowError } from '../../common/errors/catalogue.js';
+import { converge } from '../reconciler/converge.js';
+import { opsLog } from '../operations/deps.js';
+import { runningDeployment } from '../operations/state.js';
+import { isStopped } from '../operations/stopped.js';
+import type { App } from '../store/types.js';
+import { edgeLockTtlMs, SLEEP_EVENT, type AppSleepEvent, type EdgeDeps } from './deps.js';
+import { withEdgeLock } from './lock.js';
+import { publishSleepRoute } from './publish.js';
+import { sleepState, updateSleepState, type SleepState } from './state.js';
+
+export type WakeOutcome =
+  | { kind: 'woken'; coldStartMs: number; upstreams: number }
+  /** Nothing to do: awake already, stopped by its owner, or deleted. */
+  | { kind: 'not-sleeping' }
+  /** Another control instance holds the app's edge lock (it is waking it). */
+  | { kind: 'busy' }
+  | { kind: 'failed'; reason: string; retryAfterSeconds: number }
+  /** A recent wake failed: no new attempt until the back-off has passed. */
+  | { kind: 'backing-off'; reason: string; retryAfterSeconds: number };
+
+/** Milliseconds left of the back-off after a failed wake (0: a new attempt may start). */
+export function backoffLeftMs(state: SleepState, now: number, backoffMs: number): number {
+  if (state.lastWakeFailedAt === null) return 0;
+  return Math.max(0, state.lastWakeFailedAt + backoffMs - now);
+}
+
+/** `requestedAt`: when the wake was asked for; the cold start is measured from it. */
+export async function wakeApp(x: EdgeDeps, name: string, requestedAt: number): Promise<WakeOutcome> {
+  const early = await gate(x, name);
+  if (early) return early;
+  const outcome = await withEdgeLock(x.redis, name, edgeLockTtlMs(x), () => x.deploy.runExclusive(name, async () => {
+    // Read again in the queue: a deploy, a start or another wake may have happened meanwhile.
+    return (await gate(x, name)) ?? wakeNow(x, name, requestedAt);
+  }));
+  return outcome ?? { kind: 'busy' };
+}
+
+async function gate(x: EdgeDeps, name: string): Promise<WakeOutcome | null> {
+  const state = await sleepState(x.store, name);
+  if (!state.sleeping || await isStopped(x.store, name)) return { kind: 'not-sleeping' };
+  const left = backoffLeftMs(state, x.clock(), x.config.wakeBackoffSeconds * 1000);
+  if (left > 0) return { kind: 'backing-off', reason: state.lastWakeError ?? 'the last wake failed', retryAfterSeconds: Math.ceil(left / 1000) };
+  return null;
+}
+
+async function wakeNow(x: EdgeDeps, name: string, requestedAt: number): Promise<WakeOutcome> {
+  const app = await x.store.apps.get(name);
+  if (!app) return { kind: 'not-sleeping' };
+  let upstreams: Upstream[] = [];
+  let reason = 'no replica became healthy';
+  try {
+    upstreams = await startReplicas(x, app);
+  } catch (err) {
+    reason = isDeployFlowError(err) || err instanceof Error ? err.message : String(err);
+  }
+  if (upstreams.length === 0) {
+    // Never a half-started app: whatever runs now is stopped, the route keeps sleeping.
+    await stopContainers(x.docker, name, 2).catch((err: unknown) => x.log.warn({ err, app: name }, 'stopping after a failed wake failed'));
+    await updateSleepState(x.store, name, { lastWakeError: reason, lastWakeFailedAt: x.clock() });
+    return { kind: 'failed', reason, retryAfterSeconds: x.config.wakeBackoffSeconds };
+  }
+  await publishSleepRoute(x, app, upstreams, false);
+  const now = x.clock();
+  const previous = await sleepState(x.store, name);
+  const coldStartMs = Math.max(0, now - requestedAt);
+  await updateSleepState(x.store, name, {
+    sleeping: false, wokeAt: now, wakes: previous.wakes + 1, lastColdStartMs: coldStartMs, lastWakeError: null, lastWakeFailedAt: null,
+  });
+  x.events.emit(SLEEP_EVENT, { app: name, sleeping: false, at: now } satisfies AppSleepEvent);
+  return { kind: 'woken', coldStartMs, upstreams: upstreams.length };
+}
+
+/** The replicas serving after the wake: stopped ones started again, the rest created health-gated. */
+async function startReplicas(x: EdgeDeps, app: App): Promise<Upstream[]> {
+  const running = runningDeployment(await x.store.deployments.listByApp(app.name, 50));
+  if (!running) throw new Error('the app has no running deployment to wake');
+  const runner = new DockerRunner(x.docker);
+  const mine = (await listAppContainers(x.docker, app.name)).filter((c) => c.deploymentId === running.id).slice(0, app.replicas);
+  const check = { path: app.healthcheck.path };
+  const wait = { runner, clock: systemClock, timeoutMs: x.config.healthTimeoutSeconds * 1000 };
+  const started = await Promise.all(mine.map(async (c) => {
+    await runner.start(c.id);
+    return waitHealthy(wait, c.id, app.port, check).then((hostPort) => ({ hostPort }), () => null);
+  }));
+  const healthy = started.filter((s): s is { hostPort: number } => s !== null);
+  if (healthy.length >= app.replicas) return upstreamsOf(healthy);
+  // Missing or failing replicas: converge removes what crashed and creates what is missing, held
+  // to the same health check. It must not publish (the route still sleeps): no route table here.
+  const result = await converge({ ...x, routes: null }, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, {
+    healthWaitMs: 2000, write: opsLog(x, app.name),
+  });
+  return result.upstreams;
+}
