@@ -18,7 +18,9 @@ export interface WakeListener {
 
 export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken: (app: string) => void): Promise<WakeListener> {
   const inProgress = new Map<string, Promise<WakeOutcome>>();
-  const sub = x.redis.duplicate();
+  // Its own connection (a subscriber can do nothing else) that queues the subscribe until Redis is
+  // up and re-subscribes after a reconnect, so a Redis that is down at start delays wakes only.
+  const sub = x.redis.duplicate({ enableOfflineQueue: true, lazyConnect: false, maxRetriesPerRequest: null });
   sub.on('error', () => undefined);
 
   const announceFailure = async (app: string, outcome: Extract<WakeOutcome, { kind: 'failed' | 'backing-off' }>): Promise<void> => {
@@ -63,7 +65,7 @@ export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken:
     // Anything on the channel is untrusted input: only a valid app name goes any further.
     if (isAppName(app)) void request(app);
   });
-  await sub.subscribe(WAKE_CHANNEL);
+  await sub.subscribe(WAKE_CHANNEL).catch((err: unknown) => x.log.warn({ err }, 'subscribing to the wake channel failed'));
 
   return {
     request,

@@ -1,0 +1,79 @@
+// Scale to zero end to end with real Docker, Redis and the gateway: an idle app goes to sleep
+// (containers stopped, route sleeping), 20 concurrent requests wake it with one container start
+// and all get the app's answer, a deploy to a sleeping app serves and it sleeps again, and an app
+// that crashes when woken answers 503 with Retry-After, stays asleep and is not started in a loop.
+import assert from 'node:assert/strict';
+import type { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../common/log/logger.js';
+import type { RunningService } from '../common/service.js';
+import { listAppContainers, LABEL_APP } from '../builder/index.js';
+import { sleepState } from '../control/edge/state.js';
+import { startGateway } from '../gateway/index.js';
+import { gatewayConfig, request } from '../gateway/testing/harness.js';
+import { startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
+
+const APP = 'sleepy-web';
+
+describe('scale to zero', () => {
+  let s: OpsStack;
+  let gateway: RunningService;
+  let port: number;
+  const starts: string[] = [];
+  let events: Readable;
+
+  before(async () => {
+    s = await startOpsStack({ DEPLOYFLOW_WAKE_BACKOFF_SECONDS: '120' });
+    const config = await gatewayConfig(s.redis.url, { DEPLOYFLOW_DOMAIN: 'paas.test', GATEWAY_WAKE_TIMEOUT_MS: '20000', GATEWAY_ACCESS_LOG: 'off' });
+    gateway = await startGateway(config, createLogger('gateway', 'silent'));
+    port = config.gatewayHttpPort;
+    events = await s.docker.getEvents({ filters: { type: ['container'], event: ['start'], label: [LABEL_APP] } }) as unknown as Readable;
+    events.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const e = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+        starts.push(e.Actor?.Attributes?.[LABEL_APP] ?? '');
+      }
+    });
+  });
+  after(async () => {
+    events?.destroy();
+    await gateway?.stop();
+    await s.cleanup([APP]);
+  });
+
+  const startsOf = (app: string): number => starts.filter((a) => a === app).length;
+  const sleeping = async (app: string): Promise<boolean> => (await s.route(app))?.sleeping === true
+    && (await listAppContainers(s.docker, app)).every((c) => !c.running);
+
+  it('puts an idle app to sleep and wakes it once for 20 concurrent requests', async () => {
+    await s.deploy(APP, 'v1');
+    const patched = await s.owner.request('PATCH', `/api/v1/apps/${APP}`, { scaleToZero: { idleSeconds: 2 } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    await waitFor(() => sleeping(APP), 'the idle app to sleep', 30_000);
+    assert.deepEqual((await s.route(APP))?.upstreams, [], 'a sleeping route has no upstreams');
+    assert.equal((await listAppContainers(s.docker, APP)).length, 1, 'containers are stopped, not removed');
+    const store = s.control.service.deps.store;
+    assert.equal((await sleepState(store, APP)).sleeping, true);
+
+    const before = startsOf(APP);
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => request(port, `${APP}.paas.test`, `/r${i}`)));
+    assert.deepEqual(replies.map((r) => r.status), Array.from({ length: 20 }, () => 200));
+    for (const r of replies) assert.match(r.body, /^v1 /);
+    const state = await sleepState(store, APP);
+    assert.equal(state.sleeping, false);
+    assert.equal(state.wakes, 1, 'one wake for 20 requests');
+    assert.ok(state.lastColdStartMs !== null && state.wokeAt !== null);
+    await new Promise((r) => setTimeout(r, 500)); // let Docker's event stream catch up
+    assert.equal(startsOf(APP) - before, 1, 'exactly one container start');
+  });
+
+  it('a deploy to a sleeping app serves, and the app sleeps again after the idle time', async () => {
+    await waitFor(() => sleeping(APP), 'the app to sleep again', 30_000);
+    await s.deploy(APP, 'v2');
+    const r = await request(port, `${APP}.paas.test`, '/');
+    assert.equal(r.status, 200);
+    assert.match(r.body, /^v2 /);
+    assert.equal((await sleepState(s.control.service.deps.store, APP)).sleeping, false);
+    await waitFor(() => sleeping(APP), 'the redeployed app to sleep', 30_000);
+  });
+});
