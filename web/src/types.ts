@@ -3,6 +3,15 @@ export interface AppInfo {
   name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; collaboratorIds: string[];
   replicas: number; limits: { memoryMb: number; cpus: number }; healthcheck: { path: string }; port: number;
   domains: string[]; deployBranch: string; createdAt: number; updatedAt: number;
+  autoscale?: { minReplicas: number; maxReplicas: number; target: { rps?: number; inflight?: number } } | null;
+}
+
+/** GET /apps/:name/status → autoscale: the settings, the autoscaler's latest look and its last decisions. */
+export interface AutoscaleStatus {
+  minReplicas: number; maxReplicas: number; target: { rps?: number; inflight?: number }; replicas: number;
+  latest: { at: number; desired: number; direction: 'up' | 'down' | 'hold'; mode: 'stable' | 'panic'; reason: string } | null;
+  refusal: { at: number; message: string } | null;
+  decisions: { at: number; kind: 'up' | 'down' | 'refused' | 'failed'; from: number; to: number; message: string }[];
 }
 
 export interface Deployment {
@@ -15,5 +24,5 @@ export interface AppStatus { state: string; replicas: { name: string; state: str
 /** One gateway window of an app: rate, status classes and latency percentiles (GET /apps/:name/metrics → requests). */
 export interface RequestSample {
   at: number; requests: number; ratePerSecond: number; status: Record<'2xx' | '3xx' | '4xx' | '5xx', number>;
-  p50Ms: number | null; p95Ms: number | null; p99Ms: number | null; total: number; gateways: number;
+  p50Ms: number | null; p95Ms: number | null; p99Ms: number | null; total: number; gateways: number; inflight?: number;
 }

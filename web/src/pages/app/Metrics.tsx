@@ -8,14 +8,14 @@ import { useAppStream, useSocketEvent } from '../../useRealtime';
 import type { AppInfo, RequestSample } from '../../types';
 import { Chart } from './Chart';
 
-interface Sample { at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rx: number; tx: number }
-type Raw = Partial<{ at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rxBytes: number; txBytes: number; networkRxBytes: number; networkTxBytes: number }>;
+interface Sample { at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rx: number; tx: number; replicas: number }
+type Raw = Partial<{ at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rxBytes: number; txBytes: number; networkRxBytes: number; networkTxBytes: number; replicas: unknown[] }>;
 
 const MAX = 720;
 const MAX_REQUESTS = 1800;
 const normalize = (s: Raw): Sample => ({
   at: s.at ?? Date.now(), cpuPercent: s.cpuPercent ?? 0, memoryBytes: s.memoryBytes ?? 0, memoryLimitBytes: s.memoryLimitBytes ?? 0,
-  rx: s.rxBytes ?? s.networkRxBytes ?? 0, tx: s.txBytes ?? s.networkTxBytes ?? 0,
+  rx: s.rxBytes ?? s.networkRxBytes ?? 0, tx: s.txBytes ?? s.networkTxBytes ?? 0, replicas: s.replicas?.length ?? 0,
 });
 
 function rate(samples: Sample[], key: 'rx' | 'tx'): number[] {
@@ -83,7 +83,11 @@ export default function Metrics({ app }: { app: AppInfo }) {
       <p className="muted" data-testid="sample-count">{samples.length} samples</p>
       <RequestsNote requests={requests} gateways={gateways} />
       <div className="charts">
-        <Chart title="CPU" unit="%" labels={labels} series={[{ label: 'CPU %', data: samples.map((s) => s.cpuPercent), color: '#2f6fde' }]} />
+        <Chart title="CPU and replicas" unit="%" rightUnit="replicas" labels={labels} series={[
+          { label: 'CPU %', data: samples.map((s) => s.cpuPercent), color: '#2f6fde' },
+          // The replica count over time: the autoscaler's (or a manual scale's) changes show here.
+          { label: 'replicas', data: samples.map((s) => s.replicas), color: '#111827', right: true },
+        ]} />
         <Chart title="Memory" unit="MiB" labels={labels} series={[
           { label: 'used', data: samples.map((s) => s.memoryBytes / 1048576), color: '#16a34a' },
           { label: 'limit', data: samples.map((s) => s.memoryLimitBytes / 1048576), color: '#9ca3af' },
