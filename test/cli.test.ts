@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Secret, TOTP } from 'otpauth';
 import { startTestControl } from './support/control.js';
 import { freePort } from './support/ports.js';
 import { answer, startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
@@ -72,6 +73,19 @@ describe('deployflow command-line client', () => {
     const who = await cli(['whoami', '--json']);
     assert.deepEqual(JSON.parse(who.stdout), (await s.owner.get('/api/v1/auth/me')).body);
     assert.equal((await cli(['whoami'])).stdout.trim(), s.owner.email);
+  });
+
+  it('asks for the two-factor code when the account has two-factor sign-in on', async () => {
+    const setup = await s.admin.post('/api/v1/auth/2fa/setup', { password: 'correct horse battery' });
+    const totp = new TOTP({ secret: Secret.fromBase32(setup.body.secret as string), digits: 6, period: 30 });
+    // The previous step's code confirms (one step of drift is allowed), so sign-in can use the current one.
+    assert.equal((await s.admin.post('/api/v1/auth/2fa/confirm', { code: totp.generate({ timestamp: Date.now() - 30_000 }) })).status, 200);
+    const adminHome = fs.mkdtempSync(path.join(os.tmpdir(), 'deployflow-cli-admin-'));
+    const r = await cli(['login'], { input: `${s.admin.email}\ncorrect horse battery\n${totp.generate()}\n`, env: { HOME: adminHome } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Two-factor code: /);
+    assert.equal((await cli(['whoami'], { env: { HOME: adminHome } })).stdout.trim(), s.admin.email);
+    fs.rmSync(adminHome, { recursive: true });
   });
 
   it('answers bad input with its exit code and one DF_ERR line', async () => {

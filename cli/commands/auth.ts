@@ -16,24 +16,34 @@ interface CreatedToken { id: string; name: string; token: string }
 
 async function loginWithPassword(api: Api): Promise<{ token: string; tokenId: string; user: UserView }> {
   const ask = prompter();
-  let email: string;
-  let password: string;
   try {
-    email = await ask.ask('Email: ');
-    password = await ask.ask('Password: ', true);
-  } catch {
-    throw new CliError('DF_ERR_VALIDATION', 'Login needs an e-mail and a password (or --token TOKEN)', EXIT.usage);
-  } finally {
-    ask.close();
-  }
-  return progress('Logging in', async () => {
-    const session = await api.post<Session>('/auth/login', { email, password });
+    let email: string;
+    let password: string;
+    try {
+      email = await ask.ask('Email: ');
+      password = await ask.ask('Password: ', true);
+    } catch {
+      throw new CliError('DF_ERR_VALIDATION', 'Login needs an e-mail and a password (or --token TOKEN)', EXIT.usage);
+    }
+    let session: Session;
+    try {
+      session = await progress('Logging in', () => api.post<Session>('/auth/login', { email, password }));
+    } catch (err) {
+      if (!(err instanceof CliError) || err.code !== 'DF_ERR_SECOND_FACTOR_REQUIRED') throw err;
+      // Two-factor sign-in is on for this account: the same request again, with the code.
+      const code = await ask.ask('Two-factor code: ').catch(() => {
+        throw new CliError('DF_ERR_VALIDATION', 'This account needs a two-factor code', EXIT.usage);
+      });
+      session = await progress('Logging in', () => api.post<Session>('/auth/login', { email, password, code }));
+    }
     const signedIn = api.withToken(session.accessToken);
     const created = await signedIn.post<CreatedToken>('/tokens', { name: `deployflow CLI on ${os.hostname()}`.slice(0, 100) });
     // The CLI keeps the API token only: the password session ends now.
     await signedIn.post('/auth/logout', { refreshToken: session.refreshToken }).catch(() => undefined);
     return { token: created.token, tokenId: created.id, user: session.user };
-  });
+  } finally {
+    ask.close();
+  }
 }
 
 export const handlers: Handlers = {
