@@ -13,6 +13,7 @@ import { scaleApp } from '../operations/ops.js';
 import { footprint, sumFootprints } from '../operations/quota.js';
 import { runningDeployment } from '../operations/state.js';
 import { isStopped } from '../operations/stopped.js';
+import { isSleeping } from '../edge/state.js';
 import type { App } from '../store/types.js';
 import { decide, fitQuota, type AutoscaleTimings, type Decision, type LoadSample } from './decide.js';
 import { readRecord, writeRecord, type AutoscaleEvent, type AutoscaleRecord } from './history.js';
@@ -105,7 +106,7 @@ export class Autoscaler {
     const settings = app.autoscale;
     if (!settings || !this.x.requests) return;
     // A deploy or operation in progress releases app.replicas itself; decide on what it leaves.
-    if (this.x.deploy.busy(app.name) || await isStopped(this.x.store, app.name)) return;
+    if (this.x.deploy.busy(app.name) || await isStopped(this.x.store, app.name) || await isSleeping(this.x.store, app.name)) return;
     if (!runningDeployment(await this.x.store.deployments.listByApp(app.name, 20))) return;
     const now = this.x.clock();
     const { timings } = this.opts;
