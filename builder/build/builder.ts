@@ -261,7 +261,8 @@ export function createBuilder(opts: BuilderOptions): Builder {
       const network = await buildNetwork(opts.docker);
       await applyEgressRules(egressPlan({ ...network, allowPrivate: await isolation.allowPrivate() }), isolation.iptables);
     } catch (err) {
-      throw logged(log, new DeployFlowError('DF_ERR_UNAVAILABLE', `The build cannot be confined on this engine: ${(err as Error).message.slice(0, 300)}`));
+      throw logged(log, new DeployFlowError('DF_ERR_UNAVAILABLE', `The build cannot be confined on this engine: ${(err as Error).message.slice(0, 300)} `
+        + '(an admin can run builds unconfined with DEPLOYFLOW_BUILD_ISOLATION=off; see docs/build-isolation.md)'));
     }
     log(`       Build limits: ${limits.memoryMb} MB memory, ${limits.cpus} CPU, ${limits.pids} processes, ${isolation.contextMb} MB context, ` +
       `${isolation.imageMb} MB image, ${Math.round(timeoutMs / 1000)}s; no access to the host or private networks`);
