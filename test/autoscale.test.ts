@@ -2,12 +2,14 @@
 // requests through the gateway to a tiny app scales it from 1 replica to its maximum (both
 // replicas answer), and when the load ends (a trickle keeps going, below the target) it comes
 // back to 1 — every response is counted and none fails on the way. Windows are short by env.
+// The dashboard's Autoscale section then shows those decisions and saves new bounds.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
 import { startGateway } from '../gateway/index.js';
+import { ensureDashboardBuilt, launchBrowser } from './support/chromium.js';
 import { startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
 import { freePort } from './support/ports.js';
 
@@ -98,5 +100,30 @@ describe('autoscaling on the gateways\' request figures', () => {
     assert.match(down.autoscale.decisions[0]?.message ?? '', /^scaled busy 2 → 1: at most [0-9.]+ req\/s for 8 s, target 5 per replica$/);
     assert.deepEqual(busy.failed, [], 'every request through the gateway got the app\'s answer');
     assert.ok(busy.ok > 100, `${busy.ok} answers counted`);
+  });
+
+  it('shows the decisions in the dashboard and saves new bounds from it', async () => {
+    await ensureDashboardBuilt();
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(s.control.url);
+      await page.getByLabel('Email').fill(s.owner.email);
+      await page.getByLabel('Password').fill('correct horse battery');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('heading', { name: 'Apps' }).waitFor();
+      await page.goto(`${s.control.url}/apps/${APP}/settings`);
+      const section = page.getByRole('region', { name: 'Autoscale' });
+      const decisions = section.getByRole('list', { name: 'Autoscale decisions' });
+      await decisions.getByText(/scaled busy 2 → 1: at most/).waitFor();
+      await decisions.getByText(/scaled busy 1 → 2: .* req\/s for 3 s, target 5 per replica/).waitFor();
+      await section.getByLabel('Max replicas').fill('3');
+      await section.getByRole('button', { name: 'Save autoscale' }).click();
+      await section.getByRole('status').getByText('Saved.').waitFor();
+      const app = await s.owner.get(`/api/v1/apps/${APP}`);
+      assert.deepEqual(app.body.autoscale, { minReplicas: 1, maxReplicas: 3, target: { rps: 5 } });
+    } finally {
+      await browser.close();
+    }
   });
 });
