@@ -86,8 +86,8 @@ deps.events.on('deployment.log', (e: { line: string }) => {
 
 /** Pushes, and times until the route's upstream is a new one answering 200. */
 async function pushToLive(): Promise<{ live: number; push: number }> {
-  // A push returns when its version serves; the old one drains after that in the app's queue.
-  // Each measured push starts with the queue idle, as the floor starts with an idle engine.
+  // A push returns when its version serves; the old one drains after that, in the background.
+  // Each measured push starts with no deploy of the app in progress, as the floor starts with an idle engine.
   while (deps.deploy!.busy(APP)) await new Promise((r) => setTimeout(r, 20));
   const before = (await readRouteTable(probe)).routes[`${APP}.paas.test`]?.upstreams[0]?.port;
   const t0 = performance.now();
