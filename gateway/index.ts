@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { ConfigError, type Config } from '../common/config/config.js';
 import { startCluster } from './cluster/primary.js';
 import type { StartService } from '../common/service.js';
-import { RouteTableConsumer, WAKE_CHANNEL, type RouteInput } from '../common/routes/index.js';
+import { RouteTableConsumer, WAKE_CHANNEL, WAKE_FAILED_CHANNEL, type RouteInput } from '../common/routes/index.js';
 import { readChallenge } from './acme/challenges.js';
 import { BackendRegistry } from './balancing/backends.js';
 import { ActiveHealth } from './health/active.js';
@@ -16,6 +16,7 @@ import { startPublishing } from './observe/publish.js';
 import { gatewayOptions } from './options/options.js';
 import type { GatewayCore } from './proxying/handler.js';
 import { RouteIndex } from './routing/index-table.js';
+import { parseWakeFailure, WakeHolds } from './waking/hold.js';
 import { PluginHost } from './plugins/chain.js';
 import { loadGatewayPlugins } from './plugins/registry.js';
 import { fastHttpListener, fastHttpsListener } from './fast/listeners.js';
@@ -62,13 +63,18 @@ export const startGateway: StartService = async (config, log) => {
   const core: GatewayCore = {
     index, options, metrics, access, draining: false, inflight: 0,
     acmeChallenge: (token) => readChallenge(redis, token),
-    wake: (route) => { redis.publish(WAKE_CHANNEL, JSON.stringify({ app: route.app, host: route.host })).catch(() => undefined); },
+    holds: new WakeHolds(index, {
+      timeoutMs: options.wakeTimeoutMs, queueLimit: options.wakeQueue,
+      publishWake: (route) => { redis.publish(WAKE_CHANNEL, JSON.stringify({ app: route.app, host: route.host })).catch(() => undefined); },
+    }),
   };
 
   const ca = loadOrCreateLocalCa(options.tlsDir, config.domain);
   const certs = new CertificateSelector(ca, config.domain, redis, index, log);
-  sub.on('message', (_ch: string, host: string) => certs.invalidate(host));
-  sub.subscribe(CERTS_CHANNEL).catch(() => undefined);
+  sub.on('message', (ch: string, message: string) => {
+    if (ch === WAKE_FAILED_CHANNEL) { const f = parseWakeFailure(message); if (f) core.holds.failed(f); } else certs.invalidate(message);
+  });
+  sub.subscribe(CERTS_CHANNEL, WAKE_FAILED_CHANNEL).catch(() => undefined);
   consumer.on('change', (c) => certs.invalidate(c.host));
 
   const health = new ActiveHealth(registry, options.healthIntervalMs);

@@ -7,13 +7,22 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
-import { listAppContainers, LABEL_APP } from '../builder/index.js';
+import { listAppContainers, LABEL_APP, removeApp } from '../builder/index.js';
 import { sleepState } from '../control/edge/state.js';
 import { startGateway } from '../gateway/index.js';
 import { gatewayConfig, request } from '../gateway/testing/harness.js';
-import { startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
+import { OPS_SERVER_JS, startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
 
 const APP = 'sleepy-web';
+const CRASHY = 'sleepy-crash';
+
+/** Starts once; every later start (a wake) finds the marker in its volume and exits. */
+const RUN = Math.random().toString(36).slice(2, 10);
+const CRASH_SECOND_START = `
+const fs = require('node:fs');
+if (fs.existsSync('/data/started-${RUN}')) { console.error('refusing to start twice'); process.exit(1); }
+fs.writeFileSync('/data/started-${RUN}', '1');
+${OPS_SERVER_JS}`;
 
 describe('scale to zero', () => {
   let s: OpsStack;
@@ -38,7 +47,8 @@ describe('scale to zero', () => {
   after(async () => {
     events?.destroy();
     await gateway?.stop();
-    await s.cleanup([APP]);
+    await removeApp(s.docker, CRASHY, { keepImages: 0, removeVolumes: true }).catch(() => undefined);
+    await s.cleanup([APP, CRASHY]);
   });
 
   const startsOf = (app: string): number => starts.filter((a) => a === app).length;
@@ -75,5 +85,43 @@ describe('scale to zero', () => {
     assert.match(r.body, /^v2 /);
     assert.equal((await sleepState(s.control.service.deps.store, APP)).sleeping, false);
     await waitFor(() => sleeping(APP), 'the redeployed app to sleep', 30_000);
+  });
+
+  it('a wake that fails answers 503, leaves the app asleep and is not retried in a loop', async () => {
+    const created = await s.owner.post('/api/v1/apps', {
+      name: CRASHY, port: 8080, limits: { memoryMb: 64, cpus: 0.5 }, volumes: [{ name: 'data', path: '/data' }],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const commit = await s.repo.commit({
+      Dockerfile: `FROM ${s.base}\nRUN mkdir /data && chown node /data\nWORKDIR /srv\nCOPY server.js .\nENV PORT=8080\nUSER node\nCMD ["node", "server.js"]\n`,
+      'server.js': CRASH_SECOND_START,
+    });
+    const { done } = await s.control.service.deps.deploy!.enqueue({
+      app: CRASHY, source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } }, origin: 'git', commit, createdBy: s.owner.userId,
+    });
+    const deployed = await done;
+    assert.equal(deployed.status, 'running', deployed.error ?? '');
+    assert.equal((await s.owner.request('PATCH', `/api/v1/apps/${CRASHY}`, { scaleToZero: { idleSeconds: 1 } })).status, 200);
+    await waitFor(() => sleeping(CRASHY), 'the crashing app to sleep', 30_000);
+
+    const before = startsOf(CRASHY);
+    const first = await Promise.all(Array.from({ length: 5 }, () => request(port, `${CRASHY}.paas.test`, '/')));
+    assert.deepEqual(first.map((r) => r.status), [503, 503, 503, 503, 503]);
+    for (const r of first) {
+      assert.ok(Number(r.headers['retry-after']) >= 1, 'Retry-After says when to come back');
+      assert.match(r.body, /DF_ERR_WAKE_FAILED/);
+    }
+    const state = await sleepState(s.control.service.deps.store, CRASHY);
+    assert.equal(state.sleeping, true);
+    assert.match(state.lastWakeError ?? '', /exited|healthy/);
+    assert.ok(await sleeping(CRASHY), 'nothing half-started keeps running');
+    const afterFirst = startsOf(CRASHY);
+    assert.ok(afterFirst - before >= 1);
+
+    // A flood during the back-off starts nothing.
+    const flood = await Promise.all(Array.from({ length: 30 }, () => request(port, `${CRASHY}.paas.test`, '/')));
+    assert.ok(flood.every((r) => r.status === 503 && /DF_ERR_WAKE_FAILED/.test(r.body)));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(startsOf(CRASHY), afterFirst, 'no container start during the back-off');
   });
 });

@@ -55,6 +55,9 @@ export const ERRORS = {
   DF_ERR_GIT_REF_DELETE: { status: 403, message: 'Deleting a branch or tag of an app repository is not allowed' },
   DF_ERR_NOT_DEPLOYED: { status: 409, message: 'The app has no running deployment yet: push code or deploy an image first' },
   DF_ERR_APP_STOPPED: { status: 409, message: 'The app is stopped: start it first' },
+  // Gateway answers for a scaled-to-zero app (with Retry-After): still waking, or the wake failed.
+  DF_ERR_APP_WAKING: { status: 503, message: 'The app is waking up from sleep; try again in a moment' },
+  DF_ERR_WAKE_FAILED: { status: 503, message: 'The app is asleep and could not be woken; try again later' },
   DF_ERR_WEBHOOK_REJECTED: { status: 401, message: 'Webhook refused: unknown app, webhooks off for it, or a missing or wrong signature or token' },
   DF_ERR_WEBHOOK_REPLAYED: {
     status: 409,

@@ -16,6 +16,7 @@ import { normaliseHost } from '../routing/host.js';
 import type { CompiledRoute } from '../routing/index-table.js';
 import { FastExchange, type FastExchangeHost } from './exchange.js';
 import type { FastRequest } from './request.js';
+import { wakeRefusalResponse } from '../waking/hold.js';
 import { pageResponse, requestHead, simpleResponse } from './wire.js';
 
 const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
@@ -91,14 +92,10 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
   };
 
   const holdWhileWaking = async (req: FastRequest, route: CompiledRoute, name: string, id: string, start: number): Promise<void> => {
-    const deadline = Date.now() + core.options.wakeTimeoutMs;
-    let current: CompiledRoute | undefined = route;
-    while (current?.route.sleeping && Date.now() < deadline) {
-      core.wake(current);
-      current = await core.index.next(route.host, Math.max(1, deadline - Date.now()));
-    }
-    if (!current || current.route.sleeping) return answer(req, 503, id);
-    proxy(req, current, name, id, start);
+    const held = await core.holds.hold(route);
+    if (!held.refusal) return proxy(req, held.route, name, id, start);
+    const close = (req.hasBody && !req.requestDone) || core.draining;
+    answer(req, 503, id, route.app, start, wakeRefusalResponse(held.refusal, req.wantsHtml, req.isHead, id, close).toString('latin1'));
   };
 
   const acme = async (req: FastRequest, token: string, id: string): Promise<void> => {

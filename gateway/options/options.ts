@@ -26,6 +26,8 @@ export interface GatewayOptions {
   drainMs: number;
   /** How long a request for a sleeping app is held while it wakes (ms). */
   wakeTimeoutMs: number;
+  /** Requests held per sleeping app at most; beyond it 503 with Retry-After at once. */
+  wakeQueue: number;
   /** 'off', 'stdout', or a file path for the JSON access log. */
   accessLog: string;
   /** Worker processes (cluster mode); 1 = serve in this process; GATEWAY_WORKERS=auto = one per core. */
@@ -64,6 +66,7 @@ export function gatewayOptions(config: Config, env: Env = process.env): GatewayO
     healthIntervalMs: int(env, 'GATEWAY_HEALTH_INTERVAL_MS', 5_000),
     drainMs: int(env, 'GATEWAY_DRAIN_MS', 10_000),
     wakeTimeoutMs: int(env, 'GATEWAY_WAKE_TIMEOUT_MS', 30_000),
+    wakeQueue: int(env, 'GATEWAY_WAKE_QUEUE', 1000, 1),
     accessLog: env.GATEWAY_ACCESS_LOG || path.join(config.dataDir, 'logs', 'gateway-access.log'),
     workers: env.GATEWAY_WORKERS === 'auto' ? os.availableParallelism() : int(env, 'GATEWAY_WORKERS', 1, 1),
     tlsDir: path.join(config.dataDir, 'tls'),

@@ -12,11 +12,12 @@ import type { AccessLog } from '../observe/access-log.js';
 import type { Metrics } from '../observe/metrics.js';
 import { normaliseHost } from '../routing/host.js';
 import { splitTarget, withHost } from '../routing/target.js';
-import type { CompiledRoute, RouteIndex } from '../routing/index-table.js';
+import type { RouteIndex } from '../routing/index-table.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
 import { forwardRequestHeaders } from './headers.js';
 import { nextRequestId } from './ids.js';
 import { sendPage } from './pages.js';
+import { wakeRefusalBody, wakeRefusalHeaders, type WakeHolds, type WakeRefusal } from '../waking/hold.js';
 
 export interface GatewayCore {
   index: RouteIndex;
@@ -25,7 +26,8 @@ export interface GatewayCore {
   access: AccessLog;
   /** Key authorization for an ACME HTTP-01 token, or null. */
   acmeChallenge(token: string): Promise<string | null>;
-  wake(route: CompiledRoute): void;
+  /** Holds requests for sleeping apps while control wakes them (waking/hold.ts). */
+  holds: WakeHolds;
   draining: boolean;
   inflight: number;
 }
@@ -86,8 +88,9 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
       return refuse(req, res, 308, id, route.app, start);
     }
     if (route.route.sleeping) {
-      route = await holdWhileWaking(route);
-      if (!route) return refuse(req, res, 503, id);
+      const held = await core.holds.hold(route);
+      if (held.refusal) return refuseWhileAsleep(req, res, held.refusal, id, route.app, start);
+      route = held.route;
     }
     const length = req.headers['content-length'];
     const chunked = req.headers['transfer-encoding'] !== undefined;
@@ -128,14 +131,12 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
     x.send(backend);
   };
 
-  const holdWhileWaking = async (route: CompiledRoute): Promise<CompiledRoute | undefined> => {
-    const deadline = Date.now() + core.options.wakeTimeoutMs;
-    let current: CompiledRoute | undefined = route;
-    while (current?.route.sleeping && Date.now() < deadline) {
-      core.wake(current);
-      current = await core.index.next(route.host, Math.max(1, deadline - Date.now()));
-    }
-    return current?.route.sleeping ? undefined : current;
+  const refuseWhileAsleep = (req: IncomingMessage, res: ServerResponse, r: WakeRefusal, id: string, app: string, start: number): void => {
+    const html = (req.headers.accept ?? '').includes('text/html');
+    const body = wakeRefusalBody(r, html);
+    res.writeHead(503, { ...wakeRefusalHeaders(r, html, id), 'content-length': String(body.length) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    countFinished(core, start, 503, { id, remote: clientIp(req), host: String(req.headers.host ?? '').slice(0, 300), method: req.method ?? '', path: req.url ?? '', app, upstream: '' });
   };
 
   const acme = async (req: IncomingMessage, res: ServerResponse, token: string, id: string): Promise<void> => {
