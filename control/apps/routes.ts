@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseAppName } from '../../common/names/validate.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
+import { forgetDomainCertificates } from '../domains/certificates.js';
 import { assertQuota } from '../operations/quota.js';
 import { canCreateApps } from './access.js';
 import { loadApp } from './load.js';
@@ -67,6 +68,8 @@ export const appRoutes: RouteSpec[] = [
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'administer');
       if (!(await ctx.deps.store.apps.delete(app.name))) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
+      // Before answering: the next app to claim one of these domains must not find their certificates.
+      await forgetDomainCertificates(ctx.deps, app.domains);
       ctx.deps.events.emit('app.deleted', app);
       return undefined;
     },

@@ -5,12 +5,13 @@
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseDomain, type Domain } from '../../common/names/validate.js';
-import { forgetAcmeDomain, removeCustomCertificate, setCustomCertificate } from '../../gateway/index.js';
+import { forgetAcmeDomain, setCustomCertificate } from '../../gateway/index.js';
 import { defineRoute, type AuthedContext, type RouteSpec } from '../api/route.js';
 import { loadApp } from '../apps/load.js';
 import { appView } from '../apps/view.js';
 import { appHosts } from '../deploy/hosts.js';
 import { certificateRedis, loadAppDomain } from './app-domain.js';
+import { forgetDomainCertificates } from './certificates.js';
 import type { App } from '../store/types.js';
 import { republishHosts } from './republish.js';
 
@@ -32,7 +33,7 @@ async function removeDomain(ctx: AuthedContext<unknown, unknown>, { app, domain 
   const updated = await ctx.deps.store.apps.update(app.name, { domains: app.domains.filter((d) => d !== domain) });
   if (!updated) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
   await republishHosts(ctx.deps, updated, before);
-  if (ctx.deps.redis) await Promise.all([removeCustomCertificate(ctx.deps.redis, domain), forgetAcmeDomain(ctx.deps.redis, domain)]);
+  await forgetDomainCertificates(ctx.deps, [domain]);
   return undefined;
 }
 

@@ -1,0 +1,149 @@
+// The standing hostile-tenant battery: a real control, Redis and gateway on loopback, and a
+// developer who tries what a review of a running instance found. Every attempt must be refused;
+// the count of attempts and refusals is printed so a run shows what was tried.
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import forge from 'node-forge';
+import { createLogger } from '../common/log/logger.js';
+import type { RunningService } from '../common/service.js';
+import { githubSignature } from '../control/webhooks/signature.js';
+import { startGateway } from '../gateway/index.js';
+import { readCustomCertificate } from '../gateway/tls/store.js';
+import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
+import { freePort } from './support/ports.js';
+import { startRedis, type TestRedis } from './support/redis.js';
+
+const DOMAIN = 'shop.tenant-a.test';
+
+/** A self-signed certificate and key for `name`, as a tenant would upload it. */
+function selfSigned(name: string): { certificate: string; privateKey: string } {
+  const keys = forge.pki.rsa.generateKeyPair(2048);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = '0a1b2c3d';
+  cert.validity.notBefore = new Date(Date.now() - 3600_000);
+  cert.validity.notAfter = new Date(Date.now() + 30 * 24 * 3600_000);
+  const subject = [{ name: 'commonName', value: name }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 2, value: name }] }]);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return { certificate: forge.pki.certificateToPem(cert), privateKey: forge.pki.privateKeyToPem(keys.privateKey) };
+}
+
+/** The certificate the gateway presents for `servername` (verification off: we inspect it). */
+function servedCertificate(port: number, servername: string): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
+      const raw = socket.getPeerX509Certificate();
+      socket.destroy();
+      if (raw) resolve(raw); else reject(new Error('no certificate'));
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('security battery (tenants)', () => {
+  let redis: TestRedis;
+  let control: TestControl;
+  let gateway: RunningService;
+  let httpsPort: number;
+  let victim: Awaited<ReturnType<typeof registerUser>>;
+  let attacker: Awaited<ReturnType<typeof registerUser>>;
+  let tried = 0;
+  let refused = 0;
+
+  /** Records one attack; `held` is true when the platform refused it as it must. */
+  function attack(what: string, held: boolean): void {
+    tried += 1;
+    if (held) refused += 1;
+    assert.ok(held, `not refused: ${what}`);
+  }
+
+  before(async () => {
+    redis = await startRedis();
+    httpsPort = await freePort();
+    control = await startTestControl({
+      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', GATEWAY_HTTP_PORT: String(await freePort()), GATEWAY_HTTPS_PORT: String(httpsPort),
+    });
+    gateway = await startGateway(control.config, createLogger('gateway', 'silent'));
+    await registerUser(control.url); // the first account is the admin; the tenants are developers
+    victim = await registerUser(control.url);
+    attacker = await registerUser(control.url);
+  });
+
+  after(async () => {
+    console.log(`security battery (tenants): ${tried} attacks tried, ${refused} refused`);
+    await gateway?.stop();
+    await control?.stop();
+    await redis?.stop();
+  });
+
+  it('a deleted app leaves no certificate behind for the next app that claims its domain', async () => {
+    assert.equal((await victim.post('/api/v1/apps', { name: 'shop' })).status, 201);
+    assert.equal((await victim.post('/api/v1/apps/shop/domains', { domain: DOMAIN })).status, 201);
+    const pair = selfSigned(DOMAIN);
+    assert.equal((await victim.put(`/api/v1/apps/shop/domains/${DOMAIN}/certificate`, pair)).status, 204);
+    const uploaded = new X509Certificate(pair.certificate);
+    let served = await servedCertificate(httpsPort, DOMAIN);
+    for (let i = 0; i < 50 && served.serialNumber !== uploaded.serialNumber; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      served = await servedCertificate(httpsPort, DOMAIN);
+    }
+    assert.equal(served.serialNumber, uploaded.serialNumber, 'the uploaded certificate is served while the app has the domain');
+
+    assert.equal((await victim.delete('/api/v1/apps/shop')).status, 204);
+    assert.equal((await attacker.post('/api/v1/apps', { name: 'shop-again' })).status, 201);
+    assert.equal((await attacker.post('/api/v1/apps/shop-again/domains', { domain: DOMAIN })).status, 201);
+    const redisProbe = control.service.deps.redis;
+    assert.ok(redisProbe);
+    attack('the deleted app\'s certificate and key stay stored', (await readCustomCertificate(redisProbe, DOMAIN)) === null);
+    // The gateway drops its copy on the change message: it falls back to the platform certificate.
+    let after = await servedCertificate(httpsPort, DOMAIN);
+    for (let i = 0; i < 50 && after.serialNumber === uploaded.serialNumber; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await servedCertificate(httpsPort, DOMAIN);
+    }
+    attack('the next app is served with the deleted app\'s certificate', after.serialNumber !== uploaded.serialNumber);
+  });
+
+  it('an env value with NUL is refused where it is set, naming the key, and nothing is stored', async () => {
+    await attacker.post('/api/v1/apps', { name: 'nul-env' });
+    const res = await attacker.put('/api/v1/apps/nul-env/env', { vars: { OK: '1', EVIL: 'a\u0000b' } });
+    attack('NUL in an env value', res.status === 400 && res.body.error.code === 'DF_ERR_VALIDATION' && res.body.error.details?.key === 'EVIL');
+    assert.deepEqual((await attacker.get('/api/v1/apps/nul-env/env')).body.vars, {});
+  });
+
+  it('a clone URL refusal names the class of address, never the address', async () => {
+    await attacker.post('/api/v1/apps', { name: 'prober' });
+    for (const [url, cls] of [['http://localhost:1/x.git', 'loopback'], ['http://169.254.169.254/x.git', 'link-local']] as const) {
+      const res = await attacker.post('/api/v1/apps/prober/deployments', { gitUrl: url });
+      const text = JSON.stringify(res.body);
+      const leaked = /127\.0\.0\.1|::1/.test(text) || res.body.error?.details?.address !== undefined;
+      attack(`clone URL ${url} leaks its resolved address`, res.status === 403 && !leaked && res.body.error.details?.class === cls);
+    }
+  });
+
+  it('JSON labelled as text/plain (what a cross-site form can send) is refused with 415', async () => {
+    const res = await attacker.request('POST', '/api/v1/apps', '{"name":"csrf-made"}', { 'content-type': 'text/plain' });
+    attack('text/plain JSON body', res.status === 415 && res.body.error.code === 'DF_ERR_UNSUPPORTED_MEDIA');
+    assert.equal((await attacker.get('/api/v1/apps/csrf-made')).status, 404);
+  });
+
+  it('a captured webhook delivery sent again is refused with 409', async () => {
+    await attacker.post('/api/v1/apps', { name: 'hooked' });
+    const { secret } = (await attacker.post('/api/v1/apps/hooked/webhook-secret')).body as { secret: string };
+    // A push to another branch is acknowledged and ignored: enough to be captured and replayed.
+    const raw = JSON.stringify({ ref: 'refs/heads/elsewhere', after: 'a'.repeat(40), repository: { clone_url: 'https://example.test/r.git' } });
+    const send = (id: string) => new Client(control.url).request('POST', '/api/v1/webhooks/github/hooked', raw, {
+      'x-hub-signature-256': githubSignature(secret, Buffer.from(raw)), 'x-github-event': 'push', 'x-github-delivery': id,
+    });
+    assert.equal((await send('00000000-0000-4000-8000-00000000000a')).status, 202);
+    const same = await send('00000000-0000-4000-8000-00000000000a');
+    attack('webhook replay with the same delivery id', same.status === 409 && same.body.error.code === 'DF_ERR_WEBHOOK_REPLAYED');
+    const fresh = await send('00000000-0000-4000-8000-00000000000b');
+    attack('webhook replay under a fresh delivery id', fresh.status === 409 && fresh.body.error.code === 'DF_ERR_WEBHOOK_REPLAYED');
+  });
+});
