@@ -53,14 +53,27 @@ export class Autoscaler {
     if (this.opts.intervalMs <= 0 || this.timer || !this.x.requests) return;
     this.timer = setInterval(() => { if (!this.ticking) void this.tick(); }, this.opts.intervalMs);
     this.timer.unref();
+    // A new figure from the gateways is looked at at once, not at the next tick: up to an
+    // interval less between a burst and the replica it needs.
+    this.x.events.on('app.requests', this.onSample);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.x.events.off('app.requests', this.onSample);
     await this.ticking;
     await Promise.allSettled([...this.busy.values()]);
   }
+
+  private readonly onSample = (e: { app: string }): void => {
+    if (this.busy.has(e.app)) return;
+    const run = this.x.store.apps.get(e.app)
+      .then((app) => (app?.autoscale ? this.evaluate(app) : undefined))
+      .catch((err: unknown) => this.x.log.warn({ err, app: e.app }, 'autoscaler: deciding failed'))
+      .finally(() => this.busy.delete(e.app));
+    this.busy.set(e.app, run);
+  };
 
   /** The latest decision about `app` (null before the first look, or when autoscale is off). */
   latestFor(app: string): LatestDecision | null {
