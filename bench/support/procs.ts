@@ -90,8 +90,9 @@ export async function startNginx(body: string, port: number): Promise<ChildProce
 export interface WrkResult { rps: number; p50: number; p99: number; errors: number }
 
 /** wrk with latency percentiles; figures in requests/s and milliseconds. */
-export async function wrk(url: string, host: string, seconds: number, connections: number): Promise<WrkResult> {
-  const out = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, url]);
+export async function wrk(url: string, host: string, seconds: number, connections: number, headers: string[] = []): Promise<WrkResult> {
+  const extra = headers.flatMap((h) => ['-H', h]);
+  const out = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, ...extra, url]);
   const ms = (label: string): number => {
     const m = new RegExp(`${label}%\\s+([0-9.]+)(us|ms|s)`).exec(out);
     if (!m) return NaN;

@@ -69,18 +69,19 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
 
   /** The request hooks, then the app (with the head they left) or their answer. */
   const withPlugins = (req: FastRequest, route: CompiledRoute, run: PluginRun, rid: string, start: number): void => {
-    const go = (outcome: RawAnswer | null): void => {
-      if (outcome !== null) return pluginAnswer(req, route, run, outcome, rid, start);
-      if (req.tooLarge) return answer(req, 413, rid, route.app);
-      forward(req, route, requestHead(req.method, run.path, run.headers.raw, req.chunked), rid, start, run);
-    };
     const outcome = run.request();
-    if (!isPromise<RawAnswer | null>(outcome)) return go(outcome);
+    if (!isPromise<RawAnswer | null>(outcome)) return afterHooks(req, route, run, outcome, rid, start);
     outcome.then((o) => {
       // The client left (or sent a malformed body) while a hook waited.
       if (req.conn.socket.destroyed) return countFinished(core, start, 499, entryOf(req, route.host, route.app, rid));
-      go(o);
+      afterHooks(req, route, run, o, rid, start);
     }).catch(() => req.conn.socket.destroy());
+  };
+
+  const afterHooks = (req: FastRequest, route: CompiledRoute, run: PluginRun, outcome: RawAnswer | null, rid: string, start: number): void => {
+    if (outcome !== null) return pluginAnswer(req, route, run, outcome, rid, start);
+    if (req.tooLarge) return answer(req, 413, rid, route.app);
+    forward(req, route, requestHead(req.method, run.path, run.headers.raw, req.chunked), rid, start, run);
   };
 
   const pluginAnswer = (req: FastRequest, route: CompiledRoute, run: PluginRun, a: RawAnswer, rid: string, start: number): void => {

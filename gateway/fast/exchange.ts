@@ -5,7 +5,6 @@
 import type { Backend } from '../balancing/backends.js';
 import { pick } from '../balancing/pick.js';
 import type { CompiledRoute } from '../routing/index-table.js';
-import { filterResponseHeaders } from '../proxying/headers.js';
 import type { PluginRun } from '../plugins/run.js';
 import type { BodyWriter } from '../plugins/types.js';
 import type { BodySink, FastRequest } from './request.js';
@@ -89,12 +88,13 @@ export class FastExchange implements UpstreamUser, BodySink {
     const req = this.req;
     const bodyless = req.isHead || status === 204 || status === 304;
     if (this.run !== null) {
-      const res = this.run.respond(status, filterResponseHeaders(raw), bodyless);
+      // The parser's own list (ours to change): hop-by-hop fields in it are dropped by responseHead below.
+      const res = this.run.respond(status, raw, bodyless);
       if (res === null) { this.abort(502); return 1; }
       if (res.status !== status) statusText = undefined;
       status = res.status;
       raw = res.headers.raw;
-      this.writer = res.writer(this.clientWriter(), (err) => { this.run?.filterFailed(err); this.abort(502); });
+      if (res.filtered) this.writer = res.writer(this.clientWriter(), (err) => { this.run?.filterFailed(err); this.abort(502); });
     }
     this.status = status;
     const close = !req.keepAlive || !req.requestDone || this.host.draining();

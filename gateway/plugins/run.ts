@@ -26,6 +26,11 @@ export class ResponseState implements PluginResponse {
     (this.filters ??= []).push(make);
   }
 
+  /** Whether a plugin filters the body (else the engine writes it as it comes). */
+  get filtered(): boolean {
+    return this.filters !== null;
+  }
+
   /**
    * The writer the engine feeds the body into: the filters (the first added reads first) and then
    * `client`. A filter that throws calls `failed` once (the engine cuts the connection).
@@ -52,8 +57,8 @@ const isPromise = <T>(v: unknown): v is Promise<T> => typeof (v as Promise<T> | 
 
 export class PluginRun implements PluginRequest {
   readonly headers: HeaderList;
-  readonly locals = new Map<object, unknown>();
   readonly app: string;
+  private scratch: Map<object, unknown> | null = null;
   /** Plugins whose request hook ran to completion (or answered): their response hooks run. */
   private reached = 0;
 
@@ -68,6 +73,11 @@ export class PluginRun implements PluginRequest {
   ) {
     this.headers = new HeaderList(headers);
     this.app = chain.app;
+  }
+
+  /** Made on first use: most chains (basic-auth, headers) never need it. */
+  get locals(): Map<object, unknown> {
+    return (this.scratch ??= new Map());
   }
 
   /** null: go on to the app; an answer: send it instead. A promise only when a hook is async. */

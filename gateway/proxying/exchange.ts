@@ -80,6 +80,7 @@ export class Exchange {
     }
     this.status = res.status;
     this.res.writeHead(res.status, res.status === status ? statusText : undefined, res.headers.raw);
+    if (!res.filtered) return true; // the body goes out as it comes, like a plugin-free response
     const client: BodyWriter = {
       write: (chunk) => {
         if (this.done || chunk.length === 0) return;

@@ -3,6 +3,7 @@ export interface AppInfo {
   name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; collaboratorIds: string[];
   replicas: number; limits: { memoryMb: number; cpus: number }; healthcheck: { path: string }; port: number;
   domains: string[]; deployBranch: string; createdAt: number; updatedAt: number;
+  plugins: PluginEntry[]; balance: 'round-robin' | 'least-connections'; httpsRedirect: boolean;
   autoscale?: { minReplicas: number; maxReplicas: number; target: { rps?: number; inflight?: number } } | null;
 }
 
@@ -13,6 +14,9 @@ export interface AutoscaleStatus {
   refusal: { at: number; message: string } | null;
   decisions: { at: number; kind: 'up' | 'down' | 'refused' | 'failed'; from: number; to: number; message: string }[];
 }
+
+/** One entry of the app's edge plugin chain, as the API shows it (basic-auth passwords as null). */
+export interface PluginEntry { name: string; config: Record<string, unknown> }
 
 export interface Deployment {
   id: string; app: string; status: string; commit: string | null; ref: string | null; image: string | null; source: string;

@@ -2,7 +2,7 @@
 // route carries. A successful check is remembered for a minute (keyed by a SHA-256 of the header
 // and never the password itself), so a signed-in browser costs a hash lookup, not a scrypt, per
 // request; failures are not remembered, so each wrong guess costs the guesser a full check.
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { verifyPassword } from '../../../common/plugins/password.js';
 import type { BasicAuthStored } from '../../../common/plugins/builtins/basic-auth.js';
 import type { GatewayPlugin, PluginAnswer, PluginRequest } from '../types.js';
@@ -32,7 +32,7 @@ export const basicAuth: GatewayPlugin = {
       onRequest(req: PluginRequest) {
         const header = req.headers.get('authorization');
         if (header === undefined || header.length > 1024 || !/^basic /i.test(header)) return challenge;
-        const key = createHash('sha256').update(header).digest('base64');
+        const key = digest('sha256', header, 'base64'); // one-shot: a third of createHash's cost
         const until = remembered.get(key);
         if (until !== undefined) {
           if (until > Date.now()) return undefined;

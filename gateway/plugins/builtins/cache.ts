@@ -3,6 +3,7 @@
 // answers that went to the app carry `X-Cache: MISS`. A request with no-cache / no-store /
 // max-age=0 (or Pragma: no-cache) goes to the app; one carrying Authorization is neither served
 // from nor stored in the cache.
+import { filterResponseHeaders } from '../../proxying/headers.js';
 import type { GatewayPlugin, PluginInstance } from '../types.js';
 import { ResponseStore } from './cache-store.js';
 
@@ -98,11 +99,15 @@ export const cache: GatewayPlugin = {
   },
 };
 
-/** The stored head without its length (a chunked answer had none): a hit sets the body's own. */
+/**
+ * The stored head: no hop-by-hop fields (they belonged to the app's connection) and no length
+ * (a chunked answer had none): a hit sets the body's own.
+ */
 function withoutLength(raw: string[]): string[] {
+  const kept = filterResponseHeaders(raw);
   const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() !== 'content-length') out.push(raw[i]!, raw[i + 1]!);
+  for (let i = 0; i < kept.length; i += 2) {
+    if (kept[i]!.toLowerCase() !== 'content-length') out.push(kept[i]!, kept[i + 1]!);
   }
   return out;
 }

@@ -10,9 +10,10 @@ import RuntimeLogs from './app/RuntimeLogs';
 import Env from './app/Env';
 import Domains from './app/Domains';
 import Settings from './app/Settings';
+import Edge from './app/Edge';
 
 const Metrics = lazy(() => import('./app/Metrics'));
-const TABS = ['overview', 'deployments', 'logs', 'metrics', 'environment', 'domains', 'settings'] as const;
+const TABS = ['overview', 'deployments', 'logs', 'metrics', 'environment', 'domains', 'edge', 'settings'] as const;
 
 export default function AppDetail({ name, tab }: { name: string; tab: string }) {
   const [app, setApp] = useState<AppInfo | null>(null);
@@ -46,6 +47,7 @@ export default function AppDetail({ name, tab }: { name: string; tab: string }) 
         {tab === 'metrics' && <Metrics app={app} />}
         {tab === 'environment' && <Env app={app} />}
         {tab === 'domains' && <Domains app={app} onChange={reload} />}
+        {tab === 'edge' && <Edge app={app} onChange={reload} />}
         {tab === 'settings' && <Settings app={app} onChange={reload} />}
       </Suspense>
     </section>

@@ -9,7 +9,6 @@ import { navigate } from '../../router';
 import type { AppInfo } from '../../types';
 import AppNotifications from './AppNotifications';
 import Collaborators from './Collaborators';
-import AutoscaleSection from './edge/AutoscaleSection';
 
 interface WebhookInfo { enabled: boolean; secret: string | null; urls: Record<string, string> }
 
@@ -57,7 +56,6 @@ export default function Settings({ app, onChange }: { app: AppInfo; onChange: ()
           <button type="button" disabled={!administer.allowed} title={administer.title} onClick={() => void attempt(async () => setHook(await api<WebhookInfo>('POST', `/apps/${app.name}/webhook-secret`, {})))}>Generate a new secret</button>
         </div>
       </div>
-      <AutoscaleSection app={app} onChange={onChange} />
       {administer.allowed && <Collaborators app={app} onChange={onChange} />}
       <AppNotifications app={app} />
       <ErrorLine error={error} />

@@ -1,0 +1,17 @@
+// The Edge tab: what the gateways do for this app besides proxying. Each concern is its own
+// section component under ./edge/ (plugins, balancing and redirect; sleep and autoscaling
+// sections go beside them).
+import type { AppInfo } from '../../types';
+import AutoscaleSection from './edge/AutoscaleSection';
+import PluginsSection from './edge/PluginsSection';
+import RoutingSection from './edge/RoutingSection';
+
+export default function Edge({ app, onChange }: { app: AppInfo; onChange: () => void }) {
+  return (
+    <div className="stack">
+      <AutoscaleSection app={app} onChange={onChange} />
+      <RoutingSection app={app} onChange={onChange} />
+      <PluginsSection app={app} onChange={onChange} />
+    </div>
+  );
+}
