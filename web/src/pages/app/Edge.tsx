@@ -1,6 +1,6 @@
 // The Edge tab: what the gateways do for this app besides proxying. Each concern is its own
-// section component under ./edge/ (plugins, balancing and redirect; sleep and autoscaling
-// sections go beside them).
+// section component under ./edge/ (autoscaling, balancing and redirect, plugins; the sleep
+// section goes beside them).
 import type { AppInfo } from '../../types';
 import AutoscaleSection from './edge/AutoscaleSection';
 import PluginsSection from './edge/PluginsSection';
