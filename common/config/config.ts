@@ -15,6 +15,10 @@ export interface GoogleConfig {
 
 export interface Config {
   domain: Domain;
+  /** Custom domains: `on` = a TXT record proves control before a domain is routed; `off` only for closed platforms and tests. */
+  domainVerification: 'on' | 'off';
+  /** Resolver (ip or ip:port) asked for verification TXT records; unset: the system's resolvers. */
+  domainVerificationResolver: string | undefined;
   dataDir: string;
   mongodbUrl: string | undefined;
   redisUrl: string | undefined;
@@ -193,6 +197,9 @@ export function loadConfig(env: Env = process.env): Config {
     gitHttpPort: port(env, 'GIT_HTTP_PORT', 5001),
     publicUrl,
     builder: choice(env, 'DEPLOYFLOW_BUILDER', ['buildkit', 'legacy'] as const),
+    domainVerification: choice(env, 'DEPLOYFLOW_DOMAIN_VERIFICATION', ['on', 'off'] as const),
+    domainVerificationResolver: env.DEPLOYFLOW_DOMAIN_RESOLVER
+      ? text(env, 'DEPLOYFLOW_DOMAIN_RESOLVER', '', /^(?:[0-9.]+|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/) : undefined,
     build: {
       memoryMb: atLeast(env, 'DEPLOYFLOW_BUILD_MEMORY_MB', 2048, 16),
       cpus: Number(text(env, 'DEPLOYFLOW_BUILD_CPUS', '1', /^(?:[1-9][0-9]*(?:\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*)$/)),

@@ -33,6 +33,9 @@ export const ERRORS = {
   DF_ERR_GOOGLE_DISABLED: { status: 404, message: 'Google login is not configured' },
   DF_ERR_APP_EXISTS: { status: 409, message: 'An app with that name already exists' },
   DF_ERR_EMAIL_TAKEN: { status: 409, message: 'An account with that email already exists' },
+  DF_ERR_DOMAIN_UNVERIFIED: {
+    status: 409, message: 'The domain\'s TXT record is not there (yet): create it as shown, wait for DNS, then verify again',
+  },
   DF_ERR_CONFLICT: { status: 409, message: 'That conflicts with an existing record' },
   DF_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   DF_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'Send JSON with Content-Type: application/json' },

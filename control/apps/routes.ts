@@ -9,6 +9,7 @@ import { canCreateApps } from './access.js';
 import { loadApp } from './load.js';
 import { AppView, checkedSettings, CollaboratorBody, CreateAppBody, DEFAULT_SETTINGS, PatchAppBody } from './schemas.js';
 import { appView } from './view.js';
+import { forgetClaims } from '../domains/verification.js';
 import { republishRoutes } from '../domains/republish.js';
 
 /** Settings the route table carries: changing one republishes the app's routes. */
@@ -70,6 +71,8 @@ export const appRoutes: RouteSpec[] = [
       if (!(await ctx.deps.store.apps.delete(app.name))) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
       // Before answering: the next app to claim one of these domains must not find their certificates.
       await forgetDomainCertificates(ctx.deps, app.domains);
+      // Pending claims go too: an app created later under this name starts with none.
+      await forgetClaims(ctx.deps.store, app.name);
       ctx.deps.events.emit('app.deleted', app);
       return undefined;
     },

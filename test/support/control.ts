@@ -19,7 +19,11 @@ export interface TestControl {
 export async function startTestControl(env: Record<string, string> = {}, dataDir?: string): Promise<TestControl> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'deployflow-test-'));
   const config = loadConfig({
-    DEPLOYFLOW_DATA_DIR: dir, DEPLOYFLOW_BIND: '127.0.0.1', CONTROL_PORT: '0', DEPLOYFLOW_LOG_LEVEL: 'silent', ...env,
+    DEPLOYFLOW_DATA_DIR: dir, DEPLOYFLOW_BIND: '127.0.0.1', CONTROL_PORT: '0', DEPLOYFLOW_LOG_LEVEL: 'silent',
+    // Tests of routing, certificates and the dashboard add example domains no DNS can vouch for;
+    // the ownership check itself is tested with it on (test/domain-verification.test.ts).
+    DEPLOYFLOW_DOMAIN_VERIFICATION: 'off',
+    ...env,
   });
   const service = await startControl(config, createLogger('test', 'silent'));
   const url = service.addresses[0]!.replace('0.0.0.0', '127.0.0.1');
