@@ -1,11 +1,13 @@
-// Custom domains routed to the app (in addition to <app>.<platform domain>).
-import { useState } from 'react';
+// Custom domains routed to the app (in addition to <app>.<platform domain>), and those pending
+// until their TXT record proves the owner controls them (the record to create, a Verify button).
+import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api';
 import { useCan } from '../../access';
 import { ErrorLine } from '../../components/ui';
 import type { AppInfo } from '../../types';
 
 interface Issued { domain: string; issuer: string; notAfter: string }
+interface Pending { domain: string; record: { type: 'TXT'; name: string; value: string } }
 
 export default function Domains({ app, onChange }: { app: AppInfo; onChange: () => void }) {
   const [domain, setDomain] = useState('');
@@ -13,6 +15,19 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
   const [issuing, setIssuing] = useState<string | null>(null);
   const [issued, setIssued] = useState<Issued | null>(null);
   const { allowed, title } = useCan(app, 'operate');
+  const [pending, setPending] = useState<Pending[]>([]);
+  const loadPending = (): void => { api<Pending[]>('GET', `/apps/${app.name}/domains/pending`).then(setPending, () => undefined); };
+  useEffect(loadPending, [app.name]);
+  const verify = async (d: string): Promise<void> => {
+    setError(null);
+    try {
+      await api('POST', `/apps/${app.name}/domains/${encodeURIComponent(d)}/verify`);
+      loadPending();
+      onChange();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
   // An ACME order takes seconds (the CA fetches the challenge through the gateway): say so meanwhile.
   const certify = async (d: string): Promise<void> => {
     setError(null);
@@ -32,6 +47,7 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
       if (method === 'POST') await api('POST', `/apps/${app.name}/domains`, { domain: d });
       else await api('DELETE', `/apps/${app.name}/domains/${encodeURIComponent(d)}`);
       setDomain('');
+      loadPending();
       onChange();
     } catch (err) {
       setError(errorText(err));
@@ -51,6 +67,24 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
           </li>
         ))}
       </ul>
+      {pending.length > 0 && (
+        <div className="card stack" aria-label="Pending domains">
+          <h3>Waiting for proof of ownership</h3>
+          <p className="muted">Create this TXT record at the domain's DNS provider, then verify. Until then the domain is not routed.</p>
+          <ul className="list">
+            {pending.map((p) => (
+              <li key={p.domain}>
+                <strong>{p.domain}</strong>: <code>{p.record.name}</code> TXT <code>{p.record.value}</code>{' '}
+                <button type="button" className="small" disabled={!allowed} title={title} onClick={() => void verify(p.domain)}>Verify</button>{' '}
+                <button type="button" className="small danger" disabled={!allowed} title={title}
+                  onClick={() => void api('DELETE', `/apps/${app.name}/domains/pending/${encodeURIComponent(p.domain)}`).then(loadPending, (err: unknown) => setError(errorText(err)))}>
+                  Withdraw
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <form className="card row wrap" onSubmit={(e) => { e.preventDefault(); void run('POST', domain); }} aria-label="Add a domain">
         <label className="grow">Domain <input value={domain} onChange={(e) => setDomain(e.target.value.toLowerCase())} required placeholder="www.example.com" /></label>
         <button type="submit" className="primary" disabled={!allowed} title={title}>Add</button>
