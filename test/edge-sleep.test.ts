@@ -64,6 +64,9 @@ describe('scale to zero', () => {
     assert.equal((await listAppContainers(s.docker, APP)).length, 1, 'containers are stopped, not removed');
     const store = s.control.service.deps.store;
     assert.equal((await sleepState(store, APP)).sleeping, true);
+    const asleep = await s.owner.get(`/api/v1/apps/${APP}/status`);
+    assert.equal(asleep.body.state, 'sleeping');
+    assert.equal(asleep.body.sleep.sleeping, true);
 
     const before = startsOf(APP);
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => request(port, `${APP}.paas.test`, `/r${i}`)));
@@ -75,6 +78,10 @@ describe('scale to zero', () => {
     assert.ok(state.lastColdStartMs !== null && state.wokeAt !== null);
     await new Promise((r) => setTimeout(r, 500)); // let Docker's event stream catch up
     assert.equal(startsOf(APP) - before, 1, 'exactly one container start');
+    const awake = await s.owner.get(`/api/v1/apps/${APP}/status`);
+    assert.equal(awake.body.state, 'running');
+    assert.equal(awake.body.sleep.wakes, 1);
+    assert.equal(typeof awake.body.sleep.lastColdStartMs, 'number');
   });
 
   it('a deploy to a sleeping app serves, and the app sleeps again after the idle time', async () => {
@@ -115,6 +122,9 @@ describe('scale to zero', () => {
     assert.equal(state.sleeping, true);
     assert.match(state.lastWakeError ?? '', /exited|healthy/);
     assert.ok(await sleeping(CRASHY), 'nothing half-started keeps running');
+    const status = await s.owner.get(`/api/v1/apps/${CRASHY}/status`);
+    assert.equal(status.body.state, 'sleeping', 'visible as asleep');
+    assert.match(status.body.sleep.lastWakeError ?? '', /exited|healthy/);
     const afterFirst = startsOf(CRASHY);
     assert.ok(afterFirst - before >= 1);
 

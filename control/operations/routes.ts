@@ -11,7 +11,13 @@ import { appStatus } from './status.js';
 import { AutoscaleStatusView } from '../autoscale/status.js';
 
 const StatusView = z.object({
-  state: z.enum(['running', 'stopped', 'deploying', 'failed', 'new']),
+  state: z.enum(['running', 'sleeping', 'stopped', 'deploying', 'failed', 'new']),
+  sleep: z.object({
+    sleeping: z.boolean().describe('Scaled to zero: containers stopped, the next request wakes it'),
+    wokeAt: z.number().nullable(), wakes: z.number().describe('Successful wakes'),
+    lastColdStartMs: z.number().nullable().describe('Request in → route awake, for the last wake'),
+    lastWakeError: z.string().nullable().describe('Why the last wake failed (cleared by a successful one)'),
+  }),
   replicas: z.array(z.object({ name: z.string(), deploymentId: z.string(), state: z.string(), healthy: z.boolean().optional(), hostPort: z.number().nullable() })),
   deployment: z.object({ id: z.string(), status: z.string(), image: z.string().nullable(), commit: z.string().nullable(), createdAt: z.number() }).nullable(),
   autoscale: AutoscaleStatusView,

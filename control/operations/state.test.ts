@@ -17,6 +17,10 @@ describe('app state', () => {
     assert.equal(appState([d('running')], true, 1), 'stopped');
     assert.equal(appState([d('running')], false, 0), 'stopped');
   });
+  it('is sleeping when scaled to zero, unless stopped', () => {
+    assert.equal(appState([d('running')], false, 1, true), 'sleeping');
+    assert.equal(appState([d('running')], true, 1, true), 'stopped');
+  });
   it('is failed when nothing ever came up', () => assert.equal(appState([d('failed')], false, 1), 'failed'));
   it('stays running after a failed redeploy (the old version serves)', () => assert.equal(appState([d('failed'), d('running')], false, 1), 'running'));
   it('finds the running deployment', () => assert.equal(runningDeployment([d('failed'), d('running', 'x')])?.id, 'x'));

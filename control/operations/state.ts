@@ -2,7 +2,7 @@
 // the status API, the dashboard and the tests all read one definition.
 import type { Deployment } from '../store/types.js';
 
-export type AppState = 'running' | 'stopped' | 'deploying' | 'failed' | 'new';
+export type AppState = 'running' | 'sleeping' | 'stopped' | 'deploying' | 'failed' | 'new';
 
 const IN_PROGRESS = new Set<Deployment['status']>(['queued', 'building', 'deploying']);
 
@@ -12,9 +12,10 @@ export function runningDeployment(history: Deployment[]): (Deployment & { image:
   return d ? (d as Deployment & { image: string }) : null;
 }
 
-export function appState(history: Deployment[], stopped: boolean, replicas: number): AppState {
+/** `sleeping`: scaled to zero for idleness (control/edge); a stop by the owner wins over it. */
+export function appState(history: Deployment[], stopped: boolean, replicas: number, sleeping = false): AppState {
   if (history.some((d) => IN_PROGRESS.has(d.status))) return 'deploying';
-  if (runningDeployment(history)) return stopped || replicas === 0 ? 'stopped' : 'running';
+  if (runningDeployment(history)) return stopped || replicas === 0 ? 'stopped' : sleeping ? 'sleeping' : 'running';
   if (history.length === 0) return 'new';
   // Nothing serving: a failure anywhere in the history is why (a first deploy that never came up).
   return history.some((d) => d.status === 'failed') ? 'failed' : 'new';

@@ -7,6 +7,7 @@ import type { App } from '../store/types.js';
 import { autoscaleStatus, type AutoscaleStatus } from '../autoscale/status.js';
 import { appState, runningDeployment, type AppState } from './state.js';
 import { isStopped } from './stopped.js';
+import { sleepState } from '../edge/state.js';
 
 export interface ReplicaStatus {
   name: string;
@@ -19,6 +20,8 @@ export interface ReplicaStatus {
 export interface AppStatus {
   state: AppState;
   replicas: ReplicaStatus[];
+  /** Scale to zero: asleep now, when it last woke, how often, the last cold start and wake error. */
+  sleep: { sleeping: boolean; wokeAt: number | null; wakes: number; lastColdStartMs: number | null; lastWakeError: string | null };
   deployment: { id: string; status: string; image: string | null; commit: string | null; createdAt: number } | null;
   autoscale: AutoscaleStatus;
 }
@@ -26,6 +29,7 @@ export interface AppStatus {
 export async function appStatus(deps: ControlDeps, app: App): Promise<AppStatus> {
   const history = await deps.store.deployments.listByApp(app.name, 50);
   const stopped = await isStopped(deps.store, app.name);
+  const sleep = await sleepState(deps.store, app.name);
   const containers = deps.docker ? await listAppContainers(deps.docker, app.name).catch(() => []) : [];
   const replicas = await Promise.all(containers.map(async (c): Promise<ReplicaStatus> => ({
     name: c.name, deploymentId: c.deploymentId, state: c.state, hostPort: c.hostPort ?? null,
@@ -33,7 +37,10 @@ export async function appStatus(deps: ControlDeps, app: App): Promise<AppStatus>
   })));
   const d = runningDeployment(history) ?? history[0] ?? null;
   return {
-    state: appState(history, stopped, app.replicas),
+    state: appState(history, stopped, app.replicas, sleep.sleeping),
+    sleep: {
+      sleeping: sleep.sleeping && !stopped, wokeAt: sleep.wokeAt, wakes: sleep.wakes, lastColdStartMs: sleep.lastColdStartMs, lastWakeError: sleep.lastWakeError,
+    },
     replicas,
     deployment: d ? { id: d.id, status: d.status, image: d.image, commit: d.commit, createdAt: d.createdAt } : null,
     autoscale: await autoscaleStatus(deps, app),

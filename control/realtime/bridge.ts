@@ -9,6 +9,7 @@ import type { Deployment } from '../store/types.js';
 import type { RequestSample } from '../runtime/requests.js';
 import type { LogRing } from './ring.js';
 import { appRoom, deploymentRoom } from './rooms.js';
+import { SLEEP_EVENT, WAKE_FAILED_EVENT, type AppSleepEvent, type AppWakeFailedEvent } from '../edge/deps.js';
 
 export interface AppLogEvent { app: string; replica: string; line: string; at: number; stream: string }
 export interface AppMetricsEvent { app: string; sample: { at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rxBytes: number; txBytes: number } }
@@ -32,6 +33,10 @@ export function bridgeEvents(io: Server, deps: ControlDeps, ring: LogRing): () =
   const onMetrics = (e: AppMetricsEvent): void => {
     io.to(appRoom(e.app, 'metrics')).emit('app:metrics', e);
   };
+  // An app fell asleep, woke, or failed to wake: its status viewers reload the status.
+  const onSleep = (e: AppSleepEvent | AppWakeFailedEvent): void => {
+    io.to(appRoom(e.app, 'status')).emit('app:sleep', e);
+  };
   const onRequests = (e: AppRequestsEvent): void => {
     io.local.to(appRoom(e.app, 'metrics')).emit('app:requests', e);
   };
@@ -40,11 +45,15 @@ export function bridgeEvents(io: Server, deps: ControlDeps, ring: LogRing): () =
   deps.events.on('app.log', onAppLog);
   deps.events.on('app.metrics', onMetrics);
   deps.events.on('app.requests', onRequests);
+  deps.events.on(SLEEP_EVENT, onSleep);
+  deps.events.on(WAKE_FAILED_EVENT, onSleep);
   return () => {
     deps.events.off('deployment.log', onLog);
     deps.events.off('deployment.status', onStatus);
     deps.events.off('app.log', onAppLog);
     deps.events.off('app.metrics', onMetrics);
     deps.events.off('app.requests', onRequests);
+    deps.events.off(SLEEP_EVENT, onSleep);
+    deps.events.off(WAKE_FAILED_EVENT, onSleep);
   };
 }
