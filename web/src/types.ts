@@ -4,6 +4,7 @@ export interface AppInfo {
   replicas: number; limits: { memoryMb: number; cpus: number }; healthcheck: { path: string }; port: number;
   domains: string[]; deployBranch: string; createdAt: number; updatedAt: number;
   plugins: PluginEntry[]; balance: 'round-robin' | 'least-connections'; httpsRedirect: boolean;
+  scaleToZero?: { idleSeconds: number };
   autoscale?: { minReplicas: number; maxReplicas: number; target: { rps?: number; inflight?: number } } | null;
 }
 
@@ -23,7 +24,9 @@ export interface Deployment {
   createdAt: number; finishedAt: number | null; error: string | null;
 }
 
-export interface AppStatus { state: string; replicas: { name: string; state: string; healthy?: boolean; hostPort: number | null }[]; deployment: { id: string; status: string; image: string | null; commit: string | null; createdAt: number } | null }
+/** GET /apps/:name/status → sleep: scale-to-zero state. */
+export interface SleepStatus { sleeping: boolean; wokeAt: number | null; wakes: number; lastColdStartMs: number | null; lastWakeError: string | null }
+export interface AppStatus { state: string; sleep?: SleepStatus; replicas: { name: string; state: string; healthy?: boolean; hostPort: number | null }[]; deployment: { id: string; status: string; image: string | null; commit: string | null; createdAt: number } | null }
 
 /** One gateway window of an app: rate, status classes and latency percentiles (GET /apps/:name/metrics → requests). */
 export interface RequestSample {
