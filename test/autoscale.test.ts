@@ -2,7 +2,7 @@
 // requests through the gateway to a tiny app scales it from 1 replica to its maximum (both
 // replicas answer), and when the load ends (a trickle keeps going, below the target) it comes
 // back to 1 — every response is counted and none fails on the way. Windows are short by env.
-// The dashboard's Autoscale section then shows those decisions and saves new bounds.
+// The dashboard's Autoscale section (Edge tab) then shows those decisions and saves new bounds.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -112,7 +112,7 @@ describe('autoscaling on the gateways\' request figures', () => {
       await page.getByLabel('Password').fill('correct horse battery');
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('heading', { name: 'Apps' }).waitFor();
-      await page.goto(`${s.control.url}/apps/${APP}/settings`);
+      await page.goto(`${s.control.url}/apps/${APP}/edge`);
       const section = page.getByRole('region', { name: 'Autoscale' });
       const decisions = section.getByRole('list', { name: 'Autoscale decisions' });
       await decisions.getByText(/scaled busy 2 → 1: at most/).waitFor();
