@@ -113,7 +113,7 @@ export const COMMANDS: CommandSpec[] = [
   { name: 'keys:remove', group: 'access', summary: 'Remove an SSH key', args: 'ID', minArgs: 1, maxArgs: 1, example: 'deployflow keys:remove 5d1c…' },
   { name: 'collaborators', group: 'access', summary: "The app's owner and collaborators", app: true, example: 'deployflow collaborators' },
   {
-    name: 'collaborators:add', group: 'access', summary: 'Let another user operate the app', args: 'EMAIL', minArgs: 1, maxArgs: 1, app: true,
+    name: 'collaborators:add', group: 'access', summary: 'Invite someone by e-mail to operate the app (they join when they accept)', args: 'EMAIL', minArgs: 1, maxArgs: 1, app: true,
     example: 'deployflow collaborators:add ana@example.com',
   },
 

@@ -1,7 +1,7 @@
 // Apps API through real HTTP: names, duplicates, quota, visibility, patch, delete, collaborators.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { addCollaborator, registerUser, startTestControl, type TestControl } from './support/control.js';
 
 describe('apps API', () => {
   let control: TestControl;
@@ -90,7 +90,7 @@ describe('apps API', () => {
   it('shares an app with a collaborator, who may operate but not delete it', async () => {
     const mate = await registerUser(control.url);
     assert.equal((await mate.get('/api/v1/apps/shop')).status, 404);
-    assert.equal((await dev.post('/api/v1/apps/shop/collaborators', { email: mate.email })).status, 201);
+    await addCollaborator(dev, 'shop', mate);
     assert.equal((await mate.get('/api/v1/apps/shop')).status, 200);
     assert.deepEqual((await mate.get('/api/v1/apps')).body.map((a: { name: string }) => a.name), ['shop']);
     assert.equal((await mate.patch('/api/v1/apps/shop', { replicas: 1 })).status, 200);
@@ -103,7 +103,7 @@ describe('apps API', () => {
   it('keeps viewers read-only, even as collaborators', async () => {
     const viewer = await registerUser(control.url, 'viewer', admin);
     assert.equal((await viewer.post('/api/v1/apps', { name: 'viewer-app' })).status, 403);
-    await dev.post('/api/v1/apps/shop/collaborators', { email: viewer.email });
+    await addCollaborator(dev, 'shop', viewer);
     assert.equal((await viewer.get('/api/v1/apps/shop')).status, 200);
     assert.equal((await viewer.patch('/api/v1/apps/shop', { replicas: 3 })).status, 403);
   });

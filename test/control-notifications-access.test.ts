@@ -2,7 +2,7 @@
 // the channel) is a credential: shown to those who may change it, masked for viewers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { addCollaborator, registerUser, startTestControl, type TestControl } from './support/control.js';
 
 const HOOK = 'https://hooks.slack.com/services/T000/B000/very-secret-token';
 
@@ -21,7 +21,7 @@ describe('app notification channels and who sees the webhook URL', () => {
     developer = await registerUser(control.url);
     assert.equal((await owner.post('/api/v1/apps', { name: 'hooked-app' })).status, 201);
     for (const who of [viewer, developer]) {
-      assert.equal((await owner.post('/api/v1/apps/hooked-app/collaborators', { email: who.email })).status, 201);
+      await addCollaborator(owner, 'hooked-app', who);
     }
     const set = await owner.put('/api/v1/apps/hooked-app/notifications', { webhookUrl: HOOK, emails: ['team@example.test'] });
     assert.equal(set.status, 200);
@@ -47,7 +47,7 @@ describe('app notification channels and who sees the webhook URL', () => {
 
   it('shows a viewer that no webhook is set as null, not as a mask', async () => {
     assert.equal((await owner.post('/api/v1/apps', { name: 'quiet-app' })).status, 201);
-    assert.equal((await owner.post('/api/v1/apps/quiet-app/collaborators', { email: viewer.email })).status, 201);
+    await addCollaborator(owner, 'quiet-app', viewer);
     assert.equal((await viewer.get('/api/v1/apps/quiet-app/notifications')).body.webhookUrl, null);
   });
 });

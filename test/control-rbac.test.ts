@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { API_PREFIX, apiRoutes } from '../control/server/routes.js';
-import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
+import { addCollaborator, Client, registerUser, startTestControl, type TestControl } from './support/control.js';
 
 const SAMPLE_BODIES: Record<string, unknown> = {
   'patch /apps/:name': { replicas: 1 },
@@ -35,7 +35,7 @@ describe('authorization on every route', () => {
     viewer = await registerUser(control.url, 'viewer', admin);
     assert.equal((await owner.post('/api/v1/apps', { name: 'owned-app' })).status, 201);
     await owner.put('/api/v1/apps/owned-app/env', { vars: { KEY: 'secret' } });
-    assert.equal((await owner.post('/api/v1/apps/owned-app/collaborators', { email: viewer.email })).status, 201);
+    await addCollaborator(owner, 'owned-app', viewer);
   });
   after(() => control.stop());
 

@@ -10,7 +10,7 @@ import { listen } from '../common/net/listen.js';
 import { attachRealtime, type Realtime } from '../control/realtime/server.js';
 import type { ControlDeps } from '../control/server/deps.js';
 import type { Deployment } from '../control/store/types.js';
-import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { addCollaborator, registerUser, startTestControl, type TestControl } from './support/control.js';
 import { connectSocket, type Collected } from './support/realtime.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
@@ -85,7 +85,7 @@ describe('realtime room membership follows access', () => {
   it('drops a removed collaborator from the app and deployment rooms at the next recheck, and keeps the owner', async () => {
     const APP = 'shared-app';
     assert.equal((await owner.post('/api/v1/apps', { name: APP })).status, 201);
-    assert.equal((await owner.post(`/api/v1/apps/${APP}/collaborators`, { email: mate.email })).status, 201);
+    await addCollaborator(owner, APP, mate);
     const d = await control.service.deps.store.deployments.create(deployment(APP));
     const fast = await extraServer(control.service.deps, 200);
     const mine = await connectSocket(fast.url, owner.token!);
@@ -135,7 +135,7 @@ describe('realtime room membership follows access', () => {
   it('drops a removed collaborator at once, not at the next recheck (a minute by default)', async () => {
     const APP = 'quick-app';
     assert.equal((await owner.post('/api/v1/apps', { name: APP })).status, 201);
-    assert.equal((await owner.post(`/api/v1/apps/${APP}/collaborators`, { email: mate.email })).status, 201);
+    await addCollaborator(owner, APP, mate);
     const theirs = await connectSocket(control.url, mate.token!);
     const ended = notices(theirs);
     try {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Deployment } from '../control/store/types.js';
-import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { addCollaborator, registerUser, startTestControl, type TestControl } from './support/control.js';
 import { connectSocket } from './support/realtime.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
@@ -38,7 +38,7 @@ describe('realtime', () => {
     stranger = await registerUser(control.url);
     viewer = await registerUser(control.url, 'viewer', admin);
     assert.equal((await owner.post('/api/v1/apps', { name: APP })).status, 201);
-    assert.equal((await owner.post(`/api/v1/apps/${APP}/collaborators`, { email: viewer.email })).status, 201);
+    await addCollaborator(owner, APP, viewer);
   });
   after(async () => {
     await second.stop(false);

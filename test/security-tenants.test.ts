@@ -52,6 +52,7 @@ describe('security battery (tenants)', () => {
   let httpsPort: number;
   let victim: Awaited<ReturnType<typeof registerUser>>;
   let attacker: Awaited<ReturnType<typeof registerUser>>;
+  let admin: Awaited<ReturnType<typeof registerUser>>;
   let tried = 0;
   let refused = 0;
 
@@ -69,7 +70,7 @@ describe('security battery (tenants)', () => {
       REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', GATEWAY_HTTP_PORT: String(await freePort()), GATEWAY_HTTPS_PORT: String(httpsPort),
     });
     gateway = await startGateway(control.config, createLogger('gateway', 'silent'));
-    await registerUser(control.url); // the first account is the admin; the tenants are developers
+    admin = await registerUser(control.url); // the first account is the admin; the tenants are developers
     victim = await registerUser(control.url);
     attacker = await registerUser(control.url);
   });
@@ -145,5 +146,40 @@ describe('security battery (tenants)', () => {
     attack('webhook replay with the same delivery id', same.status === 409 && same.body.error.code === 'DF_ERR_WEBHOOK_REPLAYED');
     const fresh = await send('00000000-0000-4000-8000-00000000000b');
     attack('webhook replay under a fresh delivery id', fresh.status === 409 && fresh.body.error.code === 'DF_ERR_WEBHOOK_REPLAYED');
+  });
+
+  it('adding a collaborator never tells an owner whether an e-mail has an account', async () => {
+    await attacker.post('/api/v1/apps', { name: 'oracle' });
+    const probe = (email: string) => attacker.post('/api/v1/apps/oracle/collaborators', { email });
+    const normal = (res: Awaited<ReturnType<typeof probe>>, email: string): unknown => JSON.parse(JSON.stringify(res.body)
+      .replaceAll(email, '<email>').replace(/"id":"[^"]+"/, '"id":"<id>"').replace(/#token=[^"]+/, '#token=<token>')
+      .replace(/"(createdAt|expiresAt)":\d+/g, '"$1":0'));
+    const unknownEmail = `no-account-${Date.now()}@example.test`;
+    const known = await probe(victim.email);
+    const unknown = await probe(unknownEmail);
+    attack('the collaborator answer differs for a known and an unknown address',
+      known.status === unknown.status && JSON.stringify(normal(known, victim.email)) === JSON.stringify(normal(unknown, unknownEmail)));
+    attack('the app shows a known address added at once', (await attacker.get('/api/v1/apps/oracle')).body.collaboratorIds.length === 0);
+    const listed = (await attacker.get('/api/v1/apps/oracle/invitations')).body as Record<string, unknown>[];
+    attack('the pending list tells the addresses apart',
+      listed.length === 2 && JSON.stringify(Object.keys(listed[0]!)) === JSON.stringify(Object.keys(listed[1]!)));
+    // Without SMTP the owner holds both links. Signed in, a link works only for its own address;
+    // signed out (registration closed) both answer the same, so using them tells nothing either.
+    const token = (res: typeof known): string => decodeURIComponent(String(res.body.url).split('#token=')[1] ?? '');
+    const taken = await attacker.post('/api/v1/invitations/accept', { token: token(known) });
+    attack('an owner joins their own app with the link meant for another account',
+      taken.status === 403 && taken.body.error.code === 'DF_ERR_INVITATION_OTHER_ACCOUNT');
+    assert.equal((await admin.patch('/api/v1/settings', { registrationOpen: false })).status, 200);
+    try {
+      const anon = new Client(control.url);
+      const [a, b] = [
+        await anon.post('/api/v1/invitations/accept', { token: token(known), password: 'probing the platform' }),
+        await anon.post('/api/v1/invitations/accept', { token: token(unknown), password: 'probing the platform' }),
+      ];
+      attack('accepting the two links signed out tells them apart', a.status === b.status && JSON.stringify(a.body) === JSON.stringify(b.body));
+    } finally {
+      assert.equal((await admin.patch('/api/v1/settings', { registrationOpen: true })).status, 200);
+    }
+    assert.equal((await victim.get('/api/v1/apps/oracle')).status, 404, 'the victim was not made a collaborator without accepting');
   });
 });

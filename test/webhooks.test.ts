@@ -15,7 +15,7 @@ import type { GitRef } from '../common/names/validate.js';
 import { cloneRepository } from '../control/webhooks/clone.js';
 import { githubSignature } from '../control/webhooks/signature.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
-import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
+import { addCollaborator, Client, registerUser, startTestControl, type TestControl } from './support/control.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 import { detectedApp, writeTree } from './builder-fixtures.js';
 import { run } from './git-fixtures.js';
@@ -104,7 +104,7 @@ describe('push webhooks', () => {
   it('shows and rotates the secret only for the owner; strangers get 404, collaborators 403', async () => {
     const stranger = await registerUser(control.url);
     const collaborator = await registerUser(control.url);
-    await owner.post(`/api/v1/apps/${APP}/collaborators`, { email: collaborator.email });
+    await addCollaborator(owner, APP, collaborator);
     assert.equal((await stranger.get(`/api/v1/apps/${APP}/webhook-secret`)).status, 404);
     assert.equal((await stranger.post(`/api/v1/apps/${APP}/webhook-secret`)).body.error.code, 'DF_ERR_APP_NOT_FOUND');
     assert.equal((await collaborator.get(`/api/v1/apps/${APP}/webhook-secret`)).status, 403);

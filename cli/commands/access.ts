@@ -80,7 +80,11 @@ export const handlers: Handlers = {
   async 'collaborators:add'(ctx: Context) {
     const name = await ctx.app();
     const email = ctx.args[0]!;
-    const app = await progress(`Adding ${email} to ${name}`, () => ctx.api().post<AppView>(`/apps/${segment(name)}/collaborators`, { email }));
-    if (ctx.json) printJson(app);
+    // An invitation, whether or not the address has an account: they join when they accept it.
+    const sent = await progress(`Inviting ${email} to ${name}`, () => ctx.api().post<{ message: string; url: string | null }>(
+      `/apps/${segment(name)}/collaborators`, { email }));
+    if (ctx.json) return printJson(sent);
+    print(sent.message);
+    if (sent.url) print(sent.url);
   },
 };

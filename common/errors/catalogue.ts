@@ -26,6 +26,10 @@ export const ERRORS = {
   },
   DF_ERR_ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled; ask an admin' },
   DF_ERR_RESET_TOKEN_INVALID: { status: 400, message: 'That password reset link is invalid, expired or already used; ask for a new one' },
+  DF_ERR_INVITATION_INVALID: { status: 400, message: 'That invitation is invalid, expired, revoked or already used; ask for a new one' },
+  DF_ERR_INVITATION_OTHER_ACCOUNT: {
+    status: 403, message: 'That invitation is for another e-mail address: sign out, or sign in with the invited address, and open the link again',
+  },
   DF_ERR_REGISTRATION_CLOSED: { status: 403, message: 'Registration is closed; ask an admin for an account' },
   DF_ERR_QUOTA_EXCEEDED: { status: 403, message: 'Quota exceeded' },
   DF_ERR_NOT_FOUND: { status: 404, message: 'Not found' },

@@ -5,6 +5,8 @@ import { parseAppName } from '../../common/names/validate.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { forgetDomainCertificates } from '../domains/certificates.js';
 import { assertQuota } from '../operations/quota.js';
+import { invite } from '../accounts/invitations.js';
+import { InvitationSent, sentView } from '../accounts/invitation-routes.js';
 import { canCreateApps } from './access.js';
 import { loadApp } from './load.js';
 import { AppView, checkedSettings, CollaboratorBody, CreateAppBody, DEFAULT_SETTINGS, PatchAppBody } from './schemas.js';
@@ -73,22 +75,35 @@ export const appRoutes: RouteSpec[] = [
       await forgetDomainCertificates(ctx.deps, app.domains);
       // Pending claims go too: an app created later under this name starts with none.
       await forgetClaims(ctx.deps.store, app.name);
+      // And its invitations: an app created later under this name must not take them in.
+      await ctx.deps.store.invitations.revokeForApp(app.name, ctx.deps.clock());
       ctx.deps.events.emit('app.deleted', app);
       return undefined;
     },
   }),
   defineRoute({
-    method: 'post', path: '/apps/:name/collaborators', tag: 'apps', access: 'user', status: 201, audit: 'app.collaborator.add',
-    summary: 'Add a collaborator by email (owner or admin)', body: CollaboratorBody, response: AppView,
+    method: 'get', path: '/apps/:name/collaborators', tag: 'apps', access: 'user',
+    summary: 'The app\'s collaborators with their e-mail addresses (owner or admin): each accepted an invitation to that address',
+    response: z.array(z.object({ id: z.string(), email: z.string(), name: z.string() })),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'administer');
-      const user = await ctx.deps.store.users.getByEmail(ctx.body.email.toLowerCase());
-      if (!user) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No user with that email');
-      ctx.audit.details = { userId: user.id };
-      const ids = app.collaboratorIds.includes(user.id) || user.id === app.ownerId ? app.collaboratorIds : [...app.collaboratorIds, user.id];
-      const updated = await ctx.deps.store.apps.update(app.name, { collaboratorIds: ids });
-      if (updated) ctx.deps.events.emit('app.updated', updated);
-      return appView(ctx.deps.config, updated ?? app);
+      const users = await Promise.all(app.collaboratorIds.map((id) => ctx.deps.store.users.get(id)));
+      return users.filter((u) => u !== null).map((u) => ({ id: u.id, email: u.email, name: u.name }));
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/apps/:name/collaborators', tag: 'apps', access: 'user', status: 202, audit: 'app.collaborator.add',
+    summary: 'Invite a collaborator by e-mail (owner or admin). The answer is the same whether or not the address has an account: '
+      + 'an invitation is e-mailed (or its link returned once without SMTP), and they join when they accept it',
+    body: CollaboratorBody, response: InvitationSent,
+    handler: async (ctx) => {
+      const app = await loadApp(ctx, 'administer');
+      const email = ctx.body.email.toLowerCase();
+      ctx.audit.details = { email };
+      // Nothing here looks the address up: an account is found (or made) only when the link is used.
+      const sent = await invite(ctx.deps, ctx.user, { email, role: null, app: app.name });
+      ctx.audit.details = { email, invitationId: sent.invitation.id };
+      return sentView(sent);
     },
   }),
   defineRoute({

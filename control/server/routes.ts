@@ -21,6 +21,7 @@ import { tlsRoutes } from '../domains/tls.js';
 import { offboardingRoutes } from '../accounts/offboarding-routes.js';
 import { passwordRoutes } from '../accounts/password-routes.js';
 import { secondFactorRoutes } from '../accounts/second-factor-routes.js';
+import { invitationRoutes } from '../accounts/invitation-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -30,6 +31,7 @@ export const apiRoutes: RouteSpec[] = [
   ...passwordRoutes,
   ...secondFactorRoutes,
   ...offboardingRoutes,
+  ...invitationRoutes,
   ...tokenRoutes,
   ...keyRoutes,
   ...userRoutes,

@@ -7,6 +7,7 @@ import { auditSuite, settingsSuite } from './conformance/audit-settings.js';
 import { deploymentSuite } from './conformance/deployments.js';
 import { durabilitySuite } from './conformance/durability.js';
 import { envSuite } from './conformance/env.js';
+import { invitationSuite } from './conformance/invitations.js';
 import { notificationSuite } from './conformance/notifications.js';
 import type { Ctx } from './conformance/fixtures.js';
 import { refreshTokenSuite } from './conformance/refresh-tokens.js';
@@ -54,6 +55,7 @@ export function runStoreConformance(backendName: string, open: () => Promise<Sto
     auditSuite(ctx);
     settingsSuite(ctx);
     notificationSuite(ctx);
+    invitationSuite(ctx);
     durabilitySuite(ctx);
   });
 }

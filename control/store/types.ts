@@ -287,6 +287,41 @@ export interface NotificationStore {
   deleteSettings(scope: 'user' | 'app', id: string): Promise<void>;
 }
 
+/**
+ * An invitation by e-mail (control/accounts/invitations): to the platform with a role (an admin's),
+ * or to collaborate on one app (`app` set, `role` null). The token is shown once and stored only as
+ * its SHA-256; an invitation is pending until accepted, revoked or past `expiresAt`.
+ */
+export interface Invitation {
+  id: string;
+  tokenHash: string; // unique
+  email: string; // lower case
+  role: Role | null;
+  app: string | null;
+  invitedBy: string;
+  createdAt: number;
+  expiresAt: number;
+  acceptedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface InvitationStore {
+  /** Throws DF_ERR_CONFLICT on a duplicate id or token hash. */
+  create(i: Invitation): Promise<Invitation>;
+  get(id: string): Promise<Invitation | null>;
+  getByTokenHash(tokenHash: string): Promise<Invitation | null>;
+  /** Invitations pending at `at` (all, or those of one app), oldest first. */
+  listPending(at: number, app?: string): Promise<Invitation[]>;
+  /** Marks it accepted only if it is pending at `at`; false when it was used, revoked or expired (one caller wins a race). */
+  accept(id: string, at: number): Promise<boolean>;
+  /** Undoes an acceptance made at `at` whose purpose then failed (the account or collaboration was not created). */
+  release(id: string, at: number): Promise<void>;
+  /** Revokes it if still pending; false otherwise. */
+  revoke(id: string, at: number): Promise<boolean>;
+  /** Revokes every pending invitation to `app` (the app is deleted); returns how many. */
+  revokeForApp(app: string, at: number): Promise<number>;
+}
+
 export interface Store {
   readonly backend: 'sqlite' | 'mongodb';
   users: UserStore;
@@ -299,6 +334,7 @@ export interface Store {
   audit: AuditStore;
   settings: SettingsStore;
   notifications: NotificationStore;
+  invitations: InvitationStore;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -84,3 +84,20 @@ export async function registerUser(base: string, role?: 'admin' | 'developer' | 
   }
   return client;
 }
+
+/**
+ * Makes `member` a collaborator of `app` the way a person does: the owner invites the address
+ * (control runs without SMTP here, so the link comes back in the answer) and the member, signed
+ * in, accepts it.
+ */
+export async function addCollaborator(owner: Client, app: string, member: Client & { email: string }): Promise<void> {
+  const sent = await owner.post(`/api/v1/apps/${app}/collaborators`, { email: member.email });
+  if (sent.status !== 202 || typeof sent.body.url !== 'string') throw new Error(`invitation failed: ${sent.status} ${JSON.stringify(sent.body)}`);
+  const accepted = await member.post('/api/v1/invitations/accept', { token: invitationToken(sent.body.url) });
+  if (accepted.status !== 200) throw new Error(`accepting failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+}
+
+/** The token of an invitation link (`…/invite#token=…`). */
+export function invitationToken(url: string): string {
+  return decodeURIComponent(url.split('#token=')[1] ?? '');
+}

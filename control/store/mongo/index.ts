@@ -8,6 +8,7 @@ import { mongoAudit } from './audit.js';
 import { collections, ensureIndexes } from './collections.js';
 import { mongoDeployments } from './deployments.js';
 import { mongoEnv } from './env.js';
+import { mongoInvitations } from './invitations.js';
 import { mongoNotifications } from './notifications.js';
 import { mongoRefreshTokens } from './refresh-tokens.js';
 import { mongoSettings } from './settings.js';
@@ -51,6 +52,7 @@ export async function openMongoStore(url: string, opts: { dbName?: string } = {}
       audit: mongoAudit(c),
       settings: mongoSettings(c),
       notifications: await mongoNotifications(db),
+      invitations: await mongoInvitations(db),
       async ping() {
         try {
           const res = await db.command({ ping: 1 });

@@ -5,6 +5,7 @@ import { sqliteAudit } from './audit.js';
 import { openDb } from './db.js';
 import { sqliteDeployments } from './deployments.js';
 import { sqliteEnv } from './env.js';
+import { sqliteInvitations } from './invitations.js';
 import { sqliteNotifications } from './notifications.js';
 import { sqliteRefreshTokens } from './refresh-tokens.js';
 import { sqliteSettings } from './settings.js';
@@ -27,6 +28,7 @@ export function openSqliteStore(dataDir: string): Store {
     audit: sqliteAudit(db),
     settings: sqliteSettings(db),
     notifications: sqliteNotifications(db),
+    invitations: sqliteInvitations(db),
     async ping() {
       try {
         return db.prepare('SELECT 1').pluck().get() === 1;

@@ -188,4 +188,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    name: 'invitations',
+    sql: `
+      CREATE TABLE invitations (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        email TEXT NOT NULL,
+        role TEXT CHECK (role IN ('admin', 'developer', 'viewer')),
+        app TEXT,
+        invited_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        accepted_at INTEGER,
+        revoked_at INTEGER
+      );
+      CREATE INDEX invitations_pending ON invitations (app, created_at) WHERE accepted_at IS NULL AND revoked_at IS NULL;
+    `,
+  },
 ];

@@ -1,58 +1,59 @@
-// The app's collaborators (owner or admin only): listed, added by e-mail, removed. The app view
-// carries only user ids; an admin can read every user's e-mail (GET /users), and others see the
-// e-mails they added from this browser (remembered locally) and an id for the rest.
+// The app's collaborators (owner or admin only): listed, invited by e-mail, removed, and the
+// pending invitations (revocable). Inviting answers the same whether or not the address has an
+// account, so the page says "invited" and the person appears once they accept. The app view
+// carries only user ids; their e-mail addresses come from GET /apps/:name/collaborators.
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api';
 import { useMe } from '../../access';
 import { ErrorLine } from '../../components/ui';
 import type { AppInfo } from '../../types';
 
-const KNOWN = 'deployflow.knownEmails';
-
-function knownEmails(): Record<string, string> {
-  try {
-    return JSON.parse(localStorage.getItem(KNOWN) ?? '{}') as Record<string, string>;
-  } catch {
-    return {};
-  }
-}
-
-function remember(id: string, email: string): void {
-  localStorage.setItem(KNOWN, JSON.stringify({ ...knownEmails(), [id]: email }));
-}
+interface Pending { id: string; email: string; expiresAt: number }
 
 export default function Collaborators({ app, onChange }: { app: AppInfo; onChange: () => void }) {
   const me = useMe();
-  const [emails, setEmails] = useState<Record<string, string>>(knownEmails);
+  const [emails, setEmails] = useState<Record<string, string>>({});
   const [email, setEmail] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<string | null>(null);
+  const [link, setLink] = useState<string | null>(null);
+  const [pending, setPending] = useState<Pending[]>([]);
+  const base = `/apps/${encodeURIComponent(app.name)}`;
+  const loadPending = (): void => { api<Pending[]>('GET', `${base}/invitations`).then(setPending, () => undefined); };
+  useEffect(loadPending, [base, app.collaboratorIds]);
   useEffect(() => {
-    if (me?.role !== 'admin') return;
-    void api<{ id: string; email: string }[]>('GET', '/users').then((users) => {
-      setEmails((e) => ({ ...e, ...Object.fromEntries(users.map((u) => [u.id, u.email])) }));
+    void api<{ id: string; email: string }[]>('GET', `${base}/collaborators`).then((users) => {
+      setEmails(Object.fromEntries(users.map((u) => [u.id, u.email])));
     }, () => undefined);
-  }, [me?.role, app.collaboratorIds]);
+  }, [base, app.collaboratorIds]);
   const label = (id: string): string => emails[id] ?? (id === me?.id ? me.email : `user ${id}`);
   const add = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
     setBusy('add');
     setError(null);
     setResult(null);
+    setLink(null);
     try {
-      const address = email.trim().toLowerCase();
-      const updated = await api<AppInfo>('POST', `/apps/${encodeURIComponent(app.name)}/collaborators`, { email: address });
-      const added = updated.collaboratorIds.find((id) => !app.collaboratorIds.includes(id));
-      if (added) {
-        remember(added, address);
-        setEmails((m) => ({ ...m, [added]: address }));
-        setResult(`Added ${address}.`);
-      } else {
-        setResult(`${address} is already the owner or a collaborator.`);
-      }
+      const sent = await api<{ message: string; url: string | null }>('POST', `${base}/collaborators`, { email: email.trim().toLowerCase() });
+      setResult(sent.message);
+      setLink(sent.url);
       setEmail('');
-      onChange();
+      loadPending();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const revoke = async (invitation: Pending): Promise<void> => {
+    setBusy(invitation.id);
+    setError(null);
+    try {
+      await api('DELETE', `/invitations/${encodeURIComponent(invitation.id)}`);
+      setResult(`Invitation to ${invitation.email} revoked.`);
+      setLink(null);
+      loadPending();
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -91,11 +92,31 @@ export default function Collaborators({ app, onChange }: { app: AppInfo; onChang
             ))}
           </ul>
         )}
-      <form className="row wrap" aria-label="Add a collaborator" onSubmit={(e) => void add(e)}>
+      {pending.length > 0 && (
+        <>
+          <h3>Invited, not yet accepted</h3>
+          <ul className="list" aria-label="Pending invitations">
+            {pending.map((p) => (
+              <li key={p.id} className="row">
+                <span className="grow">{p.email} <small className="muted">until {new Date(p.expiresAt).toLocaleDateString()}</small></span>
+                <button type="button" className="small" aria-label={`Revoke the invitation to ${p.email}`} disabled={busy !== null}
+                  onClick={() => void revoke(p)}>Revoke</button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <form className="row wrap" aria-label="Invite a collaborator" onSubmit={(e) => void add(e)}>
         <label className="grow">Collaborator e-mail <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required placeholder="teammate@example.com" /></label>
-        <button type="submit" disabled={busy !== null}>{busy === 'add' ? 'Adding…' : 'Add collaborator'}</button>
+        <button type="submit" disabled={busy !== null}>{busy === 'add' ? 'Inviting…' : 'Invite collaborator'}</button>
       </form>
       {result && <p className="ok" role="status">{result}</p>}
+      {link && (
+        <p className="stack">
+          <small className="muted">No e-mail is configured: pass this link on yourself (shown once, it works once).</small>
+          <code data-testid="invitation-link">{link}</code>
+        </p>
+      )}
       <ErrorLine error={error} />
     </section>
   );
