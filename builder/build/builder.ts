@@ -14,6 +14,7 @@ import { DEFAULT_PORT, type BaseImages } from '../dockerfile/generate.js';
 import { step, systemClock, type Clock, type LogSink } from '../deps.js';
 import { checkedLabels, imageTag } from '../docker/names.js';
 import { checkDockerfile } from '../policy/dockerfile.js';
+import { checkBaseTriggers } from '../policy/onbuild.js';
 import { checkImageUses, DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings } from '../policy/images.js';
 import { BuildKitProgress } from './buildkit.js';
 import { applyEgressRules, buildNetwork, egressPlan, type Iptables } from './egress.js';
@@ -240,7 +241,10 @@ export function createBuilder(opts: BuilderOptions): Builder {
       const checked = checkDockerfile(ctx.dockerfileText, app);
       for (const note of checked.notes) log(`       ${note}`);
       const settings = await (opts.imageSettings?.() ?? Promise.resolve(DEFAULT_BUILD_IMAGE_SETTINGS));
-      await checkImageUses(opts.docker, checked.images, { app, baseImages: Object.values(opts.images), settings });
+      const policy = { app, baseImages: Object.values(opts.images), settings };
+      await checkImageUses(opts.docker, checked.images, policy);
+      // Allowed base images' ONBUILD triggers run in this build: the same policy, and their images too.
+      await checkImageUses(opts.docker, await checkBaseTriggers(opts.docker, checked.images, app), policy);
       return checked.text === ctx.dockerfileText ? ctx : ctx.withDockerfile(checked.text);
     } catch (err) {
       if (isDeployFlowError(err)) throw logged(log, err);

@@ -7,6 +7,7 @@ import { parseAppName } from '../../common/names/validate.js';
 import { generate } from '../dockerfile/generate.js';
 import { cacheId, checkDockerfile } from './dockerfile.js';
 import { listed } from './images.js';
+import { checkBaseTriggers } from './onbuild.js';
 import { formatImageReference, parseImageReference } from './image-ref.js';
 
 const shop = parseAppName('shop');
@@ -68,6 +69,36 @@ describe('Dockerfile policy', () => {
     const out = checkDockerfile(go, shop);
     assert.equal(out.text, go);
     assert.deepEqual(out.images.map((i) => i.ref), ['golang:1.22-alpine', 'golang:1.22-alpine']);
+  });
+});
+
+describe("base images' ONBUILD triggers", () => {
+  const inspect = (triggers: string[] | null) => async (ref: string) => (ref === 'gone' ? null : { Config: { OnBuild: triggers } });
+  const uses = [{ where: 'FROM', line: 2, ref: 'acme/base' }, { where: 'COPY --from', line: 3, ref: 'acme/other' }];
+  const docker = {} as Parameters<typeof checkBaseTriggers>[0];
+
+  it('refuses a trigger the file itself could not have, naming the FROM line and the image', async () => {
+    for (const [trigger, pattern] of [
+      ['ADD http://127.0.0.1:5000/api/v1/openapi.json /x', /line 2: FROM acme\/base has an ONBUILD trigger .*ADD http:\/\/127/],
+      ['ADD ["file:///etc/shadow", "/x"]', /ADD file:/],
+      ['RUN --mount=type=secret,id=x cat /run/secrets/x', /type=secret/],
+      ['RUN --mount=type=cache,target=/root/.npm npm ci', /cache is not supported/],
+      ['RUN --network=host true', /--network=host/],
+      ['FROM evil', /ONBUILD FROM/],
+    ] as const) {
+      await assert.rejects(checkBaseTriggers(docker, uses, shop, inspect([trigger])), (err: unknown) => {
+        assert.ok(isDeployFlowError(err) && err.code === 'DF_ERR_BUILD_REFUSED', String(err));
+        assert.match(err.message, pattern);
+        return true;
+      }, trigger);
+    }
+  });
+
+  it('reports the images triggers name (every --from is external), passes harmless ones, refuses an image it cannot read', async () => {
+    const named = await checkBaseTriggers(docker, uses, shop, inspect(['COPY --from=deployflow/victim:1 /srv /x', 'RUN echo hi', 'COPY . /app']));
+    assert.deepEqual(named.map((u) => [u.where, u.line, u.ref]), [['FROM acme/base ONBUILD COPY --from', 2, 'deployflow/victim:1']]);
+    assert.deepEqual(await checkBaseTriggers(docker, uses, shop, inspect(null)), []);
+    await assert.rejects(checkBaseTriggers(docker, [{ where: 'FROM', line: 1, ref: 'gone' }], shop, inspect([])), /could not be found or fetched/);
   });
 });
 

@@ -139,6 +139,25 @@ function checkInstruction(app: AppName, i: Instruction, scope: StageScope, image
   }
 }
 
+/**
+ * The ONBUILD triggers of a base image (its config's `OnBuild`, e.g. `ADD http://… /x`): they run
+ * in this build right after its FROM, so they get the same policy as the file's own lines. They
+ * cannot be edited (the image is not ours), so a cache mount in one is refused, and every `--from`
+ * counts as an external image. Returns the images the triggers name.
+ */
+export function checkTriggers(app: AppName, triggers: readonly string[], line: number): ImageUse[] {
+  const images: ImageUse[] = [];
+  for (const trigger of triggers) {
+    const parsed = DockerfileParser.parse(`${trigger}\n`).getInstructions();
+    const first = parsed[0];
+    if (parsed.length !== 1 || !first) refuse(line, `a trigger DeployFlow cannot read: ${trigger.slice(0, 120)}`);
+    const keyword = first.getKeyword().toUpperCase();
+    if (keyword === 'FROM' || keyword === 'ONBUILD' || keyword === 'MAINTAINER') refuse(line, `ONBUILD ${keyword} is not allowed`);
+    checkInstruction(app, first, { names: new Map(), index: 0 }, images, [], line);
+  }
+  return images;
+}
+
 function offsets(text: string): number[] {
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);

@@ -1,0 +1,151 @@
+// The hostile battery for builds, second part (the first is security-builds.test.ts): attacks
+// through what an allowed base image carries, the build network's IPv6 side, the disk a RUN step
+// writes, and the layer cache one app's builds fill. Each runs through the real builder on the
+// real Docker Engine with the platform's isolation on and must be refused or stopped, while
+// another app keeps answering on its 127.0.0.1 port. The count is printed at the end.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Docker from 'dockerode';
+import tarFs from 'tar-fs';
+import { createBuilder, release, removeApp, type Builder, type BuildRequest, type ReleaseSpec } from '../builder/index.js';
+import type { BuildImageSettings } from '../builder/policy/images.js';
+import { loadConfig } from '../common/config/config.js';
+import { isDeployFlowError } from '../common/errors/catalogue.js';
+import { ensureNodeBaseImage } from './support/base-image.js';
+
+const docker = new Docker();
+const run = Math.random().toString(36).slice(2, 8);
+const network = `df-sec2-${run}`;
+const apps = { victim: `sec2-victim-${run}`, attacker: `sec2-attacker-${run}`, other: `sec2-other-${run}` };
+const LIMITS = { memoryMb: 256, cpus: 1, pids: 128 };
+
+let tried = 0;
+let refused = 0;
+
+function get(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); })
+      .once('error', () => resolve(0));
+  });
+}
+
+/** Builds `lines` as an image straight through the engine (the test's own images, e.g. a base with ONBUILD). */
+async function engineBuild(tag: string, lines: string[]): Promise<void> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-sec2-base-'));
+  try {
+    await fs.writeFile(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n');
+    const stream = await docker.buildImage(tarFs.pack(dir), { t: tag, version: '2' } as Docker.ImageBuildOptions);
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+    await docker.getImage(tag).inspect();
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('hostile builds, part 2', { timeout: 600_000 }, () => {
+  let base: string;
+  let builder: Builder;
+  let victimImage: string;
+  let victimPort: number;
+  const dirs: string[] = [];
+  const ownImages: string[] = [];
+  let imageSettings: BuildImageSettings = { allowedImages: [], allowHostImages: false };
+  let hits: string[] = [];
+  let control: http.Server;
+  let controlPort: number;
+
+  before(async () => {
+    base = await ensureNodeBaseImage(docker);
+    const images = loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images;
+    builder = createBuilder({
+      docker, images, maxConcurrentBuilds: 1, buildTimeoutMs: 120_000, imageSettings: async () => imageSettings,
+      isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024 },
+    });
+    // Stands for control's API on 127.0.0.1: any request reaching it is a leak.
+    control = http.createServer((req, res) => { hits.push(req.url ?? ''); res.end('control-secret\n'); });
+    await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+    controlPort = (control.address() as AddressInfo).port;
+
+    const victim = await build(apps.victim, 'v1', [
+      `FROM ${base}`, 'WORKDIR /srv', `RUN echo victim-source-${run} > /srv/secret.txt`,
+      `RUN printf '%s' "require('http').createServer((q,s)=>s.end('ok')).listen(8080)" > server.js`,
+      'EXPOSE 8080', 'CMD ["node", "server.js"]',
+    ]);
+    victimImage = victim.image;
+    await docker.createNetwork({ Name: network, Driver: 'bridge', Labels: { 'deployflow.test': run } });
+    const spec: ReleaseSpec = { app: apps.victim, deploymentId: 'v1', image: victimImage, replicas: 1, env: {}, limits: { memoryMb: 128, cpus: 0.5 }, port: 8080 };
+    const released = await release({ docker, log: () => undefined, publish: async () => undefined, network, healthTimeoutMs: 30_000, drainMs: 0, stopGraceSeconds: 1 }, spec);
+    victimPort = released.upstreams[0]!.port;
+    assert.equal(await get(victimPort), 200);
+  });
+
+  after(async () => {
+    console.log(`security battery (builds, part 2): ${tried} attacks tried, ${refused} refused`);
+    // The engine's build cgroup is shared with every build on this host: leave it unlimited again.
+    for (const [file, value] of [['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'], ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
+      ['pids/docker/buildkit/pids.max', 'max'], ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'], ['docker/buildkit/memory.max', 'max'],
+      ['docker/buildkit/pids.max', 'max'], ['docker/buildkit/cpu.max', 'max']] as const) {
+      await fs.writeFile(path.join('/sys/fs/cgroup', file), value).catch(() => undefined);
+    }
+    control.close();
+    for (const app of Object.values(apps)) await removeApp(docker, app, { removeVolumes: true }).catch(() => undefined);
+    for (const image of ownImages) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await docker.getNetwork(network).remove().catch(() => undefined);
+    for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  async function build(app: string, id: string, lines: string[], log: string[] = []): Promise<Awaited<ReturnType<Builder['build']>>> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-sec2-'));
+    dirs.push(dir);
+    await fs.writeFile(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n');
+    const req: BuildRequest = { app, deploymentId: id, source: { kind: 'dir', dir }, log: (l) => log.push(l) };
+    return builder.build(req);
+  }
+
+  /** One attack: the build must fail with `code`, say so in its log, and leak nothing. */
+  async function attack(name: string, code: string, lines: string[], pattern: RegExp, app = apps.attacker): Promise<string[]> {
+    tried += 1;
+    const log: string[] = [];
+    hits = [];
+    await assert.rejects(build(app, `a${tried}`, lines, log), (err: unknown) => {
+      assert.ok(isDeployFlowError(err), `${name}: expected a refusal, got ${String(err)}\n${log.join('\n')}`);
+      assert.equal(err.code, code, `${name}: ${err.message}\n${log.join('\n')}`);
+      assert.match(err.message, pattern, name);
+      return true;
+    }, `${name} must fail`);
+    assert.ok(log.some((l) => l.includes(`${code}: `)), `${name}: the build log names ${code}\n${log.join('\n')}`);
+    assert.ok(!log.some((l) => l.includes(`victim-source-${run}`) || l.includes('control-secret')), `${name}: nothing leaked into the log`);
+    assert.deepEqual(hits, [], `${name}: nothing reached the control port`);
+    refused += 1;
+    return log;
+  }
+
+  it("checks an allowed base image's ONBUILD triggers like the file's own lines", async () => {
+    const fetching = `df-sec2-onbuild-add-${run}:1`;
+    const copying = `df-sec2-onbuild-copy-${run}:1`;
+    const harmless = `df-sec2-onbuild-ok-${run}:1`;
+    await engineBuild(fetching, [`FROM ${base}`, `ONBUILD ADD http://127.0.0.1:${controlPort}/api/v1/openapi.json /x`, 'ONBUILD RUN cat /x']);
+    await engineBuild(copying, [`FROM ${base}`, `ONBUILD COPY --from=${victimImage} /srv/secret.txt /x`, 'ONBUILD RUN cat /x']);
+    await engineBuild(harmless, [`FROM ${base}`, `ONBUILD RUN echo trigger-ran-${run} > /trigger`]);
+    ownImages.push(fetching, copying, harmless);
+    // An admin allows all three as bases: their triggers are still the tenant's build.
+    imageSettings = { allowedImages: [fetching, copying, harmless], allowHostImages: false };
+    await attack('ONBUILD ADD url', 'DF_ERR_BUILD_REFUSED', [`FROM ${fetching}`, 'CMD ["node"]'], /ONBUILD trigger builds may not run: ADD http/);
+    await attack('ONBUILD COPY --from other app', 'DF_ERR_BUILD_REFUSED', [`FROM ${copying}`, 'CMD ["node"]'], /another app's image/);
+    const ok = await build(apps.other, 'ob1', [`FROM ${harmless}`, 'CMD ["cat", "/trigger"]']);
+    const container = await docker.createContainer({ Image: ok.image, HostConfig: { NetworkMode: 'none' } });
+    try {
+      await container.start();
+      await container.wait();
+      const out = (await container.logs({ stdout: true, follow: false })).toString();
+      assert.match(out, new RegExp(`trigger-ran-${run}`), 'a harmless trigger still runs');
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+});
