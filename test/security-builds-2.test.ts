@@ -39,8 +39,11 @@ async function engineBuild(tag: string, lines: string[]): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-sec2-base-'));
   try {
     await fs.writeFile(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n');
-    const stream = await docker.buildImage(tarFs.pack(dir), { t: tag, version: '2' } as Docker.ImageBuildOptions);
-    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+    const context = tarFs.pack(dir) as unknown as NodeJS.ReadableStream;
+    const stream: NodeJS.ReadableStream = await docker.buildImage(context, { t: tag, version: '2' } as Docker.ImageBuildOptions);
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
+    });
     await docker.getImage(tag).inspect();
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
@@ -78,8 +81,13 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     ]);
     victimImage = victim.image;
     await docker.createNetwork({ Name: network, Driver: 'bridge', Labels: { 'deployflow.test': run } });
-    const spec: ReleaseSpec = { app: apps.victim, deploymentId: 'v1', image: victimImage, replicas: 1, env: {}, limits: { memoryMb: 128, cpus: 0.5 }, port: 8080 };
-    const released = await release({ docker, log: () => undefined, publish: async () => undefined, network, healthTimeoutMs: 30_000, drainMs: 0, stopGraceSeconds: 1 }, spec);
+    const spec: ReleaseSpec = {
+      app: apps.victim, deploymentId: 'v1', image: victimImage, replicas: 1, env: {}, limits: { memoryMb: 128, cpus: 0.5 }, port: 8080,
+    };
+    const deps = {
+      docker, log: () => undefined, publish: async () => undefined, network, healthTimeoutMs: 30_000, drainMs: 0, stopGraceSeconds: 1,
+    };
+    const released = await release(deps, spec);
     victimPort = released.upstreams[0]!.port;
     assert.equal(await get(victimPort), 200);
   });
@@ -87,9 +95,11 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
   after(async () => {
     console.log(`security battery (builds, part 2): ${tried} attacks tried, ${refused} refused`);
     // The engine's build cgroup is shared with every build on this host: leave it unlimited again.
-    for (const [file, value] of [['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'], ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
+    for (const [file, value] of [
+      ['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'], ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
       ['pids/docker/buildkit/pids.max', 'max'], ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'], ['docker/buildkit/memory.max', 'max'],
-      ['docker/buildkit/pids.max', 'max'], ['docker/buildkit/cpu.max', 'max']] as const) {
+      ['docker/buildkit/pids.max', 'max'], ['docker/buildkit/cpu.max', 'max'],
+    ] as const) {
       await fs.writeFile(path.join('/sys/fs/cgroup', file), value).catch(() => undefined);
     }
     control.close();
@@ -129,13 +139,15 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     const fetching = `df-sec2-onbuild-add-${run}:1`;
     const copying = `df-sec2-onbuild-copy-${run}:1`;
     const harmless = `df-sec2-onbuild-ok-${run}:1`;
-    await engineBuild(fetching, [`FROM ${base}`, `ONBUILD ADD http://127.0.0.1:${controlPort}/api/v1/openapi.json /x`, 'ONBUILD RUN cat /x']);
+    const url = `http://127.0.0.1:${controlPort}/api/v1/openapi.json`;
+    await engineBuild(fetching, [`FROM ${base}`, `ONBUILD ADD ${url} /x`, 'ONBUILD RUN cat /x']);
     await engineBuild(copying, [`FROM ${base}`, `ONBUILD COPY --from=${victimImage} /srv/secret.txt /x`, 'ONBUILD RUN cat /x']);
     await engineBuild(harmless, [`FROM ${base}`, `ONBUILD RUN echo trigger-ran-${run} > /trigger`]);
     ownImages.push(fetching, copying, harmless);
     // An admin allows all three as bases: their triggers are still the tenant's build.
     imageSettings = { allowedImages: [fetching, copying, harmless], allowHostImages: false };
-    await attack('ONBUILD ADD url', 'DF_ERR_BUILD_REFUSED', [`FROM ${fetching}`, 'CMD ["node"]'], /ONBUILD trigger builds may not run: ADD http/);
+    await attack('ONBUILD ADD url', 'DF_ERR_BUILD_REFUSED', [`FROM ${fetching}`, 'CMD ["node"]'],
+      /ONBUILD trigger builds may not run: ADD http/);
     await attack('ONBUILD COPY --from other app', 'DF_ERR_BUILD_REFUSED', [`FROM ${copying}`, 'CMD ["node"]'], /another app's image/);
     const ok = await build(apps.other, 'ob1', [`FROM ${harmless}`, 'CMD ["cat", "/trigger"]']);
     const container = await docker.createContainer({ Image: ok.image, HostConfig: { NetworkMode: 'none' } });

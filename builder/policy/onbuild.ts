@@ -34,22 +34,26 @@ function inspector(docker: Docker): Inspect {
  * Checks the triggers of every FROM image in `uses`; returns the images the triggers name (for
  * the image policy). A refusal names the Dockerfile line of the FROM and the trigger's problem.
  */
-export async function checkBaseTriggers(docker: Docker, uses: readonly ImageUse[], app: AppName, inspect: Inspect = inspector(docker)): Promise<ImageUse[]> {
+export async function checkBaseTriggers(docker: Docker, uses: readonly ImageUse[], app: AppName,
+  inspect: Inspect = inspector(docker)): Promise<ImageUse[]> {
   const named: ImageUse[] = [];
   for (const use of uses.filter((u) => u.where === 'FROM')) {
     const config = await inspect(use.ref);
+    const from = `Dockerfile line ${use.line}: FROM ${use.ref.slice(0, 200)}`;
     if (!config) {
       throw new DeployFlowError('DF_ERR_BUILD_REFUSED',
-        `Dockerfile line ${use.line}: FROM ${use.ref.slice(0, 200)}: the image could not be found or fetched, so its ONBUILD triggers cannot be checked`);
+        `${from}: the image could not be found or fetched, so its ONBUILD triggers cannot be checked`);
     }
     const triggers = config.Config?.OnBuild ?? [];
     if (triggers.length === 0) continue;
     try {
-      for (const image of checkTriggers(app, triggers, use.line)) named.push({ ...image, where: `FROM ${use.ref.slice(0, 200)} ONBUILD ${image.where}` });
+      for (const image of checkTriggers(app, triggers, use.line)) {
+        named.push({ ...image, where: `FROM ${use.ref.slice(0, 200)} ONBUILD ${image.where}` });
+      }
     } catch (err) {
       if (!isDeployFlowError(err)) throw err;
       const why = err.message.replace(/^Dockerfile line \d+: /, '');
-      throw new DeployFlowError('DF_ERR_BUILD_REFUSED', `Dockerfile line ${use.line}: FROM ${use.ref.slice(0, 200)} has an ONBUILD trigger builds may not run: ${why}`);
+      throw new DeployFlowError('DF_ERR_BUILD_REFUSED', `${from} has an ONBUILD trigger builds may not run: ${why}`);
     }
   }
   return named;
