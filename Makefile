@@ -1,5 +1,5 @@
 # `make up` and `make test` share one idempotent prerequisite step (scripts/prereqs.sh).
-.PHONY: prereqs up down test lint typecheck bench web build
+.PHONY: prereqs up down test lint typecheck bench web build api-docs fresh-machine
 
 prereqs:
 	@bash scripts/prereqs.sh
@@ -41,3 +41,13 @@ web/dist/index.html: $(WEB_SOURCES)
 bench: web build
 	@DEPLOYFLOW_PREREQS_BENCH=1 bash scripts/prereqs.sh
 	node --import tsx bench/run.ts
+
+# docs/api.md, the REST reference, from the OpenAPI document; run it after adding or changing a route
+# (test/api-docs.test.ts fails while the file is out of date).
+api-docs:
+	node --import tsx scripts/gen-api-docs.ts
+
+# The README's two commands on a freshly debootstrapped Debian, in a privileged container (long; by hand,
+# not in CI): see docs/operations.md#proving-a-fresh-machine.
+fresh-machine:
+	bash scripts/fresh-machine.sh
