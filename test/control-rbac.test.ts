@@ -11,6 +11,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'patch /apps/:name': { replicas: 1 },
   'put /apps/:name/env': { vars: { KEY: 'value' } },
   'post /apps/:name/collaborators': { email: 'someone@example.test' },
+  'post /apps/:name/transfer': { toUserId: 'someone' },
   'post /apps/:name/scale': { replicas: 1 },
   'post /apps/:name/domains': { domain: 'owned.example.test' },
   'delete /apps/:name/domains': { domain: 'owned.example.test' },

@@ -4,7 +4,7 @@
 // signed in as the invited address, which adds the collaboration.
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { can } from '../apps/access.js';
+import { may } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/passwords.js';
@@ -75,7 +75,7 @@ export const invitationRoutes: RouteSpec[] = [
       const invitation = await ctx.deps.store.invitations.get(id);
       // Someone who may not manage it learns nothing about it, not even that it exists.
       const app = invitation?.app ? await ctx.deps.store.apps.get(invitation.app) : null;
-      const allowed = ctx.user.role === 'admin' || (app !== null && can(ctx.user, app, 'administer'));
+      const allowed = ctx.user.role === 'admin' || (app !== null && await may(ctx.deps.store, ctx.user, app, 'administer'));
       if (!invitation || !allowed) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such invitation');
       ctx.audit.details = { email: invitation.email, app: invitation.app };
       if (!isPending(invitation, ctx.deps.clock()) || !(await ctx.deps.store.invitations.revoke(id, ctx.deps.clock()))) {

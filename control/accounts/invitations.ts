@@ -6,7 +6,7 @@
 // accepting, and only then is an account made or a collaboration added.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { can } from '../apps/access.js';
+import { may } from '../apps/access.js';
 import { registrationOpen } from '../auth/registration.js';
 import { LoginLimiter, type LoginLimits } from '../auth/rate-limit.js';
 import { hashPassword } from '../auth/passwords.js';
@@ -94,7 +94,7 @@ export async function findPending(deps: ControlDeps, token: string): Promise<Fou
     return { invitation, inviter, app: null };
   }
   const app = await deps.store.apps.get(invitation.app);
-  if (!app || !can(inviter, app, 'administer')) throw new DeployFlowError('DF_ERR_INVITATION_INVALID');
+  if (!app || !(await may(deps.store, inviter, app, 'administer'))) throw new DeployFlowError('DF_ERR_INVITATION_INVALID');
   return { invitation, inviter, app };
 }
 

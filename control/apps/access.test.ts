@@ -5,7 +5,7 @@ import { can, canCreateApps, type AppAction } from './access.js';
 
 const user = (id: string, role: Role): User => ({ id, role, email: `${id}@x`, name: id, passwordHash: null, googleId: null, createdAt: 0, disabledAt: null, sessionVersion: 0 });
 const app: App = {
-  name: 'web', ownerId: 'owner', collaboratorIds: ['mate', 'peek'], replicas: 1, limits: { memoryMb: 1, cpus: 1 },
+  name: 'web', ownerId: 'owner', ownerKind: 'user', collaboratorIds: ['mate', 'peek'], replicas: 1, limits: { memoryMb: 1, cpus: 1 },
   healthcheck: { path: '/' }, port: 1, domains: [], webhookSecret: null, volumes: [], deployBranch: 'main', createdAt: 0, updatedAt: 0,
   ...DEFAULT_EDGE,
 };

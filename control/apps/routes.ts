@@ -3,15 +3,14 @@ import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseAppName } from '../../common/names/validate.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
-import { forgetDomainCertificates } from '../domains/certificates.js';
 import { assertQuota } from '../operations/quota.js';
 import { invite } from '../accounts/invitations.js';
 import { InvitationSent, sentView } from '../accounts/invitation-routes.js';
-import { canCreateApps } from './access.js';
+import { canCreateApps, visibleApps } from './access.js';
 import { loadApp } from './load.js';
+import { removeApp } from './remove.js';
 import { AppView, checkedSettings, CollaboratorBody, CreateAppBody, DEFAULT_SETTINGS, PatchAppBody } from './schemas.js';
 import { appView } from './view.js';
-import { forgetClaims } from '../domains/verification.js';
 import { republishRoutes } from '../domains/republish.js';
 
 /** Settings the route table carries: changing one republishes the app's routes. */
@@ -28,7 +27,7 @@ export const appRoutes: RouteSpec[] = [
       const now = ctx.deps.clock();
       const quota = ctx.user.role === 'admin' ? Number.MAX_SAFE_INTEGER : ctx.deps.config.appQuotaPerUser;
       const record = {
-        ...DEFAULT_SETTINGS, ...checkedSettings(ctx.body), name, ownerId: ctx.user.id, collaboratorIds: [], domains: [],
+        ...DEFAULT_SETTINGS, ...checkedSettings(ctx.body), name, ownerId: ctx.user.id, ownerKind: 'user' as const, collaboratorIds: [], domains: [],
         webhookSecret: null, createdAt: now, updatedAt: now,
       };
       await assertQuota(ctx.deps, ctx.user, record);
@@ -41,7 +40,7 @@ export const appRoutes: RouteSpec[] = [
     method: 'get', path: '/apps', tag: 'apps', access: 'user', summary: 'List the apps you may see',
     response: z.array(AppView),
     handler: async (ctx) => {
-      const apps = ctx.user.role === 'admin' ? await ctx.deps.store.apps.list() : await ctx.deps.store.apps.listForUser(ctx.user.id);
+      const apps = await visibleApps(ctx.deps.store, ctx.user);
       return apps.map((app) => appView(ctx.deps.config, app));
     },
   }),
@@ -69,15 +68,7 @@ export const appRoutes: RouteSpec[] = [
     method: 'delete', path: '/apps/:name', tag: 'apps', access: 'user', audit: 'app.delete',
     summary: 'Delete an app, its env vars and (once deployed) its containers and routes',
     handler: async (ctx) => {
-      const app = await loadApp(ctx, 'administer');
-      if (!(await ctx.deps.store.apps.delete(app.name))) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
-      // Before answering: the next app to claim one of these domains must not find their certificates.
-      await forgetDomainCertificates(ctx.deps, app.domains);
-      // Pending claims go too: an app created later under this name starts with none.
-      await forgetClaims(ctx.deps.store, app.name);
-      // And its invitations: an app created later under this name must not take them in.
-      await ctx.deps.store.invitations.revokeForApp(app.name, ctx.deps.clock());
-      ctx.deps.events.emit('app.deleted', app);
+      await removeApp(ctx.deps, await loadApp(ctx, 'administer'));
       return undefined;
     },
   }),

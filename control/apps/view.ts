@@ -10,6 +10,7 @@ export function appView(config: Config, app: App): Record<string, unknown> {
     url: appUrl(config, app.name),
     gitUrls: gitUrls(config, app.name),
     ownerId: app.ownerId,
+    ownerKind: app.ownerKind,
     collaboratorIds: app.collaboratorIds,
     replicas: app.replicas,
     limits: app.limits,

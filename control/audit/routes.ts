@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseAppName } from '../../common/names/validate.js';
-import { assertCan } from '../apps/access.js';
+import { checkAccess } from '../apps/access.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 
 const AuditQuery = z.strictObject({
@@ -32,8 +32,7 @@ export const auditRoutes: RouteSpec[] = [
       if (ctx.user.role !== 'admin') {
         const appTarget = q.target?.startsWith('app:') ? q.target.slice(4) : null;
         if (appTarget !== null) {
-          const app = await ctx.deps.store.apps.get(parseAppName(appTarget));
-          assertCan(ctx.user, app, 'view');
+          const app = await checkAccess(ctx.deps.store, ctx.user, await ctx.deps.store.apps.get(parseAppName(appTarget)), 'view');
           since = app.createdAt;
         } else {
           if (actorId !== undefined && actorId !== ctx.user.id) throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only admins may read other users\' events');

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
-import { can } from '../apps/access.js';
+import { may } from '../apps/access.js';
 import { readGatewayViews } from '../../gateway/index.js';
 
 export const routeTableRoutes: RouteSpec[] = [
@@ -18,7 +18,7 @@ export const routeTableRoutes: RouteSpec[] = [
       const visible: Record<string, unknown> = {};
       for (const [host, route] of Object.entries(table.routes)) {
         const app = await ctx.deps.store.apps.get(route.app);
-        if (app && can(ctx.user, app, 'view')) visible[host] = route;
+        if (await may(ctx.deps.store, ctx.user, app, 'view')) visible[host] = route;
       }
       return { version: table.version, routes: visible };
     },

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
-import { assertCan, can } from '../apps/access.js';
+import { checkAccess, may } from '../apps/access.js';
 import { defineRoute, RESPONDED, type AuthedContext, type RouteSpec } from '../api/route.js';
 import { isCommitSha, parseCommitSha, parseGitRef, type CommitSha, type GitRef } from '../../common/names/validate.js';
 import type { Deployment } from '../store/types.js';
@@ -30,7 +30,7 @@ async function loadDeployment(ctx: AuthedContext<unknown, unknown>): Promise<Dep
   if (!deployment) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such deployment');
   const app = await ctx.deps.store.apps.get(deployment.app);
   try {
-    assertCan(ctx.user, app, 'view');
+    await checkAccess(ctx.deps.store, ctx.user, app, 'view');
   } catch {
     throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such deployment');
   }
@@ -56,7 +56,7 @@ async function assertMayRelease(ctx: AuthedContext<unknown, unknown>, image: str
   if (ctx.user.role === 'admin') return;
   const built = /^deployflow\/([a-z][a-z0-9-]{0,61}[a-z0-9])[:@]/.exec(image);
   const source = built ? await ctx.deps.store.apps.get(built[1]!) : null;
-  if (!source || !can(ctx.user, source, 'operate')) {
+  if (!(await may(ctx.deps.store, ctx.user, source, 'operate'))) {
     throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only admins may release an image that is not a build of an app you operate');
   }
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { checkEnvValue, parseEnvKey } from '../../common/names/validate.js';
-import { can } from '../apps/access.js';
+import { may } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 
@@ -27,7 +27,7 @@ export const envRoutes: RouteSpec[] = [
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');
       const stored = await ctx.deps.store.env.get(app.name);
-      const mayReveal = can(ctx.user, app, 'reveal');
+      const mayReveal = await may(ctx.deps.store, ctx.user, app, 'reveal');
       if (ctx.query.reveal === 'true' && !mayReveal) throw new DeployFlowError('DF_ERR_FORBIDDEN', 'You may not reveal env values of this app');
       if (!mayReveal || ctx.query.reveal === 'false') {
         return { vars: Object.fromEntries(Object.keys(stored).map((k) => [k, MASK])), masked: true };

@@ -67,7 +67,9 @@ async function notifyMembers(deps: ControlDeps, push: PushToUser, mailer: Mailer
   const subject = `[DeployFlow] ${message.slice(0, 120)}`;
   const emails = new Set<string>();
   const webhooks = new Set<string>();
-  for (const userId of new Set([app.ownerId, ...app.collaboratorIds])) {
+  // A team's app tells every member of the team, whatever their role.
+  const owners = app.ownerKind === 'team' ? (await deps.store.teams.members(app.ownerId)).map((m) => m.userId) : [app.ownerId];
+  for (const userId of new Set([...owners, ...app.collaboratorIds])) {
     const user = await deps.store.users.get(userId);
     if (!user) continue;
     const stored = await deps.store.notifications.create({

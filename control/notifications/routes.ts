@@ -1,7 +1,7 @@
 // Notifications API: your notifications (with the unread count), marking them read, your
 // delivery settings, and an app's team channels (read by viewers, changed by operators).
 import { z } from 'zod';
-import { can } from '../apps/access.js';
+import { may } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { MASK } from '../env/routes.js';
@@ -69,7 +69,7 @@ export const notificationRoutes: RouteSpec[] = [
     summary: "The app's team channels (webhook, e-mail addresses, events); the webhook URL masked unless you may reveal secrets",
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');
-      return appSettingsFor(await appSettings(ctx.deps.store, app.name), can(ctx.user, app, 'reveal'));
+      return appSettingsFor(await appSettings(ctx.deps.store, app.name), await may(ctx.deps.store, ctx.user, app, 'reveal'));
     },
   }),
   defineRoute({

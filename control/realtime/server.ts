@@ -16,6 +16,7 @@ import { DeployFlowError } from '../../common/errors/catalogue.js';
 import type { ControlDeps } from '../server/deps.js';
 import type { App, User } from '../store/types.js';
 import { ackError, assertMayWatch, authorizeSubscription } from './authorize.js';
+import { teamRoleOn } from '../apps/access.js';
 import { bridgeEvents } from './bridge.js';
 import { Followers, type FollowAppLogs } from './followers.js';
 import { LogRing, storedLines } from './ring.js';
@@ -136,13 +137,17 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     for (const [room, joined] of entries) {
       // Left, or subscribed again (authorized afresh) while the lookups ran.
       if (data.joined.get(room) !== joined || !apps.has(joined.app)) continue;
-      checkRoom(socket, room, joined, apps.get(joined.app) ?? null);
+      await checkRoom(socket, room, joined, apps.get(joined.app) ?? null);
     }
   }
 
-  function checkRoom(socket: Socket, room: string, joined: Joined, app: App | null): void {
+  async function checkRoom(socket: Socket, room: string, joined: Joined, app: App | null): Promise<void> {
+    const { user } = socket.data as SocketData;
     try {
-      assertMayWatch((socket.data as SocketData).user, app, joined.sub);
+      // A team's app: the membership is looked up now (a failed lookup keeps the room until the next round).
+      const teamRole = await teamRoleOn(deps.store, user, app).catch(() => undefined);
+      if (teamRole === undefined) return;
+      assertMayWatch(user, app, joined.sub, teamRole);
     } catch (err) {
       drop(socket, room, err);
     }
@@ -159,7 +164,7 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
   }
 
   const appDeletedHere = (name: string): void => {
-    for (const [socket, rooms] of watchersOf(name)) for (const [room, joined] of rooms) checkRoom(socket, room, joined, null);
+    for (const [socket, rooms] of watchersOf(name)) for (const [room, joined] of rooms) void checkRoom(socket, room, joined, null);
   };
   const onAppDeleted = (app: { name: string }): void => {
     appDeletedHere(app.name);
@@ -169,7 +174,7 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
   };
   const onAppUpdated = (app: App): void => {
     // The event carries the app as stored: no lookup.
-    for (const [socket, rooms] of watchersOf(app.name)) for (const [room, joined] of rooms) checkRoom(socket, room, joined, app);
+    for (const [socket, rooms] of watchersOf(app.name)) for (const [room, joined] of rooms) void checkRoom(socket, room, joined, app);
   };
   io.on(APP_GONE, (name: unknown) => { if (typeof name === 'string') appDeletedHere(name); });
   // A password change or a disable ended some of the user's credentials: each of their sockets

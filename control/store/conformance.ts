@@ -11,6 +11,7 @@ import { invitationSuite } from './conformance/invitations.js';
 import { notificationSuite } from './conformance/notifications.js';
 import type { Ctx } from './conformance/fixtures.js';
 import { refreshTokenSuite } from './conformance/refresh-tokens.js';
+import { teamSuite } from './conformance/teams.js';
 import { apiTokenSuite, sshKeySuite } from './conformance/tokens.js';
 import { userSuite } from './conformance/users.js';
 import type { Store } from './types.js';
@@ -56,6 +57,7 @@ export function runStoreConformance(backendName: string, open: () => Promise<Sto
     settingsSuite(ctx);
     notificationSuite(ctx);
     invitationSuite(ctx);
+    teamSuite(ctx);
     durabilitySuite(ctx);
   });
 }

@@ -41,6 +41,12 @@ export interface UserStore {
   count(): Promise<number>;
   /** Returns the updated user, or null when there is no such user. */
   update(id: string, patch: Partial<Pick<User, 'name' | 'role' | 'passwordHash' | 'googleId' | 'disabledAt' | 'sessionVersion'>>): Promise<User | null>;
+  /**
+   * Removes the user with their API, refresh and SSH keys, collaborations, team memberships and
+   * notifications, in one step; false when absent. Apps they own are the caller's to move or
+   * delete first; audit events keep their id and e-mail.
+   */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface AppLimits {
@@ -91,9 +97,14 @@ export const DEFAULT_EDGE: AppEdge = {
   scaleToZero: { idleSeconds: 0 }, autoscale: null, plugins: [], balance: 'round-robin', httpsRedirect: false,
 };
 
+/** Who owns an app: one user, or a team whose members get rights by their team role. */
+export type OwnerKind = 'user' | 'team';
+
 export interface App extends AppEdge {
   name: string; // validated AppName; unique; the app's identity
+  /** A user id, or a team id when `ownerKind` is `team`; quotas count per owner either way. */
   ownerId: string;
+  ownerKind: OwnerKind;
   collaboratorIds: string[];
   replicas: number;
   limits: AppLimits;
@@ -123,6 +134,11 @@ export interface AppStore {
   listForUser(userId: string): Promise<App[]>;
   countOwnedBy(userId: string): Promise<number>;
   update(name: string, patch: AppPatch): Promise<App | null>;
+  /**
+   * Gives the app to another owner unless that owner already has `maxPerOwner` apps
+   * (DF_ERR_QUOTA_EXCEEDED); the new owner stops being a collaborator. One atomic step; null when absent.
+   */
+  transfer(name: string, to: { ownerId: string; ownerKind: OwnerKind }, maxPerOwner: number): Promise<App | null>;
   /** Removes the app with its env vars and collaborators in one atomic step; false when absent. */
   delete(name: string): Promise<boolean>;
 }
@@ -322,6 +338,51 @@ export interface InvitationStore {
   revokeForApp(app: string, at: number): Promise<number>;
 }
 
+/**
+ * Rights a member has on the team's apps: admin — those of an owner, and manages the team;
+ * developer — operate; viewer — read.
+ */
+export type TeamRole = 'admin' | 'developer' | 'viewer';
+export const TEAM_ROLES: readonly TeamRole[] = ['admin', 'developer', 'viewer'];
+
+/** A named group of users that owns apps together (control/teams). Names need not be unique. */
+export interface Team {
+  id: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface TeamMember {
+  teamId: string;
+  userId: string;
+  role: TeamRole;
+  addedAt: number;
+}
+
+export interface TeamStore {
+  /** Creates the team with `adminId` as its first admin, in one step. */
+  create(team: Team, adminId: string): Promise<Team>;
+  get(id: string): Promise<Team | null>;
+  /** Every team, by name. */
+  list(): Promise<Team[]>;
+  /** The teams `userId` belongs to, with their role, by name. */
+  listForUser(userId: string): Promise<{ team: Team; role: TeamRole }[]>;
+  rename(id: string, name: string, at: number): Promise<Team | null>;
+  /** Removes the team and its memberships (its apps are the caller's concern); false when absent. */
+  delete(id: string): Promise<boolean>;
+  /** Members in the order they were added. */
+  members(teamId: string): Promise<TeamMember[]>;
+  roleOf(teamId: string, userId: string): Promise<TeamRole | null>;
+  /**
+   * Adds a member or changes their role; demoting the team's last admin is refused with
+   * DF_ERR_CONFLICT (check and write in one step). Null when there is no such team.
+   */
+  setMember(teamId: string, userId: string, role: TeamRole, at: number): Promise<TeamMember | null>;
+  /** Removes a member; the team's last admin is refused with DF_ERR_CONFLICT. False when not a member. */
+  removeMember(teamId: string, userId: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly backend: 'sqlite' | 'mongodb';
   users: UserStore;
@@ -335,6 +396,7 @@ export interface Store {
   settings: SettingsStore;
   notifications: NotificationStore;
   invitations: InvitationStore;
+  teams: TeamStore;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -21,6 +21,7 @@ export function newApp(name: string, ownerId: string, over: Partial<App> = {}): 
   return {
     name,
     ownerId,
+    ownerKind: 'user',
     collaboratorIds: [],
     replicas: 1,
     limits: { memoryMb: 256, cpus: 0.5 },

@@ -5,7 +5,7 @@ import type { AppDoc, Collections } from './collections.js';
 import { isDuplicateKey } from './errors.js';
 
 export const toApp = (d: AppDoc): App => ({
-  name: d._id, ownerId: d.ownerId, collaboratorIds: d.collaboratorIds, replicas: d.replicas, limits: d.limits,
+  name: d._id, ownerId: d.ownerId, ownerKind: d.ownerKind ?? 'user', collaboratorIds: d.collaboratorIds, replicas: d.replicas, limits: d.limits,
   healthcheck: d.healthcheck, port: d.port, domains: d.domains, webhookSecret: d.webhookSecret,
   // Documents written before these fields existed read as their defaults.
   volumes: d.volumes ?? [], deployBranch: d.deployBranch ?? 'main', ...edgeOf(d),
@@ -52,7 +52,7 @@ export function mongoApps(c: Collections): AppStore {
     async create(app, maxPerOwner) {
       await reserveQuota(app.ownerId, maxPerOwner);
       const doc: AppDoc = {
-        _id: app.name, ownerId: app.ownerId, collaboratorIds: uniqueIds(app.collaboratorIds), replicas: app.replicas,
+        _id: app.name, ownerId: app.ownerId, ownerKind: app.ownerKind, collaboratorIds: uniqueIds(app.collaboratorIds), replicas: app.replicas,
         limits: app.limits, healthcheck: app.healthcheck, port: app.port, domains: app.domains,
         webhookSecret: app.webhookSecret, volumes: app.volumes, deployBranch: app.deployBranch, ...pickEdge(app),
         createdAt: app.createdAt, updatedAt: app.updatedAt, env: {},
@@ -85,6 +85,24 @@ export function mongoApps(c: Collections): AppStore {
         { returnDocument: 'after', ...WITHOUT_ENV },
       );
       return d ? toApp(d) : null;
+    },
+    async transfer(name, to, maxPerOwner) {
+      const current = await get(name);
+      if (!current) return null;
+      if (current.ownerId === to.ownerId && current.ownerKind === to.ownerKind) return current;
+      await reserveQuota(to.ownerId, maxPerOwner);
+      // Conditional on the owner it had: of two transfers racing, one moves it, the other gives its reservation back.
+      const d = await c.apps.findOneAndUpdate(
+        { _id: name, ownerId: current.ownerId },
+        { $set: { ownerId: to.ownerId, ownerKind: to.ownerKind, updatedAt: Date.now() }, $pull: { collaboratorIds: to.ownerId } },
+        { returnDocument: 'after', ...WITHOUT_ENV },
+      );
+      if (!d) {
+        await releaseQuota(to.ownerId);
+        return get(name);
+      }
+      await releaseQuota(current.ownerId);
+      return toApp(d);
     },
     async delete(name) {
       // Env vars and collaborators are fields of this document: they go with it, atomically.

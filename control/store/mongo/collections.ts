@@ -2,7 +2,7 @@
 // Records whose natural key is unique use it as `_id` (apps by name, settings by key), so the
 // primary key itself enforces it.
 import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb';
-import type { AppEdge, AppLimits, AppVolume, DeploymentStatus, Deployment, Role } from '../types.js';
+import type { AppEdge, AppLimits, AppVolume, DeploymentStatus, Deployment, OwnerKind, Role } from '../types.js';
 
 export interface UserDoc {
   _id: string;
@@ -34,6 +34,8 @@ export interface CounterDoc {
 export interface AppDoc {
   _id: string;
   ownerId: string;
+  /** Absent on documents written before teams could own apps (read as `user`). */
+  ownerKind?: OwnerKind;
   collaboratorIds: string[];
   replicas: number;
   limits: AppLimits;

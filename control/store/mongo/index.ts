@@ -13,6 +13,7 @@ import { mongoNotifications } from './notifications.js';
 import { mongoRefreshTokens } from './refresh-tokens.js';
 import { mongoSettings } from './settings.js';
 import { mongoSshKeys } from './ssh-keys.js';
+import { mongoTeams } from './teams.js';
 import { mongoApiTokens } from './tokens.js';
 import { backfillFirstAdmin, mongoUsers } from './users.js';
 
@@ -42,7 +43,7 @@ export async function openMongoStore(url: string, opts: { dbName?: string } = {}
     await backfillFirstAdmin(c);
     return {
       backend: 'mongodb',
-      users: mongoUsers(c),
+      users: mongoUsers(c, db),
       apps: mongoApps(c),
       env: mongoEnv(c),
       deployments: mongoDeployments(c),
@@ -53,6 +54,7 @@ export async function openMongoStore(url: string, opts: { dbName?: string } = {}
       settings: mongoSettings(c),
       notifications: await mongoNotifications(db),
       invitations: await mongoInvitations(db),
+      teams: await mongoTeams(db),
       async ping() {
         try {
           const res = await db.command({ ping: 1 });

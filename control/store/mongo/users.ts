@@ -1,9 +1,10 @@
-import type { Filter } from 'mongodb';
+import type { Db, Filter } from 'mongodb';
 import { DeployFlowError } from '../../../common/errors/catalogue.js';
 import { newId, normalizeEmail } from '../shared.js';
 import type { User, UserStore } from '../types.js';
 import type { Collections, UserDoc } from './collections.js';
 import { isDuplicateKey, isDuplicateKeyOn } from './errors.js';
+import { TEAMS_COLLECTION, type TeamDoc } from './teams.js';
 
 export const FIRST_ADMIN = 'first-admin';
 
@@ -22,7 +23,7 @@ function uniquenessError(err: unknown): unknown {
 // Matching on $type as well lets the planner use the partial unique index.
 const byGoogleId = (googleId: string): Filter<UserDoc> => ({ googleId: { $type: 'string', $eq: googleId } });
 
-export function mongoUsers(c: Collections): UserStore {
+export function mongoUsers(c: Collections, db: Db): UserStore {
   /**
    * Whoever inserts the fixed-id marker is the first user. The user is inserted before the
    * marker is claimed, so the marker can only go to a user that exists: a registration that
@@ -91,6 +92,21 @@ export function mongoUsers(c: Collections): UserStore {
       } catch (err) {
         throw uniquenessError(err);
       }
+    },
+    async delete(id) {
+      // The user goes first: from then on no credential of theirs resolves to anyone, and what
+      // follows only tidies up records nothing can reach.
+      if ((await c.users.deleteOne({ _id: id })).deletedCount === 0) return false;
+      await Promise.all([
+        c.apiTokens.deleteMany({ userId: id }),
+        c.refreshTokens.deleteMany({ userId: id }),
+        c.sshKeys.deleteMany({ userId: id }),
+        c.apps.updateMany({ collaboratorIds: id }, { $pull: { collaboratorIds: id } }),
+        db.collection<TeamDoc>(TEAMS_COLLECTION).updateMany({ 'members.userId': id }, { $pull: { members: { userId: id } } }),
+        db.collection('notifications').deleteMany({ userId: id }),
+        db.collection<{ _id: string }>('notification_settings').deleteOne({ _id: `user:${id}` }),
+      ]);
+      return true;
     },
   };
 }

@@ -1,11 +1,12 @@
 import { DeployFlowError } from '../../../common/errors/catalogue.js';
 import { appPatchFields, edgeOf, pickEdge, uniqueIds } from '../shared.js';
-import type { App, AppPatch, AppStore } from '../types.js';
+import type { App, AppPatch, AppStore, OwnerKind } from '../types.js';
 import type { Db } from './db.js';
 
 interface AppRow {
   name: string;
   owner_id: string;
+  owner_kind: OwnerKind;
   replicas: number;
   memory_mb: number;
   cpus: number;
@@ -25,6 +26,7 @@ function toRow(app: App): AppRow {
   return {
     name: app.name,
     owner_id: app.ownerId,
+    owner_kind: app.ownerKind,
     replicas: app.replicas,
     memory_mb: app.limits.memoryMb,
     cpus: app.limits.cpus,
@@ -45,9 +47,9 @@ export function sqliteApps(db: Db): AppStore {
   const collaborators = db.prepare<[string], { user_id: string }>('SELECT user_id FROM app_collaborators WHERE app = ? ORDER BY rowid');
   const countOwned = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM apps WHERE owner_id = ?');
   const insert = db.prepare(
-    `INSERT INTO apps (name, owner_id, replicas, memory_mb, cpus, healthcheck_path, port, domains, webhook_secret, volumes, deploy_branch,
-       edge, created_at, updated_at)
-     VALUES (@name, @owner_id, @replicas, @memory_mb, @cpus, @healthcheck_path, @port, @domains, @webhook_secret, @volumes, @deploy_branch,
+    `INSERT INTO apps (name, owner_id, owner_kind, replicas, memory_mb, cpus, healthcheck_path, port, domains, webhook_secret, volumes,
+       deploy_branch, edge, created_at, updated_at)
+     VALUES (@name, @owner_id, @owner_kind, @replicas, @memory_mb, @cpus, @healthcheck_path, @port, @domains, @webhook_secret, @volumes, @deploy_branch,
        @edge, @created_at, @updated_at)`,
   );
   const addCollaborator = db.prepare('INSERT INTO app_collaborators (app, user_id) VALUES (?, ?)');
@@ -56,6 +58,7 @@ export function sqliteApps(db: Db): AppStore {
   const toApp = (r: AppRow): App => ({
     name: r.name,
     ownerId: r.owner_id,
+    ownerKind: r.owner_kind,
     collaboratorIds: collaborators.all(r.name).map((c) => c.user_id),
     replicas: r.replicas,
     limits: { memoryMb: r.memory_mb, cpus: r.cpus },
@@ -102,6 +105,20 @@ export function sqliteApps(db: Db): AppStore {
     return stored ? toApp(stored) : null;
   });
 
+  // The receiving owner's app count is checked inside the write lock, like a create.
+  const transferTx = db.transaction((name: string, to: { ownerId: string; ownerKind: OwnerKind }, maxPerOwner: number): App | null => {
+    const current = byName.get(name);
+    if (!current) return null;
+    if (current.owner_id === to.ownerId && current.owner_kind === to.ownerKind) return toApp(current);
+    if ((countOwned.get(to.ownerId)?.n ?? 0) >= maxPerOwner) {
+      throw new DeployFlowError('DF_ERR_QUOTA_EXCEEDED', `The new owner may own at most ${maxPerOwner} apps`, { max: maxPerOwner });
+    }
+    db.prepare('UPDATE apps SET owner_id = ?, owner_kind = ?, updated_at = ? WHERE name = ?').run(to.ownerId, to.ownerKind, Date.now(), name);
+    db.prepare('DELETE FROM app_collaborators WHERE app = ? AND user_id = ?').run(name, to.ownerId);
+    const stored = byName.get(name);
+    return stored ? toApp(stored) : null;
+  });
+
   // Env vars and collaborators go by ON DELETE CASCADE; deployments and their logs are removed
   // too, so whoever creates an app of the same name later cannot read the old one's history.
   const deleteTx = db.transaction((name: string): boolean => {
@@ -134,6 +151,9 @@ export function sqliteApps(db: Db): AppStore {
     },
     async update(name, patch) {
       return updateTx.immediate(name, patch);
+    },
+    async transfer(name, to, maxPerOwner) {
+      return transferTx.immediate(name, to, maxPerOwner);
     },
     async delete(name) {
       return deleteTx.immediate(name);

@@ -10,6 +10,7 @@ import { sqliteNotifications } from './notifications.js';
 import { sqliteRefreshTokens } from './refresh-tokens.js';
 import { sqliteSettings } from './settings.js';
 import { sqliteSshKeys } from './ssh-keys.js';
+import { sqliteTeams } from './teams.js';
 import { sqliteApiTokens } from './tokens.js';
 import { sqliteUsers } from './users.js';
 
@@ -29,6 +30,7 @@ export function openSqliteStore(dataDir: string): Store {
     settings: sqliteSettings(db),
     notifications: sqliteNotifications(db),
     invitations: sqliteInvitations(db),
+    teams: sqliteTeams(db),
     async ping() {
       try {
         return db.prepare('SELECT 1').pluck().get() === 1;

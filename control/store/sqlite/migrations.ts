@@ -207,4 +207,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX invitations_pending ON invitations (app, created_at) WHERE accepted_at IS NULL AND revoked_at IS NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'teams and app owner kinds',
+    sql: `
+      ALTER TABLE apps ADD COLUMN owner_kind TEXT NOT NULL DEFAULT 'user' CHECK (owner_kind IN ('user', 'team'));
+
+      CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'developer', 'viewer')),
+        added_at INTEGER NOT NULL,
+        PRIMARY KEY (team_id, user_id)
+      );
+      CREATE INDEX team_members_user ON team_members (user_id);
+    `,
+  },
 ];

@@ -25,7 +25,7 @@ try {
   for (let i = 0; i < 3; i++) {
     try {
       await store.apps.create({
-        name: `w${input.worker}-${i}`, ownerId: 'shared-owner', collaboratorIds: [], replicas: 1, limits: { memoryMb: 128, cpus: 1 },
+        name: `w${input.worker}-${i}`, ownerId: 'shared-owner', ownerKind: 'user', collaboratorIds: [], replicas: 1, limits: { memoryMb: 128, cpus: 1 },
         healthcheck: { path: '/' }, port: 3000, domains: [], webhookSecret: null, volumes: [], deployBranch: 'main', createdAt: 0, updatedAt: 0, ...DEFAULT_EDGE,
       }, input.quota);
       codes.push('ok');

@@ -84,6 +84,15 @@ export function sqliteUsers(db: Db): UserStore {
     return updated ? toUser(updated) : null;
   });
 
+  // Apps are not touched: their owner is moved or they are deleted before (control/teams/offboard.ts).
+  const deleteTx = db.transaction((id: string): boolean => {
+    for (const table of ['api_tokens', 'refresh_tokens', 'ssh_keys', 'app_collaborators', 'team_members', 'notifications']) {
+      db.prepare(`DELETE FROM ${table} WHERE user_id = ?`).run(id);
+    }
+    db.prepare("DELETE FROM notification_settings WHERE scope = 'user' AND id = ?").run(id);
+    return db.prepare('DELETE FROM users WHERE id = ?').run(id).changes > 0;
+  });
+
   return {
     async create(input) {
       return createTx.immediate(input);
@@ -108,6 +117,9 @@ export function sqliteUsers(db: Db): UserStore {
     },
     async update(id, patch) {
       return updateTx.immediate(id, patch);
+    },
+    async delete(id) {
+      return deleteTx.immediate(id);
     },
   };
 }
