@@ -10,6 +10,8 @@
 // Upgrade, HTTP2-Settings and Connection dropped, as nginx does when it is not configured to pass
 // Upgrade on; the connection closes after that answer. Upgrade requests with a body are refused
 // (400): the body would be taken for tunnel bytes by the upstream.
+// A WebSocket to a sleeping app is held like a plain request (waking/hold.ts) and tunnelled to the
+// woken replicas, or answered 503 with Retry-After when the wake fails or the wait runs out.
 // Open tunnels are tracked so shutdown can close them last.
 import { createHash } from 'node:crypto';
 import net, { type Socket } from 'node:net';
@@ -23,6 +25,8 @@ import { normaliseHost } from '../routing/host.js';
 import { fastEntry } from './entry.js';
 import { closeParser, createParser, HTTPParser, type ParseError } from './parser.js';
 import type { FastRequest } from './request.js';
+import type { CompiledRoute } from '../routing/index-table.js';
+import { wakeRefusalResponse } from '../waking/hold.js';
 import { pageResponse, requestHead } from './wire.js';
 import { upgradeGate } from '../plugins/upgrades.js';
 
@@ -223,30 +227,52 @@ export function tunnels(core: GatewayCore, proto: 'http' | 'https'): Tunnels {
       }
       const key = websocketKey(req.raw);
       if (req.method !== 'GET' || req.minor !== 1 || key === undefined) return refuse(req, client, 400, id);
-      const route = core.index.get(name);
-      if (!route) return refuse(req, client, 404, id);
-      const backend = pick(route, Date.now());
-      if (!backend || route.route.sleeping) return refuse(req, client, 503, id);
-      const fwd = forwardRequestHeaders(req.raw, req.conn.remote, proto === 'https' ? 'wss' : 'ws', name, id);
-      if (fwd.hostCount !== 1) return refuse(req, client, 400, id);
-      open.add(client);
-      const tunnel = (path: string, headers: string[]): void => {
-        core.metrics.record(route.app, 101, 0);
-        splice({
-          client, head, key, backend, core,
-          request: upgradeRequestHead(req.method, path, headers),
-          page: (status) => pageResponse(status, req.wantsHtml, false, fwd.requestId ?? id, true),
-          closed: () => open.delete(client),
-        });
+
+      /** The tunnel to one of the (awake) route's replicas, after its plugins' request hooks. */
+      const toRoute = (route: CompiledRoute): void => {
+        const backend = pick(route, Date.now());
+        if (!backend || route.route.sleeping) return refuse(req, client, 503, id);
+        const fwd = forwardRequestHeaders(req.raw, req.conn.remote, proto === 'https' ? 'wss' : 'ws', name, id);
+        if (fwd.hostCount !== 1) return refuse(req, client, 400, id);
+        open.add(client);
+        const tunnel = (path: string, headers: string[]): void => {
+          core.metrics.record(route.app, 101, 0);
+          splice({
+            client, head, key, backend, core,
+            request: upgradeRequestHead(req.method, path, headers),
+            page: (status) => pageResponse(status, req.wantsHtml, false, fwd.requestId ?? id, true),
+            closed: () => open.delete(client),
+          });
+        };
+        if (route.chain === null) return tunnel(req.url, fwd.headers);
+        // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
+        const run = route.chain.start(req.method, req.url, name, proto, req.conn.remote, fwd.headers);
+        upgradeGate(run).then((refusal) => {
+          if (client.destroyed) return;
+          if (refusal !== null) { open.delete(client); client.end(refusal); return; }
+          tunnel(run.path, run.headers.raw);
+        }).catch(() => client.destroy());
       };
-      if (route.chain === null) return tunnel(req.url, fwd.headers);
-      // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
-      const run = route.chain.start(req.method, req.url, name, proto, req.conn.remote, fwd.headers);
-      upgradeGate(run).then((refusal) => {
-        if (client.destroyed) return;
-        if (refusal !== null) { open.delete(client); client.end(refusal); return; }
-        tunnel(run.path, run.headers.raw);
-      }).catch(() => client.destroy());
+
+      const first = core.index.get(name);
+      if (!first) return refuse(req, client, 404, id);
+      if (first.route.sleeping) {
+        // Held like any request while control wakes the app (waking/hold.ts), then tunnelled to
+        // the woken replicas; the client's later bytes wait in its paused socket meanwhile.
+        open.add(client);
+        client.once('close', () => open.delete(client));
+        core.holds.hold(first).then((held) => {
+          if (client.destroyed) return;
+          if (held.refusal) {
+            core.metrics.record(first.app, 503, 0);
+            client.end(wakeRefusalResponse(held.refusal, req.wantsHtml, false, id, true));
+            return;
+          }
+          toRoute(held.route);
+        }).catch(() => client.destroy());
+        return;
+      }
+      toRoute(first);
     },
     closeAll() {
       for (const s of open) s.destroy();

@@ -5,6 +5,8 @@
 // connection closed. Any other upgrade (h2c above all) is proxied as a plain request with the
 // Upgrade/HTTP2-Settings/Connection fields dropped, as nginx does when not configured to pass
 // Upgrade on, and the connection closes after it. Upgrade requests with a body are refused (400).
+// A WebSocket to a sleeping app is held like a plain request (waking/hold.ts) and tunnelled to the
+// woken replicas, or answered 503 with Retry-After when the wake fails or the wait runs out.
 // Open tunnels are tracked so shutdown can close them last.
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -19,6 +21,8 @@ import { forwardRequestHeaders } from './headers.js';
 import { nextRequestId } from './ids.js';
 import { pageCode } from './pages.js';
 import { upgradeGate } from '../plugins/upgrades.js';
+import type { CompiledRoute } from '../routing/index-table.js';
+import { wakeRefusalResponse } from '../waking/hold.js';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
@@ -68,32 +72,52 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
       if ((req.headers.upgrade ?? '').trim().toLowerCase() !== 'websocket') return asPlainRequest(req, sock);
       const key = websocketKey(req.rawHeaders);
       if (req.method !== 'GET' || req.httpVersion !== '1.1' || key === undefined) return refuse(socket, 400);
-      const route = core.index.get(name);
-      if (!route) return refuse(socket, 404);
-      const backend = pick(route, Date.now());
-      if (!backend || route.route.sleeping) return refuse(socket, 503);
-      // The same filtering as plain requests: hop-by-hop fields (Connection-listed ones too) and
-      // Proxy-Authorization dropped; forwarding headers set, never taken from the client.
-      const rawHeaders = target.authority ? withHost(req.rawHeaders, target.authority) : req.rawHeaders;
-      const fwd = forwardRequestHeaders(rawHeaders, clientIp(req), proto === 'https' ? 'wss' : 'ws', name, nextRequestId());
-      if (fwd.hostCount !== 1) return refuse(socket, 400);
       sock.pause();
-      const tunnel = (path: string, headers: string[]): void => {
-        core.metrics.record(route.app, 101, 0);
-        splice({
-          client: sock, head, key, backend, core, page,
-          request: upgradeRequestHead('GET', path, headers),
-          closed: () => undefined,
-        });
+
+      /** The tunnel to one of the (awake) route's replicas, after its plugins' request hooks. */
+      const toRoute = (route: CompiledRoute): void => {
+        const backend = pick(route, Date.now());
+        if (!backend || route.route.sleeping) return refuse(socket, 503);
+        // The same filtering as plain requests: hop-by-hop fields (Connection-listed ones too) and
+        // Proxy-Authorization dropped; forwarding headers set, never taken from the client.
+        const rawHeaders = target.authority ? withHost(req.rawHeaders, target.authority) : req.rawHeaders;
+        const fwd = forwardRequestHeaders(rawHeaders, clientIp(req), proto === 'https' ? 'wss' : 'ws', name, nextRequestId());
+        if (fwd.hostCount !== 1) return refuse(socket, 400);
+        const tunnel = (path: string, headers: string[]): void => {
+          core.metrics.record(route.app, 101, 0);
+          splice({
+            client: sock, head, key, backend, core, page,
+            request: upgradeRequestHead('GET', path, headers),
+            closed: () => undefined,
+          });
+        };
+        if (route.chain === null) return tunnel(target.path, fwd.headers);
+        // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
+        const run = route.chain.start('GET', target.path, name, proto, clientIp(req), fwd.headers);
+        upgradeGate(run).then((refusal) => {
+          if (sock.destroyed) return;
+          if (refusal !== null) { sock.end(refusal); return; }
+          tunnel(run.path, run.headers.raw);
+        }).catch(() => sock.destroy());
       };
-      if (route.chain === null) return tunnel(target.path, fwd.headers);
-      // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
-      const run = route.chain.start('GET', target.path, name, proto, clientIp(req), fwd.headers);
-      upgradeGate(run).then((refusal) => {
-        if (sock.destroyed) return;
-        if (refusal !== null) { sock.end(refusal); return; }
-        tunnel(run.path, run.headers.raw);
-      }).catch(() => sock.destroy());
+
+      const first = core.index.get(name);
+      if (!first) return refuse(socket, 404);
+      if (first.route.sleeping) {
+        // Held like any request while control wakes the app (waking/hold.ts), then tunnelled to
+        // the woken replicas; the client's later bytes wait in its paused socket meanwhile.
+        core.holds.hold(first).then((held) => {
+          if (sock.destroyed) return;
+          if (held.refusal) {
+            core.metrics.record(first.app, 503, 0);
+            sock.end(wakeRefusalResponse(held.refusal, (req.headers.accept ?? '').includes('text/html'), false, nextRequestId(), true));
+            return;
+          }
+          toRoute(held.route);
+        }).catch(() => sock.destroy());
+        return;
+      }
+      toRoute(first);
     },
     closeAll() {
       for (const s of open) s.destroy();
