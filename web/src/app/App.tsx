@@ -6,6 +6,7 @@ import { closeSocket } from '../realtime';
 import { Link, match, navigate, usePath } from '../router';
 import Login from '../pages/Login';
 import ResetPassword from '../pages/ResetPassword';
+import Invite from '../pages/Invite';
 import Apps from '../pages/Apps';
 import Notifications from './Notifications';
 import { useSocketNotice } from '../useRealtime';
@@ -35,6 +36,8 @@ export default function App() {
   useEffect(() => { if (!current) closeSocket(); }, [current]);
   useEffect(() => setMenu(false), [path]);
   if (path === '/reset-password') return <ResetPassword />;
+  // Signed in or not: a new account accepts there, and so does an existing one once signed in.
+  if (path === '/invite' || path.startsWith('/invite/')) return <Invite current={current} />;
   if (!current) return <Login initialMode={path === '/register' ? 'register' : 'login'} />;
   const logout = (): void => {
     void api('POST', '/auth/logout', { refreshToken: current.refreshToken }).catch(() => undefined).finally(() => {

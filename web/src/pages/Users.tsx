@@ -1,8 +1,9 @@
 // Admin: users, their roles, disabling and enabling accounts, one-time reset links, whether anyone
-// may register and whether admins must use two-factor sign-in.
+// may register and whether admins must use two-factor sign-in; invitations in their own section.
 import { useEffect, useState } from 'react';
 import { api, errorText, type User } from '../api';
 import { ErrorLine } from '../components/ui';
+import Invitations from './users/Invitations';
 
 export default function Users() {
   const [users, setUsers] = useState<User[]>([]);
@@ -65,6 +66,7 @@ export default function Users() {
           ))}
         </tbody>
       </table>
+      <Invitations onChange={load} />
     </section>
   );
 }

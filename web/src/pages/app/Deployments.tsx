@@ -1,9 +1,10 @@
-// Deployment history (status, duration, commit), rollback and redeploy, and the selected
+// Deployment history (status, duration, commit), rollback, redeploy and deploy from a Git URL, and the selected
 // deployment's log, live. New deployments appear as their status changes arrive.
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorText } from '../../api';
 import { useCan } from '../../access';
 import LogViewer from '../../components/LogViewer';
+import DeployFromGit from './DeployFromGit';
 import { ErrorLine, Status, ago, duration } from '../../components/ui';
 import { useAppStream, useDeploymentLog } from '../../useRealtime';
 import type { AppInfo, Deployment } from '../../types';
@@ -47,6 +48,7 @@ export default function Deployments({ app }: { app: AppInfo }) {
         <button type="button" disabled={!allowed} title={title} onClick={() => void act('deployments', {})}>Redeploy</button>
         <button type="button" disabled={!allowed} title={title} onClick={() => void act('rollback', {})}>Roll back</button>
       </div>
+      <DeployFromGit app={app.name} allowed={allowed} title={title} onStarted={(id) => { setSelected(id); load(); }} />
       <ErrorLine error={error} />
       <table className="table deployments">
         <thead><tr><th>Status</th><th>Commit</th><th className="hide-sm">Source</th><th>Started</th><th className="hide-sm">Took</th><th /></tr></thead>
@@ -67,7 +69,7 @@ export default function Deployments({ app }: { app: AppInfo }) {
           ))}
         </tbody>
       </table>
-      {list.length === 0 && <p className="muted">No deployments yet: push with git (see Overview).</p>}
+      {list.length === 0 && <p className="muted">No deployments yet: push with git (see Overview), or deploy from a Git URL.</p>}
       {current && (
         <div className="stack">
           <h2>Log of {current.commit?.slice(0, 7) ?? current.id.slice(0, 8)} <Status status={current.status} /></h2>
