@@ -4,9 +4,10 @@
 // real Docker Engine with the platform's isolation on and must be refused or stopped, while
 // another app keeps answering on its 127.0.0.1 port. The count is printed at the end.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -32,6 +33,39 @@ function get(port: number): Promise<number> {
     http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); })
       .once('error', () => resolve(0));
   });
+}
+
+function ip6tablesRules(chain: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('ip6tables', ['-w', '5', '-S', chain], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.once('close', () => resolve(out));
+    child.once('error', () => resolve(''));
+  });
+}
+
+/** The interface's IPv6 link-local address from /proc/net/if_inet6 (listed even while the bridge has no carrier). */
+async function linkLocal(ifname: string): Promise<string | undefined> {
+  const table = await fs.readFile('/proc/net/if_inet6', 'utf8').catch(() => '');
+  const hex = table.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[5] === ifname && f[0]?.startsWith('fe80'))?.[0];
+  return hex ? hex.match(/.{4}/g)!.join(':').replace(/\b0+(?=[0-9a-f])/g, '') : undefined;
+}
+
+/** A RUN step (JSON form, no shell quoting) that connects to each target and prints `<name>:<outcome>`. */
+function connectStep(targets: Array<{ name: string; host: string; port: number }>): string {
+  const script = [
+    "const net = require('net');",
+    'const one = (t) => new Promise((done) => {',
+    '  const s = net.connect({ host: t.host, port: t.port });',
+    "  const end = (what) => { console.log('probe ' + t.name + ':' + what); s.destroy(); done(); };",
+    "  s.setTimeout(4000, () => end('timeout'));",
+    "  s.once('connect', () => end('connected'));",
+    "  s.once('error', (e) => end(e.code || e.message));",
+    '});',
+    `(async () => { for (const t of ${JSON.stringify(targets)}) await one(t); })();`,
+  ].join('\n');
+  return `RUN ${JSON.stringify(['node', '-e', script])}`;
 }
 
 /** Builds `lines` as an image straight through the engine (the test's own images, e.g. a base with ONBUILD). */
@@ -158,6 +192,45 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
       assert.match(out, new RegExp(`trigger-ran-${run}`), 'a harmless trigger still runs');
     } finally {
       await container.remove({ force: true });
+    }
+  });
+
+  it("reaches neither the host's IPv6 link-local address nor the host through an IPv4-mapped address", async () => {
+    // Servers on the host's own addresses on the build bridge: a connection arriving is a leak.
+    type Inspect = { Options?: Record<string, string>; IPAM?: { Config?: Array<{ Gateway?: string }> } };
+    const inspect = await docker.getNetwork('bridge').inspect() as Inspect;
+    const bridge = inspect.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
+    const v4 = inspect.IPAM?.Config?.find((c) => c.Gateway && net.isIPv4(c.Gateway))?.Gateway;
+    const v6 = await linkLocal(bridge);
+    assert.ok(v4, `the build bridge ${bridge} has an IPv4 address`);
+    const arrived: string[] = [];
+    const servers: net.Server[] = [];
+    const listen = async (host: string): Promise<number> => {
+      const server = net.createServer((sock) => { arrived.push(host); sock.end('host-secret\n'); });
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, host, resolve); });
+      return (server.address() as AddressInfo).port;
+    };
+    try {
+      const targets = [{ name: 'mapped', host: `::ffff:${v4}`, port: await listen(v4) }];
+      if (v6) targets.push({ name: 'link-local', host: `${v6}%eth0`, port: await listen(`${v6}%${bridge}`) });
+      tried += 1;
+      const log: string[] = [];
+      await build(apps.attacker, `v6-${run}`, [`FROM ${base}`, connectStep(targets)], log);
+      const probes = log.filter((l) => / probe /.test(l));
+      assert.equal(probes.length, targets.length, log.join('\n'));
+      assert.ok(!probes.some((l) => l.endsWith(':connected')), probes.join('\n'));
+      assert.deepEqual(arrived, [], 'nothing reached the host');
+      refused += 1;
+    } finally {
+      for (const server of servers) server.close();
+    }
+    // The second layer, for an engine that gives the bridge IPv6 one day: the ip6tables chains.
+    const host = await ip6tablesRules('DEPLOYFLOW-BUILD-HOST');
+    assert.match(host, /-A DEPLOYFLOW-BUILD-HOST -j REJECT/);
+    const forward = await ip6tablesRules('DEPLOYFLOW-BUILD-NET');
+    for (const cidr of ['::/96', '::ffff:0.0.0.0/96', 'fe80::/10', 'fc00::/7']) {
+      assert.ok(forward.includes(`-d ${cidr} -j REJECT`), `${cidr} in\n${forward}`);
     }
   });
 });

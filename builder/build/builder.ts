@@ -17,7 +17,7 @@ import { checkDockerfile } from '../policy/dockerfile.js';
 import { checkBaseTriggers } from '../policy/onbuild.js';
 import { checkImageUses, DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings } from '../policy/images.js';
 import { BuildKitProgress } from './buildkit.js';
-import { applyEgressRules, buildNetwork, egressPlan, type Iptables } from './egress.js';
+import { applyBuildEgress, buildNetwork, type Iptables } from './egress.js';
 import { openBuildCgroup, type Breach, type BuildCgroup, type BuildLimits } from './limits.js';
 import { LineSplitter, parseEvent, Tail } from './progress.js';
 import { Semaphore } from './semaphore.js';
@@ -47,8 +47,9 @@ export interface BuildIsolation {
   /** Largest build context (bytes streamed to the engine) and largest resulting image, in MB. */
   contextMb: number;
   imageMb: number;
-  /** iptables runner (tests record the calls); default: the iptables program. */
+  /** iptables / ip6tables runners (tests record the calls); default: the programs. */
   iptables?: Iptables;
+  ip6tables?: Iptables;
 }
 
 export type BuildEngine = 'buildkit' | 'legacy';
@@ -263,7 +264,9 @@ export function createBuilder(opts: BuilderOptions): Builder {
       if (typeof box === 'string') throw new Error(box);
       await box.apply(limits);
       const network = await buildNetwork(opts.docker);
-      await applyEgressRules(egressPlan({ ...network, allowPrivate: await isolation.allowPrivate() }), isolation.iptables);
+      await applyBuildEgress(network, await isolation.allowPrivate(), {
+        ...(isolation.iptables ? { v4: isolation.iptables } : {}), ...(isolation.ip6tables ? { v6: isolation.ip6tables } : {}),
+      });
     } catch (err) {
       throw logged(log, new DeployFlowError('DF_ERR_UNAVAILABLE', `The build cannot be confined on this engine: ${(err as Error).message.slice(0, 300)} `
         + '(an admin can run builds unconfined with DEPLOYFLOW_BUILD_ISOLATION=off; see docs/build-isolation.md)'));

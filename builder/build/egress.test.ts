@@ -2,7 +2,8 @@
 // private ranges open only with the admins' switch, loopback/link-local/multicast never.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyEgressRules, egressPlan, HOST_CHAIN, NET_CHAIN, parseNameservers, type Iptables } from './egress.js';
+import { applyBuildEgress, applyEgressRules, egressPlan, egressPlan6, HOST_CHAIN, NET_CHAIN, parseNameservers, parseNameservers6,
+  type Iptables } from './egress.js';
 
 describe('build egress rules', () => {
   it('rejects everything to the host but DNS, and private ranges unless allowed', () => {
@@ -32,5 +33,28 @@ describe('build egress rules', () => {
     await applyEgressRules(plan, fake);
     assert.equal(calls.filter((c) => c.startsWith('-I ')).length, 2, 'each jump is inserted once');
     assert.equal(calls.filter((c) => c === `-F ${HOST_CHAIN}`).length, 2, 'the chains are rewritten each time');
+  });
+
+  it('closes the same doors for IPv6: the host, loopback, link-local, mapped and NAT64 forms, ULA unless private is allowed', () => {
+    const plan = egressPlan6({ bridge: 'docker0', nameservers: ['2001:db8::53', 'fe80::1', '::1'], allowPrivate: false });
+    assert.deepEqual(plan.host.at(-1), ['-j', 'REJECT']);
+    assert.ok(plan.host.some((r) => r.join(' ') === '-d 2001:db8::53 -p udp --dport 53 -j RETURN'));
+    assert.ok(!plan.host.some((r) => r.includes('fe80::1') || r.includes('::1')), "link-local and loopback resolvers are not the container's");
+    const rejected = plan.net.filter((r) => r.at(-1) === 'REJECT').map((r) => r[1]);
+    assert.deepEqual(rejected, ['::/96', '::ffff:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48', 'fe80::/10', 'ff00::/8', 'fc00::/7']);
+    const open = egressPlan6({ bridge: 'docker0', nameservers: [], allowPrivate: true }).net.map((r) => r[1]);
+    assert.ok(open.includes('fe80::/10') && open.includes('::ffff:0:0/96') && !open.includes('fc00::/7'));
+    assert.deepEqual(plan.jumps.map((j) => j.chain), ['INPUT', 'FORWARD']);
+    assert.deepEqual(parseNameservers6('nameserver 10.0.0.2\nnameserver 2001:db8::53\n'), ['2001:db8::53']);
+  });
+
+  it('refuses to confine without the IPv6 rules when the host has IPv6; a host without IPv6 builds on the IPv4 rules', async () => {
+    const ok: Iptables = async () => ({ code: 0, stderr: '' });
+    const broken: Iptables = async (args) => ({ code: args[0] === '-N' || args[0] === '-C' ? 1 : 3, stderr: "can't initialize table" });
+    const network = { bridge: 'docker0', nameservers: [], nameservers6: [], ipv6: false };
+    await assert.rejects(applyBuildEgress(network, false, { v4: ok, v6: broken, hostHasIpv6: async () => true }), /ip\(6\)tables -F/);
+    await assert.rejects(applyBuildEgress({ ...network, ipv6: true }, false, { v4: ok, v6: broken, hostHasIpv6: async () => false }));
+    await applyBuildEgress(network, false, { v4: ok, v6: broken, hostHasIpv6: async () => false });
+    await assert.rejects(applyBuildEgress(network, false, { v4: broken, v6: ok }), 'IPv4 rules are always required');
   });
 });

@@ -25,6 +25,7 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   mount: 'mount',
   'systemd-analyze': 'systemd',
   iptables: 'iptables',
+  ip6tables: 'iptables',
 };
 
 /** The absolute path of `program` on PATH, or null. */
