@@ -8,5 +8,9 @@ export { generate, DEFAULT_PORT, type BaseImages } from './dockerfile/generate.j
 export { goLive, release, retire, replicaDeps, type LiveRelease, type ReleaseDeps, type ReleaseResult, type Upstream } from './release/release.js';
 export { listAppContainers, scale, stopApp, startApp, removeApp, pruneAppImages, type AppContainer, type RemoveOptions } from './release/ops.js';
 export type { ReleaseSpec, HealthCheck } from './docker/specs.js';
-export { DEFAULT_NETWORK, LABEL_APP, LABEL_DEPLOYMENT, imageTag, parseDeploymentId } from './docker/names.js';
+export { DEFAULT_NETWORK, LABEL_APP, LABEL_DEPLOYMENT, LABEL_PORT, LABEL_VOLUME, imageRepo, imageTag, parseDeploymentId, volumeName } from './docker/names.js';
+export { DockerRunner } from './docker/runner.js';
+export { validateRelease, type ValidRelease } from './docker/specs.js';
+export { demuxLogs } from './docker/logs.js';
+export { probeHttp } from './release/health.js';
 export { systemClock, type Clock, type LogSink } from './deps.js';

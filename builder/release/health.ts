@@ -8,9 +8,10 @@ import type { HealthCheck } from '../docker/specs.js';
 
 export interface Probe { ok: boolean; reason: string }
 
-export function probeHttp(port: number, path: string, timeoutMs = 2000): Promise<Probe> {
+/** `host`: where the port is published (127.0.0.1 unless a Swarm node's address). */
+export function probeHttp(port: number, path: string, timeoutMs = 2000, host = '127.0.0.1'): Promise<Probe> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'deployflow-health' } }, (res) => {
+    const req = http.get({ host, port, path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'deployflow-health' } }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       resolve({ ok: status >= 200 && status < 400, reason: `GET ${path} answered ${status}` });

@@ -20,6 +20,8 @@ export interface AppContainer {
   running: boolean;
   /** The 127.0.0.1 port the app port is published on, when running. */
   hostPort: number | undefined;
+  /** Where `hostPort` is published when not on 127.0.0.1 (a Swarm node's address). */
+  host?: string;
   created: number;
 }
 

@@ -11,7 +11,8 @@ import { DockerRunner } from '../docker/runner.js';
 import { validateRelease, type ReleaseSpec } from '../docker/specs.js';
 import { freeReplicaNumbers, prepareInfra, startHealthy, type Started } from './replicas.js';
 
-export interface Upstream { host: '127.0.0.1'; port: number }
+/** Where the gateway reaches a replica: 127.0.0.1 for this engine's containers, a node's address on Swarm. */
+export interface Upstream { host: string; port: number }
 
 export interface ReleaseDeps {
   docker: Docker;

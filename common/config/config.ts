@@ -58,6 +58,10 @@ export interface Config {
   autoscale: { intervalSeconds: number; windowSeconds: number; panicWindowSeconds: number; cooldownSeconds: number };
   /** After a failed wake, requests to the sleeping app get 503 for this long before the next attempt. */
   wakeBackoffSeconds: number;
+  /** Where apps run (control/app-runtime): one engine's containers, Swarm services, or Swarm when the engine is a manager. */
+  runtime: 'docker' | 'swarm' | 'auto';
+  /** Registry (`host[:port][/path]`) images are pushed to so other Swarm nodes can pull them; unset: single node. */
+  registry: string | undefined;
   logLevel: string;
   /** Outgoing e-mail for notifications (`smtp://user:pass@host:port` or `smtps://…`); unset: no e-mail. */
   smtpUrl: string | undefined;
@@ -229,6 +233,9 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileIntervalSeconds: positiveInt(env, 'DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS', 30),
     autoscale: autoscaleConfig(env),
     wakeBackoffSeconds: positiveInt(env, 'DEPLOYFLOW_WAKE_BACKOFF_SECONDS', 30),
+    runtime: choice(env, 'DEPLOYFLOW_RUNTIME', ['docker', 'swarm', 'auto'] as const),
+    registry: env.DEPLOYFLOW_REGISTRY
+      ? text(env, 'DEPLOYFLOW_REGISTRY', '', /^[a-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:\/[a-z0-9._-]{1,64}){0,4}$/) : undefined,
     logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),
     smtpUrl: url(env, 'DEPLOYFLOW_SMTP_URL', ['smtp:', 'smtps:']),
     smtpFrom: text(env, 'DEPLOYFLOW_SMTP_FROM', `DeployFlow <deployflow@${domain}>`, /^[^\r\n]{3,200}$/),

@@ -12,7 +12,9 @@ import type { Config } from '../../common/config/config.js';
 import { DeployFlowError, isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { RoutePublisher } from '../../common/routes/index.js';
-import { goLive, removeApp, replicaDeps, retire, type Builder, type LiveRelease, type SourceSpec, type Upstream } from '../../builder/index.js';
+import type { Builder, LiveRelease, ReleaseDeps, SourceSpec, Upstream } from '../../builder/index.js';
+import type { AppRuntime } from '../app-runtime/runtime.js';
+import { DockerRuntime } from '../app-runtime/docker.js';
 import type { EnvCipher } from '../env/cipher.js';
 import type { App, Deployment, DeploymentStatus, Store } from '../store/types.js';
 import { appHosts } from './hosts.js';
@@ -38,6 +40,8 @@ export interface DeployDeps {
   checkQuota?: (app: string, createdBy: string | null) => Promise<void>;
   /** Labels every container of this platform instance carries, so its reconciler knows its own orphans. */
   labels?: Record<string, string>;
+  /** Where apps run (control/app-runtime); today's single-engine containers unless given. */
+  runtime?: AppRuntime;
 }
 
 /** A source that needs work before it can be built (a webhook's clone); `cleanup` runs after the build. */
@@ -65,7 +69,12 @@ export class DeployEngine {
   /** Containers draining in the background, per app: no later release or convergence counts them as its own. */
   private readonly draining = new Map<string, Set<string>>();
 
-  constructor(private readonly d: DeployDeps) {}
+  /** Where every release, operation and convergence of this engine runs its apps. */
+  readonly runtime: AppRuntime;
+
+  constructor(private readonly d: DeployDeps) {
+    this.runtime = d.runtime ?? new DockerRuntime(d.docker);
+  }
 
   /**
    * Records the deployment and starts it in the background. `live` settles as soon as the new
@@ -157,8 +166,7 @@ export class DeployEngine {
     if (!set) this.draining.set(app.name, set = new Set());
     for (const o of old) set.add(o.id);
     try {
-      const deps = this.releaseDeps(app, write);
-      await retire(deps, replicaDeps(deps).runner, old);
+      await this.runtime.retire(this.releaseDeps(app, write), old);
       write(`-----> Retired ${old.map((o) => o.name).join(', ')}`);
     } finally {
       for (const o of old) set.delete(o.id);
@@ -184,7 +192,7 @@ export class DeployEngine {
     }
   }
 
-  private releaseDeps(app: App, write: (line: string) => void, onLive?: () => Promise<void>): Parameters<typeof goLive>[0] {
+  private releaseDeps(app: App, write: (line: string) => void, onLive?: () => Promise<void>): ReleaseDeps {
     return {
       docker: this.d.docker, log: write,
       publish: (upstreams) => this.publish(app, upstreams, write),
@@ -198,7 +206,7 @@ export class DeployEngine {
   /** Health-gated release of `image` up to the switch; the route table switches only when every replica is healthy. */
   private async goLive(app: App, deploymentId: string, image: string, write: (line: string) => void, onLive: () => Promise<void>): Promise<LiveRelease> {
     const env = this.d.envCipher.decryptAll(app.name, await this.d.store.env.get(app.name));
-    return goLive(this.releaseDeps(app, write, onLive), {
+    return this.runtime.goLive(this.releaseDeps(app, write, onLive), {
       app: app.name, deploymentId, image, replicas: app.replicas, env, limits: app.limits,
       healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: this.labels,
     });
@@ -226,7 +234,7 @@ export class DeployEngine {
   async removeApp(app: string): Promise<void> {
     await this.queue.run(app, async () => {
       await this.d.routes?.removeApp(app);
-      await removeApp(this.d.docker, app, { keepImages: 0, removeVolumes: true });
+      await this.runtime.remove(app, { keepImages: 0, removeVolumes: true });
     });
   }
 

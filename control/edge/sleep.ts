@@ -3,7 +3,6 @@
 // first — from then on gateways hold new requests and ask for a wake — and the containers are
 // stopped, not removed: starting them again is the fast path of a wake, and volumes stay.
 import { setTimeout as delay } from 'node:timers/promises';
-import { stopApp as stopContainers } from '../../builder/index.js';
 import { runningDeployment } from '../operations/state.js';
 import { isStopped } from '../operations/stopped.js';
 import { edgeLockTtlMs, SLEEP_EVENT, type AppSleepEvent, type EdgeDeps } from './deps.js';
@@ -27,7 +26,7 @@ export async function sleepApp(x: EdgeDeps, name: string): Promise<boolean> {
     await updateSleepState(x.store, name, { sleeping: true, sleptAt: x.clock() });
     await publishSleepRoute(x, app, [], true);
     await delay(SETTLE_MS);
-    const stopped = await stopContainers(x.docker, name, 5);
+    const stopped = await x.deploy.runtime.stop(name, 5);
     x.log.info({ app: name, stopped, idleSeconds: app.scaleToZero.idleSeconds }, 'idle: the app went to sleep');
     x.events.emit(SLEEP_EVENT, { app: name, sleeping: true, at: x.clock() } satisfies AppSleepEvent);
     return true;

@@ -4,7 +4,7 @@
 // creates them health-gated. Only healthy replicas are published, and only then does the route
 // stop sleeping. A wake that brings nothing up stops whatever it started and leaves the app
 // sleeping, with the reason stored for the status API.
-import { stopApp as stopContainers, listAppContainers, systemClock, type Upstream } from '../../builder/index.js';
+import { listAppContainers, systemClock, type Upstream } from '../../builder/index.js';
 import { DockerRunner } from '../../builder/docker/runner.js';
 import { waitHealthy } from '../../builder/release/health.js';
 import { upstreamsOf } from '../../builder/release/release.js';
@@ -14,6 +14,8 @@ import { opsLog } from '../operations/deps.js';
 import { runningDeployment } from '../operations/state.js';
 import { isStopped } from '../operations/stopped.js';
 import type { App } from '../store/types.js';
+import type { RunningDeployment } from '../app-runtime/runtime.js';
+import type { OpsDeps } from '../operations/deps.js';
 import { edgeLockTtlMs, SLEEP_EVENT, type AppSleepEvent, type EdgeDeps } from './deps.js';
 import { withEdgeLock } from './lock.js';
 import { publishSleepRoute } from './publish.js';
@@ -66,7 +68,7 @@ async function wakeNow(x: EdgeDeps, name: string, requestedAt: number): Promise<
   }
   if (upstreams.length === 0) {
     // Never a half-started app: whatever runs now is stopped, the route keeps sleeping.
-    await stopContainers(x.docker, name, 2).catch((err: unknown) => x.log.warn({ err, app: name }, 'stopping after a failed wake failed'));
+    await x.deploy.runtime.stop(name, 2).catch((err: unknown) => x.log.warn({ err, app: name }, 'stopping after a failed wake failed'));
     await updateSleepState(x.store, name, { lastWakeError: reason, lastWakeFailedAt: x.clock() });
     return { kind: 'failed', reason, retryAfterSeconds: x.config.wakeBackoffSeconds };
   }
@@ -85,6 +87,11 @@ async function wakeNow(x: EdgeDeps, name: string, requestedAt: number): Promise<
 async function startReplicas(x: EdgeDeps, app: App): Promise<Upstream[]> {
   const running = runningDeployment(await x.store.deployments.listByApp(app.name, 50));
   if (!running) throw new Error('the app has no running deployment to wake');
+  return x.deploy.runtime.wake(x, app, running);
+}
+
+/** The docker runtime's wake: the stopped containers started again (the fast path), converge for the rest. */
+export async function wakeContainers(x: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
   const runner = new DockerRunner(x.docker);
   const mine = (await listAppContainers(x.docker, app.name)).filter((c) => c.deploymentId === running.id).slice(0, app.replicas);
   const check = { path: app.healthcheck.path };

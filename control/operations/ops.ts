@@ -2,10 +2,9 @@
 // with the route table matching what serves. Scale and start are health-gated through converge.
 import { setTimeout as delay } from 'node:timers/promises';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { stopApp as stopContainers } from '../../builder/index.js';
-import { DockerRunner } from '../../builder/docker/runner.js';
-import { listAppContainers } from '../../builder/index.js';
+import { DockerRunner, listAppContainers } from '../../builder/index.js';
 import { converge, type ConvergeResult } from '../reconciler/converge.js';
+import type { RunningDeployment } from '../app-runtime/runtime.js';
 import type { App, Deployment } from '../store/types.js';
 import { opsLog, type OpsDeps } from './deps.js';
 import { runningDeployment } from './state.js';
@@ -31,7 +30,7 @@ export function scaleApp(x: OpsDeps, name: string, replicas: number): Promise<Co
       await x.store.apps.update(name, { replicas });
       return null;
     }
-    const result = await converge(x, { ...app, replicas }, { deploymentId: running.id, image: running.image, replicas, stopped: false }, {
+    const result = await x.deploy.runtime.converge(x, { ...app, replicas }, { deploymentId: running.id, image: running.image, replicas, stopped: false }, {
       healthWaitMs: 2000, write: opsLog(x, name),
     });
     await x.store.apps.update(name, { replicas });
@@ -47,7 +46,7 @@ export function stopApp(x: OpsDeps, name: string): Promise<string[]> {
     await clearSleeping(x.store, name); // stopped by its owner: no request wakes it
     if (running) await x.deploy.publish(app, [], opsLog(x, name));
     await delay(x.config.drainSeconds * 1000);
-    return stopContainers(x.docker, name);
+    return x.deploy.runtime.stop(name);
   });
 }
 
@@ -56,14 +55,19 @@ export function startApp(x: OpsDeps, name: string): Promise<ConvergeResult> {
   return x.deploy.runExclusive(name, async () => {
     const { app, running } = await current(x, name);
     if (!running) throw new DeployFlowError('DF_ERR_NOT_DEPLOYED');
-    const runner = new DockerRunner(x.docker);
-    const stopped = (await listAppContainers(x.docker, name)).filter((c) => c.deploymentId === running.id && !c.running);
-    await Promise.all(stopped.slice(0, app.replicas).map((c) => runner.start(c.id)));
-    const result = await converge(x, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, {
-      healthWaitMs: x.config.healthTimeoutSeconds * 1000, write: opsLog(x, name),
-    });
+    const result = await x.deploy.runtime.start(x, app, running);
     await setStopped(x.store, name, false);
     await clearSleeping(x.store, name);
     return result;
+  });
+}
+
+/** The docker runtime's start: the stopped containers first (no create), then converge for the rest. */
+export async function startContainers(x: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult> {
+  const runner = new DockerRunner(x.docker);
+  const stopped = (await listAppContainers(x.docker, app.name)).filter((c) => c.deploymentId === running.id && !c.running);
+  await Promise.all(stopped.slice(0, app.replicas).map((c) => runner.start(c.id)));
+  return converge(x, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, {
+    healthWaitMs: x.config.healthTimeoutSeconds * 1000, write: opsLog(x, app.name),
   });
 }

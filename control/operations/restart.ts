@@ -13,6 +13,8 @@ import { releaseDeps, opsLog, type OpsDeps } from './deps.js';
 import { runningDeployment } from './state.js';
 import { isStopped } from './stopped.js';
 import { isSleeping } from '../edge/state.js';
+import type { RunningDeployment } from '../app-runtime/runtime.js';
+import type { App } from '../store/types.js';
 
 export function restartApp(x: OpsDeps, name: string): Promise<string[]> {
   return x.deploy.runExclusive(name, async () => {
@@ -23,31 +25,37 @@ export function restartApp(x: OpsDeps, name: string): Promise<string[]> {
     if (await isStopped(x.store, name)) throw new DeployFlowError('DF_ERR_APP_STOPPED');
     // Asleep: nothing runs, and the next wake starts the containers afresh anyway.
     if (await isSleeping(x.store, name)) return [];
-    const write = opsLog(x, name);
-    const rd = releaseDeps(x, app, write);
-    const d = replicaDeps(rd);
-    const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
-    const r = validateRelease({
-      app: app.name, deploymentId: running.id, image: running.image, replicas: 1, env, limits: app.limits,
-      healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: x.deploy.labels,
-    });
-    await prepareInfra(d, r);
-    const all = await listAppContainers(x.docker, name);
-    const old = all.filter((c) => c.deploymentId === running.id && c.running && c.hostPort);
-    const taken = new Set(all.map((c) => c.name));
-    let serving: Upstream[] = old.map((c) => ({ host: '127.0.0.1', port: c.hostPort! }));
-    const replaced: string[] = [];
-    for (const c of old) {
-      const [fresh] = await startHealthy(d, r, freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), 1));
-      if (!fresh) break;
-      taken.add(fresh.name);
-      serving = [...serving.filter((u) => u.port !== c.hostPort), { host: '127.0.0.1', port: fresh.hostPort }];
-      await x.deploy.publish(app, serving, write);
-      await retire(rd, d.runner, [c]);
-      replaced.push(c.name);
-    }
-    // Replicas that had crashed, or a count that drifted, are put right the same way the reconciler would.
-    await converge(x, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, { healthWaitMs: 2000, write });
-    return replaced;
+    return x.deploy.runtime.restart(x, app, running);
   });
+}
+
+/** The docker runtime's rolling restart: one container at a time, replaced by a healthy new one. */
+export async function rollContainers(x: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
+  const name = app.name;
+  const write = opsLog(x, name);
+  const rd = releaseDeps(x, app, write);
+  const d = replicaDeps(rd);
+  const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
+  const r = validateRelease({
+    app: app.name, deploymentId: running.id, image: running.image, replicas: 1, env, limits: app.limits,
+    healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: x.deploy.labels,
+  });
+  await prepareInfra(d, r);
+  const all = await listAppContainers(x.docker, name);
+  const old = all.filter((c) => c.deploymentId === running.id && c.running && c.hostPort);
+  const taken = new Set(all.map((c) => c.name));
+  let serving: Upstream[] = old.map((c) => ({ host: '127.0.0.1', port: c.hostPort! }));
+  const replaced: string[] = [];
+  for (const c of old) {
+    const [fresh] = await startHealthy(d, r, freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), 1));
+    if (!fresh) break;
+    taken.add(fresh.name);
+    serving = [...serving.filter((u) => u.port !== c.hostPort), { host: '127.0.0.1', port: fresh.hostPort }];
+    await x.deploy.publish(app, serving, write);
+    await retire(rd, d.runner, [c]);
+    replaced.push(c.name);
+  }
+  // Replicas that had crashed, or a count that drifted, are put right the same way the reconciler would.
+  await converge(x, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, { healthWaitMs: 2000, write });
+  return replaced;
 }

@@ -1,6 +1,5 @@
 // GET /apps/:name/status: the app's state (state.ts), each container with a live health probe,
 // and the deployment that serves (or the latest one when none does).
-import { listAppContainers } from '../../builder/index.js';
 import { probeHttp } from '../../builder/release/health.js';
 import type { ControlDeps } from '../server/deps.js';
 import type { App } from '../store/types.js';
@@ -30,10 +29,10 @@ export async function appStatus(deps: ControlDeps, app: App): Promise<AppStatus>
   const history = await deps.store.deployments.listByApp(app.name, 50);
   const stopped = await isStopped(deps.store, app.name);
   const sleep = await sleepState(deps.store, app.name);
-  const containers = deps.docker ? await listAppContainers(deps.docker, app.name).catch(() => []) : [];
+  const containers = deps.deploy ? await deps.deploy.runtime.replicas(app.name).catch(() => []) : [];
   const replicas = await Promise.all(containers.map(async (c): Promise<ReplicaStatus> => ({
     name: c.name, deploymentId: c.deploymentId, state: c.state, hostPort: c.hostPort ?? null,
-    ...(c.running && c.hostPort ? { healthy: (await probeHttp(c.hostPort, app.healthcheck.path, 1000)).ok } : {}),
+    ...(c.running && c.hostPort ? { healthy: (await probeHttp(c.hostPort, app.healthcheck.path, 1000, c.host)).ok } : {}),
   })));
   const d = runningDeployment(history) ?? history[0] ?? null;
   return {

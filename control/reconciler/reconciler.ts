@@ -4,13 +4,11 @@
 // control over healthy apps replaces nothing and bumps no route version. Never stops an app
 // merely because control stops.
 import type { RouteInput } from '../../common/routes/index.js';
-import { LABEL_APP } from '../../builder/index.js';
-import { DockerRunner } from '../../builder/docker/runner.js';
 import { isStopped } from '../operations/stopped.js';
 import { isSleeping } from '../edge/state.js';
 import { opsLog, type OpsDeps } from '../operations/deps.js';
 import { runningDeployment } from '../operations/state.js';
-import { converge, type ConvergeResult } from './converge.js';
+import type { ConvergeResult } from './converge.js';
 import { LABEL_INSTANCE } from './instance.js';
 import { orphanApps } from './plan.js';
 
@@ -104,7 +102,7 @@ export class Reconciler {
     // A sleeping app is kept like a stopped one (containers stopped), but its route must keep
     // sleeping, not be republished as an ordinary empty one: converge does not publish it.
     const sleeping = await isSleeping(this.x.store, name);
-    const result = await converge(sleeping ? { ...this.x, routes: null } : this.x, app, {
+    const result = await this.x.deploy.runtime.converge(sleeping ? { ...this.x, routes: null } : this.x, app, {
       deploymentId: running?.id ?? null, image: running?.image ?? null, replicas: app.replicas,
       stopped: sleeping || await isStopped(this.x.store, name),
     }, { healthWaitMs: this.opts.healthWaitMs ?? 2000, write });
@@ -114,20 +112,16 @@ export class Reconciler {
     return changed ? changes : null;
   }
 
-  /** Containers of this instance labelled for apps that no longer exist, and their routes. */
+  /** Replicas of this instance labelled for apps that no longer exist, and their routes. */
   private async removeOrphans(known: Set<string>): Promise<string[]> {
     const instance = this.x.deploy.labels[LABEL_INSTANCE];
     if (!instance) return [];
-    const mine = await this.x.docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instance}`] } });
+    const runtime = this.x.deploy.runtime;
     const removed: string[] = [];
-    const runner = new DockerRunner(this.x.docker);
-    for (const app of orphanApps(known, mine.map((c) => c.Labels[LABEL_APP] ?? '').filter(Boolean))) {
+    for (const app of orphanApps(known, await runtime.instanceApps(instance))) {
       await this.x.deploy.runExclusive(app, async () => {
         if (await this.x.store.apps.get(app)) return; // created meanwhile
-        for (const c of mine.filter((m) => m.Labels[LABEL_APP] === app)) {
-          await runner.remove(c.Id);
-          removed.push((c.Names[0] ?? c.Id).replace(/^\//, ''));
-        }
+        removed.push(...await runtime.removeInstanceApp(instance, app));
         await this.x.routes?.removeApp(app).catch(() => undefined);
       });
     }

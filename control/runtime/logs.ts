@@ -1,17 +1,19 @@
 // Runtime logs: a tail across all of an app's containers merged in time order (each line
 // prefixed with its replica's name), and a follower that emits every new line on the control
-// event bus as `app.log` while anyone listens. Lines are the app's own output, never env.
+// event bus as `app.log` while anyone listens. Lines are the app's own output, never env. The
+// container parts here are the docker runtime's; followAppLogs asks whichever runtime runs apps.
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { listAppContainers } from '../../builder/index.js';
 import { demuxLogs } from '../../builder/docker/logs.js';
+import type { ReplicaLogLine } from '../app-runtime/runtime.js';
 import type { ControlDeps } from '../server/deps.js';
 import { LogFrameDecoder, splitTimestamp, type LogStream } from './frames.js';
 
 export interface AppLogLine { app: string; replica: string; line: string; at: number; stream: LogStream }
 
-export async function tailAppLogs(docker: Docker, app: string, tail: number): Promise<string[]> {
+export async function tailContainerLogs(docker: Docker, app: string, tail: number): Promise<string[]> {
   const containers = await listAppContainers(docker, app);
   const lines = (await Promise.all(containers.map(async (c) => {
     const raw = await docker.getContainer(c.id).logs({ stdout: true, stderr: true, tail, timestamps: true, follow: false }).catch(() => Buffer.alloc(0));
@@ -22,14 +24,14 @@ export async function tailAppLogs(docker: Docker, app: string, tail: number): Pr
   return lines.slice(-tail).map((l) => `${l.replica} | ${l.text}`);
 }
 
-class Follower {
-  refs = 0;
+/** Follows every running container of one app, attaching to new ones as they start. */
+export class ContainerLogFollower {
   private readonly attached = new Map<string, Readable>();
   private readonly timer: NodeJS.Timeout;
   private readonly startedSec = Math.floor(Date.now() / 1000);
   private first = true;
 
-  constructor(private readonly docker: Docker, private readonly events: EventEmitter, private readonly app: string, pollMs: number) {
+  constructor(private readonly docker: Docker, private readonly app: string, private readonly onLine: (l: ReplicaLogLine) => void, pollMs: number) {
     void this.sync();
     this.timer = setInterval(() => void this.sync(), pollMs);
     this.timer.unref();
@@ -51,7 +53,7 @@ class Follower {
         this.attached.set(c.id, stream);
         const decoder = new LogFrameDecoder();
         const emit = (lines: ReturnType<LogFrameDecoder['push']>): void => {
-          for (const l of lines) this.events.emit('app.log', { app: this.app, replica: c.name, line: l.line, at: Date.now(), stream: l.stream } satisfies AppLogLine);
+          for (const l of lines) this.onLine({ replica: c.name, line: l.line, stream: l.stream });
         };
         stream.on('data', (chunk: Buffer) => emit(decoder.push(chunk)));
         stream.once('close', () => { emit(decoder.end()); this.attached.delete(c.id); });
@@ -69,6 +71,8 @@ class Follower {
   }
 }
 
+interface Follower { refs: number; close(): void }
+
 const followers = new WeakMap<EventEmitter, Map<string, Follower>>();
 
 /**
@@ -76,13 +80,16 @@ const followers = new WeakMap<EventEmitter, Map<string, Follower>>();
  * `deps.events` as `app.log`. Call the returned function to stop listening; the follower
  * stops when its last listener does.
  */
-export function followAppLogs(deps: Pick<ControlDeps, 'docker' | 'events'>, app: string, pollMs = 1000): () => void {
-  const docker = deps.docker;
-  if (!docker) return () => undefined;
+export function followAppLogs(deps: Pick<ControlDeps, 'deploy' | 'events'>, app: string, pollMs = 1000): () => void {
+  const runtime = deps.deploy?.runtime;
+  if (!runtime) return () => undefined;
   let byApp = followers.get(deps.events);
   if (!byApp) followers.set(deps.events, byApp = new Map());
   let f = byApp.get(app);
-  if (!f) byApp.set(app, f = new Follower(docker, deps.events, app, pollMs));
+  if (!f) {
+    const emit = (l: ReplicaLogLine): void => { deps.events.emit('app.log', { app, ...l, at: Date.now() } satisfies AppLogLine); };
+    byApp.set(app, f = { refs: 0, close: runtime.followLogs(app, emit, pollMs) });
+  }
   f.refs += 1;
   let done = false;
   return () => {

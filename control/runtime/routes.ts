@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, RESPONDED, type RouteSpec } from '../api/route.js';
-import { tailAppLogs } from './logs.js';
 
 const Sample = z.object({
   at: z.number(), cpuPercent: z.number(), memoryBytes: z.number(), memoryLimitBytes: z.number(),
@@ -30,8 +29,8 @@ export const runtimeRoutes: RouteSpec[] = [
     query: z.object({ tail: z.coerce.number().int().min(1).max(10_000).default(100) }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');
-      if (!ctx.deps.docker) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Logs need the Docker Engine, which is not available');
-      const lines = await tailAppLogs(ctx.deps.docker, app.name, ctx.query.tail);
+      if (!ctx.deps.deploy) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Logs need the Docker Engine, which is not available');
+      const lines = await ctx.deps.deploy.runtime.tailLogs(app.name, ctx.query.tail);
       ctx.res.type('text/plain; charset=utf-8').send(lines.map((l) => `${l}\n`).join(''));
       return RESPONDED;
     },

@@ -15,6 +15,7 @@ import { openStore } from '../store/open.js';
 import { createRoutePublisher } from '../../common/routes/index.js';
 import { createBuilder } from '../../builder/index.js';
 import { DeployEngine } from '../deploy/engine.js';
+import { selectRuntime } from '../app-runtime/select.js';
 import { deleteRepo } from '../../git/index.js';
 import { attachOperationHooks } from '../operations/hooks.js';
 import { deployQuotaCheck } from '../operations/quota.js';
@@ -57,8 +58,10 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
       },
     } : {}),
   });
+  // DEPLOYFLOW_RUNTIME=swarm on an engine that is not a Swarm manager stops the start here.
+  const runtime = await selectRuntime(docker, config, log);
   const deploy = new DeployEngine({
-    config, store, docker, builder, routes, envCipher, events, log, clock,
+    config, store, docker, builder, routes, envCipher, events, log, clock, runtime,
     healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,
     checkQuota: deployQuotaCheck({ store, config }), labels: { [LABEL_INSTANCE]: await platformInstanceId(store) },
   });

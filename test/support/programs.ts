@@ -26,6 +26,11 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   'systemd-analyze': 'systemd',
   iptables: 'iptables',
   ip6tables: 'iptables',
+  // The swarm tests' private Docker Engine (test/support/extra-engine.ts).
+  dockerd: 'docker.io',
+  containerd: 'containerd',
+  ip: 'iproute2',
+  umount: 'mount',
 };
 
 /** The absolute path of `program` on PATH, or null. */

@@ -1,0 +1,63 @@
+// The runtime seam: everything DeployFlow asks of whatever runs an app's replicas. The deploy
+// pipeline, day-two operations, the reconciler, scale to zero, logs and metrics call only this;
+// `docker` (docker.ts: one engine's containers, the default) and `swarm` (swarm/: one Swarm
+// service per app) answer it. select.ts picks one from DEPLOYFLOW_RUNTIME at start.
+import type { AppContainer, LiveRelease, ReleaseDeps, ReleaseSpec, Upstream } from '../../builder/index.js';
+import type { ConvergeOptions, ConvergeResult, ConvergeTarget } from '../reconciler/converge.js';
+import type { OpsDeps } from '../operations/deps.js';
+import type { App, Deployment } from '../store/types.js';
+import type { DockerStats } from '../runtime/stats.js';
+
+export type RuntimeKind = 'docker' | 'swarm';
+
+/** The deployment that serves, with the image it runs. */
+export type RunningDeployment = Deployment & { image: string };
+
+/** One replica as the status API, logs and the reconciler see it, whichever runtime runs it. */
+export type Replica = AppContainer;
+
+/** One line of an app's output, as the log follower emits it. */
+export interface ReplicaLogLine { replica: string; line: string; stream: 'stdout' | 'stderr' }
+
+/** One running replica's raw Docker stats, for the metrics sampler. */
+export interface ReplicaStats { app: string; replica: string; stats: DockerStats }
+
+export interface RemoveOptions { keepImages?: number; removeVolumes?: boolean }
+
+export interface AppRuntime {
+  readonly kind: RuntimeKind;
+  /**
+   * Health-gated release up to the route switch: resolves once `spec` serves (published through
+   * `deps.publish`, `deps.onLive` called); throws with the old version still serving otherwise.
+   */
+  goLive(deps: ReleaseDeps, spec: ReleaseSpec): Promise<LiveRelease>;
+  /** Drains and removes what `goLive` left serving beside the new version. */
+  retire(deps: ReleaseDeps, old: LiveRelease['old']): Promise<void>;
+  /**
+   * Makes the app match `target` (that many healthy replicas of the deployment, or stopped) and
+   * publishes the healthy ones when the route table would change: reconciler and scale.
+   */
+  converge(x: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult>;
+  /** Starts a stopped app again (health-gated) and publishes it. */
+  start(x: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult>;
+  /** Rolling restart with the same image, never below the serving capacity; names of replaced replicas. */
+  restart(x: OpsDeps, app: App, running: RunningDeployment): Promise<string[]>;
+  /** Stops every replica (they stay stopped across restarts of the engine); names of those stopped. */
+  stop(app: string, graceSeconds?: number): Promise<string[]>;
+  /** Brings a sleeping app's replicas up, health-gated, without publishing; the healthy upstreams. */
+  wake(x: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]>;
+  /** The app's replicas (running or not), by replica number. */
+  replicas(app: string): Promise<Replica[]>;
+  /** The last `tail` lines across replicas in time order, each `replica | line`. */
+  tailLogs(app: string, tail: number): Promise<string[]>;
+  /** Calls `onLine` for every new line of the app's output until the returned function is called. */
+  followLogs(app: string, onLine: (l: ReplicaLogLine) => void, pollMs: number): () => void;
+  /** Stats of every running replica carrying `labels`. */
+  stats(labels: Record<string, string>): Promise<ReplicaStats[]>;
+  /** Removes everything of the app: replicas, images beyond `keepImages`, volumes when asked. */
+  remove(app: string, opts?: RemoveOptions): Promise<void>;
+  /** Apps with replicas labelled for this platform instance, for the reconciler's orphan sweep. */
+  instanceApps(instance: string): Promise<string[]>;
+  /** Removes one orphan app's replicas of this instance; the names removed. */
+  removeInstanceApp(instance: string, app: string): Promise<string[]>;
+}

@@ -1,0 +1,238 @@
+// The swarm runtime on a real single-node Swarm: a private Docker Engine of this test's own
+// (test/support/extra-engine.ts; the shared engine never becomes a Swarm), real control with
+// DEPLOYFLOW_RUNTIME=swarm, real Redis and the real gateway on loopback. An app with two replicas
+// goes through a rolling, health-gated update, then a never-healthy update that Swarm rolls back
+// with the old version serving; a loop of requests through the gateway runs throughout and not
+// one of them fails. Bad input: swarm on an engine that is not a manager stops the start with
+// one line; a registry that refuses the push fails the deploy with the service untouched.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import Docker from 'dockerode';
+import tarStream from 'tar-stream';
+import { createLogger } from '../common/log/logger.js';
+import type { RunningService } from '../common/service.js';
+import { startGateway } from '../gateway/index.js';
+import { selectRuntime } from '../control/app-runtime/select.js';
+import { SwarmRuntime } from '../control/app-runtime/swarm/runtime.js';
+import { serviceName } from '../control/app-runtime/swarm/spec.js';
+import type { Deployment } from '../control/store/types.js';
+import { ensureNodeBaseImage } from './support/base-image.js';
+import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { startExtraEngine, type ExtraEngine } from './support/extra-engine.js';
+import { freePort } from './support/ports.js';
+import { startRedis, type TestRedis } from './support/redis.js';
+
+const APP = 'swarmy';
+const HOST = `${APP}.paas.test`;
+
+// `healthy: false`: the app answers / but its health path never passes (a broken release).
+const serverJs = (version: string, healthy: boolean): string => `
+const http = require('node:http');
+const os = require('node:os');
+http.createServer((req, res) => {
+  if (req.url === '/health') { res.writeHead(${healthy ? 200 : 503}); res.end('${healthy ? 'ok' : 'sick'}'); return; }
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end('${version} ' + os.hostname() + '\\n');
+}).listen(Number(process.env.PORT), () => console.log('${version} listening on ' + process.env.PORT));
+process.on('SIGTERM', () => setTimeout(() => process.exit(0), 300));
+`;
+
+async function buildImage(docker: Docker, base: string, tag: string, js: string): Promise<void> {
+  const pack = tarStream.pack();
+  pack.entry({ name: 'Dockerfile' }, `FROM ${base}\nWORKDIR /srv\nCOPY server.js .\nUSER node\nCMD ["node", "server.js"]\n`);
+  pack.entry({ name: 'server.js' }, js);
+  pack.finalize();
+  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true });
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
+      const failed = events?.find((e) => e.error);
+      if (err || failed) reject(err ?? new Error(failed?.error));
+      else resolve();
+    });
+  });
+}
+
+interface Load { ok: number; failed: string[]; versions: string[]; stop(): Promise<void> }
+
+describe('swarm runtime on a single-node Swarm', () => {
+  let engine: ExtraEngine;
+  let nodeId: string;
+  let redis: TestRedis;
+  let control: TestControl;
+  let gateway: RunningService;
+  let gatewayPort: number;
+  let owner: Awaited<ReturnType<typeof registerUser>>;
+  const sharedDockerHost = process.env.DOCKER_HOST;
+
+  const get = (): Promise<{ status: number; body: string }> => new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent: false, headers: { host: HOST } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (err) => resolve({ status: 0, body: err.message }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+    req.once('error', (err) => resolve({ status: 0, body: err.message }));
+  });
+
+  /** Two loops of requests through the gateway; every answer counted. */
+  function load(): Load {
+    let running = true;
+    const result: Load = { ok: 0, failed: [], versions: [], stop: async () => undefined };
+    const loops = [0, 1].map(async () => {
+      while (running) {
+        const r = await get();
+        if (r.status === 200) {
+          result.ok++;
+          result.versions.push(r.body.split(' ')[0]!);
+        } else {
+          result.failed.push(`${r.status} ${r.body.slice(0, 120)}`);
+        }
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    });
+    result.stop = async () => { running = false; await Promise.all(loops); };
+    return result;
+  }
+
+  const deploy = async (image: string): Promise<Deployment> => {
+    const { done } = await control.service.deps.deploy!.enqueue({ app: APP, source: { kind: 'image', image }, origin: 'image', createdBy: owner.userId });
+    return done;
+  };
+
+  interface Service {
+    Version: { Index: number };
+    UpdateStatus?: { State?: string };
+    Spec: {
+      Mode?: { Replicated?: { Replicas?: number } };
+      UpdateConfig?: { Order?: string; FailureAction?: string };
+      TaskTemplate?: { ContainerSpec?: { Image?: string; Healthcheck?: { Test?: string[] } }; Placement?: { Constraints?: string[] } };
+      EndpointSpec?: { Ports?: Array<{ PublishMode?: string }> };
+    };
+  }
+  const service = async (): Promise<Service> => engine.docker.getService(serviceName(APP)).inspect() as Promise<Service>;
+
+  before(async () => {
+    engine = await startExtraEngine();
+    nodeId = await engine.swarmInit();
+    // Images are made here, in the private engine: no registry is asked for anything.
+    const base = await ensureNodeBaseImage(engine.docker);
+    await buildImage(engine.docker, base, 'deployflow/swarmy:v1', serverJs('v1', true));
+    await buildImage(engine.docker, base, 'deployflow/swarmy:v2', serverJs('v2', true));
+    await buildImage(engine.docker, base, 'deployflow/swarmy:sick', serverJs('v3', false));
+    redis = await startRedis();
+    // Control's Docker client is the private Swarm manager's (dockerode reads DOCKER_HOST).
+    process.env.DOCKER_HOST = engine.host;
+    control = await startTestControl({
+      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_RUNTIME: 'swarm', DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '8',
+      DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0', DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
+    });
+    gatewayPort = await freePort();
+    gateway = await startGateway({ ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+    await registerUser(control.url); // the first user is the admin
+    owner = await registerUser(control.url);
+    const created = await owner.post('/api/v1/apps', { name: APP, port: 8080, replicas: 2, limits: { memoryMb: 64, cpus: 0.25 }, healthcheck: { path: '/health' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    await control?.stop();
+    await redis?.stop();
+    if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = sharedDockerHost;
+    await engine?.stop();
+  });
+
+  it('runs the app as a Swarm service: two health-checked replicas behind the gateway', async () => {
+    assert.equal(control.service.deps.deploy!.runtime.kind, 'swarm');
+    const first = await deploy('deployflow/swarmy:v1');
+    assert.equal(first.status, 'running', first.error ?? '');
+    const svc = await service();
+    assert.equal(svc.Spec.Mode?.Replicated?.Replicas, 2);
+    assert.equal(svc.Spec.UpdateConfig?.Order, 'start-first');
+    assert.equal(svc.Spec.UpdateConfig?.FailureAction, 'rollback');
+    assert.equal(svc.Spec.TaskTemplate?.ContainerSpec?.Healthcheck?.Test?.[0], 'CMD-SHELL');
+    assert.deepEqual(svc.Spec.TaskTemplate?.Placement?.Constraints, [`node.id==${nodeId}`], 'no registry: pinned to the manager');
+    assert.equal(svc.Spec.EndpointSpec?.Ports?.[0]?.PublishMode, 'host');
+    const status = await owner.get(`/api/v1/apps/${APP}/status`);
+    assert.equal(status.status, 200);
+    const replicas = status.body.replicas as Array<{ name: string; state: string; healthy?: boolean; hostPort: number }>;
+    assert.deepEqual(replicas.map((r) => [r.name, r.state, r.healthy]), [[`${APP}.1`, 'running', true], [`${APP}.2`, 'running', true]]);
+    const hosts = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const r = await get();
+      assert.equal(r.status, 200, r.body);
+      assert.match(r.body, /^v1 /);
+      hosts.add(r.body.trim().split(' ')[1]!);
+    }
+    assert.equal(hosts.size, 2, 'both replicas answer through the gateway');
+    const logs = await owner.get(`/api/v1/apps/${APP}/logs?tail=10`);
+    assert.equal(logs.status, 200);
+    assert.match(logs.body as string, new RegExp(`^${APP}\\.[12] \\| v1 listening on 8080$`, 'm'));
+  });
+
+  it('rolls a new version out start-first, health-gated, with no failed request', async () => {
+    const traffic = load();
+    const second = await deploy('deployflow/swarmy:v2');
+    await new Promise((r) => setTimeout(r, 500));
+    await traffic.stop();
+    assert.equal(second.status, 'running', second.error ?? '');
+    assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
+    assert.ok(traffic.ok > 20, `requests went through during the update (${traffic.ok})`);
+    assert.equal(traffic.versions.at(-1), 'v2');
+    assert.equal((await service()).UpdateStatus?.State, 'completed');
+    for (let i = 0; i < 6; i++) assert.match((await get()).body, /^v2 /);
+  });
+
+  it('rolls a never-healthy version back, the old one serving throughout', async () => {
+    const before = await service();
+    const traffic = load();
+    const broken = await deploy('deployflow/swarmy:sick');
+    await traffic.stop();
+    assert.equal(broken.status, 'failed');
+    assert.match(broken.error ?? '', /did not become healthy on Swarm/);
+    assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
+    assert.deepEqual([...new Set(traffic.versions)], ['v2'], 'only the old version answered');
+    const after = await service();
+    assert.equal(after.UpdateStatus?.State, 'rollback_completed');
+    assert.equal(after.Spec.TaskTemplate?.ContainerSpec?.Image, before.Spec.TaskTemplate?.ContainerSpec?.Image);
+    const deployments = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body as Array<{ status: string; image: string }>;
+    assert.equal(deployments.find((d) => d.status === 'running')?.image, 'deployflow/swarmy:v2');
+    for (let i = 0; i < 6; i++) assert.match((await get()).body, /^v2 /);
+  });
+
+  it('fails a deploy whose image the registry refuses, before anything changes', async () => {
+    const closed = await freePort();
+    const runtime = new SwarmRuntime(engine.docker, { managerNodeId: nodeId, registry: `127.0.0.1:${closed}`, log: createLogger('test', 'silent') });
+    const before = await service();
+    let published = 0;
+    await assert.rejects(runtime.goLive({
+      docker: engine.docker, log: () => undefined, publish: async () => { published++; }, healthTimeoutMs: 8000,
+    }, {
+      app: APP, deploymentId: 'refused-1', image: 'deployflow/swarmy:v1', replicas: 2, env: {}, limits: { memoryMb: 64, cpus: 0.25 },
+      healthcheck: { path: '/health' }, port: 8080,
+    }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'DF_ERR_RELEASE_FAILED');
+      assert.match(err.message, new RegExp(`registry 127\\.0\\.0\\.1:${closed} refused`));
+      return true;
+    });
+    assert.equal(published, 0);
+    assert.equal((await service()).Version.Index, before.Version.Index, 'the service was not touched');
+    assert.match((await get()).body, /^v2 /);
+  });
+
+  it('refuses DEPLOYFLOW_RUNTIME=swarm on an engine that is not a Swarm manager, in one line', async () => {
+    // The shared engine, which is never a Swarm (read only: its info).
+    const plain = new Docker({ socketPath: '/var/run/docker.sock' });
+    await assert.rejects(selectRuntime(plain, { runtime: 'swarm', registry: undefined }, createLogger('test', 'silent')), (err: Error) => {
+      assert.match(err.message, /^DF_ERR_CONFIG: DEPLOYFLOW_RUNTIME is "swarm" but the Docker Engine is not a Swarm manager: its Swarm state is "inactive"/);
+      assert.equal(err.message.split('\n').length, 1);
+      return true;
+    });
+    assert.equal((await selectRuntime(plain, { runtime: 'auto', registry: undefined }, createLogger('test', 'silent'))).kind, 'docker');
+    assert.equal((await selectRuntime(engine.docker, { runtime: 'auto', registry: undefined }, createLogger('test', 'silent'))).kind, 'swarm');
+  });
+});
