@@ -68,8 +68,11 @@ export const handlers: Handlers = {
     const api = ctx.api();
     const app = await api.get<AppView>(`/apps/${segment(await ctx.app())}`);
     if (ctx.json) return printJson({ ownerId: app.ownerId, collaboratorIds: app.collaboratorIds });
-    // Only admins may list users; everyone else sees ids, and their own e-mail.
-    const users = await api.get<UserView[]>('/users').catch(() => [] as UserView[]);
+    // The owner (or an admin) reads the collaborators' addresses; admins also every user's; others see ids and their own e-mail.
+    const users = [
+      ...await api.get<UserView[]>('/users').catch(() => [] as UserView[]),
+      ...await api.get<UserView[]>(`/apps/${segment(app.name)}/collaborators`).catch(() => [] as UserView[]),
+    ];
     const me = await api.get<UserView>('/auth/me');
     const email = (id: string): string => users.find((u) => u.id === id)?.email ?? (id === me.id ? me.email : '');
     print(table(['role', 'user id', 'email'], [

@@ -56,6 +56,9 @@ export default function Invite({ current }: { current: Session | null }) {
         {offer && current && current.user.email !== offer.email && (
           <p className="muted">You are signed in as {current.user.email}; this invitation is for {offer.email}. Sign out, or sign in with that address, to accept it.</p>
         )}
+        {offer && current && !offer.app && current.user.email === offer.email && (
+          <p className="muted">You already have an account: this invitation was for a new one, and there is nothing left to accept.</p>
+        )}
         {offer && !current && (
           <>
             <label>Name <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" /></label>
@@ -63,7 +66,7 @@ export default function Invite({ current }: { current: Session | null }) {
           </>
         )}
         <ErrorLine error={error} />
-        {offer && (
+        {offer && (!current || offer.app) && (
           <button type="submit" className="primary">{current ? `Accept as ${current.user.email}` : 'Create the account and accept'}</button>
         )}
         {offer && !current && offer.app && (
