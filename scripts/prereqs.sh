@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 # Everything a test spawns is listed, with its package, in test/support/programs.ts (checked by
 # test/prereqs.test.ts): git, dig (dnsutils), ssh and ssh-keygen (openssh-client), redis-server,
 # pebble, chromium, docker (docker.io), busybox (busybox-static), bash, unshare (util-linux), mount,
-# iptables (the build network's rules); dockerd, containerd, ip (iproute2) and umount for the swarm
-# tests' private engine;
+# iptables and ip6tables (the build network's rules), du (coreutils: the build disk watcher);
+# dockerd, containerd, ip (iproute2) and umount for the swarm tests' private engine;
 # the compose test also copies redis-cli (redis-tools) and setcap (libcap2-bin) into a test base image.
-want_packages=(docker.io containerd iproute2 iptables redis-server redis-tools git busybox-static openssh-client ca-certificates bash util-linux mount libcap2-bin)
+want_packages=(docker.io containerd iproute2 iptables coreutils redis-server redis-tools git busybox-static openssh-client ca-certificates bash util-linux mount libcap2-bin)
 [ "${DEPLOYFLOW_PREREQS_BROWSER:-1}" = 1 ] && want_packages+=(chromium)
 # Test-only: Pebble, Let's Encrypt's test CA, issues real ACME certificates on loopback in the tests.
 # systemd-analyze (systemd) checks the units in deploy/systemd; no running systemd is needed.

@@ -24,6 +24,8 @@ const run = Math.random().toString(36).slice(2, 8);
 const network = `df-sec2-${run}`;
 const apps = { victim: `sec2-victim-${run}`, attacker: `sec2-attacker-${run}`, other: `sec2-other-${run}` };
 const LIMITS = { memoryMb: 256, cpus: 1, pids: 128 };
+// What a build may write: small, so the attack below is stopped after a few hundred MB at most.
+const DISK_MB = 64;
 
 let tried = 0;
 let refused = 0;
@@ -101,7 +103,7 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     const images = loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images;
     builder = createBuilder({
       docker, images, maxConcurrentBuilds: 1, buildTimeoutMs: 120_000, imageSettings: async () => imageSettings,
-      isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024 },
+      isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: DISK_MB },
     });
     // Stands for control's API on 127.0.0.1: any request reaching it is a leak.
     control = http.createServer((req, res) => { hits.push(req.url ?? ''); res.end('control-secret\n'); });
@@ -232,5 +234,30 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     for (const cidr of ['::/96', '::ffff:0.0.0.0/96', 'fe80::/10', 'fc00::/7']) {
       assert.ok(forward.includes(`-d ${cidr} -j REJECT`), `${cidr} in\n${forward}`);
     }
+  });
+
+  it('stops a RUN step that writes past the disk limit while another app keeps answering', async () => {
+    const statuses: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        statuses.push(await get(victimPort));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    try {
+      // 4 GB asked for; the watcher cancels it far earlier, and BuildKit drops the step's layer.
+      const log = await attack('disk filler', 'DF_ERR_BUILD_LIMIT', [`FROM ${base}`, 'RUN dd if=/dev/zero of=/big bs=1M count=4096'],
+        new RegExp(`disk limit of ${DISK_MB} MB`));
+      assert.ok(log.some((l) => l.includes(`A build step wrote more than the build's disk limit of ${DISK_MB} MB`)), log.join('\n'));
+      assert.ok(log.some((l) => l.includes(`${DISK_MB} MB written`)), 'the limits line names the disk budget');
+    } finally {
+      polling = false;
+      await poller;
+    }
+    assert.ok(statuses.length > 0 && statuses.every((s) => s === 200), `the other app answered ${statuses.join(',')}`);
+    // Writing less than the budget builds.
+    const ok = await build(apps.other, 'd1', [`FROM ${base}`, 'RUN dd if=/dev/zero of=/small bs=1M count=8', 'CMD ["node"]']);
+    assert.equal(ok.image, `deployflow/${apps.other}:d1`);
   });
 });

@@ -18,6 +18,7 @@ import { checkBaseTriggers } from '../policy/onbuild.js';
 import { checkImageUses, DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings } from '../policy/images.js';
 import { BuildKitProgress } from './buildkit.js';
 import { applyBuildEgress, buildNetwork, type Iptables } from './egress.js';
+import { watchBuildDisk } from './disk.js';
 import { openBuildCgroup, type Breach, type BuildCgroup, type BuildLimits } from './limits.js';
 import { LineSplitter, parseEvent, Tail } from './progress.js';
 import { Semaphore } from './semaphore.js';
@@ -47,6 +48,8 @@ export interface BuildIsolation {
   /** Largest build context (bytes streamed to the engine) and largest resulting image, in MB. */
   contextMb: number;
   imageMb: number;
+  /** Most a build's RUN steps may write to disk, in MB (watched while it runs); unset: not watched. */
+  diskMb?: number;
   /** iptables / ip6tables runners (tests record the calls); default: the programs. */
   iptables?: Iptables;
   ip6tables?: Iptables;
@@ -124,11 +127,14 @@ function logged(log: LogSink, err: DeployFlowError): DeployFlowError {
   return err;
 }
 
-function limitError(breach: Breach | 'context', limits: BuildLimits, isolation: BuildIsolation, lines: string[], log: LogSink): DeployFlowError {
+type Stop = Breach | 'context' | 'disk';
+
+function limitError(breach: Stop, limits: BuildLimits, isolation: BuildIsolation, lines: string[], log: LogSink): DeployFlowError {
   const message = {
     memory: `A build step was killed: it used more than the build's memory limit of ${limits.memoryMb} MB; the build was stopped`,
     pids: `A build step tried to run more than ${limits.pids} processes at once (a fork bomb?); the build was stopped`,
     context: `The build context is larger than ${isolation.contextMb} MB; the build was stopped`,
+    disk: `A build step wrote more than the build's disk limit of ${isolation.diskMb ?? 0} MB; the build was stopped`,
   }[breach];
   return logged(log, new DeployFlowError('DF_ERR_BUILD_LIMIT', message, { lines }));
 }
@@ -182,9 +188,13 @@ export function createBuilder(opts: BuilderOptions): Builder {
 
     const controller = new AbortController();
     let timedOut = false;
-    let breach: Breach | 'context' | null = null;
-    const stopFor = (why: Breach | 'context'): void => { breach ??= why; controller.abort(); };
+    let breach: Stop | null = null;
+    const stopFor = (why: Stop): void => { breach ??= why; controller.abort(); };
     const watcher = box?.cgroup?.watch(stopFor);
+    const disk = box && opts.isolation?.diskMb ? watchBuildDisk({
+      cgroupDir: box.cgroup.stepsDir, dockerRoot: await dockerRoot(), limitBytes: opts.isolation.diskMb * 1024 * 1024,
+      onBreach: () => stopFor('disk'),
+    }) : null;
     if (box) box.onTooLarge = () => stopFor('context');
     const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
     const onCancel = (): void => controller.abort();
@@ -220,6 +230,7 @@ export function createBuilder(opts: BuilderOptions): Builder {
       throw new DeployFlowError('DF_ERR_BUILD_FAILED', `The image build failed: ${err instanceof Error ? err.message : String(err)}`, { lines: tail.get() });
     } finally {
       clearTimeout(timer);
+      await disk?.stop();
       req.signal?.removeEventListener('abort', onCancel);
     }
 
@@ -254,6 +265,11 @@ export function createBuilder(opts: BuilderOptions): Builder {
   }
 
   let cgroup: Promise<BuildCgroup | string> | undefined;
+  let root: Promise<string> | undefined;
+  const dockerRoot = (): Promise<string> => {
+    root ??= opts.docker.info().then((i: { DockerRootDir?: string }) => i.DockerRootDir ?? '/var/lib/docker', () => '/var/lib/docker');
+    return root;
+  };
 
   /** Limits written on the build cgroup and the network rules applied; a build that cannot be confined does not start. */
   async function confine(app: AppName, isolation: BuildIsolation, log: LogSink): Promise<Confinement> {
@@ -272,7 +288,8 @@ export function createBuilder(opts: BuilderOptions): Builder {
         + '(an admin can run builds unconfined with DEPLOYFLOW_BUILD_ISOLATION=off; see docs/build-isolation.md)'));
     }
     log(`       Build limits: ${limits.memoryMb} MB memory, ${limits.cpus} CPU, ${limits.pids} processes, ${isolation.contextMb} MB context, ` +
-      `${isolation.imageMb} MB image, ${Math.round(timeoutMs / 1000)}s; no access to the host or private networks`);
+      `${isolation.diskMb ? `${isolation.diskMb} MB written, ` : ''}${isolation.imageMb} MB image, ${Math.round(timeoutMs / 1000)}s; ` +
+      'no access to the host or private networks');
     return new Confinement(limits, box as BuildCgroup, isolation.contextMb * 1024 * 1024);
   }
 

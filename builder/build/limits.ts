@@ -24,6 +24,8 @@ export type Breach = 'memory' | 'pids';
 export interface BuildCgroup {
   /** The engine's cgroup parent of build steps, `/docker/buildkit`. */
   readonly parent: string;
+  /** That parent's directory in the pids hierarchy: each child directory is a running step. */
+  readonly stepsDir: string;
   apply(limits: BuildLimits): Promise<void>;
   /**
    * Polls the breach counters; calls `onBreach` once, for the first breach since the start.
@@ -146,6 +148,7 @@ export async function openBuildCgroup(docker: Docker, opts: { root?: string; par
   }
   return {
     parent,
+    stepsDir: layout.pids,
     async apply(limits) {
       await renew(layout);
       await (v2 ? applyV2(layout, limits) : applyV1(layout, limits));

@@ -35,7 +35,9 @@ export interface Config {
   /** `buildkit` (default, the classic builder when the engine refuses it) or `legacy` (the classic builder). */
   builder: 'buildkit' | 'legacy';
   /** Limits of one build (builds take turns); `isolation: 'off'` runs builds unconfined (an engine DeployFlow cannot manage). */
-  build: { memoryMb: number; cpus: number; pids: number; contextMb: number; imageMb: number; timeoutSeconds: number; isolation: 'on' | 'off' };
+  build: {
+    memoryMb: number; cpus: number; pids: number; contextMb: number; imageMb: number; diskMb: number; timeoutSeconds: number; isolation: 'on' | 'off';
+  };
   google: GoogleConfig | undefined;
   jwtSecret: string | undefined;
   encryptionKey: string | undefined;
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
       pids: atLeast(env, 'DEPLOYFLOW_BUILD_PIDS', 1024, 16),
       contextMb: atLeast(env, 'DEPLOYFLOW_BUILD_CONTEXT_MB', 1024, 1),
       imageMb: atLeast(env, 'DEPLOYFLOW_BUILD_IMAGE_MB', 4096, 1),
+      diskMb: atLeast(env, 'DEPLOYFLOW_BUILD_DISK_MB', 10_240, 16),
       timeoutSeconds: atLeast(env, 'DEPLOYFLOW_BUILD_TIMEOUT_SECONDS', 600, 1),
       isolation: choice(env, 'DEPLOYFLOW_BUILD_ISOLATION', ['on', 'off'] as const),
     },

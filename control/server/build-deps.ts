@@ -54,7 +54,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
     ...(config.build.isolation === 'on' ? {
       isolation: {
         limits: buildLimits({ store, config }), allowPrivate: () => allowPrivateUrls(store.settings),
-        contextMb: config.build.contextMb, imageMb: config.build.imageMb,
+        contextMb: config.build.contextMb, imageMb: config.build.imageMb, diskMb: config.build.diskMb,
       },
     } : {}),
   });

@@ -26,6 +26,7 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   'systemd-analyze': 'systemd',
   iptables: 'iptables',
   ip6tables: 'iptables',
+  du: 'coreutils',
   // The swarm tests' private Docker Engine (test/support/extra-engine.ts).
   dockerd: 'docker.io',
   containerd: 'containerd',
