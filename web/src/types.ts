@@ -1,6 +1,6 @@
 // The shapes the dashboard reads from the API.
 export interface AppInfo {
-  name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; collaboratorIds: string[];
+  name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; ownerKind: 'user' | 'team'; collaboratorIds: string[];
   replicas: number; limits: { memoryMb: number; cpus: number }; healthcheck: { path: string }; port: number;
   domains: string[]; deployBranch: string; createdAt: number; updatedAt: number;
   plugins: PluginEntry[]; balance: 'round-robin' | 'least-connections'; httpsRedirect: boolean;

@@ -16,10 +16,12 @@ const Audit = lazy(() => import('../pages/Audit'));
 const Users = lazy(() => import('../pages/Users'));
 const Account = lazy(() => import('../pages/Account'));
 const System = lazy(() => import('../pages/System'));
+const Teams = lazy(() => import('../pages/Teams'));
 
 function Page({ path, user }: { path: string; user: Session['user'] }) {
   let m: Record<string, string> | null;
   if ((m = match('/apps/:name/:tab?', path))) return <AppDetail name={m.name!} tab={m.tab ?? 'overview'} />;
+  if ((m = match('/teams/:id?', path))) return <Teams id={m.id ?? null} />;
   if (match('/audit', path)) return <Audit />;
   if (match('/account', path)) return <Account />;
   if (match('/admin/users', path) && user.role === 'admin') return <Users />;
@@ -52,6 +54,7 @@ export default function App() {
         <button type="button" className="menu-toggle" aria-expanded={menu} aria-label="Menu" onClick={() => setMenu(!menu)}>☰</button>
         <nav className={menu ? 'open' : ''} aria-label="Main">
           <Link to="/">Apps</Link>
+          <Link to="/teams">Teams</Link>
           <Link to="/audit">Activity</Link>
           <Link to="/account">Account</Link>
           {current.user.role === 'admin' && <><Link to="/admin/users">Users</Link><Link to="/admin/system">System</Link></>}

@@ -11,6 +11,7 @@ import Env from './app/Env';
 import Domains from './app/Domains';
 import Settings from './app/Settings';
 import Edge from './app/Edge';
+import { OwnerLine } from './app/Owner';
 
 const Metrics = lazy(() => import('./app/Metrics'));
 const TABS = ['overview', 'deployments', 'logs', 'metrics', 'environment', 'domains', 'edge', 'settings'] as const;
@@ -37,6 +38,7 @@ export default function AppDetail({ name, tab }: { name: string; tab: string }) 
   return (
     <section>
       <h1>{app.name}</h1>
+      <OwnerLine app={app} />
       <nav className="tabs" aria-label="App sections" ref={tabs}>
         {TABS.map((t) => <Link key={t} to={`/apps/${app.name}/${t}`} className={t === tab ? 'active' : ''}>{t[0]!.toUpperCase() + t.slice(1)}</Link>)}
       </nav>

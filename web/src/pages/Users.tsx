@@ -1,9 +1,10 @@
-// Admin: users, their roles, disabling and enabling accounts, one-time reset links, whether anyone
+// Admin: users, their roles, disabling, enabling and deleting accounts, one-time reset links, whether anyone
 // may register and whether admins must use two-factor sign-in; invitations in their own section.
 import { useEffect, useState } from 'react';
 import { api, errorText, type User } from '../api';
 import { ErrorLine } from '../components/ui';
 import Invitations from './users/Invitations';
+import DeleteUser from './users/DeleteUser';
 
 export default function Users() {
   const [users, setUsers] = useState<User[]>([]);
@@ -11,6 +12,7 @@ export default function Users() {
   const [require2fa, setRequire2fa] = useState(false);
   const [link, setLink] = useState<{ email: string; url: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<User | null>(null);
   const load = (): void => {
     api<User[]>('GET', '/users').then(setUsers, (err: unknown) => setError(errorText(err)));
     api<{ registrationOpen: boolean; secondFactorRequiredForAdmins: boolean }>('GET', '/settings')
@@ -60,12 +62,15 @@ export default function Users() {
                   <button type="button" className="small" onClick={() => attempt(api<{ url: string }>('POST', `/users/${u.id}/password-reset-link`)
                     .then((r) => setLink({ email: u.email, url: r.url })))}>Reset link</button>
                 )}
+                <button type="button" className="small danger" onClick={() => setDeleting(u)}>Delete</button>
                 {u.disabled && <small className="muted">disabled</small>}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {deleting && <DeleteUser key={deleting.id} user={deleting} users={users} onCancel={() => setDeleting(null)}
+        onDone={() => { setDeleting(null); setError(null); load(); }} />}
       <Invitations onChange={load} />
     </section>
   );

@@ -9,6 +9,7 @@ import { navigate } from '../../router';
 import type { AppInfo } from '../../types';
 import AppNotifications from './AppNotifications';
 import Collaborators from './Collaborators';
+import Transfer from './Owner';
 
 interface WebhookInfo { enabled: boolean; secret: string | null; urls: Record<string, string> }
 
@@ -57,6 +58,7 @@ export default function Settings({ app, onChange }: { app: AppInfo; onChange: ()
         </div>
       </div>
       {administer.allowed && <Collaborators app={app} onChange={onChange} />}
+      <Transfer app={app} onChange={onChange} />
       <AppNotifications app={app} />
       <ErrorLine error={error} />
       <form className="card stack danger-zone" aria-label="Delete the app" onSubmit={(e) => {
