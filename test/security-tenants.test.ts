@@ -8,11 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import forge from 'node-forge';
 import { createLogger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
+import { gitAccess } from '../control/git-bridge/access.js';
 import { githubSignature } from '../control/webhooks/signature.js';
 import { startGateway } from '../gateway/index.js';
 import { readCustomCertificate } from '../gateway/tls/store.js';
 import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
 import { freePort } from './support/ports.js';
+import { connectSocket } from './support/realtime.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
 const DOMAIN = 'shop.tenant-a.test';
@@ -181,5 +183,40 @@ describe('security battery (tenants)', () => {
       assert.equal((await admin.patch('/api/v1/settings', { registrationOpen: true })).status, 200);
     }
     assert.equal((await victim.get('/api/v1/apps/oracle')).status, 404, 'the victim was not made a collaborator without accepting');
+  });
+
+  it('a team and its apps are closed to non-members, and an e-mail added to a team tells nothing', async () => {
+    const team = (await victim.post('/api/v1/teams', { name: 'victims' })).body as { id: string };
+    assert.equal((await victim.post('/api/v1/apps', { name: 'team-shop' })).status, 201);
+    assert.equal((await victim.post('/api/v1/apps/team-shop/transfer', { toTeamId: team.id })).status, 200);
+    const t = `/api/v1/teams/${team.id}`;
+    attack('read a team one is not in', (await attacker.get(t)).status === 404);
+    attack('add oneself to another team', (await attacker.post(`${t}/members`, { userId: attacker.userId, role: 'admin' })).status === 404);
+    attack('add oneself by e-mail', (await attacker.post(`${t}/members`, { email: attacker.email })).status === 404);
+    attack('rename another team', (await attacker.patch(t, { name: 'mine' })).status === 404);
+    attack('delete another team', (await attacker.delete(t)).status === 404);
+    attack('remove another team\'s admin', (await attacker.delete(`${t}/members/${victim.userId}`)).status === 404);
+    attack('list every team without being admin', (await attacker.get('/api/v1/teams?all=true')).status === 403);
+    attack('read a team\'s app', (await attacker.get('/api/v1/apps/team-shop')).status === 404);
+    attack('scale a team\'s app', (await attacker.post('/api/v1/apps/team-shop/scale', { replicas: 3 })).status === 404);
+    attack('take a team\'s app', (await attacker.post('/api/v1/apps/team-shop/transfer', { toUserId: attacker.userId })).status === 404);
+    await attacker.post('/api/v1/apps', { name: 'trojan' });
+    attack('push an app into a team one is not in', (await attacker.post('/api/v1/apps/trojan/transfer', { toTeamId: team.id })).status === 404);
+    const access = gitAccess(control.service.deps);
+    attack('git push to a team\'s app', !(await access.mayAccess(attacker.userId, 'team-shop', 'write')));
+    const socket = await connectSocket(control.url, attacker.token!);
+    try {
+      const ack = await socket.request('subscribe', { app: 'team-shop', stream: 'logs' });
+      attack('watch a team\'s app over Socket.IO', ack.ok === false && ack.error.code === 'DF_ERR_APP_NOT_FOUND');
+    } finally {
+      socket.close();
+    }
+    // The attacker's own team: adding a known and an unknown address answers alike.
+    const own = (await attacker.post('/api/v1/teams', { name: 'probe' })).body as { id: string };
+    const unknownEmail = `no-account-team-${Date.now()}@example.test`;
+    const known = await attacker.post(`/api/v1/teams/${own.id}/members`, { email: victim.email, role: 'viewer' });
+    const unknown = await attacker.post(`/api/v1/teams/${own.id}/members`, { email: unknownEmail, role: 'viewer' });
+    attack('adding a team member by e-mail tells known from unknown addresses', known.status === unknown.status
+      && JSON.stringify(known.body).replace(victim.email, '<e>') === JSON.stringify(unknown.body).replace(unknownEmail, '<e>'));
   });
 });
