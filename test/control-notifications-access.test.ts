@@ -34,7 +34,7 @@ describe('app notification channels and who sees the webhook URL', () => {
     assert.ok(!JSON.stringify(res.body).includes('very-secret-token'), JSON.stringify(res.body));
     assert.ok(!JSON.stringify(res.body).includes('hooks.slack.com'), JSON.stringify(res.body));
     assert.notEqual(res.body.webhookUrl, null, 'a viewer still sees that a webhook is set');
-    assert.deepEqual(res.body.events, ['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused']);
+    assert.deepEqual(res.body.events, ['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused', 'wake.failed']);
   });
 
   it('shows the webhook URL to the owner, an operating collaborator and an admin', async () => {

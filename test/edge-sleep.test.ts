@@ -1,7 +1,8 @@
 // Scale to zero end to end with real Docker, Redis and the gateway: an idle app goes to sleep
 // (containers stopped, route sleeping), 20 concurrent requests wake it with one container start
 // and all get the app's answer, a deploy to a sleeping app serves and it sleeps again, and an app
-// that crashes when woken answers 503 with Retry-After, stays asleep and is not started in a loop.
+// that crashes when woken answers 503 with Retry-After, stays asleep, has the reason in its runtime
+// log and its owner's notifications, and is not started in a loop.
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -127,6 +128,16 @@ describe('scale to zero', () => {
     assert.match(status.body.sleep.lastWakeError ?? '', /exited|healthy/);
     const afterFirst = startsOf(CRASHY);
     assert.ok(afterFirst - before >= 1);
+
+    // The reason is where the app's people look: its runtime log and their notifications.
+    const logs = await s.owner.get(`/api/v1/apps/${CRASHY}/logs?tail=200`);
+    assert.equal(logs.status, 200);
+    assert.match(String(logs.body), new RegExp(`^deployflow \\| Waking ${CRASHY} failed: .*(exited|healthy).* It stays asleep`, 'm'));
+    const notice = await waitFor(async () => {
+      const list = (await s.owner.get('/api/v1/notifications')).body as { items: { kind: string; app: string; message: string }[] };
+      return list.items.find((n) => n.kind === 'wake.failed' && n.app === CRASHY);
+    }, 'the wake.failed notification', 10_000);
+    assert.match(notice.message, /failed: .*(exited|healthy)/);
 
     // A flood during the back-off starts nothing.
     const flood = await Promise.all(Array.from({ length: 30 }, () => request(port, `${CRASHY}.paas.test`, '/')));

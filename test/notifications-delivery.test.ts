@@ -73,7 +73,7 @@ describe('deploy notifications', () => {
   });
 
   it('validates settings', async () => {
-    assert.deepEqual((await owner.get('/api/v1/notifications/settings')).body, { email: false, webhookUrl: null, events: ['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused'], mutedApps: [] });
+    assert.deepEqual((await owner.get('/api/v1/notifications/settings')).body, { email: false, webhookUrl: null, events: ['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused', 'wake.failed'], mutedApps: [] });
     assert.equal((await owner.put('/api/v1/notifications/settings', { webhookUrl: 'ftp://example.test/x' })).status, 400);
     assert.equal((await owner.put('/api/v1/notifications/settings', { email: 'yes' })).status, 400);
     assert.equal((await owner.put(`/api/v1/apps/${APP}/notifications`, { emails: ['not-an-address'] })).status, 400);

@@ -3,12 +3,15 @@
 // asks in this process join the wake in progress, other control instances are kept out by the
 // edge lock, and asks that arrive after the app woke find it awake. A failed wake (or one asked
 // for during the back-off that follows) is announced on WAKE_FAILED_CHANNEL, so gateways answer
-// the requests they hold with 503 at once, and reported to the app's log and notifications.
+// the requests they hold with 503 at once; a failed wake is also written to the app's runtime log
+// (control/runtime/platform-log.ts) and sent to its people as a `wake.failed` notification.
 import type { Redis } from 'ioredis';
 import { isAppName } from '../../common/names/validate.js';
 import { WAKE_CHANNEL, WAKE_FAILED_CHANNEL, type WakeFailure } from '../../common/routes/index.js';
 import { WAKE_FAILED_EVENT, type AppWakeFailedEvent, type EdgeDeps } from './deps.js';
 import { wakeApp, type WakeOutcome } from './wake.js';
+import { APP_NOTICE, type AppNotice } from '../notifications/notifier.js';
+import { writePlatformLine } from '../runtime/platform-log.js';
 
 export interface WakeListener {
   /** Asks for a wake as a gateway would (tests, and the listener itself). */
@@ -35,8 +38,13 @@ export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken:
       onWoken(app);
     } else if (outcome.kind === 'failed') {
       x.log.warn({ app, reason: outcome.reason }, 'waking the app failed; it stays asleep');
-      x.events.emit(WAKE_FAILED_EVENT, { app, reason: outcome.reason, at: x.clock() } satisfies AppWakeFailedEvent);
+      const at = x.clock();
+      x.events.emit(WAKE_FAILED_EVENT, { app, reason: outcome.reason, at } satisfies AppWakeFailedEvent);
       await announceFailure(app, outcome);
+      // Where the app's people look: its runtime log and their notifications.
+      const message = `Waking ${app} failed: ${outcome.reason}. It stays asleep; the next request after ${outcome.retryAfterSeconds} s tries again.`;
+      await writePlatformLine(x, app, message, at).catch((err: unknown) => x.log.warn({ err, app }, 'writing the wake failure to the app log failed'));
+      x.events.emit(APP_NOTICE, { app, kind: 'wake.failed', message } satisfies AppNotice);
     } else if (outcome.kind === 'backing-off') {
       await announceFailure(app, outcome);
     }

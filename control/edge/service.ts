@@ -12,6 +12,7 @@ import { startWakeListener, type WakeListener } from './listener.js';
 import { sleepApp } from './sleep.js';
 import { clearSleeping, forgetSleepState, isSleeping } from './state.js';
 import { isStopped } from '../operations/stopped.js';
+import { forgetPlatformLines } from '../runtime/platform-log.js';
 
 export interface ScaleToZero {
   wakes: WakeListener;
@@ -36,6 +37,7 @@ export async function startScaleToZero(deps: ControlDeps, checkMs = 1000): Promi
   const onDeleted = (app: { name: string }): void => {
     idle.forget(app.name);
     forgetSleepState(deps.store, app.name).catch(() => undefined);
+    forgetPlatformLines(deps.store, app.name).catch(() => undefined);
   };
   deps.events.on('app.requests', onRequests);
   deps.events.on('deployment.status', onStatus);

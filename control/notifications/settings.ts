@@ -3,11 +3,11 @@
 import { z } from 'zod';
 import type { NotificationKind, Store } from '../store/types.js';
 
-export const KINDS: readonly NotificationKind[] = ['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused'];
+export const KINDS: readonly NotificationKind[] = ['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused', 'wake.failed'];
 
 // Webhooks go to http(s) only; the URL is the user's, like a Slack or Discord incoming webhook.
 const WebhookUrl = z.string().max(2000).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').nullable();
-const Events = z.array(z.enum(['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused'])).max(4);
+const Events = z.array(z.enum(['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused', 'wake.failed'])).max(5);
 
 export const UserSettingsBody = z.strictObject({
   email: z.boolean().optional().describe('also e-mail me (needs DEPLOYFLOW_SMTP_URL)'),

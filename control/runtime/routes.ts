@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, RESPONDED, type RouteSpec } from '../api/route.js';
+import { PLATFORM_REPLICA, platformLines } from './platform-log.js';
 
 const Sample = z.object({
   at: z.number(), cpuPercent: z.number(), memoryBytes: z.number(), memoryLimitBytes: z.number(),
@@ -25,12 +26,14 @@ const MetricsAnswer = z.object({
 export const runtimeRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get', path: '/apps/:name/logs', tag: 'runtime', access: 'user',
-    summary: "The last lines the app's containers printed, oldest first, each prefixed with its replica",
+    summary: "The last lines the app's containers printed, oldest first, each prefixed with its replica; then DeployFlow's own lines about the app (such as a failed wake), prefixed `deployflow`",
     query: z.object({ tail: z.coerce.number().int().min(1).max(10_000).default(100) }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');
       if (!ctx.deps.deploy) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Logs need the Docker Engine, which is not available');
-      const lines = await ctx.deps.deploy.runtime.tailLogs(app.name, ctx.query.tail);
+      // DeployFlow's own lines about the app (a failed wake) come after what its replicas printed.
+      const platform = (await platformLines(ctx.deps.store, app.name)).map((l) => `${PLATFORM_REPLICA} | ${l.line}`);
+      const lines = [...await ctx.deps.deploy.runtime.tailLogs(app.name, ctx.query.tail), ...platform].slice(-ctx.query.tail);
       ctx.res.type('text/plain; charset=utf-8').send(lines.map((l) => `${l}\n`).join(''));
       return RESPONDED;
     },

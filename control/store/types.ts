@@ -269,7 +269,7 @@ export interface SettingsStore {
   set<T>(key: string, value: T): Promise<void>;
 }
 
-export type NotificationKind = 'deploy.started' | 'deploy.succeeded' | 'deploy.failed' | 'autoscale.refused';
+export type NotificationKind = 'deploy.started' | 'deploy.succeeded' | 'deploy.failed' | 'autoscale.refused' | 'wake.failed';
 
 /** One in-app notification of one user (control/notifications). */
 export interface Notification {
