@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # test/prereqs.test.ts): git, dig (dnsutils), ssh and ssh-keygen (openssh-client), redis-server,
 # pebble, chromium, docker (docker.io), busybox (busybox-static), bash, unshare (util-linux), mount,
 # iptables and ip6tables (the build network's rules), du (coreutils: the build disk watcher);
-# dockerd, containerd, ip (iproute2) and umount for the swarm tests' private engine;
+# dockerd, containerd, ip (iproute2), nsenter (util-linux) and umount (mount) for the swarm tests'
+# private engines;
 # the compose test also copies redis-cli (redis-tools) and setcap (libcap2-bin) into a test base image.
 want_packages=(docker.io containerd iproute2 iptables coreutils redis-server redis-tools git busybox-static openssh-client ca-certificates bash util-linux mount libcap2-bin)
 [ "${DEPLOYFLOW_PREREQS_BROWSER:-1}" = 1 ] && want_packages+=(chromium)

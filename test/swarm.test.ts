@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
+import { Redis } from 'ioredis';
+import { readRouteTable } from '../common/routes/index.js';
 import tarStream from 'tar-stream';
 import { createLogger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
@@ -19,7 +21,7 @@ import { serviceName } from '../control/app-runtime/swarm/spec.js';
 import type { Deployment } from '../control/store/types.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
-import { startExtraEngine, type ExtraEngine } from './support/extra-engine.js';
+import { startExtraEngine, startLan, type ExtraEngine, type TestLan } from './support/extra-engine.js';
 import { freePort } from './support/ports.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
@@ -56,6 +58,7 @@ async function buildImage(docker: Docker, base: string, tag: string, js: string)
 interface Load { ok: number; failed: string[]; versions: string[]; stop(): Promise<void> }
 
 describe('swarm runtime on a single-node Swarm', () => {
+  let lan: TestLan;
   let engine: ExtraEngine;
   let nodeId: string;
   let redis: TestRedis;
@@ -115,7 +118,8 @@ describe('swarm runtime on a single-node Swarm', () => {
   const service = async (): Promise<Service> => engine.docker.getService(serviceName(APP)).inspect() as Promise<Service>;
 
   before(async () => {
-    engine = await startExtraEngine();
+    lan = await startLan();
+    engine = await startExtraEngine({ lan });
     nodeId = await engine.swarmInit();
     // Images are made here, in the private engine: no registry is asked for anything.
     const base = await ensureNodeBaseImage(engine.docker);
@@ -144,6 +148,7 @@ describe('swarm runtime on a single-node Swarm', () => {
     if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST;
     else process.env.DOCKER_HOST = sharedDockerHost;
     await engine?.stop();
+    await lan?.stop();
   });
 
   it('runs the app as a Swarm service: two health-checked replicas behind the gateway', async () => {
@@ -161,6 +166,11 @@ describe('swarm runtime on a single-node Swarm', () => {
     assert.equal(status.status, 200);
     const replicas = status.body.replicas as Array<{ name: string; state: string; healthy?: boolean; hostPort: number }>;
     assert.deepEqual(replicas.map((r) => [r.name, r.state, r.healthy]), [[`${APP}.1`, 'running', true], [`${APP}.2`, 'running', true]]);
+    // The gateway reaches each task on its node's address (host-mode ports, no routing mesh).
+    const probe = new Redis(redis.url);
+    const route = (await readRouteTable(probe)).routes[HOST];
+    probe.disconnect();
+    assert.deepEqual(route?.upstreams.map((u) => u.host), [engine.addr, engine.addr]);
     const hosts = new Set<string>();
     for (let i = 0; i < 20; i++) {
       const r = await get();

@@ -1,11 +1,13 @@
-// A private Docker Engine for one test file, beside the machine's shared one (which other tests
-// use and which must never become a Swarm): its own containerd (own socket, root and state, so
-// no containerd namespace is shared), its own dockerd (data root, exec root, pid file, unix
-// socket, daemon.json, all under one temp dir), no default bridge and no iptables rules (the
-// shared engine owns the host's DOCKER chains). Swarm's docker_gwbridge is made beforehand with
-// a Linux bridge name of its own, so two such engines never fight over one interface name.
-// `swarmInit` makes it a single-node Swarm advertised on 127.0.0.1 with ports of its own.
-// `stop` removes every service, leaves the Swarm, stops both daemons and deletes all of it.
+// Private Docker Engines for one test file, beside the machine's shared one (which other tests
+// use and which must never become a Swarm). Each engine runs in a network namespace of the
+// test's own, so its Swarm ports (2377, 7946, 4789), docker_gwbridge and published ports collide
+// with nothing on the host or in another test; its own containerd (own socket, root and state:
+// no containerd namespace is shared) and dockerd (own data root, exec root, pid file, unix socket,
+// empty daemon.json; no default bridge, no iptables rules). The namespaces hang off a LAN of the
+// test's own: a bridge in one more namespace, reached from the host through a veth pair, with
+// addresses 10.213.N.0/24 (N picked free): the host is .1, the engines .2, .3, … — so a test on
+// the host reaches every engine's published ports, and engines reach each other (Swarm's overlay)
+// without the host forwarding anything (the host's iptables are never touched).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -13,20 +15,88 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Docker from 'dockerode';
-import { freePort } from './ports.js';
 import { requireProgram } from './programs.js';
+
+function run(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(file)} ${args.join(' ')}: ${err.trim()}`))));
+  });
+}
+
+const ip = (...args: string[]): Promise<string> => run(requireProgram('ip'), args);
+
+export interface TestLan {
+  /** `10.213.N`: the host is `.1`. */
+  prefix: string;
+  hostAddr: string;
+  /** Connects namespace `ns` to the LAN; its address. */
+  attach(ns: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startLan(): Promise<TestLan> {
+  const id = randomBytes(3).toString('hex');
+  const used = await ip('-4', '-o', 'addr');
+  const free = Array.from({ length: 250 }, (_, i) => i + 2).filter((n) => !used.includes(`10.213.${n}.`));
+  const n = free[Math.floor(Math.random() * free.length)];
+  if (n === undefined) throw new Error('no free 10.213.N.0/24 for a test LAN');
+  const prefix = `10.213.${n}`;
+  const ns = `dfl-${id}`;
+  const hostLink = `dfh${id}`;
+  await ip('netns', 'add', ns);
+  const stop = async (): Promise<void> => {
+    await ip('netns', 'delete', ns).catch(() => undefined);
+    await ip('link', 'delete', hostLink).catch(() => undefined);
+  };
+  try {
+    await ip('-n', ns, 'link', 'add', 'br0', 'type', 'bridge');
+    await ip('-n', ns, 'link', 'set', 'br0', 'up');
+    await ip('link', 'add', hostLink, 'type', 'veth', 'peer', 'name', 'up0', 'netns', ns);
+    await ip('-n', ns, 'link', 'set', 'up0', 'master', 'br0', 'up');
+    await ip('addr', 'add', `${prefix}.1/24`, 'dev', hostLink);
+    await ip('link', 'set', hostLink, 'up');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  let next = 2;
+  return {
+    prefix, hostAddr: `${prefix}.1`, stop,
+    async attach(node) {
+      const k = next++;
+      const addr = `${prefix}.${k}`;
+      const port = `p${k}`;
+      await ip('-n', ns, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node);
+      await ip('-n', ns, 'link', 'set', port, 'master', 'br0', 'up');
+      await ip('-n', node, 'addr', 'add', `${addr}/24`, 'dev', 'eth0');
+      await ip('-n', node, 'link', 'set', 'eth0', 'up');
+      await ip('-n', node, 'link', 'set', 'lo', 'up');
+      return addr;
+    },
+  };
+}
 
 export interface ExtraEngine {
   /** A client of this engine (never the shared one). */
   docker: Docker;
   /** `unix:///…/docker.sock`, for DOCKER_HOST. */
   host: string;
+  /** This engine's address on the test's LAN (where its published ports answer). */
+  addr: string;
   dir: string;
-  /** The Linux bridge behind this engine's docker_gwbridge. */
-  bridge: string;
-  /** Makes the engine a single-node Swarm manager advertised on 127.0.0.1; its node id. */
+  /** Makes the engine a Swarm manager advertised on its LAN address; its node id. */
   swarmInit(): Promise<string>;
-  /** The daemon's log so far (for a failing test's message). */
+  /** Joins `manager`'s Swarm as a worker; its node id. */
+  swarmJoin(manager: ExtraEngine): Promise<string>;
+  /** The whole node dies at once: every process in its namespace gets SIGKILL. */
+  kill(): Promise<void>;
+  /** The daemons' log so far (for a failing test's message). */
   log(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -61,22 +131,22 @@ async function waitFile(file: string, child: ChildProcess, what: string, timeout
 async function unmountUnder(dir: string): Promise<void> {
   const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n')
     .map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
-  for (const m of mounts) {
-    await new Promise<void>((resolve) => {
-      const child = spawn(requireProgram('umount'), ['-l', m], { stdio: 'ignore' });
-      child.once('exit', () => resolve());
-      child.once('error', () => resolve());
-    });
-  }
+  for (const m of mounts) await run(requireProgram('umount'), ['-l', m]).catch(() => undefined);
 }
 
-export async function startExtraEngine(): Promise<ExtraEngine> {
+export interface ExtraEngineOptions {
+  lan: TestLan;
+  /** Registries the engine may use over plain HTTP (a test's own). */
+  insecureRegistries?: string[];
+}
+
+export async function startExtraEngine(o: ExtraEngineOptions): Promise<ExtraEngine> {
+  const nsenter = requireProgram('nsenter');
   const dockerd = requireProgram('dockerd');
   const containerdBin = requireProgram('containerd');
   // Short: a unix socket path has at most 107 bytes.
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dfe-'));
-  const id = randomBytes(3).toString('hex');
-  const bridge = `dfgw${id}`;
+  const ns = `dfe-${path.basename(dir).slice(4)}`.toLowerCase();
   const ctdSock = path.join(dir, 'containerd.sock');
   const sock = path.join(dir, 'docker.sock');
   // An empty containerd config: the host's /etc/containerd/config.toml (if any) is not read.
@@ -87,47 +157,58 @@ export async function startExtraEngine(): Promise<ExtraEngine> {
   let containerd: ChildProcess | null = null;
   let engine: ChildProcess | null = null;
   const docker = new Docker({ socketPath: sock });
+  let addr = '';
+
+  const killAll = async (): Promise<void> => {
+    const pids = (await ip('netns', 'pids', ns).catch(() => '')).split('\n').map(Number).filter((p) => p > 1);
+    for (const pid of pids) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+    }
+  };
 
   const stop = async (): Promise<void> => {
-    if (engine && engine.exitCode === null) {
+    if (engine && engine.exitCode === null && engine.signalCode === null) {
       const services = await docker.listServices().catch(() => []);
       await Promise.all(services.map((s) => docker.getService(s.ID).remove().catch(() => undefined)));
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 50; i++) {
         const left = await docker.listContainers({ all: true }).catch(() => []);
         if (left.length === 0) break;
         await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
         await delay(200);
       }
       await docker.swarmLeave({ force: true }).catch(() => undefined);
-      await docker.getNetwork('docker_gwbridge').remove().catch(() => undefined);
     }
     await stopProcess(engine, 20_000);
     await stopProcess(containerd, 10_000);
+    // Whatever is left in the namespace (shims, proxies of a killed node) goes with it.
+    await killAll();
     await logFile.close().catch(() => undefined);
-    // Should the network removal have failed, the bridge would outlive the engine in the host's namespace.
-    await new Promise<void>((resolve) => {
-      const child = spawn(requireProgram('ip'), ['link', 'delete', bridge], { stdio: 'ignore' });
-      child.once('exit', () => resolve());
-      child.once('error', () => resolve());
-    });
+    await ip('netns', 'delete', ns).catch(() => undefined);
     await unmountUnder(dir);
     await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   };
 
   try {
-    const ctd = spawn(containerdBin, [
+    await ip('netns', 'add', ns);
+    addr = await o.lan.attach(ns);
+    // nsenter, not `ip netns exec`: that also gives a mount namespace with a fresh /sys, where
+    // the cgroup hierarchies dockerd needs are not mounted.
+    const inNs = (file: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess =>
+      spawn(nsenter, [`--net=/run/netns/${ns}`, '--', file, ...args], { stdio: out, ...(env ? { env } : {}) });
+    const ctd = inNs(containerdBin, [
       '--config', path.join(dir, 'containerd.toml'), '--address', ctdSock,
       '--root', path.join(dir, 'containerd-root'), '--state', path.join(dir, 'containerd-state'),
-    ], { stdio: out });
+    ]);
     containerd = ctd;
     await waitFile(ctdSock, ctd, 'containerd', 20_000);
-    const daemon = spawn(dockerd, [
+    const daemon = inNs(dockerd, [
       '--config-file', path.join(dir, 'daemon.json'),
       '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'docker.pid'),
       '-H', `unix://${sock}`, '--containerd', ctdSock,
       '--bridge', 'none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
-      // Swarm tasks use the local image instead of asking a registry first (nothing is pulled here).
-    ], { stdio: out, env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' } });
+      ...(o.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]),
+      // Swarm tasks use a local image when there is one instead of asking a registry first.
+    ], { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' });
     engine = daemon;
     await waitFile(sock, daemon, 'dockerd', 30_000);
     const deadline = Date.now() + 30_000;
@@ -135,43 +216,25 @@ export async function startExtraEngine(): Promise<ExtraEngine> {
       if (daemon.exitCode !== null || Date.now() > deadline) throw new Error('dockerd did not answer');
       await delay(100);
     }
-    // Made before the Swarm is: Swarm then uses it instead of creating a `docker_gwbridge` bridge.
-    await docker.createNetwork({
-      Name: 'docker_gwbridge', Driver: 'bridge',
-      Options: {
-        'com.docker.network.bridge.name': bridge, 'com.docker.network.bridge.enable_icc': 'false',
-        'com.docker.network.bridge.enable_ip_masquerade': 'false',
-      },
-    });
   } catch (err) {
     const log = await fs.readFile(path.join(dir, 'daemons.log'), 'utf8').catch(() => '');
     await stop();
     throw new Error(`the extra Docker Engine did not start: ${(err as Error).message}\n${log.split('\n').slice(-20).join('\n')}`);
   }
 
+  const nodeId = async (): Promise<string> => ((await docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
   return {
-    docker, host: `unix://${sock}`, dir, bridge, stop,
+    docker, host: `unix://${sock}`, addr, dir, stop,
     log: () => fs.readFile(path.join(dir, 'daemons.log'), 'utf8').catch(() => ''),
     async swarmInit() {
-      // Ports of its own: the shared machine may run other Swarms (another test's engine).
-      const port = await freePort();
-      const dataPathPort = 40_000 + Math.floor(Math.random() * 9000);
-      await docker.swarmInit({ ListenAddr: `127.0.0.1:${port}`, AdvertiseAddr: `127.0.0.1:${port}`, DataPathPort: dataPathPort });
-      const info = await docker.info() as { Swarm: { NodeID: string } };
-      return info.Swarm.NodeID;
+      await docker.swarmInit({ ListenAddr: `${addr}:2377`, AdvertiseAddr: `${addr}:2377` });
+      return nodeId();
     },
+    async swarmJoin(manager) {
+      const swarm = await manager.docker.swarmInspect() as { JoinTokens: { Worker: string } };
+      await docker.swarmJoin({ ListenAddr: `${addr}:2377`, AdvertiseAddr: `${addr}:2377`, RemoteAddrs: [`${manager.addr}:2377`], JoinToken: swarm.JoinTokens.Worker });
+      return nodeId();
+    },
+    kill: killAll,
   };
-}
-
-/** Copies an image from the shared engine into `target` (docker save | docker load, through the API). */
-export async function copyImage(from: Docker, target: Docker, image: string): Promise<void> {
-  const tar = await from.getImage(image).get();
-  const res = await target.loadImage(tar);
-  await new Promise<void>((resolve, reject) => {
-    target.modem.followProgress(res, (err: Error | null, events: Array<{ error?: string }>) => {
-      const failed = events?.find((e) => e.error);
-      if (err || failed) reject(err ?? new Error(failed?.error));
-      else resolve();
-    });
-  });
 }

@@ -31,6 +31,7 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   dockerd: 'docker.io',
   containerd: 'containerd',
   ip: 'iproute2',
+  nsenter: 'util-linux',
   umount: 'mount',
 };
 

@@ -353,7 +353,7 @@ export class SwarmRuntime implements AppRuntime {
         await this.rollback(current);
         await this.waitRolledBack(app);
         const reason = down.length ? `node${down.length === 1 ? '' : 's'} ${down.join(', ')} left the Swarm during the update` : 'the update did not finish in time';
-        throw await this.failure(app, reason, since);
+        throw await this.failure(app, reason, since, down.length ? 'DF_ERR_RELEASE_FAILED' : 'DF_ERR_HEALTHCHECK_FAILED');
       }
       await delay(this.pollMs);
     }
@@ -373,12 +373,14 @@ export class SwarmRuntime implements AppRuntime {
     }
   }
 
-  /** DF_ERR_HEALTHCHECK_FAILED with the reason, the failing task's last lines and nothing of env. */
-  private async failure(app: string, reason: string, since: number): Promise<DeployFlowError> {
+  /** The deploy's error: the reason, the failing task's state and the app's last lines (never env). */
+  private async failure(app: string, reason: string, since: number,
+    code: 'DF_ERR_HEALTHCHECK_FAILED' | 'DF_ERR_RELEASE_FAILED' = 'DF_ERR_HEALTHCHECK_FAILED'): Promise<DeployFlowError> {
     const tasks = await listTasks(this.docker, app, 'any').catch(() => []);
     const task = lastTaskFailure(tasks, since);
     const logs = await tailServiceLogs(this.docker, app, 30).catch(() => []);
     const full = task && !reason.includes(task) ? `${reason} (${task})` : reason;
-    return new DeployFlowError('DF_ERR_HEALTHCHECK_FAILED', `The new version of ${app} did not become healthy on Swarm: ${full}`, { reason: full, logs });
+    const what = code === 'DF_ERR_HEALTHCHECK_FAILED' ? 'did not become healthy on Swarm' : 'could not be released on Swarm';
+    return new DeployFlowError(code, `The new version of ${app} ${what}: ${full}`, { reason: full, logs });
   }
 }
