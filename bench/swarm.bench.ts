@@ -73,7 +73,10 @@ try {
     const { done } = await s.control.service.deps.deploy!.enqueue({
       app: APP, source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } }, origin: 'git', commit, createdBy: s.owner,
     });
+    let failed: string | null = null;
+    void done.then((d) => { if (d.status !== 'running') failed = `${s.name} deploy ${d.status}: ${d.error}`; });
     for (;;) {
+      if (failed) throw new Error(failed);
       const u = await upstream(s);
       const body = u ? await fetch(`http://${u.host}:${u.port}/`).then((r) => r.text(), () => '') : '';
       if (body === nonce) break;

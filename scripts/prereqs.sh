@@ -16,8 +16,9 @@ want_packages=(docker.io containerd iproute2 iptables coreutils redis-server red
 [ "${DEPLOYFLOW_PREREQS_BROWSER:-1}" = 1 ] && want_packages+=(chromium)
 # Test-only: Pebble, Let's Encrypt's test CA, issues real ACME certificates on loopback in the tests.
 # systemd-analyze (systemd) checks the units in deploy/systemd; no running systemd is needed.
-# docker-compose (v1; the only Compose in Debian 12) runs the compose stack test.
-[ "${DEPLOYFLOW_PREREQS_TESTS:-1}" = 1 ] && want_packages+=(pebble dnsutils systemd docker-compose)
+# docker-compose (v1; the only Compose in Debian 12) runs the compose stack test; docker-registry
+# (Debian's build of distribution) is the two-node Swarm test's registry.
+[ "${DEPLOYFLOW_PREREQS_TESTS:-1}" = 1 ] && want_packages+=(pebble dnsutils systemd docker-compose docker-registry)
 [ "${DEPLOYFLOW_PREREQS_BENCH:-0}" = 1 ] && want_packages+=(nginx-light dnsmasq-base wrk dnsperf)
 
 missing=()

@@ -207,8 +207,9 @@ export async function startExtraEngine(o: ExtraEngineOptions): Promise<ExtraEngi
       '-H', `unix://${sock}`, '--containerd', ctdSock,
       '--bridge', 'none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
       ...(o.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]),
-      // Swarm tasks use a local image when there is one instead of asking a registry first.
-    ], { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' });
+    // Without a registry: Swarm tasks use the local image instead of asking Docker Hub first (with
+    // this set, Swarm never pulls — so not when the engine has a registry to pull from).
+    ], { ...process.env, ...(o.insecureRegistries?.length ? {} : { DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' }) });
     engine = daemon;
     await waitFile(sock, daemon, 'dockerd', 30_000);
     const deadline = Date.now() + 30_000;

@@ -32,6 +32,7 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   containerd: 'containerd',
   ip: 'iproute2',
   nsenter: 'util-linux',
+  'docker-registry': 'docker-registry',
   umount: 'mount',
 };
 

@@ -1,0 +1,202 @@
+// The swarm runtime over two nodes: two private Docker Engines in network namespaces of the
+// test's own on a LAN of its own (test/support/extra-engine.ts), one the manager, one a worker,
+// and Debian's docker-registry on the host's LAN address as DEPLOYFLOW_REGISTRY (images built
+// on the manager reach the worker through it). An app with two replicas runs one on each node;
+// the worker is drained while requests loop through the real gateway — none fails; the worker
+// comes back, a restart spreads the replicas again, and then the worker dies outright (every
+// process in its namespace killed): the app is still served, and the route ends on the manager.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type Docker from 'dockerode';
+import { Redis } from 'ioredis';
+import tarStream from 'tar-stream';
+import { createLogger } from '../common/log/logger.js';
+import { readRouteTable } from '../common/routes/index.js';
+import type { RunningService } from '../common/service.js';
+import { startGateway } from '../gateway/index.js';
+import { ensureNodeBaseImage } from './support/base-image.js';
+import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { startExtraEngine, startLan, type ExtraEngine, type TestLan } from './support/extra-engine.js';
+import { freePort } from './support/ports.js';
+import { requireProgram } from './support/programs.js';
+import { startRedis, type TestRedis } from './support/redis.js';
+import { waitFor } from './ops-fixtures.js';
+
+const APP = 'spread';
+const HOST = `${APP}.paas.test`;
+
+const SERVER_JS = `
+const http = require('node:http');
+const os = require('node:os');
+http.createServer((req, res) => { res.writeHead(200); res.end('v1 ' + os.hostname() + '\\n'); }).listen(Number(process.env.PORT));
+process.on('SIGTERM', () => setTimeout(() => process.exit(0), 300));
+`;
+
+async function buildImage(docker: Docker, base: string, tag: string): Promise<void> {
+  const pack = tarStream.pack();
+  pack.entry({ name: 'Dockerfile' }, `FROM ${base}\nWORKDIR /srv\nCOPY server.js .\nUSER node\nCMD ["node", "server.js"]\n`);
+  pack.entry({ name: 'server.js' }, SERVER_JS);
+  pack.finalize();
+  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true });
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
+      const failed = events?.find((e) => e.error);
+      if (err || failed) reject(err ?? new Error(failed?.error));
+      else resolve();
+    });
+  });
+}
+
+/** Debian's registry (distribution) on `addr:5000`, storing under `dir`. */
+async function startRegistry(addr: string, dir: string): Promise<ChildProcess> {
+  const config = path.join(dir, 'registry.yml');
+  await fs.writeFile(config, [
+    'version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(dir, 'registry')}`,
+    'http:', `  addr: ${addr}:5000`, '',
+  ].join('\n'));
+  const child = spawn(requireProgram('docker-registry'), ['serve', config], { stdio: 'ignore' });
+  await waitFor(() => new Promise<boolean>((resolve) => {
+    const s = net.connect(5000, addr, () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  }), 'the registry to listen', 15_000);
+  return child;
+}
+
+interface Load { ok: number; failed: string[]; stop(): Promise<void> }
+
+describe('swarm runtime over two nodes', () => {
+  let lan: TestLan;
+  let manager: ExtraEngine;
+  let worker: ExtraEngine;
+  let workerId: string;
+  let registry: ChildProcess;
+  let redis: TestRedis;
+  let probe: Redis;
+  let control: TestControl;
+  let gateway: RunningService;
+  let gatewayPort: number;
+  let owner: Awaited<ReturnType<typeof registerUser>>;
+  const sharedDockerHost = process.env.DOCKER_HOST;
+
+  const get = (): Promise<{ status: number; body: string }> => new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent: false, headers: { host: HOST } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (err) => resolve({ status: 0, body: err.message }));
+    });
+    req.setTimeout(15_000, () => req.destroy(new Error('no answer within 15 s')));
+    req.once('error', (err) => resolve({ status: 0, body: err.message }));
+  });
+
+  function load(): Load {
+    let running = true;
+    const result: Load = { ok: 0, failed: [], stop: async () => undefined };
+    const loops = [0, 1].map(async () => {
+      while (running) {
+        const r = await get();
+        if (r.status === 200) result.ok++;
+        else result.failed.push(`${r.status} ${r.body.slice(0, 120)}`);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    });
+    result.stop = async () => { running = false; await Promise.all(loops); };
+    return result;
+  }
+
+  const routeHosts = async (): Promise<string[]> => ((await readRouteTable(probe)).routes[HOST]?.upstreams ?? []).map((u) => u.host).sort();
+  const taskNodes = async (): Promise<string[]> => {
+    const tasks = await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`], 'desired-state': ['running'] } }) as Array<{ NodeID: string; Status: { State: string } }>;
+    return tasks.filter((t) => t.Status.State === 'running').map((t) => t.NodeID).sort();
+  };
+  const setAvailability = async (availability: 'drain' | 'active'): Promise<void> => {
+    const node = await manager.docker.getNode(workerId).inspect() as { Version: { Index: number }; Spec: Record<string, unknown> };
+    await manager.docker.getNode(workerId).update({ _query: { version: node.Version.Index }, _body: { ...node.Spec, Availability: availability } } as never);
+  };
+
+  before(async () => {
+    lan = await startLan();
+    const registryAddr = `${lan.hostAddr}:5000`;
+    [manager, worker] = await Promise.all([
+      startExtraEngine({ lan, insecureRegistries: [registryAddr] }), startExtraEngine({ lan, insecureRegistries: [registryAddr] }),
+    ]);
+    await manager.swarmInit();
+    workerId = await worker.swarmJoin(manager);
+    registry = await startRegistry(lan.hostAddr, manager.dir);
+    const base = await ensureNodeBaseImage(manager.docker);
+    await buildImage(manager.docker, base, `deployflow/${APP}:v1`);
+    redis = await startRedis();
+    probe = new Redis(redis.url);
+    process.env.DOCKER_HOST = manager.host;
+    control = await startTestControl({
+      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_RUNTIME: 'swarm', DEPLOYFLOW_REGISTRY: registryAddr,
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '10', DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+      // The reconciler republishes the running tasks when Swarm moves them (drain, a lost node).
+      DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '1',
+    });
+    gatewayPort = await freePort();
+    gateway = await startGateway({ ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+    await registerUser(control.url);
+    owner = await registerUser(control.url);
+    const created = await owner.post('/api/v1/apps', { name: APP, port: 8080, replicas: 2, limits: { memoryMb: 64, cpus: 0.25 } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const { done } = await control.service.deps.deploy!.enqueue({ app: APP, source: { kind: 'image', image: `deployflow/${APP}:v1` }, origin: 'image', createdBy: owner.userId });
+    const deployed = await done;
+    assert.equal(deployed.status, 'running', deployed.error ?? '');
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    await control?.stop();
+    probe?.disconnect();
+    await redis?.stop();
+    registry?.kill('SIGTERM');
+    if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = sharedDockerHost;
+    await Promise.all([worker?.stop(), manager?.stop()]);
+    await lan?.stop();
+  });
+
+  it('runs the replicas on both nodes, the image reaching the worker through the registry', async () => {
+    assert.equal(new Set(await taskNodes()).size, 2, 'one replica per node');
+    assert.deepEqual(await routeHosts(), [manager.addr, worker.addr].sort());
+    const hosts = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const r = await get();
+      assert.equal(r.status, 200, r.body);
+      hosts.add(r.body.trim().split(' ')[1]!);
+    }
+    assert.equal(hosts.size, 2);
+  });
+
+  it('drains the worker with no failed request', async () => {
+    const traffic = load();
+    await setAvailability('drain');
+    await waitFor(async () => (await routeHosts()).every((h) => h === manager.addr) && (await routeHosts()).length === 2, 'both replicas on the manager', 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    await traffic.stop();
+    assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
+    assert.ok(traffic.ok > 20);
+  });
+
+  it('keeps serving when the worker\'s engine dies', async () => {
+    await setAvailability('active');
+    // A rolling restart places the replicas afresh: one goes back to the worker.
+    const restarted = await owner.post(`/api/v1/apps/${APP}/restart`);
+    assert.equal(restarted.status, 200, JSON.stringify(restarted.body));
+    await waitFor(async () => (await routeHosts()).includes(worker.addr), 'a replica on the worker again', 60_000);
+    const traffic = load();
+    await worker.kill();
+    await waitFor(async () => (await routeHosts()).length > 0 && (await routeHosts()).every((h) => h === manager.addr), 'the route on the manager only', 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    await traffic.stop();
+    assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
+    assert.ok(traffic.ok > 20);
+  });
+});
