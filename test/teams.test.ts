@@ -3,6 +3,7 @@
 // viewer member, and refused to everyone else over HTTP, Socket.IO and git; apps move between
 // users and teams; deleting a user gives their apps away or deletes them; the last admin stays.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,20 @@ import { detectedApp, writeTree } from './builder-fixtures.js';
 import { run } from './git-fixtures.js';
 
 const APP = 'team-app';
+const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
+
+/** The real `bin/deployflow` with an API token, in a clean environment. */
+function cli(url: string, token: string, home: string, args: string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: home, env: { PATH: process.env.PATH, HOME: home, DEPLOYFLOW_URL: url, DEPLOYFLOW_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout }));
+  });
+}
 type User = Awaited<ReturnType<typeof registerUser>>;
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
@@ -153,6 +168,15 @@ describe('teams', () => {
       assert.equal(res.status, 404, `${method} ${url}`);
     }
     assert.ok(!(await stranger.get('/api/v1/apps')).body.some((a: { name: string }) => a.name === APP));
+    const memberToken = (await member.post('/api/v1/tokens', { name: 'cli' })).body.token as string;
+    const strangerToken = (await stranger.post('/api/v1/tokens', { name: 'cli' })).body.token as string;
+    const listed = await cli(control.url, memberToken, work, ['apps', '--json']);
+    assert.ok((JSON.parse(listed.stdout) as { name: string }[]).some((a) => a.name === APP), 'the CLI lists the team\'s app for a member');
+    const hidden = await cli(control.url, strangerToken, work, ['apps', '--json']);
+    assert.ok(!(JSON.parse(hidden.stdout) as { name: string }[]).some((a) => a.name === APP), 'and not for a stranger');
+    const owners = await cli(control.url, memberToken, work, ['collaborators', '-a', APP]);
+    assert.equal(owners.code, 0);
+    assert.match(owners.stdout, /owner \(team\)\s+\S+\s+Platform team/);
     assert.equal((await stranger.get(`/api/v1/apps/${APP}`)).status, 404);
 
     const theirs = await socketOf(stranger);

@@ -67,7 +67,7 @@ export const handlers: Handlers = {
   async collaborators(ctx: Context) {
     const api = ctx.api();
     const app = await api.get<AppView>(`/apps/${segment(await ctx.app())}`);
-    if (ctx.json) return printJson({ ownerId: app.ownerId, collaboratorIds: app.collaboratorIds });
+    if (ctx.json) return printJson({ ownerId: app.ownerId, ownerKind: app.ownerKind ?? 'user', collaboratorIds: app.collaboratorIds });
     // The owner (or an admin) reads the collaborators' addresses; admins also every user's; others see ids and their own e-mail.
     const users = [
       ...await api.get<UserView[]>('/users').catch(() => [] as UserView[]),
@@ -75,8 +75,11 @@ export const handlers: Handlers = {
     ];
     const me = await api.get<UserView>('/auth/me');
     const email = (id: string): string => users.find((u) => u.id === id)?.email ?? (id === me.id ? me.email : '');
+    // A team's app: the owner row names the team.
+    const team = app.ownerKind === 'team' ? await api.get<{ name: string }>(`/apps/${segment(app.name)}/owner`).catch(() => null) : null;
     print(table(['role', 'user id', 'email'], [
-      ['owner', app.ownerId, email(app.ownerId)], ...app.collaboratorIds.map((id) => ['collaborator', id, email(id)]),
+      team ? ['owner (team)', app.ownerId, team.name] : ['owner', app.ownerId, email(app.ownerId)],
+      ...app.collaboratorIds.map((id) => ['collaborator', id, email(id)]),
     ]));
   },
 

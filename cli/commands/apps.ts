@@ -7,7 +7,7 @@ import type { Handlers } from '../main.js';
 import { formatTime, heading, keyValues, print, printJson, progress, table } from '../output.js';
 
 export interface AppView {
-  name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; collaboratorIds: string[];
+  name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; ownerKind?: 'user' | 'team'; collaboratorIds: string[];
   replicas: number; limits: { memoryMb: number; cpus: number }; healthcheck: { path: string }; port: number;
   domains: string[]; volumes: { name: string; path: string }[]; deployBranch: string; createdAt: number; updatedAt: number;
 }
