@@ -52,7 +52,7 @@ try {
     const base = await ensureNodeBaseImage(new Docker());
     // A Redis each: the route table is per platform (both apps have the same name).
     const redisServer = await startRedis();
-    const control = await startTestControl({ ...env, REDIS_URL: redisServer.url, DEPLOYFLOW_RUNTIME: name, DEPLOYFLOW_DOMAIN: `${name}.paas.test` });
+    const control = await startTestControl({ ...env, REDIS_URL: redisServer.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_RUNTIME: name, DEPLOYFLOW_DOMAIN: `${name}.paas.test` });
     await registerUser(control.url);
     const owner = await registerUser(control.url);
     const created = await owner.post('/api/v1/apps', { name: APP, port: 8080, limits: { memoryMb: 64, cpus: 0.5 } });
