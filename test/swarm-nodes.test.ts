@@ -30,17 +30,17 @@ import { waitFor } from './ops-fixtures.js';
 const APP = 'spread';
 const HOST = `${APP}.paas.test`;
 
-const SERVER_JS = `
+const serverJs = (version: string): string => `
 const http = require('node:http');
 const os = require('node:os');
-http.createServer((req, res) => { res.writeHead(200); res.end('v1 ' + os.hostname() + '\\n'); }).listen(Number(process.env.PORT));
+http.createServer((req, res) => { res.writeHead(200); res.end('${version} ' + os.hostname() + '\\n'); }).listen(Number(process.env.PORT));
 process.on('SIGTERM', () => setTimeout(() => process.exit(0), 300));
 `;
 
-async function buildImage(docker: Docker, base: string, tag: string): Promise<void> {
+async function buildImage(docker: Docker, base: string, tag: string, version: string): Promise<void> {
   const pack = tarStream.pack();
   pack.entry({ name: 'Dockerfile' }, `FROM ${base}\nWORKDIR /srv\nCOPY server.js .\nUSER node\nCMD ["node", "server.js"]\n`);
-  pack.entry({ name: 'server.js' }, SERVER_JS);
+  pack.entry({ name: 'server.js' }, serverJs(version));
   pack.finalize();
   const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true });
   await new Promise<void>((resolve, reject) => {
@@ -67,7 +67,7 @@ async function startRegistry(addr: string, dir: string): Promise<ChildProcess> {
   return child;
 }
 
-interface Load { ok: number; failed: string[]; stop(): Promise<void> }
+interface Load { ok: number; failed: string[]; versions: string[]; stop(): Promise<void> }
 
 describe('swarm runtime over two nodes', () => {
   let lan: TestLan;
@@ -97,12 +97,11 @@ describe('swarm runtime over two nodes', () => {
 
   function load(): Load {
     let running = true;
-    const result: Load = { ok: 0, failed: [], stop: async () => undefined };
+    const result: Load = { ok: 0, failed: [], versions: [], stop: async () => undefined };
     const loops = [0, 1].map(async () => {
       while (running) {
         const r = await get();
-        if (r.status === 200) result.ok++;
-        else result.failed.push(`${r.status} ${r.body.slice(0, 120)}`);
+        if (r.status === 200) { result.ok++; result.versions.push(r.body.split(' ')[0]!); } else result.failed.push(`${r.status} ${r.body.slice(0, 120)}`);
         await new Promise((res) => setTimeout(res, 20));
       }
     });
@@ -130,7 +129,8 @@ describe('swarm runtime over two nodes', () => {
     workerId = await worker.swarmJoin(manager);
     registry = await startRegistry(lan.hostAddr, manager.dir);
     const base = await ensureNodeBaseImage(manager.docker);
-    await buildImage(manager.docker, base, `deployflow/${APP}:v1`);
+    await buildImage(manager.docker, base, `deployflow/${APP}:v1`, 'v1');
+    await buildImage(manager.docker, base, `deployflow/${APP}:v2`, 'v2');
     redis = await startRedis();
     probe = new Redis(redis.url);
     process.env.DOCKER_HOST = manager.host;
@@ -185,18 +185,29 @@ describe('swarm runtime over two nodes', () => {
     assert.ok(traffic.ok > 20);
   });
 
-  it('keeps serving when the worker\'s engine dies', async () => {
+  it('fails a deploy when a node dies during it, and keeps serving the old version', async () => {
     await setAvailability('active');
     // A rolling restart places the replicas afresh: one goes back to the worker.
     const restarted = await owner.post(`/api/v1/apps/${APP}/restart`);
     assert.equal(restarted.status, 200, JSON.stringify(restarted.body));
     await waitFor(async () => (await routeHosts()).includes(worker.addr), 'a replica on the worker again', 60_000);
     const traffic = load();
+    const { done } = await control.service.deps.deploy!.enqueue({ app: APP, source: { kind: 'image', image: `deployflow/${APP}:v2` }, origin: 'image', createdBy: owner.userId });
+    // Mid-deploy: Swarm has begun the rolling update when the worker dies.
+    await waitFor(async () => {
+      const svc = await manager.docker.getService(`deployflow-${APP}`).inspect() as { UpdateStatus?: { State?: string } };
+      return svc.UpdateStatus?.State === 'updating';
+    }, 'the update to begin', 60_000);
     await worker.kill();
+    const failed = await done;
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error ?? '', /node .+ left the Swarm during the update/);
     await waitFor(async () => (await routeHosts()).length > 0 && (await routeHosts()).every((h) => h === manager.addr), 'the route on the manager only', 60_000);
     await new Promise((r) => setTimeout(r, 1000));
     await traffic.stop();
     assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
     assert.ok(traffic.ok > 20);
+    assert.equal(traffic.versions.at(-1), 'v1', 'the old version serves after the rollback');
+    for (let i = 0; i < 6; i++) assert.match((await get()).body, /^v1 /);
   });
 });

@@ -325,6 +325,8 @@ export class SwarmRuntime implements AppRuntime {
     publish: (u: Upstream[]) => Promise<void>, log: (line: string) => void): Promise<void> {
     const before = svc.UpdateStatus?.StartedAt;
     const since = Date.now();
+    // A node that was ready when the update began and is not any more has left mid-deploy.
+    const readyAtStart = new Set([...(await nodeAddresses(this.docker)).entries()].filter(([, n]) => n.ready).map(([id]) => id));
     await this.docker.getService(svc.ID).update({ _query: { version: svc.Version.Index }, _body: spec } as never);
     const monitorMs = this.o.monitorMs ?? 2000;
     const deadline = since + (healthTimeoutMs + monitorMs + 5_000) * (Math.max(1, replicas) + 1);
@@ -344,16 +346,18 @@ export class SwarmRuntime implements AppRuntime {
         log(`       Swarm rolled the update back: ${status.Message ?? ''}`);
         throw await this.failure(app, status.Message ?? 'the update failed', since);
       }
+      const nodes = await nodeAddresses(this.docker);
+      const left = [...readyAtStart].filter((id) => !nodes.get(id)?.ready).map((id) => nodes.get(id)?.name ?? id.slice(0, 12));
       if (mine && status.State === 'paused') {
         await this.rollback(current);
-      } else if (Date.now() > deadline) {
-        // A node that left, or tasks that never get placed: the update cannot finish.
-        const down = [...(await nodeAddresses(this.docker)).values()].filter((n) => !n.ready).map((n) => n.name);
-        log(`       The update did not finish in time${down.length ? `; node${down.length === 1 ? '' : 's'} down: ${down.join(', ')}` : ''}; rolling back`);
+      } else if (left.length > 0 || Date.now() > deadline) {
+        // A node that left (its replicas are Swarm's to replace), or tasks that never get placed:
+        // this release stops here, and the version before it serves again.
+        const reason = left.length ? `node${left.length === 1 ? '' : 's'} ${left.join(', ')} left the Swarm during the update` : 'the update did not finish in time';
+        log(`       ${reason}; rolling back`);
         await this.rollback(current);
-        await this.waitRolledBack(app);
-        const reason = down.length ? `node${down.length === 1 ? '' : 's'} ${down.join(', ')} left the Swarm during the update` : 'the update did not finish in time';
-        throw await this.failure(app, reason, since, down.length ? 'DF_ERR_RELEASE_FAILED' : 'DF_ERR_HEALTHCHECK_FAILED');
+        await this.waitRolledBack(app, publish);
+        throw await this.failure(app, reason, since, left.length ? 'DF_ERR_RELEASE_FAILED' : 'DF_ERR_HEALTHCHECK_FAILED');
       }
       await delay(this.pollMs);
     }
@@ -364,9 +368,16 @@ export class SwarmRuntime implements AppRuntime {
       .catch((err: unknown) => this.o.log.warn({ err, service: svc.ID }, 'asking Swarm to roll back failed'));
   }
 
-  private async waitRolledBack(app: string): Promise<void> {
+  /** Until Swarm's rollback is over, republishing the tasks that run meanwhile. */
+  private async waitRolledBack(app: string, publish: (u: Upstream[]) => Promise<void>): Promise<void> {
     const deadline = Date.now() + 120_000;
+    let published = '';
     while (Date.now() < deadline) {
+      const serving = upstreamsOfReplicas(await this.replicas(app));
+      if (serving.length > 0 && upstreamKey(serving) !== published) {
+        await publish(serving);
+        published = upstreamKey(serving);
+      }
       const s = (await this.inspect(app))?.UpdateStatus?.State;
       if (s === 'rollback_completed' || s === 'rollback_paused' || s === undefined) return;
       await delay(this.pollMs);
