@@ -83,6 +83,12 @@ describe('scale to zero', () => {
     assert.equal(awake.body.state, 'running');
     assert.equal(awake.body.sleep.wakes, 1);
     assert.equal(typeof awake.body.sleep.lastColdStartMs, 'number');
+    const metrics = await s.owner.get(`/api/v1/apps/${APP}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.equal(metrics.body.sleep.wakes, 1, 'the metrics count the wake');
+    assert.equal(metrics.body.sleep.lastColdStartMs, state.lastColdStartMs);
+    assert.equal(metrics.body.sleep.averageColdStartMs, state.lastColdStartMs, 'one cold start is its own average');
+    assert.deepEqual(metrics.body.sleep.coldStarts.map((c: { ms: number }) => c.ms), [state.lastColdStartMs]);
   });
 
   it('a deploy to a sleeping app serves, and the app sleeps again after the idle time', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dueForSleep, IdleTracker } from './idle.js';
 import { backoffLeftMs } from './wake.js';
-import { AWAKE } from './state.js';
+import { AWAKE, sleepMetrics } from './state.js';
 
 describe('idle tracking', () => {
   it('counts an app idle from the start until a sample shows requests', () => {
@@ -34,5 +34,10 @@ describe('idle tracking', () => {
     const failed = { ...AWAKE, lastWakeFailedAt: 1000 };
     assert.equal(backoffLeftMs(failed, 11_000, 30_000), 20_000);
     assert.equal(backoffLeftMs(failed, 31_000, 30_000), 0);
+  });
+  it('reports wakes with the last and the average cold start', () => {
+    assert.deepEqual(sleepMetrics(AWAKE), { sleeping: false, wakes: 0, lastColdStartMs: null, averageColdStartMs: null, coldStarts: [] });
+    const woken = { ...AWAKE, wakes: 3, lastColdStartMs: 900, coldStarts: [{ at: 1, ms: 600 }, { at: 2, ms: 700 }, { at: 3, ms: 901 }] };
+    assert.deepEqual(sleepMetrics(woken), { sleeping: false, wakes: 3, lastColdStartMs: 900, averageColdStartMs: 734, coldStarts: woken.coldStarts });
   });
 });

@@ -19,7 +19,7 @@ import type { OpsDeps } from '../operations/deps.js';
 import { edgeLockTtlMs, SLEEP_EVENT, type AppSleepEvent, type EdgeDeps } from './deps.js';
 import { withEdgeLock } from './lock.js';
 import { publishSleepRoute } from './publish.js';
-import { sleepState, updateSleepState, type SleepState } from './state.js';
+import { COLD_STARTS_KEPT, sleepState, updateSleepState, type SleepState } from './state.js';
 
 export type WakeOutcome =
   | { kind: 'woken'; coldStartMs: number; upstreams: number }
@@ -78,6 +78,7 @@ async function wakeNow(x: EdgeDeps, name: string, requestedAt: number): Promise<
   const coldStartMs = Math.max(0, now - requestedAt);
   await updateSleepState(x.store, name, {
     sleeping: false, wokeAt: now, wakes: previous.wakes + 1, lastColdStartMs: coldStartMs, lastWakeError: null, lastWakeFailedAt: null,
+    coldStarts: [...previous.coldStarts, { at: now, ms: coldStartMs }].slice(-COLD_STARTS_KEPT),
   });
   x.events.emit(SLEEP_EVENT, { app: name, sleeping: false, at: now } satisfies AppSleepEvent);
   return { kind: 'woken', coldStartMs, upstreams: upstreams.length };

@@ -5,6 +5,7 @@ import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, RESPONDED, type RouteSpec } from '../api/route.js';
 import { PLATFORM_REPLICA, platformLines } from './platform-log.js';
+import { sleepMetrics, sleepState } from '../edge/state.js';
 
 const Sample = z.object({
   at: z.number(), cpuPercent: z.number(), memoryBytes: z.number(), memoryLimitBytes: z.number(),
@@ -21,6 +22,13 @@ const MetricsAnswer = z.object({
   requests: z.array(RequestSample),
   /** Gateway processes reporting now; 0 means request metrics cannot be shown. */
   gateways: z.number(),
+  sleep: z.object({
+    sleeping: z.boolean(),
+    wakes: z.number().describe('Successful wakes from sleep (scale to zero) since the app was created'),
+    lastColdStartMs: z.number().nullable().describe('Request in → route published awake, for the last wake'),
+    averageColdStartMs: z.number().nullable().describe('Average of the recent wakes\' cold starts'),
+    coldStarts: z.array(z.object({ at: z.number(), ms: z.number() })).describe('The last 20 wakes, oldest first'),
+  }).describe('Scale to zero: how often the app was woken and how long it took'),
 });
 
 export const runtimeRoutes: RouteSpec[] = [
@@ -40,7 +48,7 @@ export const runtimeRoutes: RouteSpec[] = [
   }),
   defineRoute({
     method: 'get', path: '/apps/:name/metrics', tag: 'runtime', access: 'user', response: MetricsAnswer,
-    summary: 'CPU %, memory and network samples (Docker) and request rate, status classes and latency percentiles (gateway) of the last hour, optionally only those after `since` (epoch ms)',
+    summary: 'CPU %, memory and network samples (Docker) and request rate, status classes and latency percentiles (gateway) of the last hour, optionally only those after `since` (epoch ms), and the wakes and cold starts of scale to zero',
     query: z.object({ since: z.coerce.number().int().min(0).default(0) }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');
@@ -49,6 +57,7 @@ export const runtimeRoutes: RouteSpec[] = [
         samples: ctx.deps.metrics?.samples(app.name, ctx.query.since) ?? [],
         requests: requests?.samples(app.name, ctx.query.since) ?? [],
         gateways: requests?.gateways ?? 0,
+        sleep: sleepMetrics(await sleepState(ctx.deps.store, app.name)),
       };
     },
   }),

@@ -1,6 +1,7 @@
 // CPU, memory and network charts (Docker stats), and request rate and latency (the gateway's
 // counters): the last hour from GET /apps/:name/metrics, then live samples from the app's
-// metrics room. Loaded on demand: the charting library stays out of the first page load.
+// metrics room, and scale to zero's wakes and cold starts (same endpoint, read when the tab opens).
+// Loaded on demand: the charting library stays out of the first page load.
 import { useEffect, useState } from 'react';
 import { api } from '../../api';
 import { ErrorLine } from '../../components/ui';
@@ -24,6 +25,23 @@ function rate(samples: Sample[], key: 'rx' | 'tx'): number[] {
     if (!prev || s.at <= prev.at) return 0;
     return Math.max(0, (s[key] - prev[key]) / ((s.at - prev.at) / 1000) / 1024);
   });
+}
+
+/** GET /apps/:name/metrics → sleep: scale to zero's wakes and cold starts. */
+interface SleepFigures {
+  sleeping: boolean; wakes: number; lastColdStartMs: number | null; averageColdStartMs: number | null; coldStarts: { at: number; ms: number }[];
+}
+
+const ms = (v: number | null): string => (v === null ? '—' : `${v} ms`);
+
+function ColdStarts({ sleep }: { sleep: SleepFigures | null }) {
+  if (!sleep || (sleep.wakes === 0 && !sleep.sleeping)) return null;
+  return (
+    <p className="muted" data-testid="cold-starts">
+      {sleep.sleeping ? 'Asleep now (scale to zero) · ' : ''}
+      {sleep.wakes} {sleep.wakes === 1 ? 'wake' : 'wakes'} from sleep · last cold start {ms(sleep.lastColdStartMs)} · average {ms(sleep.averageColdStartMs)}
+    </p>
+  );
 }
 
 const merge = <T extends { at: number }>(a: T[], b: T[], max: number): T[] => [...a, ...b].sort((x, y) => x.at - y.at).slice(-max);
@@ -59,8 +77,10 @@ export default function Metrics({ app }: { app: AppInfo }) {
   const [requests, setRequests] = useState<RequestSample[]>([]);
   const [gateways, setGateways] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [sleep, setSleep] = useState<SleepFigures | null>(null);
   useEffect(() => {
-    api<{ samples: Raw[]; requests?: RequestSample[]; gateways?: number }>('GET', `/apps/${app.name}/metrics`).then((r) => {
+    api<{ samples: Raw[]; requests?: RequestSample[]; gateways?: number; sleep?: SleepFigures }>('GET', `/apps/${app.name}/metrics`).then((r) => {
+      setSleep(r.sleep ?? null);
       setSamples((live) => merge(r.samples.map(normalize), live, MAX));
       setRequests((live) => merge((r.requests ?? []).filter((x) => !live.some((l) => l.at === x.at)), live, MAX_REQUESTS));
       setGateways(r.gateways ?? 0);
@@ -82,6 +102,7 @@ export default function Metrics({ app }: { app: AppInfo }) {
       <ErrorLine error={refused ?? error} />
       <p className="muted" data-testid="sample-count">{samples.length} samples</p>
       <RequestsNote requests={requests} gateways={gateways} />
+      <ColdStarts sleep={sleep} />
       <div className="charts">
         <Chart title="CPU and replicas" unit="%" rightUnit="replicas" labels={labels} series={[
           { label: 'CPU %', data: samples.map((s) => s.cpuPercent), color: '#2f6fde' },
@@ -97,6 +118,11 @@ export default function Metrics({ app }: { app: AppInfo }) {
           { label: 'out', data: rate(samples, 'tx'), color: '#7c3aed' },
         ]} />
         {requests.length > 0 && <RequestsChart requests={requests} />}
+        {sleep && sleep.coldStarts.length > 0 && (
+          <Chart title="Cold starts" unit="ms" labels={sleep.coldStarts.map((c) => new Date(c.at).toLocaleTimeString())} series={[
+            { label: 'request in → awake', data: sleep.coldStarts.map((c) => c.ms), color: '#0f766e' },
+          ]} />
+        )}
       </div>
     </div>
   );
