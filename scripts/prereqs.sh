@@ -12,7 +12,10 @@ cd "$(dirname "$0")/.."
 # dockerd, containerd, ip (iproute2), nsenter (util-linux) and umount (mount) for the swarm tests'
 # private engines;
 # the compose test also copies redis-cli (redis-tools) and setcap (libcap2-bin) into a test base image.
-want_packages=(docker.io containerd iproute2 iptables coreutils redis-server redis-tools git busybox-static openssh-client ca-certificates bash util-linux mount libcap2-bin)
+# procps: pgrep, used below. make, g++ and python3: `npm ci` builds the native addons (better-sqlite3,
+# argon2) from source when no prebuilt binary can be downloaded.
+want_packages=(docker.io containerd iproute2 iptables coreutils redis-server redis-tools git busybox-static openssh-client
+  ca-certificates bash util-linux mount libcap2-bin procps make g++ python3)
 [ "${DEPLOYFLOW_PREREQS_BROWSER:-1}" = 1 ] && want_packages+=(chromium)
 # Test-only: Pebble, Let's Encrypt's test CA, issues real ACME certificates on loopback in the tests.
 # systemd-analyze (systemd) checks the units in deploy/systemd; no running systemd is needed.
@@ -20,6 +23,8 @@ want_packages=(docker.io containerd iproute2 iptables coreutils redis-server red
 # (Debian's build of distribution) is the two-node Swarm test's registry.
 [ "${DEPLOYFLOW_PREREQS_TESTS:-1}" = 1 ] && want_packages+=(pebble dnsutils systemd docker-compose docker-registry)
 [ "${DEPLOYFLOW_PREREQS_BENCH:-0}" = 1 ] && want_packages+=(nginx-light dnsmasq-base wrk dnsperf)
+# scripts/fresh-machine.sh builds a clean Debian root to prove the README on.
+[ "${DEPLOYFLOW_PREREQS_FRESH:-0}" = 1 ] && want_packages+=(debootstrap)
 
 missing=()
 for p in "${want_packages[@]}"; do
