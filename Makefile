@@ -1,5 +1,5 @@
 # `make up` and `make test` share one idempotent prerequisite step (scripts/prereqs.sh).
-.PHONY: prereqs up down test lint typecheck bench web build api-docs fresh-machine
+.PHONY: prereqs up down test lint typecheck deps bench web build api-docs fresh-machine
 
 prereqs:
 	@bash scripts/prereqs.sh
@@ -21,7 +21,11 @@ typecheck:
 lint:
 	npx eslint .
 
-test: prereqs typecheck lint web build
+# Import boundaries and import circles (.dependency-cruiser.mjs says which and why).
+deps:
+	npx depcruise common control git dns builder gateway supervisor doctor cli bin test bench web/src --config .dependency-cruiser.mjs
+
+test: prereqs typecheck lint deps web build
 	node --import tsx --test --test-concurrency=1 --test-timeout=600000 $$(find cli common control builder gateway dns git supervisor doctor test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
 # The services and the CLI as JavaScript in dist/ (esbuild, well under a second): bin/deployflow runs

@@ -1,5 +1,8 @@
-// builder/ as a library: what the deploy pipeline (control/), git/ and the reconciler call.
-// Builds go through `createBuilder`; containers through `release` and the operations beside it.
+// builder/ as a library, its one public face: what control/ (the deploy pipeline, day-two
+// operations, the reconciler, scale to zero) may use. Builds go through `createBuilder`;
+// containers through `release` and the operations beside it; the replica primitives below are
+// what control's convergence composes. Nothing outside builder/ imports a file under it but this
+// one (.dependency-cruiser.mjs checks it in `make test`).
 export { createBuilder, type Builder, type BuilderOptions, type BuildRequest, type BuildResult } from './build/builder.js';
 export type { SourceSpec } from './context/sources.js';
 export { prepareContext, type BuildContext } from './context/context.js';
@@ -7,10 +10,17 @@ export { detect, type Detection, type SourceSnapshot } from './detect/detect.js'
 export { generate, DEFAULT_PORT, type BaseImages } from './dockerfile/generate.js';
 export { goLive, release, retire, replicaDeps, type LiveRelease, type ReleaseDeps, type ReleaseResult, type Upstream } from './release/release.js';
 export { listAppContainers, scale, stopApp, startApp, removeApp, pruneAppImages, type AppContainer, type RemoveOptions } from './release/ops.js';
-export type { ReleaseSpec, HealthCheck } from './docker/specs.js';
-export { DEFAULT_NETWORK, LABEL_APP, LABEL_DEPLOYMENT, LABEL_PORT, LABEL_VOLUME, imageRepo, imageTag, parseDeploymentId, volumeName } from './docker/names.js';
+export { freeReplicaNumbers, prepareInfra, startHealthy, type Started } from './release/replicas.js';
+export { upstreamsOf } from './release/release.js';
+export { probeHttp, waitHealthy } from './release/health.js';
+export { validateRelease, type ReleaseSpec, type HealthCheck, type ValidRelease } from './docker/specs.js';
+export {
+  DEFAULT_NETWORK, LABEL_APP, LABEL_DEPLOYMENT, LABEL_PORT, LABEL_VOLUME, containerName, imageRepo, imageTag, parseDeploymentId, volumeName,
+} from './docker/names.js';
 export { DockerRunner } from './docker/runner.js';
-export { validateRelease, type ValidRelease } from './docker/specs.js';
 export { demuxLogs } from './docker/logs.js';
-export { probeHttp } from './release/health.js';
+export { trimBuildCache } from './docker/build-cache.js';
+export type { BuildLimits } from './build/limits.js';
+export { DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings } from './policy/images.js';
+export { parseImageReference } from './policy/image-ref.js';
 export { systemClock, type Clock, type LogSink } from './deps.js';

@@ -2,12 +2,11 @@
 // command table, loads only the module of that command's group, and turns every failure into one
 // `deployflow: DF_ERR_…: message` line and its exit code (never a stack trace).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createContext, type Context, type OptionValue } from './context.js';
+import { createContext, type OptionValue } from './context.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { commandHelp, overview } from './help.js';
+import type { Handlers } from './handlers.js';
 import { findCommand, nearestCommand, type CommandSpec, type Group } from './registry.js';
-
-export type Handlers = Record<string, (ctx: Context) => Promise<void>>;
 
 const GROUPS: Record<Group, () => Promise<{ handlers: Handlers }>> = {
   auth: () => import('./commands/auth.js'),

@@ -14,7 +14,7 @@ import { AccessLog } from './observe/access-log.js';
 import { Metrics } from './observe/metrics.js';
 import { startPublishing } from './observe/publish.js';
 import { gatewayOptions } from './options/options.js';
-import type { GatewayCore } from './proxying/handler.js';
+import type { GatewayCore } from './core.js';
 import { RouteIndex } from './routing/index-table.js';
 import { parseWakeFailure, WakeHolds } from './waking/hold.js';
 import { PluginHost } from './plugins/chain.js';
@@ -29,7 +29,6 @@ export { setCustomCertificate, removeCustomCertificate } from './tls/store.js';
 export { putChallenge, removeChallenge } from './acme/challenges.js';
 export { issueAcmeCertificate, LETS_ENCRYPT, type AcmeRequest, type IssuedCertificate } from './acme/issue.js';
 export { acmeDomains, dueForRenewal, forgetAcmeDomain } from './acme/registry.js';
-export { readGatewayViews, readGatewayMetrics, type GatewayView, type GatewayMetricsReport } from './observe/publish.js';
 
 /** The route control publishes for the domain apex in the one-process layout (API + dashboard). */
 export function controlRoute(config: Config): { host: string; route: RouteInput } {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { segment } from '../http.js';
-import type { Handlers } from '../main.js';
+import type { Handlers } from '../handlers.js';
 import { formatTime, print, printJson, progress, table } from '../output.js';
 import type { AppView } from './apps.js';
 

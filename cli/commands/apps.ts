@@ -3,7 +3,7 @@ import { stringOption, type Context } from '../context.js';
 import { usageError } from '../errors.js';
 import { appOfRemoteUrl, git, insideCheckout, REMOTE, remoteUrl } from '../git.js';
 import { segment } from '../http.js';
-import type { Handlers } from '../main.js';
+import type { Handlers } from '../handlers.js';
 import { formatTime, heading, keyValues, print, printJson, progress, table } from '../output.js';
 
 export interface AppView {

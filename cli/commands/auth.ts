@@ -6,7 +6,7 @@ import { stringOption } from '../context.js';
 import { platformUrl, readStored, removeStored, requireToken, writeStored, credentialsPath } from '../credentials.js';
 import { CliError, EXIT } from '../errors.js';
 import { Api } from '../http.js';
-import type { Handlers } from '../main.js';
+import type { Handlers } from '../handlers.js';
 import { print, printJson, progress } from '../output.js';
 import { prompter } from '../prompt.js';
 

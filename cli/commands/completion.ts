@@ -1,7 +1,7 @@
 // `deployflow completion bash|zsh`: a completion script for the command names and their options.
 import type { Context } from '../context.js';
 import { usageError } from '../errors.js';
-import type { Handlers } from '../main.js';
+import type { Handlers } from '../handlers.js';
 import { print } from '../output.js';
 import { COMMANDS } from '../registry.js';
 

@@ -2,7 +2,7 @@
 import type { Context } from '../context.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { segment } from '../http.js';
-import type { Handlers } from '../main.js';
+import type { Handlers } from '../handlers.js';
 import { heading, keyValues, print, printJson, progress } from '../output.js';
 
 interface EnvView { vars: Record<string, string>; masked: boolean }

@@ -1,7 +1,7 @@
 // domains, domains:add, domains:remove, certs:auto, and the route table.
 import type { Context } from '../context.js';
 import { segment } from '../http.js';
-import type { Handlers } from '../main.js';
+import type { Handlers } from '../handlers.js';
 import { print, printJson, progress, table } from '../output.js';
 import type { AppView } from './apps.js';
 

@@ -3,7 +3,7 @@ import { stringOption, type Context } from '../context.js';
 import { usageError } from '../errors.js';
 import { segment } from '../http.js';
 import { formatLine, parseTailLine } from '../log-merge.js';
-import type { Handlers } from '../main.js';
+import type { Handlers } from '../handlers.js';
 import { print } from '../output.js';
 
 export const handlers: Handlers = {

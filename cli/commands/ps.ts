@@ -2,7 +2,7 @@
 import type { Context } from '../context.js';
 import { usageError } from '../errors.js';
 import { segment } from '../http.js';
-import type { Handlers } from '../main.js';
+import type { Handlers } from '../handlers.js';
 import { print, printJson, progress, table } from '../output.js';
 
 interface StatusView {

@@ -3,7 +3,7 @@
 import { stringOption, type Context } from '../context.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { segment, type Api } from '../http.js';
-import type { Handlers } from '../main.js';
+import type { Handlers } from '../handlers.js';
 import { formatTime, keyValues, print, printJson, table } from '../output.js';
 import type { DeploymentView } from '../realtime.js';
 

@@ -7,7 +7,7 @@
 import type { EventEmitter } from 'node:events';
 import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { RequestSample } from '../runtime/requests.js';
-import { APP_NOTICE, type AppNotice } from '../notifications/notifier.js';
+import { APP_NOTICE, type AppNotice } from '../notifications/notice.js';
 import { opsLog, type OpsDeps } from '../operations/deps.js';
 import { scaleApp } from '../operations/ops.js';
 import { footprint, sumFootprints } from '../operations/quota.js';

@@ -2,7 +2,7 @@
 // gets the configured build memory, or what the owner's apps leave of the quota when that is
 // less — but never under a floor, so an owner at the quota can still redeploy.
 import type { Config } from '../../common/config/config.js';
-import type { BuildLimits } from '../../builder/build/limits.js';
+import type { BuildLimits } from '../../builder/index.js';
 import { footprint, sumFootprints } from '../operations/quota.js';
 import type { Store } from '../store/types.js';
 

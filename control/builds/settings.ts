@@ -3,8 +3,7 @@
 // that names an image is refused before it runs (builder/policy/images.ts).
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings } from '../../builder/policy/images.js';
-import { parseImageReference } from '../../builder/policy/image-ref.js';
+import { DEFAULT_BUILD_IMAGE_SETTINGS, parseImageReference, type BuildImageSettings } from '../../builder/index.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import type { SettingsStore } from '../store/types.js';
 

@@ -14,7 +14,6 @@ import type { Logger } from '../../common/log/logger.js';
 import type { RoutePublisher } from '../../common/routes/index.js';
 import type { Builder, LiveRelease, ReleaseDeps, SourceSpec, Upstream } from '../../builder/index.js';
 import type { AppRuntime } from '../app-runtime/runtime.js';
-import { DockerRuntime } from '../app-runtime/docker.js';
 import type { EnvCipher } from '../env/cipher.js';
 import type { App, Deployment, DeploymentStatus, Store } from '../store/types.js';
 import { appHosts } from './hosts.js';
@@ -40,8 +39,8 @@ export interface DeployDeps {
   checkQuota?: (app: string, createdBy: string | null) => Promise<void>;
   /** Labels every container of this platform instance carries, so its reconciler knows its own orphans. */
   labels?: Record<string, string>;
-  /** Where apps run (control/app-runtime); today's single-engine containers unless given. */
-  runtime?: AppRuntime;
+  /** Where apps run (control/app-runtime/select.ts picks it: one engine's containers, or a Swarm). */
+  runtime: AppRuntime;
 }
 
 /** A source that needs work before it can be built (a webhook's clone); `cleanup` runs after the build. */
@@ -73,7 +72,7 @@ export class DeployEngine {
   readonly runtime: AppRuntime;
 
   constructor(private readonly d: DeployDeps) {
-    this.runtime = d.runtime ?? new DockerRuntime(d.docker);
+    this.runtime = d.runtime;
   }
 
   /**

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { may } from '../apps/access.js';
-import { readGatewayViews } from '../../gateway/index.js';
+import { readGatewayViews } from '../../common/gateway-reports/index.js';
 
 export const routeTableRoutes: RouteSpec[] = [
   defineRoute({

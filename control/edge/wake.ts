@@ -4,10 +4,7 @@
 // creates them health-gated. Only healthy replicas are published, and only then does the route
 // stop sleeping. A wake that brings nothing up stops whatever it started and leaves the app
 // sleeping, with the reason stored for the status API.
-import { listAppContainers, systemClock, type Upstream } from '../../builder/index.js';
-import { DockerRunner } from '../../builder/docker/runner.js';
-import { waitHealthy } from '../../builder/release/health.js';
-import { upstreamsOf } from '../../builder/release/release.js';
+import { DockerRunner, listAppContainers, systemClock, upstreamsOf, waitHealthy, type Upstream } from '../../builder/index.js';
 import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import { converge } from '../reconciler/converge.js';
 import { opsLog } from '../operations/deps.js';

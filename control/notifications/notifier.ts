@@ -6,15 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { ControlDeps } from '../server/deps.js';
 import type { App, Deployment, Notification, NotificationKind } from '../store/types.js';
 import { createMailer, postWebhook, type Mailer } from './deliver.js';
+import { APP_NOTICE, type AppNotice } from './notice.js';
 import { allowPrivateUrls } from '../webhooks/settings.js';
 import { kindOf, messageOf } from './message.js';
 import { appSettings, userSettings } from './settings.js';
 
 export type PushToUser = (userId: string, notification: Notification) => void;
-
-/** The event other parts of control emit to tell an app's members something: `{app, kind, message}`. */
-export const APP_NOTICE = 'app.notice';
-export interface AppNotice { app: string; kind: NotificationKind; message: string }
 
 export interface Notifier {
   /** Settles once every delivery started so far has finished (tests wait on it). */

@@ -8,7 +8,6 @@ import type { RoutePublisher } from '../../common/routes/index.js';
 import type { ReleaseDeps } from '../../builder/index.js';
 import type { DeployEngine } from '../deploy/engine.js';
 import type { EnvCipher } from '../env/cipher.js';
-import type { ControlDeps } from '../server/deps.js';
 import type { App, Store } from '../store/types.js';
 
 export interface OpsDeps {
@@ -21,7 +20,10 @@ export interface OpsDeps {
   log: Logger;
 }
 
-export function opsDeps(deps: ControlDeps): OpsDeps {
+/** Control's dependencies with Docker (and so the deploy engine) maybe missing; ControlDeps is one. */
+export type MaybeOpsDeps = Omit<OpsDeps, 'docker' | 'deploy'> & { docker: Docker | null; deploy: DeployEngine | null };
+
+export function opsDeps(deps: MaybeOpsDeps): OpsDeps {
   if (!deps.docker || !deps.deploy) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Operations need the Docker Engine, which is not available');
   return { config: deps.config, store: deps.store, docker: deps.docker, deploy: deps.deploy, routes: deps.routes, envCipher: deps.envCipher, log: deps.log };
 }

@@ -1,7 +1,7 @@
 // What follows a deploy or a deletion without the deploy engine knowing about operations: a
 // successful release clears the stopped flag (a push starts a stopped app), prunes old images in
 // the app's queue and trims BuildKit's cache to its budget; a deleted app's metrics history goes.
-import { trimBuildCache } from '../../builder/docker/build-cache.js';
+import { trimBuildCache } from '../../builder/index.js';
 import type { ControlDeps } from '../server/deps.js';
 import type { Deployment } from '../store/types.js';
 import { pruneImages } from './retention.js';

@@ -3,11 +3,9 @@
 // goes. Serving capacity never drops below what it was, and a failed replacement stops the
 // roll with the old replica still serving.
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { listAppContainers, type Upstream } from '../../builder/index.js';
-import { containerName } from '../../builder/docker/names.js';
-import { validateRelease } from '../../builder/docker/specs.js';
-import { replicaDeps, retire } from '../../builder/release/release.js';
-import { freeReplicaNumbers, prepareInfra, startHealthy } from '../../builder/release/replicas.js';
+import {
+  containerName, freeReplicaNumbers, listAppContainers, prepareInfra, replicaDeps, retire, startHealthy, validateRelease, type Upstream,
+} from '../../builder/index.js';
 import { converge } from '../reconciler/converge.js';
 import { releaseDeps, opsLog, type OpsDeps } from './deps.js';
 import { runningDeployment } from './state.js';

@@ -3,8 +3,7 @@
 // released uses — the running one, the rollback target, queued ones. The choice is pure; removal
 // is by tag, so an image tagged twice (a cached rebuild) just loses the surplus tag.
 import type Docker from 'dockerode';
-import { LABEL_APP } from '../../builder/index.js';
-import { imageRepo } from '../../builder/docker/names.js';
+import { imageRepo, LABEL_APP } from '../../builder/index.js';
 import { parseAppName } from '../../common/names/validate.js';
 import type { Deployment } from '../store/types.js';
 

@@ -1,6 +1,6 @@
 // GET /apps/:name/status: the app's state (state.ts), each container with a live health probe,
 // and the deployment that serves (or the latest one when none does).
-import { probeHttp } from '../../builder/release/health.js';
+import { probeHttp } from '../../builder/index.js';
 import type { ControlDeps } from '../server/deps.js';
 import type { App } from '../store/types.js';
 import { autoscaleStatus, type AutoscaleStatus } from '../autoscale/status.js';

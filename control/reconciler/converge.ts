@@ -1,12 +1,10 @@
 // Makes one app's containers match its desired state (the plan in plan.ts) and publishes the
 // healthy ones — only when the route table would actually change. Shared by the reconciler,
 // scale and start, always inside the app's per-app queue.
-import { listAppContainers, type Upstream } from '../../builder/index.js';
-import { containerName } from '../../builder/docker/names.js';
-import { validateRelease } from '../../builder/docker/specs.js';
-import { waitHealthy } from '../../builder/release/health.js';
-import { replicaDeps, retire, upstreamsOf } from '../../builder/release/release.js';
-import { freeReplicaNumbers, prepareInfra, startHealthy, type Started } from '../../builder/release/replicas.js';
+import {
+  containerName, freeReplicaNumbers, listAppContainers, prepareInfra, replicaDeps, retire, startHealthy, upstreamsOf, validateRelease, waitHealthy,
+  type Started, type Upstream,
+} from '../../builder/index.js';
 import { appHosts } from '../deploy/hosts.js';
 import { releaseDeps, type OpsDeps } from '../operations/deps.js';
 import type { App } from '../store/types.js';

@@ -5,8 +5,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { listAppContainers } from '../../builder/index.js';
-import { demuxLogs } from '../../builder/docker/logs.js';
+import { demuxLogs, listAppContainers } from '../../builder/index.js';
 import type { ReplicaLogLine } from '../app-runtime/runtime.js';
 import type { ControlDeps } from '../server/deps.js';
 import { LogFrameDecoder, splitTimestamp, type LogStream } from './frames.js';

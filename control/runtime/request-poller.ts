@@ -3,7 +3,7 @@
 // dashboards. Every control instance reads the same reports, so each one serves its own
 // clients (the bridge emits these locally) and none depends on another to be up.
 import type { Logger } from '../../common/log/logger.js';
-import type { GatewayMetricsReport } from '../../gateway/index.js';
+import type { GatewayMetricsReport } from '../../common/gateway-reports/index.js';
 import { RequestAggregator, type RequestSample } from './requests.js';
 import { PeriodicHistory, type HistoryOptions } from './periodic-history.js';
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GatewayMetricsReport } from '../../gateway/index.js';
-import type { AppMetrics } from '../../gateway/observe/metrics.js';
+import type { AppMetrics, GatewayMetricsReport } from '../../common/gateway-reports/index.js';
 import { counterDelta, percentileMs, RequestAggregator } from './requests.js';
 
 const BOUNDS = [10, 100, 1000];

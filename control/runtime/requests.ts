@@ -3,8 +3,7 @@
 // report per process and turns the difference into that process's latest window. A sample sums
 // the latest window of every live process: two gateways publishing out of step still add up to
 // the platform's rate instead of alternating between one and the other.
-import type { GatewayMetricsReport } from '../../gateway/index.js';
-import { LATENCY_BUCKETS_MS, type AppMetrics } from '../../gateway/observe/metrics.js';
+import { LATENCY_BUCKETS_MS, type AppMetrics, type GatewayMetricsReport } from '../../common/gateway-reports/index.js';
 
 export type StatusClasses = Record<'2xx' | '3xx' | '4xx' | '5xx', number>;
 

@@ -25,7 +25,7 @@ import { operationServices } from '../operations/services.js';
 import { GatewayRequestPoller } from '../runtime/request-poller.js';
 import { Autoscaler } from '../autoscale/autoscaler.js';
 import { forgetRecord } from '../autoscale/history.js';
-import { readGatewayMetrics } from '../../gateway/index.js';
+import { readGatewayMetrics } from '../../common/gateway-reports/index.js';
 import { LABEL_INSTANCE, platformInstanceId } from '../reconciler/instance.js';
 import type { ControlDeps } from './deps.js';
 

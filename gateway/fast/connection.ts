@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { rawPage } from '../proxying/pages.js';
 import { createParser, HTTPParser, METHODS, closeParser, type ParseError, type Parser } from './parser.js';
-import { FastRequest } from './request.js';
+import { FastRequest, type ClientSide } from './request.js';
 
 export interface ConnHost {
   maxHeaderBytes: number;
@@ -15,14 +15,14 @@ export interface ConnHost {
   activeTimeoutMs: number;
   draining(): boolean;
   start(req: FastRequest): void;
-  tunnel(req: FastRequest, socket: Socket, head: Buffer): void;
+  tunnel(conn: ClientConn, req: FastRequest, socket: Socket, head: Buffer): void;
   closed(conn: ClientConn): void;
 }
 
 const PAUSE_QUEUE = 1;
 const PAUSE_UPSTREAM = 2;
 
-export class ClientConn {
+export class ClientConn implements ClientSide {
   readonly remote: string;
   active: FastRequest | null = null;
   private readonly queue: FastRequest[] = [];
@@ -94,7 +94,7 @@ export class ClientConn {
     if (this.queue.length > 0) this.pause(PAUSE_QUEUE);
     this.active = next;
     this.setTimeout(this.host.activeTimeoutMs);
-    if (next.upgrade) { this.host.tunnel(next, this.socket, this.upgradeHead ?? Buffer.alloc(0)); return; }
+    if (next.upgrade) { this.host.tunnel(this, next, this.socket, this.upgradeHead ?? Buffer.alloc(0)); return; }
     this.host.start(next);
   }
 

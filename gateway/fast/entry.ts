@@ -9,7 +9,7 @@ import { countFinished } from '../observe/finished.js';
 import { isPromise, sendFastAnswer } from '../plugins/answers.js';
 import type { PluginRun, RawAnswer } from '../plugins/run.js';
 import { pick } from '../balancing/pick.js';
-import type { GatewayCore } from '../proxying/handler.js';
+import type { GatewayCore } from '../core.js';
 import { forwardRequestHeaders } from '../proxying/headers.js';
 import { nextRequestId } from '../proxying/ids.js';
 import { normaliseHost } from '../routing/host.js';

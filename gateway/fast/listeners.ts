@@ -2,7 +2,7 @@
 // ClientConn (no node:http server), with the same limits and timeouts as server/servers.ts.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { GatewayCore } from '../proxying/handler.js';
+import type { GatewayCore } from '../core.js';
 import type { Listener } from '../server/servers.js';
 import { listen } from '../../common/net/listen.js';
 import type { CertificateSelector } from '../tls/sni.js';
@@ -24,7 +24,7 @@ function fastListener(server: net.Server, core: GatewayCore, proto: 'http' | 'ht
     activeTimeoutMs: o.upstreamTimeoutMs + 5_000,
     draining: () => core.draining,
     start: fastEntry(core, proto),
-    tunnel: (req, socket, head) => { conns.delete(req.conn); ws.open(req, socket, head); },
+    tunnel: (conn, req, socket, head) => { conns.delete(conn); ws.open(req, socket, head); },
     closed: (c) => conns.delete(c),
   };
   const accept = (socket: net.Socket): void => {

@@ -2,7 +2,19 @@
 // the few header values the gateway acts on (found in one pass), and its body, buffered until an
 // upstream socket takes it and streamed after that.
 import { splitTarget, withHost } from '../routing/target.js';
-import type { ClientConn } from './connection.js';
+import type { Socket } from 'node:net';
+
+/** The client connection a request came on, as requests and exchanges use it (connection.ts). */
+export interface ClientSide {
+  readonly socket: Socket;
+  readonly remote: string;
+  /** The response is out: go on with the next pipelined request, or close. */
+  finish(req: FastRequest, close: boolean): void;
+  /** Writes the last bytes and closes the connection. */
+  end(data?: string | Buffer): void;
+  pauseForUpstream(): void;
+  resumeForUpstream(): void;
+}
 
 /** Where a request's body goes once the request is being proxied. */
 export interface BodySink {
@@ -33,7 +45,7 @@ export class FastRequest {
   private bodyBytes = 0;
 
   constructor(
-    readonly conn: ClientConn,
+    readonly conn: ClientSide,
     readonly method: string,
     target: string,
     raw: string[],

@@ -18,7 +18,7 @@ import net, { type Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { Backend } from '../balancing/backends.js';
 import { pick } from '../balancing/pick.js';
-import type { GatewayCore } from '../proxying/handler.js';
+import type { GatewayCore } from '../core.js';
 import { filterResponseHeaders, forwardRequestHeaders } from '../proxying/headers.js';
 import { nextRequestId } from '../proxying/ids.js';
 import { normaliseHost } from '../routing/host.js';

@@ -1,7 +1,7 @@
 // Every request the gateway answers — proxied or refused, by either engine — is counted the
 // same way, once: the in-flight gauge goes down, the app's metrics get its status and latency,
 // and the access log gets its line.
-import type { GatewayCore } from '../proxying/handler.js';
+import type { GatewayCore } from '../core.js';
 import type { AccessEntry } from './access-log.js';
 
 export type FinishedRequest = Omit<AccessEntry, 'status' | 'ms'>;

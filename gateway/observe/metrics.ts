@@ -2,18 +2,7 @@
 // requests in flight at the moment of the snapshot (the autoscaler's concurrency figure). Recording
 // is a few array increments (no allocation); the gauge is read from the upstreams' own in-flight
 // counts only when a snapshot is taken, so the request path pays nothing for it.
-export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
-
-export interface AppMetrics {
-  requests: number;
-  /** Index 0..4 = 1xx..5xx. */
-  status: number[];
-  /** Counts per LATENCY_BUCKETS_MS upper bound, last slot = slower than all. */
-  latency: number[];
-  bytesIn: number;
-  /** Requests in flight at the snapshot (a gauge, not a counter); absent from older gateways. */
-  inflight?: number;
-}
+import { LATENCY_BUCKETS_MS, type AppMetrics } from '../../common/gateway-reports/index.js';
 
 export class Metrics {
   readonly apps = new Map<string, AppMetrics>();

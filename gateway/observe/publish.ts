@@ -1,26 +1,9 @@
-// What each gateway process tells the rest of the platform every couple of seconds: its per-app
-// metrics (for the dashboard) and its view of the route table (version, hosts), so the route
-// inspection API can show drift between Redis and what a gateway actually serves.
+// Writes what this gateway process reports every couple of seconds (common/gateway-reports/: its
+// per-app metrics and its view of the route table), and removes it when the gateway stops.
 import type { Redis } from 'ioredis';
 import type { RouteTableConsumer } from '../../common/routes/index.js';
-import type { AppMetrics, Metrics } from './metrics.js';
-
-export const METRICS_KEY = 'deployflow:gateway:metrics';
-export const VIEWS_KEY = 'deployflow:gateway:views';
-
-export interface GatewayView {
-  id: string;
-  version: number;
-  hosts: number;
-  connectedToRedis: boolean;
-  at: string;
-}
-
-export interface GatewayMetricsReport {
-  id: string;
-  at: string;
-  apps: Record<string, AppMetrics>;
-}
+import { METRICS_KEY, VIEWS_KEY, type GatewayMetricsReport, type GatewayView } from '../../common/gateway-reports/index.js';
+import type { Metrics } from './metrics.js';
 
 export function startPublishing(redis: Redis, id: string, consumer: RouteTableConsumer, metrics: Metrics, everyMs = 2000): () => Promise<void> {
   const publish = async (): Promise<void> => {
@@ -39,14 +22,4 @@ export function startPublishing(redis: Redis, id: string, consumer: RouteTableCo
     clearInterval(timer);
     await redis.multi().hdel(VIEWS_KEY, id).hdel(METRICS_KEY, id).exec().catch(() => undefined);
   };
-}
-
-/** Every running gateway's view of the route table (for GET /api/v1/routes). */
-export async function readGatewayViews(redis: Redis): Promise<GatewayView[]> {
-  return Object.values(await redis.hgetall(VIEWS_KEY)).map((v) => JSON.parse(v) as GatewayView);
-}
-
-/** Per-gateway, per-app counters since each gateway started (sum them for a platform total). */
-export async function readGatewayMetrics(redis: Redis): Promise<GatewayMetricsReport[]> {
-  return Object.values(await redis.hgetall(METRICS_KEY)).map((v) => JSON.parse(v) as GatewayMetricsReport);
 }

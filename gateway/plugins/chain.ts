@@ -7,14 +7,9 @@
 import type { PluginConfig } from '../../common/routes/index.js';
 import type { Logger } from '../../common/log/logger.js';
 import { PluginRun } from './run.js';
-import type { GatewayPlugin, PluginInstance, PluginServices } from './types.js';
+import type { ChainEntry, ChainView, GatewayPlugin, PluginServices } from './types.js';
 
-export interface ChainEntry {
-  name: string;
-  instance: PluginInstance;
-}
-
-export class CompiledChain {
+export class CompiledChain implements ChainView {
   refs = 0;
 
   constructor(

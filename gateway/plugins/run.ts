@@ -3,9 +3,8 @@
 // answers. A hook that throws is logged and costs only its own request: a 500 page when it threw
 // before the app was asked, a 502 page when it threw on the app's answer (the engine sends it),
 // a cut connection when a body filter failed after the head left.
-import type { CompiledChain } from './chain.js';
 import { HeaderList } from './header-list.js';
-import type { BodyWriter, PluginAnswer, PluginRequest, PluginResponse } from './types.js';
+import type { BodyWriter, ChainView, PluginAnswer, PluginRequest, PluginResponse } from './types.js';
 import { pageBody } from '../proxying/pages.js';
 
 /** An answer made at the gateway (a plugin's, or the page for a plugin that failed). */
@@ -63,7 +62,7 @@ export class PluginRun implements PluginRequest {
   private reached = 0;
 
   constructor(
-    private readonly chain: CompiledChain,
+    private readonly chain: ChainView,
     readonly method: string,
     public path: string,
     readonly host: string,

@@ -75,3 +75,18 @@ export interface GatewayPlugin {
   name: string;
   create(config: Record<string, unknown>, services: PluginServices): PluginInstance;
 }
+
+/** One plugin of a compiled chain (chain.ts). */
+export interface ChainEntry {
+  name: string;
+  instance: PluginInstance;
+}
+
+/** What a request's run (run.ts) reads of its compiled chain. */
+export interface ChainView {
+  readonly app: string;
+  readonly entries: readonly ChainEntry[];
+  /** Why the chain could not be built; null when it works. */
+  readonly broken: string | null;
+  readonly log: Logger;
+}

@@ -7,30 +7,14 @@ import type { PluginRun, RawAnswer } from '../plugins/run.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { pick } from '../balancing/pick.js';
-import type { GatewayOptions } from '../options/options.js';
-import type { AccessLog } from '../observe/access-log.js';
-import type { Metrics } from '../observe/metrics.js';
+import type { GatewayCore } from '../core.js';
 import { normaliseHost } from '../routing/host.js';
 import { splitTarget, withHost } from '../routing/target.js';
-import type { RouteIndex } from '../routing/index-table.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
 import { forwardRequestHeaders } from './headers.js';
 import { nextRequestId } from './ids.js';
 import { sendPage } from './pages.js';
-import { wakeRefusalBody, wakeRefusalHeaders, type WakeHolds, type WakeRefusal } from '../waking/hold.js';
-
-export interface GatewayCore {
-  index: RouteIndex;
-  options: GatewayOptions;
-  metrics: Metrics;
-  access: AccessLog;
-  /** Key authorization for an ACME HTTP-01 token, or null. */
-  acmeChallenge(token: string): Promise<string | null>;
-  /** Holds requests for sleeping apps while control wakes them (waking/hold.ts). */
-  holds: WakeHolds;
-  draining: boolean;
-  inflight: number;
-}
+import { wakeRefusalBody, wakeRefusalHeaders, type WakeRefusal } from '../waking/hold.js';
 
 const nextId = nextRequestId;
 

@@ -15,7 +15,7 @@ import { pick } from '../balancing/pick.js';
 import { splice, upgradeRequestHead, websocketKey } from '../fast/tunnel.js';
 import { normaliseHost } from '../routing/host.js';
 import { splitTarget, withHost } from '../routing/target.js';
-import type { GatewayCore } from './handler.js';
+import type { GatewayCore } from '../core.js';
 import { clientIp, requestHandler } from './handler.js';
 import { forwardRequestHeaders } from './headers.js';
 import { nextRequestId } from './ids.js';

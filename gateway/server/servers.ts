@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { listen } from '../../common/net/listen.js';
 import type { GatewayOptions } from '../options/options.js';
-import type { GatewayCore } from '../proxying/handler.js';
+import type { GatewayCore } from '../core.js';
 import { requestHandler } from '../proxying/handler.js';
 import { rawPage } from '../proxying/pages.js';
 import { upgradeHandler } from '../proxying/upgrade.js';
