@@ -10,7 +10,7 @@ import { isAppName } from '../../common/names/validate.js';
 import { WAKE_CHANNEL, WAKE_FAILED_CHANNEL, type WakeFailure } from '../../common/routes/index.js';
 import { WAKE_FAILED_EVENT, type AppWakeFailedEvent, type EdgeDeps } from './deps.js';
 import { wakeApp, type WakeOutcome } from './wake.js';
-import { APP_NOTICE, type AppNotice } from '../notifications/notifier.js';
+import { APP_NOTICE, type AppNotice } from '../notifications/notice.js';
 import { writePlatformLine } from '../runtime/platform-log.js';
 
 export interface WakeListener {
