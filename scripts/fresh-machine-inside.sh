@@ -69,7 +69,7 @@ sed -n '/DeployFlow is running/,$p' /root/up.log
 # The checker's own tool, installed only now so it cannot stand in for a missing prerequisite.
 apt-get install -y -qq --no-install-recommends curl >/dev/null || fail "apt-get install curl"
 dashboard="$(grep -o 'Dashboard and API: [^ ]*' /root/up.log | head -1 | cut -d' ' -f4)"
-remote="$(grep -o 'git remote add deployflow [^ ]*' /root/up.log | head -1 | cut -d' ' -f4)"
+remote="$(grep -o 'git remote add deployflow [^ ]*' /root/up.log | head -1 | cut -d' ' -f5)"
 apps="$(grep -o 'Apps answer at [^ ]*' /root/up.log | head -1 | cut -d' ' -f4)"
 step "dashboard $dashboard, git remote $remote, apps $apps"
 [ -n "$dashboard" ] && [ -n "$remote" ] && [ -n "$apps" ] || fail "the banner lacks a URL"
@@ -80,8 +80,9 @@ check getent hosts "$(echo "$dashboard" | cut -d/ -f3 | cut -d: -f1)"
 label="curl $dashboard serves the dashboard"
 check sh -c "curl -fsS '$dashboard' | grep -q '<div id=\"root\"'"
 label="Chromium renders the dashboard's sign-in page at $dashboard"
-check sh -c "chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
-  --user-data-dir=\$(mktemp -d) --virtual-time-budget=10000 --dump-dom '$dashboard' 2>/dev/null | grep -q 'Sign in'"
+check sh -c "chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-background-networking \
+  --user-data-dir=\$(mktemp -d) --virtual-time-budget=10000 --dump-dom '$dashboard' >/root/dom.html 2>/root/chromium.log;
+  grep -q 'Sign in' /root/dom.html || { tail -c 600 /root/dom.html; tail -n 5 /root/chromium.log; false; }"
 
 # First push as the banner says: register, create an app and an API token, git push.
 api="${dashboard%/}/api/v1"
