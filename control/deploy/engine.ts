@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
 import type { Config } from '../../common/config/config.js';
+import { appUrl } from '../apps/urls.js';
 import { DeployFlowError, isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { RoutePublisher } from '../../common/routes/index.js';
@@ -133,7 +134,7 @@ export class DeployEngine {
           this.turns.wentLive(req.app, turn);
           const previous = (await this.d.store.deployments.listByApp(current.name, 50)).filter((p) => p.status === 'running' && p.id !== deployment.id);
           for (const p of previous) await this.setStatus(p.id, 'superseded');
-          write(`-----> ${current.name} is live at http://${current.name}.${this.d.config.domain}${this.d.config.gatewayHttpPort === 80 ? '' : `:${this.d.config.gatewayHttpPort}`}`);
+          write(`-----> ${current.name} is live at ${appUrl(this.d.config, current.name)}`);
           live = await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
           markLive(live);
         }));

@@ -1,5 +1,6 @@
 // What a deployment status change means to a person, as pure functions.
 import type { Config } from '../../common/config/config.js';
+import { appUrl } from '../apps/urls.js';
 import type { Deployment, NotificationKind } from '../store/types.js';
 
 const IMAGE_SOURCES: Deployment['source'][] = ['image', 'redeploy', 'rollback'];
@@ -19,8 +20,7 @@ export function kindOf(d: Deployment): NotificationKind | null {
 export function messageOf(kind: NotificationKind, d: Deployment, config: Config): string {
   const what = d.source === 'rollback' ? 'rollback' : 'deploy';
   const commit = d.commit ? ` (${d.commit.slice(0, 7)})` : '';
-  const port = config.gatewayHttpPort === 80 ? '' : `:${config.gatewayHttpPort}`;
   if (kind === 'deploy.started') return `${d.app}: ${what}${commit} started`;
-  if (kind === 'deploy.succeeded') return `${d.app}: ${what}${commit} succeeded, live at http://${d.app}.${config.domain}${port}`;
+  if (kind === 'deploy.succeeded') return `${d.app}: ${what}${commit} succeeded, live at ${appUrl(config, d.app)}`;
   return `${d.app}: ${what}${commit} failed: ${d.error ?? 'unknown error'}`;
 }
