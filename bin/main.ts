@@ -51,7 +51,8 @@ async function runServices(names: ServiceName[], config: Config): Promise<void> 
   try {
     for (const name of names) running.push(await startService(name, config, log.child({ service: name }), shared));
   } catch (err) {
-    console.error(`deployflow: could not start: ${(err as Error).message}`);
+    const code = (err as { code?: unknown }).code;
+    console.error(`deployflow: could not start: ${typeof code === 'string' && code.startsWith('DF_ERR_') ? `${code}: ` : ''}${(err as Error).message}`);
     await stopAll();
     process.exit(1);
   }

@@ -10,7 +10,8 @@ import { buildControlDeps } from '../control/server/build-deps.js';
 import type { ControlDeps } from '../control/server/deps.js';
 import { startDns } from '../dns/index.js';
 import { startGateway } from '../gateway/index.js';
-import { startGitService } from '../git/index.js';
+import { startGitService, PushTurns } from '../git/index.js';
+import { TicketQueues } from '../common/coordination/index.js';
 
 export const SERVICE_NAMES = ['control', 'git', 'gateway', 'dns'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -36,7 +37,9 @@ export async function startService(name: ServiceName, config: Config, log: Logge
     case 'git': {
       const own = shared.control ? null : await buildControlDeps(config, log);
       const deps = shared.control ?? own!;
-      const git = await startGitService({ config, log, access: gitAccess(deps), onPush: pushHandler(deps) });
+      // With Redis, pushes to an app take turns with every other git service sharing it.
+      const pushLocks = deps.redis ? new PushTurns(new TicketQueues(deps.redis)) : undefined;
+      const git = await startGitService({ config, log, access: gitAccess(deps), onPush: pushHandler(deps), ...(pushLocks ? { pushLocks } : {}) });
       return { ...git, stop: async () => { await git.stop(); if (own) await own.store.close(); } };
     }
     case 'gateway':

@@ -70,7 +70,8 @@ describe('realtime room membership follows access', () => {
   before(async () => {
     redis = await startRedis();
     control = await startTestControl({ REDIS_URL: redis.url });
-    second = await startTestControl({ REDIS_URL: redis.url }, control.dataDir);
+    // A second instance (the test-only shared SQLite stands in for MongoDB).
+    second = await startTestControl({ REDIS_URL: redis.url, DEPLOYFLOW_TEST_SHARED_SQLITE: 'on' }, control.dataDir);
     await registerUser(control.url); // the first user is the admin
     owner = await registerUser(control.url);
     mate = await registerUser(control.url);

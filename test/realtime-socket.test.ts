@@ -31,8 +31,9 @@ describe('realtime', () => {
   before(async () => {
     redis = await startRedis();
     control = await startTestControl({ REDIS_URL: redis.url });
-    // A second instance on the same store and Redis, as in the production layout.
-    second = await startTestControl({ REDIS_URL: redis.url }, control.dataDir);
+    // A second instance on the same store and Redis, as in the production layout (with MongoDB;
+    // here the test-only shared SQLite stands in for it).
+    second = await startTestControl({ REDIS_URL: redis.url, DEPLOYFLOW_TEST_SHARED_SQLITE: 'on' }, control.dataDir);
     const admin = await registerUser(control.url);
     owner = await registerUser(control.url);
     stranger = await registerUser(control.url);

@@ -21,6 +21,11 @@ export interface Config {
   domainVerificationResolver: string | undefined;
   dataDir: string;
   mongodbUrl: string | undefined;
+  /**
+   * `on` lets a second control start on the same embedded SQLite file (one machine). Only for
+   * tests of several control instances, which cannot run MongoDB here; never in production.
+   */
+  testSharedSqlite: 'off' | 'on';
   redisUrl: string | undefined;
   bind: string;
   controlPort: number;
@@ -193,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     domain,
     dataDir: path.resolve(text(env, 'DEPLOYFLOW_DATA_DIR', './data')),
     mongodbUrl: url(env, 'MONGODB_URL', ['mongodb:', 'mongodb+srv:']),
+    testSharedSqlite: choice(env, 'DEPLOYFLOW_TEST_SHARED_SQLITE', ['off', 'on'] as const),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     bind: text(env, 'DEPLOYFLOW_BIND', '0.0.0.0', BIND),
     controlPort,

@@ -40,6 +40,8 @@ export const ERRORS = {
   DF_ERR_DOMAIN_UNVERIFIED: {
     status: 409, message: 'The domain\'s TXT record is not there (yet): create it as shown, wait for DNS, then verify again',
   },
+  DF_ERR_LOCK_LOST: { status: 409, message: 'Another control instance took over this app while the change ran; nothing was switched' },
+  DF_ERR_STORE_IN_USE: { status: 503, message: 'Another control process already uses the embedded SQLite store; several control instances need MongoDB' },
   DF_ERR_CONFLICT: { status: 409, message: 'That conflicts with an existing record' },
   DF_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   DF_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'Send JSON with Content-Type: application/json' },

@@ -2,9 +2,15 @@
 // the version bump and the publish of each change can never be seen apart or out of order.
 // Every change gets its own version (one message per version), so consumers detect any gap.
 // A route whose stored body is unchanged is not rewritten: republishing the same table is free.
+// A write made under an app's fenced lock (common/coordination) carries the lock's token and is
+// refused unless that token still holds the lock: a holder that lost it (paused past its lease,
+// someone else took over) can never switch the route back.
 
 const HELPERS = `
 local prefix = ARGV[1]
+if ARGV[2] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[2] then
+  return redis.error_reply('DF_STALE_FENCE the lock this write was made under is no longer held')
+end
 local function appOf(json)
   local ok, o = pcall(cjson.decode, json)
   if ok and type(o) == 'table' and type(o.app) == 'string' then return o.app end
@@ -34,22 +40,22 @@ local function del(host)
 end
 `;
 
-/** KEYS: hash, version, channel. ARGV: app-set prefix, host, body ('' deletes), app. */
+/** KEYS: hash, version, channel, fence lock. ARGV: app-set prefix, fence token ('' unfenced), host, body ('' deletes), app. */
 export const SET_ROUTE = `${HELPERS}
-if ARGV[3] == '' then del(ARGV[2]) else put(ARGV[2], ARGV[3], ARGV[4]) end
+if ARGV[4] == '' then del(ARGV[3]) else put(ARGV[3], ARGV[4], ARGV[5]) end
 return tonumber(redis.call('GET', KEYS[2]) or '0')
 `;
 
-/** KEYS: hash, version, channel. ARGV: app-set prefix, app, body ('' removes every host), hosts... */
+/** KEYS: hash, version, channel, fence lock. ARGV: app-set prefix, fence token ('' unfenced), app, body ('' removes every host), hosts... */
 export const SET_APP_ROUTES = `${HELPERS}
-local app = ARGV[2]
+local app = ARGV[3]
 local keep = {}
-for i = 4, #ARGV do keep[ARGV[i]] = true end
+for i = 5, #ARGV do keep[ARGV[i]] = true end
 for _, host in ipairs(redis.call('SMEMBERS', prefix .. app)) do
-  if ARGV[3] == '' or not keep[host] then del(host) end
+  if ARGV[4] == '' or not keep[host] then del(host) end
 end
-if ARGV[3] ~= '' then
-  for i = 4, #ARGV do put(ARGV[i], ARGV[3], app) end
+if ARGV[4] ~= '' then
+  for i = 5, #ARGV do put(ARGV[i], ARGV[4], app) end
 end
 return tonumber(redis.call('GET', KEYS[2]) or '0')
 `;

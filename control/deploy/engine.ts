@@ -20,8 +20,8 @@ import type { App, Deployment, DeploymentStatus, Store } from '../store/types.js
 import { appHosts } from './hosts.js';
 import { appRouteOptions } from '../edge/route-options.js';
 import { DeploymentLog } from './log.js';
-import { PerAppQueue } from './queue.js';
-import { ReleaseTurns, type Turn } from './turns.js';
+import { AppExclusive } from './exclusive.js';
+import { ReleaseTurns, type DeployTurns, type Turn } from './turns.js';
 
 export interface DeployDeps {
   config: Config;
@@ -42,6 +42,12 @@ export interface DeployDeps {
   labels?: Record<string, string>;
   /** Where apps run (control/app-runtime/select.ts picks it: one engine's containers, or a Swarm). */
   runtime: AppRuntime;
+  /**
+   * Per-app exclusion and push order: in this process only by default; with Redis, across every
+   * instance (exclusive.ts, shared-turns.ts). The route publisher must use `exclusive.fenceFor`.
+   */
+  exclusive?: AppExclusive;
+  turns?: DeployTurns & { inProgress?(app: string): Promise<string[]> };
 }
 
 /** A source that needs work before it can be built (a webhook's clone); `cleanup` runs after the build. */
@@ -64,8 +70,8 @@ export interface DeployRequest {
 }
 
 export class DeployEngine {
-  private readonly queue = new PerAppQueue();
-  private readonly turns = new ReleaseTurns();
+  private readonly queue: AppExclusive;
+  private readonly turns: DeployTurns & { inProgress?(app: string): Promise<string[]> };
   /** Containers draining in the background, per app: no later release or convergence counts them as its own. */
   private readonly draining = new Map<string, Set<string>>();
 
@@ -74,6 +80,8 @@ export class DeployEngine {
 
   constructor(private readonly d: DeployDeps) {
     this.runtime = d.runtime;
+    this.queue = d.exclusive ?? new AppExclusive(null);
+    this.turns = d.turns ?? new ReleaseTurns();
   }
 
   /**
@@ -89,7 +97,15 @@ export class DeployEngine {
     });
     const log = new DeploymentLog(this.d.store, this.d.events, deployment.id, req.app, this.d.clock);
     const write = req.out ? (line: string): void => { log.write(line); req.out!(line); } : log.write;
-    const turn = this.turns.take(req.app);
+    let turn: Turn;
+    try {
+      turn = await this.turns.take(req.app, deployment.id);
+    } catch (err) {
+      // No turn (Redis away): the deploy cannot be ordered, so it does not start.
+      this.d.log.warn({ err, deployment: deployment.id }, 'taking the deploy turn failed');
+      await this.setStatus(deployment.id, 'failed', { finishedAt: this.d.clock(), error: 'Deploy order unavailable (Redis)' });
+      throw isDeployFlowError(err) ? err : new DeployFlowError('DF_ERR_UNAVAILABLE', 'Deploys are ordered through Redis, which did not answer');
+    }
     if (turn.after > 0) {
       write(`-----> Building now; ${turn.after} earlier deploy${turn.after === 1 ? '' : 's'} of ${req.app} go${turn.after === 1 ? 'es' : ''} live first (routes switch in push order)`);
     }
@@ -123,7 +139,7 @@ export class DeployEngine {
           image = await this.build(app, deployment.id, req.source, write);
         }
         await turn.ready;
-        if (this.turns.superseded(req.app, turn)) {
+        if (await this.turns.superseded(req.app, turn)) {
           write(`-----> Superseded: a later deploy of ${req.app} is already live, so this one is not released`);
           return await this.setStatus(deployment.id, 'superseded', { finishedAt: this.d.clock() });
         }
@@ -131,7 +147,7 @@ export class DeployEngine {
         // The app as it is now: settings (replicas, limits) may have changed during the build.
         const current: App = (await this.d.store.apps.get(req.app)) ?? app;
         released = await this.queue.run(req.app, () => this.goLive(current, deployment.id, image, write, async () => {
-          this.turns.wentLive(req.app, turn);
+          await this.turns.wentLive(req.app, turn);
           const previous = (await this.d.store.deployments.listByApp(current.name, 50)).filter((p) => p.status === 'running' && p.id !== deployment.id);
           for (const p of previous) await this.setStatus(p.id, 'superseded');
           write(`-----> ${current.name} is live at ${appUrl(this.d.config, current.name)}`);
@@ -140,7 +156,7 @@ export class DeployEngine {
         }));
       } finally {
         // The next deploy's switch may go now: this one is live, failed or superseded.
-        turn.end();
+        await turn.end();
       }
       await this.retireInBackground(app, released.old, write);
       return live ?? (await this.d.store.deployments.get(deployment.id)) ?? deployment;
@@ -221,9 +237,17 @@ export class DeployEngine {
     return this.queue.run(app, fn);
   }
 
-  /** True while a deploy of `app` is built or released, or an operation runs or waits (a drain does not count). */
+  /**
+   * True while a deploy of `app` is built or released, or an operation runs or waits, in this
+   * process (a drain does not count). Other instances' deploys show in the deployment records.
+   */
   busy(app: string): boolean {
     return this.queue.busy(app) || this.turns.pending(app) > 0;
+  }
+
+  /** Deployment ids of `app` some instance is deploying right now; null without shared turns (one process). */
+  async inProgressElsewhere(app: string): Promise<Set<string> | null> {
+    return this.turns.inProgress ? new Set(await this.turns.inProgress(app)) : null;
   }
 
   /**

@@ -21,7 +21,8 @@ export interface ScaleToZero {
   stop(): Promise<void>;
 }
 
-export async function startScaleToZero(deps: ControlDeps, checkMs = 1000): Promise<ScaleToZero | null> {
+/** `isLeader`: with several control instances only the leader puts apps to sleep (control/leadership). */
+export async function startScaleToZero(deps: ControlDeps, checkMs = 1000, isLeader: () => boolean = () => true): Promise<ScaleToZero | null> {
   const { redis } = deps;
   if (!redis || !deps.docker || !deps.deploy) return null;
   const x: EdgeDeps & { redis: Redis } = { ...opsDeps(deps), redis, events: deps.events, clock: deps.clock };
@@ -56,6 +57,7 @@ export async function startScaleToZero(deps: ControlDeps, checkMs = 1000): Promi
   };
   let running: Promise<void> | null = null;
   const tick = (): void => {
+    if (!isLeader()) return;
     running ??= check().catch((err: unknown) => deps.log.warn({ err }, 'idle check failed')).finally(() => { running = null; });
   };
   const timer = checkMs > 0 ? setInterval(tick, checkMs) : undefined;

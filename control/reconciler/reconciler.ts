@@ -18,6 +18,9 @@ export interface ReconcileReport {
   errors: Record<string, string>;
 }
 
+/** The platform's own routes (control's apex), or how to get them as they should be now. */
+export type PlatformRoutes = Array<{ host: string; route: RouteInput }> | (() => Promise<Array<{ host: string; route: RouteInput }>>);
+
 export interface ReconcilerOptions {
   /** 0: only the pass at start. */
   intervalMs: number;
@@ -31,12 +34,12 @@ export class Reconciler {
   private running = false;
   private readonly startedAt = Date.now();
   private first = true;
-  private platformRoutes: Array<{ host: string; route: RouteInput }> = [];
+  private platformRoutes: PlatformRoutes = [];
 
   constructor(private readonly x: OpsDeps, private readonly opts: ReconcilerOptions) {}
 
   /** `platformRoutes` (control's own apex) are republished on every pass too: a Redis flush loses them. */
-  start(platformRoutes: Array<{ host: string; route: RouteInput }> = []): void {
+  start(platformRoutes: PlatformRoutes = []): void {
     this.platformRoutes = platformRoutes;
     void this.run();
     if (this.opts.intervalMs > 0) {
@@ -74,7 +77,8 @@ export class Reconciler {
       }
       report.orphansRemoved = await this.removeOrphans(new Set(apps.map((a) => a.name)));
       // Unchanged routes cost nothing: the publisher bumps no version for an identical body.
-      for (const p of this.platformRoutes) await this.x.routes?.setRoute(p.host, p.route);
+      const platform = typeof this.platformRoutes === 'function' ? await this.platformRoutes() : this.platformRoutes;
+      for (const p of platform) await this.x.routes?.setRoute(p.host, p.route);
       this.first = false;
     } catch (err) {
       this.x.log.warn({ err }, 'reconciler pass failed (Docker or the store unavailable?)');
@@ -90,9 +94,14 @@ export class Reconciler {
     if (!app) return null;
     const history = await this.x.store.deployments.listByApp(name, 50);
     // Deploys a previous control was running when it stopped will never finish: say so.
-    if (this.first) {
+    // With shared turns (Redis), a deploy in progress anywhere holds a live ticket: one without
+    // (older than the moment between its record and its ticket) lost its instance, at any pass.
+    const live = await this.x.deploy.inProgressElsewhere(name);
+    const interrupted = (d: { createdAt: number }): boolean =>
+      (this.first && d.createdAt < this.startedAt) || (live !== null && d.createdAt < Date.now() - 30_000);
+    if (this.first || live) {
       for (const d of history) {
-        if (['queued', 'building', 'deploying'].includes(d.status) && d.createdAt < this.startedAt) {
+        if (['queued', 'building', 'deploying'].includes(d.status) && interrupted(d) && !live?.has(d.id)) {
           await this.x.store.deployments.update(d.id, { status: 'failed', finishedAt: Date.now(), error: 'Interrupted: control stopped during the deploy' });
         }
       }

@@ -16,6 +16,9 @@ import { createRoutePublisher } from '../../common/routes/index.js';
 import { createBuilder } from '../../builder/index.js';
 import { DeployEngine } from '../deploy/engine.js';
 import { selectRuntime } from '../app-runtime/select.js';
+import { AppExclusive } from '../deploy/exclusive.js';
+import { SharedTurns } from '../deploy/shared-turns.js';
+import { FencedLocks, TicketQueues } from '../../common/coordination/index.js';
 import { deleteRepo } from '../../git/index.js';
 import { attachOperationHooks } from '../operations/hooks.js';
 import { deployQuotaCheck } from '../operations/quota.js';
@@ -47,7 +50,13 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const docker = new Docker();
   const envCipher = new EnvCipher(envKey);
   const events = new EventEmitter();
-  const routes = redis ? createRoutePublisher(redis) : null;
+  // With Redis, deploys and operations of an app are ordered across every control instance and
+  // git service sharing it, and route writes carry the app lock's fence.
+  const exclusive = new AppExclusive(redis ? new FencedLocks(redis, {
+    onLost: (name) => log.warn({ lock: name }, 'an app lock expired while its holder still worked; its route writes will be refused'),
+  }) : null);
+  const turns = redis ? new SharedTurns(redis, new TicketQueues(redis)) : undefined;
+  const routes = redis ? createRoutePublisher(redis, exclusive.fenceFor) : null;
   const builder = createBuilder({
     docker, images: config.images, engine: config.builder, buildTimeoutMs: config.build.timeoutSeconds * 1000,
     imageSettings: () => buildImageSettings(store.settings),
@@ -64,6 +73,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
     config, store, docker, builder, routes, envCipher, events, log, clock, runtime,
     healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,
     checkQuota: deployQuotaCheck({ store, config }), labels: { [LABEL_INSTANCE]: await platformInstanceId(store) },
+    exclusive, ...(turns ? { turns } : {}),
   });
   events.on('app.deleted', (app: { name: string }) => {
     Promise.all([deploy.removeApp(app.name), deleteRepo(config, app.name)])

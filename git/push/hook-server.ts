@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Logger } from '../../common/log/logger.js';
 import { HOOK_ENV } from '../repos/hook.js';
 import type { GitAccess, PushHandler } from '../types.js';
-import { AppLocks } from './app-lock.js';
+import { AppLocks, type PushLocks } from './app-lock.js';
 import { currentRef } from './current-ref.js';
 import { quarantineEnv, runPush, type Pending, type PushDeps } from './run-push.js';
 
@@ -27,14 +27,15 @@ export class HookServer {
   private readonly pending = new Map<string, Pending & { secret: Buffer }>();
   private readonly server = net.createServer((sock) => this.onConnection(sock));
   private readonly sockets = new Set<net.Socket>();
-  private readonly locks = new AppLocks();
+  private readonly locks: PushLocks;
   /** Ends the lock turn of a push whose hook called in; run when its receive-pack exits. */
   private readonly turns = new Map<string, () => void>();
   private readonly deps: PushDeps;
   port = 0;
 
-  constructor(private readonly log: Logger, onPush: PushHandler, access: Pick<GitAccess, 'deployBranch' | 'mayAccess'>) {
+  constructor(private readonly log: Logger, onPush: PushHandler, access: Pick<GitAccess, 'deployBranch' | 'mayAccess'>, locks?: PushLocks) {
     this.deps = { onPush, access, log, currentRef };
+    this.locks = locks ?? new AppLocks();
   }
 
   async start(): Promise<void> {
@@ -86,11 +87,19 @@ export class HookServer {
    * moved the ref, so the next push sees where the branch is.
    */
   private async takeTurn(pushId: string, app: string, print: (line: string) => void): Promise<boolean> {
-    if (this.locks.busy(app)) print(`-----> Waiting for the push in progress to ${app}`);
     this.turns.set(pushId, () => undefined); // a release while waiting is remembered
-    const end = await this.locks.acquire(app);
-    if (!this.turns.has(pushId)) { end(); return false; }
-    this.turns.set(pushId, end);
+    const turn = await this.locks.take(app, pushId);
+    if (!this.turns.has(pushId)) { turn.end(); return false; }
+    // From now on a release (receive-pack exited) also ends the wait.
+    this.turns.set(pushId, () => turn.end());
+    if (turn.ahead > 0) print(`-----> Waiting for the push in progress to ${app}`);
+    try {
+      await turn.ready;
+    } catch (err) {
+      turn.end();
+      throw err;
+    }
+    if (!this.turns.has(pushId)) { turn.end(); return false; }
     return true;
   }
 
