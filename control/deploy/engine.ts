@@ -21,6 +21,7 @@ import { appHosts } from './hosts.js';
 import { appRouteOptions } from '../edge/route-options.js';
 import { DeploymentLog } from './log.js';
 import { AppExclusive } from './exclusive.js';
+import type { DrainRegistry } from './shared-drains.js';
 import { ReleaseTurns, type DeployTurns, type Turn } from './turns.js';
 
 export interface DeployDeps {
@@ -47,6 +48,8 @@ export interface DeployDeps {
    * instance (exclusive.ts, shared-turns.ts). The route publisher must use `exclusive.fenceFor`.
    */
   exclusive?: AppExclusive;
+  /** Containers draining on any instance (shared-drains.ts); this process's own only by default. */
+  drains?: DrainRegistry;
   turns?: DeployTurns & { inProgress?(app: string): Promise<string[]> };
 }
 
@@ -181,18 +184,24 @@ export class DeployEngine {
     let set = this.draining.get(app.name);
     if (!set) this.draining.set(app.name, set = new Set());
     for (const o of old) set.add(o.id);
+    const ids = old.map((o) => o.id);
+    const warn = (err: unknown): void => this.d.log.warn({ err, app: app.name }, 'sharing the draining containers failed');
+    await this.d.drains?.mark(app.name, ids).catch(warn);
     try {
       await this.runtime.retire(this.releaseDeps(app, write), old);
       write(`-----> Retired ${old.map((o) => o.name).join(', ')}`);
     } finally {
       for (const o of old) set.delete(o.id);
       if (set.size === 0 && this.draining.get(app.name) === set) this.draining.delete(app.name);
+      await this.d.drains?.unmark(app.name, ids).catch(warn);
     }
   }
 
-  /** Whether `containerId` of `app` is draining after a release (convergence must leave it be). */
-  isDraining(app: string, containerId: string): boolean {
-    return this.draining.get(app)?.has(containerId) ?? false;
+  /** Containers of `app` draining after a release, here or on another instance (convergence must leave them be). */
+  async drainingIds(app: string): Promise<Set<string>> {
+    const local = this.draining.get(app) ?? new Set<string>();
+    const shared = await this.d.drains?.list(app).catch(() => []) ?? [];
+    return new Set([...local, ...shared]);
   }
 
   private async build(app: App, deploymentId: string, source: Exclude<DeploySource, { kind: 'image' }>, write: (line: string) => void): Promise<string> {
@@ -208,11 +217,11 @@ export class DeployEngine {
     }
   }
 
-  private releaseDeps(app: App, write: (line: string) => void, onLive?: () => Promise<void>): ReleaseDeps {
+  private releaseDeps(app: App, write: (line: string) => void, onLive?: () => Promise<void>, retiring?: ReadonlySet<string>): ReleaseDeps {
     return {
       docker: this.d.docker, log: write,
       publish: (upstreams) => this.publish(app, upstreams, write),
-      retiring: this.draining.get(app.name) ?? new Set(),
+      retiring: retiring ?? this.draining.get(app.name) ?? new Set(),
       ...(onLive ? { onLive } : {}),
       ...(this.d.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.d.healthTimeoutMs } : {}),
       ...(this.d.drainMs !== undefined ? { drainMs: this.d.drainMs } : {}),
@@ -222,7 +231,7 @@ export class DeployEngine {
   /** Health-gated release of `image` up to the switch; the route table switches only when every replica is healthy. */
   private async goLive(app: App, deploymentId: string, image: string, write: (line: string) => void, onLive: () => Promise<void>): Promise<LiveRelease> {
     const env = this.d.envCipher.decryptAll(app.name, await this.d.store.env.get(app.name));
-    return this.runtime.goLive(this.releaseDeps(app, write, onLive), {
+    return this.runtime.goLive(this.releaseDeps(app, write, onLive, await this.drainingIds(app.name)), {
       app: app.name, deploymentId, image, replicas: app.replicas, env, limits: app.limits,
       healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: this.labels,
     });

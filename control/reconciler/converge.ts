@@ -31,8 +31,9 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
   const rd = releaseDeps(x, app, opts.write);
   const d = replicaDeps(rd);
   const check = { path: app.healthcheck.path };
-  // Containers draining after a release are the deploy engine's to stop, once their requests finished.
-  const containers = (await listAppContainers(x.docker, app.name)).filter((c) => !x.deploy.isDraining(app.name, c.id));
+  // Containers draining after a release (on any instance) are the deploy engine's to stop, once their requests finished.
+  const draining = await x.deploy.drainingIds(app.name);
+  const containers = (await listAppContainers(x.docker, app.name)).filter((c) => !draining.has(c.id));
   const observed = await Promise.all(containers.map(async (c) => ({
     id: c.id, name: c.name, deploymentId: c.deploymentId, replica: c.replica, running: c.running, hostPort: c.hostPort,
     healthy: c.running && !target.stopped && c.deploymentId === target.deploymentId

@@ -18,6 +18,7 @@ import { DeployEngine } from '../deploy/engine.js';
 import { selectRuntime } from '../app-runtime/select.js';
 import { AppExclusive } from '../deploy/exclusive.js';
 import { SharedTurns } from '../deploy/shared-turns.js';
+import { SharedDrains } from '../deploy/shared-drains.js';
 import { FencedLocks, TicketQueues } from '../../common/coordination/index.js';
 import { deleteRepo } from '../../git/index.js';
 import { attachOperationHooks } from '../operations/hooks.js';
@@ -74,6 +75,8 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
     healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,
     checkQuota: deployQuotaCheck({ store, config }), labels: { [LABEL_INSTANCE]: await platformInstanceId(store) },
     exclusive, ...(turns ? { turns } : {}),
+    // A drain entry outlives the drain by two minutes at most (a crashed instance's).
+    ...(redis ? { drains: new SharedDrains(redis, config.drainSeconds * 1000 + 120_000) } : {}),
   });
   events.on('app.deleted', (app: { name: string }) => {
     Promise.all([deploy.removeApp(app.name), deleteRepo(config, app.name)])
