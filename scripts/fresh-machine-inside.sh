@@ -91,6 +91,10 @@ access="$(curl -fsS -H 'content-type: application/json' -d '{"email":"first@exam
 curl -fsS -H "authorization: Bearer $access" -H 'content-type: application/json' -d '{"name":"hello","port":8080}' "$api/apps" >/dev/null \
   || failures+=("create the app")
 token="$(curl -fsS -H "authorization: Bearer $access" -H 'content-type: application/json' -d '{"name":"push"}' "$api/tokens" | json token)"
+# The first account is the admin: it allows the base image made here (the build policy refuses
+# images it was not told about).
+curl -fsS -XPUT -H "authorization: Bearer $access" -H 'content-type: application/json' \
+  -d '{"allowedImages":["fresh/busybox"],"allowHostImages":false}' "$api/settings/builds" >/dev/null || failures+=("allow the base image")
 # The app: busybox's httpd in an image made here (nothing can be pulled), with a Dockerfile.
 tar -C / -c bin/busybox | docker import - fresh/busybox:1 >/dev/null
 mkdir -p /root/hello && cd /root/hello && git init -q -b main
