@@ -23,6 +23,7 @@ import { ensureNodeBaseImage } from './support/base-image.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
 import { startExtraEngine, startLan, type ExtraEngine, type TestLan } from './support/extra-engine.js';
 import { freePort } from './support/ports.js';
+import { waitFor } from './ops-fixtures.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
 const APP = 'swarmy';
@@ -244,5 +245,47 @@ describe('swarm runtime on a single-node Swarm', () => {
     });
     assert.equal((await selectRuntime(plain, { runtime: 'auto', registry: undefined }, createLogger('test', 'silent'))).kind, 'docker');
     assert.equal((await selectRuntime(engine.docker, { runtime: 'auto', registry: undefined }, createLogger('test', 'silent'))).kind, 'swarm');
+  });
+
+  it('scales, stops, starts, follows logs and samples metrics through the same API as on one engine', async () => {
+    const running = async (): Promise<number> => ((await owner.get(`/api/v1/apps/${APP}/status`)).body.replicas as Array<{ state: string }>)
+      .filter((r) => r.state === 'running').length;
+    const upstreams = async (): Promise<number> => {
+      const probe = new Redis(redis.url);
+      try { return (await readRouteTable(probe)).routes[HOST]?.upstreams.length ?? -1; } finally { probe.disconnect(); }
+    };
+    assert.equal((await owner.post(`/api/v1/apps/${APP}/scale`, { replicas: 3 })).status, 200);
+    assert.equal((await service()).Spec.Mode?.Replicated?.Replicas, 3);
+    assert.equal(await running(), 3);
+    assert.equal(await upstreams(), 3);
+    assert.equal((await owner.post(`/api/v1/apps/${APP}/scale`, { replicas: 2 })).status, 200);
+    // (The route is republished when the scale returns; the surplus task may still run then.)
+    await waitFor(async () => (await running()) === 2, 'the surplus replica to stop', 20_000);
+
+    const lines: string[] = [];
+    const deps = control.service.deps;
+    const onLine = (l: { app: string; replica: string; line: string }): void => { if (l.app === APP) lines.push(`${l.replica} | ${l.line}`); };
+    deps.events.on('app.log', onLine);
+    const { followAppLogs } = await import('../control/runtime/logs.js');
+    const unfollow = followAppLogs(deps, APP, 500);
+    try {
+      assert.equal((await owner.post(`/api/v1/apps/${APP}/stop`)).status, 200);
+      assert.equal((await service()).Spec.Mode?.Replicated?.Replicas, 0);
+      assert.equal((await get()).status, 503, 'a stopped app answers 503');
+      assert.equal((await owner.post(`/api/v1/apps/${APP}/start`)).status, 200);
+      assert.match((await get()).body, /^v2 /);
+      // Metrics: the tasks' containers on this node, named by replica as on one engine.
+      // (The stopped tasks' containers may still be stopping for a moment: stop does not wait for them.)
+      const stats = await waitFor(async () => {
+        const now = (await deps.deploy!.runtime.stats(deps.deploy!.labels)).filter((s) => s.app === APP);
+        return now.map((s) => s.replica).sort().join() === `${APP}.1,${APP}.2` && now;
+      }, 'one sample per running replica', 20_000);
+      assert.ok(stats.every((s) => (s.stats.memory_stats.usage ?? 0) > 0));
+      await waitFor(async () => lines.some((l) => new RegExp(`^${APP}\\.\\d+ \\| v2 listening on 8080$`).test(l)), 'a followed line of the started replicas', 20_000);
+    } finally {
+      unfollow();
+      deps.events.off('app.log', onLine);
+    }
+
   });
 });
