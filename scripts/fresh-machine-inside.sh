@@ -107,7 +107,9 @@ label="git push deployflow main to $url"
 check bash -o pipefail -c 'git push deployflow main 2>&1 | tail -n 5'
 app_url="${apps/<app>/hello}"
 label="curl $app_url answers the app"
-check sh -c "curl -fsS '$app_url' | grep -q 'hello from a fresh machine'"
+# The hosts block follows the route table a moment after the push returns: up to 10 s for the name.
+check sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do curl -fsS '$app_url' 2>/dev/null | grep -q 'hello from a fresh machine' && exit 0; sleep 1; done
+  curl -sS '$app_url'; exit 1"
 cd /root/deployflow
 
 step "make down"
