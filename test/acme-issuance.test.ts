@@ -113,7 +113,7 @@ describe('ACME certificates for custom domains', () => {
   it('a CA that cannot validate answers DF_ERR_ACME_FAILED with its reason; the served certificate stays', async () => {
     const current = await servedCertificate(httpsPort, DOMAIN);
     const failing = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_ACME_DIRECTORY: broken.directoryUrl, DEPLOYFLOW_ACME_CA_FILE: broken.caFile,
+      REDIS_URL: redis.url, DEPLOYFLOW_TEST_SHARED_SQLITE: 'on', DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_ACME_DIRECTORY: broken.directoryUrl, DEPLOYFLOW_ACME_CA_FILE: broken.caFile,
     }, control.dataDir);
     try {
       const user = new Client(failing.url, owner.token);
