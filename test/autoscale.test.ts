@@ -79,6 +79,10 @@ describe('autoscaling on the gateways\' request figures', () => {
     assert.equal((await status()).autoscale.replicas, 1);
     // About 40 req/s against a target of 5 per replica: the maximum, 2.
     const busy = load(4, 100);
+    let trickle: Load | undefined;
+    // The request loops run until stopped: stop them however the test ends, or a failure would
+    // leave them keeping the test process alive until the runner's timeout.
+    try {
     const up = await waitFor(async () => {
       const st = await status();
       return st.autoscale.replicas === 2 && st.replicas.filter((r) => r.state === 'running').length === 2 && st;
@@ -90,7 +94,7 @@ describe('autoscaling on the gateways\' request figures', () => {
     await busy.stop();
 
     // The load ends; a trickle far below the target keeps checking that nothing fails on the way down.
-    const trickle = load(1, 1000, busy);
+    trickle = load(1, 1000, busy);
     const down = await waitFor(async () => {
       const st = await status();
       return st.autoscale.replicas === 1 && st.replicas.filter((r) => r.state === 'running').length === 1 && st;
@@ -100,6 +104,10 @@ describe('autoscaling on the gateways\' request figures', () => {
     assert.match(down.autoscale.decisions[0]?.message ?? '', /^scaled busy 2 → 1: at most [0-9.]+ req\/s for 8 s, target 5 per replica$/);
     assert.deepEqual(busy.failed, [], 'every request through the gateway got the app\'s answer');
     assert.ok(busy.ok > 100, `${busy.ok} answers counted`);
+    } finally {
+      await busy.stop();
+      await trickle?.stop();
+    }
   });
 
   it('shows the decisions in the dashboard and saves new bounds from it', async () => {
