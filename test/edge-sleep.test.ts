@@ -101,6 +101,18 @@ describe('scale to zero', () => {
     await waitFor(() => sleeping(APP), 'the redeployed app to sleep', 30_000);
   });
 
+  it('a sleeping app whose route Redis lost gets it back sleeping from the reconciler, and a request wakes it', async () => {
+    await s.probe.flushall();
+    assert.equal(await s.route(APP), undefined, 'the route table is empty');
+    await s.control.service.deps.reconciler!.run();
+    const route = await s.route(APP);
+    assert.equal(route?.sleeping, true, 'the route is back, sleeping (not missing: that would answer 404)');
+    assert.deepEqual(route?.upstreams, []);
+    const r = await request(port, `${APP}.paas.test`, '/after-flush');
+    assert.equal(r.status, 200, r.body);
+    assert.match(r.body, /^v2 /);
+  });
+
   it('a wake that fails answers 503, leaves the app asleep and is not retried in a loop', async () => {
     const created = await s.owner.post('/api/v1/apps', {
       name: CRASHY, port: 8080, limits: { memoryMb: 64, cpus: 0.5 }, volumes: [{ name: 'data', path: '/data' }],

@@ -5,6 +5,7 @@
 // merely because control stops.
 import type { RouteInput } from '../../common/routes/index.js';
 import { isStopped } from '../operations/stopped.js';
+import { restoreSleepRoute } from '../edge/publish.js';
 import { isSleeping } from '../edge/state.js';
 import { opsLog, type OpsDeps } from '../operations/deps.js';
 import { runningDeployment } from '../operations/state.js';
@@ -116,7 +117,8 @@ export class Reconciler {
       stopped: sleeping || await isStopped(this.x.store, name),
     }, { healthWaitMs: this.opts.healthWaitMs ?? 2000, write });
     const { upstreams: _upstreams, ...changes } = result;
-    const changed = result.published || Object.values(changes).some((v) => Array.isArray(v) && v.length > 0);
+    if (sleeping && running) changes.published = await restoreSleepRoute(this.x, app);
+    const changed = changes.published || Object.values(changes).some((v) => Array.isArray(v) && v.length > 0);
     if (changed) this.x.log.info({ app: name, ...changes }, 'reconciler converged the app');
     return changed ? changes : null;
   }
