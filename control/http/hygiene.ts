@@ -9,21 +9,36 @@ export const JSON_BODY_LIMIT = '1mb';
 /** Query parameters that look like credentials; a request carrying one is refused outright. */
 const CREDENTIAL_PARAMS = /^(access_?token|refresh_?token|token|api_?key|apikey|jwt|auth|authorization|password|secret)$/i;
 
-export const securityHeaders: RequestHandler = helmet({
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:'],
-      connectSrc: ["'self'", 'ws:', 'wss:'],
-      frameAncestors: ["'none'"],
-      objectSrc: ["'none'"],
-      baseUri: ["'self'"],
-    },
-  },
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'", 'ws:', 'wss:'],
+  frameAncestors: ["'none'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+};
+
+// Over https: HSTS (for the apex only: the apps under it decide their own scheme) and
+// upgrade-insecure-requests.
+const overHttps = helmet({
+  contentSecurityPolicy: { directives: CSP_DIRECTIVES },
+  strictTransportSecurity: { maxAge: 180 * 24 * 3600, includeSubDomains: false },
   crossOriginEmbedderPolicy: false,
 });
+
+// Over plain http (the default `http://<domain>` a fresh install prints, with no certificate the
+// browser trusts yet): neither. upgrade-insecure-requests would make the browser fetch the
+// dashboard's own scripts over https and show a blank page; HSTS over http is ignored anyway.
+const overHttp = helmet({
+  contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: null } },
+  strictTransportSecurity: false,
+  crossOriginEmbedderPolicy: false,
+});
+
+/** Security headers, by the scheme the client used (req.secure: the gateway's X-Forwarded-Proto, trusted from loopback). */
+export const securityHeaders: RequestHandler = (req, res, next) => (req.secure ? overHttps : overHttp)(req, res, next);
 
 export const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');

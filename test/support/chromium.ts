@@ -19,13 +19,14 @@ export async function ensureDashboardBuilt(): Promise<void> {
   });
 }
 
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/** `extraArgs` adds Chromium switches, e.g. `--host-resolver-rules=MAP paas.local 127.0.0.1`. */
+export async function launchBrowser(extraArgs: string[] = []): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'df-chromium-'));
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', ...extraArgs],
     viewport: { width: 1280, height: 900 },
   });
   return {
