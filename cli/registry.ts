@@ -94,8 +94,15 @@ export const COMMANDS: CommandSpec[] = [
   },
 
   { name: 'domains', group: 'domains', summary: "The app's domains", app: true, example: 'deployflow domains' },
-  { name: 'domains:add', group: 'domains', summary: 'Route a custom domain to the app', args: 'DOMAIN', minArgs: 1, maxArgs: 1, app: true, example: 'deployflow domains:add www.example.com' },
-  { name: 'domains:remove', group: 'domains', summary: 'Stop routing a custom domain', args: 'DOMAIN', minArgs: 1, maxArgs: 1, app: true, example: 'deployflow domains:remove www.example.com' },
+  {
+    name: 'domains:add', group: 'domains', summary: 'Route a custom domain to the app (or print the TXT record that proves you own it)',
+    args: 'DOMAIN', minArgs: 1, maxArgs: 1, app: true, example: 'deployflow domains:add www.example.com',
+  },
+  {
+    name: 'domains:verify', group: 'domains', summary: "Look a pending domain's TXT record up now and route the domain when it is there",
+    args: 'DOMAIN', minArgs: 1, maxArgs: 1, app: true, example: 'deployflow domains:verify www.example.com',
+  },
+  { name: 'domains:remove', group: 'domains', summary: 'Stop routing a custom domain, or withdraw a pending one', args: 'DOMAIN', minArgs: 1, maxArgs: 1, app: true, example: 'deployflow domains:remove www.example.com' },
   {
     name: 'certs:auto', group: 'domains', summary: "Obtain a certificate for one of the app's domains (ACME)", args: 'DOMAIN', minArgs: 1, maxArgs: 1, app: true,
     example: 'deployflow certs:auto www.example.com',
