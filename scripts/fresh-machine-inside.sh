@@ -36,8 +36,8 @@ tar -C / -xf /fresh/nodejs.tar || fail "unpacking Node"
 step "node $(node --version), npm $(npm --version)"
 
 step "clean clone"
-git clone -q -c advice.detachedHead=false /fresh/repo.bundle /root/deployflow || fail "git clone"
-cd /root/deployflow && git switch -q -c main
+git clone -q --no-checkout /fresh/repo.bundle /root/deployflow || fail "git clone"
+cd /root/deployflow && git switch -q -c main "$(cat /fresh/commit)" || fail "git switch to the commit under test"
 step "at $(git log --oneline -1)"
 
 step "make test${DEPLOYFLOW_FRESH_TESTS:+ (prerequisites, typecheck, lint, build, then only: $DEPLOYFLOW_FRESH_TESTS)}"

@@ -54,6 +54,8 @@ fi
 # 2. What goes into the container: a clone source, Node 20 and this network's CA certificates.
 work="$(mktemp -d /tmp/deployflow-fresh.XXXXXX)"
 git bundle create "$work/repo.bundle" "$ref" 2>/dev/null
+# The commit itself: a bundle of a branch (DEPLOYFLOW_FRESH_REF=main) has no HEAD to check out.
+git rev-parse "$ref^{commit}" >"$work/commit"
 # Node 20 is not in Debian 12 (it has 18). This machine got it from NodeSource's `nodejs` package,
 # whose repository is not reachable from here, so the container gets that package's files as
 # installed on this machine (with the npm it was upgraded to); on a real machine, install NodeSource's
