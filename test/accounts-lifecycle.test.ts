@@ -1,14 +1,22 @@
 // Accounts over their life, on a running control with a real SMTP server: changing a password
 // ends every other session, a reset link arrives by e-mail and works once, an admin can make a
 // link without e-mail, and disabling an account refuses its access token, refresh token, API
-// token, SSH key and open socket at once — with the last admin protected.
+// token (also as the git HTTP password), SSH key (through a real ssh client) and open socket at
+// once — with the last admin protected. Every refused attempt is in the audit log.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../common/log/logger.js';
 import { gitAccess } from '../control/git-bridge/access.js';
+import { pushHandler } from '../control/git-bridge/push.js';
+import { ensureRepo, startGitService, type RunningGitService } from '../git/index.js';
+import { run } from './git-fixtures.js';
 import { freePort } from './support/ports.js';
 import { connectSocket } from './support/realtime.js';
-import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
+import { Client, registerUser, startTestControl, type ApiResponse, type TestControl } from './support/control.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -17,8 +25,15 @@ describe('account lifecycle', () => {
   let smtp: SMTPServer;
   let control: TestControl;
   let admin: Awaited<ReturnType<typeof registerUser>>;
+  let git: RunningGitService;
+  let home: string;
+  /** The real git CLI with an isolated HOME, no credential helper and no prompt. */
+  const gitAs = (args: string[], env: Record<string, string>) => run('git', ['-c', 'credential.helper=', ...args],
+    { cwd: home, env: { PATH: process.env.PATH ?? '', HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', ...env } });
 
   const login = (email: string, password: string) => new Client(control.url).post('/api/v1/auth/login', { email, password });
+  type Event = { target: string | null; result: string; actorId: string | null; details: Record<string, unknown> | null };
+  const audited = async (action: string): Promise<Event[]> => (await admin.get(`/api/v1/audit?action=${action}&limit=200`)).body as Event[];
 
   before(async () => {
     const smtpPort = await freePort();
@@ -33,11 +48,17 @@ describe('account lifecycle', () => {
     await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
     control = await startTestControl({
       DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, DEPLOYFLOW_PUBLIC_URL: 'https://deploy.example.test',
+      GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
     });
+    const deps = control.service.deps;
+    git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'df-accounts-lifecycle-'));
     admin = await registerUser(control.url);
   });
   after(async () => {
+    await git?.stop();
     await control.stop();
+    if (home) await fs.rm(home, { recursive: true, force: true });
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
   });
 
@@ -49,6 +70,8 @@ describe('account lifecycle', () => {
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error.code, 'DF_ERR_INVALID_CREDENTIALS');
     assert.equal((await login(dev.email, PASSWORD)).status, 200, 'nothing changed');
+    assert.ok((await audited('auth.password.change')).some((e) => e.target === `user:${dev.userId}` && e.result === 'error'
+      && e.details?.error === 'DF_ERR_INVALID_CREDENTIALS'), 'the wrong attempt is in the audit log');
 
     const changed = await dev.post('/api/v1/auth/password', { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' });
     assert.equal(changed.status, 200);
@@ -86,6 +109,33 @@ describe('account lifecycle', () => {
     assert.equal(again.body.error.code, 'DF_ERR_RESET_TOKEN_INVALID');
     assert.equal((await login(dev.email, 'reset to something new')).status, 200);
     assert.equal((await anon.post('/api/v1/auth/password-reset', { token: 'dfx_made-up', newPassword: 'whatever it is' })).body.error.code, 'DF_ERR_RESET_TOKEN_INVALID');
+    const refused = (await audited('auth.password.reset')).filter((e) => e.result === 'error' && e.details?.error === 'DF_ERR_RESET_TOKEN_INVALID');
+    assert.ok(refused.length >= 2, 'the reused and the made-up token are in the audit log');
+  });
+
+  it('refuses an expired reset token, changing nothing, and records the attempt', async () => {
+    const dev = await registerUser(control.url);
+    const { url } = (await admin.post(`/api/v1/users/${dev.userId}/password-reset-link`)).body as { url: string };
+    const token = decodeURIComponent(url.split('#token=')[1]!);
+    const before = (await audited('auth.password.reset')).length;
+    const deps = control.service.deps;
+    const realClock = deps.clock;
+    deps.clock = () => realClock() + 31 * 60_000;
+    let expired: ApiResponse;
+    try {
+      expired = await new Client(control.url).post('/api/v1/auth/password-reset', { token, newPassword: 'too late for this one' });
+    } finally {
+      deps.clock = realClock;
+    }
+    assert.equal(expired.status, 400);
+    assert.equal(expired.body.error.code, 'DF_ERR_RESET_TOKEN_INVALID');
+    assert.equal((await login(dev.email, 'too late for this one')).status, 401);
+    assert.equal((await login(dev.email, PASSWORD)).status, 200, 'the password is unchanged');
+    assert.equal((await dev.get('/api/v1/auth/me')).status, 200, 'the sessions go on');
+    const events = await audited('auth.password.reset');
+    assert.equal(events.length, before + 1);
+    assert.equal(events[0]!.result, 'error');
+    assert.equal(events[0]!.details?.error, 'DF_ERR_RESET_TOKEN_INVALID');
   });
 
   it('lets an admin make a one-time reset link; others may not', async () => {
@@ -99,29 +149,42 @@ describe('account lifecycle', () => {
     assert.equal((await login(dev.email, 'chosen by the user')).status, 200);
   });
 
-  it('disables an account: every credential and the open socket are refused at once; enabling lets it sign in again', async () => {
+  it('disables an account: access, refresh and API tokens, a real SSH key, git over HTTP and the open socket are refused at once', async (t) => {
     const dev = await registerUser(control.url);
+    assert.equal((await dev.post('/api/v1/apps', { name: 'leaver-repo' })).status, 201);
+    await ensureRepo(control.config, 'leaver-repo');
     const apiToken = (await dev.post('/api/v1/tokens', { name: 'laptop' })).body.token as string;
-    const publicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test@df';
-    assert.equal((await dev.post('/api/v1/keys', { publicKey })).status, 201);
-    const keyData = Buffer.from(publicKey.split(' ')[1]!, 'base64');
-    const access = gitAccess(control.service.deps);
-    assert.deepEqual(await access.userForPublicKey('ssh-ed25519', keyData), { id: dev.userId });
+    const keyFile = path.join(home, 'id_leaver');
+    assert.equal((await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'leaver', '-f', keyFile])).code, 0);
+    assert.equal((await dev.post('/api/v1/keys', { publicKey: await fs.readFile(`${keyFile}.pub`, 'utf8') })).status, 201);
+    const overSsh = () => gitAs(['ls-remote', `ssh://git@127.0.0.1:${git.sshPort}/leaver-repo.git`], {
+      GIT_SSH_COMMAND: ['ssh', '-F', '/dev/null', '-i', keyFile, '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'BatchMode=yes',
+        '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-p', String(git.sshPort)].join(' '),
+    });
+    const overHttp = () => gitAs(['ls-remote', `http://leaver:${apiToken}@127.0.0.1:${git.httpPort}/leaver-repo.git`], {});
+    const sshBefore = await overSsh();
+    assert.equal(sshBefore.code, 0, `the key works before: ${sshBefore.stderr}`);
+    assert.equal((await overHttp()).code, 0, 'git over HTTP with the API token works before');
     const socket = await connectSocket(control.url, apiToken);
-    const ended = new Promise<{ code: string }>((resolve) => socket.socket.once('session:end', resolve));
+    const ended = new Promise<{ code: string; at: number }>((resolve) => socket.socket.once('session:end', (e: { code: string }) => resolve({ ...e, at: Date.now() })));
 
+    const asked = Date.now();
     const disabled = await admin.post(`/api/v1/users/${dev.userId}/disable`);
     assert.equal(disabled.status, 200);
     assert.equal(disabled.body.disabled, true);
-    const end = await Promise.race([ended, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
-    assert.equal(end?.code, 'DF_ERR_INVALID_TOKEN', 'the open socket is ended within a second');
-    socket.close();
+    // Every credential is tried right after the answer: none has a grace period.
     assert.equal((await dev.get('/api/v1/auth/me')).status, 401, 'access token');
     assert.equal((await new Client(control.url).post('/api/v1/auth/refresh', { refreshToken: dev.refreshToken })).status, 401, 'refresh token');
     assert.equal((await new Client(control.url, apiToken).get('/api/v1/apps')).status, 401, 'API token');
-    assert.equal(await access.userForPublicKey('ssh-ed25519', keyData), null, 'SSH key');
-    assert.equal(await access.userForPassword(apiToken), null, 'git over HTTP');
-    assert.equal(await access.mayAccess(dev.userId, 'anything', 'write'), false, 'a waiting push asks again and is refused');
+    const sshAfter = await overSsh();
+    assert.notEqual(sshAfter.code, 0, 'the SSH key is refused by a real ssh client');
+    assert.match(sshAfter.stderr, /Permission denied/);
+    assert.notEqual((await overHttp()).code, 0, 'git over HTTP with the API token is refused');
+    assert.equal(await gitAccess(control.service.deps).mayAccess(dev.userId, 'leaver-repo', 'write'), false, 'a waiting push asks again and is refused');
+    const end = await ended;
+    assert.equal(end.code, 'DF_ERR_INVALID_TOKEN', 'the open socket is ended');
+    t.diagnostic(`socket ended ${end.at - asked} ms after the disable was asked for; every other credential was refused on its first try`);
+    socket.close();
     const refused = await login(dev.email, PASSWORD);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'DF_ERR_ACCOUNT_DISABLED');
@@ -129,6 +192,7 @@ describe('account lifecycle', () => {
     assert.equal((await admin.post(`/api/v1/users/${dev.userId}/enable`)).body.disabled, false);
     assert.equal((await login(dev.email, PASSWORD)).status, 200);
     assert.equal((await new Client(control.url, apiToken).get('/api/v1/apps')).status, 200);
+    assert.equal((await overSsh()).code, 0, 'the key works again once enabled');
   });
 
   it('never disables yourself or leaves no enabled admin, and records every attempt', async () => {

@@ -1,7 +1,8 @@
 // Two-factor sign-in on a running control: enrolment with a code computed from the secret (as an
 // authenticator app would), sign-in that needs the code, a code that cannot be replayed, a
 // recovery code that works once, wrong codes rate-limited like passwords, and the admin setting
-// that makes admins enrol before anything else while API tokens keep working.
+// that makes admins enrol before anything else while API tokens keep working. Every wrong code
+// is in the audit log.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
@@ -13,6 +14,8 @@ const codeAt = (secret: string, ms: number): string => new TOTP({ secret: Secret
 describe('two-factor sign-in', () => {
   let control: TestControl;
   let admin: Awaited<ReturnType<typeof registerUser>>;
+  type Event = { target: string | null; result: string; details: Record<string, unknown> | null };
+  const audited = async (action: string): Promise<Event[]> => (await admin.get(`/api/v1/audit?action=${action}&limit=200`)).body as Event[];
   const login = (email: string, extra: Record<string, string> = {}) => new Client(control.url).post('/api/v1/auth/login', { email, password: PASSWORD, ...extra });
 
   before(async () => {
@@ -31,6 +34,8 @@ describe('two-factor sign-in', () => {
     assert.equal((await login(dev.email)).status, 200, 'not required before it is confirmed');
     const bad = await dev.post('/api/v1/auth/2fa/confirm', { code: '000000' === codeAt(secret, Date.now()) ? '111111' : '000000' });
     assert.equal(bad.body.error.code, 'DF_ERR_SECOND_FACTOR_INVALID');
+    assert.ok((await audited('auth.2fa.enable')).some((e) => e.target === `user:${dev.userId}` && e.details?.error === 'DF_ERR_SECOND_FACTOR_INVALID'),
+      'the wrong first code is in the audit log');
     // The previous step's code (clock drift of one step is allowed), so the next sign-in can use the current one.
     const confirmed = await dev.post('/api/v1/auth/2fa/confirm', { code: codeAt(secret, Date.now() - 30_000) });
     assert.equal(confirmed.status, 200);
@@ -69,6 +74,10 @@ describe('two-factor sign-in', () => {
     const limited = await login(dev.email, { code: codeAt(secret, Date.now() + 30_000) });
     assert.equal(limited.status, 429, 'even the right code, until the window passes');
     assert.ok(limited.headers.get('retry-after'));
+    assert.equal((await new Client(control.url).post('/api/v1/auth/login', { email: dev.email, password: PASSWORD })).status, 429, 'no session made');
+    const attempts = (await audited('auth.login')).filter((e) => e.target === `email:${dev.email}` && e.result === 'error');
+    assert.equal(attempts.filter((e) => e.details?.error === 'DF_ERR_SECOND_FACTOR_INVALID').length, 10, 'every wrong code is in the audit log');
+    assert.equal(attempts.filter((e) => e.details?.error === 'DF_ERR_RATE_LIMITED').length, 3, 'and every refused attempt after the limit');
   });
 
   it('makes admins enrol first when the platform says so; API tokens keep working', async () => {
