@@ -2,7 +2,9 @@
 // - no import circle anywhere, type-only imports included (a reader follows them too);
 // - common/ is shared by every service and imports none of them;
 // - control/, git/, dns/, builder/ and gateway/ reach each other only through the other's public
-//   face, its index.ts (builder/index.ts, git/index.ts, gateway/index.ts); tests may look inside.
+//   face, its index.ts (builder/index.ts, git/index.ts, gateway/index.ts); tests may look inside;
+// - gateway/index.ts only starts the gateway: control, git, dns and builder do not import the
+//   gateway at all (what they share with it, routes and certificates, lives in common/).
 // The README's "Architecture" section draws the same picture.
 const services = '(control|git|dns|builder|gateway)';
 
@@ -32,6 +34,13 @@ export default {
       comment: "A service reaches another only through that service's index.ts; shared contracts go to common/.",
       from: { path: `^${services}/`, pathNot: ['\\.test\\.ts$', '/testing/'] },
       to: { dependencyTypesNot: ['core'], path: `^${services}/`, pathNot: ['^$1/', `^${services}/index\\.ts$`] },
+    },
+    {
+      name: 'nothing-imports-the-gateway',
+      severity: 'error',
+      comment: 'The gateway is started, never called: share through common/ (routes, certificates, gateway reports).',
+      from: { path: '^(control|git|dns|builder)/', pathNot: ['\\.test\\.ts$', '/testing/'] },
+      to: { path: '^gateway/' },
     },
   ],
   options: {

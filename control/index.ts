@@ -2,11 +2,11 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { Config } from '../common/config/config.js';
+import type { RouteInput } from '../common/routes/index.js';
 import type { Logger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
 import { listen } from '../common/net/listen.js';
 import { loadPluginModules, pluginModulePaths } from '../common/plugins/modules.js';
-import { controlRoute } from '../gateway/index.js';
 import { googleRouter } from './auth/google/index.js';
 import { startAcmeRenewal } from './domains/acme.js';
 import { joinApexRoute, startLeadership, type Leadership } from './leadership/index.js';
@@ -24,6 +24,11 @@ export interface RunningControl extends RunningService {
   realtime: RunningRealtime;
   scaleToZero: ScaleToZero | null;
   leadership: Leadership;
+}
+
+/** The route control publishes for the domain apex in the one-process layout (API + dashboard). */
+function controlRoute(config: Config): { host: string; route: RouteInput } {
+  return { host: config.domain, route: { app: 'deployflow', upstreams: [{ host: '127.0.0.1', port: config.controlPort }], tls: true } };
 }
 
 export async function startControl(config: Config, log: Logger): Promise<RunningControl> {

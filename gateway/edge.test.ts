@@ -14,7 +14,8 @@ import { createLogger } from '../common/log/logger.js';
 import { createRoutePublisher, type RoutePublisher } from '../common/routes/index.js';
 import type { RunningService } from '../common/service.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
-import { caCertificatePem, setCustomCertificate, startGateway } from './index.js';
+import { readLocalCaCertificate, setCustomCertificate } from '../common/certificates/index.js';
+import { startGateway } from './index.js';
 import { gatewayConfig, request, startUpstream, until, type Upstream } from './testing/harness.js';
 import { loadOrCreateLocalCa } from './tls/ca.js';
 
@@ -91,8 +92,15 @@ function servedCertificate(servername: string): Promise<X509Certificate> {
   });
 }
 
+/** The CA certificate as control serves it: the one the gateway published in Redis. */
+async function localCa(): Promise<string> {
+  const pem = await readLocalCaCertificate(client);
+  assert.ok(pem, 'the gateway published its CA certificate');
+  return pem;
+}
+
 void test('TLS: two SNI names get their own certificates, trusted through the local CA', async () => {
-  const ca = caCertificatePem(config);
+  const ca = await localCa();
   for (const key of ['ca.key', 'platform.key']) assert.equal(statSync(path.join(config.dataDir, 'tls', key)).mode & 0o777, 0o600, key);
   const platform = await httpsGet('web.paas.local', ca);
   assert.equal(platform.body, 'app GET /');
@@ -115,7 +123,7 @@ void test('TLS: two SNI names get their own certificates, trusted through the lo
 });
 
 void test('TLS: the local CA never signs a custom domain; without its own certificate it gets the platform one', async () => {
-  const ca = caCertificatePem(config);
+  const ca = await localCa();
   for (const name of ['github.com', 'shop.example.com']) {
     const served = await servedCertificate(name);
     assert.equal(served.checkHost(name), undefined, `${name}: not a certificate for that name`);

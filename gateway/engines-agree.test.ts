@@ -12,7 +12,7 @@ import { createLogger } from '../common/log/logger.js';
 import { createRoutePublisher } from '../common/routes/index.js';
 import type { RunningService } from '../common/service.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
-import { putChallenge } from './acme/challenges.js';
+import { putChallenge } from '../common/certificates/index.js';
 import { startGateway } from './index.js';
 import { gatewayConfig, request, until } from './testing/harness.js';
 

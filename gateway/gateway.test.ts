@@ -8,7 +8,8 @@ import { createLogger } from '../common/log/logger.js';
 import { createRoutePublisher, WAKE_CHANNEL, type RoutePublisher } from '../common/routes/index.js';
 import type { RunningService } from '../common/service.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
-import { putChallenge, startGateway } from './index.js';
+import { putChallenge } from '../common/certificates/index.js';
+import { startGateway } from './index.js';
 import { gatewayConfig, request, startUpstream, until, type Upstream } from './testing/harness.js';
 
 let redis: TestRedis;

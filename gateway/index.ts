@@ -3,11 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Redis } from 'ioredis';
-import { ConfigError, type Config } from '../common/config/config.js';
+import { publishLocalCaCertificate, readChallenge, CERTS_CHANNEL } from '../common/certificates/index.js';
+import { ConfigError } from '../common/config/config.js';
 import { startCluster } from './cluster/primary.js';
 import type { StartService } from '../common/service.js';
-import { RouteTableConsumer, WAKE_CHANNEL, WAKE_FAILED_CHANNEL, type RouteInput } from '../common/routes/index.js';
-import { readChallenge } from './acme/challenges.js';
+import { RouteTableConsumer, WAKE_CHANNEL, WAKE_FAILED_CHANNEL } from '../common/routes/index.js';
 import { BackendRegistry } from './balancing/backends.js';
 import { ActiveHealth } from './health/active.js';
 import { AccessLog } from './observe/access-log.js';
@@ -21,24 +21,8 @@ import { PluginHost } from './plugins/chain.js';
 import { loadGatewayPlugins } from './plugins/registry.js';
 import { fastHttpListener, fastHttpsListener } from './fast/listeners.js';
 import { httpListener, httpsListener, type Listener } from './server/servers.js';
-import { loadOrCreateLocalCa, localCaCertificate } from './tls/ca.js';
+import { loadOrCreateLocalCa } from './tls/ca.js';
 import { CertificateSelector } from './tls/sni.js';
-import { CERTS_CHANNEL } from './tls/store.js';
-
-export { setCustomCertificate, removeCustomCertificate } from './tls/store.js';
-export { putChallenge, removeChallenge } from './acme/challenges.js';
-export { issueAcmeCertificate, LETS_ENCRYPT, type AcmeRequest, type IssuedCertificate } from './acme/issue.js';
-export { acmeDomains, dueForRenewal, forgetAcmeDomain } from './acme/registry.js';
-
-/** The route control publishes for the domain apex in the one-process layout (API + dashboard). */
-export function controlRoute(config: Config): { host: string; route: RouteInput } {
-  return { host: config.domain, route: { app: 'deployflow', upstreams: [{ host: '127.0.0.1', port: config.controlPort }], tls: true } };
-}
-
-/** The local CA certificate (PEM) users download to trust the gateway's HTTPS. */
-export function caCertificatePem(config: Config): string {
-  return localCaCertificate(gatewayOptions(config).tlsDir);
-}
 
 export const startGateway: StartService = async (config, log) => {
   if (!config.redisUrl) throw new ConfigError('REDIS_URL', 'must be set: the gateway follows the route table in Redis');
@@ -69,6 +53,11 @@ export const startGateway: StartService = async (config, log) => {
   };
 
   const ca = loadOrCreateLocalCa(options.tlsDir, config.domain);
+  // Control serves the CA's certificate from Redis (it may not share this host's disk); written
+  // again on every (re)connect, so a restarted Redis has it back.
+  const publishCa = (): void => { publishLocalCaCertificate(redis, ca.ca.cert).catch(() => undefined); };
+  redis.on('ready', publishCa);
+  if (redis.status === 'ready') publishCa();
   const certs = new CertificateSelector(ca, config.domain, redis, index, log);
   sub.on('message', (ch: string, message: string) => {
     if (ch === WAKE_FAILED_CHANNEL) { const f = parseWakeFailure(message); if (f) core.holds.failed(f); } else certs.invalidate(message);

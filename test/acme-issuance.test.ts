@@ -4,15 +4,18 @@
 // when the old one is near its end. A CA that cannot validate leaves nothing behind.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
 import { renewAcmeCertificates, RENEW_WITHIN_MS } from '../control/domains/acme.js';
 import { startDns } from '../dns/index.js';
-import { acmeDomains, startGateway } from '../gateway/index.js';
+import { acmeDomains } from '../common/certificates/index.js';
+import { startGateway } from '../gateway/index.js';
 import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
 import { startPebble, type TestPebble } from './support/pebble.js';
 import { freePort } from './support/ports.js';
@@ -133,6 +136,20 @@ describe('ACME certificates for custom domains', () => {
     await redis.hset('deployflow:acme:domains', 'old.example.test', String(Date.now()));
     assert.deepEqual(await renewAcmeCertificates(deps, Date.now()), { renewed: [], failed: [] });
     assert.deepEqual((await acmeDomains(redis)).map((d) => d.domain), [DOMAIN]);
+  });
+
+  it('serves the local CA certificate the gateway published in Redis, not a file on its own disk', async () => {
+    // In the compose and multi-node layouts control does not share the gateway's data folder.
+    const file = path.join(control.dataDir, 'tls', 'ca.crt');
+    const pem = fs.readFileSync(file, 'utf8');
+    fs.renameSync(file, `${file}.away`);
+    try {
+      const res = await fetch(`${control.url}/api/v1/tls/ca.pem`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), pem);
+    } finally {
+      fs.renameSync(`${file}.away`, file);
+    }
   });
 
   it('refuses a domain the app does not have, and strangers', async () => {

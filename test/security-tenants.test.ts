@@ -11,7 +11,7 @@ import type { RunningService } from '../common/service.js';
 import { gitAccess } from '../control/git-bridge/access.js';
 import { githubSignature } from '../control/webhooks/signature.js';
 import { startGateway } from '../gateway/index.js';
-import { readCustomCertificate } from '../gateway/tls/store.js';
+import { readCustomCertificate } from '../common/certificates/index.js';
 import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
 import { freePort } from './support/ports.js';
 import { connectSocket } from './support/realtime.js';

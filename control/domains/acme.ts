@@ -4,9 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { acmeDomains, dueForRenewal, forgetAcmeDomain, issueAcmeCertificate, type AcmeRequest } from '../../gateway/index.js';
+import { acmeDomains, dueForRenewal, forgetAcmeDomain } from '../../common/certificates/index.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import type { ControlDeps } from '../server/deps.js';
+import { issueAcmeCertificate, type AcmeRequest } from './acme-order.js';
 import { certificateRedis, loadAppDomain } from './app-domain.js';
 
 /** Renew when less than this is left (Let's Encrypt certificates last 90 days). */

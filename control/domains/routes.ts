@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseDomain, type Domain } from '../../common/names/validate.js';
-import { forgetAcmeDomain, setCustomCertificate } from '../../gateway/index.js';
+import { forgetAcmeDomain, setCustomCertificate } from '../../common/certificates/index.js';
 import { defineRoute, RESPONDED, type AuthedContext, type RouteSpec } from '../api/route.js';
 import {
   claimDomain, dropClaim, listPending, pendingView, PendingView, recordPresent, SKIP_SETTING, skipsVerification,

@@ -4,7 +4,7 @@
 // promise per request; only ACME answers, waking apps and async plugins go async. A route with
 // a plugin chain takes withPlugins(); a route without one checks `route.chain` once and pays
 // nothing else.
-import { ACME_PREFIX, acmeKeyAuthorization } from '../acme/challenges.js';
+import { ACME_PREFIX, acmeKeyAuthorization } from '../../common/certificates/index.js';
 import { countFinished } from '../observe/finished.js';
 import { isPromise, sendFastAnswer } from '../plugins/answers.js';
 import type { PluginRun, RawAnswer } from '../plugins/run.js';

@@ -1,6 +1,6 @@
 // The HTTP entry: Host → route → replica → Exchange. Everything a request can be refused for
 // (malformed host, duplicate Host, oversized body) is decided here before any upstream sees it.
-import { ACME_PREFIX, acmeKeyAuthorization } from '../acme/challenges.js';
+import { ACME_PREFIX, acmeKeyAuthorization } from '../../common/certificates/index.js';
 import { countFinished } from '../observe/finished.js';
 import { isPromise, sendHttpAnswer } from '../plugins/answers.js';
 import type { PluginRun, RawAnswer } from '../plugins/run.js';

@@ -12,12 +12,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
+import type { KeyPair } from '../../common/certificates/index.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 
-export interface KeyPair {
-  cert: string;
-  key: string;
-}
+export type { KeyPair };
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 const RSA = { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } } as const;
@@ -162,9 +160,4 @@ export function loadOrCreateLocalCa(tlsDir: string, domain: string): LocalCa {
       return { cert: signLeaf(authority, domain, [host], publicKey), key: privateKey };
     },
   };
-}
-
-/** The CA certificate PEM users download to trust the gateway's local certificates. */
-export function localCaCertificate(tlsDir: string): string {
-  return fs.readFileSync(path.join(tlsDir, 'ca.crt'), 'utf8');
 }

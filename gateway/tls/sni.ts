@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/log/logger.js';
 import type { RouteIndex } from '../routing/index-table.js';
 import { withinPlatformDomain, type KeyPair, type LocalCa } from './ca.js';
-import { readCustomCertificate } from './store.js';
+import { readCustomCertificate } from '../../common/certificates/index.js';
 
 const MAX_CACHED = 10_000;
 

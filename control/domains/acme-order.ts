@@ -1,5 +1,5 @@
-// Obtains a certificate for a real domain from an ACME CA (Let's Encrypt by default) over
-// HTTP-01 with acme-client: the challenge is put where every gateway answers it (Redis), the CA
+// One ACME order: obtains a certificate for a real domain from an ACME CA (Let's Encrypt by default)
+// over HTTP-01 with acme-client: the challenge is put where every gateway answers it (Redis), the CA
 // fetches it through the gateway on port 80, and the issued pair is stored like an uploaded one
 // and remembered for renewal. The account key is generated once and kept mode 0600 in
 // <dataDir>/tls/acme-account.key.
@@ -10,11 +10,9 @@ import path from 'node:path';
 import tls from 'node:tls';
 import acme from 'acme-client';
 import type { Redis } from 'ioredis';
+import { putChallenge, rememberAcmeDomain, removeChallenge, setCustomCertificate } from '../../common/certificates/index.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseDomain } from '../../common/names/validate.js';
-import { setCustomCertificate } from '../tls/store.js';
-import { putChallenge, removeChallenge } from './challenges.js';
-import { rememberAcmeDomain } from './registry.js';
 
 export const LETS_ENCRYPT = acme.directory.letsencrypt.production;
 

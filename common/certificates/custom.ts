@@ -1,11 +1,16 @@
-// Certificates that are not the local CA's: uploaded through the API or obtained by ACME. Kept in
-// Redis (host → {cert, key}) so every gateway process and host sees the same set; a change is
-// announced on a channel so gateways swap contexts without a restart.
+// Certificates that are not the local CA's: uploaded through the API or obtained by ACME (control
+// writes them). Kept in Redis (host → {cert, key}) so every gateway process and host sees the same
+// set; a change is announced on a channel so gateways swap contexts without a restart.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { DeployFlowError } from '../../common/errors/catalogue.js';
-import { parseDomain } from '../../common/names/validate.js';
-import type { KeyPair } from './ca.js';
+import { DeployFlowError } from '../errors/catalogue.js';
+import { parseDomain } from '../names/validate.js';
+
+/** A certificate and its private key, both PEM. */
+export interface KeyPair {
+  cert: string;
+  key: string;
+}
 
 export const CERTS_KEY = 'deployflow:tls:certs';
 export const CERTS_CHANNEL = 'deployflow:tls:changes';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dueForRenewal } from './registry.js';
+import { dueForRenewal } from './acme-domains.js';
 
 void test('renewal picks the certificates that end within the window, expired ones too', () => {
   const day = 24 * 3600_000;
