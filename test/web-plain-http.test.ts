@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createLogger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
-import { caCertificatePem, startGateway } from '../gateway/index.js';
+import { startGateway } from '../gateway/index.js';
 import { ensureDashboardBuilt, launchBrowser } from './support/chromium.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
 import { freePort } from './support/ports.js';
@@ -89,7 +89,8 @@ describe('the dashboard over plain http through the gateway', () => {
     assert.match(String(overHttp['content-security-policy']), /script-src 'self'/);
     assert.equal(overHttp['x-content-type-options'], 'nosniff');
 
-    const overHttps = (await get(httpsPort, caCertificatePem(control.config))).headers;
+    const ca = await (await fetch(`${control.url}/api/v1/tls/ca.pem`)).text();
+    const overHttps = (await get(httpsPort, ca)).headers;
     assert.match(String(overHttps['strict-transport-security']), /max-age=\d+/);
     assert.doesNotMatch(String(overHttps['strict-transport-security']), /includeSubDomains/i, 'the apex does not decide for the apps below it');
     assert.match(String(overHttps['content-security-policy']), /upgrade-insecure-requests/);
