@@ -10,8 +10,7 @@ import { buildControlDeps } from '../control/server/build-deps.js';
 import type { ControlDeps } from '../control/server/deps.js';
 import { startDns } from '../dns/index.js';
 import { startGateway } from '../gateway/index.js';
-import { startGitService, PushTurns } from '../git/index.js';
-import { TicketQueues } from '../common/coordination/index.js';
+import { startGitService } from '../git/index.js';
 
 export const SERVICE_NAMES = ['control', 'git', 'gateway', 'dns'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -37,9 +36,9 @@ export async function startService(name: ServiceName, config: Config, log: Logge
     case 'git': {
       const own = shared.control ? null : await buildControlDeps(config, log);
       const deps = shared.control ?? own!;
-      // With Redis, pushes to an app take turns with every other git service sharing it.
-      const pushLocks = deps.redis ? new PushTurns(new TicketQueues(deps.redis)) : undefined;
-      const git = await startGitService({ config, log, access: gitAccess(deps), onPush: pushHandler(deps), ...(pushLocks ? { pushLocks } : {}) });
+      // Pushes to an app need no turns of their own here: their deploys switch in push order
+      // through the pipeline's turns (shared through Redis when there is one).
+      const git = await startGitService({ config, log, access: gitAccess(deps), onPush: pushHandler(deps) });
       return { ...git, stop: async () => { await git.stop(); if (own) await own.store.close(); } };
     }
     case 'gateway':

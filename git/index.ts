@@ -1,5 +1,5 @@
-// The git push endpoint: smart HTTP and SSH in front of per-app bare repos, with a pre-receive
-// hook that turns a push into a deploy whose log streams back as `remote:` lines. Everything it
+// The git push endpoint: smart HTTP and SSH in front of per-app bare repos, with hooks that turn
+// a push into a deploy whose log streams back as `remote:` lines. Everything it
 // needs from the platform (who is who, who may do what, what a push does) is passed in.
 import type { Config } from '../common/config/config.js';
 import type { Logger } from '../common/log/logger.js';
@@ -9,7 +9,6 @@ import { AuthFailures, type AuthFailureLimits } from './access/failures.js';
 import { GitRunner } from './commands/git-commands.js';
 import { createGitHttpServer } from './http/server.js';
 import { HookServer } from './push/hook-server.js';
-import type { PushLocks } from './push/app-lock.js';
 import { defaultHostKeyPath, loadOrCreateHostKey } from './ssh/host-key.js';
 import { createGitSshServer } from './ssh/server.js';
 import type { GitAccess, PushHandler } from './types.js';
@@ -18,14 +17,11 @@ export type { GitAccess, PushEvent, PushHandler } from './types.js';
 export { repoPath, ensureRepo, deleteRepo, repoExists } from './repos/repos.js';
 export { parsePublicKey, matchesPublicKey, sameKey } from './ssh/keys.js';
 export { defaultHostKeyPath } from './ssh/host-key.js';
-export { PushTurns, type PushLocks } from './push/app-lock.js';
 
 export interface GitServiceOptions {
   config: Config; log: Logger; access: GitAccess; onPush: PushHandler; hostKeyPath?: string;
   /** Failed sign-ins (HTTP) and unauthenticated SSH connections allowed per address and window (default 30 per 15 minutes). */
   authLimits?: AuthFailureLimits;
-  /** Where pushes to one app take turns: this process only by default; PushTurns shares them through Redis. */
-  pushLocks?: PushLocks;
 }
 
 export type RunningGitService = RunningService & { httpPort: number; sshPort: number };
@@ -35,7 +31,7 @@ export async function startGitService(opts: GitServiceOptions): Promise<RunningG
   const log = opts.log.child({ service: 'git' });
   const hostKey = loadOrCreateHostKey(opts.hostKeyPath ?? defaultHostKeyPath(config.dataDir));
   const runner = new GitRunner();
-  const hooks = new HookServer(log, opts.onPush, access, opts.pushLocks);
+  const hooks = new HookServer(log, opts.onPush, access);
   await hooks.start();
   // One count per address across HTTP and SSH.
   const failures = new AuthFailures(opts.authLimits);

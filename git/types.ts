@@ -20,10 +20,18 @@ export interface PushEvent {
   /** 40 zeros when the branch is new. */
   oldCommit: string;
   newCommit: string;
-  /** env to pass to git commands (e.g. git archive) so they see the pushed objects while they are still quarantined */
-  gitEnv: Record<string, string>;
+  /** The app's bare repository; it holds the pushed commit (not yet on the branch). */
   repoPath: string;
+  /**
+   * Moves the branch to `newCommit`. Call it when that version goes live, in the order the
+   * app's versions go live, so the branch ends on what serves; not at all when the deploy
+   * failed or was superseded (the branch then stays where the last live push left it).
+   */
+  publishRef(): Promise<void>;
 }
 
-/** Runs the deploy; every line written to `out` must reach the pusher as a `remote:` line; resolve {ok:false, message} to make the push fail. */
+/**
+ * Runs the deploy; every line written to `out` must reach the pusher as a `remote:` line; resolve
+ * {ok:false, message} to make the push fail. Other pushes to the app may run their handler meanwhile.
+ */
 export type PushHandler = (event: PushEvent, out: (line: string) => void) => Promise<{ ok: boolean; message: string }>;

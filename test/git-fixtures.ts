@@ -84,7 +84,16 @@ export async function startTestGit(opts: { authLimits?: AuthFailureLimits; token
       mayAccess: async (user, app, mode) => grants.some((g) => g.user === user && g.app === app && (g.mode === 'write' || mode === 'read')),
       deployBranch: async (app) => branches.get(app) ?? 'main',
     },
-    onPush: (event, out) => { events.push(event); return t.handler!(event, out); },
+    // The platform's handler moves the branch when the version goes live; a scripted handler that
+    // does not do it itself gets it done once it resolves ok, as a deploy that went live would.
+    onPush: async (event, out) => {
+      let published = false;
+      const seen = { ...event, publishRef: async () => { published = true; await event.publishRef(); } };
+      events.push(seen);
+      const result = await t.handler!(seen, out);
+      if (result.ok && !published) await event.publishRef();
+      return result;
+    },
     ...(opts.authLimits ? { authLimits: opts.authLimits } : {}),
   });
   const gitEnv = {

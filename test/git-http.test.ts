@@ -33,18 +33,18 @@ describe('git smart HTTP', () => {
   });
   after(async () => { await g.cleanup(); });
 
-  it('pushes with a token, streams the deploy as remote: lines, and the handler can archive the quarantined commit', async () => {
+  it('pushes with a token, streams the deploy as remote: lines, and moves the branch only when the handler publishes it', async () => {
     const { dir, head } = await g.workRepo('push', { 'server.js': 'require("http")\n', 'README': 'hi\n' });
     let archived = '';
-    let outsideQuarantine: number | null = null;
+    let branchWhileDeploying: string | null = null;
     g.handler = async (event, out) => {
       out('-----> Building myapp');
       out('step one\nstep two');
-      const inQuarantine = await run('git', ['--git-dir', event.repoPath, 'archive', '--format=tar', event.newCommit],
-        { env: { PATH: process.env.PATH ?? '', ...event.gitEnv } });
-      assert.equal(inQuarantine.code, 0, inQuarantine.stderr);
-      archived = inQuarantine.stdout;
-      outsideQuarantine = (await run('git', ['--git-dir', event.repoPath, 'cat-file', '-e', event.newCommit])).code;
+      const tar = await run('git', ['--git-dir', event.repoPath, 'archive', '--format=tar', event.newCommit]);
+      assert.equal(tar.code, 0, tar.stderr);
+      archived = tar.stdout;
+      branchWhileDeploying = (await run('git', ['--git-dir', event.repoPath, 'rev-parse', '--verify', '-q', 'refs/heads/main'])).stdout.trim();
+      await event.publishRef();
       return { ok: true, message: 'Deployed to http://myapp.paas.local' };
     };
     const r = await g.git(['push', g.httpUrl('myapp', 'tok-alice'), 'main'], { cwd: dir });
@@ -54,14 +54,14 @@ describe('git smart HTTP', () => {
     const event = g.events.at(-1)!;
     assert.deepEqual({ app: event.app, userId: event.userId, ref: event.ref, old: event.oldCommit, new: event.newCommit },
       { app: 'myapp', userId: 'alice', ref: 'refs/heads/main', old: '0'.repeat(40), new: head });
-    assert.ok(event.gitEnv.GIT_QUARANTINE_PATH?.startsWith(event.repoPath), 'quarantine path inside the repo');
     assert.equal(event.repoPath, repoPath(g.config, 'myapp'));
     assert.match(archived, /server\.js/);
-    assert.notEqual(outsideQuarantine, 0, 'without gitEnv the pushed objects are not visible yet');
+    assert.equal(branchWhileDeploying, '', 'the branch did not exist before the handler published it');
     const stored = await run('git', ['--git-dir', event.repoPath, 'rev-parse', 'refs/heads/main']);
     assert.equal(stored.stdout.trim(), head);
-    const hook = fs.statSync(path.join(event.repoPath, 'hooks', 'pre-receive'));
-    assert.equal(hook.mode & 0o777, 0o755);
+    for (const name of ['pre-receive', 'proc-receive']) {
+      assert.equal(fs.statSync(path.join(event.repoPath, 'hooks', name)).mode & 0o777, 0o755);
+    }
   });
 
   it('fails the push when the deploy fails, and leaves the branch where it was', async () => {
@@ -75,7 +75,7 @@ describe('git smart HTTP', () => {
     const r = await g.git(['push', g.httpUrl('failing', 'tok-alice'), 'main'], { cwd: first.dir });
     assert.notEqual(r.code, 0);
     assert.ok(remoteLines(r.stderr).includes('! Push rejected: health check failed on /'), r.stderr);
-    assert.match(r.stderr, /pre-receive hook declined/);
+    assert.match(r.stderr, /\[remote rejected\] main -> main \(deploy failed\)/);
     const stored = await run('git', ['--git-dir', repoPath(g.config, 'failing'), 'rev-parse', 'refs/heads/main']);
     assert.equal(stored.stdout.trim(), first.head);
   });

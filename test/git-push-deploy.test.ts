@@ -90,6 +90,37 @@ describe('git push deploys', () => {
     assert.equal(await served(), 'from-push');
   });
 
+  it('accepts a second push while the first builds: both exit 0, deploy in push order, the app ends on the second', async () => {
+    const commit = async (name: string): Promise<string> => {
+      await writeTree(work, detectedApp(name));
+      await g(['add', '-A']);
+      await g(['commit', '-qm', name]);
+      return (await g(['rev-parse', 'HEAD'])).stdout.trim();
+    };
+    const deployments = async (): Promise<{ commit: string; status: string }[]> => (await owner.get(`/api/v1/apps/${APP}/deployments`)).body;
+    const v2 = await commit('v2');
+    const first = g(['push', remote(token), 'main']);
+    for (let i = 0; i < 600 && !(await deployments()).some((d) => d.commit === v2 && d.status === 'building'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await deployments()).some((d) => d.commit === v2 && d.status === 'building'), 'the first push is building');
+    // The same clone, one commit further, pushed at once (as after a quick fix).
+    const v3 = await commit('v3');
+    const second = await g(['push', remote(token), 'main']);
+    const firstPush = await first;
+    assert.equal(firstPush.code, 0, firstPush.stderr);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(firstPush.stderr, /remote: .*Deployed to http:\/\/pushed-app\.paas\.test/);
+    assert.match(second.stderr, /remote: -----> Building now; 1 earlier deploy of pushed-app goes live first/);
+    assert.match(second.stderr, /remote: -----> Building image/, 'the second pusher sees its own build');
+    assert.match(second.stderr, /remote: .*Deployed to http:\/\/pushed-app\.paas\.test/);
+    assert.equal(await served(), 'v3');
+    const [newest, older] = await deployments();
+    assert.deepEqual([newest?.commit, newest?.status, older?.commit, older?.status], [v3, 'running', v2, 'superseded']);
+    const branch = await run('git', ['--git-dir', path.join(control.dataDir, 'repos', `${APP}.git`), 'rev-parse', 'refs/heads/main']);
+    assert.equal(branch.stdout.trim(), v3, 'the branch points at what serves');
+    // The next test counts containers: let the older versions finish draining.
+    for (let i = 0; i < 200 && (await listAppContainers(docker, APP)).length > 1; i++) await new Promise((r) => setTimeout(r, 100));
+  });
+
   it('refuses a wrong token', async () => {
     const push = await g(['push', remote('dfp_wrong'), 'main']);
     assert.notEqual(push.code, 0);

@@ -1,7 +1,8 @@
-// Pushes that overlap: one app's pushes take turns from the hook until git has moved the ref, a
-// push that waited finds its branch moved and is refused before anything deploys, access is asked
-// again when a push's turn comes (not only when it began), and parallel token guesses over HTTP
-// get no more lookups than the limit.
+// Pushes that overlap: git holds no lock while a push deploys (the proc-receive hook takes the
+// branch update over), so a second push to the app is accepted and deploys while the first one
+// still does; the branch moves when each version goes live and ends on the last — even when
+// that push came from a clone without the first one's commit. Then parallel token guesses over
+// HTTP get no more lookups than the limit.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PushEvent } from '../git/index.js';
@@ -11,28 +12,16 @@ describe('overlapping pushes', () => {
   let g: TestGit;
   before(async () => {
     g = await startTestGit();
-    g.tokens.set('tok-alice', 'alice').set('tok-bob', 'bob');
-    g.grants.push({ user: 'alice', app: 'raced', mode: 'write' }, { user: 'bob', app: 'raced', mode: 'write' });
+    g.tokens.set('tok-alice', 'alice');
+    g.grants.push({ user: 'alice', app: 'raced', mode: 'write' });
   });
   after(async () => { await g.cleanup(); });
 
-  /** A deploy handler that holds each deploy until released, recording what it deployed. */
-  function heldDeploys(): { deployed: PushEvent[]; started: Promise<void>; release(): void } {
-    const deployed: PushEvent[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    let started!: () => void;
-    const startedP = new Promise<void>((r) => { started = r; });
-    // Never hang the suite: a deploy that has not started within 20 s fails the test instead.
-    setTimeout(() => { started(); release(); }, 20_000).unref();
-    g.handler = async (event, out) => {
-      deployed.push(event);
-      out(`-----> deploying ${event.newCommit.slice(0, 7)}`);
-      started();
-      await gate;
-      return { ok: true, message: 'Deployed' };
-    };
-    return { deployed, started: startedP, release };
+  /** `git push` in the background, its stderr readable while it runs. */
+  function pushInBackground(dir: string): { done: Promise<Run>; stderr: () => string } {
+    let stderr = '';
+    const done = g.git(['push', g.httpUrl('raced', 'tok-alice'), 'main'], { cwd: dir, onStderr: (d) => { stderr += d; } });
+    return { done, stderr: () => stderr };
   }
 
   async function waitForLine(pushing: { stderr: () => string }, pattern: RegExp): Promise<void> {
@@ -40,58 +29,53 @@ describe('overlapping pushes', () => {
     assert.match(pushing.stderr(), pattern);
   }
 
-  /** `git push` in the background, its stderr readable while it runs. */
-  function pushInBackground(dir: string, token: string, force = false): { done: Promise<Run>; stderr: () => string } {
-    let stderr = '';
-    const done = g.git(['push', ...(force ? ['--force'] : []), g.httpUrl('raced', token), 'main'], { cwd: dir, onStderr: (d) => { stderr += d; } });
-    return { done, stderr: () => stderr };
-  }
-
-  it('deploys one of two simultaneous pushes and refuses the other before it deploys; the branch holds what serves', async () => {
+  it('accepts a second push while the first deploys; the branch moves as each goes live and ends on the second', async () => {
     const base = await g.workRepo('race-base');
     assert.equal((await g.git(['push', g.httpUrl('raced', 'tok-alice'), 'main'], { cwd: base.dir })).code, 0);
-    // Two clones of the same commit, each with its own next commit.
+    // Two clones of the same commit, each with its own next commit: b does not contain a's.
+    const heads: string[] = [];
     const clones: string[] = [];
     for (const name of ['a', 'b']) {
       const dir = `${g.root}/work/race-${name}`;
       assert.equal((await g.git(['clone', '-q', g.httpUrl('raced', 'tok-alice'), dir])).code, 0);
       await g.git(['commit', '-q', '--allow-empty', '-m', name], { cwd: dir });
       clones.push(dir);
+      heads.push((await g.git(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim());
     }
-    const held = heldDeploys();
-    const a = pushInBackground(clones[0]!, 'tok-alice');
-    await held.started;
-    const b = pushInBackground(clones[1]!, 'tok-alice');
-    await waitForLine(b, /Waiting for the push in progress to raced/);
-    held.release();
-    const [ra, rb] = await Promise.all([a.done, b.done]);
-    assert.equal(ra.code, 0, ra.stderr);
-    assert.notEqual(rb.code, 0);
-    assert.ok(remoteLines(rb.stderr).some((l) => /^! Push refused: refs\/heads\/main moved while this push waited/.test(l)), rb.stderr);
-    assert.equal(held.deployed.length, 1, 'only the first push deployed');
-    const headA = (await g.git(['rev-parse', 'HEAD'], { cwd: clones[0]! })).stdout.trim();
-    const main = (await g.git(['ls-remote', g.httpUrl('raced', 'tok-alice'), 'refs/heads/main'])).stdout.split('\t')[0];
-    assert.equal(main, headA, 'the branch holds the deployed commit');
-    assert.equal(held.deployed[0]!.newCommit, headA);
-  });
-
-  it('asks access again when a waiting push gets its turn', async () => {
-    const held = heldDeploys();
-    const mine = await g.workRepo('race-alice', { 'a.txt': 'alice\n' });
-    const theirs = await g.workRepo('race-bob', { 'b.txt': 'bob\n' });
-    // Unrelated histories: both force their way onto main.
-    const a = pushInBackground(mine.dir, 'tok-alice', true);
-    await held.started;
-    // Bob's push begins while he may push, then waits its turn; meanwhile he is removed.
-    const b = pushInBackground(theirs.dir, 'tok-bob', true);
-    await waitForLine(b, /Waiting for the push in progress/);
-    g.grants.splice(g.grants.findIndex((x) => x.user === 'bob'), 1);
-    held.release();
-    const rb = await b.done;
-    await a.done;
-    assert.notEqual(rb.code, 0);
-    assert.ok(remoteLines(rb.stderr).includes('! Push refused: you may no longer push to this app'), rb.stderr);
-    assert.ok(held.deployed.every((e) => e.userId !== 'bob'));
+    // Each deploy waits until the test lets it go live; going live publishes the branch.
+    const gates = new Map<string, () => void>();
+    const deployed: PushEvent[] = [];
+    const timer = setTimeout(() => { for (const open of gates.values()) open(); }, 20_000); // never hang the suite
+    g.handler = async (event, out) => {
+      deployed.push(event);
+      out(`-----> deploying ${event.newCommit.slice(0, 7)}`);
+      await new Promise<void>((resolve) => gates.set(event.newCommit, resolve));
+      await event.publishRef();
+      return { ok: true, message: `Deployed ${event.newCommit.slice(0, 7)}` };
+    };
+    const branch = async (): Promise<string> => (await g.git(['ls-remote', g.httpUrl('raced', 'tok-alice'), 'refs/heads/main'])).stdout.split('\t')[0]!;
+    try {
+      const a = pushInBackground(clones[0]!);
+      await waitForLine(a, new RegExp(`deploying ${heads[0]!.slice(0, 7)}`));
+      const b = pushInBackground(clones[1]!);
+      // b deploys while a still does: nothing waits for a.
+      await waitForLine(b, new RegExp(`deploying ${heads[1]!.slice(0, 7)}`));
+      assert.equal(await branch(), base.head, 'neither went live yet: the branch is where it was');
+      gates.get(heads[0]!)!();
+      const ra = await a.done;
+      assert.equal(ra.code, 0, ra.stderr);
+      assert.equal(await branch(), heads[0], 'a went live: the branch holds it');
+      gates.get(heads[1]!)!();
+      const rb = await b.done;
+      assert.equal(rb.code, 0, rb.stderr);
+      assert.equal(await branch(), heads[1], 'b went live last: the branch holds it');
+      assert.ok(remoteLines(rb.stderr).includes(
+        `-----> main was at ${heads[0]!.slice(0, 12)} (pushed meanwhile), which ${heads[1]!.slice(0, 12)} does not contain; main now points at ${heads[1]!.slice(0, 12)}`,
+      ), rb.stderr);
+      assert.deepEqual(deployed.map((e) => [e.oldCommit, e.newCommit]), [[base.head, heads[0]], [base.head, heads[1]]]);
+    } finally {
+      clearTimeout(timer);
+    }
   });
 });
 

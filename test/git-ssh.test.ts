@@ -43,8 +43,7 @@ describe('git over SSH', () => {
     const { dir, head } = await g.workRepo('ssh-push');
     g.handler = async (event, out) => {
       out(`-----> Building ${event.app} at ${event.newCommit.slice(0, 7)}`);
-      const ls = await run('git', ['--git-dir', event.repoPath, 'ls-tree', '--name-only', event.newCommit],
-        { env: { PATH: process.env.PATH ?? '', ...event.gitEnv } });
+      const ls = await run('git', ['--git-dir', event.repoPath, 'ls-tree', '--name-only', event.newCommit]);
       out(`files: ${ls.stdout.trim()}`);
       return { ok: true, message: 'http://sshapp.paas.local' };
     };

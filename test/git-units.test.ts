@@ -1,12 +1,11 @@
-// The pure parts of the git service: request and command parsing, ref planning, repo paths,
-// quarantine env filtering — plus a forged-signature SSH login that only a real check refuses.
+// The pure parts of the git service: request and command parsing, ref planning, repo paths —
+// plus a forged-signature SSH login that only a real check refuses.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import ssh2 from 'ssh2';
-import { quarantineEnv } from '../git/push/run-push.js';
 import { deployRefs, planPush, ZERO_SHA } from '../git/push/refs.js';
 import { basicPassword, parseGitRequest, pktLine } from '../git/http/request.js';
 import { parseSshCommand } from '../git/ssh/command.js';
@@ -72,16 +71,6 @@ describe('git pure parts', () => {
     const config = { dataDir: '/srv/df' };
     assert.equal(repoPath(config, 'myapp'), '/srv/df/repos/myapp.git');
     for (const bad of ['../etc', 'a/b', '..', 'My-App', 'api', '', 'x'.repeat(70)]) assert.throws(() => repoPath(config, bad), bad);
-  });
-
-  it('keeps quarantine env only when it points inside the repo', () => {
-    const repo = '/srv/df/repos/myapp.git';
-    const inside = { GIT_QUARANTINE_PATH: `${repo}/objects/incoming-1`, GIT_OBJECT_DIRECTORY: `${repo}/objects/incoming-1`,
-      GIT_ALTERNATE_OBJECT_DIRECTORIES: `${repo}/objects`, GIT_DIR: '/elsewhere' };
-    assert.deepEqual(Object.keys(quarantineEnv(inside, repo)).sort(), ['GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_OBJECT_DIRECTORY', 'GIT_QUARANTINE_PATH']);
-    const outside = { GIT_OBJECT_DIRECTORY: '/srv/df/repos/other.git/objects', GIT_ALTERNATE_OBJECT_DIRECTORIES: `${repo}/objects:/etc`,
-      GIT_QUARANTINE_PATH: `${repo}/../other.git` };
-    assert.deepEqual(quarantineEnv(outside, repo), {});
   });
 
   it('matches registered OpenSSH keys against the presented blob', () => {

@@ -70,6 +70,12 @@ export interface DeployRequest {
   createdBy: string | null;
   /** Extra sink for live output (the git push that started it). */
   out?: (line: string) => void;
+  /**
+   * Runs in the deploy's turn the moment it went live, before the next deploy of the app may
+   * switch: a git push moves its branch here, so branches move in the order versions go live.
+   * A failure is reported in the log; the deploy stands.
+   */
+  onLive?: () => Promise<void>;
 }
 
 export class DeployEngine {
@@ -155,6 +161,10 @@ export class DeployEngine {
           for (const p of previous) await this.setStatus(p.id, 'superseded');
           write(`-----> ${current.name} is live at ${appUrl(this.d.config, current.name)}`);
           live = await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
+          await req.onLive?.().catch((err: unknown) => {
+            this.d.log.warn({ err, deployment: deployment.id }, 'the after-live step failed');
+            write(`       Live, but ${isDeployFlowError(err) ? err.message : 'the after-live step failed'}`);
+          });
           markLive(live);
         }));
       } finally {

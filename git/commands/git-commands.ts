@@ -25,10 +25,13 @@ export const MAX_PUSH_BYTES = 1024 * 1024 * 1024;
 export function gitServiceCommand(service: GitServiceName, repo: string, opts: {
   statelessRpc?: boolean; advertiseRefs?: boolean; protocol?: string | undefined; env?: Record<string, string>;
 } = {}): GitCommand {
-  // -c on the command line beats any system or user config: our hook always runs, deletions are
-  // refused by git itself too, and objects are checked before they are accepted.
+  // -c on the command line beats any system or user config: our hooks always run, deletions are
+  // refused by git itself too, and objects are checked before they are accepted. Branch updates
+  // go to our proc-receive hook (git/repos/hook.ts), which moves a deploying branch when its
+  // version goes live, so git holds no lock while a push deploys.
   const args = [
     '-c', `core.hooksPath=${path.join(repo, 'hooks')}`,
+    '-c', 'receive.procReceiveRefs=refs/heads',
     '-c', 'receive.denyDeletes=true',
     '-c', 'receive.fsckObjects=true',
     // A push larger than this is refused by git before anything is stored (a full disk would

@@ -1,41 +1,36 @@
-// The loopback channel between the pre-receive hook and the service. Each receive-pack process
-// gets a one-time push id + secret in its env; the hook sends them back with the ref lines and
-// the quarantine env, and the service answers with a stream of JSON lines: `{line}` to print,
-// then `{done, ok}`. Anything that does not present a live secret is dropped. Pushes to one app
-// take turns (app-lock.ts) from the hook's call until their receive-pack exits.
+// The loopback channel between an app repo's hooks and the service. Each receive-pack process
+// gets a one-time push id + secret in its env; each hook (pre-receive, then proc-receive) sends
+// them back with its phase and the ref lines, once per phase, and the service answers with a
+// stream of JSON lines: `{line}` to print, then `{done, ok, results?}`. Anything that does not
+// present a live secret is dropped. Nothing here waits for another push: a push's deploy takes
+// its turn in the deploy pipeline (which switches routes in push order) and moves its branch then.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { Logger } from '../../common/log/logger.js';
-import { HOOK_ENV } from '../repos/hook.js';
+import { HOOK_ENV, type HookPhase } from '../repos/hook.js';
 import type { GitAccess, PushHandler } from '../types.js';
-import { AppLocks, type PushLocks } from './app-lock.js';
-import { currentRef } from './current-ref.js';
-import { quarantineEnv, runPush, type Pending, type PushDeps } from './run-push.js';
+import { contains, moveRef } from './move-ref.js';
+import { checkPush, receivePush, type Pending, type PushDeps } from './run-push.js';
 
 const MAX_REQUEST = 1024 * 1024;
 
-interface HookRequest { pushId: string; secret: string; app: string; userId: string; refs: string; gitEnv: Record<string, unknown> }
+interface HookRequest { phase: HookPhase; pushId: string; secret: string; app: string; userId: string; refs: string }
 
 function isHookRequest(value: unknown): value is HookRequest {
   const v = value as Partial<HookRequest> | null;
-  return typeof v === 'object' && v !== null && typeof v.pushId === 'string' && typeof v.secret === 'string'
-    && typeof v.app === 'string' && typeof v.userId === 'string' && typeof v.refs === 'string'
-    && typeof v.gitEnv === 'object' && v.gitEnv !== null;
+  return typeof v === 'object' && v !== null && (v.phase === 'check' || v.phase === 'receive') && typeof v.pushId === 'string' && typeof v.secret === 'string'
+    && typeof v.app === 'string' && typeof v.userId === 'string' && typeof v.refs === 'string';
 }
 
 export class HookServer {
-  private readonly pending = new Map<string, Pending & { secret: Buffer }>();
+  private readonly pending = new Map<string, Pending & { secret: Buffer; claimed: Set<HookPhase>; checked: boolean }>();
   private readonly server = net.createServer((sock) => this.onConnection(sock));
   private readonly sockets = new Set<net.Socket>();
-  private readonly locks: PushLocks;
-  /** Ends the lock turn of a push whose hook called in; run when its receive-pack exits. */
-  private readonly turns = new Map<string, () => void>();
   private readonly deps: PushDeps;
   port = 0;
 
-  constructor(private readonly log: Logger, onPush: PushHandler, access: Pick<GitAccess, 'deployBranch' | 'mayAccess'>, locks?: PushLocks) {
-    this.deps = { onPush, access, log, currentRef };
-    this.locks = locks ?? new AppLocks();
+  constructor(private readonly log: Logger, onPush: PushHandler, access: Pick<GitAccess, 'deployBranch' | 'mayAccess'>) {
+    this.deps = { onPush, access, log, moveRef, contains };
   }
 
   async start(): Promise<void> {
@@ -56,51 +51,29 @@ export class HookServer {
   register(app: string, userId: string, repoPath: string): { env: Record<string, string>; release: () => void } {
     const pushId = randomUUID();
     const secret = randomBytes(32);
-    this.pending.set(pushId, { app, userId, repoPath, secret });
+    this.pending.set(pushId, { app, userId, repoPath, secret, claimed: new Set(), checked: false });
     return {
       env: {
         [HOOK_ENV.port]: String(this.port), [HOOK_ENV.pushId]: pushId, [HOOK_ENV.secret]: secret.toString('hex'),
         [HOOK_ENV.app]: app, [HOOK_ENV.userId]: userId,
       },
-      release: () => {
-        this.pending.delete(pushId);
-        this.turns.get(pushId)?.();
-        this.turns.delete(pushId);
-      },
+      release: () => { this.pending.delete(pushId); },
     };
   }
 
-  /** One-time: a matching secret is consumed, so a replayed request finds nothing. */
-  private claim(req: HookRequest): Pending | null {
+  /**
+   * Once per phase: a replayed request for a phase already claimed finds nothing, and the
+   * receive phase only follows a check that passed.
+   */
+  private claim(req: HookRequest): (Pending & { passed(): void }) | null {
     const entry = this.pending.get(req.pushId);
     if (!entry) return null;
     const given = Buffer.from(req.secret, 'hex');
     if (given.length !== entry.secret.length || !timingSafeEqual(given, entry.secret)) return null;
-    this.pending.delete(req.pushId);
-    if (req.app !== entry.app || req.userId !== entry.userId) return null;
-    return { app: entry.app, userId: entry.userId, repoPath: entry.repoPath };
-  }
-
-  /**
-   * Waits for the pushes to `app` before this one. False when this push's receive-pack exited
-   * meanwhile (its turn then ends at once). The turn otherwise ends at `release`, after git
-   * moved the ref, so the next push sees where the branch is.
-   */
-  private async takeTurn(pushId: string, app: string, print: (line: string) => void): Promise<boolean> {
-    this.turns.set(pushId, () => undefined); // a release while waiting is remembered
-    const turn = await this.locks.take(app, pushId);
-    if (!this.turns.has(pushId)) { turn.end(); return false; }
-    // From now on a release (receive-pack exited) also ends the wait.
-    this.turns.set(pushId, () => turn.end());
-    if (turn.ahead > 0) print(`-----> Waiting for the push in progress to ${app}`);
-    try {
-      await turn.ready;
-    } catch (err) {
-      turn.end();
-      throw err;
-    }
-    if (!this.turns.has(pushId)) { turn.end(); return false; }
-    return true;
+    if (entry.claimed.has(req.phase) || req.app !== entry.app || req.userId !== entry.userId) return null;
+    if (req.phase === 'receive' && !entry.checked) return null;
+    entry.claimed.add(req.phase);
+    return { app: entry.app, userId: entry.userId, repoPath: entry.repoPath, passed: () => { entry.checked = true; } };
   }
 
   private onConnection(sock: net.Socket): void {
@@ -126,10 +99,12 @@ export class HookServer {
         return;
       }
       const send = (msg: object): void => { if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(msg) + '\n'); };
-      const gitEnv = quarantineEnv(parsed.gitEnv, pending.repoPath);
-      this.takeTurn(parsed.pushId, pending.app, (line) => send({ line }))
-        .then((go) => (go && !sock.destroyed ? runPush(pending, parsed.refs, gitEnv, this.deps, (line) => send({ line })) : false))
-        .then((ok) => { send({ done: true, ok }); sock.end(); })
+      const print = (line: string): void => send({ line });
+      const handled = parsed.phase === 'check'
+        ? checkPush(pending, parsed.refs, this.deps, print).then((ok) => { if (ok) pending.passed(); return { ok }; })
+        : receivePush(pending, parsed.refs, this.deps, print).then((results) => ({ ok: results.every((r) => r.ok), results }));
+      handled
+        .then((answer) => { send({ done: true, ...answer }); sock.end(); })
         .catch((err: unknown) => {
           this.log.error({ err }, 'git hook: push handling failed');
           send({ line: '! Internal error while handling the push' });

@@ -1,42 +1,32 @@
-// What happens between "the hook called back" and "the hook exits": plan the refs, refuse what
-// is not allowed (access is asked again: it may have been revoked while the pack uploaded; the
-// branch must still be where the pusher saw it), run the deploy handler per deploying ref, and
-// stream its lines to the pusher.
-import path from 'node:path';
+// What the service does for each of a push's two hooks.
+// check (pre-receive, before git stores anything): plan the refs and refuse the whole push when a
+// line is bad or a ref is deleted, and ask access again (the upload may have taken as long as the
+// pusher liked). receive (proc-receive, after git stored the objects, instead of git's own ref
+// update): run the deploy handler per deploying ref, streaming its lines to the pusher; the
+// handler moves the branch when its version goes live. Refs that do not deploy are moved here
+// at once, only from the value the pusher saw (as git itself would).
 import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { Logger } from '../../common/log/logger.js';
-import { QUARANTINE_ENV } from '../repos/hook.js';
 import type { GitAccess, PushHandler } from '../types.js';
-import { planPush, ZERO_SHA, type PushPlan } from './refs.js';
+import { deployRefs, parseRefLines, planPush, ZERO_SHA, type PushPlan, type RefUpdate } from './refs.js';
 
 export interface Pending { app: string; userId: string; repoPath: string }
+
+/** What one ref of the push came to: proc-receive answers `ok` or `ng <reason>` with it. */
+export interface RefResult { ref: string; ok: boolean; reason?: string }
 
 export interface PushDeps {
   onPush: PushHandler;
   access: Pick<GitAccess, 'deployBranch' | 'mayAccess'>;
   log: Logger;
-  /** What `ref` of the repository at `repoPath` points at now; null when it does not exist. */
-  currentRef(repoPath: string, ref: string): Promise<string | null>;
-}
-
-function inside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, path.resolve(root, candidate));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/**
- * Keeps only the quarantine variables, and only when every path they name lies inside the repo:
- * the deploy runs git with this env, so it must not be pointed at another repository's objects.
- */
-export function quarantineEnv(given: Record<string, unknown>, repoPath: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of QUARANTINE_ENV) {
-    const value = given[name];
-    if (typeof value !== 'string' || value === '') continue;
-    const paths = name === 'GIT_ALTERNATE_OBJECT_DIRECTORIES' ? value.split(':') : [value];
-    if (paths.every((p) => path.isAbsolute(p) && inside(repoPath, p))) env[name] = value;
-  }
-  return env;
+  /**
+   * Points `ref` of the repository at `commit`: only while it still points at `expected` (a
+   * commit, or null for "does not exist") when that is given, whatever it points at otherwise.
+   * Resolves with what it pointed at before; rejects when `expected` did not hold.
+   */
+  moveRef(repoPath: string, ref: string, commit: string, expected?: string | null): Promise<string | null>;
+  /** Whether `ancestor` is reachable from `commit` in the repository. */
+  contains(repoPath: string, commit: string, ancestor: string): Promise<boolean>;
 }
 
 /** Splits handler output into single lines; a stray CR would overwrite the pusher's line. */
@@ -44,8 +34,8 @@ function lineWriter(print: (line: string) => void): (text: string) => void {
   return (text) => { for (const line of String(text).split(/\r?\n|\r/)) print(line); };
 }
 
-export async function runPush(pending: Pending, refs: string, gitEnv: Record<string, string>, deps: PushDeps,
-  print: (line: string) => void): Promise<boolean> {
+/** The pre-receive check: true lets git store the objects and go on to proc-receive. */
+export async function checkPush(pending: Pending, refs: string, deps: PushDeps, print: (line: string) => void): Promise<boolean> {
   const out = lineWriter(print);
   let plan: PushPlan;
   try {
@@ -61,29 +51,71 @@ export async function runPush(pending: Pending, refs: string, gitEnv: Record<str
     out('! Push refused: you may no longer push to this app');
     return false;
   }
-  for (const update of plan.deploy) {
-    // Pushes to one app take turns (HookServer); one that waited may find its branch moved on.
-    const now = await deps.currentRef(pending.repoPath, update.ref);
-    if (now !== (update.oldCommit === ZERO_SHA ? null : update.oldCommit)) {
-      out(`! Push refused: ${update.ref} moved while this push waited (it is at ${now?.slice(0, 12) ?? 'nothing'} now); fetch, then push again`);
-      return false;
-    }
-  }
   for (const note of plan.notes) out(note);
-  for (const update of plan.deploy) {
-    deps.log.info({ app: pending.app, userId: pending.userId, ref: update.ref, commit: update.newCommit }, 'git push: deploying');
-    let result: { ok: boolean; message: string };
-    try {
-      result = await deps.onPush({ ...pending, ...update, gitEnv }, out);
-    } catch (err) {
-      deps.log.error({ err, app: pending.app }, 'git push: deploy handler threw');
-      result = { ok: false, message: isDeployFlowError(err) ? err.message : 'The deploy failed with an internal error' };
-    }
-    if (!result.ok) {
-      out(`! Push rejected: ${result.message}`);
-      return false;
-    }
-    out(result.message);
-  }
   return true;
+}
+
+const short = (sha: string): string => sha.slice(0, 12);
+
+/**
+ * Moves the deploy branch to the commit that went live. Pushes go live in push order, so the
+ * branch ends on the last one; a push from a clone that lacked an earlier push's commit replaces
+ * it, as a force push would, and the pusher is told.
+ */
+async function publishRef(pending: Pending, update: RefUpdate, deps: PushDeps, out: (text: string) => void): Promise<void> {
+  const before = await deps.moveRef(pending.repoPath, update.ref, update.newCommit);
+  const branch = update.ref.replace(/^refs\/heads\//, '');
+  if (before && before !== update.oldCommit && before !== update.newCommit
+    && !(await deps.contains(pending.repoPath, update.newCommit, before))) {
+    out(`-----> ${branch} was at ${short(before)} (pushed meanwhile), which ${short(update.newCommit)} does not contain; ${branch} now points at ${short(update.newCommit)}`);
+  }
+}
+
+async function deploy(pending: Pending, update: RefUpdate, deps: PushDeps, out: (text: string) => void): Promise<RefResult> {
+  deps.log.info({ app: pending.app, userId: pending.userId, ref: update.ref, commit: update.newCommit }, 'git push: deploying');
+  let result: { ok: boolean; message: string };
+  try {
+    const event = { app: pending.app, userId: pending.userId, repoPath: pending.repoPath, ...update };
+    result = await deps.onPush({ ...event, publishRef: () => publishRef(pending, update, deps, out) }, out);
+  } catch (err) {
+    deps.log.error({ err, app: pending.app }, 'git push: deploy handler threw');
+    result = { ok: false, message: isDeployFlowError(err) ? err.message : 'The deploy failed with an internal error' };
+  }
+  if (!result.ok) {
+    out(`! Push rejected: ${result.message}`);
+    return { ref: update.ref, ok: false, reason: 'deploy failed' };
+  }
+  out(result.message);
+  return { ref: update.ref, ok: true };
+}
+
+/** The proc-receive step: one result per ref line, in the same order. */
+export async function receivePush(pending: Pending, refs: string, deps: PushDeps, print: (line: string) => void): Promise<RefResult[]> {
+  const out = lineWriter(print);
+  let updates: RefUpdate[];
+  let deploying: ReadonlySet<string>;
+  try {
+    updates = parseRefLines(refs);
+    deploying = deployRefs(await deps.access.deployBranch(pending.app));
+  } catch (err) {
+    if (!isDeployFlowError(err)) throw err;
+    out(`! Push refused: ${err.message}`);
+    return [];
+  }
+  const results: RefResult[] = [];
+  for (const update of updates) {
+    if (update.newCommit === ZERO_SHA) {
+      results.push({ ref: update.ref, ok: false, reason: 'deleting a branch is not allowed' });
+    } else if (deploying.has(update.ref)) {
+      results.push(await deploy(pending, update, deps, out));
+    } else {
+      try {
+        await deps.moveRef(pending.repoPath, update.ref, update.newCommit, update.oldCommit === ZERO_SHA ? null : update.oldCommit);
+        results.push({ ref: update.ref, ok: true });
+      } catch {
+        results.push({ ref: update.ref, ok: false, reason: 'the branch moved meanwhile; fetch first' });
+      }
+    }
+  }
+  return results;
 }

@@ -1,15 +1,21 @@
-// The pre-receive hook every app repo carries. git runs it with the pushed ref lines on stdin
-// while the new objects are still quarantined; it hands them to the git service over loopback,
-// prints whatever the deploy streams back (git shows hook stdout as `remote:` lines), and exits
-// non-zero when the deploy fails so the whole push is refused.
+// The two hooks every app repo carries, both calling the git service over loopback:
+// - pre-receive checks the push (ref plan, access asked again after the upload) and refuses it
+//   whole, before git has stored anything, when it is not allowed;
+// - proc-receive (git ≥ 2.29, enabled for refs/heads by receive.procReceiveRefs) takes over the
+//   branch updates from git: the service deploys the pushed commit and moves the branch itself
+//   when that version goes live. git holds no ref lock meanwhile, so a second push to the app is
+//   accepted while the first one builds, and the branches move in push order.
+// Both print what the service streams back (git shows it as `remote:` lines); pre-receive exits
+// non-zero on a refusal, proc-receive answers `ng <ref> <reason>` for a failed deploy, and either
+// way `git push` exits non-zero.
 //
-// It is plain JavaScript run by the same Node binary as the service, and loads its one module
+// They are plain JavaScript run by the same Node binary as the service, and load their one module
 // with dynamic import(), which works whether Node reads the file as CommonJS or as ESM.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Env names shared by the hook and the service that spawns receive-pack. */
+/** Env names shared by the hooks and the service that spawns receive-pack. */
 export const HOOK_ENV = {
   port: 'DEPLOYFLOW_HOOK_PORT',
   pushId: 'DEPLOYFLOW_PUSH_ID',
@@ -18,64 +24,115 @@ export const HOOK_ENV = {
   userId: 'DEPLOYFLOW_USER_ID',
 } as const;
 
-/** What the hook forwards so the deploy can read the quarantined objects. */
-export const QUARANTINE_ENV = ['GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_QUARANTINE_PATH'] as const;
+export type HookPhase = 'check' | 'receive';
 
-const BODY = String.raw`
+// Sends one request, prints the streamed lines with `print`, resolves with the final message.
+const CALL = String.raw`
 const env = process.env;
-const chunks = [];
-process.stdin.on('data', (c) => chunks.push(c));
-process.stdin.on('end', () => { main().catch((err) => { console.log('DeployFlow: ' + err.message); process.exitCode = 1; }); });
-
-async function main() {
-  if (!env.__PORT__ || !env.__SECRET__) {
-    console.log('DeployFlow: pushes must go through the DeployFlow git service');
-    process.exitCode = 1;
-    return;
-  }
+async function call(phase, refs, print) {
+  if (!env.__PORT__ || !env.__SECRET__) throw new Error('pushes must go through the DeployFlow git service');
   const net = await import('node:net');
-  const quarantine = {};
-  for (const name of __QUARANTINE__) if (env[name]) quarantine[name] = env[name];
-  const request = { pushId: env.__PUSH_ID__, secret: env.__SECRET__, app: env.__APP__, userId: env.__USER_ID__,
-    refs: Buffer.concat(chunks).toString('utf8'), gitEnv: quarantine };
-  process.exitCode = 1;
-  const sock = net.connect(Number(env.__PORT__), '127.0.0.1');
-  sock.setEncoding('utf8');
-  sock.on('error', (err) => console.log('DeployFlow: the git service is unreachable: ' + err.message));
-  sock.write(JSON.stringify(request) + '\n');
-  let buffered = '';
-  sock.on('data', (data) => {
-    buffered += data;
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const msg = JSON.parse(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-      if (typeof msg.line === 'string') console.log(msg.line);
-      if (msg.done === true) process.exitCode = msg.ok === true ? 0 : 1;
-    }
+  const request = { phase, pushId: env.__PUSH_ID__, secret: env.__SECRET__, app: env.__APP__, userId: env.__USER_ID__, refs };
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(env.__PORT__), '127.0.0.1');
+    let final = null;
+    let buffered = '';
+    sock.setEncoding('utf8');
+    sock.on('error', (err) => reject(new Error('the git service is unreachable: ' + err.message)));
+    sock.on('close', () => final ? resolve(final) : reject(new Error('the git service hung up')));
+    sock.write(JSON.stringify(request) + '\n');
+    sock.on('data', (data) => {
+      buffered += data;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const msg = JSON.parse(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        if (typeof msg.line === 'string') print(msg.line);
+        if (msg.done === true) final = msg;
+      }
+    });
   });
 }
 `;
 
-export function hookScript(nodePath = process.execPath): string {
-  const body = BODY
+const PRE_RECEIVE = String.raw`
+const chunks = [];
+process.stdin.on('data', (c) => chunks.push(c));
+process.stdin.on('end', () => {
+  process.exitCode = 1;
+  call('check', Buffer.concat(chunks).toString('utf8'), (line) => console.log(line))
+    .then((final) => { process.exitCode = final.ok === true ? 0 : 1; })
+    .catch((err) => console.log('DeployFlow: ' + err.message));
+});
+`;
+
+// git's proc-receive protocol (version 1) in pkt-lines: git sends its version line and a flush,
+// we answer ours; git sends one "<old> <new> <ref>" line per command and a flush; we answer
+// "ok <ref>" or "ng <ref> <reason>" per command and a flush. stdout carries only the protocol,
+// so the deploy's lines go to stderr, which git forwards to the pusher.
+const PROC_RECEIVE = String.raw`
+let input = Buffer.alloc(0);
+let stage = 'version';
+const commands = [];
+const pkt = (text) => { const b = Buffer.from(text, 'utf8'); return Buffer.concat([Buffer.from((b.length + 4).toString(16).padStart(4, '0')), b]); };
+const say = (lines) => process.stdout.write(Buffer.concat([...lines.map(pkt), Buffer.from('0000')]));
+process.stdin.on('data', (c) => {
+  input = Buffer.concat([input, c]);
+  while (input.length >= 4 && stage !== 'done') {
+    const len = parseInt(input.subarray(0, 4).toString('latin1'), 16);
+    if (len !== 0 && input.length < len) return;
+    const text = len === 0 ? null : input.subarray(4, len).toString('utf8').replace(/\n$/, '');
+    input = input.subarray(len === 0 ? 4 : len);
+    if (stage === 'version') {
+      if (text === null) { say(['version=1\0']); stage = 'commands'; }
+    } else if (text !== null) {
+      commands.push(text);
+    } else {
+      stage = 'done';
+      receive();
+    }
+  }
+});
+function receive() {
+  const refs = commands.map((c) => c.split(' ')[2]);
+  call('receive', commands.join('\n') + '\n', (line) => process.stderr.write(line + '\n'))
+    .then((final) => {
+      const results = Array.isArray(final.results) ? final.results : [];
+      say(refs.map((ref) => {
+        const r = results.find((x) => x.ref === ref);
+        return r && r.ok === true ? 'ok ' + ref : 'ng ' + ref + ' ' + String((r && r.reason) || 'not deployed').replace(/[\r\n]+/g, ' ');
+      }));
+    })
+    .catch((err) => {
+      process.stderr.write('DeployFlow: ' + err.message + '\n');
+      say(refs.map((ref) => 'ng ' + ref + ' the DeployFlow git service did not answer'));
+    });
+}
+`;
+
+const HOOKS: Record<'pre-receive' | 'proc-receive', string> = { 'pre-receive': PRE_RECEIVE, 'proc-receive': PROC_RECEIVE };
+
+export function hookScript(name: keyof typeof HOOKS, nodePath = process.execPath): string {
+  const body = (CALL + HOOKS[name])
     .replaceAll('__PORT__', HOOK_ENV.port).replaceAll('__SECRET__', HOOK_ENV.secret)
     .replaceAll('__PUSH_ID__', HOOK_ENV.pushId).replaceAll('__APP__', HOOK_ENV.app)
-    .replaceAll('__USER_ID__', HOOK_ENV.userId).replaceAll('__QUARANTINE__', JSON.stringify(QUARANTINE_ENV));
+    .replaceAll('__USER_ID__', HOOK_ENV.userId);
   return `#!${nodePath}\n// Written by DeployFlow; rewritten before every push.\n${body}`;
 }
 
-/** Writes hooks/pre-receive atomically (temp file + rename) so a running push never reads half a file. */
+/** Writes each hook atomically (temp file + rename) so a running push never reads half a file. */
 export function installHook(repo: string): void {
   const dir = path.join(repo, 'hooks');
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const target = path.join(dir, 'pre-receive');
-  const script = hookScript();
-  try {
-    if (fs.readFileSync(target, 'utf8') === script) return;
-  } catch { /* not written yet */ }
-  const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, script, { mode: 0o755 });
-  fs.chmodSync(tmp, 0o755);
-  fs.renameSync(tmp, target);
+  for (const name of Object.keys(HOOKS) as (keyof typeof HOOKS)[]) {
+    const target = path.join(dir, name);
+    const script = hookScript(name);
+    try {
+      if (fs.readFileSync(target, 'utf8') === script) continue;
+    } catch { /* not written yet */ }
+    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, script, { mode: 0o755 });
+    fs.chmodSync(tmp, 0o755);
+    fs.renameSync(tmp, target);
+  }
 }
