@@ -19,8 +19,9 @@ export {
 } from './docker/names.js';
 export { DockerRunner } from './docker/runner.js';
 export { demuxLogs } from './docker/logs.js';
-export { trimBuildCache } from './docker/build-cache.js';
+export { listBuildCache, pruneCacheRecord, trimBuildCache, type CacheRecord } from './docker/build-cache.js';
 export type { BuildLimits } from './build/limits.js';
+export { memoryLedger, type CacheLedgerStore, type Ledger } from './build/cache-budget.js';
 export { DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings } from './policy/images.js';
 export { parseImageReference } from './policy/image-ref.js';
 export { systemClock, type Clock, type LogSink } from './deps.js';

@@ -16,6 +16,7 @@ import { checkedLabels, imageTag } from '../docker/names.js';
 import { checkDockerfile } from '../policy/dockerfile.js';
 import { checkBaseTriggers } from '../policy/onbuild.js';
 import { checkImageUses, DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings } from '../policy/images.js';
+import { AppCacheBudget, type AppCacheOptions } from './app-cache.js';
 import { BuildKitProgress } from './buildkit.js';
 import { applyBuildEgress, buildNetwork, type Iptables } from './egress.js';
 import { watchBuildDisk } from './disk.js';
@@ -38,6 +39,8 @@ export interface BuilderOptions {
   isolation?: BuildIsolation;
   /** The admins' image settings; default: only the base images and the app's own. */
   imageSettings?: () => Promise<BuildImageSettings>;
+  /** A layer-cache budget per app (BuildKit only); unset: only the engine-wide trim after releases. */
+  appCache?: AppCacheOptions;
 }
 
 export interface BuildIsolation {
@@ -144,6 +147,7 @@ export function createBuilder(opts: BuilderOptions): Builder {
   const timeoutMs = opts.buildTimeoutMs ?? 10 * 60_000;
   const clock = opts.clock ?? systemClock;
   let engine: BuildEngine = opts.engine ?? 'buildkit';
+  const appCache = opts.appCache ? new AppCacheBudget(opts.docker, opts.appCache) : null;
 
   /** Starts the build on the current engine; an engine that refuses BuildKit gets the classic builder from then on. */
   async function startBuild(ctx: BuildContext, image: string, signal: AbortSignal, req: BuildRequest, box: Confinement | null): Promise<NodeJS.ReadableStream> {
@@ -178,6 +182,8 @@ export function createBuilder(opts: BuilderOptions): Builder {
     const app = parseAppName(req.app);
     const image = imageTag(app, req.deploymentId);
     const started = clock.now();
+    // The cache records before this build (listed while the context is prepared), to credit the app with the new ones.
+    const cacheBefore = appCache && engine === 'buildkit' ? appCache.begin() : null;
     step(req.log, 'Preparing build context');
     const ctx = await prepareContext(req.source, opts.images, req.port);
     step(req.log, `Detected ${KIND_NAMES[ctx.detection.kind]}`);
@@ -232,6 +238,7 @@ export function createBuilder(opts: BuilderOptions): Builder {
       clearTimeout(timer);
       await disk?.stop();
       req.signal?.removeEventListener('abort', onCancel);
+      if (appCache && cacheBefore) await appCache.end(app, await cacheBefore, checked.dockerfileText, disk?.cacheMounts() ?? [], req.log);
     }
 
     const inspect = await opts.docker.getImage(image).inspect().catch(() => undefined);

@@ -21,9 +21,9 @@ const MOUNTINFO = [
 describe('build disk watcher', () => {
   it("finds the step's layer and its writable cache mounts, under the engine's data root", () => {
     assert.deepEqual(writableDirs(MOUNTINFO, '/var/lib/docker'), [
-      { dir: '/var/lib/docker/overlay2/lqy7/diff', fresh: true },
-      { dir: '/var/lib/docker/overlay2/eat8/diff', fresh: false },
-      { dir: '/var/lib/docker/overlay2/sep9/diff', fresh: false },
+      { dir: '/var/lib/docker/overlay2/lqy7/diff', fresh: true, mountPoint: '/' },
+      { dir: '/var/lib/docker/overlay2/eat8/diff', fresh: false, mountPoint: '/c' },
+      { dir: '/var/lib/docker/overlay2/sep9/diff', fresh: false, mountPoint: '/d' },
     ]);
     // `runc init` before the pivot: the host's table, with other containers' overlays mounted elsewhere.
     const host = '90 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n'
@@ -42,6 +42,7 @@ describe('build disk watcher', () => {
     const watch = watchBuildDisk({
       cgroupDir: cgroup, dockerRoot: '/var/lib/docker', limitBytes: 100, intervalMs: 5, onBreach: (total) => { breach = total; },
       measure: async (dir) => sizes.get(dir) ?? 0, mountinfo: async (pid) => (pid === 4242 ? MOUNTINFO : ''),
+      cmdline: async () => '/bin/sh -c npm ci',
     });
     const seen = async (): Promise<void> => { for (let i = 0; i < 200 && breach === 0; i++) await new Promise((r) => setTimeout(r, 5)); };
     await new Promise((r) => setTimeout(r, 40));
@@ -51,5 +52,9 @@ describe('build disk watcher', () => {
     await seen();
     assert.equal(breach, 110, 'the layer (50) and the cache growth (60) together');
     assert.equal(await watch.stop(), 110);
+    // The cache mounts by their target, with the step's command and their largest size (what the budget per app counts).
+    assert.deepEqual(watch.cacheMounts(), [
+      { mountPoint: '/c', command: '/bin/sh -c npm ci', bytes: 560 }, { mountPoint: '/d', command: '/bin/sh -c npm ci', bytes: 0 },
+    ]);
   });
 });

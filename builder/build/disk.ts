@@ -15,6 +15,8 @@ export interface WritableDir {
   dir: string;
   /** A step's own layer (empty when the step began); otherwise a cache mount that may hold earlier builds' files. */
   fresh: boolean;
+  /** Where the step sees it: `/` for its own layer, the target of a cache mount. */
+  mountPoint: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface WritableDir {
  * yet (`runc init` before the pivot still sees the host's mount table) gives none.
  */
 export function writableDirs(mountinfo: string, dockerRoot: string): WritableDir[] {
-  const dirs = new Map<string, boolean>();
+  const dirs = new Map<string, { fresh: boolean; mountPoint: string }>();
   let overlayRoot = false;
   for (const line of mountinfo.split('\n')) {
     const [left, right] = line.split(' - ');
@@ -36,15 +38,15 @@ export function writableDirs(mountinfo: string, dockerRoot: string): WritableDir
     if (fsType === 'overlay' && mountPoint === '/') {
       overlayRoot = true;
       const upper = superOptions.split(',').find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
-      if (upper && options.split(',').includes('rw')) dirs.set(upper, true);
+      if (upper && options.split(',').includes('rw')) dirs.set(upper, { fresh: true, mountPoint });
       continue;
     }
     if (!options.split(',').includes('rw') || fsType === 'overlay') continue;
     // A bind mount's root is the path inside its filesystem: keep the part from overlay2/ on.
     const snapshot = /(?:^|\/)(overlay2\/[A-Za-z0-9]+\/diff)$/.exec(root)?.[1];
-    if (snapshot && !dirs.has(path.join(dockerRoot, snapshot))) dirs.set(path.join(dockerRoot, snapshot), false);
+    if (snapshot && !dirs.has(path.join(dockerRoot, snapshot))) dirs.set(path.join(dockerRoot, snapshot), { fresh: false, mountPoint });
   }
-  return overlayRoot ? [...dirs].map(([dir, fresh]) => ({ dir, fresh })) : [];
+  return overlayRoot ? [...dirs].map(([dir, d]) => ({ dir, ...d })) : [];
 }
 
 /** Bytes a directory tree uses on disk (`du -s -B1 -x`); 0 when it is gone. */
@@ -69,9 +71,19 @@ async function stepPids(cgroupDir: string): Promise<number[]> {
   return pids;
 }
 
+/** A cache mount a step of this build used: where, by which command, and its largest size seen. */
+export interface CacheMountSeen {
+  mountPoint: string;
+  /** The step's command line, its arguments joined by spaces (as the engine describes the mount). */
+  command: string;
+  bytes: number;
+}
+
 export interface DiskWatch {
   /** Stops polling; answers the largest total seen, in bytes. */
   stop(): Promise<number>;
+  /** The cache mounts seen so far, with their measured size (the engine does not measure a cache mount again as it grows). */
+  cacheMounts(): CacheMountSeen[];
 }
 
 export interface DiskWatchOptions {
@@ -86,6 +98,13 @@ export interface DiskWatchOptions {
   measure?: (dir: string) => Promise<number>;
   /** A step process's mount table; default /proc/<pid>/mountinfo. */
   mountinfo?: (pid: number) => Promise<string>;
+  /** A step process's command line, arguments joined by spaces; default /proc/<pid>/cmdline. */
+  cmdline?: (pid: number) => Promise<string>;
+}
+
+async function procCmdline(pid: number): Promise<string> {
+  const raw = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return raw.replace(/\0$/, '').split('\0').join(' ');
 }
 
 export function watchBuildDisk(opts: DiskWatchOptions): DiskWatch {
@@ -94,6 +113,7 @@ export function watchBuildDisk(opts: DiskWatchOptions): DiskWatch {
   // Per directory: its size when first seen (0 for a step's own layer) and the largest since.
   const baseline = new Map<string, number>();
   const largest = new Map<string, number>();
+  const mounts = new Map<string, { mountPoint: string; command: string }>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -101,7 +121,8 @@ export function watchBuildDisk(opts: DiskWatchOptions): DiskWatch {
   const look = async (): Promise<void> => {
     for (const pid of await stepPids(opts.cgroupDir)) {
       const mountinfo = await readMountinfo(pid);
-      for (const { dir, fresh } of writableDirs(mountinfo, opts.dockerRoot)) {
+      for (const { dir, fresh, mountPoint } of writableDirs(mountinfo, opts.dockerRoot)) {
+        if (!fresh && !mounts.has(dir)) mounts.set(dir, { mountPoint, command: await (opts.cmdline ?? procCmdline)(pid) });
         const bytes = await measure(dir);
         if (!baseline.has(dir)) baseline.set(dir, fresh ? 0 : bytes);
         if (bytes > (largest.get(dir) ?? 0)) largest.set(dir, bytes);
@@ -126,6 +147,9 @@ export function watchBuildDisk(opts: DiskWatchOptions): DiskWatch {
       clearTimeout(timer);
       await running;
       return total();
+    },
+    cacheMounts() {
+      return [...mounts].map(([dir, m]) => ({ ...m, bytes: largest.get(dir) ?? 0 }));
     },
   };
 }

@@ -42,6 +42,8 @@ export interface Config {
   /** Limits of one build (builds take turns); `isolation: 'off'` runs builds unconfined (an engine DeployFlow cannot manage). */
   build: {
     memoryMb: number; cpus: number; pids: number; contextMb: number; imageMb: number; diskMb: number; timeoutSeconds: number; isolation: 'on' | 'off';
+    /** Most one app's own BuildKit cache records may weigh (MB); its least recently used are pruned past it. */
+    appCacheMb: number;
   };
   google: GoogleConfig | undefined;
   jwtSecret: string | undefined;
@@ -221,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
       diskMb: atLeast(env, 'DEPLOYFLOW_BUILD_DISK_MB', 10_240, 16),
       timeoutSeconds: atLeast(env, 'DEPLOYFLOW_BUILD_TIMEOUT_SECONDS', 600, 1),
       isolation: choice(env, 'DEPLOYFLOW_BUILD_ISOLATION', ['on', 'off'] as const),
+      appCacheMb: positiveInt(env, 'DEPLOYFLOW_BUILD_CACHE_APP_MB', 2048),
     },
     images: {
       node: text(env, 'DEPLOYFLOW_IMAGE_NODE', 'node:20-alpine', IMAGE),

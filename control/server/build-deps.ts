@@ -23,7 +23,7 @@ import { FencedLocks, TicketQueues } from '../../common/coordination/index.js';
 import { deleteRepo } from '../../git/index.js';
 import { attachOperationHooks } from '../operations/hooks.js';
 import { deployQuotaCheck } from '../operations/quota.js';
-import { buildImageSettings, buildLimits } from '../builds/index.js';
+import { buildCacheLedger, buildImageSettings, buildLimits } from '../builds/index.js';
 import { allowPrivateUrls } from '../webhooks/settings.js';
 import { operationServices } from '../operations/services.js';
 import { GatewayRequestPoller } from '../runtime/request-poller.js';
@@ -61,6 +61,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const builder = createBuilder({
     docker, images: config.images, engine: config.builder, buildTimeoutMs: config.build.timeoutSeconds * 1000,
     imageSettings: () => buildImageSettings(store.settings),
+    appCache: { budgetMb: config.build.appCacheMb, ledger: buildCacheLedger(store.settings) },
     ...(config.build.isolation === 'on' ? {
       isolation: {
         limits: buildLimits({ store, config }), allowPrivate: () => allowPrivateUrls(store.settings),

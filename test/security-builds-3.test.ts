@@ -1,0 +1,116 @@
+// The hostile battery for builds, third part (security-builds.test.ts and -2 before it): one app
+// filling the engine's layer cache must lose its own cache, never another app's. Runs through the
+// real builder on the real Docker Engine with the platform's isolation on; the count is printed.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Docker from 'dockerode';
+import { createBuilder, listBuildCache, memoryLedger, type Builder, type BuildRequest, type CacheLedgerStore } from '../builder/index.js';
+import { loadConfig } from '../common/config/config.js';
+import { ensureNodeBaseImage } from './support/base-image.js';
+
+const docker = new Docker();
+const run = Math.random().toString(36).slice(2, 8);
+const apps = { filler: `sec3-filler-${run}`, neighbour: `sec3-neighbour-${run}` };
+const LIMITS = { memoryMb: 256, cpus: 1, pids: 128 };
+// Each build of the filler adds 3 MB to its cache mount and leaves a 2 MB layer: over 8 MB by its third build.
+const CACHE_MB = 8;
+
+let tried = 0;
+let refused = 0;
+
+describe('hostile builds, part 3', { timeout: 600_000 }, () => {
+  let base: string;
+  let builder: Builder;
+  let ledger: CacheLedgerStore;
+  const dirs: string[] = [];
+  const images: string[] = [];
+
+  before(async () => {
+    base = await ensureNodeBaseImage(docker);
+    ledger = memoryLedger();
+    builder = createBuilder({
+      docker, images: loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images, maxConcurrentBuilds: 1, buildTimeoutMs: 120_000,
+      isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: 256 },
+      appCache: { budgetMb: CACHE_MB, ledger },
+    });
+  });
+
+  after(async () => {
+    console.log(`security battery (builds, part 3): ${tried} attacks tried, ${refused} refused`);
+    for (const [file, value] of [
+      ['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'], ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
+      ['pids/docker/buildkit/pids.max', 'max'], ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'], ['docker/buildkit/memory.max', 'max'],
+      ['docker/buildkit/pids.max', 'max'], ['docker/buildkit/cpu.max', 'max'],
+    ] as const) {
+      await fs.writeFile(path.join('/sys/fs/cgroup', file), value).catch(() => undefined);
+    }
+    for (const image of images) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  async function build(app: string, id: string, lines: string[], files: Record<string, string> = {}): Promise<string[]> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-sec3-'));
+    dirs.push(dir);
+    await fs.writeFile(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n');
+    for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(dir, name), text);
+    const log: string[] = [];
+    const req: BuildRequest = { app, deploymentId: id, source: { kind: 'dir', dir }, log: (l) => log.push(l) };
+    const built = await builder.build(req);
+    images.push(built.image);
+    return log;
+  }
+
+  /** Whether the build log shows the step that runs `command` as taken from the cache. */
+  function cached(log: string[], command: string): boolean {
+    const start = log.find((l) => /^#\d+ \[/.test(l) && l.includes(command));
+    const n = start?.split(' ')[0];
+    return n !== undefined && log.includes(`${n} CACHED`);
+  }
+
+  it("trims an app that fills the layer cache down to its budget, and leaves another app's cache alone", async () => {
+    tried += 1;
+    const neighbourFile = [
+      `FROM ${base}`,
+      `RUN --mount=type=cache,target=/c dd if=/dev/urandom of=/c/n-${run} bs=1M count=2 && sleep 1`,
+      `RUN dd if=/dev/urandom of=/neighbour-${run} bs=1M count=2`,
+      'CMD ["node"]',
+    ];
+    await build(apps.neighbour, 'n1', neighbourFile);
+    // Its image gone (as retention does with old images), its layers are cache only: the first a trim
+    // of the whole engine's cache would take (least recently used), and not the filler's to take.
+    await docker.getImage(`deployflow/${apps.neighbour}:n1`).remove({ force: true });
+    const neighbourIds = (await ledger.load())[apps.neighbour]?.map((e) => e.id) ?? [];
+    assert.ok(neighbourIds.length >= 3, `the neighbour was credited with its layers and cache mount: ${neighbourIds.join(',')}`);
+
+    const fillerFile = [
+      `FROM ${base}`, 'COPY stamp /stamp',
+      'RUN --mount=type=cache,target=/c echo cache-files-$(ls /c | wc -l) '
+        + '&& dd if=/dev/urandom of=/c/f-$(cat /stamp) bs=1M count=3 && sleep 1',
+      'RUN dd if=/dev/urandom of=/layer bs=1M count=2',
+      'CMD ["node"]',
+    ];
+    const logs: string[][] = [];
+    let previous: string | undefined;
+    for (let i = 1; i <= 4 && !logs.some((l) => l.some((x) => x.includes('Build cache: '))); i++) {
+      logs.push(await build(apps.filler, `f${i}`, fillerFile, { stamp: `${run}-${i}\n` }));
+      if (previous) await docker.getImage(previous).remove({ force: true });
+      previous = `deployflow/${apps.filler}:f${i}`;
+    }
+    const trimmed = logs.flat().find((l) => l.includes('Build cache: '));
+    assert.match(trimmed ?? logs.flat().join('\n'),
+      new RegExp(`Build cache: this app's cache held [0-9.]+ MB, more than its budget of ${CACHE_MB} MB; trimmed [1-9][0-9]* of its least`));
+    // The filler lost its own cache mount: its next build finds it empty.
+    const next = await build(apps.filler, 'f9', fillerFile, { stamp: `${run}-9\n` });
+    assert.ok(next.some((l) => / cache-files-0$/.test(l)), next.join('\n'));
+
+    // The neighbour's records are all still there, and its rebuild comes from the cache.
+    const present = new Set((await listBuildCache(docker)).map((r) => r.ID));
+    assert.deepEqual(neighbourIds.filter((id) => !present.has(id)), [], "none of the neighbour's records was pruned");
+    const again = await build(apps.neighbour, 'n2', neighbourFile);
+    assert.ok(cached(again, `of=/neighbour-${run}`) && cached(again, `of=/c/n-${run}`), again.join('\n'));
+    refused += 1;
+  });
+});
