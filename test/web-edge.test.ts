@@ -1,45 +1,51 @@
-// The dashboard's Edge tab in Debian's Chromium against a real control: the plugin chain is built
-// with a form per plugin (add, edit, reorder, remove), a refused config shows the API's message on
-// its plugin's field and saves nothing, basic-auth passwords are kept when the chain is edited
-// again, and balancing and the HTTPS redirect are set from the same tab.
+// The dashboard's Edge tab in Debian's Chromium against a real control (with Redis and Docker):
+// the plugin chain is built with a form per plugin (add, edit, reorder, remove), a refused config
+// shows the API's message on its plugin's field and saves nothing, basic-auth passwords are kept
+// when the chain is edited again, balancing and the HTTPS redirect are set from the same tab; and
+// scale to zero set from the tab puts a deployed app to sleep, the tab shows it asleep, a request
+// through a real gateway wakes it, and the Metrics tab shows the wake and its cold start.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { createLogger } from '../common/log/logger.js';
+import type { RunningService } from '../common/service.js';
+import { sleepState } from '../control/edge/state.js';
+import { startGateway } from '../gateway/index.js';
+import { gatewayConfig, request } from '../gateway/testing/harness.js';
+import { startOpsStack, type OpsStack } from './ops-fixtures.js';
 import { ensureDashboardBuilt, launchBrowser, SCREENSHOT_DIR } from './support/chromium.js';
-import { registerUser, startTestControl, type TestControl } from './support/control.js';
 
 const APP = 'edgy-web';
+const SLEEPY = 'edgy-sleep';
 
 describe('the Edge tab', () => {
-  let control: TestControl;
+  let s: OpsStack;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
-  let owner: Awaited<ReturnType<typeof registerUser>>;
   const chain = () => page.getByRole('region', { name: 'Plugin chain' });
   const plugin = (n: number, name: string) => chain().getByRole('listitem', { name: `Plugin ${n}: ${name}` });
-  const stored = async () => (await owner.get(`/api/v1/apps/${APP}`)).body as { plugins: { name: string; config: Record<string, unknown> }[]; balance: string; httpsRedirect: boolean };
+  const stored = async () => (await s.owner.get(`/api/v1/apps/${APP}`)).body as { plugins: { name: string; config: Record<string, unknown> }[]; balance: string; httpsRedirect: boolean };
 
   before(async () => {
     await ensureDashboardBuilt();
-    control = await startTestControl();
-    owner = await registerUser(control.url);
-    assert.equal((await owner.post('/api/v1/apps', { name: APP })).status, 201);
+    s = await startOpsStack();
+    assert.equal((await s.owner.post('/api/v1/apps', { name: APP })).status, 201);
     browser = await launchBrowser();
     page = await browser.context.newPage();
-    await page.goto(control.url);
-    await page.getByLabel('Email').fill(owner.email);
+    await page.goto(s.control.url);
+    await page.getByLabel('Email').fill(s.owner.email);
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Apps' }).waitFor();
-    await page.goto(`${control.url}/apps/${APP}/edge`);
+    await page.goto(`${s.control.url}/apps/${APP}/edge`);
     await chain().waitFor();
   });
 
   after(async () => {
     await page?.screenshot({ path: path.join(SCREENSHOT_DIR, 'web-edge.png'), fullPage: true }).catch(() => undefined);
     await browser?.close();
-    await control?.stop();
+    await s?.cleanup([APP, SLEEPY]);
   });
 
   it('shows a refused config on its field and saves nothing, then saves the fixed chain', async () => {
@@ -73,7 +79,7 @@ describe('the Edge tab', () => {
     await plugin(2, 'rate-limit').getByLabel('Period (s)').fill('60');
     await chain().getByRole('button', { name: 'Save the chain' }).click();
     await chain().getByRole('status').filter({ hasText: 'Saved' }).waitFor();
-    const table = control.service.deps.store.apps.get(APP);
+    const table = s.control.service.deps.store.apps.get(APP);
     const users = (await table)!.plugins[0]!.config.users as Record<string, string>;
     assert.match(users.ada!, /^scrypt\$/);
     assert.equal((await stored()).plugins[1]!.config.periodSeconds, 60);
@@ -92,5 +98,41 @@ describe('the Edge tab', () => {
     const app = await stored();
     assert.equal(app.balance, 'least-connections');
     assert.equal(app.httpsRedirect, true);
+  });
+
+  it('sets scale to zero, shows the app asleep, and a request wakes it: the Metrics tab shows the wake and its cold start', async () => {
+    await s.deploy(SLEEPY, 'v1');
+    const config = await gatewayConfig(s.redis.url, { DEPLOYFLOW_DOMAIN: 'paas.test', GATEWAY_WAKE_TIMEOUT_MS: '20000', GATEWAY_ACCESS_LOG: 'off' });
+    const gateway: RunningService = await startGateway(config, createLogger('gateway', 'silent'));
+    try {
+      await page.goto(`${s.control.url}/apps/${SLEEPY}/edge`);
+      const form = page.getByRole('form', { name: 'Scale to zero' });
+      await form.getByLabel('Sleep when idle').check();
+      await form.getByLabel('Idle seconds before sleeping').fill('2');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+      assert.deepEqual((await s.owner.get(`/api/v1/apps/${SLEEPY}`)).body.scaleToZero, { idleSeconds: 2 });
+
+      // Idle for 2 s, the app sleeps; the tab (which reads the status every 5 s) says so.
+      const state = form.getByLabel('Sleep state');
+      await state.getByRole('definition').filter({ hasText: /^sleeping$/ }).waitFor({ timeout: 60_000 });
+      assert.equal((await s.route(SLEEPY))?.sleeping, true, 'the route table agrees');
+
+      const woken = await request(config.gatewayHttpPort, `${SLEEPY}.paas.test`, '/');
+      assert.equal(woken.status, 200);
+      assert.match(woken.body, /^v1 /);
+      const after = await sleepState(s.control.service.deps.store, SLEEPY);
+      assert.equal(after.wakes, 1);
+      assert.ok(after.lastColdStartMs !== null);
+
+      await page.getByRole('navigation', { name: 'App sections' }).getByRole('link', { name: 'Metrics' }).click();
+      const cold = page.getByTestId('cold-starts');
+      await cold.waitFor();
+      // Idle again for 2 s, the app may be asleep once more by now: the line then starts with that.
+      const figures = `1 wake from sleep · last cold start ${after.lastColdStartMs} ms · average ${after.lastColdStartMs} ms`;
+      assert.ok([figures, `Asleep now (scale to zero) · ${figures}`].includes((await cold.textContent())?.trim() ?? ''), await cold.textContent() ?? '');
+    } finally {
+      await gateway.stop();
+    }
   });
 });
