@@ -17,6 +17,7 @@ const GROUPS: Record<Group, () => Promise<{ handlers: Handlers }>> = {
   releases: () => import('./commands/releases.js'),
   domains: () => import('./commands/domains.js'),
   access: () => import('./commands/access.js'),
+  teams: () => import('./commands/teams.js'),
   edge: () => import('./commands/edge.js'),
   completion: () => import('./commands/completion.js'),
 };

@@ -1,7 +1,7 @@
 // Every client command, described as data: its group (the module that runs it, loaded only when
 // needed), arguments, options and an example. Help, argument checks, suggestions for a mistyped
 // command and shell completion all come from this one table.
-export type Group = 'auth' | 'apps' | 'config' | 'ps' | 'logs' | 'releases' | 'domains' | 'access' | 'edge' | 'completion';
+export type Group = 'auth' | 'apps' | 'config' | 'ps' | 'logs' | 'releases' | 'domains' | 'access' | 'teams' | 'edge' | 'completion';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -43,7 +43,16 @@ export const COMMANDS: CommandSpec[] = [
   { name: 'apps', group: 'apps', summary: 'List the apps you may see', example: 'deployflow apps' },
   {
     name: 'apps:create', group: 'apps', summary: 'Create an app (and the `deployflow` git remote inside a checkout)', args: 'NAME', minArgs: 1, maxArgs: 1,
-    example: 'deployflow apps:create shop',
+    options: { team: { type: 'string', value: 'TEAM', description: 'the team (id or name) that owns the app from the start' } },
+    example: 'deployflow apps:create shop --team Platform',
+  },
+  {
+    name: 'apps:transfer', group: 'apps', summary: 'Give the app to a team or to another user (owner, team admin or admin)', app: true,
+    options: {
+      team: { type: 'string', value: 'TEAM', description: 'a team (id or name) you belong to as admin or developer' },
+      user: { type: 'string', value: 'USER_ID', description: 'another user, by id' },
+    },
+    example: 'deployflow apps:transfer -a shop --team Platform',
   },
   { name: 'apps:info', group: 'apps', summary: "Show an app's settings", app: true, example: 'deployflow apps:info -a shop' },
   {
@@ -122,6 +131,26 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'collaborators:add', group: 'access', summary: 'Invite someone by e-mail to operate the app (they join when they accept)', args: 'EMAIL', minArgs: 1, maxArgs: 1, app: true,
     example: 'deployflow collaborators:add ana@example.com',
+  },
+
+  { name: 'teams', group: 'teams', summary: 'The teams you belong to, with your role', options: { all: { type: 'boolean', description: 'every team (admins)' } },
+    example: 'deployflow teams' },
+  { name: 'teams:create', group: 'teams', summary: 'Create a team (you are its admin)', args: 'NAME', minArgs: 1, maxArgs: 1, example: 'deployflow teams:create Platform' },
+  { name: 'teams:info', group: 'teams', summary: "A team's members, roles and apps", args: 'TEAM', minArgs: 1, maxArgs: 1, example: 'deployflow teams:info Platform' },
+  {
+    name: 'teams:destroy', group: 'teams', summary: 'Delete a team that owns no apps (team admins)', args: 'TEAM', minArgs: 1, maxArgs: 1,
+    options: { confirm: { type: 'string', value: 'NAME', description: 'the team name again: nothing is deleted without it' } },
+    example: 'deployflow teams:destroy Platform --confirm Platform',
+  },
+  {
+    name: 'teams:members:add', group: 'teams', summary: 'Add a member (or change their role) by e-mail or user id (team admins)',
+    args: 'TEAM EMAIL|USER_ID', minArgs: 2, maxArgs: 2,
+    options: { role: { type: 'string', value: 'ROLE', description: 'admin, developer (default) or viewer' } },
+    example: 'deployflow teams:members:add Platform ana@example.com --role viewer',
+  },
+  {
+    name: 'teams:members:remove', group: 'teams', summary: 'Remove a member (team admins), or leave a team yourself', args: 'TEAM EMAIL|USER_ID',
+    minArgs: 2, maxArgs: 2, example: 'deployflow teams:members:remove Platform ana@example.com',
   },
 
   {

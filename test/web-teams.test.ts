@@ -1,4 +1,5 @@
 // Teams in the dashboard, in Debian's Chromium: creating a team and adding a member with a role,
+// a member creating an app the team owns from the New app dialog,
 // giving an app to the team from its Settings (the app page then names the team as owner, and a
 // developer member may operate it), and an admin deleting a user whose app goes to the team.
 import assert from 'node:assert/strict';
@@ -67,6 +68,22 @@ describe('teams in the dashboard', () => {
     }
     assert.equal(role, 'developer');
     await shot(page, 'teams-members');
+    await page.close();
+  });
+
+  it('creates an app straight into the team from the New app dialog', async () => {
+    const page = await signIn(member.email);
+    await page.getByRole('button', { name: 'New app' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create an app' });
+    await dialog.getByLabel('App name').fill('design-api');
+    await dialog.getByLabel('Owner').selectOption({ label: 'Team Design' });
+    await shot(page, 'apps-create-for-team');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByTestId('app-owner').filter({ hasText: 'the team Design' }).waitFor();
+    const app = (await member.get('/api/v1/apps/design-api')).body;
+    assert.deepEqual([app.ownerKind, app.ownerId], ['team', teamId]);
+    assert.equal((await owner.get('/api/v1/apps/design-api')).status, 200, 'the team\'s admin reaches it too');
+    assert.equal((await owner.delete('/api/v1/apps/design-api')).status, 204);
     await page.close();
   });
 

@@ -1,10 +1,12 @@
-// apps, apps:create (adding the `deployflow` git remote inside a checkout), apps:info, apps:destroy.
+// apps, apps:create (adding the `deployflow` git remote inside a checkout; --team for a team's app), apps:info,
+// apps:transfer, apps:destroy.
 import { stringOption, type Context } from '../context.js';
 import { usageError } from '../errors.js';
 import { appOfRemoteUrl, git, insideCheckout, REMOTE, remoteUrl } from '../git.js';
 import { segment } from '../http.js';
 import type { Handlers } from '../handlers.js';
 import { formatTime, heading, keyValues, print, printJson, progress, table } from '../output.js';
+import { resolveTeam } from './teams.js';
 
 export interface AppView {
   name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; ownerKind?: 'user' | 'team'; collaboratorIds: string[];
@@ -30,7 +32,11 @@ export const handlers: Handlers = {
 
   async 'apps:create'(ctx: Context) {
     const name = ctx.args[0]!;
-    const app = await progress(`Creating ${name}`, () => ctx.api().post<AppView>('/apps', { name }));
+    const api = ctx.api();
+    const teamRef = stringOption(ctx, 'team');
+    const team = teamRef === undefined ? null : await resolveTeam(api, teamRef);
+    const app = await progress(team ? `Creating ${name} for the team ${team.name}` : `Creating ${name}`,
+      () => api.post<AppView>('/apps', team ? { name, team: team.id } : { name }));
     const remote = (await insideCheckout()) ? await setRemote(app.gitUrls.http) : null;
     if (ctx.json) return printJson(app);
     print(`${app.url} | ${app.gitUrls.http}`);
@@ -47,6 +53,19 @@ export const handlers: Handlers = {
       ['Health check', app.healthcheck.path], ['Domains', app.domains.join(', ')],
       ['Volumes', app.volumes.map((v) => `${v.name}:${v.path}`).join(', ')], ['Created', formatTime(app.createdAt)],
     ]));
+  },
+
+  async 'apps:transfer'(ctx: Context) {
+    const name = await ctx.app();
+    const teamRef = stringOption(ctx, 'team');
+    const userId = stringOption(ctx, 'user');
+    if ((teamRef === undefined) === (userId === undefined)) throw usageError('Give the new owner: --team TEAM or --user USER_ID');
+    const api = ctx.api();
+    const team = teamRef === undefined ? null : await resolveTeam(api, teamRef);
+    const app = await progress(`Giving ${name} to ${team ? `the team ${team.name}` : userId}`,
+      () => api.post<AppView>(`/apps/${segment(name)}/transfer`, team ? { toTeamId: team.id } : { toUserId: userId }));
+    if (ctx.json) return printJson(app);
+    print(`${name} is now owned by ${team ? `the team ${team.name}` : `the user ${app.ownerId}`}`);
   },
 
   async 'apps:destroy'(ctx: Context) {

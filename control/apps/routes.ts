@@ -9,6 +9,7 @@ import { InvitationSent, sentView } from '../accounts/invitation-routes.js';
 import { canCreateApps, visibleApps } from './access.js';
 import { loadApp } from './load.js';
 import { removeApp } from './remove.js';
+import { resolveNewOwner, type NewOwner } from './transfer.js';
 import { AppView, checkedSettings, CollaboratorBody, CreateAppBody, DEFAULT_SETTINGS, PatchAppBody } from './schemas.js';
 import { appView } from './view.js';
 import { republishRoutes } from '../domains/republish.js';
@@ -19,19 +20,29 @@ const ROUTED_KEYS = ['plugins', 'balance', 'httpsRedirect', 'healthcheck'] as co
 export const appRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post', path: '/apps', tag: 'apps', access: 'user', status: 201, audit: 'app.create',
-    summary: 'Create an app', body: CreateAppBody, response: AppView,
+    summary: 'Create an app, yours or (with team) a team\'s', body: CreateAppBody, response: AppView,
     handler: async (ctx) => {
-      const name = parseAppName(ctx.body.name);
+      const { team, ...settings } = ctx.body;
+      const name = parseAppName(settings.name);
       ctx.audit.target = `app:${name}`;
+      if (team !== undefined) ctx.audit.details = { team };
       if (!canCreateApps(ctx.user)) throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Viewers may not create apps');
+      // Into a team only as one may give it an app: 404 for a team one does not belong to, 403 for a team viewer.
+      const owner: NewOwner = team === undefined ? { ownerId: ctx.user.id, ownerKind: 'user' } : await resolveNewOwner(ctx.deps, ctx.user, { toTeamId: team });
       const now = ctx.deps.clock();
+      // The app quota counts the owner's apps: the team's when a team owns it.
       const quota = ctx.user.role === 'admin' ? Number.MAX_SAFE_INTEGER : ctx.deps.config.appQuotaPerUser;
       const record = {
-        ...DEFAULT_SETTINGS, ...checkedSettings(ctx.body), name, ownerId: ctx.user.id, ownerKind: 'user' as const, collaboratorIds: [], domains: [],
+        ...DEFAULT_SETTINGS, ...checkedSettings(settings), name, ...owner, collaboratorIds: [], domains: [],
         webhookSecret: null, createdAt: now, updatedAt: now,
       };
       await assertQuota(ctx.deps, ctx.user, record);
       const app = await ctx.deps.store.apps.create(record, quota);
+      // The team was deleted while the app was made (deleting checks it owns none): leave no app without an owner.
+      if (owner.ownerKind === 'team' && !(await ctx.deps.store.teams.get(owner.ownerId))) {
+        await removeApp(ctx.deps, app);
+        throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such team');
+      }
       ctx.deps.events.emit('app.created', app);
       return appView(ctx.deps.config, app);
     },

@@ -62,6 +62,8 @@ export function checkedSettings<T extends Partial<z.infer<typeof AppSettings>>>(
 
 export const CreateAppBody = AppSettings.partial().extend({
   name: z.string().describe('DNS label: ^[a-z][a-z0-9-]{0,61}[a-z0-9]$, reserved words refused'),
+  team: z.string().min(1).max(100).optional()
+    .describe('A team id: the team owns the app from the start (a team you belong to as admin or developer; admins: any team)'),
 });
 
 export const PatchAppBody = AppSettings.partial();

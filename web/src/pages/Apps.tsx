@@ -1,8 +1,8 @@
 // The apps list: state (running, stopped, deploying…), URL, last deploy and replicas of every
-// app you may see, kept current without a reload, and the create-app dialog.
+// app you may see, kept current without a reload, and the create-app dialog (yours, or a team's).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../api';
-import { useMe, whyNotCreate } from '../access';
+import { useMe, useMyTeams, whyNotCreate } from '../access';
 import { ErrorLine, Status, ago } from '../components/ui';
 import { Link, navigate } from '../router';
 import { runningReplicas, STATUS_POLL_MS, useAppStatus } from '../useAppStatus';
@@ -61,12 +61,15 @@ function AppRow({ app }: { app: AppInfo }) {
 function CreateApp() {
   const dialog = useRef<HTMLDialogElement>(null);
   const [name, setName] = useState('');
+  const [team, setTeam] = useState('');
   const [error, setError] = useState<string | null>(null);
   const why = whyNotCreate(useMe());
+  // A team's app from the start: the teams one may give an app to (as its admin or developer).
+  const teams = useMyTeams().filter((t) => t.role !== 'viewer');
   const submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
     try {
-      const app = await api<AppInfo>('POST', '/apps', { name });
+      const app = await api<AppInfo>('POST', '/apps', team ? { name, team } : { name });
       dialog.current?.close();
       navigate(`/apps/${app.name}`);
     } catch (err) {
@@ -81,6 +84,14 @@ function CreateApp() {
           <h2>Create an app</h2>
           <label>App name <input value={name} onChange={(e) => setName(e.target.value.toLowerCase())} required pattern="[a-z][a-z0-9\-]{0,61}[a-z0-9]" placeholder="my-shop" /></label>
           <small className="muted">Lowercase letters, digits and hyphens; it becomes part of the app's URL.</small>
+          {teams.length > 0 && (
+            <label>Owner{' '}
+              <select value={team} onChange={(e) => setTeam(e.target.value)} aria-label="Owner">
+                <option value="">You</option>
+                {teams.map((t) => <option key={t.id} value={t.id}>Team {t.name}</option>)}
+              </select>
+            </label>
+          )}
           <ErrorLine error={error} />
           <div className="row">
             <button type="submit" className="primary">Create</button>
