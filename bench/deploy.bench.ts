@@ -94,15 +94,20 @@ async function pushToLive(): Promise<{ live: number; push: number }> {
   steps = [];
   stepT0 = t0;
   let live = 0;
+  let failed = false;
   const watch = (async () => {
-    for (;;) {
+    while (!failed) {
       const port = (await readRouteTable(probe)).routes[`${APP}.paas.test`]?.upstreams[0]?.port;
       if (port && port !== before && await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false)) { live = performance.now() - t0; return; }
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
   const push = await g(['push', '-q', remote, 'HEAD:main']);
-  if (push.code !== 0) throw new Error(`push failed: ${push.stderr}`);
+  if (push.code !== 0) {
+    failed = true; // the watcher stops before the route table's connection closes
+    await watch;
+    throw new Error(`push failed: ${push.stderr}`);
+  }
   const pushMs = performance.now() - t0;
   await watch;
   return { live, push: pushMs };

@@ -7,6 +7,7 @@ import { close, listen } from '../common/net/listen.js';
 import type { RunningService } from '../common/service.js';
 import { AuthFailures, type AuthFailureLimits } from './access/failures.js';
 import { GitRunner } from './commands/git-commands.js';
+import { requireProcReceive } from './commands/git-version.js';
 import { createGitHttpServer } from './http/server.js';
 import { HookServer } from './push/hook-server.js';
 import { defaultHostKeyPath, loadOrCreateHostKey } from './ssh/host-key.js';
@@ -29,6 +30,7 @@ export type RunningGitService = RunningService & { httpPort: number; sshPort: nu
 export async function startGitService(opts: GitServiceOptions): Promise<RunningGitService> {
   const { config, access } = opts;
   const log = opts.log.child({ service: 'git' });
+  await requireProcReceive();
   const hostKey = loadOrCreateHostKey(opts.hostKeyPath ?? defaultHostKeyPath(config.dataDir));
   const runner = new GitRunner();
   const hooks = new HookServer(log, opts.onPush, access);

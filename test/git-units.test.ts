@@ -9,6 +9,7 @@ import ssh2 from 'ssh2';
 import { deployRefs, planPush, ZERO_SHA } from '../git/push/refs.js';
 import { basicPassword, parseGitRequest, pktLine } from '../git/http/request.js';
 import { parseSshCommand } from '../git/ssh/command.js';
+import { parseGitVersion, supportsProcReceive } from '../git/commands/git-version.js';
 import { parsePublicKey, matchesPublicKey } from '../git/ssh/keys.js';
 import { repoPath } from '../git/index.js';
 import { startTestGit } from './git-fixtures.js';
@@ -65,6 +66,14 @@ describe('git pure parts', () => {
     assert.deepEqual(planPush(`${ZERO_SHA} ${A} refs/tags/release/v2\n`, 'release/v2').deploy, []);
     assert.deepEqual([...deployRefs('master')], ['refs/heads/master']);
     for (const bad of ['-x', 'a..b', 'refs/heads/', '']) assert.throws(() => planPush(lines, bad), { code: 'DF_ERR_INVALID_REF' }, bad);
+  });
+
+  it('needs a git with the proc-receive hook (2.29 or later)', () => {
+    assert.deepEqual(parseGitVersion('git version 2.39.5\n'), [2, 39]);
+    assert.deepEqual(parseGitVersion('git version 2.29.0.windows.1'), [2, 29]);
+    assert.equal(parseGitVersion('not git'), null);
+    assert.deepEqual(['2.28', '2.29', '2.39', '3.0', '1.99'].map((v) => supportsProcReceive(parseGitVersion(`git version ${v}`)!)),
+      [false, true, true, true, false]);
   });
 
   it('builds repo paths only from valid app names, inside the repos dir', () => {
