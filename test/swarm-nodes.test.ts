@@ -21,7 +21,7 @@ import type { RunningService } from '../common/service.js';
 import { startGateway } from '../gateway/index.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
-import { startExtraEngine, startLan, type ExtraEngine, type TestLan } from './support/extra-engine.js';
+import { startExtraEngine, startLan, teardown, type ExtraEngine, type TestLan } from './support/extra-engine.js';
 import { freePort } from './support/ports.js';
 import { requireProgram } from './support/programs.js';
 import { startRedis, type TestRedis } from './support/redis.js';
@@ -30,17 +30,19 @@ import { waitFor } from './ops-fixtures.js';
 const APP = 'spread';
 const HOST = `${APP}.paas.test`;
 
-const serverJs = (version: string): string => `
+// `listenAfterMs`: the version starts answering (and so passes its health check) that late.
+const serverJs = (version: string, listenAfterMs = 0): string => `
 const http = require('node:http');
 const os = require('node:os');
-http.createServer((req, res) => { res.writeHead(200); res.end('${version} ' + os.hostname() + '\\n'); }).listen(Number(process.env.PORT));
+const server = http.createServer((req, res) => { res.writeHead(200); res.end('${version} ' + os.hostname() + '\\n'); });
+setTimeout(() => server.listen(Number(process.env.PORT)), ${listenAfterMs});
 process.on('SIGTERM', () => setTimeout(() => process.exit(0), 300));
 `;
 
-async function buildImage(docker: Docker, base: string, tag: string, version: string): Promise<void> {
+async function buildImage(docker: Docker, base: string, tag: string, version: string, listenAfterMs = 0): Promise<void> {
   const pack = tarStream.pack();
   pack.entry({ name: 'Dockerfile' }, `FROM ${base}\nWORKDIR /srv\nCOPY server.js .\nUSER node\nCMD ["node", "server.js"]\n`);
-  pack.entry({ name: 'server.js' }, serverJs(version));
+  pack.entry({ name: 'server.js' }, serverJs(version, listenAfterMs));
   pack.finalize();
   const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true });
   await new Promise<void>((resolve, reject) => {
@@ -114,6 +116,20 @@ describe('swarm runtime over two nodes', () => {
     const tasks = await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`], 'desired-state': ['running'] } }) as Array<{ NodeID: string; Status: { State: string } }>;
     return tasks.filter((t) => t.Status.State === 'running').map((t) => t.NodeID).sort();
   };
+  const v2Tasks = async (): Promise<Array<{ Status: { State: string } }>> =>
+    (await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`], 'desired-state': ['running'] } }) as
+      Array<{ Status: { State: string }; Spec: { ContainerSpec: { Image: string } } }>).filter((t) => /:v2(@|$)/.test(t.Spec.ContainerSpec.Image));
+  /** One line: the update's state, the worker's, and each task (slot@node:version:state/desired). */
+  const swarmState = async (): Promise<string> => {
+    const svc = await manager.docker.getService(`deployflow-${APP}`).inspect() as { UpdateStatus?: { State?: string } };
+    const node = await manager.docker.getNode(workerId).inspect() as { Status: { State: string } };
+    const tasks = await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`] } }) as Array<{
+      Slot: number; NodeID: string; DesiredState: string; Status: { State: string }; Spec: { ContainerSpec: { Image: string } } }>;
+    return `update ${svc.UpdateStatus?.State} worker ${node.Status.State}: ${tasks
+      .filter((t) => t.DesiredState === 'running' || t.Status.State === 'running')
+      .map((t) => `${t.Slot}@${t.NodeID === workerId ? 'worker' : 'manager'}:${/:v2(@|$)/.test(t.Spec.ContainerSpec.Image) ? 'v2' : 'v1'}:${t.Status.State}/${t.DesiredState}`)
+      .sort().join(' ')}`;
+  };
   const setAvailability = async (availability: 'drain' | 'active'): Promise<void> => {
     const node = await manager.docker.getNode(workerId).inspect() as { Version: { Index: number }; Spec: Record<string, unknown> };
     await manager.docker.getNode(workerId).update({ _query: { version: node.Version.Index }, _body: { ...node.Spec, Availability: availability } } as never);
@@ -122,15 +138,20 @@ describe('swarm runtime over two nodes', () => {
   before(async () => {
     lan = await startLan();
     const registryAddr = `${lan.hostAddr}:5000`;
-    [manager, worker] = await Promise.all([
-      startExtraEngine({ lan, insecureRegistries: [registryAddr] }), startExtraEngine({ lan, insecureRegistries: [registryAddr] }),
+    // Each assigned as soon as it runs, so that after() stops it even if the other fails to start.
+    await Promise.all([
+      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => { manager = e; }),
+      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => { worker = e; }),
     ]);
     await manager.swarmInit();
     workerId = await worker.swarmJoin(manager);
     registry = await startRegistry(lan.hostAddr, manager.dir);
     const base = await ensureNodeBaseImage(manager.docker);
     await buildImage(manager.docker, base, `deployflow/${APP}:v1`, 'v1');
-    await buildImage(manager.docker, base, `deployflow/${APP}:v2`, 'v2');
+    // v2 answers 6 s after its start: an update to it cannot finish within seconds of its start,
+    // so the worker dies while the update is surely under way (and the release would have
+    // succeeded without that: v2 is healthy, just slow).
+    await buildImage(manager.docker, base, `deployflow/${APP}:v2`, 'v2', 6000);
     redis = await startRedis();
     probe = new Redis(redis.url);
     process.env.DOCKER_HOST = manager.host;
@@ -152,15 +173,12 @@ describe('swarm runtime over two nodes', () => {
   });
 
   after(async () => {
-    await gateway?.stop();
-    await control?.stop();
-    probe?.disconnect();
-    await redis?.stop();
-    registry?.kill('SIGTERM');
-    if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST;
-    else process.env.DOCKER_HOST = sharedDockerHost;
-    await Promise.all([worker?.stop(), manager?.stop()]);
-    await lan?.stop();
+    // Every step runs whatever the one before did: the engines, namespaces and LAN never outlive the file.
+    await teardown([
+      () => gateway?.stop(), () => control?.stop(), () => probe?.disconnect(), () => redis?.stop(), () => registry?.kill('SIGTERM'),
+      () => { if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = sharedDockerHost; },
+      () => Promise.all([worker?.stop(), manager?.stop()]), () => lan?.stop(),
+    ]);
   });
 
   it('runs the replicas on both nodes, the image reaching the worker through the registry', async () => {
@@ -177,37 +195,70 @@ describe('swarm runtime over two nodes', () => {
 
   it('drains the worker with no failed request', async () => {
     const traffic = load();
-    await setAvailability('drain');
-    await waitFor(async () => (await routeHosts()).every((h) => h === manager.addr) && (await routeHosts()).length === 2, 'both replicas on the manager', 60_000);
-    await new Promise((r) => setTimeout(r, 1000));
-    await traffic.stop();
+    try {
+      await setAvailability('drain');
+      await waitFor(async () => (await routeHosts()).every((h) => h === manager.addr) && (await routeHosts()).length === 2, 'both replicas on the manager', 60_000);
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      await traffic.stop();
+    }
     assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
     assert.ok(traffic.ok > 20);
   });
 
   it('fails a deploy when a node dies during it, and keeps serving the old version', async () => {
     await setAvailability('active');
-    // A rolling restart places the replicas afresh: one goes back to the worker.
-    const restarted = await owner.post(`/api/v1/apps/${APP}/restart`);
-    assert.equal(restarted.status, 200, JSON.stringify(restarted.body));
-    await waitFor(async () => (await routeHosts()).includes(worker.addr), 'a replica on the worker again', 60_000);
+    // One replica back on the worker, one on the manager. Not by a rolling restart: start-first,
+    // Swarm counts the old task beside the new one and may put both new ones on the worker (then
+    // its death leaves nothing serving). Scaled to 1 and back to 2, the new replica goes to the
+    // node with no task of the app: the worker.
+    for (const replicas of [1, 2]) {
+      const scaled = await owner.post(`/api/v1/apps/${APP}/scale`, { replicas });
+      assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
+    }
+    assert.deepEqual((await taskNodes()).sort(), [workerId, (await manager.docker.info() as { Swarm: { NodeID: string } }).Swarm.NodeID].sort(),
+      'one replica on each node');
+    await waitFor(async () => (await routeHosts()).join() === [manager.addr, worker.addr].sort().join(), 'the route over both nodes', 30_000);
     const traffic = load();
-    const { done } = await control.service.deps.deploy!.enqueue({ app: APP, source: { kind: 'image', image: `deployflow/${APP}:v2` }, origin: 'image', createdBy: owner.userId });
-    // Mid-deploy: Swarm has begun the rolling update when the worker dies.
-    await waitFor(async () => {
-      const svc = await manager.docker.getService(`deployflow-${APP}`).inspect() as { UpdateStatus?: { State?: string } };
-      return svc.UpdateStatus?.State === 'updating';
-    }, 'the update to begin', 60_000);
-    await worker.kill();
-    const failed = await done;
-    assert.equal(failed.status, 'failed');
-    assert.match(failed.error ?? '', /node .+ left the Swarm during the update/);
-    await waitFor(async () => (await routeHosts()).length > 0 && (await routeHosts()).every((h) => h === manager.addr), 'the route on the manager only', 60_000);
-    await new Promise((r) => setTimeout(r, 1000));
-    await traffic.stop();
-    assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
-    assert.ok(traffic.ok > 20);
-    assert.equal(traffic.versions.at(-1), 'v1', 'the old version serves after the rollback');
+    // What Swarm was doing, for the message of a failed assertion.
+    const timeline: string[] = [];
+    let watching = true;
+    const t0 = Date.now();
+    const watcher = (async () => {
+      let last = '';
+      while (watching) {
+        const line = await swarmState().catch((err: Error) => err.message);
+        if (line !== last) timeline.push(`${Date.now() - t0} ms ${line}`);
+        last = line;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const story = (): string => `\n${timeline.join('\n')}`;
+    try {
+      const { done } = await control.service.deps.deploy!.enqueue({
+        app: APP, source: { kind: 'image', image: `deployflow/${APP}:v2` }, origin: 'image', createdBy: owner.userId,
+      });
+      // Mid-deploy: a task of v2 exists and is not running yet (v2 takes 6 s to answer), so the
+      // update is under way and cannot have finished when the worker dies.
+      await waitFor(async () => (await v2Tasks()).some((t) => t.Status.State !== 'running'), 'a task of v2 on its way', 60_000);
+      await worker.kill();
+      timeline.push(`${Date.now() - t0} ms the worker was killed`);
+      const failed = await done;
+      timeline.push(`${Date.now() - t0} ms the deploy ended ${failed.status}`);
+      assert.equal(failed.status, 'failed', `the deploy ended ${failed.status}${story()}`);
+      assert.match(failed.error ?? '', /node .+ left the Swarm during the update/, story());
+      await waitFor(async () => (await routeHosts()).length > 0 && (await routeHosts()).every((h) => h === manager.addr), 'the route on the manager only', 60_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      await traffic.stop();
+      assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed${story()}`);
+      assert.ok(traffic.ok > 20);
+      assert.equal(traffic.versions.at(-1), 'v1', `the old version serves after the rollback${story()}`);
+    } finally {
+      // However the test ends: no loop left running to keep the file from finishing.
+      watching = false;
+      await watcher;
+      await traffic.stop();
+    }
     for (let i = 0; i < 6; i++) assert.match((await get()).body, /^v1 /);
   });
 });

@@ -19,9 +19,10 @@ import { selectRuntime } from '../control/app-runtime/select.js';
 import { SwarmRuntime } from '../control/app-runtime/swarm/runtime.js';
 import { serviceName } from '../control/app-runtime/swarm/spec.js';
 import type { Deployment } from '../control/store/types.js';
+import { sleepState } from '../control/edge/state.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
-import { startExtraEngine, startLan, type ExtraEngine, type TestLan } from './support/extra-engine.js';
+import { startExtraEngine, startLan, teardown, type ExtraEngine, type TestLan } from './support/extra-engine.js';
 import { freePort } from './support/ports.js';
 import { waitFor } from './ops-fixtures.js';
 import { startRedis, type TestRedis } from './support/redis.js';
@@ -69,7 +70,7 @@ describe('swarm runtime on a single-node Swarm', () => {
   let owner: Awaited<ReturnType<typeof registerUser>>;
   const sharedDockerHost = process.env.DOCKER_HOST;
 
-  const get = (): Promise<{ status: number; body: string }> => new Promise((resolve) => {
+  const get = (timeoutMs = 10_000): Promise<{ status: number; body: string }> => new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent: false, headers: { host: HOST } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -77,7 +78,7 @@ describe('swarm runtime on a single-node Swarm', () => {
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', (err) => resolve({ status: 0, body: err.message }));
     });
-    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
     req.once('error', (err) => resolve({ status: 0, body: err.message }));
   });
 
@@ -116,6 +117,9 @@ describe('swarm runtime on a single-node Swarm', () => {
       EndpointSpec?: { Ports?: Array<{ PublishMode?: string }> };
     };
   }
+  /** The service's containers that run (on this single node: all of them). */
+  const appContainers = async (): Promise<string[]> =>
+    (await engine.docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${serviceName(APP)}`] } })).map((c) => c.Id);
   const service = async (): Promise<Service> => engine.docker.getService(serviceName(APP)).inspect() as Promise<Service>;
 
   before(async () => {
@@ -143,13 +147,12 @@ describe('swarm runtime on a single-node Swarm', () => {
   });
 
   after(async () => {
-    await gateway?.stop();
-    await control?.stop();
-    await redis?.stop();
-    if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST;
-    else process.env.DOCKER_HOST = sharedDockerHost;
-    await engine?.stop();
-    await lan?.stop();
+    // Every step runs whatever the one before did: the engine, its namespace and the LAN never outlive the file.
+    await teardown([
+      () => gateway?.stop(), () => control?.stop(), () => redis?.stop(),
+      () => { if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = sharedDockerHost; },
+      () => engine?.stop(), () => lan?.stop(),
+    ]);
   });
 
   it('runs the app as a Swarm service: two health-checked replicas behind the gateway', async () => {
@@ -187,9 +190,7 @@ describe('swarm runtime on a single-node Swarm', () => {
 
   it('rolls a new version out start-first, health-gated, with no failed request', async () => {
     const traffic = load();
-    const second = await deploy('deployflow/swarmy:v2');
-    await new Promise((r) => setTimeout(r, 500));
-    await traffic.stop();
+    const second = await deploy('deployflow/swarmy:v2').finally(() => new Promise((r) => setTimeout(r, 500))).finally(() => traffic.stop());
     assert.equal(second.status, 'running', second.error ?? '');
     assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
     assert.ok(traffic.ok > 20, `requests went through during the update (${traffic.ok})`);
@@ -201,8 +202,7 @@ describe('swarm runtime on a single-node Swarm', () => {
   it('rolls a never-healthy version back, the old one serving throughout', async () => {
     const before = await service();
     const traffic = load();
-    const broken = await deploy('deployflow/swarmy:sick');
-    await traffic.stop();
+    const broken = await deploy('deployflow/swarmy:sick').finally(() => traffic.stop());
     assert.equal(broken.status, 'failed');
     assert.match(broken.error ?? '', /did not become healthy on Swarm/);
     assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
@@ -259,8 +259,10 @@ describe('swarm runtime on a single-node Swarm', () => {
     assert.equal(await running(), 3);
     assert.equal(await upstreams(), 3);
     assert.equal((await owner.post(`/api/v1/apps/${APP}/scale`, { replicas: 2 })).status, 200);
-    // (The route is republished when the scale returns; the surplus task may still run then.)
-    await waitFor(async () => (await running()) === 2, 'the surplus replica to stop', 20_000);
+    // The scale-down returns once the surplus task's container has stopped, the route without it.
+    assert.equal(await running(), 2);
+    assert.equal((await appContainers()).length, 2, 'the surplus container has stopped');
+    assert.equal(await upstreams(), 2);
 
     const lines: string[] = [];
     const deps = control.service.deps;
@@ -271,21 +273,50 @@ describe('swarm runtime on a single-node Swarm', () => {
     try {
       assert.equal((await owner.post(`/api/v1/apps/${APP}/stop`)).status, 200);
       assert.equal((await service()).Spec.Mode?.Replicated?.Replicas, 0);
+      assert.deepEqual(await appContainers(), [], 'stop returns once every container has stopped');
       assert.equal((await get()).status, 503, 'a stopped app answers 503');
       assert.equal((await owner.post(`/api/v1/apps/${APP}/start`)).status, 200);
       assert.match((await get()).body, /^v2 /);
       // Metrics: the tasks' containers on this node, named by replica as on one engine.
-      // (The stopped tasks' containers may still be stopping for a moment: stop does not wait for them.)
-      const stats = await waitFor(async () => {
-        const now = (await deps.deploy!.runtime.stats(deps.deploy!.labels)).filter((s) => s.app === APP);
-        return now.map((s) => s.replica).sort().join() === `${APP}.1,${APP}.2` && now;
-      }, 'one sample per running replica', 20_000);
+      const stats = (await deps.deploy!.runtime.stats(deps.deploy!.labels)).filter((s) => s.app === APP);
+      assert.deepEqual(stats.map((s) => s.replica).sort(), [`${APP}.1`, `${APP}.2`], 'one sample per running replica');
       assert.ok(stats.every((s) => (s.stats.memory_stats.usage ?? 0) > 0));
       await waitFor(async () => lines.some((l) => new RegExp(`^${APP}\\.\\d+ \\| v2 listening on 8080$`).test(l)), 'a followed line of the started replicas', 20_000);
     } finally {
       unfollow();
       deps.events.off('app.log', onLine);
     }
+  });
 
+  it('puts an idle app to sleep (service at 0 replicas) and wakes it, health-gated, for concurrent requests', async () => {
+    const probe = new Redis(redis.url);
+    const route = async (): Promise<{ sleeping?: boolean; upstreams: Array<{ host: string; port: number }> } | undefined> =>
+      (await readRouteTable(probe)).routes[HOST];
+    const store = control.service.deps.store;
+    try {
+      assert.equal((await owner.request('PATCH', `/api/v1/apps/${APP}`, { scaleToZero: { idleSeconds: 2 } })).status, 200);
+      await waitFor(async () => (await route())?.sleeping === true && (await service()).Spec.Mode?.Replicated?.Replicas === 0
+        && (await appContainers()).length === 0, 'the idle app to sleep: service at 0 replicas, no container running', 30_000);
+      assert.deepEqual((await route())?.upstreams, [], 'a sleeping route has no upstreams');
+      assert.equal((await owner.get(`/api/v1/apps/${APP}/status`)).body.state, 'sleeping');
+
+      // Held by the gateway until control has woken the service and republished the route.
+      const replies = await Promise.all(Array.from({ length: 10 }, () => get(30_000)));
+      assert.deepEqual(replies.map((r) => r.status), replies.map(() => 200), replies.map((r) => r.body).join('; '));
+      for (const r of replies) assert.match(r.body, /^v2 /);
+      const state = await sleepState(store, APP);
+      assert.equal(state.sleeping, false);
+      assert.equal(state.wakes, 1, 'one wake for ten requests');
+      assert.equal((await service()).Spec.Mode?.Replicated?.Replicas, 2);
+      // The route was republished with the woken tasks (Swarm counts a task running only once healthy).
+      const woke = await route();
+      assert.equal(woke?.sleeping ?? false, false);
+      assert.equal(woke?.upstreams.length, 2);
+      const containers = await engine.docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${serviceName(APP)}`] } });
+      assert.deepEqual(containers.map((c) => /\(healthy\)/.test(c.Status)), [true, true], 'two containers, both healthy');
+    } finally {
+      await owner.request('PATCH', `/api/v1/apps/${APP}`, { scaleToZero: { idleSeconds: 0 } });
+      probe.disconnect();
+    }
   });
 });

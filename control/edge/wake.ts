@@ -4,6 +4,7 @@
 // creates them health-gated. Only healthy replicas are published, and only then does the route
 // stop sleeping. A wake that brings nothing up stops whatever it started and leaves the app
 // sleeping, with the reason stored for the status API.
+import { setTimeout as delay } from 'node:timers/promises';
 import { DockerRunner, listAppContainers, systemClock, upstreamsOf, waitHealthy, type Upstream } from '../../builder/index.js';
 import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import { converge } from '../reconciler/converge.js';
@@ -22,7 +23,7 @@ export type WakeOutcome =
   | { kind: 'woken'; coldStartMs: number; upstreams: number }
   /** Nothing to do: awake already, stopped by its owner, or deleted. */
   | { kind: 'not-sleeping' }
-  /** Another control instance holds the app's edge lock (it is waking it). */
+  /** The app's edge lock stayed held (by a sleep or another instance's wake) past its lease. */
   | { kind: 'busy' }
   | { kind: 'failed'; reason: string; retryAfterSeconds: number }
   /** A recent wake failed: no new attempt until the back-off has passed. */
@@ -38,12 +39,24 @@ export function backoffLeftMs(state: SleepState, now: number, backoffMs: number)
 export async function wakeApp(x: EdgeDeps, name: string, requestedAt: number): Promise<WakeOutcome> {
   const early = await gate(x, name);
   if (early) return early;
-  const outcome = await withEdgeLock(x.redis, name, edgeLockTtlMs(x), () => x.deploy.runExclusive(name, async () => {
-    // Read again in the queue: a deploy, a start or another wake may have happened meanwhile.
-    return (await gate(x, name)) ?? wakeNow(x, name, requestedAt);
-  }));
-  return outcome ?? { kind: 'busy' };
+  // The lock held means a sleep still stopping the replicas (the route already sleeps, and on
+  // Swarm the stop takes seconds) or another instance waking the app: wait for it and look
+  // again — turning the ask away would leave the gateway holding requests nobody wakes the app for.
+  const deadline = Date.now() + edgeLockTtlMs(x);
+  for (;;) {
+    const outcome = await withEdgeLock(x.redis, name, edgeLockTtlMs(x), () => x.deploy.runExclusive(name, async () => {
+      // Read again in the queue: a deploy, a start or another wake may have happened meanwhile.
+      return (await gate(x, name)) ?? wakeNow(x, name, requestedAt);
+    }));
+    if (outcome) return outcome;
+    if (Date.now() > deadline) return { kind: 'busy' };
+    await delay(LOCK_POLL_MS);
+    const again = await gate(x, name);
+    if (again) return again;
+  }
 }
+
+const LOCK_POLL_MS = 200;
 
 async function gate(x: EdgeDeps, name: string): Promise<WakeOutcome | null> {
   const state = await sleepState(x.store, name);

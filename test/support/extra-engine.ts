@@ -31,6 +31,18 @@ function run(file: string, args: string[]): Promise<string> {
 
 const ip = (...args: string[]): Promise<string> => run(requireProgram('ip'), args);
 
+/**
+ * Runs every cleanup step in order whatever the ones before did (a test's after(): one failing
+ * stop must not leave the engines, namespaces or the LAN behind); throws the first error at the end.
+ */
+export async function teardown(steps: Array<() => unknown>): Promise<void> {
+  let first: unknown = null;
+  for (const step of steps) {
+    try { await step(); } catch (err) { first ??= err; }
+  }
+  if (first) throw first;
+}
+
 export interface TestLan {
   /** `10.213.N`: the host is `.1`. */
   prefix: string;
@@ -94,7 +106,7 @@ export interface ExtraEngine {
   swarmInit(): Promise<string>;
   /** Joins `manager`'s Swarm as a worker; its node id. */
   swarmJoin(manager: ExtraEngine): Promise<string>;
-  /** The whole node dies at once: every process in its namespace gets SIGKILL. */
+  /** The whole node dies at once: every process in its namespace and every container it runs get SIGKILL. */
   kill(): Promise<void>;
   /** The daemons' log so far (for a failing test's message). */
   log(): Promise<string>;
@@ -125,6 +137,23 @@ async function waitFile(file: string, child: ChildProcess, what: string, timeout
     if (Date.now() > deadline) throw new Error(`${what} did not create ${file} within ${timeoutMs} ms`);
     await delay(50);
   }
+}
+
+/**
+ * The first process of every container this engine's containerd runs (its `init.pid`), each
+ * checked to be in that container's cgroup so that a reused pid is never taken for it. Killing
+ * it ends the container's whole pid namespace.
+ */
+async function containerInits(state: string): Promise<number[]> {
+  const tasks = path.join(state, 'io.containerd.runtime.v2.task', 'moby');
+  const ids = await fs.readdir(tasks).catch(() => [] as string[]);
+  const pids: number[] = [];
+  for (const id of ids) {
+    const pid = Number(await fs.readFile(path.join(tasks, id, 'init.pid'), 'utf8').catch(() => ''));
+    const cgroup = pid > 1 ? await fs.readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '') : '';
+    if (cgroup.includes(id)) pids.push(pid);
+  }
+  return pids;
 }
 
 /** Removes what is left mounted under `dir` (deepest first), so the temp dir can go. */
@@ -161,6 +190,9 @@ export async function startExtraEngine(o: ExtraEngineOptions): Promise<ExtraEngi
 
   const killAll = async (): Promise<void> => {
     const pids = (await ip('netns', 'pids', ns).catch(() => '')).split('\n').map(Number).filter((p) => p > 1);
+    // The containers' processes live in network namespaces of their own, not the node's: without
+    // this they would outlive their node (and the test), serving on into nothing.
+    pids.push(...await containerInits(path.join(dir, 'containerd-state')));
     for (const pid of pids) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
     }

@@ -51,6 +51,15 @@ function step(log: (line: string) => void, text: string): void {
   log(`-----> ${text}`);
 }
 
+/** A node in words: hostnames repeat (nodes made from one image), so with its short id. */
+function nodeName(nodes: Awaited<ReturnType<typeof nodeAddresses>>, id: string): string {
+  const name = nodes.get(id)?.name;
+  return name ? `${name} (${id.slice(0, 12)})` : id.slice(0, 12);
+}
+
+/** Task states before a task's end: its container may exist and run (complete, shutdown, failed… are ends). */
+const LIVE_TASK_STATES = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
+
 const upstreamKey = (u: Upstream[]): string => u.map((x) => `${x.host}:${x.port}`).join(',');
 
 export class SwarmRuntime implements AppRuntime {
@@ -139,7 +148,13 @@ export class SwarmRuntime implements AppRuntime {
       }
       await this.setReplicas(svc, want);
       try {
-        await this.waitRunning(app.name, target.deploymentId, want, want > from ? healthTimeoutMs + 30_000 : 60_000, since);
+        if (want < from && want > 0) {
+          // Swarm picks the tasks that go: once it has, the route is the ones it keeps, before
+          // their containers have stopped (the guess above was only the likeliest).
+          await this.waitSettled(app.name, target.deploymentId, want, 60_000, since, 'chosen');
+          await publishIfChanged(x, app, upstreamsOfReplicas(await this.replicas(app.name), target.deploymentId), opts.write);
+        }
+        await this.waitSettled(app.name, target.deploymentId, want, want > from ? healthTimeoutMs + 30_000 : 60_000, since);
       } catch (err) {
         // A scale-up that does not come up healthy goes back to the count before.
         svc = await this.inspect(app.name);
@@ -183,7 +198,7 @@ export class SwarmRuntime implements AppRuntime {
     if (!svc) return [];
     const running = (await this.replicas(app)).filter((c) => c.running).map((c) => c.name);
     if ((svc.Spec.Mode?.Replicated?.Replicas ?? 0) > 0) await this.setReplicas(svc, 0);
-    await this.waitRunning(app, null, 0, graceSeconds * 1000 + 30_000, Date.now());
+    await this.waitSettled(app, null, 0, graceSeconds * 1000 + 30_000, Date.now());
     return running;
   }
 
@@ -317,6 +332,32 @@ export class SwarmRuntime implements AppRuntime {
   }
 
   /**
+   * Until Swarm has done what a scale or a stop asked: `count` tasks of `deploymentId` run (so
+   * passed their health check), no more are meant to run, and every task told to shut down has
+   * stopped — its container has ended — except on nodes that are not ready (nothing reports from
+   * a dead node: its tasks stay "running" in Swarm's books while Swarm replaces them elsewhere).
+   * `until: 'chosen'` returns earlier, once Swarm has picked the tasks that keep running.
+   */
+  private async waitSettled(app: string, deploymentId: string | null, count: number, timeoutMs: number, since: number,
+    until: 'stopped' | 'chosen' = 'stopped'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [tasks, nodes] = await Promise.all([listTasks(this.docker, app, 'any'), nodeAddresses(this.docker)]);
+      const meant = tasks.filter((t) => t.DesiredState === 'running');
+      const running = meant.filter((t) => t.Status?.State === 'running' && (deploymentId === null || taskDeployment(t) === deploymentId));
+      const stopping = tasks.filter((t) => t.DesiredState !== 'running' && LIVE_TASK_STATES.has(t.Status?.State ?? '')
+        && t.NodeID !== undefined && nodes.get(t.NodeID)?.ready === true);
+      if (meant.length <= count && (until === 'chosen' || (running.length >= count && stopping.length === 0))) return;
+      if (Date.now() > deadline) {
+        const failure = lastTaskFailure(tasks, since);
+        const what = running.length < count ? `${running.length} of ${count} replicas running` : `${stopping.length} replicas still stopping`;
+        throw new Error(`${what} after ${Math.round(timeoutMs / 1000)}s${failure ? ` (${failure})` : ''}`);
+      }
+      await delay(this.pollMs);
+    }
+  }
+
+  /**
    * Hands Swarm the new spec and follows its rolling update: tasks that run (health-gated) are
    * published as they come and go, so the gateway always has the ones serving. A failed update
    * rolls back (Swarm's FailureAction) and this throws once the old version serves again.
@@ -342,20 +383,22 @@ export class SwarmRuntime implements AppRuntime {
       const status = current.UpdateStatus;
       const mine = status && status.StartedAt !== before;
       if (mine && status.State === 'completed') return;
-      if (mine && (status.State === 'rollback_completed' || status.State === 'rollback_paused')) {
+      const nodes = await nodeAddresses(this.docker);
+      const left = [...readyAtStart].filter((id) => !nodes.get(id)?.ready).map((id) => nodeName(nodes, id));
+      // A lost node is the reason even when Swarm has already rolled back (its task failed with it).
+      if (left.length === 0 && mine && (status.State === 'rollback_completed' || status.State === 'rollback_paused')) {
         log(`       Swarm rolled the update back: ${status.Message ?? ''}`);
         throw await this.failure(app, status.Message ?? 'the update failed', since);
       }
-      const nodes = await nodeAddresses(this.docker);
-      const left = [...readyAtStart].filter((id) => !nodes.get(id)?.ready).map((id) => nodes.get(id)?.name ?? id.slice(0, 12));
-      if (mine && status.State === 'paused') {
+      if (left.length === 0 && mine && status.State === 'paused') {
         await this.rollback(current);
       } else if (left.length > 0 || Date.now() > deadline) {
         // A node that left (its replicas are Swarm's to replace), or tasks that never get placed:
         // this release stops here, and the version before it serves again.
         const reason = left.length ? `node${left.length === 1 ? '' : 's'} ${left.join(', ')} left the Swarm during the update` : 'the update did not finish in time';
         log(`       ${reason}; rolling back`);
-        await this.rollback(current);
+        // Not when Swarm rolls back already: "previous" would then be the very spec that failed.
+        if (!status?.State?.startsWith('rollback')) await this.rollback(current);
         await this.waitRolledBack(app, publish);
         throw await this.failure(app, reason, since, left.length ? 'DF_ERR_RELEASE_FAILED' : 'DF_ERR_HEALTHCHECK_FAILED');
       }
