@@ -18,7 +18,7 @@ import { Redis } from 'ioredis';
 import tarFs from 'tar-fs';
 import { readRouteTable } from '../common/routes/index.js';
 import { createLogger } from '../common/log/logger.js';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { gitAccess } from '../control/git-bridge/access.js';
 import { pushHandler } from '../control/git-bridge/push.js';
 import { startGitService } from '../git/index.js';
@@ -177,7 +177,7 @@ try {
   }
   for (let i = 0; i < rounds; i++) seconds.push(await backToBack(i));
 } finally {
-  await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+  await purgeApp(docker, APP).catch(() => undefined);
   for (const tag of floorTags) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
   await git.stop();
   probe.disconnect();

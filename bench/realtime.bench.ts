@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Docker from 'dockerode';
 import tarFs from 'tar-fs';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { DIST_DIR } from '../control/dashboard/static.js';
 import { ensureNodeBaseImage } from '../test/support/base-image.js';
 import { registerUser, startTestControl } from '../test/support/control.js';
@@ -79,7 +79,7 @@ try {
   failed = true;
   console.error(err);
 } finally {
-  await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+  await purgeApp(docker, APP).catch(() => undefined);
   await control.stop();
 }
 if (fs.existsSync(path.join(DIST_DIR, 'index.html'))) {

@@ -1,6 +1,6 @@
 // builder/ as a library, its one public face: what control/ (the deploy pipeline, day-two
 // operations, the reconciler, scale to zero) may use. Builds go through `createBuilder`;
-// containers through `release` and the operations beside it; the replica primitives below are
+// containers through `release` and `release/containers.ts`; the replica primitives below are
 // what control's convergence composes. Nothing outside builder/ imports a file under it but this
 // one (.dependency-cruiser.mjs checks it in `make test`).
 export { createBuilder, type Builder, type BuilderOptions, type BuildRequest, type BuildResult } from './build/builder.js';
@@ -9,7 +9,7 @@ export { prepareContext, type BuildContext } from './context/context.js';
 export { detect, type Detection, type SourceSnapshot } from './detect/detect.js';
 export { generate, DEFAULT_PORT, type BaseImages } from './dockerfile/generate.js';
 export { goLive, release, retire, replicaDeps, type LiveRelease, type ReleaseDeps, type ReleaseResult, type Upstream } from './release/release.js';
-export { listAppContainers, scale, stopApp, startApp, removeApp, pruneAppImages, type AppContainer, type RemoveOptions } from './release/ops.js';
+export { listAppContainers, stopAppContainers, purgeApp, removeAppImages, type AppContainer, type PurgeOptions } from './release/containers.js';
 export { freeReplicaNumbers, prepareInfra, startHealthy, type Started } from './release/replicas.js';
 export { upstreamsOf } from './release/release.js';
 export { probeHttp, waitHealthy } from './release/health.js';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { detectedApp, writeTree } from './builder-fixtures.js';
 import { run } from './git-fixtures.js';
 import { ensureNodeBaseImage, ensureNodeToolsImage } from './support/base-image.js';
@@ -133,7 +133,7 @@ describe('the compose stack', () => {
       const down = await compose(['down', '-v', '--remove-orphans', '--timeout', '5'], { file, project, env: {} });
       if (down.code !== 0) console.error(down.stderr);
     }
-    await removeApp(docker, APP, { keepImages: 0, removeVolumes: true }).catch(() => undefined);
+    await purgeApp(docker, APP, { removeVolumes: true }).catch(() => undefined);
     await docker.getNetwork(network).remove().catch(() => undefined);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });

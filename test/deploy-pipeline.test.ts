@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { readRouteTable } from '../common/routes/index.js';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { createLogger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
 import { startGateway } from '../gateway/index.js';
@@ -48,7 +48,7 @@ describe('deploy pipeline', () => {
   });
   after(async () => {
     await gateway.stop();
-    await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+    await purgeApp(docker, APP).catch(() => undefined);
     probe.disconnect();
     await control.stop();
     await redis.stop();

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../common/log/logger.js';
 import type { RunningService } from '../common/service.js';
-import { listAppContainers, LABEL_APP, removeApp } from '../builder/index.js';
+import { listAppContainers, LABEL_APP, purgeApp } from '../builder/index.js';
 import { sleepState } from '../control/edge/state.js';
 import { startGateway } from '../gateway/index.js';
 import { gatewayConfig, request } from '../gateway/testing/harness.js';
@@ -48,7 +48,7 @@ describe('scale to zero', () => {
   after(async () => {
     events?.destroy();
     await gateway?.stop();
-    await removeApp(s.docker, CRASHY, { keepImages: 0, removeVolumes: true }).catch(() => undefined);
+    await purgeApp(s.docker, CRASHY, { removeVolumes: true }).catch(() => undefined);
     await s.cleanup([APP, CRASHY]);
   });
 

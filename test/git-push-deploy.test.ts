@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { readRouteTable } from '../common/routes/index.js';
-import { listAppContainers, removeApp } from '../builder/index.js';
+import { listAppContainers, purgeApp } from '../builder/index.js';
 import { gitAccess } from '../control/git-bridge/access.js';
 import { pushHandler } from '../control/git-bridge/push.js';
 import { startGitService, type RunningGitService } from '../git/index.js';
@@ -53,7 +53,7 @@ describe('git push deploys', () => {
     await g(['init', '-q', '-b', 'main']);
   });
   after(async () => {
-    await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+    await purgeApp(docker, APP).catch(() => undefined);
     probe.disconnect();
     await git.stop();
     await control.stop();

@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import { LeaderLease } from '../common/coordination/index.js';
 import { request } from '../gateway/testing/harness.js';
 import { createRoutePublisher, readRouteTable } from '../common/routes/index.js';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { LEADER_ROLE } from '../control/leadership/index.js';
 import { opsApp } from './ops-fixtures.js';
 import { writeTree, type FileSpec } from './builder-fixtures.js';
@@ -148,7 +148,7 @@ describe('two controls and two gateways sharing Redis', () => {
     for (const p of [...procs]) { p.child.kill('SIGTERM'); }
     await Promise.race([Promise.all([...procs].map((p) => p.exited)), new Promise((r) => setTimeout(r, 15_000))]);
     for (const p of [...procs]) p.child.kill('SIGKILL');
-    await removeApp(docker, APP, { keepImages: 0, removeVolumes: true }).catch(() => undefined);
+    await purgeApp(docker, APP, { removeVolumes: true }).catch(() => undefined);
     probe?.disconnect();
     await redis?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });

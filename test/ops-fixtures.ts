@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { readRouteTable, type Route } from '../common/routes/index.js';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import type { Deployment } from '../control/store/types.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
@@ -81,7 +81,7 @@ export async function startOpsStack(extraEnv: Record<string, string> = {}): Prom
       return (await readRouteTable(probe)).routes[`${app}.paas.test`];
     },
     async cleanup(apps) {
-      for (const app of apps) await removeApp(docker, app, { keepImages: 0 }).catch(() => undefined);
+      for (const app of apps) await purgeApp(docker, app).catch(() => undefined);
       probe.disconnect();
       await stack.control.stop();
       await redis.stop();

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import tarFs from 'tar-fs';
-import { createBuilder, release, removeApp, type Builder, type BuildRequest, type ReleaseSpec } from '../builder/index.js';
+import { createBuilder, release, purgeApp, type Builder, type BuildRequest, type ReleaseSpec } from '../builder/index.js';
 import type { BuildImageSettings } from '../builder/policy/images.js';
 import { loadConfig } from '../common/config/config.js';
 import { isDeployFlowError } from '../common/errors/catalogue.js';
@@ -139,7 +139,7 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
       await fs.writeFile(path.join('/sys/fs/cgroup', file), value).catch(() => undefined);
     }
     control.close();
-    for (const app of Object.values(apps)) await removeApp(docker, app, { removeVolumes: true }).catch(() => undefined);
+    for (const app of Object.values(apps)) await purgeApp(docker, app, { removeVolumes: true }).catch(() => undefined);
     for (const image of ownImages) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
     await docker.getNetwork(network).remove().catch(() => undefined);
     for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { createBuilder, release, removeApp, type Builder, type BuildRequest, type ReleaseSpec } from '../builder/index.js';
+import { createBuilder, release, purgeApp, type Builder, type BuildRequest, type ReleaseSpec } from '../builder/index.js';
 import { loadConfig } from '../common/config/config.js';
 import { isDeployFlowError } from '../common/errors/catalogue.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
@@ -98,7 +98,7 @@ describe('hostile builds', { timeout: 600_000 }, () => {
       await fs.writeFile(path.join(v1, file), value).catch(() => undefined);
     }
     control.close();
-    for (const app of Object.values(apps)) await removeApp(docker, app, { removeVolumes: true }).catch(() => undefined);
+    for (const app of Object.values(apps)) await purgeApp(docker, app, { removeVolumes: true }).catch(() => undefined);
     await docker.getNetwork(network).remove().catch(() => undefined);
     for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
     dirs = [];

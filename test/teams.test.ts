@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { createLogger } from '../common/log/logger.js';
 import { gitAccess } from '../control/git-bridge/access.js';
 import { pushHandler } from '../control/git-bridge/push.js';
@@ -92,7 +92,7 @@ describe('teams', () => {
   });
   after(async () => {
     for (const s of sockets) s.close();
-    await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+    await purgeApp(docker, APP).catch(() => undefined);
     await git?.stop();
     await control?.stop();
     await redis?.stop();

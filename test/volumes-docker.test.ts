@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { DockerRunner } from '../builder/docker/runner.js';
 import { validateRelease, volumePlan, type ValidRelease } from '../builder/docker/specs.js';
 import { isDeployFlowError } from '../common/errors/catalogue.js';
@@ -61,7 +61,7 @@ describe('app volumes on Docker', () => {
   });
 
   it('removes every volume of an app with the app, the old-named one too, and no other app\'s', async () => {
-    await removeApp(docker, shop, { keepImages: 0, removeVolumes: true });
+    await purgeApp(docker, shop, { removeVolumes: true });
     assert.deepEqual(await names(), [`deployflow.${shop}-old.data`, `deployflow.${shop}.taken`, `deployflow.${shopDb}.data`].sort());
   });
 });

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import type { BrowserContext, Page } from 'playwright-core';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { readRouteTable } from '../common/routes/index.js';
 import { createLogger } from '../common/log/logger.js';
 import { gitAccess } from '../control/git-bridge/access.js';
@@ -65,7 +65,7 @@ describe('dashboard in a browser', () => {
   });
   after(async () => {
     await browser?.close();
-    await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+    await purgeApp(docker, APP).catch(() => undefined);
     probe?.disconnect();
     await git?.stop();
     await control?.stop();

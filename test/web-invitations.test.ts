@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import type { Page } from 'playwright-core';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 import { ensureDashboardBuilt, launchBrowser, SCREENSHOT_DIR } from './support/chromium.js';
 import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
@@ -82,7 +82,7 @@ describe('invitations and Deploy from a Git URL in a browser', () => {
   });
   after(async () => {
     await browser?.close();
-    await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+    await purgeApp(docker, APP).catch(() => undefined);
     repos?.closeAllConnections();
     await new Promise((r) => repos?.close(r));
     await control?.stop();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import type { Page } from 'playwright-core';
-import { listAppContainers, removeApp } from '../builder/index.js';
+import { listAppContainers, purgeApp } from '../builder/index.js';
 import { createLogger } from '../common/log/logger.js';
 import { gitAccess } from '../control/git-bridge/access.js';
 import { pushHandler } from '../control/git-bridge/push.js';
@@ -76,7 +76,7 @@ describe('operating an app from the dashboard', () => {
   after(async () => {
     await viewerBrowser?.close();
     await browser?.close();
-    await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+    await purgeApp(docker, APP).catch(() => undefined);
     await git?.stop();
     await control?.stop();
     await redis?.stop();

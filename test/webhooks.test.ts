@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
-import { removeApp } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import { readRouteTable } from '../common/routes/index.js';
 import type { GitRef } from '../common/names/validate.js';
 import { cloneRepository } from '../control/webhooks/clone.js';
@@ -92,7 +92,7 @@ describe('push webhooks', () => {
     repos = await serveRepos(root);
   });
   after(async () => {
-    await removeApp(docker, APP, { keepImages: 0 }).catch(() => undefined);
+    await purgeApp(docker, APP).catch(() => undefined);
     probe.disconnect();
     repos.closeAllConnections();
     await new Promise((r) => repos.close(r));

@@ -3,7 +3,7 @@
 // code is what DeployFlow always ran; this class only puts it behind the AppRuntime seam.
 import type Docker from 'dockerode';
 import {
-  DockerRunner, goLive, LABEL_APP, listAppContainers, removeApp, replicaDeps, retire, stopApp,
+  DockerRunner, goLive, LABEL_APP, listAppContainers, purgeApp, replicaDeps, retire, stopAppContainers,
   type LiveRelease, type ReleaseDeps, type ReleaseSpec, type Upstream,
 } from '../../builder/index.js';
 import { wakeContainers } from '../edge/wake.js';
@@ -44,7 +44,7 @@ export class DockerRuntime implements AppRuntime {
   }
 
   stop(app: string, graceSeconds?: number): Promise<string[]> {
-    return stopApp(this.docker, app, graceSeconds);
+    return stopAppContainers(this.docker, app, graceSeconds);
   }
 
   wake(x: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
@@ -69,7 +69,7 @@ export class DockerRuntime implements AppRuntime {
   }
 
   remove(app: string, opts?: RemoveOptions): Promise<void> {
-    return removeApp(this.docker, app, opts);
+    return purgeApp(this.docker, app, opts);
   }
 
   async instanceApps(instance: string): Promise<string[]> {

@@ -22,7 +22,7 @@ export interface ReplicaLogLine { replica: string; line: string; stream: 'stdout
 /** One running replica's raw Docker stats, for the metrics sampler. */
 export interface ReplicaStats { app: string; replica: string; stats: DockerStats }
 
-export interface RemoveOptions { keepImages?: number; removeVolumes?: boolean }
+export interface RemoveOptions { removeVolumes?: boolean }
 
 export interface AppRuntime {
   readonly kind: RuntimeKind;
@@ -54,7 +54,7 @@ export interface AppRuntime {
   followLogs(app: string, onLine: (l: ReplicaLogLine) => void, pollMs: number): () => void;
   /** Stats of every running replica carrying `labels`. */
   stats(labels: Record<string, string>): Promise<ReplicaStats[]>;
-  /** Removes everything of the app: replicas, images beyond `keepImages`, volumes when asked. */
+  /** Removes everything of the app: replicas, images, volumes when asked. */
   remove(app: string, opts?: RemoveOptions): Promise<void>;
   /** Apps with replicas labelled for this platform instance, for the reconciler's orphan sweep. */
   instanceApps(instance: string): Promise<string[]>;

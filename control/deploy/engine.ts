@@ -277,7 +277,7 @@ export class DeployEngine {
   async removeApp(app: string): Promise<void> {
     await this.queue.run(app, async () => {
       await this.d.routes?.removeApp(app);
-      await this.runtime.remove(app, { keepImages: 0, removeVolumes: true });
+      await this.runtime.remove(app, { removeVolumes: true });
     });
   }
 

@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import { DeployFlowError } from '../../../common/errors/catalogue.js';
 import type { Logger } from '../../../common/log/logger.js';
 import {
-  LABEL_APP, pruneAppImages, validateRelease, type LiveRelease, type ReleaseDeps, type ReleaseSpec, type Upstream, type ValidRelease,
+  LABEL_APP, removeAppImages, validateRelease, type LiveRelease, type ReleaseDeps, type ReleaseSpec, type Upstream, type ValidRelease,
 } from '../../../builder/index.js';
 import type { OpsDeps } from '../../operations/deps.js';
 import { publishIfChanged, type ConvergeOptions, type ConvergeResult, type ConvergeTarget } from '../../reconciler/converge.js';
@@ -234,7 +234,7 @@ export class SwarmRuntime implements AppRuntime {
 
   async remove(app: string, opts: RemoveOptions = {}): Promise<void> {
     await this.removeService(app);
-    await pruneAppImages(this.docker, app, opts.keepImages ?? 0);
+    await removeAppImages(this.docker, app);
     if (!opts.removeVolumes) return;
     // A volume lives on the node its tasks ran on; this removes the manager's copy.
     const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${LABEL_APP}=${app}`] } });
