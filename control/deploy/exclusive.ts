@@ -4,13 +4,12 @@
 // kept in the job's async context: the route publisher (fenceFor) attaches it to every route
 // write of that app, and Redis refuses the write if the lock has moved on meanwhile.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Fence, FencedLocks } from '../../common/coordination/index.js';
-import { PerAppQueue } from './queue.js';
+import { LocalTurns, type Fence, type FencedLocks } from '../../common/coordination/index.js';
 
 const lockName = (app: string): string => `app:${app}`;
 
 export class AppExclusive {
-  private readonly queue = new PerAppQueue();
+  private readonly queue = new LocalTurns();
   private readonly held = new AsyncLocalStorage<ReadonlyMap<string, Fence>>();
 
   constructor(private readonly locks: FencedLocks | null) {}
@@ -27,7 +26,7 @@ export class AppExclusive {
 
   /** True while a job of `app` runs or waits in this process. */
   busy(app: string): boolean {
-    return this.queue.busy(app);
+    return this.queue.open(app) > 0;
   }
 
   /** The fence of `app`'s lock if the caller runs inside that app's job. */

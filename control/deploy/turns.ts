@@ -3,7 +3,9 @@
 // every earlier deploy of the app went live, failed or was superseded (`end`). A deploy whose
 // turn comes after a later one went live (which the chain rules out for deploys, but a guard
 // costs nothing) is superseded instead of switching the route back to an older version.
-// This is the one-process version; shared-turns.ts keeps the same order across instances.
+// This is the one-process version (on common/coordination's LocalTurns); shared-turns.ts keeps the
+// same order across instances.
+import { LocalTurns } from '../../common/coordination/index.js';
 
 export interface Turn {
   /** Position among the app's deploys, in the order they were asked for. */
@@ -28,51 +30,32 @@ export interface DeployTurns {
   pending(app: string): number;
 }
 
-interface AppTurns { next: number; tail: Promise<void>; liveSeq: number; pending: number }
-
 export class ReleaseTurns implements DeployTurns {
-  private readonly apps = new Map<string, AppTurns>();
+  private readonly turns = new LocalTurns();
+  /** The highest turn of each app that went live, while the app has turns open. */
+  private readonly liveSeq = new Map<string, number>();
 
   take(app: string): Promise<Turn> {
-    return Promise.resolve(this.takeNow(app));
-  }
-
-  takeNow(app: string): Turn {
-    let a = this.apps.get(app);
-    if (!a) this.apps.set(app, a = { next: 0, tail: Promise.resolve(), liveSeq: -1, pending: 0 });
-    const state = a;
-    const seq = state.next++;
-    const ready = state.tail;
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => { release = resolve; });
-    // A turn that ends early (its build failed) still hands over only after the earlier ones.
-    state.tail = ready.then(() => mine);
-    const after = state.pending;
-    state.pending += 1;
-    let ended = false;
-    return {
-      seq, after, ready,
+    const turn = this.turns.take(app);
+    return Promise.resolve({
+      seq: turn.seq, after: turn.ahead, ready: turn.ready,
       end: () => {
-        if (ended) return;
-        ended = true;
-        release();
-        state.pending -= 1;
-        if (state.pending === 0 && this.apps.get(app) === state) this.apps.delete(app);
+        turn.end();
+        if (this.turns.open(app) === 0) this.liveSeq.delete(app);
       },
-    };
+    });
   }
 
   async wentLive(app: string, turn: Turn): Promise<void> {
-    const a = this.apps.get(app);
-    if (a) a.liveSeq = Math.max(a.liveSeq, turn.seq);
+    if (this.turns.open(app) > 0) this.liveSeq.set(app, Math.max(this.liveSeq.get(app) ?? -1, turn.seq));
   }
 
   async superseded(app: string, turn: Turn): Promise<boolean> {
-    return (this.apps.get(app)?.liveSeq ?? -1) > turn.seq;
+    return (this.liveSeq.get(app) ?? -1) > turn.seq;
   }
 
   /** Deploys of `app` not yet live, failed or superseded. */
   pending(app: string): number {
-    return this.apps.get(app)?.pending ?? 0;
+    return this.turns.open(app);
   }
 }
