@@ -4,6 +4,7 @@
 // requests, and passive health marking — the same rules as proxying/exchange.ts.
 import type { Backend } from '../balancing/backends.js';
 import { pick } from '../balancing/pick.js';
+import { mayRetry, neverReachedApp } from '../balancing/retry.js';
 import type { CompiledRoute } from '../routing/index-table.js';
 import type { PluginRun } from '../plugins/run.js';
 import type { BodyWriter } from '../plugins/types.js';
@@ -17,10 +18,8 @@ export interface FastExchangeHost {
   finished(x: FastExchange, status: number): void;
 }
 
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** A reused keep-alive socket that the upstream closed just as we wrote: nothing was processed. */
 const RACED = new Set(['ECONNRESET', 'EPIPE', 'EOF']);
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const LAST_CHUNK = '0\r\n\r\n';
 
 export class FastExchange implements UpstreamUser, BodySink {
@@ -161,11 +160,11 @@ export class FastExchange implements UpstreamUser, BodySink {
     const backend = this.backend!;
     this.conn = null;
     if (this.done) return;
-    const notConnected = NOT_CONNECTED.has(code);
+    const notConnected = neverReachedApp(code);
     const raced = !notConnected && conn.served > 0 && !conn.gotBytes && RACED.has(code);
     if (notConnected) backend.downUntil = Date.now() + this.host.passiveDownMs;
     const req = this.req;
-    if ((notConnected || raced) && !req.hasBody && IDEMPOTENT.has(req.method) && this.attempts < 3 && !req.conn.socket.destroyed) {
+    if ((notConnected || raced) && mayRetry(req.method, req.hasBody, this.attempts) && !req.conn.socket.destroyed) {
       const next = raced ? backend : pick(this.route, Date.now(), backend);
       if (next) {
         backend.inflight--;

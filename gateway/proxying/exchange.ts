@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Backend } from '../balancing/backends.js';
 import { pick } from '../balancing/pick.js';
+import { mayRetry, neverReachedApp } from '../balancing/retry.js';
 import type { CompiledRoute } from '../routing/index-table.js';
 import type { PluginRun } from '../plugins/run.js';
 import type { BodyWriter } from '../plugins/types.js';
@@ -16,9 +17,6 @@ export interface ExchangeHost {
   finished(x: Exchange, status: number): void;
 }
 
-/** Errors meaning the request never reached the app, so another replica may safely get it. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export class Exchange {
   backend: Backend | null = null;
@@ -117,9 +115,9 @@ export class Exchange {
     const backend = this.backend!;
     backend.inflight--;
     const code = err.code ?? '';
-    if (NOT_CONNECTED.has(code)) {
+    if (neverReachedApp(code)) {
       backend.downUntil = Date.now() + this.host.passiveDownMs;
-      const retryable = this.opts.body == null && IDEMPOTENT.has(this.opts.method) && this.attempts < 3 && !this.res.destroyed;
+      const retryable = mayRetry(this.opts.method, this.opts.body != null, this.attempts) && !this.res.destroyed;
       const next = retryable ? pick(this.route, Date.now(), backend) : null;
       if (next) {
         this.abort = null;
@@ -132,7 +130,7 @@ export class Exchange {
     this.writer = null;
     if (this.res.destroyed) { this.finish(499); return; }
     if (this.res.headersSent) { this.res.destroy(); this.finish(this.status); return; }
-    const status = err.name === 'BodyTooLarge' ? 413 : code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : NOT_CONNECTED.has(code) ? 503 : 502;
+    const status = err.name === 'BodyTooLarge' ? 413 : code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : neverReachedApp(code) ? 503 : 502;
     sendPage(this.req, this.res, status, this.requestId);
     this.finish(status);
   }
