@@ -1,8 +1,9 @@
 // Invitations end to end on a running control with a real SMTP server: an admin's invitation
 // arrives by e-mail and makes an account while registration is closed, once; an owner's
 // collaborator invitation answers the same for a known and an unknown address and adds the
-// collaborator only when accepted; every refusal (reuse, expiry, revocation, the wrong account,
-// not allowed to invite, a bad role) is a clear error that changes nothing, and is audited.
+// collaborator only when accepted; a resent invitation gets a new link that replaces the old; every
+// refusal (reuse, expiry, revocation, the wrong account, not allowed to invite or resend, a bad role)
+// is a clear error that changes nothing, and is audited.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
@@ -148,6 +149,44 @@ describe('invitations', () => {
     assert.equal(made.body.user.role, 'developer');
     assert.deepEqual((await owner.get('/api/v1/apps/shop')).body.collaboratorIds, [mate.userId, made.body.user.id]);
     assert.equal((await admin.patch('/api/v1/settings', { registrationOpen: false })).status, 200);
+  });
+
+  it('resends a pending invitation with a new link that replaces the old one; only who may revoke it may resend it', async () => {
+    const email = 'lost-the-mail@example.test';
+    const first = await owner.post('/api/v1/apps/shop/collaborators', { email });
+    const oldToken = await mailedToken(email);
+    const resent = await owner.post(`/api/v1/invitations/${first.body.invitation.id}/resend`);
+    assert.equal(resent.status, 202, JSON.stringify(resent.body));
+    assert.equal(resent.body.url, null, 'e-mailed again');
+    assert.notEqual(resent.body.invitation.id, first.body.invitation.id);
+    assert.deepEqual([resent.body.invitation.email, resent.body.invitation.app], [email, 'shop']);
+    const newToken = await mailedToken(email);
+    assert.notEqual(newToken, oldToken);
+    assert.equal((await anon().post('/api/v1/invitations/inspect', { token: oldToken })).body.error.code, 'DF_ERR_INVITATION_INVALID', 'the old link stops working');
+    assert.equal((await anon().post('/api/v1/invitations/inspect', { token: newToken })).body.email, email);
+    assert.deepEqual((await owner.get('/api/v1/apps/shop/invitations')).body.filter((i: { email: string }) => i.email === email).map((i: { id: string }) => i.id),
+      [resent.body.invitation.id], 'one pending invitation, the new one');
+
+    const again = await owner.post(`/api/v1/invitations/${first.body.invitation.id}/resend`);
+    assert.equal(again.status, 409, 'the replaced one cannot be resent');
+    assert.equal(again.body.error.code, 'DF_ERR_CONFLICT');
+    const platform = (await admin.post('/api/v1/invitations', { email: 'platform-resend@example.test', role: 'viewer' })).body.invitation.id as string;
+    const mails = (await audited('invitation.resend')).length;
+    const notYours = await owner.post(`/api/v1/invitations/${platform}/resend`);
+    assert.equal(notYours.status, 404, 'an owner learns nothing of a platform invitation');
+    const strangerToApp = await registerWhileOpen();
+    assert.equal((await strangerToApp.post(`/api/v1/invitations/${resent.body.invitation.id}/resend`)).status, 404);
+    assert.equal((await owner.get('/api/v1/apps/shop/invitations')).body.filter((i: { email: string }) => i.email === email).length, 1, 'nothing changed');
+    const byAdmin = await admin.post(`/api/v1/invitations/${platform}/resend`);
+    assert.equal(byAdmin.status, 202);
+    assert.equal(byAdmin.body.invitation.role, 'viewer', 'the role goes with it');
+    const events = await audited('invitation.resend');
+    assert.equal(events.length, mails + 3);
+    assert.deepEqual(events.slice(0, 3).map((e) => [e.result, e.details?.error ?? null]),
+      [['ok', null], ['error', 'DF_ERR_NOT_FOUND'], ['error', 'DF_ERR_NOT_FOUND']]);
+    assert.ok((await audited('invitation.resend')).some((e) => e.result === 'error' && e.details?.error === 'DF_ERR_CONFLICT'));
+    assert.equal((await admin.delete(`/api/v1/invitations/${byAdmin.body.invitation.id}`)).status, 204);
+    assert.equal((await owner.delete(`/api/v1/invitations/${resent.body.invitation.id}`)).status, 204);
   });
 
   it('refuses a revoked or expired invitation, inviting without the right, and a role that does not exist — changing nothing', async () => {

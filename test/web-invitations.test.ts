@@ -1,6 +1,7 @@
 // Invitations and a first deploy without git, in Debian's Chromium against a real control, Redis
-// and Docker: an admin invites from the Users page (no SMTP, so the link is shown once), the link
-// opened signed out makes the account and signs it in, and opened again is refused; an owner's
+// and Docker: an admin invites from the Users page (no SMTP, so the link is shown once) and resends
+// it (a new link; the first is refused), the link opened signed out makes the account and signs it
+// in, and opened again is refused; an owner's
 // collaborator invitation is accepted by an existing account that signs in on the invite page;
 // and "Deploy from a Git URL" clones a repository served over loopback smart HTTP by git's own
 // http-backend, builds it, streams the build log and ends running.
@@ -98,11 +99,20 @@ describe('invitations and Deploy from a Git URL in a browser', () => {
     await section.getByLabel('Role').selectOption('viewer');
     await section.getByRole('button', { name: 'Invite' }).click();
     await section.getByRole('status').filter({ hasText: 'Invitation made for invited@example.test' }).waitFor();
+    const first = (await section.getByTestId('invitation-link').innerText()).trim();
+    assert.match(first, /\/invite#token=dfi_/);
+    await section.getByRole('table', { name: 'Pending invitations' }).getByRole('cell', { name: 'invited@example.test', exact: true }).waitFor();
+    // The link got lost: Resend shows a new one, and the first stops working.
+    await section.getByRole('button', { name: 'Resend the invitation to invited@example.test' }).click();
+    await section.getByTestId('invitation-link').filter({ hasNotText: first }).waitFor();
     const link = (await section.getByTestId('invitation-link').innerText()).trim();
     assert.match(link, /\/invite#token=dfi_/);
-    await section.getByRole('table', { name: 'Pending invitations' }).getByRole('cell', { name: 'invited@example.test', exact: true }).waitFor();
+    assert.equal((await section.getByRole('table', { name: 'Pending invitations' }).getByRole('cell', { name: 'invited@example.test', exact: true }).count()), 1);
     await shot('users-invitations');
 
+    await signOut();
+    await openLink(first);
+    await page.getByRole('alert').filter({ hasText: 'DF_ERR_INVITATION_INVALID' }).waitFor();
     await signOut();
     await openLink(link);
     const form = page.getByRole('form', { name: 'Accept the invitation' });

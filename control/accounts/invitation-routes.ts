@@ -1,15 +1,16 @@
 // The invitations API: admins invite to the platform with a role, everyone who may administer an
-// app lists and revokes its invitations (owners invite through POST /apps/:name/collaborators),
+// app lists, resends and revokes its invitations (owners invite through POST /apps/:name/collaborators),
 // and whoever holds a link looks at it and accepts it — signed out, which makes the account, or
 // signed in as the invited address, which adds the collaboration.
 import { z } from 'zod';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { may } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
-import { defineRoute, type RouteSpec } from '../api/route.js';
+import { defineRoute, type AuthedContext, type RouteSpec } from '../api/route.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/passwords.js';
 import { Email, SessionView, UserView } from '../auth/schemas.js';
 import { userView } from '../auth/view.js';
+import type { Invitation } from '../store/types.js';
 import { accept, findPending, invitationView, invite, isPending, INVITE_TTL_MS, type Sent } from './invitations.js';
 
 const Token = z.string().min(1).max(200).describe('The token from the invitation link (after #token=)');
@@ -37,6 +38,18 @@ export function sentView(sent: Sent): z.infer<typeof InvitationSent> {
     invitation: invitationView(sent.invitation) as z.infer<typeof InvitationView>,
     url: sent.url,
   };
+}
+
+/**
+ * The invitation if the caller may manage it (admins any; whoever administers the app, those to
+ * it). Anyone else learns nothing about it, not even that it exists.
+ */
+async function managedInvitation(ctx: AuthedContext<unknown, unknown>, id: string): Promise<Invitation> {
+  const invitation = await ctx.deps.store.invitations.get(id);
+  const app = invitation?.app ? await ctx.deps.store.apps.get(invitation.app) : null;
+  const allowed = ctx.user.role === 'admin' || (app !== null && await may(ctx.deps.store, ctx.user, app, 'administer'));
+  if (!invitation || !allowed) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such invitation');
+  return invitation;
 }
 
 export const invitationRoutes: RouteSpec[] = [
@@ -72,16 +85,35 @@ export const invitationRoutes: RouteSpec[] = [
     handler: async (ctx) => {
       const id = ctx.params.id as string;
       ctx.audit.target = `invitation:${id}`;
-      const invitation = await ctx.deps.store.invitations.get(id);
-      // Someone who may not manage it learns nothing about it, not even that it exists.
-      const app = invitation?.app ? await ctx.deps.store.apps.get(invitation.app) : null;
-      const allowed = ctx.user.role === 'admin' || (app !== null && await may(ctx.deps.store, ctx.user, app, 'administer'));
-      if (!invitation || !allowed) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such invitation');
+      const invitation = await managedInvitation(ctx, id);
       ctx.audit.details = { email: invitation.email, app: invitation.app };
       if (!isPending(invitation, ctx.deps.clock()) || !(await ctx.deps.store.invitations.revoke(id, ctx.deps.clock()))) {
         throw new DeployFlowError('DF_ERR_CONFLICT', 'That invitation was already accepted, revoked or has expired');
       }
       return undefined;
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/invitations/:id/resend', tag: 'users', access: 'user', status: 202, audit: 'invitation.resend',
+    summary: 'Send a pending invitation again with a new link (e-mailed, or shown once without SMTP), valid for a week from now; '
+      + 'the old link stops working. Whoever may revoke it may resend it, and becomes its sender',
+    response: InvitationSent,
+    handler: async (ctx) => {
+      const id = ctx.params.id as string;
+      ctx.audit.target = `invitation:${id}`;
+      const old = await managedInvitation(ctx, id);
+      ctx.audit.details = { email: old.email, app: old.app };
+      if (!isPending(old, ctx.deps.clock())) throw new DeployFlowError('DF_ERR_CONFLICT', 'That invitation was already accepted, revoked or has expired: invite again');
+      // The token is stored only hashed, so the same link cannot be sent twice: a new invitation
+      // replaces the old one. It is made first (it may be refused by the rate limit, leaving the
+      // old one as it was); if the old one was accepted meanwhile, the new one goes too.
+      const sent = await invite(ctx.deps, ctx.user, { email: old.email, role: old.role, app: old.app });
+      if (!(await ctx.deps.store.invitations.revoke(old.id, ctx.deps.clock()))) {
+        await ctx.deps.store.invitations.revoke(sent.invitation.id, ctx.deps.clock());
+        throw new DeployFlowError('DF_ERR_CONFLICT', 'That invitation was accepted or revoked meanwhile');
+      }
+      ctx.audit.details = { email: old.email, app: old.app, invitationId: sent.invitation.id };
+      return sentView(sent);
     },
   }),
   defineRoute({

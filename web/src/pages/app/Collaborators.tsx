@@ -1,5 +1,5 @@
 // The app's collaborators (owner or admin only): listed, invited by e-mail, removed, and the
-// pending invitations (revocable). Inviting answers the same whether or not the address has an
+// pending invitations (resent with a new link, or revoked). Inviting answers the same whether or not the address has an
 // account, so the page says "invited" and the person appears once they accept. The app view
 // carries only user ids; their e-mail addresses come from GET /apps/:name/collaborators.
 import { useEffect, useState } from 'react';
@@ -60,6 +60,21 @@ export default function Collaborators({ app, onChange }: { app: AppInfo; onChang
       setBusy(null);
     }
   };
+  // A new link replaces the old one (e-mailed again, or shown once here without SMTP).
+  const resend = async (invitation: Pending): Promise<void> => {
+    setBusy(invitation.id);
+    setError(null);
+    try {
+      const sent = await api<{ message: string; url: string | null }>('POST', `/invitations/${encodeURIComponent(invitation.id)}/resend`);
+      setResult(sent.message);
+      setLink(sent.url);
+      loadPending();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(null);
+    }
+  };
   const remove = async (id: string): Promise<void> => {
     setBusy(id);
     setError(null);
@@ -99,6 +114,8 @@ export default function Collaborators({ app, onChange }: { app: AppInfo; onChang
             {pending.map((p) => (
               <li key={p.id} className="row">
                 <span className="grow">{p.email} <small className="muted">until {new Date(p.expiresAt).toLocaleDateString()}</small></span>
+                <button type="button" className="small" aria-label={`Resend the invitation to ${p.email}`} disabled={busy !== null}
+                  onClick={() => void resend(p)}>Resend</button>
                 <button type="button" className="small" aria-label={`Revoke the invitation to ${p.email}`} disabled={busy !== null}
                   onClick={() => void revoke(p)}>Revoke</button>
               </li>

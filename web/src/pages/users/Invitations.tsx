@@ -1,5 +1,5 @@
 // Admin: invite someone to the platform by e-mail with a role, see the invitations still pending
-// (to the platform and to apps) and revoke them. Without SMTP the link comes back once, to pass on.
+// (to the platform and to apps), resend them with a new link, and revoke them. Without SMTP the link comes back once, to pass on.
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api';
 import { ErrorLine } from '../../components/ui';
@@ -24,6 +24,12 @@ export default function Invitations({ onChange }: { onChange?: () => void }) {
   const revoke = (p: Pending): void => {
     setError(null);
     api('DELETE', `/invitations/${encodeURIComponent(p.id)}`).then(() => { setSent({ message: `Invitation to ${p.email} revoked.`, url: null }); load(); },
+      (err: unknown) => setError(errorText(err)));
+  };
+  // A new link replaces the old one (e-mailed again, or shown once here without SMTP).
+  const resend = (p: Pending): void => {
+    setError(null);
+    api<Sent>('POST', `/invitations/${encodeURIComponent(p.id)}/resend`).then((s) => { setSent(s); load(); },
       (err: unknown) => setError(errorText(err)));
   };
   return (
@@ -57,7 +63,10 @@ export default function Invitations({ onChange }: { onChange?: () => void }) {
                   <td>{p.email}</td>
                   <td>{p.app ? `app ${p.app}` : p.role}</td>
                   <td className="hide-sm">{new Date(p.expiresAt).toLocaleDateString()}</td>
-                  <td><button type="button" className="small" aria-label={`Revoke the invitation to ${p.email}`} onClick={() => revoke(p)}>Revoke</button></td>
+                  <td className="row">
+                    <button type="button" className="small" aria-label={`Resend the invitation to ${p.email}`} onClick={() => resend(p)}>Resend</button>
+                    <button type="button" className="small" aria-label={`Revoke the invitation to ${p.email}`} onClick={() => revoke(p)}>Revoke</button>
+                  </td>
                 </tr>
               ))}
             </tbody>
