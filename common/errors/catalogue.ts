@@ -1,5 +1,8 @@
-// The one error catalogue. Domain code throws `DeployFlowError` with a code from here; the edges
-// (HTTP, Socket.IO, CLI) map it once — HTTP status from this table, message as written.
+// Every DF_ERR_* code a DeployFlow component returns, grouped by the component that returns it
+// (catalogue.test.ts fails on a code in the source that is missing here). ERRORS: control's API,
+// with git and the builder behind it — domain code throws `DeployFlowError` with one of them and
+// the edges (HTTP, Socket.IO) map it once, HTTP status from this table, message as written.
+// GATEWAY_ERRORS: the gateway's own answers. CLI_ERRORS: what the CLI finds out by itself.
 
 export const ERRORS = {
   DF_ERR_VALIDATION: { status: 400, message: 'The request is not valid' },
@@ -64,9 +67,6 @@ export const ERRORS = {
   DF_ERR_GIT_REF_DELETE: { status: 403, message: 'Deleting a branch or tag of an app repository is not allowed' },
   DF_ERR_NOT_DEPLOYED: { status: 409, message: 'The app has no running deployment yet: push code or deploy an image first' },
   DF_ERR_APP_STOPPED: { status: 409, message: 'The app is stopped: start it first' },
-  // Gateway answers for a scaled-to-zero app (with Retry-After): still waking, or the wake failed.
-  DF_ERR_APP_WAKING: { status: 503, message: 'The app is waking up from sleep; try again in a moment' },
-  DF_ERR_WAKE_FAILED: { status: 503, message: 'The app is asleep and could not be woken; try again later' },
   DF_ERR_WEBHOOK_REJECTED: { status: 401, message: 'Webhook refused: unknown app, webhooks off for it, or a missing or wrong signature or token' },
   DF_ERR_WEBHOOK_REPLAYED: {
     status: 409,
@@ -81,6 +81,29 @@ export const ERRORS = {
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** The gateway's own pages (JSON or a tiny HTML page), sent with `status`. */
+export const GATEWAY_ERRORS = {
+  DF_ERR_BAD_REQUEST: { status: 400, message: 'Bad request' },
+  DF_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
+  DF_ERR_NO_ROUTE: { status: 404, message: 'No app is deployed at this address' },
+  DF_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  DF_ERR_EXPECTATION_FAILED: { status: 417, message: 'Only Expect: 100-continue is supported' },
+  DF_ERR_PLUGIN_FAILED: { status: 500, message: 'A plugin of this app failed on this request' },
+  DF_ERR_UPSTREAM: { status: 502, message: 'The app did not answer properly' },
+  DF_ERR_NO_HEALTHY_UPSTREAM: { status: 503, message: 'The app has no healthy replica right now' },
+  DF_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The app took too long to answer' },
+  // A scaled-to-zero app (with Retry-After): still waking, or the wake failed.
+  DF_ERR_APP_WAKING: { status: 503, message: 'The app is waking up from sleep; try again in a moment' },
+  DF_ERR_WAKE_FAILED: { status: 503, message: 'The app is asleep and could not be woken; try again later' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
+
+/** The CLI's own (an error from the API is printed with the API's code). */
+export const CLI_ERRORS = {
+  DF_ERR_DEPLOY_FAILED: { message: 'The deployment did not reach running' },
+} as const satisfies Record<string, { message: string }>;
 
 export class DeployFlowError extends Error {
   readonly code: ErrorCode;

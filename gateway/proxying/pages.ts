@@ -1,17 +1,15 @@
 // The gateway's own short answers (404 unknown host, 503 no healthy replica, …), as JSON for API
 // clients and as a tiny HTML page for browsers. Bodies are built once, not per request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GATEWAY_ERRORS, type GatewayErrorCode } from '../../common/errors/catalogue.js';
 
-const TEXT: Record<number, [code: string, message: string]> = {
-  400: ['DF_ERR_BAD_REQUEST', 'Bad request'],
-  404: ['DF_ERR_NO_ROUTE', 'No app is deployed at this address'],
-  413: ['DF_ERR_PAYLOAD_TOO_LARGE', 'The request body is too large'],
-  417: ['DF_ERR_EXPECTATION_FAILED', 'Only Expect: 100-continue is supported'],
-  500: ['DF_ERR_PLUGIN_FAILED', 'A plugin of this app failed on this request'],
-  502: ['DF_ERR_UPSTREAM', 'The app did not answer properly'],
-  503: ['DF_ERR_NO_HEALTHY_UPSTREAM', 'The app has no healthy replica right now'],
-  504: ['DF_ERR_UPSTREAM_TIMEOUT', 'The app took too long to answer'],
-};
+const PAGE_CODES: GatewayErrorCode[] = [
+  'DF_ERR_BAD_REQUEST', 'DF_ERR_NO_ROUTE', 'DF_ERR_PAYLOAD_TOO_LARGE', 'DF_ERR_EXPECTATION_FAILED', 'DF_ERR_PLUGIN_FAILED', 'DF_ERR_UPSTREAM',
+  'DF_ERR_NO_HEALTHY_UPSTREAM', 'DF_ERR_UPSTREAM_TIMEOUT',
+];
+const TEXT: Record<number, [code: string, message: string]> = Object.fromEntries(
+  PAGE_CODES.map((code) => [GATEWAY_ERRORS[code].status, [code, GATEWAY_ERRORS[code].message]]),
+);
 
 interface Page { json: Buffer; html: Buffer }
 const pages = new Map<number, Page>();

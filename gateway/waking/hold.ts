@@ -7,6 +7,7 @@
 // and new ones too until the announced Retry-After has passed — so a flood to an app whose wake
 // keeps failing neither waits out its timeouts nor asks for wakes in a loop.
 import { STATUS_CODES } from 'node:http';
+import { GATEWAY_ERRORS } from '../../common/errors/catalogue.js';
 import type { WakeFailure } from '../../common/routes/index.js';
 import type { CompiledRoute, RouteIndex } from '../routing/index-table.js';
 
@@ -115,14 +116,10 @@ function retryAfter(timeoutMs: number): number {
   return Math.min(30, Math.max(1, Math.ceil(timeoutMs / 1000)));
 }
 
-const MESSAGES: Record<WakeRefusalCode, string> = {
-  DF_ERR_APP_WAKING: 'The app is waking up from sleep; try again in a moment',
-  DF_ERR_WAKE_FAILED: 'The app is asleep and could not be woken; try again later',
-};
 
 /** The 503 body for a refusal: a tiny HTML page for browsers, JSON for API clients. */
 export function wakeRefusalBody(r: WakeRefusal, html: boolean): Buffer {
-  const message = MESSAGES[r.code];
+  const message = GATEWAY_ERRORS[r.code].message;
   return Buffer.from(html
     ? `<!doctype html><title>503</title><h1>503</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`
     : JSON.stringify({ error: { code: r.code, message } }));
