@@ -3,8 +3,9 @@
 // and Debian's docker-registry on the host's LAN address as DEPLOYFLOW_REGISTRY (images built
 // on the manager reach the worker through it). An app with two replicas runs one on each node;
 // the worker is drained while requests loop through the real gateway — none fails; the worker
-// comes back, a restart spreads the replicas again, and then the worker dies outright (every
-// process in its namespace killed): the app is still served, and the route ends on the manager.
+// comes back, the replicas are spread again, and the worker dies outright while serving (every
+// process of the node killed): the app is still served, the route ends on the manager. A second
+// worker joins, and dies in the middle of a deploy: the deploy fails naming it, v1 serves.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -74,8 +75,13 @@ interface Load { ok: number; failed: string[]; versions: string[]; stop(): Promi
 describe('swarm runtime over two nodes', () => {
   let lan: TestLan;
   let manager: ExtraEngine;
+  /** The worker of the moment: a second one joins once the first has died. */
   let worker: ExtraEngine;
   let workerId: string;
+  let managerId: string;
+  /** Every engine started, for the teardown (a dead one's leftovers too). */
+  const engines: ExtraEngine[] = [];
+  let registryAddr: string;
   let registry: ChildProcess;
   let redis: TestRedis;
   let probe: Redis;
@@ -130,6 +136,20 @@ describe('swarm runtime over two nodes', () => {
       .map((t) => `${t.Slot}@${t.NodeID === workerId ? 'worker' : 'manager'}:${/:v2(@|$)/.test(t.Spec.ContainerSpec.Image) ? 'v2' : 'v1'}:${t.Status.State}/${t.DesiredState}`)
       .sort().join(' ')}`;
   };
+  /**
+   * One replica on the worker, one on the manager. Not by a rolling restart: start-first, Swarm
+   * counts the old task beside the new one and may put both new ones on the worker (then its death
+   * leaves nothing serving). Scaled to 1 and back to 2, the new replica goes to the node with no
+   * task of the app: the worker.
+   */
+  const spreadOverWorker = async (): Promise<void> => {
+    for (const replicas of [1, 2]) {
+      const scaled = await owner.post(`/api/v1/apps/${APP}/scale`, { replicas });
+      assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
+    }
+    assert.deepEqual((await taskNodes()).sort(), [workerId, managerId].sort(), 'one replica on each node');
+    await waitFor(async () => (await routeHosts()).join() === [manager.addr, worker.addr].sort().join(), 'the route over both nodes', 30_000);
+  };
   const setAvailability = async (availability: 'drain' | 'active'): Promise<void> => {
     const node = await manager.docker.getNode(workerId).inspect() as { Version: { Index: number }; Spec: Record<string, unknown> };
     await manager.docker.getNode(workerId).update({ _query: { version: node.Version.Index }, _body: { ...node.Spec, Availability: availability } } as never);
@@ -137,13 +157,13 @@ describe('swarm runtime over two nodes', () => {
 
   before(async () => {
     lan = await startLan();
-    const registryAddr = `${lan.hostAddr}:5000`;
+    registryAddr = `${lan.hostAddr}:5000`;
     // Each assigned as soon as it runs, so that after() stops it even if the other fails to start.
     await Promise.all([
-      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => { manager = e; }),
-      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => { worker = e; }),
+      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => { manager = e; engines.push(e); }),
+      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => { worker = e; engines.push(e); }),
     ]);
-    await manager.swarmInit();
+    managerId = await manager.swarmInit();
     workerId = await worker.swarmJoin(manager);
     registry = await startRegistry(lan.hostAddr, manager.dir);
     const base = await ensureNodeBaseImage(manager.docker);
@@ -177,7 +197,7 @@ describe('swarm runtime over two nodes', () => {
     await teardown([
       () => gateway?.stop(), () => control?.stop(), () => probe?.disconnect(), () => redis?.stop(), () => registry?.kill('SIGTERM'),
       () => { if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = sharedDockerHost; },
-      () => Promise.all([worker?.stop(), manager?.stop()]), () => lan?.stop(),
+      () => Promise.all(engines.map((e) => e.stop())), () => lan?.stop(),
     ]);
   });
 
@@ -206,19 +226,31 @@ describe('swarm runtime over two nodes', () => {
     assert.ok(traffic.ok > 20);
   });
 
-  it('fails a deploy when a node dies during it, and keeps serving the old version', async () => {
+  it('keeps serving, with no failed request, when the worker dies outright while serving', async () => {
     await setAvailability('active');
-    // One replica back on the worker, one on the manager. Not by a rolling restart: start-first,
-    // Swarm counts the old task beside the new one and may put both new ones on the worker (then
-    // its death leaves nothing serving). Scaled to 1 and back to 2, the new replica goes to the
-    // node with no task of the app: the worker.
-    for (const replicas of [1, 2]) {
-      const scaled = await owner.post(`/api/v1/apps/${APP}/scale`, { replicas });
-      assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
+    await spreadOverWorker();
+    const traffic = load();
+    try {
+      await worker.kill();
+      // Swarm sees the node down and replaces its task on the manager; the reconciler republishes.
+      await waitFor(async () => (await taskNodes()).join() === [managerId, managerId].join()
+        && (await routeHosts()).join() === [manager.addr, manager.addr].join(), 'both replicas and the route on the manager', 60_000);
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      await traffic.stop();
     }
-    assert.deepEqual((await taskNodes()).sort(), [workerId, (await manager.docker.info() as { Swarm: { NodeID: string } }).Swarm.NodeID].sort(),
-      'one replica on each node');
-    await waitFor(async () => (await routeHosts()).join() === [manager.addr, worker.addr].sort().join(), 'the route over both nodes', 30_000);
+    assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
+    assert.ok(traffic.ok > 20);
+    for (let i = 0; i < 6; i++) assert.match((await get()).body, /^v1 /);
+  });
+
+  it('fails a deploy when a node dies during it, and keeps serving the old version', async () => {
+    // A second worker joins (the first is dead: Swarm keeps it as a node that is down).
+    const next = await startExtraEngine({ lan, insecureRegistries: [registryAddr] });
+    engines.push(next);
+    worker = next;
+    workerId = await next.swarmJoin(manager);
+    await spreadOverWorker();
     const traffic = load();
     // What Swarm was doing, for the message of a failed assertion.
     const timeline: string[] = [];

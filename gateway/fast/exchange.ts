@@ -1,10 +1,11 @@
 // One proxied request in the fast engine: the pre-serialised head (and body) written to a pooled
 // upstream socket, the upstream's response re-framed onto the client socket, with backpressure
-// both ways, retry of refused connections (and of keep-alive races) for idempotent bodiless
-// requests, and passive health marking — the same rules as proxying/exchange.ts.
+// both ways, retry of refused connections (and of keep-alive races, and of connections cut
+// before any answer) for idempotent bodiless requests, and passive health marking — the same
+// rules as proxying/exchange.ts.
 import type { Backend } from '../balancing/backends.js';
 import { pick } from '../balancing/pick.js';
-import { mayRetry, neverReachedApp } from '../balancing/retry.js';
+import { cutBeforeAnswer, mayRetry, neverReachedApp } from '../balancing/retry.js';
 import type { CompiledRoute } from '../routing/index-table.js';
 import type { PluginRun } from '../plugins/run.js';
 import type { BodyWriter } from '../plugins/types.js';
@@ -162,9 +163,12 @@ export class FastExchange implements UpstreamUser, BodySink {
     if (this.done) return;
     const notConnected = neverReachedApp(code);
     const raced = !notConnected && conn.served > 0 && !conn.gotBytes && RACED.has(code);
+    // A fresh connection cut before any of the answer came back: the replica died (or closed) with
+    // the request in it — another replica gets it, as nginx's proxy_next_upstream does.
+    const cut = !notConnected && !raced && !conn.gotBytes && !this.headSent && cutBeforeAnswer(code);
     if (notConnected) backend.downUntil = Date.now() + this.host.passiveDownMs;
     const req = this.req;
-    if ((notConnected || raced) && mayRetry(req.method, req.hasBody, this.attempts) && !req.conn.socket.destroyed) {
+    if ((notConnected || raced || cut) && mayRetry(req.method, req.hasBody, this.attempts) && !req.conn.socket.destroyed) {
       const next = raced ? backend : pick(this.route, Date.now(), backend);
       if (next) {
         backend.inflight--;

@@ -1,11 +1,12 @@
 // One proxied request: an undici dispatch handler (the raw callback API, which skips the stream
 // and header-object layers) that writes the upstream response straight into the client response,
-// with backpressure both ways, retry of refused connections and passive health marking.
+// with backpressure both ways, retry of refused connections (and, for idempotent bodiless requests,
+// of connections cut before any answer) and passive health marking.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Backend } from '../balancing/backends.js';
 import { pick } from '../balancing/pick.js';
-import { mayRetry, neverReachedApp } from '../balancing/retry.js';
+import { cutBeforeAnswer, mayRetry, neverReachedApp } from '../balancing/retry.js';
 import type { CompiledRoute } from '../routing/index-table.js';
 import type { PluginRun } from '../plugins/run.js';
 import type { BodyWriter } from '../plugins/types.js';
@@ -115,8 +116,11 @@ export class Exchange {
     const backend = this.backend!;
     backend.inflight--;
     const code = err.code ?? '';
-    if (neverReachedApp(code)) {
-      backend.downUntil = Date.now() + this.host.passiveDownMs;
+    // Cut before any of the answer came back (nothing sent to the client yet): the replica died
+    // with the request in it; not marked down for that (one cut says little about the next).
+    const cut = cutBeforeAnswer(code) && this.status === 0 && !this.res.headersSent;
+    if (neverReachedApp(code) || cut) {
+      if (!cut) backend.downUntil = Date.now() + this.host.passiveDownMs;
       const retryable = mayRetry(this.opts.method, this.opts.body != null, this.attempts) && !this.res.destroyed;
       const next = retryable ? pick(this.route, Date.now(), backend) : null;
       if (next) {
