@@ -48,6 +48,20 @@ function ip6tablesRules(chain: string): Promise<string> {
 }
 
 /** The interface's IPv6 link-local address from /proc/net/if_inet6 (listed even while the bridge has no carrier). */
+/**
+ * The host's IPv4 address on the bridge, as the interface has it: Docker lists it as the network's
+ * IPAM gateway only sometimes (a freshly started engine gives the default bridge a subnet alone).
+ */
+function bridgeIpv4(ifname: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['-4', '-o', 'addr', 'show', 'dev', ifname], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.once('close', () => resolve(/\binet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1]));
+    child.once('error', () => resolve(undefined));
+  });
+}
+
 async function linkLocal(ifname: string): Promise<string | undefined> {
   const table = await fs.readFile('/proc/net/if_inet6', 'utf8').catch(() => '');
   const hex = table.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[5] === ifname && f[0]?.startsWith('fe80'))?.[0];
@@ -202,7 +216,7 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     type Inspect = { Options?: Record<string, string>; IPAM?: { Config?: Array<{ Gateway?: string }> } };
     const inspect = await docker.getNetwork('bridge').inspect() as Inspect;
     const bridge = inspect.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
-    const v4 = inspect.IPAM?.Config?.find((c) => c.Gateway && net.isIPv4(c.Gateway))?.Gateway;
+    const v4 = inspect.IPAM?.Config?.find((c) => c.Gateway && net.isIPv4(c.Gateway))?.Gateway ?? await bridgeIpv4(bridge);
     const v6 = await linkLocal(bridge);
     assert.ok(v4, `the build bridge ${bridge} has an IPv4 address`);
     const arrived: string[] = [];

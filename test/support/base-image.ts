@@ -89,6 +89,9 @@ async function importDir(docker: Docker, root: string, repo: string, tag: string
       }
       // tar-fs masks modes with the process umask; /tmp must stay world-writable and sticky.
       if (header.name === 'tmp') header.mode = 0o1777;
+      // The image's / is the temp folder's (0700): as in every image it must be 0755, or a
+      // non-root user cannot reach anything (overlay2 hides it; the vfs driver keeps it).
+      if (header.name === '.') header.mode = 0o755;
       return header;
     },
   });
