@@ -18,8 +18,10 @@ describe('back-to-back deploys of one app', () => {
   const label = (id: string): string => ids.get(id) ?? id.slice(0, 8);
 
   before(async () => {
-    // A drain long enough that "went live before the drain ended" is an ordering, not a race.
-    s = await startOpsStack({ DEPLOYFLOW_DRAIN_SECONDS: '6' });
+    // A drain long enough that "went live before the drain ended" is an ordering, not a race: the
+    // second build runs beside the first, and on a loaded machine (load 17, 2 cores) it finished
+    // more than 6 s after the first went live.
+    s = await startOpsStack({ DEPLOYFLOW_DRAIN_SECONDS: '15' });
     const created = await s.owner.post('/api/v1/apps', { name: APP, port: 8080, limits: { memoryMb: 64, cpus: 0.5 } });
     assert.equal(created.status, 201);
     const bus = s.control.service.deps.events;
