@@ -1,8 +1,11 @@
 // Google login end to end against a real OpenID Connect provider (oidc-provider on loopback):
 // control redirects to it, the test signs in on its login and consent forms like a browser,
-// control's callback links or creates the account, and the one-time code becomes a session.
+// control's callback links or creates the account, and the one-time code becomes a session. It
+// asks no second factor (an account with two-factor sign-in on still signs in with Google) and
+// gives a disabled account nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Secret, TOTP } from 'otpauth';
 import { TestBrowser } from './support/browser.js';
 import { Client, startTestControl, type TestControl } from './support/control.js';
 import { signInAtProvider, startTestProvider, type TestAccount, type TestProvider } from './support/oidc-provider.js';
@@ -152,6 +155,28 @@ describe('Google login against a real OpenID Connect provider', () => {
     assert.equal(landed.searchParams.get('loginError'), 'DF_ERR_REGISTRATION_CLOSED');
     assert.equal((await signIn('g-bob')).user.email, 'bob@example.test', 'existing users still sign in');
     await admins.patch('/api/v1/settings', { registrationOpen: true });
+  });
+
+  it('asks no second factor of Google sign-in, and refuses it to a disabled account', async () => {
+    const password = await new Client(control.url).post('/api/v1/auth/login', { email: 'bob@example.test', password: 'correct horse battery' });
+    const bob = new Client(control.url, password.body.accessToken);
+    const secret = (await bob.post('/api/v1/auth/2fa/setup', { password: 'correct horse battery' })).body.secret as string;
+    const code = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate();
+    assert.equal((await bob.post('/api/v1/auth/2fa/confirm', { code })).status, 200);
+    const withoutCode = await new Client(control.url).post('/api/v1/auth/login', { email: 'bob@example.test', password: 'correct horse battery' });
+    assert.equal(withoutCode.body.error.code, 'DF_ERR_SECOND_FACTOR_REQUIRED', 'the password sign-in now wants a code');
+    const viaGoogle = await signIn('g-bob');
+    assert.equal((await new Client(control.url, viaGoogle.accessToken).get('/api/v1/auth/me')).body.email, 'bob@example.test', 'Google sign-in is unaffected');
+
+    const admin = new Client(control.url, (await signIn('g-alice')).accessToken);
+    assert.equal((await admin.post(`/api/v1/users/${viaGoogle.user.id}/disable`)).status, 200);
+    const b = browser();
+    const landed = await googleLogin(b, 'g-bob');
+    const res = await exchange(b);
+    const refusal = landed.searchParams.get('loginError') ?? ((await res.json()) as { error?: { code?: string } }).error?.code;
+    assert.equal(refusal, 'DF_ERR_ACCOUNT_DISABLED', `a disabled account gets no session (landed on ${landed.toString()}, exchange ${res.status})`);
+    assert.notEqual(res.status, 200);
+    assert.equal((await admin.post(`/api/v1/users/${viaGoogle.user.id}/enable`)).status, 200);
   });
 
   it('records auth.google audit events', async () => {

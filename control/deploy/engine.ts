@@ -39,6 +39,11 @@ export interface DeployDeps {
   drainMs?: number;
   /** Refuses a deploy over the owner's quota before anything is recorded (DF_ERR_QUOTA_EXCEEDED). */
   checkQuota?: (app: string, createdBy: string | null) => Promise<void>;
+  /**
+   * Asked when a deploy's turn to go live comes: why the account that started it may no longer
+   * release it (disabled, deleted, lost its rights on the app meanwhile), or null to go on.
+   */
+  releaseRefusal?: (app: string, createdBy: string | null) => Promise<string | null>;
   /** Labels every container of this platform instance carries, so its reconciler knows its own orphans. */
   labels?: Record<string, string>;
   /** Where apps run (control/app-runtime/select.ts picks it: one engine's containers, or a Swarm). */
@@ -152,6 +157,9 @@ export class DeployEngine {
           write(`-----> Superseded: a later deploy of ${req.app} is already live, so this one is not released`);
           return await this.setStatus(deployment.id, 'superseded', { finishedAt: this.d.clock() });
         }
+        // A build takes a while, and waiting for the turn longer: whoever started it is asked again now.
+        const refusal = await this.d.releaseRefusal?.(req.app, req.createdBy);
+        if (refusal) throw new DeployFlowError('DF_ERR_FORBIDDEN', `Not released: ${refusal}`);
         await this.setStatus(deployment.id, 'deploying');
         // The app as it is now: settings (replicas, limits) may have changed during the build.
         const current: App = (await this.d.store.apps.get(req.app)) ?? app;

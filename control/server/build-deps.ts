@@ -23,6 +23,7 @@ import { FencedLocks, TicketQueues } from '../../common/coordination/index.js';
 import { deleteRepo } from '../../git/index.js';
 import { attachOperationHooks } from '../operations/hooks.js';
 import { deployQuotaCheck } from '../operations/quota.js';
+import { releaseRefusal } from '../accounts/release-check.js';
 import { buildCacheLedger, buildImageSettings, buildLimits } from '../builds/index.js';
 import { allowPrivateUrls } from '../webhooks/settings.js';
 import { operationServices } from '../operations/services.js';
@@ -74,7 +75,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const deploy = new DeployEngine({
     config, store, docker, builder, routes, envCipher, events, log, clock, runtime,
     healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,
-    checkQuota: deployQuotaCheck({ store, config }), labels: { [LABEL_INSTANCE]: await platformInstanceId(store) },
+    checkQuota: deployQuotaCheck({ store, config }), releaseRefusal: releaseRefusal(store), labels: { [LABEL_INSTANCE]: await platformInstanceId(store) },
     exclusive, ...(turns ? { turns } : {}),
     // A drain entry outlives the drain by two minutes at most (a crashed instance's).
     ...(redis ? { drains: new SharedDrains(redis, config.drainSeconds * 1000 + 120_000) } : {}),
