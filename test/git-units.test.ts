@@ -43,6 +43,7 @@ describe('git pure parts', () => {
   it('plans pushes: main/master deploy, other refs are noted, deletions and bad lines refuse', () => {
     const plan = planPush(`${ZERO_SHA} ${A} refs/heads/main\n${A} ${B} refs/heads/feature\n`);
     assert.deepEqual(plan.deploy.map((u) => u.ref), ['refs/heads/main']);
+    assert.deepEqual(plan.stored.map((u) => u.ref), ['refs/heads/feature']);
     assert.equal(plan.notes.length, 1);
     assert.throws(() => planPush(`${A} ${ZERO_SHA} refs/heads/main\n`), { code: 'DF_ERR_GIT_REF_DELETE' });
     assert.throws(() => planPush(`${A} ${B} refs/heads/../x\n`), { code: 'DF_ERR_INVALID_REF' });

@@ -26,12 +26,13 @@ export function gitServiceCommand(service: GitServiceName, repo: string, opts: {
   statelessRpc?: boolean; advertiseRefs?: boolean; protocol?: string | undefined; env?: Record<string, string>;
 } = {}): GitCommand {
   // -c on the command line beats any system or user config: our hooks always run, deletions are
-  // refused by git itself too, and objects are checked before they are accepted. Branch updates
-  // go to our proc-receive hook (git/repos/hook.ts), which moves a deploying branch when its
-  // version goes live, so git holds no lock while a push deploys.
+  // refused by git itself too, and objects are checked before they are accepted. Every ref
+  // update goes to our proc-receive hook (git/repos/hook.ts; `refs` matches refs/<anything>),
+  // which moves a deploying branch when its version goes live, so git holds no lock while a
+  // push deploys.
   const args = [
     '-c', `core.hooksPath=${path.join(repo, 'hooks')}`,
-    '-c', 'receive.procReceiveRefs=refs/heads',
+    '-c', 'receive.procReceiveRefs=refs',
     '-c', 'receive.denyDeletes=true',
     '-c', 'receive.fsckObjects=true',
     // A push larger than this is refused by git before anything is stored (a full disk would

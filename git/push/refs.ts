@@ -1,6 +1,6 @@
 // What a push asks for, decided from the ref lines alone (pure): which refs deploy, which are
 // only stored, and whether the whole push must be refused. Every ref and commit passes the
-// common validators first; one bad line refuses the push, because pre-receive is all-or-nothing.
+// common validators first; one bad line refuses the whole push (none of its refs moves).
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseCommitSha, parseGitRef, type CommitSha, type GitRef } from '../../common/names/validate.js';
 
@@ -9,6 +9,8 @@ export interface RefUpdate { ref: GitRef; oldCommit: CommitSha; newCommit: Commi
 export interface PushPlan {
   /** Updates of the app's deploy branch, deployed in order. */
   deploy: RefUpdate[];
+  /** Updates of every other ref: stored as pushed. */
+  stored: RefUpdate[];
   /** Lines to print for refs that are stored but not deployed. */
   notes: string[];
 }
@@ -55,10 +57,14 @@ export function planPush(text: string, branch: string = DEFAULT_DEPLOY_BRANCH): 
   const deleted = updates.find((u) => u.newCommit === ZERO_SHA);
   if (deleted) throw new DeployFlowError('DF_ERR_GIT_REF_DELETE', `Deleting ${deleted.ref} is not allowed`);
   const refs = deployRefs(branch);
-  const plan: PushPlan = { deploy: [], notes: [] };
+  const plan: PushPlan = { deploy: [], stored: [], notes: [] };
   for (const update of updates) {
-    if (refs.has(update.ref)) plan.deploy.push(update);
-    else plan.notes.push(`${update.ref} stored; only pushes to ${describeRefs(refs)} deploy.`);
+    if (refs.has(update.ref)) {
+      plan.deploy.push(update);
+    } else {
+      plan.stored.push(update);
+      plan.notes.push(`${update.ref} stored; only pushes to ${describeRefs(refs)} deploy.`);
+    }
   }
   return plan;
 }

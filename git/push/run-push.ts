@@ -1,14 +1,13 @@
-// What the service does for each of a push's two hooks.
-// check (pre-receive, before git stores anything): plan the refs and refuse the whole push when a
-// line is bad or a ref is deleted, and ask access again (the upload may have taken as long as the
-// pusher liked). receive (proc-receive, after git stored the objects, instead of git's own ref
-// update): run the deploy handler per deploying ref, streaming its lines to the pusher; the
-// handler moves the branch when its version goes live. Refs that do not deploy are moved here
+// What the service does with a push's ref updates, which git hands to the proc-receive hook once
+// the objects are stored. First the checks: plan the refs and refuse the whole push when a line
+// is bad or a ref is deleted, and ask access again (the upload may have taken as long as the
+// pusher liked). Then per ref: the deploy branch runs the deploy handler, its lines streamed to
+// the pusher, and the handler moves the branch when its version goes live; other refs are moved
 // at once, only from the value the pusher saw (as git itself would).
 import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { GitAccess, PushHandler } from '../types.js';
-import { deployRefs, parseRefLines, planPush, ZERO_SHA, type PushPlan, type RefUpdate } from './refs.js';
+import { planPush, ZERO_SHA, type PushPlan, type RefUpdate } from './refs.js';
 
 export interface Pending { app: string; userId: string; repoPath: string }
 
@@ -34,9 +33,8 @@ function lineWriter(print: (line: string) => void): (text: string) => void {
   return (text) => { for (const line of String(text).split(/\r?\n|\r/)) print(line); };
 }
 
-/** The pre-receive check: true lets git store the objects and go on to proc-receive. */
-export async function checkPush(pending: Pending, refs: string, deps: PushDeps, print: (line: string) => void): Promise<boolean> {
-  const out = lineWriter(print);
+/** The push's plan, or null (with the reason printed) when the whole push is refused. */
+async function checkPush(pending: Pending, refs: string, deps: PushDeps, out: (text: string) => void): Promise<PushPlan | null> {
   let plan: PushPlan;
   try {
     // Asked per push, not cached: the owner may have changed the branch since the last one.
@@ -44,15 +42,15 @@ export async function checkPush(pending: Pending, refs: string, deps: PushDeps, 
   } catch (err) {
     if (!isDeployFlowError(err)) throw err;
     out(`! Push refused: ${err.message}`);
-    return false;
+    return null;
   }
   // Access was checked when the push began; the upload may have taken as long as the pusher liked.
   if (!(await deps.access.mayAccess(pending.userId, pending.app, 'write'))) {
     out('! Push refused: you may no longer push to this app');
-    return false;
+    return null;
   }
   for (const note of plan.notes) out(note);
-  return true;
+  return plan;
 }
 
 const short = (sha: string): string => sha.slice(0, 12);
@@ -89,32 +87,26 @@ async function deploy(pending: Pending, update: RefUpdate, deps: PushDeps, out: 
   return { ref: update.ref, ok: true };
 }
 
-/** The proc-receive step: one result per ref line, in the same order. */
+/** One result per ref line, in the same order; every ref `ng` when the push is refused. */
 export async function receivePush(pending: Pending, refs: string, deps: PushDeps, print: (line: string) => void): Promise<RefResult[]> {
   const out = lineWriter(print);
-  let updates: RefUpdate[];
-  let deploying: ReadonlySet<string>;
-  try {
-    updates = parseRefLines(refs);
-    deploying = deployRefs(await deps.access.deployBranch(pending.app));
-  } catch (err) {
-    if (!isDeployFlowError(err)) throw err;
-    out(`! Push refused: ${err.message}`);
-    return [];
+  const plan = await checkPush(pending, refs, deps, out);
+  if (!plan) {
+    const named = refs.split('\n').map((l) => l.trim().split(' ')[2]).filter((r): r is string => r !== undefined);
+    return named.map((ref) => ({ ref, ok: false, reason: 'push refused' }));
   }
+  const deploying = new Set(plan.deploy);
   const results: RefResult[] = [];
-  for (const update of updates) {
-    if (update.newCommit === ZERO_SHA) {
-      results.push({ ref: update.ref, ok: false, reason: 'deleting a branch is not allowed' });
-    } else if (deploying.has(update.ref)) {
+  for (const update of [...plan.deploy, ...plan.stored]) {
+    if (deploying.has(update)) {
       results.push(await deploy(pending, update, deps, out));
-    } else {
-      try {
-        await deps.moveRef(pending.repoPath, update.ref, update.newCommit, update.oldCommit === ZERO_SHA ? null : update.oldCommit);
-        results.push({ ref: update.ref, ok: true });
-      } catch {
-        results.push({ ref: update.ref, ok: false, reason: 'the branch moved meanwhile; fetch first' });
-      }
+      continue;
+    }
+    try {
+      await deps.moveRef(pending.repoPath, update.ref, update.newCommit, update.oldCommit === ZERO_SHA ? null : update.oldCommit);
+      results.push({ ref: update.ref, ok: true });
+    } catch {
+      results.push({ ref: update.ref, ok: false, reason: 'the ref moved meanwhile; fetch first' });
     }
   }
   return results;

@@ -1,21 +1,19 @@
-// The two hooks every app repo carries, both calling the git service over loopback:
-// - pre-receive checks the push (ref plan, access asked again after the upload) and refuses it
-//   whole, before git has stored anything, when it is not allowed;
-// - proc-receive (git ≥ 2.29, enabled for refs/heads by receive.procReceiveRefs) takes over the
-//   branch updates from git: the service deploys the pushed commit and moves the branch itself
-//   when that version goes live. git holds no ref lock meanwhile, so a second push to the app is
-//   accepted while the first one builds, and the branches move in push order.
-// Both print what the service streams back (git shows it as `remote:` lines); pre-receive exits
-// non-zero on a refusal, proc-receive answers `ng <ref> <reason>` for a failed deploy, and either
-// way `git push` exits non-zero.
+// The hook every app repo carries: proc-receive (git ≥ 2.29; receive.procReceiveRefs=refs hands
+// it every ref update of a push, in place of git's own). It calls the git service over loopback,
+// which checks the push (ref plan, access asked again after the upload) and refuses it whole when
+// it is not allowed, deploys the pushed commit of the deploy branch, and moves that branch itself
+// when the version goes live. git holds no ref lock meanwhile, so a second push to the app is
+// accepted while the first one builds, and the branches move in push order. The hook prints what
+// the service streams back (git shows it as `remote:` lines) and answers `ok <ref>` or
+// `ng <ref> <reason>` per ref; any `ng` makes `git push` exit non-zero.
 //
-// They are plain JavaScript run by the same Node binary as the service, and load their one module
+// It is plain JavaScript run by the same Node binary as the service, and loads its one module
 // with dynamic import(), which works whether Node reads the file as CommonJS or as ESM.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Env names shared by the hooks and the service that spawns receive-pack. */
+/** Env names shared by the hook and the service that spawns receive-pack. */
 export const HOOK_ENV = {
   port: 'DEPLOYFLOW_HOOK_PORT',
   pushId: 'DEPLOYFLOW_PUSH_ID',
@@ -24,15 +22,13 @@ export const HOOK_ENV = {
   userId: 'DEPLOYFLOW_USER_ID',
 } as const;
 
-export type HookPhase = 'check' | 'receive';
-
 // Sends one request, prints the streamed lines with `print`, resolves with the final message.
 const CALL = String.raw`
 const env = process.env;
-async function call(phase, refs, print) {
+async function call(refs, print) {
   if (!env.__PORT__ || !env.__SECRET__) throw new Error('pushes must go through the DeployFlow git service');
   const net = await import('node:net');
-  const request = { phase, pushId: env.__PUSH_ID__, secret: env.__SECRET__, app: env.__APP__, userId: env.__USER_ID__, refs };
+  const request = { pushId: env.__PUSH_ID__, secret: env.__SECRET__, app: env.__APP__, userId: env.__USER_ID__, refs };
   return new Promise((resolve, reject) => {
     const sock = net.connect(Number(env.__PORT__), '127.0.0.1');
     let final = null;
@@ -53,17 +49,6 @@ async function call(phase, refs, print) {
     });
   });
 }
-`;
-
-const PRE_RECEIVE = String.raw`
-const chunks = [];
-process.stdin.on('data', (c) => chunks.push(c));
-process.stdin.on('end', () => {
-  process.exitCode = 1;
-  call('check', Buffer.concat(chunks).toString('utf8'), (line) => console.log(line))
-    .then((final) => { process.exitCode = final.ok === true ? 0 : 1; })
-    .catch((err) => console.log('DeployFlow: ' + err.message));
-});
 `;
 
 // git's proc-receive protocol (version 1) in pkt-lines: git sends its version line and a flush,
@@ -95,7 +80,7 @@ process.stdin.on('data', (c) => {
 });
 function receive() {
   const refs = commands.map((c) => c.split(' ')[2]);
-  call('receive', commands.join('\n') + '\n', (line) => process.stderr.write(line + '\n'))
+  call(commands.join('\n') + '\n', (line) => process.stderr.write(line + '\n'))
     .then((final) => {
       const results = Array.isArray(final.results) ? final.results : [];
       say(refs.map((ref) => {
@@ -110,29 +95,29 @@ function receive() {
 }
 `;
 
-const HOOKS: Record<'pre-receive' | 'proc-receive', string> = { 'pre-receive': PRE_RECEIVE, 'proc-receive': PROC_RECEIVE };
-
-export function hookScript(name: keyof typeof HOOKS, nodePath = process.execPath): string {
-  const body = (CALL + HOOKS[name])
+export function hookScript(nodePath = process.execPath): string {
+  const body = (CALL + PROC_RECEIVE)
     .replaceAll('__PORT__', HOOK_ENV.port).replaceAll('__SECRET__', HOOK_ENV.secret)
     .replaceAll('__PUSH_ID__', HOOK_ENV.pushId).replaceAll('__APP__', HOOK_ENV.app)
     .replaceAll('__USER_ID__', HOOK_ENV.userId);
   return `#!${nodePath}\n// Written by DeployFlow; rewritten before every push.\n${body}`;
 }
 
-/** Writes each hook atomically (temp file + rename) so a running push never reads half a file. */
+/**
+ * Writes hooks/proc-receive atomically (temp file + rename) so a running push never reads half a
+ * file, and removes the pre-receive hook earlier versions wrote (it would refuse every push now).
+ */
 export function installHook(repo: string): void {
   const dir = path.join(repo, 'hooks');
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  for (const name of Object.keys(HOOKS) as (keyof typeof HOOKS)[]) {
-    const target = path.join(dir, name);
-    const script = hookScript(name);
-    try {
-      if (fs.readFileSync(target, 'utf8') === script) continue;
-    } catch { /* not written yet */ }
-    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, script, { mode: 0o755 });
-    fs.chmodSync(tmp, 0o755);
-    fs.renameSync(tmp, target);
-  }
+  fs.rmSync(path.join(dir, 'pre-receive'), { force: true });
+  const target = path.join(dir, 'proc-receive');
+  const script = hookScript();
+  try {
+    if (fs.readFileSync(target, 'utf8') === script) return;
+  } catch { /* not written yet */ }
+  const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, script, { mode: 0o755 });
+  fs.chmodSync(tmp, 0o755);
+  fs.renameSync(tmp, target);
 }

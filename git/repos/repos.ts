@@ -52,8 +52,21 @@ function run(file: string, args: string[]): Promise<void> {
 }
 
 /**
- * Creates the bare repo on first use and (re)writes the pre-receive hook every time, so a hook
- * from an older version or a moved Node binary is replaced before the next push runs it.
+ * The repo's own config hands every ref update to the proc-receive hook, as the service's command
+ * line does: a push straight into the directory (bypassing the service) then reaches the hook
+ * too, which refuses it, instead of git moving the ref by itself. Read first: a push pays no
+ * extra git run once it is set.
+ */
+async function ensureProcReceive(full: string): Promise<void> {
+  let text = '';
+  try { text = fs.readFileSync(path.join(full, 'config'), 'utf8'); } catch { /* git writes it at init */ }
+  if (/^\s*procReceiveRefs\s*=\s*refs\s*$/m.test(text)) return;
+  await run('git', ['--git-dir', full, 'config', 'receive.procReceiveRefs', 'refs']);
+}
+
+/**
+ * Creates the bare repo on first use and (re)writes its hook every time, so a hook from an older
+ * version or a moved Node binary is replaced before the next push runs it.
  */
 export async function ensureRepo(config: Pick<Config, 'dataDir'>, app: string): Promise<string> {
   const full = repoPath(config, app);
@@ -63,6 +76,7 @@ export async function ensureRepo(config: Pick<Config, 'dataDir'>, app: string): 
     // No templates: the sample hooks are noise, and our hook is the only one that should exist.
     await run('git', ['init', '--bare', '--quiet', '--template=', '--initial-branch=main', '--', full]);
   }
+  await ensureProcReceive(full);
   installHook(full);
   return full;
 }
