@@ -15,11 +15,8 @@ export default {
       name: 'no-circular',
       severity: 'error',
       comment: 'An import circle (type-only ones too): move the shared part into a module of its own.',
-      // One known exception, type-only: the runtime seam's AppRuntime takes OpsDeps, whose deploy
-      // engine holds the AppRuntime (mutually recursive types across three files). To be folded
-      // into one seam file; until then circles through runtime.ts are let through.
       from: {},
-      to: { circular: true, viaNot: '^control/app-runtime/runtime\\.ts$' },
+      to: { circular: true },
     },
     {
       name: 'common-imports-no-service',

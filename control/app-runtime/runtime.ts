@@ -2,10 +2,16 @@
 // pipeline, day-two operations, the reconciler, scale to zero, logs and metrics call only this;
 // `docker` (docker.ts: one engine's containers, the default) and `swarm` (swarm/: one Swarm
 // service per app) answer it. select.ts picks one from DEPLOYFLOW_RUNTIME at start.
+// The runtime takes what operations hold (OpsDeps), which holds the deploy engine, which holds the
+// runtime: those types live together here, so the seam is one file and no import circle.
+import type Docker from 'dockerode';
 import type { AppContainer, LiveRelease, ReleaseDeps, ReleaseSpec, Upstream } from '../../builder/index.js';
-import type { ConvergeOptions, ConvergeResult, ConvergeTarget } from '../reconciler/converge.js';
-import type { OpsDeps } from '../operations/deps.js';
-import type { App, Deployment } from '../store/types.js';
+import type { Config } from '../../common/config/config.js';
+import type { Logger } from '../../common/log/logger.js';
+import type { RoutePublisher } from '../../common/routes/index.js';
+import type { EnvCipher } from '../env/cipher.js';
+import type { Desired } from '../reconciler/plan.js';
+import type { App, Deployment, Store } from '../store/types.js';
 import type { DockerStats } from '../runtime/stats.js';
 
 export type RuntimeKind = 'docker' | 'swarm';
@@ -23,6 +29,50 @@ export interface ReplicaLogLine { replica: string; line: string; stream: 'stdout
 export interface ReplicaStats { app: string; replica: string; stats: DockerStats }
 
 export interface RemoveOptions { removeVolumes?: boolean }
+
+/** What operations ask of the deploy engine (control/deploy/engine.ts): per-app jobs, route switches, the runtime. */
+export interface OpsEngine {
+  readonly runtime: AppRuntime;
+  /** Labels every replica of this platform carries. */
+  readonly labels: Record<string, string>;
+  /** Runs `fn` as the app's one job at a time (with Redis: across instances too). */
+  runExclusive<T>(app: string, fn: () => Promise<T>): Promise<T>;
+  publish(app: App, upstreams: Upstream[], write: (line: string) => void): Promise<void>;
+  /** Replicas draining after a release (on any instance): not the convergence's to touch. */
+  drainingIds(app: string): Promise<Set<string>>;
+  /** A deploy or job of the app runs or waits in this process. */
+  busy(app: string): boolean;
+  /** Deployments of the app in progress on other instances (null without Redis). */
+  inProgressElsewhere(app: string): Promise<Set<string> | null>;
+}
+
+/** What day-two operations need, narrowed from ControlDeps (control/operations/deps.ts builds it). */
+export interface OpsDeps {
+  config: Config;
+  store: Store;
+  docker: Docker;
+  deploy: OpsEngine;
+  routes: RoutePublisher | null;
+  envCipher: EnvCipher;
+  log: Logger;
+}
+
+export interface ConvergeTarget extends Desired { image: string | null }
+
+export interface ConvergeOptions {
+  /** How long a running replica may take to answer its health check (short for the reconciler). */
+  healthWaitMs: number;
+  write: (line: string) => void;
+}
+
+export interface ConvergeResult {
+  upstreams: Upstream[];
+  published: boolean;
+  removed: string[];
+  stopped: string[];
+  created: string[];
+  retired: string[];
+}
 
 export interface AppRuntime {
   readonly kind: RuntimeKind;

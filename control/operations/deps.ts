@@ -1,27 +1,15 @@
 // What day-two operations need, narrowed from ControlDeps: they run only where Docker (and so
 // the deploy engine, whose per-app queue they share) is available.
 import type Docker from 'dockerode';
-import type { Config } from '../../common/config/config.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
-import type { Logger } from '../../common/log/logger.js';
-import type { RoutePublisher } from '../../common/routes/index.js';
 import type { ReleaseDeps } from '../../builder/index.js';
-import type { DeployEngine } from '../deploy/engine.js';
-import type { EnvCipher } from '../env/cipher.js';
-import type { App, Store } from '../store/types.js';
+import type { OpsDeps, OpsEngine } from '../app-runtime/runtime.js';
+import type { App } from '../store/types.js';
 
-export interface OpsDeps {
-  config: Config;
-  store: Store;
-  docker: Docker;
-  deploy: DeployEngine;
-  routes: RoutePublisher | null;
-  envCipher: EnvCipher;
-  log: Logger;
-}
+export type { OpsDeps };
 
 /** Control's dependencies with Docker (and so the deploy engine) maybe missing; ControlDeps is one. */
-export type MaybeOpsDeps = Omit<OpsDeps, 'docker' | 'deploy'> & { docker: Docker | null; deploy: DeployEngine | null };
+export type MaybeOpsDeps = Omit<OpsDeps, 'docker' | 'deploy'> & { docker: Docker | null; deploy: OpsEngine | null };
 
 export function opsDeps(deps: MaybeOpsDeps): OpsDeps {
   if (!deps.docker || !deps.deploy) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Operations need the Docker Engine, which is not available');

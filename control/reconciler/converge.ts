@@ -6,26 +6,12 @@ import {
   type Started, type Upstream,
 } from '../../builder/index.js';
 import { appHosts } from '../deploy/hosts.js';
-import { releaseDeps, type OpsDeps } from '../operations/deps.js';
+import type { ConvergeOptions, ConvergeResult, ConvergeTarget, OpsDeps } from '../app-runtime/runtime.js';
+import { releaseDeps } from '../operations/deps.js';
 import type { App } from '../store/types.js';
-import { planApp, sameUpstreams, type Desired } from './plan.js';
+import { planApp, sameUpstreams } from './plan.js';
 
-export interface ConvergeTarget extends Desired { image: string | null }
-
-export interface ConvergeOptions {
-  /** How long a running replica may take to answer its health check (short for the reconciler). */
-  healthWaitMs: number;
-  write: (line: string) => void;
-}
-
-export interface ConvergeResult {
-  upstreams: Upstream[];
-  published: boolean;
-  removed: string[];
-  stopped: string[];
-  created: string[];
-  retired: string[];
-}
+export type { ConvergeOptions, ConvergeResult, ConvergeTarget };
 
 export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult> {
   const rd = releaseDeps(x, app, opts.write);
