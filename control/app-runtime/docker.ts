@@ -7,7 +7,7 @@ import {
   type LiveRelease, type ReleaseDeps, type ReleaseSpec, type Upstream,
 } from '../../builder/index.js';
 import { wakeContainers } from '../edge/wake.js';
-import { startContainers } from '../operations/ops.js';
+import { startContainers } from '../operations/lifecycle.js';
 import { rollContainers } from '../operations/restart.js';
 import type { OpsDeps } from '../operations/deps.js';
 import { converge, type ConvergeOptions, type ConvergeResult, type ConvergeTarget } from '../reconciler/converge.js';

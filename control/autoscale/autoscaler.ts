@@ -9,7 +9,7 @@ import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { RequestSample } from '../runtime/requests.js';
 import { APP_NOTICE, type AppNotice } from '../notifications/notice.js';
 import { opsLog, type OpsDeps } from '../operations/deps.js';
-import { scaleApp } from '../operations/ops.js';
+import { scaleApp } from '../operations/lifecycle.js';
 import { footprint, sumFootprints } from '../operations/quota.js';
 import { runningDeployment } from '../operations/state.js';
 import { isStopped } from '../operations/stopped.js';

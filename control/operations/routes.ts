@@ -4,7 +4,7 @@ import { loadApp } from '../apps/load.js';
 import { AppSettings } from '../apps/schemas.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { opsDeps } from './deps.js';
-import { startApp, scaleApp, stopApp } from './ops.js';
+import { startApp, scaleApp, stopApp } from './lifecycle.js';
 import { assertQuota } from './quota.js';
 import { restartApp } from './restart.js';
 import { appStatus } from './status.js';
