@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../common/log/logger.js';
+import { sha256 } from '../control/auth/tokens.js';
 import { gitAccess } from '../control/git-bridge/access.js';
 import { pushHandler } from '../control/git-bridge/push.js';
 import { ensureRepo, startGitService, type RunningGitService } from '../git/index.js';
@@ -19,6 +21,13 @@ import { connectSocket } from './support/realtime.js';
 import { Client, registerUser, startTestControl, type ApiResponse, type TestControl } from './support/control.js';
 
 const PASSWORD = 'correct horse battery';
+
+/** Every file under `dir`, as one latin1 string, to look for a secret in. */
+async function storedBytes(dir: string): Promise<string> {
+  const files = (await fs.readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  const parts = await Promise.all(files.map((e) => fs.readFile(path.join(e.parentPath, e.name)).catch(() => Buffer.alloc(0))));
+  return Buffer.concat(parts).toString('latin1');
+}
 
 describe('account lifecycle', () => {
   const mails: { to: string[]; body: string }[] = [];
@@ -113,6 +122,42 @@ describe('account lifecycle', () => {
     assert.ok(refused.length >= 2, 'the reused and the made-up token are in the audit log');
   });
 
+  it('builds reset links from the public URL whatever the Host header says, and rate-limits reset requests', async () => {
+    const dev = await registerUser(control.url);
+    const { port } = new URL(control.url);
+    // fetch will not send another Host; node:http sends what it is given, as a client on the network could.
+    const forged = (headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ email: dev.email });
+      const req = http.request({ host: '127.0.0.1', port, path: '/api/v1/auth/password-reset/request', method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.once('error', reject);
+      req.end(body);
+    });
+    assert.equal(await forged({ host: 'evil.example' }), 202);
+    assert.equal(await forged({ host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' }), 202);
+    const mine = () => mails.filter((m) => m.to.includes(dev.email)).map((m) => m.body.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+    const deadline = Date.now() + 5000;
+    while (mine().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(mine().length, 2, 'both e-mails arrived');
+    for (const body of mine()) {
+      assert.match(body, /https:\/\/deploy\.example\.test\/reset-password#token=/);
+      assert.doesNotMatch(body, /evil\.example/);
+    }
+
+    const anon = new Client(control.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await anon.post('/api/v1/auth/password-reset/request', { email: dev.email })).status);
+    assert.deepEqual(statuses, [202, 202, 202, 429], 'five requests for one address an hour');
+    const limited = await anon.post('/api/v1/auth/password-reset/request', { email: dev.email });
+    assert.equal(limited.body.error.code, 'DF_ERR_RATE_LIMITED');
+    assert.ok(limited.headers.get('retry-after'));
+    assert.ok((await audited('auth.password.reset.request')).some((e) => e.target === `email:${dev.email}` && e.details?.error === 'DF_ERR_RATE_LIMITED'),
+      'the refused request is in the audit log');
+  });
+
   it('refuses an expired reset token, changing nothing, and records the attempt', async () => {
     const dev = await registerUser(control.url);
     const { url } = (await admin.post(`/api/v1/users/${dev.userId}/password-reset-link`)).body as { url: string };
@@ -145,6 +190,10 @@ describe('account lifecycle', () => {
     assert.equal(made.status, 201);
     assert.match(made.body.url, /^https:\/\/deploy\.example\.test\/reset-password#token=/);
     const token = decodeURIComponent(made.body.url.split('#token=')[1]);
+    // Stored hashed: the data directory (database and its write-ahead log) holds the token's SHA-256, never the token.
+    const stored = await storedBytes(control.dataDir);
+    assert.ok(stored.includes(sha256(token)), 'the hash is stored');
+    assert.ok(!stored.includes(token), 'the token itself is not');
     assert.equal((await new Client(control.url).post('/api/v1/auth/password-reset', { token, newPassword: 'chosen by the user' })).status, 200);
     assert.equal((await login(dev.email, 'chosen by the user')).status, 200);
   });
