@@ -17,7 +17,7 @@ import { pushHandler } from '../control/git-bridge/push.js';
 import { startGitService, type RunningGitService } from '../git/index.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 import { ensureDashboardBuilt, launchBrowser, SCREENSHOT_DIR } from './support/chromium.js';
-import { invitationToken, registerUser, startTestControl, type TestControl } from './support/control.js';
+import { Client, invitationToken, registerUser, startTestControl, type TestControl } from './support/control.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 import { detectedApp, writeTree } from './builder-fixtures.js';
 import { run } from './git-fixtures.js';
@@ -159,6 +159,14 @@ describe('operating an app from the dashboard', () => {
     await collab.getByLabel('Collaborator e-mail').fill('nobody@example.test');
     await collab.getByRole('button', { name: 'Invite collaborator' }).click();
     await collab.getByRole('status').filter({ hasText: 'Invitation made for nobody@example.test' }).waitFor();
+    // A lost link: Resend shows a new one that replaces it.
+    const lost = (await collab.getByTestId('invitation-link').innerText()).trim();
+    await collab.getByRole('button', { name: 'Resend the invitation to nobody@example.test' }).click();
+    await collab.getByTestId('invitation-link').filter({ hasNotText: lost }).waitFor();
+    const pending = (await owner.get(`/api/v1/apps/${APP}/invitations`)).body as { email: string }[];
+    assert.deepEqual(pending.map((i) => i.email), ['nobody@example.test'], 'one pending invitation, the new one');
+    assert.equal((await new Client(control.url).post('/api/v1/invitations/inspect', { token: invitationToken(lost) })).body.error.code,
+      'DF_ERR_INVITATION_INVALID');
     await collab.getByRole('button', { name: 'Revoke the invitation to nobody@example.test' }).click();
     await collab.getByRole('status').filter({ hasText: 'Invitation to nobody@example.test revoked.' }).waitFor();
     for (const who of [viewer, teammate]) {
