@@ -140,18 +140,21 @@ async function waitFile(file: string, child: ChildProcess, what: string, timeout
 }
 
 /**
- * The first process of every container this engine's containerd runs (its `init.pid`), each
- * checked to be in that container's cgroup so that a reused pid is never taken for it. Killing
- * it ends the container's whole pid namespace.
+ * Every process in the cgroup of a container this engine made (the ids under its data root and in
+ * its containerd's task state): a container's processes, wherever they were reparented to.
  */
-async function containerInits(state: string): Promise<number[]> {
-  const tasks = path.join(state, 'io.containerd.runtime.v2.task', 'moby');
-  const ids = await fs.readdir(tasks).catch(() => [] as string[]);
+async function containerProcesses(dir: string): Promise<number[]> {
+  const ids = new Set([
+    ...await fs.readdir(path.join(dir, 'data', 'containers')).catch(() => [] as string[]),
+    ...await fs.readdir(path.join(dir, 'containerd-state', 'io.containerd.runtime.v2.task', 'moby')).catch(() => [] as string[]),
+  ].filter((id) => /^[0-9a-f]{64}$/.test(id)));
+  if (ids.size === 0) return [];
   const pids: number[] = [];
-  for (const id of ids) {
-    const pid = Number(await fs.readFile(path.join(tasks, id, 'init.pid'), 'utf8').catch(() => ''));
-    const cgroup = pid > 1 ? await fs.readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '') : '';
-    if (cgroup.includes(id)) pids.push(pid);
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cgroup = await fs.readFile(`/proc/${entry}/cgroup`, 'utf8').catch(() => '');
+    const id = /\/docker\/([0-9a-f]{64})/.exec(cgroup)?.[1];
+    if (id && ids.has(id)) pids.push(Number(entry));
   }
   return pids;
 }
@@ -189,12 +192,18 @@ export async function startExtraEngine(o: ExtraEngineOptions): Promise<ExtraEngi
   let addr = '';
 
   const killAll = async (): Promise<void> => {
-    const pids = (await ip('netns', 'pids', ns).catch(() => '')).split('\n').map(Number).filter((p) => p > 1);
-    // The containers' processes live in network namespaces of their own, not the node's: without
-    // this they would outlive their node (and the test), serving on into nothing.
-    pids.push(...await containerInits(path.join(dir, 'containerd-state')));
-    for (const pid of pids) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+    // Until a pass finds nothing (at least two): a container being created as the node dies (its
+    // runc still starting it) shows up only after the first pass.
+    for (let pass = 0; pass < 10; pass++) {
+      const pids = (await ip('netns', 'pids', ns).catch(() => '')).split('\n').map(Number).filter((p) => p > 1);
+      // The containers' processes live in namespaces of their own, not the node's: without this
+      // they would outlive their node (and the test), serving on into nothing.
+      pids.push(...await containerProcesses(dir));
+      if (pids.length === 0 && pass > 0) return;
+      for (const pid of pids) {
+        try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+      }
+      await delay(300);
     }
   };
 
