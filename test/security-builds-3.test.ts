@@ -1,6 +1,8 @@
 // The hostile battery for builds, third part (security-builds.test.ts and -2 before it): one app
-// filling the engine's layer cache must lose its own cache, never another app's. Runs through the
-// real builder on the real Docker Engine with the platform's isolation on; the count is printed.
+// filling the engine's layer cache must lose its own cache, never another app's; one tenant's fork
+// bomb must stop that tenant's build, not another tenant's build running at the same time on the
+// same engine (two builders: two DeployFlow instances, e.g. control and the git service). Runs
+// through the real builder on the real Docker Engine with the platform's isolation on.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -9,11 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { createBuilder, listBuildCache, memoryLedger, type Builder, type BuildRequest, type CacheLedgerStore } from '../builder/index.js';
 import { loadConfig } from '../common/config/config.js';
+import { isDeployFlowError } from '../common/errors/catalogue.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
 
 const docker = new Docker();
 const run = Math.random().toString(36).slice(2, 8);
-const apps = { filler: `sec3-filler-${run}`, neighbour: `sec3-neighbour-${run}` };
+const apps = { filler: `sec3-filler-${run}`, neighbour: `sec3-neighbour-${run}`, bomber: `sec3-bomber-${run}`, busy: `sec3-busy-${run}` };
 const LIMITS = { memoryMb: 256, cpus: 1, pids: 128 };
 // Each build of the filler adds 3 MB to its cache mount and leaves a 2 MB layer: over 8 MB by its third build.
 const CACHE_MB = 8;
@@ -24,6 +27,7 @@ let refused = 0;
 describe('hostile builds, part 3', { timeout: 600_000 }, () => {
   let base: string;
   let builder: Builder;
+  let second: Builder;
   let ledger: CacheLedgerStore;
   const dirs: string[] = [];
   const images: string[] = [];
@@ -35,6 +39,10 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
       docker, images: loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images, maxConcurrentBuilds: 1, buildTimeoutMs: 120_000,
       isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: 256 },
       appCache: { budgetMb: CACHE_MB, ledger },
+    });
+    second = createBuilder({
+      docker, images: loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images, maxConcurrentBuilds: 1, buildTimeoutMs: 120_000,
+      isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: 256 },
     });
   });
 
@@ -51,14 +59,14 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
     for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  async function build(app: string, id: string, lines: string[], files: Record<string, string> = {}): Promise<string[]> {
+  async function build(app: string, id: string, lines: string[], files: Record<string, string> = {}, log: string[] = [], by = builder):
+  Promise<string[]> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-sec3-'));
     dirs.push(dir);
     await fs.writeFile(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n');
     for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(dir, name), text);
-    const log: string[] = [];
     const req: BuildRequest = { app, deploymentId: id, source: { kind: 'dir', dir }, log: (l) => log.push(l) };
-    const built = await builder.build(req);
+    const built = await by.build(req);
     images.push(built.image);
     return log;
   }
@@ -111,6 +119,28 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
     assert.deepEqual(neighbourIds.filter((id) => !present.has(id)), [], "none of the neighbour's records was pruned");
     const again = await build(apps.neighbour, 'n2', neighbourFile);
     assert.ok(cached(again, `of=/neighbour-${run}`) && cached(again, `of=/c/n-${run}`), again.join('\n'));
+    refused += 1;
+  });
+
+  it("stops a fork bomb's build without stopping another tenant's build running beside it", async () => {
+    tried += 1;
+    // The busy build holds 60 processes (within its 128) for a while; the bomb starts once they run.
+    const busyLog: string[] = [];
+    const busy = build(apps.busy, 'b1', [
+      `FROM ${base}`, `RUN echo holding-${run} && for i in $(seq 60); do sleep 15 & done; wait`, 'CMD ["node"]',
+    ], {}, busyLog, second).then((log) => ({ log }), (err: unknown) => ({ err }));
+    for (let i = 0; i < 600 && !busyLog.some((l) => l.endsWith(` holding-${run}`)); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(busyLog.some((l) => l.endsWith(` holding-${run}`)), busyLog.join('\n'));
+    await new Promise((r) => setTimeout(r, 1000));
+    const bombLog: string[] = [];
+    await assert.rejects(build(apps.bomber, 'x1', [`FROM ${base}`, 'RUN f(){ f | f; }; f'], {}, bombLog), (err: unknown) => {
+      assert.ok(isDeployFlowError(err) && err.code === 'DF_ERR_BUILD_LIMIT', `${String(err)}\n${bombLog.join('\n')}`);
+      assert.match(err.message, new RegExp(`more than ${LIMITS.pids} processes`));
+      return true;
+    });
+    const outcome = await busy;
+    assert.ok(!('err' in outcome), `the other tenant's build was stopped: ${'err' in outcome ? String(outcome.err) : ''}\n${busyLog.join('\n')}`);
+    assert.ok(busyLog.some((l) => l.includes(`Built deployflow/${apps.busy}:b1`)), busyLog.join('\n'));
     refused += 1;
   });
 });

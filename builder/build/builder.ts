@@ -19,6 +19,7 @@ import { checkImageUses, DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings }
 import { AppCacheBudget, type AppCacheOptions } from './app-cache.js';
 import { BuildKitProgress } from './buildkit.js';
 import { applyBuildEgress, buildNetwork, type Iptables } from './egress.js';
+import { buildMarker, type BuildMarker } from './attribution.js';
 import { watchBuildDisk } from './disk.js';
 import { openBuildCgroup, type Breach, type BuildCgroup, type BuildLimits } from './limits.js';
 import { LineSplitter, parseEvent, Tail } from './progress.js';
@@ -150,7 +151,8 @@ export function createBuilder(opts: BuilderOptions): Builder {
   const appCache = opts.appCache ? new AppCacheBudget(opts.docker, opts.appCache) : null;
 
   /** Starts the build on the current engine; an engine that refuses BuildKit gets the classic builder from then on. */
-  async function startBuild(ctx: BuildContext, image: string, signal: AbortSignal, req: BuildRequest, box: Confinement | null): Promise<NodeJS.ReadableStream> {
+  async function startBuild(ctx: BuildContext, image: string, signal: AbortSignal, req: BuildRequest, box: Confinement | null,
+    marker: BuildMarker | null): Promise<NodeJS.ReadableStream> {
     const open = (): Readable => (box ? box.count(ctx.open()) : ctx.open());
     const options = {
       // No app/deployment labels on images: the classic builder runs one more step per build
@@ -162,7 +164,8 @@ export function createBuilder(opts: BuilderOptions): Builder {
     if (engine === 'buildkit') {
       const context = open();
       try {
-        return await opts.docker.buildImage(context as unknown as NodeJS.ReadableStream, { ...options, version: '2' } as Docker.ImageBuildOptions);
+        const marked = marker ? { buildargs: JSON.stringify(marker.buildArgs) } : {};
+        return await opts.docker.buildImage(context as unknown as NodeJS.ReadableStream, { ...options, ...marked, version: '2' } as Docker.ImageBuildOptions);
       } catch (err) {
         context.destroy(); // stops its producer (git archive) too; the classic build opens a new one
         if (signal.aborted || !(err instanceof Error) || !NO_BUILDKIT.test(err.message)) throw err;
@@ -189,17 +192,19 @@ export function createBuilder(opts: BuilderOptions): Builder {
     step(req.log, `Detected ${KIND_NAMES[ctx.detection.kind]}`);
     if (ctx.generatedDockerfile) for (const line of ctx.generatedDockerfile.trimEnd().split('\n')) req.log(`       ${line}`);
     const checked = await checkPolicy(app, ctx, req.log);
-    const box = opts.isolation ? await confine(app, opts.isolation, req.log) : null;
+    // BuildKit's steps carry this build's marker, so the watchers count and limit this build's steps only.
+    const marker = opts.isolation && engine === 'buildkit' ? buildMarker() : null;
+    const box = opts.isolation ? await confine(app, opts.isolation, req.log, marker !== null) : null;
     step(req.log, `Building image ${image}`);
 
     const controller = new AbortController();
     let timedOut = false;
     let breach: Stop | null = null;
     const stopFor = (why: Stop): void => { breach ??= why; controller.abort(); };
-    const watcher = box?.cgroup?.watch(stopFor);
+    const watcher = box?.cgroup?.watch(stopFor, undefined, marker && box ? { owner: marker.owner, limits: box.limits } : undefined);
     const disk = box && opts.isolation?.diskMb ? watchBuildDisk({
       cgroupDir: box.cgroup.stepsDir, dockerRoot: await dockerRoot(), limitBytes: opts.isolation.diskMb * 1024 * 1024,
-      onBreach: () => stopFor('disk'),
+      onBreach: () => stopFor('disk'), ...(marker ? { counts: async (dir: string) => await marker.owner(dir) !== 'other' } : {}),
     }) : null;
     if (box) box.onTooLarge = () => stopFor('context');
     const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
@@ -209,7 +214,7 @@ export function createBuilder(opts: BuilderOptions): Builder {
     const emit = (line: string): void => { tail.push(line); req.log(line); };
     let imageId = '';
     try {
-      const output = await startBuild(checked, image, controller.signal, req, box);
+      const output = await startBuild(checked, image, controller.signal, req, box, marker);
       const trace = new BuildKitProgress();
       const splitter = new LineSplitter();
       for await (const chunk of output as AsyncIterable<Buffer>) {
@@ -229,6 +234,10 @@ export function createBuilder(opts: BuilderOptions): Builder {
       breach ??= last?.breach ?? null;
       // A step killed by SIGKILL while the memory limit was being hit was the kernel's OOM kill.
       if (!breach && last?.memoryLimitHit && /exit code: 137|signal: killed/i.test(String((err as Error).message ?? err))) breach = 'memory';
+      // A fork bomb that collapsed between two looks (its step's cgroup, with the kernel's count of
+      // refused forks, is gone): a failed step whose last lines are refused forks hit the process limit.
+      if (!breach && box && /exit code/i.test(String((err as Error).message ?? err))
+        && tail.get().slice(-10).some((l) => /fork.*Resource temporarily unavailable/i.test(l))) breach = 'pids';
       if (breach && box) throw limitError(breach, box.limits, opts.isolation!, tail.get(), req.log);
       if (timedOut) throw new DeployFlowError('DF_ERR_BUILD_TIMEOUT', `The image build took longer than ${Math.round(timeoutMs / 1000)}s and was stopped`, { lines: tail.get() });
       if (req.signal?.aborted) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build was cancelled', { lines: tail.get() });
@@ -279,13 +288,13 @@ export function createBuilder(opts: BuilderOptions): Builder {
   };
 
   /** Limits written on the build cgroup and the network rules applied; a build that cannot be confined does not start. */
-  async function confine(app: AppName, isolation: BuildIsolation, log: LogSink): Promise<Confinement> {
+  async function confine(app: AppName, isolation: BuildIsolation, log: LogSink, attributed: boolean): Promise<Confinement> {
     const limits = await isolation.limits(app);
     cgroup ??= openBuildCgroup(opts.docker);
     const box = await cgroup;
     try {
       if (typeof box === 'string') throw new Error(box);
-      await box.apply(limits);
+      await box.apply(limits, { beside: attributed });
       const network = await buildNetwork(opts.docker);
       await applyBuildEgress(network, await isolation.allowPrivate(), {
         ...(isolation.iptables ? { v4: isolation.iptables } : {}), ...(isolation.ip6tables ? { v6: isolation.ip6tables } : {}),

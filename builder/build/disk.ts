@@ -60,10 +60,11 @@ export function diskUsage(dir: string): Promise<number> {
   });
 }
 
-async function stepPids(cgroupDir: string): Promise<number[]> {
+async function stepPids(cgroupDir: string, counts: (stepDir: string) => Promise<boolean>): Promise<number[]> {
   const entries = await fs.readdir(cgroupDir, { withFileTypes: true }).catch(() => []);
   const pids: number[] = [];
   for (const entry of entries.filter((e) => e.isDirectory())) {
+    if (!await counts(path.join(cgroupDir, entry.name))) continue;
     const procs = await fs.readFile(path.join(cgroupDir, entry.name, 'cgroup.procs'), 'utf8').catch(() => '');
     const first = Number.parseInt(procs, 10);
     if (first > 0) pids.push(first);
@@ -100,6 +101,8 @@ export interface DiskWatchOptions {
   mountinfo?: (pid: number) => Promise<string>;
   /** A step process's command line, arguments joined by spaces; default /proc/<pid>/cmdline. */
   cmdline?: (pid: number) => Promise<string>;
+  /** Whether a step (its cgroup directory) counts for this build (attribution.ts); default: every step. */
+  counts?: (stepDir: string) => Promise<boolean>;
 }
 
 async function procCmdline(pid: number): Promise<string> {
@@ -119,7 +122,7 @@ export function watchBuildDisk(opts: DiskWatchOptions): DiskWatch {
   let running: Promise<void> = Promise.resolve();
   const total = (): number => [...largest].reduce((sum, [dir, bytes]) => sum + Math.max(0, bytes - (baseline.get(dir) ?? 0)), 0);
   const look = async (): Promise<void> => {
-    for (const pid of await stepPids(opts.cgroupDir)) {
+    for (const pid of await stepPids(opts.cgroupDir, opts.counts ?? (async () => true))) {
       const mountinfo = await readMountinfo(pid);
       for (const { dir, fresh, mountPoint } of writableDirs(mountinfo, opts.dockerRoot)) {
         if (!fresh && !mounts.has(dir)) mounts.set(dir, { mountPoint, command: await (opts.cmdline ?? procCmdline)(pid) });

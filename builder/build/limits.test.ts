@@ -67,4 +67,33 @@ describe('build cgroup', () => {
     await fs.writeFile(path.join(dir, 'memory.peak'), String(64 * 1024 * 1024));
     assert.deepEqual(await watch.stop(), { breach: 'pids', memoryLimitHit: true });
   });
+
+  it("with attribution: counts only this build's steps, holds them to the build's limits, and makes room beside a running build", async () => {
+    const root = await fakeRoot();
+    const box = await openBuildCgroup(engine({ CgroupDriver: 'cgroupfs', CgroupVersion: '1' }), { root }) as BuildCgroup;
+    const pids = path.join(root, 'pids/docker/buildkit');
+    const mem = path.join(root, 'memory/docker/buildkit');
+    await box.apply(limits);
+    // Another builder's step runs: the parent is kept and holds both builds (32 + 32 processes).
+    for (const dir of [pids, mem]) await fs.mkdir(path.join(dir, 'theirs'));
+    await box.apply(limits, { beside: true });
+    assert.equal(await fs.readFile(path.join(pids, 'pids.max'), 'utf8'), '64');
+    assert.equal(await fs.readFile(path.join(mem, 'memory.limit_in_bytes'), 'utf8'), String(128 * 1024 * 1024));
+    const owners: Record<string, 'mine' | 'other'> = { theirs: 'other', ours: 'mine' };
+    const seen: string[] = [];
+    const watch = box.watch((b) => seen.push(b), 10, { owner: async (dir) => owners[path.basename(dir)] ?? 'pending', limits });
+    await fs.writeFile(path.join(pids, 'theirs/pids.events'), 'max 7\n'); // their fork bomb
+    await fs.writeFile(path.join(pids, 'theirs/pids.current'), '32');
+    await fs.writeFile(path.join(pids, 'pids.current'), '64');
+    for (const dir of [pids, mem]) await fs.mkdir(path.join(dir, 'ours'));
+    await fs.writeFile(path.join(pids, 'ours/pids.current'), '5');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(seen, [], "another build's refused forks and processes are not this build's");
+    assert.equal(await fs.readFile(path.join(pids, 'ours/pids.max'), 'utf8'), '32', "this build's step is held to its limit");
+    assert.equal(await fs.readFile(path.join(mem, 'ours/memory.limit_in_bytes'), 'utf8'), String(64 * 1024 * 1024));
+    await fs.writeFile(path.join(pids, 'ours/pids.current'), '32');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(seen, ['pids']);
+    await watch.stop();
+  });
 });

@@ -2,8 +2,11 @@
 // one cgroup parent (`docker/buildkit` with the cgroupfs driver) and, in this engine version,
 // ignores a build's memory, CPU and cgroup-parent options — so the limits are written on that
 // parent, where the kernel enforces them over all of a build's steps together. Builds take turns
-// (the builder's semaphore), so the parent's limits are the running build's limits. The classic
-// builder gets the same parent (`cgroupparent`) plus its own per-build memory and CPU options.
+// (the builder's semaphore), so the parent's limits are the running build's limits. Another
+// builder on the same engine (a second instance) may run a build at the same time: with the steps
+// told apart (attribution.ts) each build's steps get its limits on their own cgroups and the
+// parent holds the sum. The classic builder gets the same parent (`cgroupparent`) plus its own
+// per-build memory and CPU options.
 //
 // The kernel stops a step at the limit (OOM kill, failed fork) but a fork bomb stopped that way
 // spins until the deadline, and an OOM-killed process inside a shell pipeline may not fail its
@@ -12,6 +15,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import type { Owner } from './attribution.js';
 
 export interface BuildLimits {
   memoryMb: number;
@@ -26,14 +30,30 @@ export interface BuildCgroup {
   readonly parent: string;
   /** That parent's directory in the pids hierarchy: each child directory is a running step. */
   readonly stepsDir: string;
-  apply(limits: BuildLimits): Promise<void>;
+  /**
+   * Writes the build's limits on the parent (renewed when empty). `beside`: when another builder's
+   * build still runs under it, the parent gets the sum of its limits and these (each build's own
+   * steps are then held to their build's limits by the watcher's attribution).
+   */
+  apply(limits: BuildLimits, opts?: { beside?: boolean }): Promise<void>;
   /**
    * Polls the breach counters; calls `onBreach` once, for the first breach since the start.
    * `stop()` ends the polling and answers a last look (a step killed just before the build ended),
    * with whether the memory limit was reached at all (a step killed by SIGKILL then was OOM-killed:
    * cgroup v1 counts the kill in the step's own cgroup, gone once the step ended).
    */
-  watch(onBreach: (b: Breach) => void, intervalMs?: number): { stop(): Promise<{ breach: Breach | null; memoryLimitHit: boolean }> };
+  watch(onBreach: (b: Breach) => void, intervalMs?: number, steps?: StepAttribution):
+  { stop(): Promise<{ breach: Breach | null; memoryLimitHit: boolean }> };
+}
+
+/**
+ * Tells a build's own steps from other builds' (attribution.ts). With it the watcher counts only
+ * this build's steps and those no build can be told for, and writes the build's limits on each
+ * of its own steps' cgroups, so another build's steps under the shared parent do not stop it.
+ */
+export interface StepAttribution {
+  owner(stepDir: string): Promise<Owner>;
+  limits: BuildLimits;
 }
 
 const CFS_PERIOD_US = 100_000;
@@ -97,14 +117,55 @@ async function number(file: string): Promise<number> {
   return text.trim() === 'max' ? Number.POSITIVE_INFINITY : Number.parseInt(text, 10) || 0;
 }
 
-/** Counters that only grow during a build: OOM kills and failed forks, of the parent and each step's cgroup. */
-async function breaches(l: Layout): Promise<Map<string, number>> {
+/**
+ * Counters that only grow during a build: OOM kills and failed forks, of the parent and each step's
+ * cgroup — with attribution, of this build's steps and unattributed ones only (the kernel counts
+ * a kill in the victim's cgroup and a failed fork in the forking task's, whichever limit was hit).
+ */
+async function breaches(l: Layout, counted?: Set<string>): Promise<Map<string, number>> {
   const seen = new Map<string, number>();
-  for (const dir of await withChildren(l.memory)) {
+  const keep = (dir: string): boolean => !counted || (dir !== l.memory && dir !== l.pids && counted.has(path.basename(dir)));
+  for (const dir of (await withChildren(l.memory)).filter(keep)) {
     seen.set(`memory ${dir}`, await counter(path.join(dir, l.v2 ? 'memory.events' : 'memory.oom_control'), 'oom_kill'));
   }
-  for (const dir of await withChildren(l.pids)) seen.set(`pids ${dir}`, await counter(path.join(dir, 'pids.events'), 'max'));
+  for (const dir of (await withChildren(l.pids)).filter(keep)) seen.set(`pids ${dir}`, await counter(path.join(dir, 'pids.events'), 'max'));
   return seen;
+}
+
+/** The step cgroups (by name) that count for this build: its own and those no build can be told for. */
+async function countedSteps(l: Layout, steps: StepAttribution, limited: Set<string>, others: Set<string>): Promise<Set<string>> {
+  const counted = new Set<string>();
+  for (const dir of (await withChildren(l.pids)).slice(1)) {
+    const owner = await steps.owner(dir);
+    if (owner === 'other') others.add(path.basename(dir));
+    if (owner === 'other' || owner === 'pending') continue;
+    const name = path.basename(dir);
+    counted.add(name);
+    if (owner === 'mine' && !limited.has(name)) {
+      limited.add(name);
+      await limitStep(l, name, steps.limits).catch(() => undefined);
+    }
+  }
+  return counted;
+}
+
+/** The build's memory and process limits on one of its steps: the kernel holds that step to them whatever the parent allows. */
+async function limitStep(l: Layout, name: string, limits: BuildLimits): Promise<void> {
+  const bytes = String(limits.memoryMb * 1024 * 1024);
+  await write(path.join(l.pids, name, 'pids.max'), String(limits.pids));
+  if (l.v2) {
+    await write(path.join(l.memory, name, 'memory.max'), bytes);
+    return;
+  }
+  await write(path.join(l.memory, name, 'memory.limit_in_bytes'), bytes);
+  await write(path.join(l.memory, name, 'memory.memsw.limit_in_bytes'), bytes).catch(() => undefined);
+}
+
+/** Processes of the counted steps right now. */
+async function stepProcesses(l: Layout, counted: Set<string>): Promise<number> {
+  let sum = 0;
+  for (const name of counted) sum += await number(path.join(l.pids, name, 'pids.current'));
+  return sum;
 }
 
 /** The parent's high-water marks against its limits (fresh for each build: see `apply`). */
@@ -119,13 +180,30 @@ async function atLimit(l: Layout): Promise<{ pidsNow: boolean; pidsPeak: boolean
   };
 }
 
-/** A fresh parent for each build, so its high-water marks are this build's; kept when a step still runs in it. */
-async function renew(l: Layout): Promise<void> {
+/**
+ * A fresh parent for each build, so its high-water marks are this build's; kept when a step still
+ * runs in it (another builder's build on this engine): answers whether it was kept.
+ */
+async function renew(l: Layout): Promise<boolean> {
   for (const dir of new Set([l.memory, l.pids, l.cpu])) {
     await fs.rmdir(dir).catch(() => undefined);
     await fs.mkdir(dir, { recursive: true });
   }
   if (!l.v2) await write(path.join(l.memory, 'memory.max_usage_in_bytes'), '0').catch(() => undefined);
+  return (await withChildren(l.pids)).length > 1;
+}
+
+/** Limits that make room for this build beside the ones already running under the parent: the sum of both. */
+async function added(l: Layout, limits: BuildLimits): Promise<BuildLimits> {
+  const memory = await number(path.join(l.memory, l.v2 ? 'memory.max' : 'memory.limit_in_bytes'));
+  const pids = await number(path.join(l.pids, 'pids.max'));
+  const quota = await number(path.join(l.cpu, l.v2 ? 'cpu.max' : 'cpu.cfs_quota_us'));
+  const unlimited = (n: number): boolean => !Number.isFinite(n) || n <= 0 || n >= 2 ** 53;
+  return {
+    memoryMb: unlimited(memory) ? Number.MAX_SAFE_INTEGER / 2 ** 21 : Math.floor(memory / 2 ** 20) + limits.memoryMb,
+    pids: unlimited(pids) ? 2 ** 22 : pids + limits.pids,
+    cpus: unlimited(quota) ? 1024 : quota / CFS_PERIOD_US + limits.cpus,
+  };
 }
 
 /**
@@ -149,21 +227,39 @@ export async function openBuildCgroup(docker: Docker, opts: { root?: string; par
   return {
     parent,
     stepsDir: layout.pids,
-    async apply(limits) {
-      await renew(layout);
-      await (v2 ? applyV2(layout, limits) : applyV1(layout, limits));
+    async apply(limits, opts = {}) {
+      const busy = await renew(layout);
+      // Another builder's build still runs under the parent: with its steps held to their own
+      // limits, the parent holds both builds together.
+      const parentLimits = busy && opts.beside ? await added(layout, limits) : limits;
+      await (v2 ? applyV2(layout, parentLimits) : applyV1(layout, parentLimits));
     },
-    watch(onBreach, intervalMs = 200) {
+    watch(onBreach, intervalMs = 200, steps) {
       let stopped = false;
       let found: Breach | null = null;
       let timer: NodeJS.Timeout | undefined;
-      const baseline = breaches(layout);
+      const limited = new Set<string>();
+      const others = new Set<string>();
+      // The steps already running belong to other builds or none: only steps started since count with attribution.
+      const preexisting = withChildren(layout.pids).then((dirs) => new Set(dirs.slice(1).map((d) => path.basename(d))));
+      const counted = async (): Promise<Set<string> | undefined> => {
+        if (!steps) return undefined;
+        const old = await preexisting;
+        const names = await countedSteps(layout, steps, limited, others);
+        return new Set([...names].filter((n) => !old.has(n) || limited.has(n)));
+      };
+      // Alone under the parent (nothing else ran since it was renewed), the parent's own signals are this build's too.
+      const alone = async (): Promise<boolean> => (await preexisting).size === 0 && others.size === 0;
+      const baseline = counted().then((c) => breaches(layout, c));
       // A parent that could not be renewed (a step of another build still in it) may carry an old peak.
       const oldPeak = atLimit(layout).then((a) => a.pidsPeak);
       const look = async (): Promise<Breach | null> => {
         const before = await baseline;
-        for (const [key, value] of await breaches(layout)) if (value > (before.get(key) ?? 0)) return key.startsWith('memory') ? 'memory' : 'pids';
+        const mine = await counted();
+        for (const [key, value] of await breaches(layout, mine)) if (value > (before.get(key) ?? 0)) return key.startsWith('memory') ? 'memory' : 'pids';
         // A fork bomb holds the process count at the limit (v1 counts failed forks in the step's cgroup only).
+        if (mine && steps && await stepProcesses(layout, mine) >= steps.limits.pids) return 'pids';
+        if (mine && !await alone()) return null;
         const now = await atLimit(layout);
         return now.pidsNow || (now.pidsPeak && !await oldPeak) ? 'pids' : null;
       };

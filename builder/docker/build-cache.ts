@@ -37,10 +37,25 @@ export async function trimBuildCache(docker: Docker, keepBytes: number): Promise
   return { deleted: answer.CachesDeleted?.length ?? 0, reclaimedBytes: answer.SpaceReclaimed ?? 0 };
 }
 
-/** Every BuildKit cache record of the engine. */
-export async function listBuildCache(docker: Docker): Promise<CacheRecord[]> {
-  const df = (await docker.df()) as { BuildCache?: CacheRecord[] | null };
-  return df.BuildCache ?? [];
+const BUSY = /disk usage operation is already running/i;
+
+/**
+ * Every BuildKit cache record of the engine. The engine answers one `/system/df` at a time (a
+ * second one at the same moment gets a 500 "a disk usage operation is already running"), so a
+ * busy answer is asked again, for up to `waitMs`.
+ */
+export async function listBuildCache(docker: Docker, waitMs = 30_000): Promise<CacheRecord[]> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const df = (await docker.df()) as { BuildCache?: CacheRecord[] | null };
+      return df.BuildCache ?? [];
+    } catch (err) {
+      const text = `${(err as Error).message ?? ''} ${JSON.stringify((err as { json?: unknown }).json ?? '')}`;
+      if (!BUSY.test(text) || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
+    }
+  }
 }
 
 const RECORD_ID = /^[a-z0-9]{1,64}$/;
