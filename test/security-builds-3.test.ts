@@ -86,12 +86,13 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
       `RUN dd if=/dev/urandom of=/neighbour-${run} bs=1M count=2`,
       'CMD ["node"]',
     ];
-    await build(apps.neighbour, 'n1', neighbourFile);
+    const first = await build(apps.neighbour, 'n1', neighbourFile);
     // Its image gone (as retention does with old images), its layers are cache only: the first a trim
     // of the whole engine's cache would take (least recently used), and not the filler's to take.
     await docker.getImage(`deployflow/${apps.neighbour}:n1`).remove({ force: true });
     const neighbourIds = (await ledger.load())[apps.neighbour]?.map((e) => e.id) ?? [];
-    assert.ok(neighbourIds.length >= 3, `the neighbour was credited with its layers and cache mount: ${neighbourIds.join(',')}`);
+    const described = new Map((await listBuildCache(docker)).map((r) => [r.ID, `${r.ID} ${r.Type} ${r.Description.slice(0, 100)}`]));
+    assert.ok(neighbourIds.length >= 3, `the neighbour was credited with its layers and cache mount: ${neighbourIds.join(',')}\n${first.join('\n')}`);
 
     const fillerFile = [
       `FROM ${base}`, 'COPY stamp /stamp',
@@ -116,7 +117,8 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
 
     // The neighbour's records are all still there, and its rebuild comes from the cache.
     const present = new Set((await listBuildCache(docker)).map((r) => r.ID));
-    assert.deepEqual(neighbourIds.filter((id) => !present.has(id)), [], "none of the neighbour's records was pruned");
+    assert.deepEqual(neighbourIds.filter((id) => !present.has(id)).map((id) => described.get(id)), [],
+      `none of the neighbour's records was pruned; the filler's log: ${logs.flat().filter((l) => l.includes('Build cache')).join(' / ')}`);
     const again = await build(apps.neighbour, 'n2', neighbourFile);
     assert.ok(cached(again, `of=/neighbour-${run}`) && cached(again, `of=/c/n-${run}`), again.join('\n'));
     refused += 1;

@@ -20,15 +20,15 @@ const mb = (bytes: number): string => (bytes / MB).toFixed(1);
 export class AppCacheBudget {
   constructor(private readonly docker: Docker, private readonly opts: AppCacheOptions) {}
 
-  /** The records before a build; null when the engine cannot list them (the build then goes uncounted). */
-  begin(): Promise<CacheRecord[] | null> {
-    return listBuildCache(this.docker).catch(() => null);
+  /** The records before a build; the reason when the engine cannot list them (the build then goes uncounted). */
+  begin(): Promise<CacheRecord[] | string> {
+    return listBuildCache(this.docker).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
   }
 
   /** After a build of `app` (succeeded or failed): credit it, then trim it to its budget. */
-  async end(app: string, before: CacheRecord[] | null, dockerfile: string, seen: CacheMountSeen[], log: LogSink): Promise<void> {
-    if (!before) return;
+  async end(app: string, before: CacheRecord[] | string, dockerfile: string, seen: CacheMountSeen[], log: LogSink): Promise<void> {
     try {
+      if (typeof before === 'string') throw new Error(`the engine did not list its cache before the build: ${before}`);
       const after = await listBuildCache(this.docker);
       const mine = attribute(new Set(before.map((r) => r.ID)), after, runCommands(dockerfile));
       let ledger = settle(await this.opts.ledger.load(), app, before, after, mine, seen);

@@ -214,6 +214,8 @@ export function createBuilder(opts: BuilderOptions): Builder {
     const emit = (line: string): void => { tail.push(line); req.log(line); };
     let imageId = '';
     try {
+      // The listing must be the engine's state before the build: a late answer would count the build's first records as old.
+      await cacheBefore;
       const output = await startBuild(checked, image, controller.signal, req, box, marker);
       const trace = new BuildKitProgress();
       const splitter = new LineSplitter();

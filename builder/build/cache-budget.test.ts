@@ -20,7 +20,8 @@ describe('build cache budget per app', () => {
     const before = new Set(['base']);
     const after = [
       rec('base', { Description: 'from local ' }),
-      rec('copy', { Parent: 'base' }), // COPY below the RUN
+      rec('import', { Parent: 'base', Description: 'from local ' }), // a base image's layer imported during the build
+      rec('copy', { Parent: 'import' }), // COPY below the RUN
       rec('run', { Parent: 'copy', Description: 'mount / from exec /bin/sh -c npm ci && npm run build' }),
       rec('top', { Parent: 'run' }), // COPY above it
       rec('mount', { Type: 'exec.cachemount', Description: 'cached mount /root/.npm from exec /bin/sh -c npm ci &&  npm run build' }),
@@ -29,7 +30,7 @@ describe('build cache budget per app', () => {
       rec('busy', { InUse: true, Parent: 'run', Description: 'mount / from exec /bin/sh -c npm ci && npm run build' }),
     ];
     const mine = attribute(before, after, ['npmci&&npmrunbuild']);
-    assert.deepEqual([...mine].sort(), ['copy', 'mount', 'run', 'top']);
+    assert.deepEqual([...mine].sort(), ['busy', 'copy', 'mount', 'run', 'top']);
   });
 
   it("gives up another app's record that this build used, forgets gone ones, and sizes cache mounts as measured", () => {

@@ -68,17 +68,19 @@ function isOneOf(command: string, commands: readonly string[]): boolean {
 
 /** Ids of the records new since `before` that this build made. */
 export function attribute(before: ReadonlySet<string>, after: readonly CacheRecord[], commands: readonly string[]): Set<string> {
-  const fresh = after.filter((r) => !before.has(r.ID) && !r.InUse);
+  // A record of this build may still be in use when listed (the engine releases a cache mount after the build answered).
+  const fresh = after.filter((r) => !before.has(r.ID));
   const mine = new Set(fresh.filter((r) => { const e = execOf(r.Description); return e !== null && isOneOf(e.command, commands); }).map((r) => r.ID));
-  const byId = new Map(fresh.map((r) => [r.ID, r]));
+  // Only layers join by the chain (COPY/ADD results, steps): a base image's import (`from local`) serves every build.
+  const byId = new Map(fresh.filter((r) => r.Description === 'fileop target' || execOf(r.Description)).map((r) => [r.ID, r]));
   // The new records chained to them: a new parent is a step of this build below it, a new child one above it.
   for (let grew = true; grew;) {
     grew = false;
-    for (const r of fresh) {
+    for (const r of byId.values()) {
       if (mine.has(r.ID)) continue;
       const parentIsMine = r.Parent ? mine.has(r.Parent) : false;
       const childIsMine = fresh.some((c) => c.Parent === r.ID && mine.has(c.ID));
-      if ((parentIsMine || childIsMine) && byId.has(r.ID)) { mine.add(r.ID); grew = true; }
+      if (parentIsMine || childIsMine) { mine.add(r.ID); grew = true; }
     }
   }
   return mine;
