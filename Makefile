@@ -1,5 +1,5 @@
 # `make up` and `make test` share one idempotent prerequisite step (scripts/prereqs.sh).
-.PHONY: prereqs up down test lint typecheck deps bench web build api-docs fresh-machine
+.PHONY: prereqs up down test lint typecheck deps format format-check bench web build api-docs fresh-machine
 
 prereqs:
 	@bash scripts/prereqs.sh
@@ -21,11 +21,18 @@ typecheck:
 lint:
 	npx eslint .
 
+# One formatting for the whole tree (Prettier, .prettierrc.json): `make format` rewrites, make test checks.
+format:
+	npx prettier --write .
+
+format-check:
+	npx prettier --check . --log-level warn
+
 # Import boundaries and import circles (.dependency-cruiser.mjs says which and why).
 deps:
 	npx depcruise common control git dns builder gateway supervisor doctor cli bin test bench web/src --config .dependency-cruiser.mjs
 
-test: prereqs typecheck lint deps web build
+test: prereqs typecheck lint format-check deps web build
 	node --import tsx --test --test-concurrency=1 --test-timeout=600000 $$(find cli common control builder gateway dns git supervisor doctor test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
 # The services and the CLI as JavaScript in dist/ (esbuild, well under a second): bin/deployflow runs

@@ -12,14 +12,22 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // node:test's describe/it return promises the runner itself tracks.
-      '@typescript-eslint/no-floating-promises': ['error', {
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { paths: [
-        { name: 'child_process', importNames: ['exec', 'execSync'], message: 'No shell: use spawn(file, args).' },
-        { name: 'node:child_process', importNames: ['exec', 'execSync'], message: 'No shell: use spawn(file, args).' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'child_process', importNames: ['exec', 'execSync'], message: 'No shell: use spawn(file, args).' },
+            { name: 'node:child_process', importNames: ['exec', 'execSync'], message: 'No shell: use spawn(file, args).' },
+          ],
+        },
+      ],
     },
   },
 );

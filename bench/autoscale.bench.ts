@@ -14,24 +14,38 @@ import { percentile } from './support/procs.js';
 const rounds = Number(process.env.BENCH_AUTOSCALE_ROUNDS ?? 3);
 const APP = 'bench-scale';
 const s = await startOpsStack({
-  DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS: '8', DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS: '4', DEPLOYFLOW_DRAIN_SECONDS: '1',
+  DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS: '8',
+  DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS: '4',
+  DEPLOYFLOW_DRAIN_SECONDS: '1',
 });
 const gatewayPort = await freePort();
-const gateway = await startGateway({ ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+const gateway = await startGateway(
+  { ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
+  createLogger('gateway', 'silent'),
+);
 
-const get = (): Promise<string> => new Promise((resolve) => {
-  const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (c: string) => { body += c; });
-    res.on('end', () => resolve(res.statusCode === 200 ? body.trim().split(' ')[1] ?? '' : `status ${res.statusCode}`));
+const get = (): Promise<string> =>
+  new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve(res.statusCode === 200 ? (body.trim().split(' ')[1] ?? '') : `status ${res.statusCode}`));
+    });
+    req.once('error', (err) => resolve(`error ${err.message}`));
   });
-  req.once('error', (err) => resolve(`error ${err.message}`));
-});
 
 async function firstOk(port: number): Promise<void> {
   for (;;) {
-    if (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -69,7 +83,9 @@ try {
 
     const f0 = performance.now();
     const c = await s.docker.createContainer({
-      Image: image, Env: ['PORT=8080'], ExposedPorts: { '8080/tcp': {} },
+      Image: image,
+      Env: ['PORT=8080'],
+      ExposedPorts: { '8080/tcp': {} },
       HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
     });
     await c.start();
@@ -82,7 +98,11 @@ try {
   await s.cleanup([APP]);
 }
 
-const med = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+const med = (xs: number[]): number =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 const fmt = (xs: number[]): string => `median ${(med(xs) / 1000).toFixed(2)} s  (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})`;
 console.log(`\nautoscale reaction, ${rounds} rounds, ~40 req/s through the gateway against a target of 5 req/s per replica (max 2)`);
 console.log(`floor: docker create + start + first 200 of one more container:   ${fmt(floors)}`);

@@ -14,7 +14,10 @@ const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 const port = await freePort();
 const dataDir = tmpDir('df-bench-cli-data-');
 const control = start(process.execPath, [BIN, 'control'], {
-  DEPLOYFLOW_DATA_DIR: dataDir, DEPLOYFLOW_BIND: '127.0.0.1', CONTROL_PORT: String(port), DEPLOYFLOW_LOG_LEVEL: 'warn',
+  DEPLOYFLOW_DATA_DIR: dataDir,
+  DEPLOYFLOW_BIND: '127.0.0.1',
+  CONTROL_PORT: String(port),
+  DEPLOYFLOW_LOG_LEVEL: 'warn',
 });
 await waitForPort(port, 30_000);
 const url = `http://127.0.0.1:${port}`;
@@ -25,14 +28,19 @@ await user.post('/api/v1/apps', { name: 'bench-app' });
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'df-bench-cli-'));
 const env = { PATH: process.env.PATH ?? '', HOME: home, DEPLOYFLOW_URL: url, DEPLOYFLOW_TOKEN: token };
 
-interface Timing { firstOutputMs: number; exitMs: number }
+interface Timing {
+  firstOutputMs: number;
+  exitMs: number;
+}
 
 function once(args: string[], extraEnv: Record<string, string> = {}): Promise<Timing> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let first = 0;
     const child = spawn(process.execPath, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', () => { first ||= performance.now() - t0; });
+    child.stdout.on('data', () => {
+      first ||= performance.now() - t0;
+    });
     child.once('error', reject);
     child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}`));
@@ -42,7 +50,11 @@ function once(args: string[], extraEnv: Record<string, string> = {}): Promise<Ti
   });
 }
 
-async function measure(label: string, args: string[], extraEnv: Record<string, string> = {}): Promise<{ label: string; first: number[]; exit: number[] }> {
+async function measure(
+  label: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ label: string; first: number[]; exit: number[] }> {
   for (let i = 0; i < 3; i++) await once(args, extraEnv);
   const first: number[] = [];
   const exit: number[] = [];
@@ -68,7 +80,9 @@ console.log('| command | first output p50 | p90 | exit p50 | vs floor (p50) |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const r of results) {
   const p50 = percentile(r.first, 50);
-  console.log(`| ${r.label} | ${p50.toFixed(0)} | ${percentile(r.first, 90).toFixed(0)} | ${percentile(r.exit, 50).toFixed(0)} | ${(p50 / floor).toFixed(2)}× |`);
+  console.log(
+    `| ${r.label} | ${p50.toFixed(0)} | ${percentile(r.first, 90).toFixed(0)} | ${percentile(r.exit, 50).toFixed(0)} | ${(p50 / floor).toFixed(2)}× |`,
+  );
 }
 
 await stop(control);

@@ -16,25 +16,35 @@ const rounds = Number(process.env.BENCH_COLDSTART_ROUNDS ?? 3);
 const APP = 'bench-cold';
 const s = await startOpsStack();
 const gatewayPort = await freePort();
-const gateway = await startGateway({ ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+const gateway = await startGateway(
+  { ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
+  createLogger('gateway', 'silent'),
+);
 
-const get = (): Promise<number> => new Promise((resolve) => {
-  const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
-    res.resume();
-    res.on('end', () => resolve(res.statusCode ?? 0));
+const get = (): Promise<number> =>
+  new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', () => resolve(0));
   });
-  req.once('error', () => resolve(0));
-});
 
 async function firstOk(port: number): Promise<void> {
   for (;;) {
-    if (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 5));
   }
 }
 
-const asleep = async (): Promise<boolean> => (await s.route(APP))?.sleeping === true
-  && (await listAppContainers(s.docker, APP)).every((c) => !c.running);
+const asleep = async (): Promise<boolean> =>
+  (await s.route(APP))?.sleeping === true && (await listAppContainers(s.docker, APP)).every((c) => !c.running);
 const wakes: number[] = [];
 const floors: number[] = [];
 const controlMs: number[] = [];
@@ -67,11 +77,16 @@ try {
   await s.cleanup([APP]);
 }
 
-const med = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+const med = (xs: number[]): number =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 const fmt = (xs: number[]): string => `median ${Math.round(med(xs))} ms  (${xs.map((x) => Math.round(x)).join(', ')})`;
 console.log(`\ncold start from sleep, ${rounds} rounds, one replica (tiny Node app, memory 64 MB)`);
 console.log(`floor: docker start of the stopped container + first 200:      ${fmt(floors)}`);
 console.log(`DeployFlow: request in → 200 out through gateway + control:   ${fmt(wakes)}`);
 console.log(`control's own figure (wake asked → route published awake):    ${fmt(controlMs)}`);
-if (wakes.length > 0 && floors.length > 0) console.log(`ratio: ${(med(wakes) / med(floors)).toFixed(2)}× the floor (goal ≤ 1.2× and ≤ 1000 ms)`);
+if (wakes.length > 0 && floors.length > 0)
+  console.log(`ratio: ${(med(wakes) / med(floors)).toFixed(2)}× the floor (goal ≤ 1.2× and ≤ 1000 ms)`);
 console.log(`failed requests: ${failed}`);

@@ -33,12 +33,16 @@ const builder = process.env.BENCH_DEPLOY_BUILDER === 'legacy' ? 'legacy' : 'buil
 const APP = 'bench-deploy';
 const docker = new Docker();
 const base = await ensureNodeBaseImage(docker);
-const server = (nonce: string): string => `require('node:http').createServer((q, s) => s.end(${JSON.stringify(nonce)})).listen(Number(process.env.PORT));\n`;
+const server = (nonce: string): string =>
+  `require('node:http').createServer((q, s) => s.end(${JSON.stringify(nonce)})).listen(Number(process.env.PORT));\n`;
 const dockerfile = `FROM ${base}\nWORKDIR /srv\nCOPY server.js .\nENV PORT=8080\nUSER node\nEXPOSE 8080\nCMD ["node", "server.js"]\n`;
 
 async function firstOk(port: number): Promise<void> {
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -46,12 +50,22 @@ async function firstOk(port: number): Promise<void> {
 
 async function floor(dir: string, tag: string, engine: 'buildkit' | 'legacy'): Promise<{ ms: number; id: string }> {
   const t0 = performance.now();
-  const stream = await docker.buildImage(tarFs.pack(dir) as unknown as NodeJS.ReadableStream, { t: tag, nocache: true, ...(engine === 'buildkit' ? { version: '2' } : {}) } as Docker.ImageBuildOptions);
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
-    const failed = out?.find((o) => o.error);
-    if (err || failed) reject(err ?? new Error(failed?.error)); else resolve();
-  }));
-  const c = await docker.createContainer({ Image: tag, ExposedPorts: { '8080/tcp': {} }, HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
+  const stream = await docker.buildImage(
+    tarFs.pack(dir) as unknown as NodeJS.ReadableStream,
+    { t: tag, nocache: true, ...(engine === 'buildkit' ? { version: '2' } : {}) } as Docker.ImageBuildOptions,
+  );
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
+      const failed = out?.find((o) => o.error);
+      if (err || failed) reject(err ?? new Error(failed?.error));
+      else resolve();
+    }),
+  );
+  const c = await docker.createContainer({
+    Image: tag,
+    ExposedPorts: { '8080/tcp': {} },
+    HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+  });
   await c.start();
   const port = Number((await c.inspect()).NetworkSettings.Ports['8080/tcp']![0]!.HostPort);
   await firstOk(port);
@@ -61,17 +75,33 @@ async function floor(dir: string, tag: string, engine: 'buildkit' | 'legacy'): P
 const redis = await startRedis();
 const probe = new Redis(redis.url);
 const control = await startTestControl({
-  REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_BUILDER: builder, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
-  DEPLOYFLOW_DRAIN_SECONDS: '5', DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+  REDIS_URL: redis.url,
+  DEPLOYFLOW_IMAGE_NODE: base,
+  DEPLOYFLOW_BUILDER: builder,
+  DEPLOYFLOW_DOMAIN: 'paas.test',
+  GIT_HTTP_PORT: '0',
+  GIT_SSH_PORT: '0',
+  DEPLOYFLOW_DRAIN_SECONDS: '5',
+  DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
+  DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
 });
 const deps = control.service.deps;
-const git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
+const git = await startGitService({
+  config: control.config,
+  log: createLogger('git', 'silent'),
+  access: gitAccess(deps),
+  onPush: pushHandler(deps),
+});
 const user = await registerUser(control.url);
 await user.post('/api/v1/apps', { name: APP, port: 8080 });
 const token = (await user.post('/api/v1/tokens', { name: 'bench' })).body.token as string;
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'df-bench-deploy-'));
 const floorDir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-bench-floor-'));
-const g = (args: string[]) => run('git', ['-c', 'user.name=B', '-c', 'user.email=b@example.invalid', '-c', 'credential.helper=', ...args], { cwd: work, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+const g = (args: string[]) =>
+  run('git', ['-c', 'user.name=B', '-c', 'user.email=b@example.invalid', '-c', 'credential.helper=', ...args], {
+    cwd: work,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
 const remote = `http://bench:${token}@127.0.0.1:${git.httpPort}/${APP}.git`;
 await g(['init', '-q', '-b', 'main']);
 await fs.writeFile(path.join(work, 'Dockerfile'), dockerfile);
@@ -81,7 +111,8 @@ await fs.writeFile(path.join(floorDir, 'Dockerfile'), dockerfile);
 let steps: string[] = [];
 let stepT0 = 0;
 deps.events.on('deployment.log', (e: { line: string }) => {
-  if (e.line.startsWith('----->') || /healthy on/.test(e.line)) steps.push(`${((performance.now() - stepT0) / 1000).toFixed(2).padStart(6)} s  ${e.line.trim().slice(0, 90)}`);
+  if (e.line.startsWith('----->') || /healthy on/.test(e.line))
+    steps.push(`${((performance.now() - stepT0) / 1000).toFixed(2).padStart(6)} s  ${e.line.trim().slice(0, 90)}`);
 });
 
 /** Pushes, and times until the route's upstream is a new one answering 200. */
@@ -98,7 +129,17 @@ async function pushToLive(): Promise<{ live: number; push: number }> {
   const watch = (async () => {
     while (!failed) {
       const port = (await readRouteTable(probe)).routes[`${APP}.paas.test`]?.upstreams[0]?.port;
-      if (port && port !== before && await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false)) { live = performance.now() - t0; return; }
+      if (
+        port &&
+        port !== before &&
+        (await fetch(`http://127.0.0.1:${port}/`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
+        live = performance.now() - t0;
+        return;
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
@@ -117,7 +158,12 @@ async function pushToLive(): Promise<{ live: number; push: number }> {
 async function liveWith(nonce: string, t0: number): Promise<number> {
   for (;;) {
     const port = (await readRouteTable(probe)).routes[`${APP}.paas.test`]?.upstreams[0]?.port;
-    const body = port ? await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => '') : '';
+    const body = port
+      ? await fetch(`http://127.0.0.1:${port}/`).then(
+          (r) => r.text(),
+          () => '',
+        )
+      : '';
     if (body === nonce) return performance.now() - t0;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -136,12 +182,15 @@ async function backToBack(i: number): Promise<number> {
   const t0 = performance.now();
   const first = g(['push', '-q', remote, 'HEAD:main']);
   let firstReturned = 0;
-  void first.then(() => { firstReturned = performance.now(); });
+  void first.then(() => {
+    firstReturned = performance.now();
+  });
   await new Promise((r) => setTimeout(r, 1000));
   const second = `second ${i} ${Date.now()}`;
   await commitTree(second);
   const t1 = performance.now();
-  if (firstReturned) console.log(`  (round ${i}: the first push returned before the second began, after ${((firstReturned - t0) / 1000).toFixed(2)} s)`);
+  if (firstReturned)
+    console.log(`  (round ${i}: the first push returned before the second began, after ${((firstReturned - t0) / 1000).toFixed(2)} s)`);
   const [r1, r2] = await Promise.all([first, g(['push', '-q', remote, 'HEAD:main'])]);
   if (r1.code !== 0) throw new Error(`first push failed: ${r1.stderr}`);
   if (r2.code !== 0) throw new Error(`second push failed: ${r2.stderr}`);
@@ -178,7 +227,11 @@ try {
   for (let i = 0; i < rounds; i++) seconds.push(await backToBack(i));
 } finally {
   await purgeApp(docker, APP).catch(() => undefined);
-  for (const tag of floorTags) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  for (const tag of floorTags)
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
   await git.stop();
   probe.disconnect();
   await control.stop();
@@ -187,14 +240,20 @@ try {
   await fs.rm(floorDir, { recursive: true, force: true });
 }
 
-const med = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+const med = (xs: number[]): number =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 const fmt = (xs: number[]): string => `median ${(med(xs) / 1000).toFixed(2)} s  (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})`;
 console.log(`\npush-to-live vs plain docker build + run + first 200, ${rounds} rounds side by side, tiny Node app`);
 console.log(`floor, classic builder (build --no-cache + run + first 200): ${fmt(floors.legacy)}`);
 console.log(`floor, BuildKit (build --no-cache + run + first 200):         ${fmt(floors.buildkit)}`);
 console.log(`DeployFlow, ${builder.padEnd(8)} (git push → first 200 via the route):   ${fmt(lives)}`);
-console.log(`ratio ${(med(lives) / med(floors[builder])).toFixed(2)}× against the floor with the same builder (goal ≤ 1.15×); `
-  + `${(med(lives) / med(floors.legacy)).toFixed(2)}× against plain \`docker build\` on this engine (the classic builder)`);
+console.log(
+  `ratio ${(med(lives) / med(floors[builder])).toFixed(2)}× against the floor with the same builder (goal ≤ 1.15×); ` +
+    `${(med(lives) / med(floors.legacy)).toFixed(2)}× against plain \`docker build\` on this engine (the classic builder)`,
+);
 console.log(`cached redeploy (push → new upstream answers):    ${fmt(cached)}`);
 console.log(`back-to-back: the second of two pushes 1 s apart (push → it answers): ${fmt(seconds)}`);
 console.log(`ratio ${(med(seconds) / med(lives)).toFixed(2)}× against a single push (goal ≤ 1.15×)`);

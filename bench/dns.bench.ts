@@ -11,7 +11,11 @@ const queries = path.join(dir, 'queries.txt');
 // A spread of names under the domain, mixed A/AAAA, as browsers ask.
 fs.writeFileSync(queries, Array.from({ length: 1000 }, (_, i) => `app${i}.paas.local ${i % 4 === 0 ? 'AAAA' : 'A'}`).join('\n') + '\n');
 
-interface PerfResult { qps: number; lost: number; avgMs: number }
+interface PerfResult {
+  qps: number;
+  lost: number;
+  avgMs: number;
+}
 
 async function dnsperf(port: number): Promise<PerfResult> {
   const args = ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-l', String(seconds), '-c', '4', '-q', '200', '-t', '2'];
@@ -25,15 +29,32 @@ async function dnsperf(port: number): Promise<PerfResult> {
 }
 
 const masqPort = await freePort();
-const dnsmasq = start('dnsmasq', ['-k', '-C', '/dev/null', '--port', String(masqPort), '--listen-address=127.0.0.1', '--bind-interfaces',
-  '--no-resolv', '--no-hosts', '--address=/paas.local/127.0.0.1', '--address=/paas.local/::1', '--user=root', '--pid-file=']);
+const dnsmasq = start('dnsmasq', [
+  '-k',
+  '-C',
+  '/dev/null',
+  '--port',
+  String(masqPort),
+  '--listen-address=127.0.0.1',
+  '--bind-interfaces',
+  '--no-resolv',
+  '--no-hosts',
+  '--address=/paas.local/127.0.0.1',
+  '--address=/paas.local/::1',
+  '--user=root',
+  '--pid-file=',
+]);
 await waitForPort(masqPort);
 const masq = await dnsperf(masqPort);
 await stop(dnsmasq);
 
 const redis = await startRedis();
 const ours = start(process.execPath, ['--import', 'tsx', 'bench/support/dns-process.ts'], {
-  REDIS_URL: redis.url, DEPLOYFLOW_DATA_DIR: dir, DEPLOYFLOW_BIND: '127.0.0.1', DNS_PORT: String(await freePort()), DEPLOYFLOW_PUBLIC_IP: '127.0.0.1,::1',
+  REDIS_URL: redis.url,
+  DEPLOYFLOW_DATA_DIR: dir,
+  DEPLOYFLOW_BIND: '127.0.0.1',
+  DNS_PORT: String(await freePort()),
+  DEPLOYFLOW_PUBLIC_IP: '127.0.0.1,::1',
 });
 const ready = await waitForLine(ours, /dns ready udp:\/\/[0-9.]+:(\d+)/);
 const ourPort = Number(/:(\d+)$/.exec(ready)![1]);
@@ -43,6 +64,11 @@ await stop(redis.child);
 
 console.log(`\ndnsperf -c 4 -q 200 -l ${seconds} over 1000 names under paas.local (75% A, 25% AAAA), after a 2 s warm-up`);
 console.log('server              queries/s   lost   avg ms   vs dnsmasq');
-for (const [name, r] of [['dnsmasq', masq], ['deployflow dns', mine]] as const) {
-  console.log(`${name.padEnd(18)} ${r.qps.toFixed(0).padStart(10)} ${String(r.lost).padStart(6)} ${r.avgMs.toFixed(3).padStart(8)} ${(r.qps / masq.qps).toFixed(2).padStart(10)}×`);
+for (const [name, r] of [
+  ['dnsmasq', masq],
+  ['deployflow dns', mine],
+] as const) {
+  console.log(
+    `${name.padEnd(18)} ${r.qps.toFixed(0).padStart(10)} ${String(r.lost).padStart(6)} ${r.avgMs.toFixed(3).padStart(8)} ${(r.qps / masq.qps).toFixed(2).padStart(10)}×`,
+  );
 }

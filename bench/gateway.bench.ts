@@ -10,7 +10,19 @@
 // BENCH_GATEWAY_NODE_ARGS (extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { Redis } from 'ioredis';
 import { createRoutePublisher } from '../common/routes/index.js';
-import { freePort, machineTicks, start, startNginx, startRedis, stop, tmpDir, treeCpuSeconds, waitForLine, wrk, type WrkResult } from './support/procs.js';
+import {
+  freePort,
+  machineTicks,
+  start,
+  startNginx,
+  startRedis,
+  stop,
+  tmpDir,
+  treeCpuSeconds,
+  waitForLine,
+  wrk,
+  type WrkResult,
+} from './support/procs.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -19,9 +31,13 @@ const engines = (process.env.BENCH_GATEWAY_ENGINES ?? 'fast,http').split(',');
 const host = 'web.paas.local';
 
 const upstreamPort = await freePort();
-const upstream = await startNginx(`server { listen 127.0.0.1:${upstreamPort}; keepalive_requests 100000; location / { return 200 "hello from the upstream\\n"; } }`, upstreamPort);
+const upstream = await startNginx(
+  `server { listen 127.0.0.1:${upstreamPort}; keepalive_requests 100000; location / { return 200 "hello from the upstream\\n"; } }`,
+  upstreamPort,
+);
 const nginxPort = await freePort();
-const nginx = await startNginx(`
+const nginx = await startNginx(
+  `
   upstream app { server 127.0.0.1:${upstreamPort}; keepalive 128; keepalive_requests 100000; }
   server {
     listen 127.0.0.1:${nginxPort};
@@ -30,13 +46,20 @@ const nginx = await startNginx(`
       proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
       proxy_set_header Host $host; proxy_set_header X-Forwarded-For $remote_addr; proxy_set_header X-Forwarded-Proto $scheme;
     }
-  }`, nginxPort);
+  }`,
+  nginxPort,
+);
 
 const redis = await startRedis();
 const client = new Redis(redis.url);
 await createRoutePublisher(client).setAppRoutes('web', [host], [{ host: '127.0.0.1', port: upstreamPort }]);
 
-interface Row extends WrkResult { userUs: number; systemUs: number; machineUs: number; idlePercent: number }
+interface Row extends WrkResult {
+  userUs: number;
+  systemUs: number;
+  machineUs: number;
+  idlePercent: number;
+}
 
 /**
  * wrk against `url`, and the CPU the process tree `pid` spent per request meanwhile: on a box
@@ -53,13 +76,16 @@ async function measure(name: string, url: string, pid: number): Promise<[string,
   const requests = r.rps * seconds;
   const busy = machineAfter.busy - machineBefore.busy;
   const idle = machineAfter.idle - machineBefore.idle;
-  return [name, {
-    ...r,
-    userUs: ((after.user - before.user) / requests) * 1e6,
-    systemUs: ((after.system - before.system) / requests) * 1e6,
-    machineUs: ((busy / 100) / requests) * 1e6, // ticks are 1/100 s
-    idlePercent: (idle / (busy + idle)) * 100,
-  }];
+  return [
+    name,
+    {
+      ...r,
+      userUs: ((after.user - before.user) / requests) * 1e6,
+      systemUs: ((after.system - before.system) / requests) * 1e6,
+      machineUs: (busy / 100 / requests) * 1e6, // ticks are 1/100 s
+      idlePercent: (idle / (busy + idle)) * 100,
+    },
+  ];
 }
 
 const rows: [string, Row][] = [];
@@ -72,26 +98,40 @@ for (const mode of ['bytes', 'parsed']) {
   rows.push(await measure(`node floor, ${mode}`, `http://127.0.0.1:${port}/`, floor.pid!));
   await stop(floor);
 }
-for (const workers of workerCounts) for (const engine of engines) {
-  const port = await freePort();
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const gw = start(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/support/gateway-process.ts'], {
-    REDIS_URL: redis.url, DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-gw-'), DEPLOYFLOW_BIND: '127.0.0.1',
-    GATEWAY_HTTP_PORT: String(port), GATEWAY_HTTPS_PORT: String(await freePort()),
-    GATEWAY_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'off', GATEWAY_WORKERS: String(workers), GATEWAY_ENGINE: engine,
-  });
-  await waitForLine(gw, /gateway ready/);
-  rows.push(await measure(`gateway ${engine} (${workers}w)`, `http://127.0.0.1:${port}/`, gw.pid!));
-  await stop(gw);
-}
+for (const workers of workerCounts)
+  for (const engine of engines) {
+    const port = await freePort();
+    const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const gw = start(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/support/gateway-process.ts'], {
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-gw-'),
+      DEPLOYFLOW_BIND: '127.0.0.1',
+      GATEWAY_HTTP_PORT: String(port),
+      GATEWAY_HTTPS_PORT: String(await freePort()),
+      GATEWAY_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'off',
+      GATEWAY_WORKERS: String(workers),
+      GATEWAY_ENGINE: engine,
+    });
+    await waitForLine(gw, /gateway ready/);
+    rows.push(await measure(`gateway ${engine} (${workers}w)`, `http://127.0.0.1:${port}/`, gw.pid!));
+    await stop(gw);
+  }
 
 const nginxRow = rows[1]![1];
 console.log(`\nwrk -t1 -c${connections} -d${seconds}s --latency (after a 2 s warm-up), Host: ${host}`);
-console.log('CPU µs/req: the measured process tree (for "direct", the upstream itself), user + system; machine: all processes, and the share of the run the CPUs were idle');
-console.log('"node floor": bytes copied both ways unparsed, or run through Node\'s HTTP parser both ways — no Node gateway can cost less (support/node-floor-proxy.ts)');
-console.log('target                 req/s     p50 ms   p99 ms   errors   vs nginx req/s   vs nginx p99   CPU µs/req (user+sys)   machine µs/req   idle');
+console.log(
+  'CPU µs/req: the measured process tree (for "direct", the upstream itself), user + system; machine: all processes, and the share of the run the CPUs were idle',
+);
+console.log(
+  '"node floor": bytes copied both ways unparsed, or run through Node\'s HTTP parser both ways — no Node gateway can cost less (support/node-floor-proxy.ts)',
+);
+console.log(
+  'target                 req/s     p50 ms   p99 ms   errors   vs nginx req/s   vs nginx p99   CPU µs/req (user+sys)   machine µs/req   idle',
+);
 for (const [name, r] of rows) {
-  console.log(`${name.padEnd(20)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${String(r.errors).padStart(8)} ${(r.rps / nginxRow.rps).toFixed(2).padStart(12)}× ${(r.p99 / nginxRow.p99).toFixed(2).padStart(12)}×   ${(r.userUs + r.systemUs).toFixed(1).padStart(6)} (${r.userUs.toFixed(1)} + ${r.systemUs.toFixed(1)})   ${r.machineUs.toFixed(1).padStart(12)}   ${r.idlePercent.toFixed(0).padStart(3)}%`);
+  console.log(
+    `${name.padEnd(20)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${String(r.errors).padStart(8)} ${(r.rps / nginxRow.rps).toFixed(2).padStart(12)}× ${(r.p99 / nginxRow.p99).toFixed(2).padStart(12)}×   ${(r.userUs + r.systemUs).toFixed(1).padStart(6)} (${r.userUs.toFixed(1)} + ${r.systemUs.toFixed(1)})   ${r.machineUs.toFixed(1).padStart(12)}   ${r.idlePercent.toFixed(0).padStart(3)}%`,
+  );
 }
 
 client.disconnect();

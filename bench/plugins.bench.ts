@@ -18,7 +18,18 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { compilePluginChain } from '../common/plugins/index.js';
 import { createRoutePublisher } from '../common/routes/index.js';
-import { freePort, start, startNginx, startRedis, stop, tmpDir, treeCpuSeconds, waitForLine, wrk, type WrkResult } from './support/procs.js';
+import {
+  freePort,
+  start,
+  startNginx,
+  startRedis,
+  stop,
+  tmpDir,
+  treeCpuSeconds,
+  waitForLine,
+  wrk,
+  type WrkResult,
+} from './support/procs.js';
 
 const seconds = Number(process.env.BENCH_PLUGIN_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -31,7 +42,8 @@ function extractBaseline(): string {
   const dir = tmpDir('df-bench-baseline-');
   const tar = path.join(dir, 'tree.tar');
   const archive = spawnSync('git', ['archive', '--output', tar, baselineCommit], { stdio: 'inherit' });
-  if (archive.status !== 0) throw new Error(`git archive ${baselineCommit} failed (BENCH_PLUGIN_BASELINE must be a commit of this repository)`);
+  if (archive.status !== 0)
+    throw new Error(`git archive ${baselineCommit} failed (BENCH_PLUGIN_BASELINE must be a commit of this repository)`);
   const untar = spawnSync('tar', ['-xf', tar, '-C', dir], { stdio: 'inherit' });
   if (untar.status !== 0) throw new Error('tar -xf failed');
   fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
@@ -39,7 +51,10 @@ function extractBaseline(): string {
 }
 
 const upstreamPort = await freePort();
-const upstream = await startNginx(`server { listen 127.0.0.1:${upstreamPort}; keepalive_requests 100000; location / { return 200 "hello from the upstream\\n"; } }`, upstreamPort);
+const upstream = await startNginx(
+  `server { listen 127.0.0.1:${upstreamPort}; keepalive_requests 100000; location / { return 200 "hello from the upstream\\n"; } }`,
+  upstreamPort,
+);
 const redis = await startRedis();
 const client = new Redis(redis.url);
 const pub = createRoutePublisher(client);
@@ -49,7 +64,10 @@ await pub.setAppRoutes('empty', ['empty.paas.local'], up, { plugins: [] });
 await pub.setAppRoutes('guarded', ['guarded.paas.local'], up, {
   plugins: compilePluginChain([
     { name: 'basic-auth', config: { users: { bench: 'a long bench password' } } },
-    { name: 'headers', config: { request: { add: { 'x-team': 'bench' } }, response: { add: { 'x-frame-options': 'DENY' }, remove: ['server'] } } },
+    {
+      name: 'headers',
+      config: { request: { add: { 'x-team': 'bench' } }, response: { add: { 'x-frame-options': 'DENY' }, remove: ['server'] } },
+    },
   ]),
 });
 const auth = `Authorization: Basic ${Buffer.from('bench:a long bench password').toString('base64')}`;
@@ -57,9 +75,14 @@ const auth = `Authorization: Basic ${Buffer.from('bench:a long bench password').
 async function gateway(cwd: string): Promise<{ port: number; child: ReturnType<typeof start> }> {
   const port = await freePort();
   const child = start(process.execPath, ['--import', 'tsx', path.join(cwd, 'bench/support/gateway-process.ts')], {
-    REDIS_URL: redis.url, DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-gw-'), DEPLOYFLOW_BIND: '127.0.0.1',
-    GATEWAY_HTTP_PORT: String(port), GATEWAY_HTTPS_PORT: String(await freePort()),
-    GATEWAY_ACCESS_LOG: 'off', GATEWAY_WORKERS: '1', GATEWAY_ENGINE: engine,
+    REDIS_URL: redis.url,
+    DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-gw-'),
+    DEPLOYFLOW_BIND: '127.0.0.1',
+    GATEWAY_HTTP_PORT: String(port),
+    GATEWAY_HTTPS_PORT: String(await freePort()),
+    GATEWAY_ACCESS_LOG: 'off',
+    GATEWAY_WORKERS: '1',
+    GATEWAY_ENGINE: engine,
   });
   await waitForLine(child, /gateway ready/);
   return { port, child };
@@ -69,9 +92,26 @@ const baselineDir = extractBaseline();
 const old = await gateway(baselineDir);
 const current = await gateway(process.cwd());
 
-interface Row { name: string; port: number; pid: number; host: string; headers: string[]; runs: WrkResult[]; cpuSeconds: number; requests: number }
-const row = (name: string, gw: typeof old, host: string, headers: string[] = []): Row =>
-  ({ name, port: gw.port, pid: gw.child.pid!, host, headers, runs: [], cpuSeconds: 0, requests: 0 });
+interface Row {
+  name: string;
+  port: number;
+  pid: number;
+  host: string;
+  headers: string[];
+  runs: WrkResult[];
+  cpuSeconds: number;
+  requests: number;
+}
+const row = (name: string, gw: typeof old, host: string, headers: string[] = []): Row => ({
+  name,
+  port: gw.port,
+  pid: gw.child.pid!,
+  host,
+  headers,
+  runs: [],
+  cpuSeconds: 0,
+  requests: 0,
+});
 const rows: Row[] = [
   row(`baseline (${baselineCommit})`, old, 'bare.paas.local'),
   row('no plugins', current, 'bare.paas.local'),
@@ -90,22 +130,36 @@ for (let i = 0; i < rounds; i++) {
   }
 }
 
-const median = (xs: number[]): number => { const s = xs.slice().sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]): number => {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const rps = (r: Row): number => median(r.runs.map((x) => x.rps));
 const cpuUs = (r: Row): number => (r.cpuSeconds / r.requests) * 1e6;
 const [baseline, bare, empty, guarded] = rows as [Row, Row, Row, Row];
-console.log(`\nplugin overhead, ${engine} engine, 1 worker: wrk -t1 -c${connections} -d${seconds}s, ${rounds} interleaved rounds after a 2 s warm-up each`);
-console.log('row                        req/s (median)  per round                                        p99 ms (median)  CPU µs/req   errors');
+console.log(
+  `\nplugin overhead, ${engine} engine, 1 worker: wrk -t1 -c${connections} -d${seconds}s, ${rounds} interleaved rounds after a 2 s warm-up each`,
+);
+console.log(
+  'row                        req/s (median)  per round                                        p99 ms (median)  CPU µs/req   errors',
+);
 for (const r of rows) {
   const errors = r.runs.reduce((a, x) => a + x.errors, 0);
   const rounds = r.runs.map((x) => x.rps.toFixed(0)).join(' / ');
-  console.log(`${r.name.padEnd(27)} ${rps(r).toFixed(0).padStart(10)}   ${rounds.padEnd(48)} ${median(r.runs.map((x) => x.p99)).toFixed(2).padStart(8)}   ${cpuUs(r).toFixed(1).padStart(9)}   ${errors}`);
+  console.log(
+    `${r.name.padEnd(27)} ${rps(r).toFixed(0).padStart(10)}   ${rounds.padEnd(48)} ${median(r.runs.map((x) => x.p99))
+      .toFixed(2)
+      .padStart(8)}   ${cpuUs(r).toFixed(1).padStart(9)}   ${errors}`,
+  );
 }
 const emptyRatio = rps(empty) / rps(baseline);
 const guardedRatio = rps(guarded) / rps(bare);
 console.log(`empty chain vs baseline: ${emptyRatio.toFixed(3)}× (goal ≥ 0.97×) ${emptyRatio >= 0.97 ? 'met' : 'NOT met'}`);
 console.log(`no plugins vs baseline: ${(rps(bare) / rps(baseline)).toFixed(3)}×`);
-console.log(`CPU per request: empty chain ${(cpuUs(empty) - cpuUs(baseline)).toFixed(1)} µs over the baseline, basic-auth + headers ${(cpuUs(guarded) - cpuUs(bare)).toFixed(1)} µs over no plugins`);
+console.log(
+  `CPU per request: empty chain ${(cpuUs(empty) - cpuUs(baseline)).toFixed(1)} µs over the baseline, basic-auth + headers ${(cpuUs(guarded) - cpuUs(bare)).toFixed(1)} µs over no plugins`,
+);
 console.log(`basic-auth + headers vs no plugins: ${guardedRatio.toFixed(3)}× (goal ≥ 0.90×) ${guardedRatio >= 0.9 ? 'met' : 'NOT met'}`);
 if (guarded.runs.some((x) => x.errors > 0)) console.log('WARNING: the guarded route answered non-2xx: check the Authorization header');
 

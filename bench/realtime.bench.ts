@@ -28,7 +28,10 @@ process.on('SIGTERM', () => process.exit(0));
 async function buildTicker(): Promise<string> {
   const dir = tmpDir('df-bench-ticker-');
   fs.writeFileSync(path.join(dir, 'server.js'), TICKER);
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${await ensureNodeBaseImage(docker)}\nWORKDIR /srv\nCOPY server.js .\nUSER node\nCMD ["node", "server.js"]\n`);
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    `FROM ${await ensureNodeBaseImage(docker)}\nWORKDIR /srv\nCOPY server.js .\nUSER node\nCMD ["node", "server.js"]\n`,
+  );
   const tag = 'deployflow-bench/ticker:1';
   const stream = await docker.buildImage(tarFs.pack(dir) as unknown as NodeJS.ReadableStream, { t: tag });
   await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
@@ -69,12 +72,17 @@ try {
   });
   const ack = await client.request('subscribe', { app: APP, stream: 'logs' });
   if (!ack.ok) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
-  await Promise.race([done, new Promise((_r, reject) => setTimeout(() => reject(new Error(`only ${latencies.length} lines arrived`)), 60_000))]);
+  await Promise.race([
+    done,
+    new Promise((_r, reject) => setTimeout(() => reject(new Error(`only ${latencies.length} lines arrived`)), 60_000)),
+  ]);
   client.close();
   // The first lines include the follower attaching to the container; the steady state follows.
   const steady = latencies.slice(20).sort((a, b) => a - b);
   console.log(`\n${steady.length} container log lines → Socket.IO client (follower in control, one process, loopback)`);
-  console.log(`p50 ${percentile(steady, 50)} ms   p99 ${percentile(steady, 99)} ms   max ${steady.at(-1)} ms   goal ≤ 200 ms: ${percentile(steady, 99) <= 200 ? 'met' : 'NOT met'}`);
+  console.log(
+    `p50 ${percentile(steady, 50)} ms   p99 ${percentile(steady, 99)} ms   max ${steady.at(-1)} ms   goal ≤ 200 ms: ${percentile(steady, 99) <= 200 ? 'met' : 'NOT met'}`,
+  );
 } catch (err) {
   failed = true;
   console.error(err);
@@ -84,6 +92,8 @@ try {
 }
 if (fs.existsSync(path.join(DIST_DIR, 'index.html'))) {
   const js = initialJsGzipped();
-  console.log(`dashboard initial JS: ${(js.bytes / 1024).toFixed(1)} KB gzipped (${js.files.join(', ')}); goal < 300 KB: ${js.bytes < 300 * 1024 ? 'met' : 'NOT met'}`);
+  console.log(
+    `dashboard initial JS: ${(js.bytes / 1024).toFixed(1)} KB gzipped (${js.files.join(', ')}); goal < 300 KB: ${js.bytes < 300 * 1024 ? 'met' : 'NOT met'}`,
+  );
 }
 process.exit(failed ? 1 : 0);

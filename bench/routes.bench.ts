@@ -16,8 +16,12 @@ await pub.setAppRoutes('web', [host], [{ host: '127.0.0.1', port: ups[0]!.port }
 
 const port = await freePort();
 const gw = start(process.execPath, ['--import', 'tsx', 'bench/support/gateway-process.ts'], {
-  REDIS_URL: redis.url, DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-routes-'), DEPLOYFLOW_BIND: '127.0.0.1',
-  GATEWAY_HTTP_PORT: String(port), GATEWAY_HTTPS_PORT: String(await freePort()), GATEWAY_ACCESS_LOG: 'off',
+  REDIS_URL: redis.url,
+  DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-routes-'),
+  DEPLOYFLOW_BIND: '127.0.0.1',
+  GATEWAY_HTTP_PORT: String(port),
+  GATEWAY_HTTPS_PORT: String(await freePort()),
+  GATEWAY_ACCESS_LOG: 'off',
 });
 await waitForLine(gw, /gateway ready/);
 
@@ -30,13 +34,21 @@ for (let i = 1; i <= changes; i++) {
   const deadline = t0 + 2000;
   for (;;) {
     const r = await request(port, host);
-    if (r.body.startsWith(target.name)) { samples.push(performance.now() - t0); break; }
-    if (performance.now() > deadline) { timeouts++; break; }
+    if (r.body.startsWith(target.name)) {
+      samples.push(performance.now() - t0);
+      break;
+    }
+    if (performance.now() > deadline) {
+      timeouts++;
+      break;
+    }
   }
 }
 samples.sort((a, b) => a - b);
 console.log(`\n${changes} route changes (setAppRoutes → first response from the new upstream), gateway in its own process`);
-console.log(`p50 ${percentile(samples, 50).toFixed(2)} ms   p99 ${percentile(samples, 99).toFixed(2)} ms   max ${samples.at(-1)!.toFixed(2)} ms   not seen within 2 s: ${timeouts}`);
+console.log(
+  `p50 ${percentile(samples, 50).toFixed(2)} ms   p99 ${percentile(samples, 99).toFixed(2)} ms   max ${samples.at(-1)!.toFixed(2)} ms   not seen within 2 s: ${timeouts}`,
+);
 
 await stop(gw);
 for (const u of ups) await u.close();

@@ -22,9 +22,18 @@ import { percentile } from './support/procs.js';
 
 const rounds = Number(process.env.BENCH_SWARM_ROUNDS ?? 3);
 const APP = 'bench-swarm';
-const server = (nonce: string): string => `require('node:http').createServer((q, s) => s.end(${JSON.stringify(nonce)})).listen(Number(process.env.PORT));\n`;
+const server = (nonce: string): string =>
+  `require('node:http').createServer((q, s) => s.end(${JSON.stringify(nonce)})).listen(Number(process.env.PORT));\n`;
 
-interface Side { name: string; control: TestControl; repo: TestRepo; redis: Redis; owner: string; base: string; stopRedis(): Promise<void> }
+interface Side {
+  name: string;
+  control: TestControl;
+  repo: TestRepo;
+  redis: Redis;
+  owner: string;
+  base: string;
+  stopRedis(): Promise<void>;
+}
 
 const lan = await startLan();
 const engine = await startExtraEngine({ lan });
@@ -42,24 +51,48 @@ const stopAll = async (): Promise<void> => {
 try {
   await engine.swarmInit();
   const env = {
-    DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_BUILDER: 'legacy', DEPLOYFLOW_BUILD_ISOLATION: 'off',
-    DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '30', DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0', DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
+    DEPLOYFLOW_DOMAIN: 'paas.test',
+    DEPLOYFLOW_BUILDER: 'legacy',
+    DEPLOYFLOW_BUILD_ISOLATION: 'off',
+    DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '30',
+    DEPLOYFLOW_DRAIN_SECONDS: '1',
+    DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+    DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
   };
   const shared = process.env.DOCKER_HOST;
-  for (const [name, host] of [['docker', shared], ['swarm', engine.host]] as const) {
+  for (const [name, host] of [
+    ['docker', shared],
+    ['swarm', engine.host],
+  ] as const) {
     // dockerode reads DOCKER_HOST when control makes its client: one control per engine.
-    if (host === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = host;
+    if (host === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = host;
     const base = await ensureNodeBaseImage(new Docker());
     // A Redis each: the route table is per platform (both apps have the same name).
     const redisServer = await startRedis();
-    const control = await startTestControl({ ...env, REDIS_URL: redisServer.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_RUNTIME: name, DEPLOYFLOW_DOMAIN: `${name}.paas.test` });
+    const control = await startTestControl({
+      ...env,
+      REDIS_URL: redisServer.url,
+      DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_RUNTIME: name,
+      DEPLOYFLOW_DOMAIN: `${name}.paas.test`,
+    });
     await registerUser(control.url);
     const owner = await registerUser(control.url);
     const created = await owner.post('/api/v1/apps', { name: APP, port: 8080, limits: { memoryMb: 64, cpus: 0.5 } });
     if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
-    sides.push({ name, control, repo: await makeRepo(), redis: new Redis(redisServer.url), owner: owner.userId, base, stopRedis: redisServer.stop });
+    sides.push({
+      name,
+      control,
+      repo: await makeRepo(),
+      redis: new Redis(redisServer.url),
+      owner: owner.userId,
+      base,
+      stopRedis: redisServer.stop,
+    });
   }
-  if (shared === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = shared;
+  if (shared === undefined) delete process.env.DOCKER_HOST;
+  else process.env.DOCKER_HOST = shared;
 
   const upstream = async (s: Side): Promise<{ host: string; port: number } | undefined> =>
     (await readRouteTable(s.redis)).routes[`${APP}.${s.name}.paas.test`]?.upstreams[0];
@@ -67,18 +100,30 @@ try {
   async function pushToLive(s: Side, round: number): Promise<number> {
     const nonce = `${s.name}-${round}-${Math.random().toString(36).slice(2)}`;
     const commit = await s.repo.commit({
-      Dockerfile: `FROM ${s.base}\nWORKDIR /srv\nCOPY server.js .\nUSER node\nCMD ["node", "server.js"]\n`, 'server.js': server(nonce),
+      Dockerfile: `FROM ${s.base}\nWORKDIR /srv\nCOPY server.js .\nUSER node\nCMD ["node", "server.js"]\n`,
+      'server.js': server(nonce),
     });
     const t0 = performance.now();
     const { done } = await s.control.service.deps.deploy!.enqueue({
-      app: APP, source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } }, origin: 'git', commit, createdBy: s.owner,
+      app: APP,
+      source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } },
+      origin: 'git',
+      commit,
+      createdBy: s.owner,
     });
     let failed: string | null = null;
-    void done.then((d) => { if (d.status !== 'running') failed = `${s.name} deploy ${d.status}: ${d.error}`; });
+    void done.then((d) => {
+      if (d.status !== 'running') failed = `${s.name} deploy ${d.status}: ${d.error}`;
+    });
     for (;;) {
       if (failed) throw new Error(failed);
       const u = await upstream(s);
-      const body = u ? await fetch(`http://${u.host}:${u.port}/`).then((r) => r.text(), () => '') : '';
+      const body = u
+        ? await fetch(`http://${u.host}:${u.port}/`).then(
+            (r) => r.text(),
+            () => '',
+          )
+        : '';
       if (body === nonce) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -88,11 +133,15 @@ try {
     return ms;
   }
 
-  const times: Record<string, { first: number; updates: number[] }> = { docker: { first: 0, updates: [] }, swarm: { first: 0, updates: [] } };
+  const times: Record<string, { first: number; updates: number[] }> = {
+    docker: { first: 0, updates: [] },
+    swarm: { first: 0, updates: [] },
+  };
   for (let round = 0; round <= rounds; round++) {
     for (const s of round % 2 === 0 ? sides : [...sides].reverse()) {
       const ms = await pushToLive(s, round);
-      if (round === 0) times[s.name]!.first = ms; else times[s.name]!.updates.push(ms);
+      if (round === 0) times[s.name]!.first = ms;
+      else times[s.name]!.updates.push(ms);
       console.log(`  round ${round} ${s.name.padEnd(6)} ${(ms / 1000).toFixed(2)} s`);
     }
   }
@@ -108,13 +157,25 @@ try {
     perRequest[s.name] = (performance.now() - t0) / n;
   }
 
-  const med = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+  const med = (xs: number[]): number =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
   const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`\npush-to-live, swarm beside docker, ${rounds} rolling rounds (alternating order), tiny Node app, classic builder, 1 replica`);
-  console.log(`first deploy (docker: create+start; swarm: service create): docker ${fmt(times.docker!.first)}, swarm ${fmt(times.swarm!.first)}`);
-  console.log(`redeploy median (docker: new container + switch; swarm: start-first rolling update): docker ${fmt(med(times.docker!.updates))}, `
-    + `swarm ${fmt(med(times.swarm!.updates))}, ratio ${(med(times.swarm!.updates) / med(times.docker!.updates)).toFixed(2)}×`);
-  console.log(`sequential GET to the published upstream: docker ${perRequest.docker!.toFixed(2)} ms, swarm host-mode ${perRequest.swarm!.toFixed(2)} ms`);
+  console.log(
+    `\npush-to-live, swarm beside docker, ${rounds} rolling rounds (alternating order), tiny Node app, classic builder, 1 replica`,
+  );
+  console.log(
+    `first deploy (docker: create+start; swarm: service create): docker ${fmt(times.docker!.first)}, swarm ${fmt(times.swarm!.first)}`,
+  );
+  console.log(
+    `redeploy median (docker: new container + switch; swarm: start-first rolling update): docker ${fmt(med(times.docker!.updates))}, ` +
+      `swarm ${fmt(med(times.swarm!.updates))}, ratio ${(med(times.swarm!.updates) / med(times.docker!.updates)).toFixed(2)}×`,
+  );
+  console.log(
+    `sequential GET to the published upstream: docker ${perRequest.docker!.toFixed(2)} ms, swarm host-mode ${perRequest.swarm!.toFixed(2)} ms`,
+  );
 } finally {
   await stopAll();
 }

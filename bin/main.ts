@@ -52,7 +52,9 @@ async function runServices(names: ServiceName[], config: Config): Promise<void> 
     for (const name of names) running.push(await startService(name, config, log.child({ service: name }), shared));
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    console.error(`deployflow: could not start: ${typeof code === 'string' && code.startsWith('DF_ERR_') ? `${code}: ` : ''}${(err as Error).message}`);
+    console.error(
+      `deployflow: could not start: ${typeof code === 'string' && code.startsWith('DF_ERR_') ? `${code}: ` : ''}${(err as Error).message}`,
+    );
     await stopAll();
     process.exit(1);
   }

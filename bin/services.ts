@@ -26,7 +26,12 @@ export const PORT_VARIABLES: Readonly<Record<ServiceName, readonly string[]>> = 
 /** gateway and dns follow the route table in Redis; without REDIS_URL `up` runs without them. */
 export const NEEDS_REDIS: ReadonlySet<ServiceName> = new Set(['gateway', 'dns']);
 
-export async function startService(name: ServiceName, config: Config, log: Logger, shared: { control?: ControlDeps }): Promise<RunningService> {
+export async function startService(
+  name: ServiceName,
+  config: Config,
+  log: Logger,
+  shared: { control?: ControlDeps },
+): Promise<RunningService> {
   switch (name) {
     case 'control': {
       const running = await startControl(config, log);
@@ -39,7 +44,13 @@ export async function startService(name: ServiceName, config: Config, log: Logge
       // Pushes to an app need no turns of their own here: their deploys switch in push order
       // through the pipeline's turns (shared through Redis when there is one).
       const git = await startGitService({ config, log, access: gitAccess(deps), onPush: pushHandler(deps) });
-      return { ...git, stop: async () => { await git.stop(); if (own) await own.store.close(); } };
+      return {
+        ...git,
+        stop: async () => {
+          await git.stop();
+          if (own) await own.store.close();
+        },
+      };
     }
     case 'gateway':
       return startGateway(config, log);

@@ -8,14 +8,39 @@ export type { SourceSpec } from './context/sources.js';
 export { prepareContext, type BuildContext } from './context/context.js';
 export { detect, type Detection, type SourceSnapshot } from './detect/detect.js';
 export { generate, DEFAULT_PORT, type BaseImages } from './dockerfile/generate.js';
-export { goLive, release, retire, replicaDeps, type LiveRelease, type ReleaseDeps, type ReleaseResult, type Upstream } from './release/release.js';
-export { listAppContainers, stopAppContainers, purgeApp, removeAppImages, type AppContainer, type PurgeOptions } from './release/containers.js';
+export {
+  goLive,
+  release,
+  retire,
+  replicaDeps,
+  type LiveRelease,
+  type ReleaseDeps,
+  type ReleaseResult,
+  type Upstream,
+} from './release/release.js';
+export {
+  listAppContainers,
+  stopAppContainers,
+  purgeApp,
+  removeAppImages,
+  type AppContainer,
+  type PurgeOptions,
+} from './release/containers.js';
 export { freeReplicaNumbers, prepareInfra, startHealthy, type Started } from './release/replicas.js';
 export { upstreamsOf } from './release/release.js';
 export { probeHttp, waitHealthy } from './release/health.js';
 export { validateRelease, type ReleaseSpec, type HealthCheck, type ValidRelease } from './docker/specs.js';
 export {
-  DEFAULT_NETWORK, LABEL_APP, LABEL_DEPLOYMENT, LABEL_PORT, LABEL_VOLUME, containerName, imageRepo, imageTag, parseDeploymentId, volumeName,
+  DEFAULT_NETWORK,
+  LABEL_APP,
+  LABEL_DEPLOYMENT,
+  LABEL_PORT,
+  LABEL_VOLUME,
+  containerName,
+  imageRepo,
+  imageTag,
+  parseDeploymentId,
+  volumeName,
 } from './docker/names.js';
 export { DockerRunner } from './docker/runner.js';
 export { demuxLogs } from './docker/logs.js';

@@ -21,7 +21,9 @@ export interface Context {
 
 export function createContext(spec: CommandSpec, args: string[], options: Record<string, OptionValue>): Context {
   return {
-    spec, args, options,
+    spec,
+    args,
+    options,
     json: options.json === true,
     api: () => new Api({ url: platformUrl(), token: requireToken() }),
     app: async () => {

@@ -62,6 +62,7 @@ export function platformUrl(): string {
 /** The API token to send, or exit 3 with how to get one. */
 export function requireToken(): string {
   const token = process.env.DEPLOYFLOW_TOKEN || readStored()?.token;
-  if (!token) throw new CliError('DF_ERR_UNAUTHENTICATED', 'Not logged in: run `deployflow login` (or set DEPLOYFLOW_TOKEN)', EXIT.unauthenticated);
+  if (!token)
+    throw new CliError('DF_ERR_UNAUTHENTICATED', 'Not logged in: run `deployflow login` (or set DEPLOYFLOW_TOKEN)', EXIT.unauthenticated);
   return token;
 }

@@ -4,7 +4,11 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, unauthenticated: 3, notFound: 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export class CliError extends Error {
-  constructor(readonly code: string, message: string, readonly exitCode: ExitCode = EXIT.failed) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exitCode: ExitCode = EXIT.failed,
+  ) {
     super(message);
     this.name = 'CliError';
   }

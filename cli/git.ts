@@ -9,8 +9,12 @@ export function git(args: string[], cwd = process.cwd()): Promise<{ code: number
     let stdout = '';
     let stderr = '';
     const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     child.once('error', () => resolve({ code: 127, stdout, stderr: 'git is not installed' }));
     child.once('close', (code) => resolve({ code: code ?? 1, stdout: stdout.trim(), stderr: stderr.trim() }));
   });

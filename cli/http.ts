@@ -51,7 +51,10 @@ export class Api {
       if (error && typeof error.code === 'string' && typeof error.message === 'string') {
         throw new CliError(error.code, error.message, exitCodeOfStatus(res.status));
       }
-      throw new CliError('DF_ERR_UNAVAILABLE', `${this.url} answered ${res.status} ${res.statusText} to ${method} ${target.pathname}: is it a DeployFlow platform?`);
+      throw new CliError(
+        'DF_ERR_UNAVAILABLE',
+        `${this.url} answered ${res.status} ${res.statusText} to ${method} ${target.pathname}: is it a DeployFlow platform?`,
+      );
     }
     if (res.status === 204 || text === '') return undefined as T;
     if (json === undefined && res.headers.get('content-type')?.includes('application/json')) {
@@ -60,11 +63,21 @@ export class Api {
     return (json ?? text) as T;
   }
 
-  get<T = unknown>(path: string): Promise<T> { return this.request<T>('GET', path); }
-  post<T = unknown>(path: string, body: unknown = {}): Promise<T> { return this.request<T>('POST', path, body); }
-  put<T = unknown>(path: string, body: unknown): Promise<T> { return this.request<T>('PUT', path, body); }
-  patch<T = unknown>(path: string, body: unknown): Promise<T> { return this.request<T>('PATCH', path, body); }
-  delete<T = unknown>(path: string): Promise<T> { return this.request<T>('DELETE', path); }
+  get<T = unknown>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+  post<T = unknown>(path: string, body: unknown = {}): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+  put<T = unknown>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+  patch<T = unknown>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
+  delete<T = unknown>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
 }
 
 function safeParse(text: string): unknown {

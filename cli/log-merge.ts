@@ -6,7 +6,10 @@
 // lines at the seam (a `tick` printed every second) cannot be told apart and may show once.
 const KEEP = 2000;
 
-export interface LogLine { replica: string; text: string }
+export interface LogLine {
+  replica: string;
+  text: string;
+}
 
 export const formatLine = (l: LogLine): string => `${l.replica} | ${l.text}`;
 
@@ -30,7 +33,11 @@ export class PrintedLog {
   mergeTail(tail: LogLine[]): LogLine[] {
     const fresh = new Set<number>();
     const groups = new Map<string, number[]>();
-    tail.forEach((l, i) => { const g = groups.get(l.replica); if (g) g.push(i); else groups.set(l.replica, [i]); });
+    tail.forEach((l, i) => {
+      const g = groups.get(l.replica);
+      if (g) g.push(i);
+      else groups.set(l.replica, [i]);
+    });
     for (const [replica, indexes] of groups) {
       const printed = this.byReplica.get(replica) ?? [];
       const texts = indexes.map((i) => tail[i]!.text);
@@ -46,7 +53,13 @@ export class PrintedLog {
   mergeLive(live: LogLine[]): LogLine[] {
     const toSkip = new Map<string, number>();
     for (const replica of new Set(live.map((l) => l.replica))) {
-      toSkip.set(replica, seamOverlap(this.byReplica.get(replica) ?? [], live.filter((l) => l.replica === replica).map((l) => l.text)));
+      toSkip.set(
+        replica,
+        seamOverlap(
+          this.byReplica.get(replica) ?? [],
+          live.filter((l) => l.replica === replica).map((l) => l.text),
+        ),
+      );
     }
     const out = live.filter((l) => {
       const skip = toSkip.get(l.replica) ?? 0;

@@ -18,7 +18,11 @@ export function printJson(value: unknown): void {
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
   const cells = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (row: string[]): string => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const head = line(headers.map((h) => h.toUpperCase()));
   return [bold(head), ...cells.map(line)].join('\n');
 }
@@ -43,7 +47,10 @@ export async function progress<T>(label: string, work: () => Promise<T>): Promis
   let timer: NodeJS.Timeout | null = null;
   if (terminal) {
     process.stderr.write(`${frames[0]} ${label}...`);
-    timer = setInterval(() => { frame = (frame + 1) % frames.length; process.stderr.write(`\r${frames[frame]} ${label}...`); }, 80);
+    timer = setInterval(() => {
+      frame = (frame + 1) % frames.length;
+      process.stderr.write(`\r${frames[frame]} ${label}...`);
+    }, 80);
   } else {
     process.stderr.write(`${label}...`);
   }

@@ -22,8 +22,15 @@ export function prompter(): Prompter {
   const lines: string[] = [];
   const waiting: ((line: string | null) => void)[] = [];
   let ended = false;
-  rl.on('line', (line) => { const w = waiting.shift(); if (w) w(line); else lines.push(line); });
-  rl.on('close', () => { ended = true; for (const w of waiting.splice(0)) w(null); });
+  rl.on('line', (line) => {
+    const w = waiting.shift();
+    if (w) w(line);
+    else lines.push(line);
+  });
+  rl.on('close', () => {
+    ended = true;
+    for (const w of waiting.splice(0)) w(null);
+  });
   return {
     async ask(question, secret = false) {
       process.stderr.write(question);

@@ -8,8 +8,16 @@ import { segment } from './http.js';
 import { formatLine, parseTailLine, PrintedLog, type LogLine } from './log-merge.js';
 
 export interface DeploymentView {
-  id: string; app: string; status: string; commit: string | null; ref: string | null; image: string | null; source: string;
-  createdAt: number; finishedAt: number | null; error: string | null;
+  id: string;
+  app: string;
+  status: string;
+  commit: string | null;
+  ref: string | null;
+  image: string | null;
+  source: string;
+  createdAt: number;
+  finishedAt: number | null;
+  error: string | null;
 }
 
 const FINISHED = new Set(['running', 'failed', 'superseded', 'cancelled']);
@@ -18,8 +26,13 @@ type Ack = { ok: true; status?: string } | { ok: false; error: { code: string; m
 async function connect(api: Api, fail: (err: CliError) => void): Promise<Socket> {
   const { io } = await import('socket.io-client');
   const socket = io(api.url, {
-    auth: { token: api.token }, transports: ['websocket'], forceNew: true,
-    reconnection: true, reconnectionDelay: 500, reconnectionDelayMax: 5000, reconnectionAttempts: 30,
+    auth: { token: api.token },
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: true,
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000,
+    reconnectionAttempts: 30,
   });
   let ended = false;
   socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
@@ -35,7 +48,10 @@ async function connect(api: Api, fail: (err: CliError) => void): Promise<Socket>
   });
   // A server that shuts down closes its sockets itself, which Socket.IO does not retry on its own.
   socket.on('disconnect', (reason) => {
-    if (reason === 'io server disconnect') setTimeout(() => { if (!ended) socket.connect(); }, 500);
+    if (reason === 'io server disconnect')
+      setTimeout(() => {
+        if (!ended) socket.connect();
+      }, 500);
   });
   socket.io.on('reconnect_failed', () => fail(new CliError('DF_ERR_UNAVAILABLE', `Lost the connection to ${api.url}`)));
   return socket;
@@ -61,11 +77,15 @@ export async function followDeployment(api: Api, id: string, write: (line: strin
           next = e.seq + 1;
           write(e.line);
         });
-        s.on('deployment:status', (d: DeploymentView) => { if (d.id === id && FINISHED.has(d.status)) resolve(); });
+        s.on('deployment:status', (d: DeploymentView) => {
+          if (d.id === id && FINISHED.has(d.status)) resolve();
+        });
         // On every (re)connection: resume from the first line not shown yet; the server replays
         // the missed lines before it answers, so a finished deployment is complete at the answer.
         s.on('connect', () => {
-          subscribe(s, { deploymentId: id, offset: next }).then((ack) => { if (ack.status && FINISHED.has(ack.status)) resolve(); }, fail);
+          subscribe(s, { deploymentId: id, offset: next }).then((ack) => {
+            if (ack.status && FINISHED.has(ack.status)) resolve();
+          }, fail);
         });
       }, reject);
     });
@@ -79,7 +99,13 @@ export async function followDeployment(api: Api, id: string, write: (line: strin
  * Follows an app's runtime log until `stop` resolves: the last `num` lines first, then every new
  * line; after a reconnect, what was missed meanwhile (as far as the tail reaches), without repeats.
  */
-export async function followAppLogs(api: Api, app: string, num: number, write: (line: LogLine) => void, stop: Promise<void>): Promise<void> {
+export async function followAppLogs(
+  api: Api,
+  app: string,
+  num: number,
+  write: (line: LogLine) => void,
+  stop: Promise<void>,
+): Promise<void> {
   const printed = new PrintedLog();
   let buffer: LogLine[] | null = [];
   let socket: Socket | null = null;
@@ -91,7 +117,10 @@ export async function followAppLogs(api: Api, app: string, num: number, write: (
     await subscribe(s, { app, stream: 'logs' });
     await new Promise((r) => setTimeout(r, settleMs));
     const text = await api.get<string>(`/apps/${segment(app)}/logs?tail=${num}`);
-    const tail = (text ?? '').split('\n').filter((l) => l !== '').map(parseTailLine);
+    const tail = (text ?? '')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map(parseTailLine);
     for (const l of printed.mergeTail(tail)) write(l);
     for (const l of printed.mergeLive(buffer)) write(l);
     buffer = null;
@@ -105,9 +134,14 @@ export async function followAppLogs(api: Api, app: string, num: number, write: (
           if (e.app !== app) return;
           const line = { replica: e.replica, text: e.line };
           if (buffer) buffer.push(line);
-          else { printed.printedLive(line); write(line); }
+          else {
+            printed.printedLive(line);
+            write(line);
+          }
         });
-        s.on('connect', () => { catchUp(s).catch(reject); });
+        s.on('connect', () => {
+          catchUp(s).catch(reject);
+        });
       }, reject);
     });
   } finally {

@@ -73,7 +73,12 @@ export async function startControl(config: Config, log: Logger): Promise<Running
     loops: [
       { start: () => deps.reconciler?.start(() => leadership!.apexRoutes()), stop: () => deps.reconciler?.stop() },
       { start: () => deps.autoscaler?.start(), stop: () => deps.autoscaler?.stop() },
-      { start: () => { stopAcmeRenewal = startAcmeRenewal(deps); }, stop: () => stopAcmeRenewal() },
+      {
+        start: () => {
+          stopAcmeRenewal = startAcmeRenewal(deps);
+        },
+        stop: () => stopAcmeRenewal(),
+      },
     ],
   });
   return {

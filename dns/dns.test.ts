@@ -24,15 +24,23 @@ function dig(name: string, type: string, tcp = false): Promise<{ status: string;
     const args = ['@127.0.0.1', '-p', String(port), name, type, '+time=2', '+tries=1', ...(tcp ? ['+tcp'] : [])];
     const child = spawn(requireProgram('dig'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', reject);
     child.on('exit', () => {
       const status = /status: ([A-Z]+)/.exec(out)?.[1] ?? 'NONE';
       const flags = /flags: ([a-z ]+);/.exec(out)?.[1] ?? '';
-      const section = (title: string): string[] => (out.split(`;; ${title} SECTION:\n`)[1]?.split('\n\n')[0] ?? '').split('\n').filter(Boolean);
+      const section = (title: string): string[] =>
+        (out.split(`;; ${title} SECTION:\n`)[1]?.split('\n\n')[0] ?? '').split('\n').filter(Boolean);
       resolve({
-        status, flags, answers: section('ANSWER').map((l) => l.split(/\s+/).slice(3).join(' ')),
-        authority: section('AUTHORITY').map((l) => { const f = l.split(/\s+/); return [f[0], ...f.slice(3)].join(' '); }),
+        status,
+        flags,
+        answers: section('ANSWER').map((l) => l.split(/\s+/).slice(3).join(' ')),
+        authority: section('AUTHORITY').map((l) => {
+          const f = l.split(/\s+/);
+          return [f[0], ...f.slice(3)].join(' ');
+        }),
       });
     });
   });
@@ -46,7 +54,8 @@ before(async () => {
   upstream = dgram.createSocket('udp4');
   upstream.on('message', (msg, rinfo) => {
     const out = Buffer.from(msg);
-    out[2] = 0x81; out[3] = 0x83; // QR+RD, RA+NXDOMAIN
+    out[2] = 0x81;
+    out[3] = 0x83; // QR+RD, RA+NXDOMAIN
     upstream.send(out.subarray(0, msg.length), rinfo.port, rinfo.address);
   });
   await new Promise<void>((r) => upstream.bind(0, '127.0.0.1', r));
@@ -79,7 +88,7 @@ void test('the domain and every name under it resolve to the gateway, over UDP a
   }
 });
 
-void test('an empty answer carries the zone\'s SOA, so resolvers may cache it; the apex answers SOA', async () => {
+void test("an empty answer carries the zone's SOA, so resolvers may cache it; the apex answers SOA", async () => {
   for (const tcp of [false, true]) {
     const mx = await dig('Web.paas.local', 'MX', tcp);
     assert.equal(mx.status, 'NOERROR');
@@ -96,7 +105,9 @@ void test('a custom domain resolves while it is routed, and is forwarded once it
   await until(async () => (await dig('shop.example.com', 'A')).status === 'NOERROR', 'custom domain answered');
   assert.deepEqual((await dig('shop.example.com', 'A', true)).answers, ['A 127.0.0.1']);
   // A custom domain is its own zone.
-  assert.deepEqual((await dig('shop.example.com', 'TXT')).authority, ['shop.example.com. SOA ns.shop.example.com. hostmaster.shop.example.com. 1 3600 600 86400 30']);
+  assert.deepEqual((await dig('shop.example.com', 'TXT')).authority, [
+    'shop.example.com. SOA ns.shop.example.com. hostmaster.shop.example.com. 1 3600 600 86400 30',
+  ]);
   await pub.removeApp('shop');
   await until(async () => (await dig('shop.example.com', 'A')).status === 'NXDOMAIN', 'custom domain forwarded again');
 });
@@ -106,10 +117,17 @@ void test('malformed datagrams get FORMERR or nothing, and the server keeps answ
   const replies: Buffer[] = [];
   sock.on('message', (m) => replies.push(m));
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const junk = [Buffer.from([1, 2, 3]), Buffer.from('0102010000010000000000000a', 'hex'), Buffer.from('01020100000100000000000003616263c00c00010001', 'hex')];
+  const junk = [
+    Buffer.from([1, 2, 3]),
+    Buffer.from('0102010000010000000000000a', 'hex'),
+    Buffer.from('01020100000100000000000003616263c00c00010001', 'hex'),
+  ];
   for (const j of junk) sock.send(j, port, '127.0.0.1');
   await until(() => replies.length >= 2, 'FORMERR replies');
-  assert.ok(replies.every((r) => (r[3]! & 0x0f) === 1), 'FORMERR');
+  assert.ok(
+    replies.every((r) => (r[3]! & 0x0f) === 1),
+    'FORMERR',
+  );
   sock.close();
   assert.deepEqual((await dig('paas.local', 'A')).answers, ['A 127.0.0.1']);
 });

@@ -31,7 +31,8 @@ describe('dns against hostile clients', () => {
     upstream = dgram.createSocket('udp4');
     upstream.on('message', (msg, rinfo) => {
       const out = Buffer.from(msg);
-      out[2] = 0x81; out[3] = 0x83;
+      out[2] = 0x81;
+      out[3] = 0x83;
       upstream.send(out, rinfo.port, rinfo.address);
     });
     await new Promise<void>((r) => upstream.bind(0, '127.0.0.1', r));
@@ -56,7 +57,14 @@ describe('dns against hostile clients', () => {
   it('refuses a label with a dot in it as malformed (its text would not match its labels)', () => {
     // The labels "x.paas" and "local": as text "x.paas.local", which is not what was asked.
     const header = query('paas.local').subarray(0, 12);
-    const dotted = Buffer.concat([header, Buffer.from([6]), Buffer.from('x.paas'), Buffer.from([5]), Buffer.from('local'), Buffer.from([0, 0, 1, 0, 1])]);
+    const dotted = Buffer.concat([
+      header,
+      Buffer.from([6]),
+      Buffer.from('x.paas'),
+      Buffer.from([5]),
+      Buffer.from('local'),
+      Buffer.from([0, 0, 1, 0, 1]),
+    ]);
     assert.equal(rcode(resolver().resolve(dotted, '127.0.0.1') as Buffer), 1);
   });
 
@@ -70,7 +78,7 @@ describe('dns against hostile clients', () => {
 
   it('forwards only for loopback and private networks by default, or the ones listed', async () => {
     const r = resolver();
-    assert.equal(rcode((await r.resolve(query('example.org'), '127.0.0.1'))!), 3, 'forwarded: the upstream\'s NXDOMAIN');
+    assert.equal(rcode((await r.resolve(query('example.org'), '127.0.0.1'))!), 3, "forwarded: the upstream's NXDOMAIN");
     assert.equal(rcode((await r.resolve(query('example.org'), '::ffff:192.168.1.5'))!), 3);
     assert.equal(rcode((await r.resolve(query('example.org'), '203.0.113.7'))!), 5, 'REFUSED for a public address');
     assert.equal(rcode((await r.resolve(query('web.paas.local'), '203.0.113.7'))!), 0, 'our own names answer everyone');
@@ -84,7 +92,9 @@ describe('dns against hostile clients', () => {
 
   it('survives a forwarded query "from" port 0', async () => {
     const failures: unknown[] = [];
-    const record = (err: unknown): void => { failures.push(err); };
+    const record = (err: unknown): void => {
+      failures.push(err);
+    };
     process.on('unhandledRejection', record);
     process.on('uncaughtException', record);
     const server = udpServer(resolver(), 'udp4', log);

@@ -27,7 +27,10 @@ export const startDns: StartService = async (config, log) => {
   await udp.listen(config.dnsPort, config.bind);
   // Port 0 (tests): TCP takes the port UDP was given, so one number serves both.
   const port = (udp.address() as AddressInfo).port;
-  await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen(port, config.bind, () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(port, config.bind, () => resolve());
+  });
   log.info({ port, answer: [...options.ipv4, ...options.ipv6], forward: options.forward }, 'dns listening');
 
   return {

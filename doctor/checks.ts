@@ -55,12 +55,18 @@ async function resolution(config: Config, p: Probes): Promise<CheckResult> {
   const addresses = await p.lookup(config.domain).catch(() => []);
   if (addresses.length > 0) return { status: 'OK', check: 'names', detail: `${config.domain} resolves to ${addresses.join(', ')}` };
   return {
-    status: 'FAIL', check: 'names', detail: `${config.domain} does not resolve on this machine`,
+    status: 'FAIL',
+    check: 'names',
+    detail: `${config.domain} does not resolve on this machine`,
     fix: `run \`make up\` (it keeps ${config.domain} and each app's name in /etc/hosts), or point a resolver at DeployFlow's DNS (${HOSTS_DOC})`,
   };
 }
 
-interface PortSpec { what: string; variable: string; port: number }
+interface PortSpec {
+  what: string;
+  variable: string;
+  port: number;
+}
 
 function portSpecs(config: Config): PortSpec[] {
   return [
@@ -81,20 +87,43 @@ async function ports(config: Config, p: Probes): Promise<CheckResult[]> {
     const check = `port ${spec.port}`;
     const listening = await p.listening(host, spec.port);
     if (running) {
-      results.push(listening
-        ? { status: 'OK', check, detail: `${spec.what}: listening` }
-        : { status: 'FAIL', check, detail: `${spec.what}: nothing listens although DeployFlow runs`,
-          fix: 'see the output of `make up` (a process that died is restarted; one that keeps crashing is named there)' });
+      results.push(
+        listening
+          ? { status: 'OK', check, detail: `${spec.what}: listening` }
+          : {
+              status: 'FAIL',
+              check,
+              detail: `${spec.what}: nothing listens although DeployFlow runs`,
+              fix: 'see the output of `make up` (a process that died is restarted; one that keeps crashing is named there)',
+            },
+      );
       continue;
     }
     if (listening) {
-      results.push({ status: 'FAIL', check, detail: `${spec.what}: taken by another program`, fix: `stop that program, or set ${spec.variable} to a free port` });
+      results.push({
+        status: 'FAIL',
+        check,
+        detail: `${spec.what}: taken by another program`,
+        fix: `stop that program, or set ${spec.variable} to a free port`,
+      });
       continue;
     }
     const bind = await p.bindable(host, spec.port);
     if (bind === 'free') results.push({ status: 'OK', check, detail: `${spec.what}: free` });
-    else if (bind === 'denied') results.push({ status: 'FAIL', check, detail: `${spec.what}: this user may not listen on it`, fix: `run as root, or set ${spec.variable} above 1023` });
-    else results.push({ status: 'FAIL', check, detail: `${spec.what}: in use`, fix: `stop the program using it, or set ${spec.variable} to a free port` });
+    else if (bind === 'denied')
+      results.push({
+        status: 'FAIL',
+        check,
+        detail: `${spec.what}: this user may not listen on it`,
+        fix: `run as root, or set ${spec.variable} above 1023`,
+      });
+    else
+      results.push({
+        status: 'FAIL',
+        check,
+        detail: `${spec.what}: in use`,
+        fix: `stop the program using it, or set ${spec.variable} to a free port`,
+      });
   }
   return results;
 }
@@ -105,10 +134,17 @@ async function docker(p: Probes): Promise<CheckResult> {
     return { status: 'OK', check: 'docker', detail: `Docker ${v.version} answers (API ${v.apiVersion})` };
   } catch (err) {
     if (!p.programInstalled('dockerd') && !p.programInstalled('docker')) {
-      return { status: 'FAIL', check: 'docker', detail: 'Docker is not installed', fix: 'apt-get install docker.io (`make up` installs it)' };
+      return {
+        status: 'FAIL',
+        check: 'docker',
+        detail: 'Docker is not installed',
+        fix: 'apt-get install docker.io (`make up` installs it)',
+      };
     }
     return {
-      status: 'FAIL', check: 'docker', detail: `Docker does not answer (${(err as Error).message})`,
+      status: 'FAIL',
+      check: 'docker',
+      detail: `Docker does not answer (${(err as Error).message})`,
       fix: 'start it: `systemctl start docker`, or `make up`, which starts containerd and dockerd',
     };
   }
@@ -122,11 +158,20 @@ async function redis(config: Config, p: Probes): Promise<CheckResult> {
     return { status: 'OK', check: 'redis', detail: `Redis answers at ${shown}` };
   } catch (err) {
     if (!config.redisUrl && !p.programInstalled('redis-server')) {
-      return { status: 'FAIL', check: 'redis', detail: 'Redis is not installed', fix: 'apt-get install redis-server (`make up` installs and starts it)' };
+      return {
+        status: 'FAIL',
+        check: 'redis',
+        detail: 'Redis is not installed',
+        fix: 'apt-get install redis-server (`make up` installs and starts it)',
+      };
     }
     return {
-      status: 'FAIL', check: 'redis', detail: `Redis does not answer at ${shown} (${(err as Error).message})`,
-      fix: config.redisUrl ? 'start that Redis, or correct REDIS_URL' : 'start one: `bash scripts/start-redis.sh` (`make up` does), or set REDIS_URL',
+      status: 'FAIL',
+      check: 'redis',
+      detail: `Redis does not answer at ${shown} (${(err as Error).message})`,
+      fix: config.redisUrl
+        ? 'start that Redis, or correct REDIS_URL'
+        : 'start one: `bash scripts/start-redis.sh` (`make up` does), or set REDIS_URL',
     };
   }
 }
@@ -136,7 +181,9 @@ function disk(config: Config, p: Probes): CheckResult {
   const detail = `${gib(free)} free of ${gib(total)} for ${config.dataDir}${path === config.dataDir ? '' : ` (on ${path})`}`;
   if (free >= MIN_FREE_BYTES) return { status: 'OK', check: 'disk', detail };
   return {
-    status: 'FAIL', check: 'disk', detail: `${detail}: builds need at least ${gib(MIN_FREE_BYTES)}`,
+    status: 'FAIL',
+    check: 'disk',
+    detail: `${detail}: builds need at least ${gib(MIN_FREE_BYTES)}`,
     fix: '`docker system prune` removes unused images and build cache; or lower DEPLOYFLOW_BUILD_CACHE_MB, or move DEPLOYFLOW_DATA_DIR',
   };
 }
@@ -144,11 +191,18 @@ function disk(config: Config, p: Probes): CheckResult {
 function ca(p: Probes): CheckResult {
   const local = p.localCa();
   if (!local) {
-    return { status: 'WARN', check: 'local CA', detail: 'not made yet (the gateway makes it on its first start)', fix: 'run `make up`, then doctor again' };
+    return {
+      status: 'WARN',
+      check: 'local CA',
+      detail: 'not made yet (the gateway makes it on its first start)',
+      fix: 'run `make up`, then doctor again',
+    };
   }
   if (local.trusted) return { status: 'OK', check: 'local CA', detail: `${local.file}, trusted by this machine` };
   return {
-    status: 'WARN', check: 'local CA', detail: `${local.file} is not trusted here: HTTPS to the platform's names shows a warning (HTTP works)`,
+    status: 'WARN',
+    check: 'local CA',
+    detail: `${local.file} is not trusted here: HTTPS to the platform's names shows a warning (HTTP works)`,
     fix: `cp ${local.file} /usr/local/share/ca-certificates/deployflow.crt && update-ca-certificates (browsers: import it)`,
   };
 }
@@ -156,7 +210,7 @@ function ca(p: Probes): CheckResult {
 export async function runChecks(config: Config, probes: Probes): Promise<CheckResult[]> {
   return [
     await resolution(config, probes),
-    ...await ports(config, probes),
+    ...(await ports(config, probes)),
     await docker(probes),
     await redis(config, probes),
     disk(config, probes),

@@ -3,7 +3,11 @@ import type { Config } from '../common/config/config.js';
 import { formatResult, runChecks, type Probes } from './checks.js';
 import { realProbes } from './probes.js';
 
-export async function runDoctor(config: Config, probes: Probes = realProbes(config), say: (line: string) => void = console.log): Promise<number> {
+export async function runDoctor(
+  config: Config,
+  probes: Probes = realProbes(config),
+  say: (line: string) => void = console.log,
+): Promise<number> {
   const results = await runChecks(config, probes);
   for (const r of results) say(formatResult(r));
   const failed = results.filter((r) => r.status === 'FAIL').length;

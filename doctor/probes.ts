@@ -19,16 +19,27 @@ const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function listening(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: TIMEOUT_MS });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => { socket.destroy(); resolve(false); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -46,7 +57,9 @@ function programInstalled(program: string): boolean {
     try {
       fs.accessSync(path.join(dir, program), fs.constants.X_OK);
       return true;
-    } catch { /* not here */ }
+    } catch {
+      /* not here */
+    }
   }
   return false;
 }
@@ -81,7 +94,9 @@ function bundleFingerprints(file: string): Set<string> {
   for (const pem of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
     try {
       out.add(new X509Certificate(pem).fingerprint256);
-    } catch { /* a broken block is not a trusted root */ }
+    } catch {
+      /* a broken block is not a trusted root */
+    }
   }
   return out;
 }
@@ -97,9 +112,10 @@ export function realProbes(config: Config): Probes {
       if (supervisor && stillRuns(supervisor)) return true;
       if (config.controlPort === 0) return false;
       try {
-        const res = await fetch(`http://${controlHost.includes(':') ? `[${controlHost}]` : controlHost}:${config.controlPort}/health`,
-          { signal: AbortSignal.timeout(TIMEOUT_MS) });
-        return res.headers.get('content-type')?.includes('json') === true && 'status' in (await res.json() as object);
+        const res = await fetch(`http://${controlHost.includes(':') ? `[${controlHost}]` : controlHost}:${config.controlPort}/health`, {
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
+        return res.headers.get('content-type')?.includes('json') === true && 'status' in ((await res.json()) as object);
       } catch {
         return false;
       }

@@ -17,7 +17,9 @@ function raw(port: number, head: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => s.write(`${head}Connection: close\r\n\r\n`));
     let out = '';
-    s.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+    s.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+    });
     s.on('end', () => resolve(out));
     s.on('error', reject);
   });
@@ -53,7 +55,7 @@ for (const engine of ['fast', 'http']) {
       await redis.stop();
     });
 
-    it('routes on the target\'s host, forwards it as Host, and sends origin-form', async () => {
+    it("routes on the target's host, forwards it as Host, and sends origin-form", async () => {
       const seen = other.seen.length;
       const answer = await raw(port, 'GET http://other.paas.local/reset?x=1 HTTP/1.1\r\nHost: web.paas.local\r\n');
       assert.match(answer, /^HTTP\/1\.1 200/);
@@ -69,13 +71,24 @@ for (const engine of ['fast', 'http']) {
     });
 
     /** A WebSocket upgrade to `target` (Host: web.paas.local); the answer's head. */
-    const upgrade = (target: string): Promise<string> => new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => s.write(`GET ${target} HTTP/1.1\r\nHost: web.paas.local\r\n`
-        + 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
-      let out = '';
-      s.on('data', (d: Buffer) => { out += d.toString('latin1'); if (out.includes('\r\n\r\n')) { s.destroy(); resolve(out); } });
-      s.on('error', reject);
-    });
+    const upgrade = (target: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1', () =>
+          s.write(
+            `GET ${target} HTTP/1.1\r\nHost: web.paas.local\r\n` +
+              'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          ),
+        );
+        let out = '';
+        s.on('data', (d: Buffer) => {
+          out += d.toString('latin1');
+          if (out.includes('\r\n\r\n')) {
+            s.destroy();
+            resolve(out);
+          }
+        });
+        s.on('error', reject);
+      });
 
     it('does the same for a WebSocket upgrade', async () => {
       const seen = other.seen.length;

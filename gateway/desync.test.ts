@@ -11,8 +11,12 @@ const UPSTREAM_TIMEOUT_MS = 3000;
 let gw: ByteGateway;
 
 // One upstream socket per replica: a second concurrent request waits for the first one's socket.
-before(async () => { gw = await startByteGateway({ GATEWAY_UPSTREAM_CONNECTIONS: '1', GATEWAY_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) }); });
-after(async () => { await gw.stop(); });
+before(async () => {
+  gw = await startByteGateway({ GATEWAY_UPSTREAM_CONNECTIONS: '1', GATEWAY_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) });
+});
+after(async () => {
+  await gw.stop();
+});
 
 const STALE = 'HTTP/1.1 200 OK\r\nContent-Length: 30\r\nX-Stale: yes\r\n\r\nresponse meant for nobody (A2)';
 
@@ -38,16 +42,29 @@ void test('bytes after a HEAD response (a body, another response) never reach th
   assert.equal(a.data, 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nconnection: close\r\n\r\n');
   assert.equal(b.data, echoed('GET /client-B HTTP/1.1'));
   // The socket that carried the extra bytes was closed; B's request went on a new one.
-  assert.deepEqual(app.requests.map((r) => [r.line, app.conns.indexOf(r.conn)]), [['HEAD /client-A HTTP/1.1', 0], ['GET /client-B HTTP/1.1', 1]]);
+  assert.deepEqual(
+    app.requests.map((r) => [r.line, app.conns.indexOf(r.conn)]),
+    [
+      ['HEAD /client-A HTTP/1.1', 0],
+      ['GET /client-B HTTP/1.1', 1],
+    ],
+  );
   await until(() => app.conns[0]!.closed, 'the first upstream socket closed');
 });
 
 void test('a response longer than its Content-Length, or two at once, is cut at its length and the socket dropped', async () => {
-  for (const [host, extra] of [['long-waiter.paas.local', 'trailing junk'], ['two-waiter.paas.local', STALE]] as const) {
+  for (const [host, extra] of [
+    ['long-waiter.paas.local', 'trailing junk'],
+    ['two-waiter.paas.local', STALE],
+  ] as const) {
     const { a, b, app } = await waiterCase(host, 'GET', `HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok${extra}`);
     assert.equal(a.data, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nconnection: close\r\n\r\nok', host);
     assert.equal(b.data, echoed('GET /client-B HTTP/1.1'), host);
-    assert.deepEqual(app.requests.map((r) => app.conns.indexOf(r.conn)), [0, 1], host);
+    assert.deepEqual(
+      app.requests.map((r) => app.conns.indexOf(r.conn)),
+      [0, 1],
+      host,
+    );
     await until(() => app.conns[0]!.closed, 'the first upstream socket closed');
   }
 });
@@ -56,7 +73,10 @@ void test('a response that ends cleanly keeps its socket for the waiting client'
   const { a, b, app } = await waiterCase('clean-waiter.paas.local', 'GET', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
   assert.equal(a.data, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nconnection: close\r\n\r\nok');
   assert.equal(b.data, echoed('GET /client-B HTTP/1.1'));
-  assert.deepEqual(app.requests.map((r) => app.conns.indexOf(r.conn)), [0, 0]);
+  assert.deepEqual(
+    app.requests.map((r) => app.conns.indexOf(r.conn)),
+    [0, 0],
+  );
 });
 
 void test('bytes an idle pooled socket receives close it; the next request gets a new socket', async () => {
@@ -79,7 +99,8 @@ void test('an upstream that switches protocols on a plain request is a 502 at on
   await gw.app(host, (req) => {
     if (req.line.includes('/switch')) return 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nframes';
     if (req.line.includes('/bare101')) return 'HTTP/1.1 101 Switching Protocols\r\n\r\n';
-    if (req.line.includes('/early')) return 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal';
+    if (req.line.includes('/early'))
+      return 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal';
     return '';
   });
   for (const path of ['/switch', '/bare101']) {

@@ -40,7 +40,9 @@ before(async () => {
   port = config.gatewayHttpPort;
   app = await startUpstream('app');
   const up = [{ host: '127.0.0.1', port: app.port }];
-  await pub.setAppRoutes('web', ['web.paas.local', 'v2.web.paas.local', 'shop.example.com', 'custom.example.org', 'github.com'], up, { tls: true });
+  await pub.setAppRoutes('web', ['web.paas.local', 'v2.web.paas.local', 'shop.example.com', 'custom.example.org', 'github.com'], up, {
+    tls: true,
+  });
   await until(async () => (await request(port, 'web.paas.local')).status === 200, 'route');
 });
 after(async () => {
@@ -55,7 +57,9 @@ function raw(data: string): Promise<string> {
     const socket = net.connect(port, '127.0.0.1');
     let out = '';
     socket.setTimeout(5000, () => socket.destroy());
-    socket.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+    socket.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+    });
     socket.on('close', () => resolve(out));
     socket.on('error', reject);
     socket.write(data);
@@ -69,12 +73,17 @@ const status = (response: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(r
 /** An HTTPS GET through the gateway with SNI and Host `servername`, trusting only `trust`. */
 function httpsGet(servername: string, trust: string) {
   return new Promise<{ body: string; san: string }>((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: config.gatewayHttpsPort, servername, ca: trust, headers: { host: servername }, agent: false }, (res) => {
-      const san = (res.socket as tls.TLSSocket).getPeerCertificate().subjectaltname ?? '';
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => resolve({ body, san }));
-    });
+    const req = https.request(
+      { host: '127.0.0.1', port: config.gatewayHttpsPort, servername, ca: trust, headers: { host: servername }, agent: false },
+      (res) => {
+        const san = (res.socket as tls.TLSSocket).getPeerCertificate().subjectaltname ?? '';
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+        });
+        res.on('end', () => resolve({ body, san }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -86,7 +95,8 @@ function servedCertificate(servername: string): Promise<X509Certificate> {
     const socket = tls.connect({ host: '127.0.0.1', port: config.gatewayHttpsPort, servername, rejectUnauthorized: false }, () => {
       const cert = socket.getPeerX509Certificate();
       socket.destroy();
-      if (cert) resolve(cert); else reject(new Error('no certificate'));
+      if (cert) resolve(cert);
+      else reject(new Error('no certificate'));
     });
     socket.once('error', reject);
   });
@@ -138,9 +148,13 @@ void test('TLS: the local CA never signs a custom domain; without its own certif
 void test('WebSocket upgrades pass through both ways', async () => {
   const socket = net.connect(port, '127.0.0.1');
   const key = randomBytes(16).toString('base64');
-  socket.write(`GET /chat HTTP/1.1\r\nHost: web.paas.local\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  socket.write(
+    `GET /chat HTTP/1.1\r\nHost: web.paas.local\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   let got = Buffer.alloc(0);
-  socket.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); });
+  socket.on('data', (d: Buffer) => {
+    got = Buffer.concat([got, d]);
+  });
   await until(() => got.includes('\r\n\r\n'), '101 response');
   const head = got.toString('latin1', 0, got.indexOf('\r\n\r\n'));
   assert.match(head, /^HTTP\/1\.1 101/);
@@ -160,7 +174,11 @@ void test('request smuggling and malformed requests are refused before any upstr
   const before = app.seen.length;
   const host = 'Host: web.paas.local\r\n';
   const cases: [string, string, number][] = [
-    ['CL + TE', `POST / HTTP/1.1\r\n${host}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n${host}\r\n`, 400],
+    [
+      'CL + TE',
+      `POST / HTTP/1.1\r\n${host}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n${host}\r\n`,
+      400,
+    ],
     ['two lengths', `POST / HTTP/1.1\r\n${host}Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!`, 400],
     ['bad length', `POST / HTTP/1.1\r\n${host}Content-Length: 5x\r\n\r\nhello`, 400],
     ['negative length', `POST / HTTP/1.1\r\n${host}Content-Length: -1\r\n\r\n`, 400],
@@ -176,8 +194,11 @@ void test('request smuggling and malformed requests are refused before any upstr
   ];
   for (const [what, data, want] of cases) assert.equal(status(await raw(data)), want, what);
   // A chunked body that grows past the limit is cut off too.
-  const big = await request(port, 'web.paas.local', '/', { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, body: 'x'.repeat(1_100_000) })
-    .catch(() => ({ status: 413 }));
+  const big = await request(port, 'web.paas.local', '/', {
+    method: 'POST',
+    headers: { 'transfer-encoding': 'chunked' },
+    body: 'x'.repeat(1_100_000),
+  }).catch(() => ({ status: 413 }));
   assert.equal(big.status, 413);
   assert.ok(app.seen.length - before <= 1, 'only the chunked upload may have started upstream');
 });

@@ -36,7 +36,11 @@ describe('both engines follow the same rules', () => {
       s.on('error', () => s.destroy());
     });
     await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
-    await createRoutePublisher(client).setAppRoutes('liar', ['liar.paas.local'], [{ host: '127.0.0.1', port: (bad.address() as net.AddressInfo).port }]);
+    await createRoutePublisher(client).setAppRoutes(
+      'liar',
+      ['liar.paas.local'],
+      [{ host: '127.0.0.1', port: (bad.address() as net.AddressInfo).port }],
+    );
     await putChallenge(client, 'tok-1', 'tok-1.key-authorization');
     good = await startUpstream('good');
     for (const how of ['reset', 'close'] as const) {
@@ -46,9 +50,14 @@ describe('both engines follow the same rules', () => {
       });
       await new Promise<void>((r) => cutter.listen(0, '127.0.0.1', r));
       cutters.push(cutter);
-      await createRoutePublisher(client).setAppRoutes(`cut-${how}`, [`cut-${how}.paas.local`], [
-        { host: '127.0.0.1', port: (cutter.address() as net.AddressInfo).port }, { host: '127.0.0.1', port: good.port },
-      ]);
+      await createRoutePublisher(client).setAppRoutes(
+        `cut-${how}`,
+        [`cut-${how}.paas.local`],
+        [
+          { host: '127.0.0.1', port: (cutter.address() as net.AddressInfo).port },
+          { host: '127.0.0.1', port: good.port },
+        ],
+      );
     }
     for (const engine of ['fast', 'http']) {
       process.env.GATEWAY_ENGINE = engine;
@@ -77,8 +86,12 @@ describe('both engines follow the same rules', () => {
       assert.equal(r.body, 'tok-1.key-authorization');
       await until(() => {
         try {
-          return readFileSync(g.log, 'utf8').split('\n').some((l) => l.includes('"path":"/.well-known/acme-challenge/tok-1"') && l.includes('"status":200'));
-        } catch { return false; }
+          return readFileSync(g.log, 'utf8')
+            .split('\n')
+            .some((l) => l.includes('"path":"/.well-known/acme-challenge/tok-1"') && l.includes('"status":200'));
+        } catch {
+          return false;
+        }
       }, `${g.engine} access log line`);
     }
   });
@@ -86,10 +99,16 @@ describe('both engines follow the same rules', () => {
   it('a failed WebSocket handshake is 502 DF_ERR_UPSTREAM in either engine', async () => {
     for (const g of gateways) {
       const answer = await new Promise<string>((resolve, reject) => {
-        const s = net.connect(g.port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: liar.paas.local\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
-          + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+        const s = net.connect(g.port, '127.0.0.1', () =>
+          s.write(
+            'GET / HTTP/1.1\r\nHost: liar.paas.local\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+              'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          ),
+        );
         let out = '';
-        s.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+        s.on('data', (d: Buffer) => {
+          out += d.toString('latin1');
+        });
         s.on('close', () => resolve(out));
         s.on('error', reject);
         s.setTimeout(5000, () => s.destroy());
@@ -112,8 +131,14 @@ describe('both engines follow the same rules', () => {
         }
         const posts = [];
         for (let i = 0; i < 4; i++) posts.push(await request(g.port, host, `/post-${i}`, { method: 'POST', body: 'once' }));
-        assert.ok(posts.some((p) => p.status === 502 && /DF_ERR_UPSTREAM/.test(p.body)), `${g.engine} ${how}: a POST that met the cutter is 502`);
-        assert.ok(posts.every((p) => p.status === 502 || p.body.startsWith('good POST')), `${g.engine} ${how}`);
+        assert.ok(
+          posts.some((p) => p.status === 502 && /DF_ERR_UPSTREAM/.test(p.body)),
+          `${g.engine} ${how}: a POST that met the cutter is 502`,
+        );
+        assert.ok(
+          posts.every((p) => p.status === 502 || p.body.startsWith('good POST')),
+          `${g.engine} ${how}`,
+        );
       }
     }
   });

@@ -66,21 +66,26 @@ void test('forwarding headers are set and hop-by-hop headers are stripped both w
   a.seen.length = 0;
   const r = await request(port, 'hdr.paas.local', '/', {
     headers: {
-      'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6', forwarded: 'for=6.6.6.6', 'x-request-id': 'trace-123',
-      connection: 'x-secret', 'x-secret': 'leak', 'proxy-authorization': 'Basic eA==',
+      'x-forwarded-for': '6.6.6.6',
+      'x-real-ip': '6.6.6.6',
+      forwarded: 'for=6.6.6.6',
+      'x-request-id': 'trace-123',
+      connection: 'x-secret',
+      'x-secret': 'leak',
+      'proxy-authorization': 'Basic eA==',
     },
   });
   const h = a.seen[0]!;
   assert.equal(h['x-forwarded-for'], '127.0.0.1');
   assert.equal(h['x-real-ip'], '127.0.0.1');
-  assert.equal(h.forwarded, undefined, 'a client\'s Forwarded header cannot pass for the gateway\'s');
+  assert.equal(h.forwarded, undefined, "a client's Forwarded header cannot pass for the gateway's");
   assert.equal(h['x-forwarded-proto'], 'http');
   assert.equal(h['x-forwarded-host'], 'hdr.paas.local');
   assert.equal(h['x-request-id'], 'trace-123');
   assert.equal(h.host, 'hdr.paas.local');
   assert.equal(h['x-secret'], undefined);
   assert.equal(h['proxy-authorization'], undefined);
-  assert.equal(r.headers['x-hop'], undefined, 'named in the upstream\'s own Connection header, so hop-by-hop (RFC 9110 §7.6.1)');
+  assert.equal(r.headers['x-hop'], undefined, "named in the upstream's own Connection header, so hop-by-hop (RFC 9110 §7.6.1)");
   assert.equal(r.headers['keep-alive'] === 'timeout=5' && r.headers['x-upstream'] === 'a', false);
 });
 
@@ -97,7 +102,10 @@ void test('round-robin spreads requests, least-connections too, and a POST body 
   const fast: { body: string }[] = [];
   for (let i = 0; i < 3; i++) fast.push(await request(port, 'rr.paas.local'));
   const busy = (await slow).body[0];
-  assert.ok(fast.every((f) => f.body[0] !== busy), 'new requests avoid the busy replica');
+  assert.ok(
+    fast.every((f) => f.body[0] !== busy),
+    'new requests avoid the busy replica',
+  );
   const post = await request(port, 'rr.paas.local', '/p', { method: 'POST', body: 'hello' });
   assert.match(post.body, /POST \/p hello$/);
 });
@@ -133,7 +141,10 @@ void test('switching upstreams under traffic fails no request', async () => {
   stop = true;
   await Promise.all(workers);
   assert.ok(statuses.length > 0);
-  assert.deepEqual(statuses.filter((s) => s !== 200), []);
+  assert.deepEqual(
+    statuses.filter((s) => s !== 200),
+    [],
+  );
 });
 
 void test('redirects to HTTPS when the route asks, and logs every request as JSON', async () => {
@@ -142,7 +153,12 @@ void test('redirects to HTTPS when the route asks, and logs every request as JSO
   assert.equal((await request(port, 'secure.paas.local', '/p?q')).headers.location, 'https://secure.paas.local/p?q');
   const file = path.join(config.dataDir, 'logs', 'gateway-access.log');
   await until(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('secure.paas.local'), 'access log');
-  const line = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.host === 'web.paas.local');
+  const line = fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.host === 'web.paas.local');
   assert.equal(line?.status, 200);
   assert.equal(line?.app, 'web');
 });
@@ -181,7 +197,15 @@ void test('active checks GET the route health path and keep failing replicas out
   const gone = await startUpstream('gone');
   const well = await startUpstream('well');
   await gone.close();
-  await pub.setAppRoutes('checked', ['checked.paas.local'], [{ host: '127.0.0.1', port: gone.port }, { host: '127.0.0.1', port: well.port }], { healthcheckPath: '/healthz' });
+  await pub.setAppRoutes(
+    'checked',
+    ['checked.paas.local'],
+    [
+      { host: '127.0.0.1', port: gone.port },
+      { host: '127.0.0.1', port: well.port },
+    ],
+    { healthcheckPath: '/healthz' },
+  );
   await until(async () => (await request(port, 'checked.paas.local')).status === 200, 'route');
   await until(() => well.seen.some((h) => h['user-agent'] === 'deployflow-gateway-health'), 'a health GET', 10_000);
   for (let i = 0; i < 6; i++) assert.equal((await request(port, 'checked.paas.local')).body.split(' ')[0], 'well');

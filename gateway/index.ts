@@ -44,23 +44,36 @@ export const startGateway: StartService = async (config, log) => {
   metrics.inflightSource = () => index.inflightByApp();
   const access = new AccessLog(options.accessLog);
   const core: GatewayCore = {
-    index, options, metrics, access, draining: false, inflight: 0,
+    index,
+    options,
+    metrics,
+    access,
+    draining: false,
+    inflight: 0,
     acmeChallenge: (token) => readChallenge(redis, token),
     holds: new WakeHolds(index, {
-      timeoutMs: options.wakeTimeoutMs, queueLimit: options.wakeQueue,
-      publishWake: (route) => { redis.publish(WAKE_CHANNEL, JSON.stringify({ app: route.app, host: route.host })).catch(() => undefined); },
+      timeoutMs: options.wakeTimeoutMs,
+      queueLimit: options.wakeQueue,
+      publishWake: (route) => {
+        redis.publish(WAKE_CHANNEL, JSON.stringify({ app: route.app, host: route.host })).catch(() => undefined);
+      },
     }),
   };
 
   const ca = loadOrCreateLocalCa(options.tlsDir, config.domain);
   // Control serves the CA's certificate from Redis (it may not share this host's disk); written
   // again on every (re)connect, so a restarted Redis has it back.
-  const publishCa = (): void => { publishLocalCaCertificate(redis, ca.ca.cert).catch(() => undefined); };
+  const publishCa = (): void => {
+    publishLocalCaCertificate(redis, ca.ca.cert).catch(() => undefined);
+  };
   redis.on('ready', publishCa);
   if (redis.status === 'ready') publishCa();
   const certs = new CertificateSelector(ca, config.domain, redis, index, log);
   sub.on('message', (ch: string, message: string) => {
-    if (ch === WAKE_FAILED_CHANNEL) { const f = parseWakeFailure(message); if (f) core.holds.failed(f); } else certs.invalidate(message);
+    if (ch === WAKE_FAILED_CHANNEL) {
+      const f = parseWakeFailure(message);
+      if (f) core.holds.failed(f);
+    } else certs.invalidate(message);
   });
   sub.subscribe(CERTS_CHANNEL, WAKE_FAILED_CHANNEL).catch(() => undefined);
   consumer.on('change', (c) => certs.invalidate(c.host));
@@ -69,9 +82,10 @@ export const startGateway: StartService = async (config, log) => {
   health.start();
   const stopPublishing = startPublishing(redis, id, consumer, metrics);
 
-  const listeners: Listener[] = options.engine === 'fast'
-    ? [fastHttpListener(core), fastHttpsListener(core, certs)]
-    : [httpListener(options, core), httpsListener(options, core, certs)];
+  const listeners: Listener[] =
+    options.engine === 'fast'
+      ? [fastHttpListener(core), fastHttpsListener(core, certs)]
+      : [httpListener(options, core), httpsListener(options, core, certs)];
   const httpPort = await listeners[0]!.listen(config.gatewayHttpPort, config.bind);
   const httpsPort = await listeners[1]!.listen(config.gatewayHttpsPort, config.bind);
   log.info({ httpPort, httpsPort, engine: options.engine, routes: consumer.routes.size, version: consumer.version }, 'gateway listening');

@@ -36,7 +36,10 @@ function startBodyUpstream(): Promise<http.Server> {
     if (req.method === 'POST') {
       const hash = createHash('sha256');
       let bytes = 0;
-      req.on('data', (c: Buffer) => { hash.update(c); bytes += c.length; });
+      req.on('data', (c: Buffer) => {
+        hash.update(c);
+        bytes += c.length;
+      });
       req.on('end', () => res.end(`${bytes} ${hash.digest('hex')}`));
       return;
     }
@@ -46,9 +49,15 @@ function startBodyUpstream(): Promise<http.Server> {
       while (at < BODY.length / 2) {
         const ok = res.write(BODY.subarray(at, at + 65536));
         at += 65536;
-        if (!ok) { res.once('drain', pump); return; }
+        if (!ok) {
+          res.once('drain', pump);
+          return;
+        }
       }
-      if (at >= BODY.length) { res.end(); return; }
+      if (at >= BODY.length) {
+        res.end();
+        return;
+      }
       res.write(BODY.subarray(at, at + 1000));
       at += 1000;
       setImmediate(pump);
@@ -61,15 +70,23 @@ function startBodyUpstream(): Promise<http.Server> {
 /** GETs through the gateway, reading nothing for a while at first so the gateway's writes queue up. */
 function slowGet(path: string): Promise<{ status: number; chunked: boolean; bytes: number; sha: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: config.gatewayHttpPort, path, headers: { host: 'big.paas.local' }, agent: false }, (res) => {
-      const hash = createHash('sha256');
-      let bytes = 0;
-      res.pause();
-      setTimeout(() => res.resume(), 400);
-      res.on('data', (c: Buffer) => { hash.update(c); bytes += c.length; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, chunked: res.headers['transfer-encoding'] === 'chunked', bytes, sha: hash.digest('hex') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: config.gatewayHttpPort, path, headers: { host: 'big.paas.local' }, agent: false },
+      (res) => {
+        const hash = createHash('sha256');
+        let bytes = 0;
+        res.pause();
+        setTimeout(() => res.resume(), 400);
+        res.on('data', (c: Buffer) => {
+          hash.update(c);
+          bytes += c.length;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, chunked: res.headers['transfer-encoding'] === 'chunked', bytes, sha: hash.digest('hex') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(30_000, () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end();
@@ -82,8 +99,15 @@ before(async () => {
   config = await gatewayConfig(redis.url);
   gateway = await startGateway(config, createLogger('gateway', 'silent'));
   upstream = await startBodyUpstream();
-  await createRoutePublisher(client).setAppRoutes('big', ['big.paas.local'], [{ host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }]);
-  await until(async () => (await request(config.gatewayHttpPort, 'big.paas.local', '/', { method: 'POST', body: 'x' })).status === 200, 'route');
+  await createRoutePublisher(client).setAppRoutes(
+    'big',
+    ['big.paas.local'],
+    [{ host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }],
+  );
+  await until(
+    async () => (await request(config.gatewayHttpPort, 'big.paas.local', '/', { method: 'POST', body: 'x' })).status === 200,
+    'route',
+  );
 });
 after(async () => {
   await gateway.stop();
@@ -105,16 +129,33 @@ void test('large responses reach slow clients intact, with a length and chunked,
 
 void test('large uploads reach the app intact', async () => {
   const upload = BODY.subarray(0, 3 * 1024 * 1024);
-  const replies = await Promise.all([0, 1, 2].map(() => new Promise<string>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: config.gatewayHttpPort, path: '/upload', method: 'POST', headers: { host: 'big.paas.local', 'content-length': String(upload.length) }, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
-      res.on('end', () => resolve(text));
-    });
-    req.on('error', reject);
-    for (let at = 0; at < upload.length; at += 100_000) req.write(upload.subarray(at, at + 100_000));
-    req.end();
-  })));
+  const replies = await Promise.all(
+    [0, 1, 2].map(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const req = http.request(
+            {
+              host: '127.0.0.1',
+              port: config.gatewayHttpPort,
+              path: '/upload',
+              method: 'POST',
+              headers: { host: 'big.paas.local', 'content-length': String(upload.length) },
+              agent: false,
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (c: Buffer) => {
+                text += c.toString();
+              });
+              res.on('end', () => resolve(text));
+            },
+          );
+          req.on('error', reject);
+          for (let at = 0; at < upload.length; at += 100_000) req.write(upload.subarray(at, at + 100_000));
+          req.end();
+        }),
+    ),
+  );
   const expected = `${upload.length} ${createHash('sha256').update(upload).digest('hex')}`;
   for (const reply of replies) assert.equal(reply, expected);
 });

@@ -6,14 +6,20 @@ import { after, before, test } from 'node:test';
 import { echoed, startByteGateway, type ByteGateway } from './testing/scripted.js';
 
 let gw: ByteGateway;
-before(async () => { gw = await startByteGateway(); });
-after(async () => { await gw.stop(); });
+before(async () => {
+  gw = await startByteGateway();
+});
+after(async () => {
+  await gw.stop();
+});
 
 void test("a chunked response's trailers never reach the next response on the same upstream socket", async () => {
   const host = 'trailers.paas.local';
-  const app = await gw.app(host, (req) => (req.line.includes('/alice')
-    ? 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nalice\r\n0\r\nSet-Cookie: session=alice-secret\r\nX-Trailer: 1\r\n\r\n'
-    : ''));
+  const app = await gw.app(host, (req) =>
+    req.line.includes('/alice')
+      ? 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nalice\r\n0\r\nSet-Cookie: session=alice-secret\r\nX-Trailer: 1\r\n\r\n'
+      : '',
+  );
   const alice = await gw.exchange(`GET /alice HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
   assert.equal(alice.data, 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n5\r\nalice\r\n0\r\n\r\n');
   const bob = await gw.exchange(`GET /bob HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
@@ -25,10 +31,18 @@ void test("a chunked response's trailers never reach the next response on the sa
 void test("a chunked request's trailers never reach the next request on the connection", async () => {
   const host = 'req-trailers.paas.local';
   const app = await gw.app(host, () => '');
-  const r = await gw.exchange(`POST /a HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer-Leak: 1\r\n\r\n` +
-    `GET /b HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  const r = await gw.exchange(
+    `POST /a HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer-Leak: 1\r\n\r\n` +
+      `GET /b HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+  );
   assert.equal(r.data, echoed('POST /a HTTP/1.1', false) + echoed('GET /b HTTP/1.1'));
-  assert.deepEqual(app.requests.map((q) => [q.line, q.body]), [['POST /a HTTP/1.1', 'abc'], ['GET /b HTTP/1.1', '']]);
+  assert.deepEqual(
+    app.requests.map((q) => [q.line, q.body]),
+    [
+      ['POST /a HTTP/1.1', 'abc'],
+      ['GET /b HTTP/1.1', ''],
+    ],
+  );
   const second = app.requests[1]!.head;
   assert.ok(!/x-trailer-leak/i.test(second), second);
   assert.equal(second.split('\r\n')[1], `Host: ${host}`);

@@ -16,9 +16,15 @@ import { gatewayConfig, until } from './testing/harness.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
-const acceptFor = (key: string): string => createHash('sha1').update(key + WS_GUID).digest('base64');
+const acceptFor = (key: string): string =>
+  createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 
-interface Head { line: string; headers: Record<string, string> }
+interface Head {
+  line: string;
+  headers: Record<string, string>;
+}
 
 function parseHead(text: string): Head {
   const [line, ...rest] = text.split('\r\n');
@@ -33,10 +39,13 @@ function parseHead(text: string): Head {
 /** How the scripted upstream answers a request head on a connection. */
 type Answer = (head: Head, socket: net.Socket) => void;
 
-const ok = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const ok = (body: string, extra = ''): string =>
+  `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 /** Answers 200 to anything (keeping the connection open); the upstream of a non-WebSocket app. */
-const plain: Answer = (head, socket) => { socket.write(ok(`plain ${head.line}`)); };
+const plain: Answer = (head, socket) => {
+  socket.write(ok(`plain ${head.line}`));
+};
 
 /** Switches to whatever was asked for (h2c included), as an app that speaks it would. */
 const switches: Answer = (head, socket) => {
@@ -48,8 +57,10 @@ const switches: Answer = (head, socket) => {
 
 /** A WebSocket app: 101 with the right accept (and a first frame in the same write), then echo. */
 const websocket: Answer = (head, socket) => {
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade, X-Up-Hop\r\nX-Up-Hop: no\r\n` +
-    `Sec-WebSocket-Accept: ${acceptFor(head.headers['sec-websocket-key'] ?? '')}\r\nX-Upstream: ws\r\n\r\nHELLO`);
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade, X-Up-Hop\r\nX-Up-Hop: no\r\n` +
+      `Sec-WebSocket-Accept: ${acceptFor(head.headers['sec-websocket-key'] ?? '')}\r\nX-Upstream: ws\r\n\r\nHELLO`,
+  );
   (socket as net.Socket & { echo?: boolean }).echo = true;
 };
 
@@ -67,9 +78,15 @@ async function startScriptedUpstream(): Promise<{ port: number; close(): void }>
     socket.on('data', (d: Buffer) => {
       const s = socket as net.Socket & { echo?: boolean };
       // A pooled connection reused after reset() records into the new list.
-      if (list !== received) { list = received; index = received.push('') - 1; }
+      if (list !== received) {
+        list = received;
+        index = received.push('') - 1;
+      }
       received[index] += d.toString('latin1');
-      if (s.echo) { socket.write(d); return; }
+      if (s.echo) {
+        socket.write(d);
+        return;
+      }
       pending += d.toString('latin1');
       let end: number;
       while (!s.echo && (end = pending.indexOf('\r\n\r\n')) !== -1) {
@@ -77,16 +94,29 @@ async function startScriptedUpstream(): Promise<{ port: number; close(): void }>
         pending = pending.slice(end + 4);
         answer(head, socket);
       }
-      if (s.echo && pending) { socket.write(pending); pending = ''; }
+      if (s.echo && pending) {
+        socket.write(pending);
+        pending = '';
+      }
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as net.AddressInfo).port, close: () => { for (const s of sockets) s.destroy(); server.close(); } };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
 }
 
-interface Conversation { data: string; closed: boolean; socket: net.Socket }
+interface Conversation {
+  data: string;
+  closed: boolean;
+  socket: net.Socket;
+}
 
 /** Sends `first`, waits for a response head, sends `then` (if any), collects until close or quiet. */
 function converse(port: number, first: string, then?: string, quietMs = 400): Promise<Conversation> {
@@ -96,19 +126,31 @@ function converse(port: number, first: string, then?: string, quietMs = 400): Pr
     let closed = false;
     let quiet: NodeJS.Timeout | undefined;
     let sentThen = false;
-    const done = (): void => { clearTimeout(quiet); clearTimeout(cap); resolve({ data, closed, socket }); };
-    const arm = (): void => { clearTimeout(quiet); quiet = setTimeout(done, quietMs); };
+    const done = (): void => {
+      clearTimeout(quiet);
+      clearTimeout(cap);
+      resolve({ data, closed, socket });
+    };
+    const arm = (): void => {
+      clearTimeout(quiet);
+      quiet = setTimeout(done, quietMs);
+    };
     const cap = setTimeout(done, 5000);
     socket.on('data', (d: Buffer) => {
       data += d.toString('latin1');
       if (then !== undefined && !sentThen && data.includes('\r\n\r\n')) {
         sentThen = true;
-        setTimeout(() => { if (!socket.destroyed) socket.write(then); }, 50);
+        setTimeout(() => {
+          if (!socket.destroyed) socket.write(then);
+        }, 50);
       }
       arm();
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => { closed = true; done(); });
+    socket.on('close', () => {
+      closed = true;
+      done();
+    });
     socket.write(first);
     arm();
   });
@@ -125,7 +167,11 @@ before(async () => {
   redis = await startRedis();
   client = new Redis(redis.url);
   upstream = await startScriptedUpstream();
-  await createRoutePublisher(client).setAppRoutes('web', ['web.paas.local', 'other.paas.local'], [{ host: '127.0.0.1', port: upstream.port }]);
+  await createRoutePublisher(client).setAppRoutes(
+    'web',
+    ['web.paas.local', 'other.paas.local'],
+    [{ host: '127.0.0.1', port: upstream.port }],
+  );
   for (const engine of ENGINES) {
     process.env.GATEWAY_ENGINE = engine;
     const config = await gatewayConfig(redis.url, { GATEWAY_HEALTH_INTERVAL_MS: '0' });
@@ -134,7 +180,13 @@ before(async () => {
   }
   delete process.env.GATEWAY_ENGINE;
   for (const engine of ENGINES) {
-    await until(async () => (await converse(ports[engine]!, 'GET / HTTP/1.1\r\nHost: web.paas.local\r\nConnection: close\r\n\r\n')).data.startsWith('HTTP/1.1 200'), `${engine} route`);
+    await until(
+      async () =>
+        (await converse(ports[engine]!, 'GET / HTTP/1.1\r\nHost: web.paas.local\r\nConnection: close\r\n\r\n')).data.startsWith(
+          'HTTP/1.1 200',
+        ),
+      `${engine} route`,
+    );
   }
 });
 after(async () => {
@@ -147,7 +199,8 @@ after(async () => {
 const WS_HEAD = (path: string, extra = ''): string =>
   `GET ${path} HTTP/1.1\r\nHost: web.paas.local\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
 
-const SMUGGLED = 'GET /internal HTTP/1.1\r\nHost: other.paas.local\r\nX-Forwarded-For: 10.0.0.1\r\nX-Request-Id: spoofed\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n';
+const SMUGGLED =
+  'GET /internal HTTP/1.1\r\nHost: other.paas.local\r\nX-Forwarded-For: 10.0.0.1\r\nX-Request-Id: spoofed\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n';
 
 function reset(a: Answer): void {
   answer = a;
@@ -170,7 +223,11 @@ for (const engine of ENGINES) {
     });
 
     void test('a 101 without a valid Sec-WebSocket-Accept is not tunnelled', async () => {
-      reset((_head, socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bogus\r\n\r\n'));
+      reset((_head, socket) =>
+        socket.write(
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bogus\r\n\r\n',
+        ),
+      );
       const c = await converse(ports[engine]!, WS_HEAD('/bad-accept'), SMUGGLED);
       assert.doesNotMatch(received.join(''), /internal/);
       assert.doesNotMatch(c.data, /^HTTP\/1\.1 101/);
@@ -179,8 +236,11 @@ for (const engine of ENGINES) {
 
     void test('Upgrade: h2c is proxied as a plain request without Upgrade/HTTP2-Settings (as nginx does)', async () => {
       reset(switches);
-      const c = await converse(ports[engine]!,
-        'GET /h2c HTTP/1.1\r\nHost: web.paas.local\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n', SMUGGLED);
+      const c = await converse(
+        ports[engine]!,
+        'GET /h2c HTTP/1.1\r\nHost: web.paas.local\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+        SMUGGLED,
+      );
       const all = received.join('');
       assert.match(all, /^GET \/h2c HTTP\/1\.1\r\n/);
       assert.doesNotMatch(all, /upgrade|http2-settings|h2c\r\n/i);
@@ -192,8 +252,11 @@ for (const engine of ENGINES) {
 
     void test('a WebSocket upgrade is tunnelled after the 101, hop-by-hop request headers stripped, bytes in the same read kept', async () => {
       reset(websocket);
-      const c = await converse(ports[engine]!,
-        `${WS_HEAD('/chat', 'Connection: x-secret\r\nX-Secret: s\r\nProxy-Authorization: Basic eA==\r\nKeep-Alive: 5\r\nX-Forwarded-For: 10.0.0.1\r\n')}EARLY`, 'LATER');
+      const c = await converse(
+        ports[engine]!,
+        `${WS_HEAD('/chat', 'Connection: x-secret\r\nX-Secret: s\r\nProxy-Authorization: Basic eA==\r\nKeep-Alive: 5\r\nX-Forwarded-For: 10.0.0.1\r\n')}EARLY`,
+        'LATER',
+      );
       const up = received.join('');
       const head = parseHead(up.slice(0, up.indexOf('\r\n\r\n')));
       assert.equal(head.line, 'GET /chat HTTP/1.1');
@@ -219,14 +282,20 @@ for (const engine of ENGINES) {
     void test('an upgrade request with a body is refused with 400 before any upstream sees it', async () => {
       reset(websocket);
       for (const framing of ['Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', 'Content-Length: 5\r\n\r\nhello']) {
-        const c = await converse(ports[engine]!, `POST /ws3 HTTP/1.1\r\nHost: web.paas.local\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${framing}`);
+        const c = await converse(
+          ports[engine]!,
+          `POST /ws3 HTTP/1.1\r\nHost: web.paas.local\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${framing}`,
+        );
         assert.match(c.data, /^HTTP\/1\.1 400 /, framing);
         assert.equal(c.closed, true);
       }
-      assert.deepEqual(received.filter((r) => r !== ''), []);
+      assert.deepEqual(
+        received.filter((r) => r !== ''),
+        [],
+      );
     });
 
-    void test('response headers named in the upstream\'s Connection header do not reach the client', async () => {
+    void test("response headers named in the upstream's Connection header do not reach the client", async () => {
       reset((head, socket) => socket.write(ok(`plain ${head.line}`, 'Connection: x-internal\r\nX-Internal: secret\r\nX-Public: yes\r\n')));
       const c = await converse(ports[engine]!, 'GET /resp HTTP/1.1\r\nHost: web.paas.local\r\nConnection: close\r\n\r\n');
       assert.match(c.data, /^HTTP\/1\.1 200 OK\r\n/);

@@ -20,7 +20,11 @@ export { parsePublicKey, matchesPublicKey, sameKey } from './ssh/keys.js';
 export { defaultHostKeyPath } from './ssh/host-key.js';
 
 export interface GitServiceOptions {
-  config: Config; log: Logger; access: GitAccess; onPush: PushHandler; hostKeyPath?: string;
+  config: Config;
+  log: Logger;
+  access: GitAccess;
+  onPush: PushHandler;
+  hostKeyPath?: string;
   /** Failed sign-ins (HTTP) and unauthenticated SSH connections allowed per address and window (default 30 per 15 minutes). */
   authLimits?: AuthFailureLimits;
 }

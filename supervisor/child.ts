@@ -29,7 +29,11 @@ export class SupervisedChild {
   private firstStart: { resolve: (r: ReadyMessage) => void; reject: (e: Error) => void } | null = null;
   gaveUp = false;
 
-  constructor(readonly name: string, private readonly serviceArgs: string[], private readonly ctx: ChildContext) {}
+  constructor(
+    readonly name: string,
+    private readonly serviceArgs: string[],
+    private readonly ctx: ChildContext,
+  ) {}
 
   get pid(): number | undefined {
     return this.proc?.pid;
@@ -91,8 +95,10 @@ export class SupervisedChild {
     if (decision.action === 'give-up') {
       this.gaveUp = true;
       const seconds = this.ctx.policy.fastCrashMs / 1000;
-      this.ctx.say(`deployflow: GIVING UP on ${this.name}: it ${how}, its ${decision.fastCrashes}th crash in a row within ${seconds} s of `
-        + 'its start. The other processes keep running. Fix the cause (its last lines are above), then `deployflow down` and `make up`.');
+      this.ctx.say(
+        `deployflow: GIVING UP on ${this.name}: it ${how}, its ${decision.fastCrashes}th crash in a row within ${seconds} s of ` +
+          'its start. The other processes keep running. Fix the cause (its last lines are above), then `deployflow down` and `make up`.',
+      );
       return;
     }
     this.ctx.say(`deployflow: ${this.name} ${how}; restarting it in ${decision.delayMs} ms`);
@@ -110,7 +116,10 @@ export class SupervisedChild {
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       const kill = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      proc.once('exit', () => { clearTimeout(kill); resolve(); });
+      proc.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
       proc.kill('SIGTERM');
     });
   }

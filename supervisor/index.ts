@@ -77,7 +77,8 @@ export async function runUp(config: Config): Promise<void> {
     // The data plane first: control then learns the gateway's port for the URLs it prints.
     await Promise.all(dataPlane.map((c) => c.start()));
     await control.start();
-    if (hostsFile && config.redisUrl) hosts = await startHostsSync(hostsFile, loadConfig({ ...process.env, ...pinned }), (l) => console.error(l));
+    if (hostsFile && config.redisUrl)
+      hosts = await startHostsSync(hostsFile, loadConfig({ ...process.env, ...pinned }), (l) => console.error(l));
   } catch (err) {
     if (stopping) return;
     console.error(`deployflow: could not start: ${(err as Error).message}`);

@@ -13,9 +13,7 @@ export interface RestartPolicy {
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = { fastCrashMs: 10_000, maxFastCrashes: 5, baseDelayMs: 250, maxDelayMs: 8_000 };
 
-export type RestartDecision =
-  | { action: 'restart'; delayMs: number; fastCrashes: number }
-  | { action: 'give-up'; fastCrashes: number };
+export type RestartDecision = { action: 'restart'; delayMs: number; fastCrashes: number } | { action: 'give-up'; fastCrashes: number };
 
 /** `ranMs`: how long the process that just died ran; `fastCrashes`: fast crashes in a row before it. */
 export function decideRestart(policy: RestartPolicy, ranMs: number, fastCrashes: number): RestartDecision {

@@ -34,7 +34,11 @@ describe('invitations', () => {
 
   async function audited(action: string): Promise<{ target: string | null; result: string; details: Record<string, unknown> | null }[]> {
     const res = await admin.get(`/api/v1/audit?action=${action}&limit=100`);
-    return (Array.isArray(res.body) ? res.body : res.body.events) as { target: string | null; result: string; details: Record<string, unknown> | null }[];
+    return (Array.isArray(res.body) ? res.body : res.body.events) as {
+      target: string | null;
+      result: string;
+      details: Record<string, unknown> | null;
+    }[];
   }
 
   /** A developer account, made while an admin opens registration for a moment (this file keeps it closed). */
@@ -50,11 +54,18 @@ describe('invitations', () => {
   before(async () => {
     const smtpPort = await freePort();
     smtp = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
       onData(stream, session, callback) {
         let body = '';
-        stream.on('data', (c: Buffer) => { body += c.toString(); });
-        stream.on('end', () => { mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body }); callback(); });
+        stream.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        stream.on('end', () => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
+          callback();
+        });
       },
     });
     await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
@@ -77,17 +88,27 @@ describe('invitations', () => {
     assert.equal(sent.body.invitation.email, email);
     assert.equal(sent.body.invitation.role, 'viewer');
     const token = await mailedToken(email);
-    assert.ok((await admin.get('/api/v1/invitations')).body.some((i: { id: string }) => i.id === sent.body.invitation.id), 'listed as pending');
+    assert.ok(
+      (await admin.get('/api/v1/invitations')).body.some((i: { id: string }) => i.id === sent.body.invitation.id),
+      'listed as pending',
+    );
 
     const shown = await anon().post('/api/v1/invitations/inspect', { token });
     assert.equal(shown.status, 200);
     assert.deepEqual([shown.body.email, shown.body.role, shown.body.app, shown.body.invitedByEmail], [email, 'viewer', null, admin.email]);
-    assert.equal((await anon().post('/api/v1/auth/register', { email, password: 'correct horse battery' })).status, 403, 'registration is closed');
+    assert.equal(
+      (await anon().post('/api/v1/auth/register', { email, password: 'correct horse battery' })).status,
+      403,
+      'registration is closed',
+    );
 
     const users = (await admin.get('/api/v1/users')).body.length;
     const accepted = await anon().post('/api/v1/invitations/accept', { token, password: 'an invited passphrase', name: 'Vera' });
     assert.equal(accepted.status, 200);
-    assert.deepEqual([accepted.body.kind, accepted.body.user.email, accepted.body.user.role, accepted.body.user.name], ['account', email, 'viewer', 'Vera']);
+    assert.deepEqual(
+      [accepted.body.kind, accepted.body.user.email, accepted.body.user.role, accepted.body.user.name],
+      ['account', email, 'viewer', 'Vera'],
+    );
     const me = await new Client(control.url, accepted.body.session.accessToken).get('/api/v1/auth/me');
     assert.equal(me.body.email, email, 'signed in as the new account');
     assert.equal((await anon().post('/api/v1/auth/login', { email, password: 'an invited passphrase' })).status, 200);
@@ -98,10 +119,16 @@ describe('invitations', () => {
     assert.equal((await anon().post('/api/v1/invitations/inspect', { token })).body.error.code, 'DF_ERR_INVITATION_INVALID');
     assert.equal((await admin.get('/api/v1/users')).body.length, users + 1, 'one account, not two');
     assert.equal((await anon().post('/api/v1/auth/login', { email, password: 'someone else entirely' })).status, 401);
-    assert.ok(!(await admin.get('/api/v1/invitations')).body.some((i: { id: string }) => i.id === sent.body.invitation.id), 'no longer pending');
+    assert.ok(
+      !(await admin.get('/api/v1/invitations')).body.some((i: { id: string }) => i.id === sent.body.invitation.id),
+      'no longer pending',
+    );
     const events = await audited('invitation.accept');
     assert.ok(events.some((e) => e.result === 'ok' && e.details?.invitationId === sent.body.invitation.id));
-    assert.ok(events.some((e) => e.result === 'error' && e.details?.error === 'DF_ERR_INVITATION_INVALID'), 'the reuse is in the audit log');
+    assert.ok(
+      events.some((e) => e.result === 'error' && e.details?.error === 'DF_ERR_INVITATION_INVALID'),
+      'the reuse is in the audit log',
+    );
   });
 
   it('answers a collaborator invitation the same for a known and an unknown address, and adds nobody until it is accepted', async () => {
@@ -111,12 +138,21 @@ describe('invitations', () => {
     const forKnown = await owner.post('/api/v1/apps/shop/collaborators', { email: mate.email });
     const forUnknown = await owner.post('/api/v1/apps/shop/collaborators', { email: unknownEmail });
     const shape = (res: typeof forKnown, email: string) => ({
-      status: res.status, headers: res.headers.get('content-type'),
-      body: JSON.parse(JSON.stringify(res.body).replaceAll(email, '<email>').replace(/"id":"[^"]+"/, '"id":"<id>"')
-        .replace(/"(createdAt|expiresAt)":\d+/g, '"$1":0')) as unknown,
+      status: res.status,
+      headers: res.headers.get('content-type'),
+      body: JSON.parse(
+        JSON.stringify(res.body)
+          .replaceAll(email, '<email>')
+          .replace(/"id":"[^"]+"/, '"id":"<id>"')
+          .replace(/"(createdAt|expiresAt)":\d+/g, '"$1":0'),
+      ) as unknown,
     });
     assert.equal(forKnown.status, 202);
-    assert.deepEqual(shape(forKnown, mate.email), shape(forUnknown, unknownEmail), 'the same answer whether or not the address has an account');
+    assert.deepEqual(
+      shape(forKnown, mate.email),
+      shape(forUnknown, unknownEmail),
+      'the same answer whether or not the address has an account',
+    );
     assert.deepEqual((await owner.get('/api/v1/apps/shop')).body.collaboratorIds, [], 'nobody is added before accepting');
     assert.equal((await mate.get('/api/v1/apps/shop')).status, 404);
     const pending = (await owner.get('/api/v1/apps/shop/invitations')).body as { email: string }[];
@@ -162,28 +198,48 @@ describe('invitations', () => {
     assert.deepEqual([resent.body.invitation.email, resent.body.invitation.app], [email, 'shop']);
     const newToken = await mailedToken(email);
     assert.notEqual(newToken, oldToken);
-    assert.equal((await anon().post('/api/v1/invitations/inspect', { token: oldToken })).body.error.code, 'DF_ERR_INVITATION_INVALID', 'the old link stops working');
+    assert.equal(
+      (await anon().post('/api/v1/invitations/inspect', { token: oldToken })).body.error.code,
+      'DF_ERR_INVITATION_INVALID',
+      'the old link stops working',
+    );
     assert.equal((await anon().post('/api/v1/invitations/inspect', { token: newToken })).body.email, email);
-    assert.deepEqual((await owner.get('/api/v1/apps/shop/invitations')).body.filter((i: { email: string }) => i.email === email).map((i: { id: string }) => i.id),
-      [resent.body.invitation.id], 'one pending invitation, the new one');
+    assert.deepEqual(
+      (await owner.get('/api/v1/apps/shop/invitations')).body
+        .filter((i: { email: string }) => i.email === email)
+        .map((i: { id: string }) => i.id),
+      [resent.body.invitation.id],
+      'one pending invitation, the new one',
+    );
 
     const again = await owner.post(`/api/v1/invitations/${first.body.invitation.id}/resend`);
     assert.equal(again.status, 409, 'the replaced one cannot be resent');
     assert.equal(again.body.error.code, 'DF_ERR_CONFLICT');
-    const platform = (await admin.post('/api/v1/invitations', { email: 'platform-resend@example.test', role: 'viewer' })).body.invitation.id as string;
+    const platform = (await admin.post('/api/v1/invitations', { email: 'platform-resend@example.test', role: 'viewer' })).body.invitation
+      .id as string;
     const mails = (await audited('invitation.resend')).length;
     const notYours = await owner.post(`/api/v1/invitations/${platform}/resend`);
     assert.equal(notYours.status, 404, 'an owner learns nothing of a platform invitation');
     const strangerToApp = await registerWhileOpen();
     assert.equal((await strangerToApp.post(`/api/v1/invitations/${resent.body.invitation.id}/resend`)).status, 404);
-    assert.equal((await owner.get('/api/v1/apps/shop/invitations')).body.filter((i: { email: string }) => i.email === email).length, 1, 'nothing changed');
+    assert.equal(
+      (await owner.get('/api/v1/apps/shop/invitations')).body.filter((i: { email: string }) => i.email === email).length,
+      1,
+      'nothing changed',
+    );
     const byAdmin = await admin.post(`/api/v1/invitations/${platform}/resend`);
     assert.equal(byAdmin.status, 202);
     assert.equal(byAdmin.body.invitation.role, 'viewer', 'the role goes with it');
     const events = await audited('invitation.resend');
     assert.equal(events.length, mails + 3);
-    assert.deepEqual(events.slice(0, 3).map((e) => [e.result, e.details?.error ?? null]),
-      [['ok', null], ['error', 'DF_ERR_NOT_FOUND'], ['error', 'DF_ERR_NOT_FOUND']]);
+    assert.deepEqual(
+      events.slice(0, 3).map((e) => [e.result, e.details?.error ?? null]),
+      [
+        ['ok', null],
+        ['error', 'DF_ERR_NOT_FOUND'],
+        ['error', 'DF_ERR_NOT_FOUND'],
+      ],
+    );
     assert.ok((await audited('invitation.resend')).some((e) => e.result === 'error' && e.details?.error === 'DF_ERR_CONFLICT'));
     assert.equal((await admin.delete(`/api/v1/invitations/${byAdmin.body.invitation.id}`)).status, 204);
     assert.equal((await owner.delete(`/api/v1/invitations/${resent.body.invitation.id}`)).status, 204);
@@ -193,7 +249,8 @@ describe('invitations', () => {
     const revokedEmail = 'revoked@example.test';
     const sent = await owner.post('/api/v1/apps/shop/collaborators', { email: revokedEmail });
     const token = await mailedToken(revokedEmail);
-    const outsider = (await admin.post('/api/v1/invitations', { email: 'outsider@example.test', role: 'developer' })).body.invitation.id as string;
+    const outsider = (await admin.post('/api/v1/invitations', { email: 'outsider@example.test', role: 'developer' })).body.invitation
+      .id as string;
     assert.equal((await owner.delete(`/api/v1/invitations/${outsider}`)).status, 404, 'an owner cannot touch a platform invitation');
     assert.equal((await owner.delete(`/api/v1/invitations/${sent.body.invitation.id}`)).status, 204);
     assert.equal((await owner.delete(`/api/v1/invitations/${sent.body.invitation.id}`)).body.error.code, 'DF_ERR_CONFLICT');
@@ -230,7 +287,10 @@ describe('invitations', () => {
     const pending = (await admin.get('/api/v1/invitations')).body as { email: string }[];
     assert.ok(!pending.some((i) => ['friend@example.test', revokedEmail, 'outsider@example.test'].includes(i.email)));
     const events = await audited('invitation.create');
-    assert.ok(events.some((e) => e.result === 'error' && e.details?.error === 'DF_ERR_FORBIDDEN'), 'the refused invitation is audited');
+    assert.ok(
+      events.some((e) => e.result === 'error' && e.details?.error === 'DF_ERR_FORBIDDEN'),
+      'the refused invitation is audited',
+    );
     assert.ok((await audited('invitation.revoke')).length >= 3);
   });
 });

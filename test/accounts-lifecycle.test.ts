@@ -37,8 +37,11 @@ describe('account lifecycle', () => {
   let git: RunningGitService;
   let home: string;
   /** The real git CLI with an isolated HOME, no credential helper and no prompt. */
-  const gitAs = (args: string[], env: Record<string, string>) => run('git', ['-c', 'credential.helper=', ...args],
-    { cwd: home, env: { PATH: process.env.PATH ?? '', HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', ...env } });
+  const gitAs = (args: string[], env: Record<string, string>) =>
+    run('git', ['-c', 'credential.helper=', ...args], {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', ...env },
+    });
 
   const login = (email: string, password: string) => new Client(control.url).post('/api/v1/auth/login', { email, password });
   type Event = { target: string | null; result: string; actorId: string | null; details: Record<string, unknown> | null };
@@ -47,20 +50,34 @@ describe('account lifecycle', () => {
   before(async () => {
     const smtpPort = await freePort();
     smtp = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
       onData(stream, session, callback) {
         let body = '';
-        stream.on('data', (c: Buffer) => { body += c.toString(); });
-        stream.on('end', () => { mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body }); callback(); });
+        stream.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        stream.on('end', () => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
+          callback();
+        });
       },
     });
     await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
     control = await startTestControl({
-      DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, DEPLOYFLOW_PUBLIC_URL: 'https://deploy.example.test',
-      GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
+      DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      DEPLOYFLOW_PUBLIC_URL: 'https://deploy.example.test',
+      GIT_HTTP_PORT: '0',
+      GIT_SSH_PORT: '0',
     });
     const deps = control.service.deps;
-    git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
+    git = await startGitService({
+      config: control.config,
+      log: createLogger('git', 'silent'),
+      access: gitAccess(deps),
+      onPush: pushHandler(deps),
+    });
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'df-accounts-lifecycle-'));
     admin = await registerUser(control.url);
   });
@@ -79,8 +96,12 @@ describe('account lifecycle', () => {
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error.code, 'DF_ERR_INVALID_CREDENTIALS');
     assert.equal((await login(dev.email, PASSWORD)).status, 200, 'nothing changed');
-    assert.ok((await audited('auth.password.change')).some((e) => e.target === `user:${dev.userId}` && e.result === 'error'
-      && e.details?.error === 'DF_ERR_INVALID_CREDENTIALS'), 'the wrong attempt is in the audit log');
+    assert.ok(
+      (await audited('auth.password.change')).some(
+        (e) => e.target === `user:${dev.userId}` && e.result === 'error' && e.details?.error === 'DF_ERR_INVALID_CREDENTIALS',
+      ),
+      'the wrong attempt is in the audit log',
+    );
 
     const changed = await dev.post('/api/v1/auth/password', { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' });
     assert.equal(changed.status, 200);
@@ -117,8 +138,13 @@ describe('account lifecycle', () => {
     assert.equal(again.status, 400);
     assert.equal(again.body.error.code, 'DF_ERR_RESET_TOKEN_INVALID');
     assert.equal((await login(dev.email, 'reset to something new')).status, 200);
-    assert.equal((await anon.post('/api/v1/auth/password-reset', { token: 'dfx_made-up', newPassword: 'whatever it is' })).body.error.code, 'DF_ERR_RESET_TOKEN_INVALID');
-    const refused = (await audited('auth.password.reset')).filter((e) => e.result === 'error' && e.details?.error === 'DF_ERR_RESET_TOKEN_INVALID');
+    assert.equal(
+      (await anon.post('/api/v1/auth/password-reset', { token: 'dfx_made-up', newPassword: 'whatever it is' })).body.error.code,
+      'DF_ERR_RESET_TOKEN_INVALID',
+    );
+    const refused = (await audited('auth.password.reset')).filter(
+      (e) => e.result === 'error' && e.details?.error === 'DF_ERR_RESET_TOKEN_INVALID',
+    );
     assert.ok(refused.length >= 2, 'the reused and the made-up token are in the audit log');
   });
 
@@ -126,16 +152,25 @@ describe('account lifecycle', () => {
     const dev = await registerUser(control.url);
     const { port } = new URL(control.url);
     // fetch will not send another Host; node:http sends what it is given, as a client on the network could.
-    const forged = (headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
-      const body = JSON.stringify({ email: dev.email });
-      const req = http.request({ host: '127.0.0.1', port, path: '/api/v1/auth/password-reset/request', method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+    const forged = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({ email: dev.email });
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/api/v1/auth/password-reset/request',
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.once('error', reject);
+        req.end(body);
       });
-      req.once('error', reject);
-      req.end(body);
-    });
     assert.equal(await forged({ host: 'evil.example' }), 202);
     assert.equal(await forged({ host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' }), 202);
     const mine = () => mails.filter((m) => m.to.includes(dev.email)).map((m) => m.body.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
@@ -154,8 +189,12 @@ describe('account lifecycle', () => {
     const limited = await anon.post('/api/v1/auth/password-reset/request', { email: dev.email });
     assert.equal(limited.body.error.code, 'DF_ERR_RATE_LIMITED');
     assert.ok(limited.headers.get('retry-after'));
-    assert.ok((await audited('auth.password.reset.request')).some((e) => e.target === `email:${dev.email}` && e.details?.error === 'DF_ERR_RATE_LIMITED'),
-      'the refused request is in the audit log');
+    assert.ok(
+      (await audited('auth.password.reset.request')).some(
+        (e) => e.target === `email:${dev.email}` && e.details?.error === 'DF_ERR_RATE_LIMITED',
+      ),
+      'the refused request is in the audit log',
+    );
   });
 
   it('refuses an expired reset token, changing nothing, and records the attempt', async () => {
@@ -194,7 +233,10 @@ describe('account lifecycle', () => {
     const stored = await storedBytes(control.dataDir);
     assert.ok(stored.includes(sha256(token)), 'the hash is stored');
     assert.ok(!stored.includes(token), 'the token itself is not');
-    assert.equal((await new Client(control.url).post('/api/v1/auth/password-reset', { token, newPassword: 'chosen by the user' })).status, 200);
+    assert.equal(
+      (await new Client(control.url).post('/api/v1/auth/password-reset', { token, newPassword: 'chosen by the user' })).status,
+      200,
+    );
     assert.equal((await login(dev.email, 'chosen by the user')).status, 200);
   });
 
@@ -206,16 +248,38 @@ describe('account lifecycle', () => {
     const keyFile = path.join(home, 'id_leaver');
     assert.equal((await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'leaver', '-f', keyFile])).code, 0);
     assert.equal((await dev.post('/api/v1/keys', { publicKey: await fs.readFile(`${keyFile}.pub`, 'utf8') })).status, 201);
-    const overSsh = () => gitAs(['ls-remote', `ssh://git@127.0.0.1:${git.sshPort}/leaver-repo.git`], {
-      GIT_SSH_COMMAND: ['ssh', '-F', '/dev/null', '-i', keyFile, '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'BatchMode=yes',
-        '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-p', String(git.sshPort)].join(' '),
-    });
+    const overSsh = () =>
+      gitAs(['ls-remote', `ssh://git@127.0.0.1:${git.sshPort}/leaver-repo.git`], {
+        GIT_SSH_COMMAND: [
+          'ssh',
+          '-F',
+          '/dev/null',
+          '-i',
+          keyFile,
+          '-o',
+          'IdentitiesOnly=yes',
+          '-o',
+          'IdentityAgent=none',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'LogLevel=ERROR',
+          '-p',
+          String(git.sshPort),
+        ].join(' '),
+      });
     const overHttp = () => gitAs(['ls-remote', `http://leaver:${apiToken}@127.0.0.1:${git.httpPort}/leaver-repo.git`], {});
     const sshBefore = await overSsh();
     assert.equal(sshBefore.code, 0, `the key works before: ${sshBefore.stderr}`);
     assert.equal((await overHttp()).code, 0, 'git over HTTP with the API token works before');
     const socket = await connectSocket(control.url, apiToken);
-    const ended = new Promise<{ code: string; at: number }>((resolve) => socket.socket.once('session:end', (e: { code: string }) => resolve({ ...e, at: Date.now() })));
+    const ended = new Promise<{ code: string; at: number }>((resolve) =>
+      socket.socket.once('session:end', (e: { code: string }) => resolve({ ...e, at: Date.now() })),
+    );
 
     const asked = Date.now();
     const disabled = await admin.post(`/api/v1/users/${dev.userId}/disable`);
@@ -223,13 +287,21 @@ describe('account lifecycle', () => {
     assert.equal(disabled.body.disabled, true);
     // Every credential is tried right after the answer: none has a grace period.
     assert.equal((await dev.get('/api/v1/auth/me')).status, 401, 'access token');
-    assert.equal((await new Client(control.url).post('/api/v1/auth/refresh', { refreshToken: dev.refreshToken })).status, 401, 'refresh token');
+    assert.equal(
+      (await new Client(control.url).post('/api/v1/auth/refresh', { refreshToken: dev.refreshToken })).status,
+      401,
+      'refresh token',
+    );
     assert.equal((await new Client(control.url, apiToken).get('/api/v1/apps')).status, 401, 'API token');
     const sshAfter = await overSsh();
     assert.notEqual(sshAfter.code, 0, 'the SSH key is refused by a real ssh client');
     assert.match(sshAfter.stderr, /Permission denied/);
     assert.notEqual((await overHttp()).code, 0, 'git over HTTP with the API token is refused');
-    assert.equal(await gitAccess(control.service.deps).mayAccess(dev.userId, 'leaver-repo', 'write'), false, 'a waiting push asks again and is refused');
+    assert.equal(
+      await gitAccess(control.service.deps).mayAccess(dev.userId, 'leaver-repo', 'write'),
+      false,
+      'a waiting push asks again and is refused',
+    );
     const end = await ended;
     assert.equal(end.code, 'DF_ERR_INVALID_TOKEN', 'the open socket is ended');
     t.diagnostic(`socket ended ${end.at - asked} ms after the disable was asked for; every other credential was refused on its first try`);
@@ -257,7 +329,13 @@ describe('account lifecycle', () => {
     assert.equal((await admin.post(`/api/v1/users/${second.userId}/enable`)).status, 200);
     const audit = await admin.get(`/api/v1/audit?action=user.disable&limit=50`);
     const events = (Array.isArray(audit.body) ? audit.body : audit.body.events) as { target: string; result: string }[];
-    assert.ok(events.some((e) => e.target === `user:${admin.userId}` && e.result !== 'ok'), 'the refused attempt is in the audit log');
-    assert.ok(events.some((e) => e.target === `user:${second.userId}`), 'the disable is in the audit log');
+    assert.ok(
+      events.some((e) => e.target === `user:${admin.userId}` && e.result !== 'ok'),
+      'the refused attempt is in the audit log',
+    );
+    assert.ok(
+      events.some((e) => e.target === `user:${second.userId}`),
+      'the disable is in the audit log',
+    );
   });
 });

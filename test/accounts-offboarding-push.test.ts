@@ -20,13 +20,21 @@ describe('a push of a disabled account', () => {
   let s: OpsStack;
   let git: RunningGitService;
   let work: string;
-  const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args],
-    { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: work, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' } });
+  const g = (args: string[]) =>
+    run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? '', HOME: work, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
+    });
 
   before(async () => {
     s = await startOpsStack({ GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0' });
     const deps = s.control.service.deps;
-    git = await startGitService({ config: s.control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
+    git = await startGitService({
+      config: s.control.config,
+      log: createLogger('git', 'silent'),
+      access: gitAccess(deps),
+      onPush: pushHandler(deps),
+    });
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'df-offboarding-push-'));
     await g(['init', '-q', '-b', 'main']);
   });
@@ -58,7 +66,10 @@ describe('a push of a disabled account', () => {
     const seen = new Set((await deps.store.deployments.listByApp(APP, 50)).map((d) => d.id));
     const second = push('v2');
     // The push is past its access check once its deployment exists; the account is disabled while it builds.
-    const deployment = await waitFor(async () => (await deps.store.deployments.listByApp(APP, 50)).find((d) => !seen.has(d.id)), 'the second deployment');
+    const deployment = await waitFor(
+      async () => (await deps.store.deployments.listByApp(APP, 50)).find((d) => !seen.has(d.id)),
+      'the second deployment',
+    );
     assert.equal((await s.admin.post(`/api/v1/users/${s.owner.userId}/disable`)).status, 200);
     const refused = await second;
     assert.notEqual(refused.code, 0, 'the push fails');

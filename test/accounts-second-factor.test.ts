@@ -9,14 +9,16 @@ import { Secret, TOTP } from 'otpauth';
 import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
 
 const PASSWORD = 'correct horse battery';
-const codeAt = (secret: string, ms: number): string => new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: ms });
+const codeAt = (secret: string, ms: number): string =>
+  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: ms });
 
 describe('two-factor sign-in', () => {
   let control: TestControl;
   let admin: Awaited<ReturnType<typeof registerUser>>;
   type Event = { target: string | null; result: string; details: Record<string, unknown> | null };
   const audited = async (action: string): Promise<Event[]> => (await admin.get(`/api/v1/audit?action=${action}&limit=200`)).body as Event[];
-  const login = (email: string, extra: Record<string, string> = {}) => new Client(control.url).post('/api/v1/auth/login', { email, password: PASSWORD, ...extra });
+  const login = (email: string, extra: Record<string, string> = {}) =>
+    new Client(control.url).post('/api/v1/auth/login', { email, password: PASSWORD, ...extra });
 
   before(async () => {
     control = await startTestControl();
@@ -34,8 +36,12 @@ describe('two-factor sign-in', () => {
     assert.equal((await login(dev.email)).status, 200, 'not required before it is confirmed');
     const bad = await dev.post('/api/v1/auth/2fa/confirm', { code: '000000' === codeAt(secret, Date.now()) ? '111111' : '000000' });
     assert.equal(bad.body.error.code, 'DF_ERR_SECOND_FACTOR_INVALID');
-    assert.ok((await audited('auth.2fa.enable')).some((e) => e.target === `user:${dev.userId}` && e.details?.error === 'DF_ERR_SECOND_FACTOR_INVALID'),
-      'the wrong first code is in the audit log');
+    assert.ok(
+      (await audited('auth.2fa.enable')).some(
+        (e) => e.target === `user:${dev.userId}` && e.details?.error === 'DF_ERR_SECOND_FACTOR_INVALID',
+      ),
+      'the wrong first code is in the audit log',
+    );
     // The previous step's code (clock drift of one step is allowed), so the next sign-in can use the current one.
     const confirmed = await dev.post('/api/v1/auth/2fa/confirm', { code: codeAt(secret, Date.now() - 30_000) });
     assert.equal(confirmed.status, 200);
@@ -55,10 +61,17 @@ describe('two-factor sign-in', () => {
 
     const byRecovery = await login(dev.email, { code: recovery[0]! });
     assert.equal(byRecovery.status, 200);
-    assert.equal((await login(dev.email, { code: recovery[0]! })).body.error.code, 'DF_ERR_SECOND_FACTOR_INVALID', 'a recovery code works once');
+    assert.equal(
+      (await login(dev.email, { code: recovery[0]! })).body.error.code,
+      'DF_ERR_SECOND_FACTOR_INVALID',
+      'a recovery code works once',
+    );
     assert.equal((await new Client(control.url, byRecovery.body.accessToken).get('/api/v1/auth/2fa')).body.recoveryCodesLeft, 9);
 
-    const off = await new Client(control.url, ok.body.accessToken).post('/api/v1/auth/2fa/disable', { password: PASSWORD, code: recovery[1]! });
+    const off = await new Client(control.url, ok.body.accessToken).post('/api/v1/auth/2fa/disable', {
+      password: PASSWORD,
+      code: recovery[1]!,
+    });
     assert.equal(off.status, 200);
     assert.equal((await login(dev.email)).status, 200, 'off again');
   });
@@ -74,9 +87,17 @@ describe('two-factor sign-in', () => {
     const limited = await login(dev.email, { code: codeAt(secret, Date.now() + 30_000) });
     assert.equal(limited.status, 429, 'even the right code, until the window passes');
     assert.ok(limited.headers.get('retry-after'));
-    assert.equal((await new Client(control.url).post('/api/v1/auth/login', { email: dev.email, password: PASSWORD })).status, 429, 'no session made');
+    assert.equal(
+      (await new Client(control.url).post('/api/v1/auth/login', { email: dev.email, password: PASSWORD })).status,
+      429,
+      'no session made',
+    );
     const attempts = (await audited('auth.login')).filter((e) => e.target === `email:${dev.email}` && e.result === 'error');
-    assert.equal(attempts.filter((e) => e.details?.error === 'DF_ERR_SECOND_FACTOR_INVALID').length, 10, 'every wrong code is in the audit log');
+    assert.equal(
+      attempts.filter((e) => e.details?.error === 'DF_ERR_SECOND_FACTOR_INVALID').length,
+      10,
+      'every wrong code is in the audit log',
+    );
     assert.equal(attempts.filter((e) => e.details?.error === 'DF_ERR_RATE_LIMITED').length, 3, 'and every refused attempt after the limit');
   });
 

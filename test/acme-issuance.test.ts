@@ -29,7 +29,8 @@ function servedCertificate(port: number, servername: string): Promise<X509Certif
     const socket = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
       const raw = socket.getPeerX509Certificate();
       socket.destroy();
-      if (raw) resolve(raw); else reject(new Error('no certificate'));
+      if (raw) resolve(raw);
+      else reject(new Error('no certificate'));
     });
     socket.once('error', reject);
   });
@@ -56,8 +57,13 @@ describe('ACME certificates for custom domains', () => {
     // One that looks on a port where nothing answers: every validation fails there.
     broken = await startPebble({ httpPort: await freePort(), dnsServer: `127.0.0.1:${dnsPort}` });
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', GATEWAY_HTTP_PORT: String(gatewayHttpPort), GATEWAY_HTTPS_PORT: String(httpsPort),
-      DNS_PORT: String(dnsPort), DEPLOYFLOW_ACME_DIRECTORY: pebble.directoryUrl, DEPLOYFLOW_ACME_CA_FILE: pebble.caFile,
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      GATEWAY_HTTP_PORT: String(gatewayHttpPort),
+      GATEWAY_HTTPS_PORT: String(httpsPort),
+      DNS_PORT: String(dnsPort),
+      DEPLOYFLOW_ACME_DIRECTORY: pebble.directoryUrl,
+      DEPLOYFLOW_ACME_CA_FILE: pebble.caFile,
       DEPLOYFLOW_ACME_EMAIL: 'ops@example.test',
     });
     gateway = await startGateway(control.config, createLogger('gateway', 'silent'));
@@ -67,7 +73,11 @@ describe('ACME certificates for custom domains', () => {
     owner = await registerUser(control.url);
     assert.equal((await owner.post('/api/v1/apps', { name: 'shop' })).status, 201);
     // The app is live (as a release would leave it), then gets its custom domain through the API.
-    await control.service.deps.routes!.setAppRoutes('shop', ['shop.paas.test'], [{ host: '127.0.0.1', port: (app.address() as AddressInfo).port }]);
+    await control.service.deps.routes!.setAppRoutes(
+      'shop',
+      ['shop.paas.test'],
+      [{ host: '127.0.0.1', port: (app.address() as AddressInfo).port }],
+    );
     assert.equal((await owner.post('/api/v1/apps/shop/domains', { domain: DOMAIN })).status, 201);
   });
 
@@ -96,7 +106,10 @@ describe('ACME certificates for custom domains', () => {
     assert.equal(new Date(served.validTo).toISOString(), res.body.notAfter);
     const audit = (await owner.get('/api/v1/audit')).body as Array<{ action: string }>;
     assert.ok(audit.some((e) => e.action === 'app.domain.acme'));
-    assert.deepEqual((await acmeDomains(control.service.deps.redis!)).map((d) => d.domain), [DOMAIN]);
+    assert.deepEqual(
+      (await acmeDomains(control.service.deps.redis!)).map((d) => d.domain),
+      [DOMAIN],
+    );
   });
 
   it('renews a certificate near its end and leaves the others alone', async () => {
@@ -115,9 +128,16 @@ describe('ACME certificates for custom domains', () => {
 
   it('a CA that cannot validate answers DF_ERR_ACME_FAILED with its reason; the served certificate stays', async () => {
     const current = await servedCertificate(httpsPort, DOMAIN);
-    const failing = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_TEST_SHARED_SQLITE: 'on', DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_ACME_DIRECTORY: broken.directoryUrl, DEPLOYFLOW_ACME_CA_FILE: broken.caFile,
-    }, control.dataDir);
+    const failing = await startTestControl(
+      {
+        REDIS_URL: redis.url,
+        DEPLOYFLOW_TEST_SHARED_SQLITE: 'on',
+        DEPLOYFLOW_DOMAIN: 'paas.test',
+        DEPLOYFLOW_ACME_DIRECTORY: broken.directoryUrl,
+        DEPLOYFLOW_ACME_CA_FILE: broken.caFile,
+      },
+      control.dataDir,
+    );
     try {
       const user = new Client(failing.url, owner.token);
       const res = await user.post(`/api/v1/apps/shop/domains/${DOMAIN}/certificate/acme`);
@@ -135,7 +155,10 @@ describe('ACME certificates for custom domains', () => {
     const redis = deps.redis!;
     await redis.hset('deployflow:acme:domains', 'old.example.test', String(Date.now()));
     assert.deepEqual(await renewAcmeCertificates(deps, Date.now()), { renewed: [], failed: [] });
-    assert.deepEqual((await acmeDomains(redis)).map((d) => d.domain), [DOMAIN]);
+    assert.deepEqual(
+      (await acmeDomains(redis)).map((d) => d.domain),
+      [DOMAIN],
+    );
   });
 
   it('serves the local CA certificate the gateway published in Redis, not a file on its own disk', async () => {

@@ -15,9 +15,9 @@ void test('docs/api.md matches the routes declared in this checkout', () => {
   let line = 0;
   while (line < a.length && a[line] === e[line]) line += 1;
   assert.fail(
-    'docs/api.md is out of date with the API routes: run `make api-docs` (node --import tsx scripts/gen-api-docs.ts) '
-    + `and commit docs/api.md. First difference at line ${line + 1}:\n  docs/api.md: ${a[line] ?? '(end of file)'}\n`
-    + `  generated:   ${e[line] ?? '(end of file)'}`,
+    'docs/api.md is out of date with the API routes: run `make api-docs` (node --import tsx scripts/gen-api-docs.ts) ' +
+      `and commit docs/api.md. First difference at line ${line + 1}:\n  docs/api.md: ${a[line] ?? '(end of file)'}\n` +
+      `  generated:   ${e[line] ?? '(end of file)'}`,
   );
 });
 

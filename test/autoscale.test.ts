@@ -15,25 +15,33 @@ import { freePort } from './support/ports.js';
 
 const APP = 'busy';
 
-interface Load { ok: number; failed: string[]; hosts: Set<string>; stop(): Promise<void> }
+interface Load {
+  ok: number;
+  failed: string[];
+  hosts: Set<string>;
+  stop(): Promise<void>;
+}
 
-describe('autoscaling on the gateways\' request figures', () => {
+describe("autoscaling on the gateways' request figures", () => {
   let s: OpsStack;
   let gateway: RunningService;
   let gatewayPort: number;
 
   /** One GET through the gateway by Host; resolves with status and body, never rejects. */
-  const get = (): Promise<{ status: number; body: string }> => new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', (err) => resolve({ status: 0, body: err.message }));
+  const get = (): Promise<{ status: number; body: string }> =>
+    new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', (err) => resolve({ status: 0, body: err.message }));
+      });
+      req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+      req.once('error', (err) => resolve({ status: 0, body: err.message }));
     });
-    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
-    req.once('error', (err) => resolve({ status: 0, body: err.message }));
-  });
 
   /** `clients` loops of requests, each pausing `pauseMs` between requests; every answer counted. */
   function load(clients: number, pauseMs: number, into?: Load): Load {
@@ -51,11 +59,17 @@ describe('autoscaling on the gateways\' request figures', () => {
         await new Promise((res) => setTimeout(res, pauseMs));
       }
     });
-    result.stop = async () => { running = false; await Promise.all(loops); };
+    result.stop = async () => {
+      running = false;
+      await Promise.all(loops);
+    };
     return result;
   }
 
-  const status = async (): Promise<{ replicas: Array<{ state: string }>; autoscale: { replicas: number; decisions: Array<{ kind: string; message: string }> } }> => {
+  const status = async (): Promise<{
+    replicas: Array<{ state: string }>;
+    autoscale: { replicas: number; decisions: Array<{ kind: string; message: string }> };
+  }> => {
     const res = await s.owner.get(`/api/v1/apps/${APP}/status`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body;
@@ -63,11 +77,16 @@ describe('autoscaling on the gateways\' request figures', () => {
 
   before(async () => {
     s = await startOpsStack({
-      DEPLOYFLOW_AUTOSCALE_INTERVAL_SECONDS: '1', DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS: '8',
-      DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS: '3', DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS: '4',
+      DEPLOYFLOW_AUTOSCALE_INTERVAL_SECONDS: '1',
+      DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS: '8',
+      DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS: '3',
+      DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS: '4',
     });
     gatewayPort = await freePort();
-    gateway = await startGateway({ ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+    gateway = await startGateway(
+      { ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
+      createLogger('gateway', 'silent'),
+    );
     await s.deploy(APP, 'v1', { autoscale: { minReplicas: 1, maxReplicas: 2, target: { rps: 5 } } });
   });
   after(async () => {
@@ -83,27 +102,38 @@ describe('autoscaling on the gateways\' request figures', () => {
     // The request loops run until stopped: stop them however the test ends, or a failure would
     // leave them keeping the test process alive until the runner's timeout.
     try {
-    const up = await waitFor(async () => {
-      const st = await status();
-      return st.autoscale.replicas === 2 && st.replicas.filter((r) => r.state === 'running').length === 2 && st;
-    }, 'the app to scale up to 2 replicas', 60_000);
-    assert.equal(up.autoscale.decisions[0]?.kind, 'up');
-    assert.match(up.autoscale.decisions[0]?.message ?? '', /^scaled busy 1 → 2: [0-9.]+ req\/s for 3 s, target 5 per replica \(capped at the maximum of 2\)$/);
-    // The new replica serves: answers come from two containers.
-    await waitFor(async () => busy.hosts.size >= 2, 'answers from both replicas', 20_000);
-    await busy.stop();
+      const up = await waitFor(
+        async () => {
+          const st = await status();
+          return st.autoscale.replicas === 2 && st.replicas.filter((r) => r.state === 'running').length === 2 && st;
+        },
+        'the app to scale up to 2 replicas',
+        60_000,
+      );
+      assert.equal(up.autoscale.decisions[0]?.kind, 'up');
+      assert.match(
+        up.autoscale.decisions[0]?.message ?? '',
+        /^scaled busy 1 → 2: [0-9.]+ req\/s for 3 s, target 5 per replica \(capped at the maximum of 2\)$/,
+      );
+      // The new replica serves: answers come from two containers.
+      await waitFor(async () => busy.hosts.size >= 2, 'answers from both replicas', 20_000);
+      await busy.stop();
 
-    // The load ends; a trickle far below the target keeps checking that nothing fails on the way down.
-    trickle = load(1, 1000, busy);
-    const down = await waitFor(async () => {
-      const st = await status();
-      return st.autoscale.replicas === 1 && st.replicas.filter((r) => r.state === 'running').length === 1 && st;
-    }, 'the app to scale back to 1 replica', 60_000);
-    await trickle.stop();
-    assert.equal(down.autoscale.decisions[0]?.kind, 'down');
-    assert.match(down.autoscale.decisions[0]?.message ?? '', /^scaled busy 2 → 1: at most [0-9.]+ req\/s for 8 s, target 5 per replica$/);
-    assert.deepEqual(busy.failed, [], 'every request through the gateway got the app\'s answer');
-    assert.ok(busy.ok > 100, `${busy.ok} answers counted`);
+      // The load ends; a trickle far below the target keeps checking that nothing fails on the way down.
+      trickle = load(1, 1000, busy);
+      const down = await waitFor(
+        async () => {
+          const st = await status();
+          return st.autoscale.replicas === 1 && st.replicas.filter((r) => r.state === 'running').length === 1 && st;
+        },
+        'the app to scale back to 1 replica',
+        60_000,
+      );
+      await trickle.stop();
+      assert.equal(down.autoscale.decisions[0]?.kind, 'down');
+      assert.match(down.autoscale.decisions[0]?.message ?? '', /^scaled busy 2 → 1: at most [0-9.]+ req\/s for 8 s, target 5 per replica$/);
+      assert.deepEqual(busy.failed, [], "every request through the gateway got the app's answer");
+      assert.ok(busy.ok > 100, `${busy.ok} answers counted`);
     } finally {
       await busy.stop();
       await trickle?.stop();

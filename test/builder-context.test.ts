@@ -19,7 +19,9 @@ async function readTar(stream: Readable): Promise<Map<string, { type: string; bo
   const extract = tar.extract();
   extract.on('entry', (header, body, next) => {
     const chunks: Buffer[] = [];
-    body.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+    body.on('data', (c: unknown) => {
+      chunks.push(c as Buffer);
+    });
     body.on('end', () => {
       entries.set(header.name, { type: header.type, body: Buffer.concat(chunks).toString(), linkname: header.linkname });
       next();
@@ -51,7 +53,12 @@ describe('build context', () => {
   });
 
   it('from a commit: the tree plus a generated Dockerfile; inside-links kept; .deployflow/ of the repo dropped', async () => {
-    const sha = await repo.commit({ ...detectedApp('v1'), 'lib/a.js': 'x', 'link.js': { symlink: 'lib/a.js' }, '.deployflow/Dockerfile': 'FROM evil' });
+    const sha = await repo.commit({
+      ...detectedApp('v1'),
+      'lib/a.js': 'x',
+      'link.js': { symlink: 'lib/a.js' },
+      '.deployflow/Dockerfile': 'FROM evil',
+    });
     const ctx = await prepareContext({ kind: 'git', repo: repo.bare, commit: sha }, images, 7000);
     assert.equal(ctx.detection.kind, 'node');
     assert.equal(ctx.port, 7000);
@@ -64,7 +71,7 @@ describe('build context', () => {
   });
 
   it('refuses symlink escapes, absolute links, a bad SHA and an unknown commit', async () => {
-    const escape = await repo.commit({ ...detectedApp('v1'), 'evil': { symlink: '../../../etc/passwd' } });
+    const escape = await repo.commit({ ...detectedApp('v1'), evil: { symlink: '../../../etc/passwd' } });
     await rejectsWith(prepareContext({ kind: 'git', repo: repo.bare, commit: escape }, images), 'DF_ERR_UNSAFE_ARCHIVE');
     const absolute = await repo.commit({ ...detectedApp('v1'), 'sub/evil': { symlink: '/etc/shadow' } });
     await rejectsWith(prepareContext({ kind: 'git', repo: repo.bare, commit: absolute }, images), 'DF_ERR_UNSAFE_ARCHIVE');

@@ -36,7 +36,12 @@ describe('detect', () => {
   });
 
   it('Node with dependencies and a lock file uses npm ci, and runs the build script', () => {
-    const d = detect(snap({ 'package.json': JSON.stringify({ dependencies: { a: '1' }, scripts: { build: 'tsc', start: 'x' } }), 'package-lock.json': '{}' }));
+    const d = detect(
+      snap({
+        'package.json': JSON.stringify({ dependencies: { a: '1' }, scripts: { build: 'tsc', start: 'x' } }),
+        'package-lock.json': '{}',
+      }),
+    );
     assert.ok(d.kind === 'node' && d.node.install === 'ci' && d.node.build);
     if (d.kind === 'node') assert.deepEqual(d.node.manifests, ['package.json', 'package-lock.json']);
     const d2 = detect(snap({ 'package.json': JSON.stringify({ devDependencies: { a: '1' }, main: 'srv/main.js' }) }));
@@ -57,18 +62,37 @@ describe('detect', () => {
   });
 
   it('refuses what it cannot start, bad JSON and control characters in a Procfile', () => {
-    assert.equal(code(() => detect(snap({ 'README.md': '' }))), 'DF_ERR_UNDETECTED_APP');
-    assert.equal(code(() => detect(snap({ 'package.json': '{}' }))), 'DF_ERR_UNDETECTED_APP');
-    assert.equal(code(() => detect(snap({ 'requirements.txt': '' }))), 'DF_ERR_UNDETECTED_APP');
-    assert.equal(code(() => detect(snap({ 'package.json': '{nope' }))), 'DF_ERR_VALIDATION');
-    assert.equal(code(() => parseProcfile('web: a\x1bb')), 'DF_ERR_VALIDATION');
+    assert.equal(
+      code(() => detect(snap({ 'README.md': '' }))),
+      'DF_ERR_UNDETECTED_APP',
+    );
+    assert.equal(
+      code(() => detect(snap({ 'package.json': '{}' }))),
+      'DF_ERR_UNDETECTED_APP',
+    );
+    assert.equal(
+      code(() => detect(snap({ 'requirements.txt': '' }))),
+      'DF_ERR_UNDETECTED_APP',
+    );
+    assert.equal(
+      code(() => detect(snap({ 'package.json': '{nope' }))),
+      'DF_ERR_VALIDATION',
+    );
+    assert.equal(
+      code(() => parseProcfile('web: a\x1bb')),
+      'DF_ERR_VALIDATION',
+    );
     assert.equal(parseProcfile('web: a\r\n# c\nbad line\n').get('web'), 'a');
   });
 });
 
 describe('generate', () => {
   it('Node: base image from config, PORT, EXPOSE, non-root, install layer before the code', () => {
-    const g = generate(detect(snap({ 'package.json': '{"dependencies":{"a":"1"},"scripts":{"start":"x","build":"b"}}', 'package-lock.json': '' })), images, 3000);
+    const g = generate(
+      detect(snap({ 'package.json': '{"dependencies":{"a":"1"},"scripts":{"start":"x","build":"b"}}', 'package-lock.json': '' })),
+      images,
+      3000,
+    );
     const file = g.files[GENERATED_DOCKERFILE] ?? '';
     assert.equal(g.dockerfilePath, GENERATED_DOCKERFILE);
     assert.equal(g.port, 3000);
@@ -107,7 +131,11 @@ describe('generate', () => {
 
 describe('tree check', () => {
   it('accepts links that stay inside', () => {
-    checkTree([{ path: 'a/b', type: 'file' }, { path: 'l', type: 'symlink', target: 'a/b' }, { path: 'a/up', type: 'symlink', target: '../l' }]);
+    checkTree([
+      { path: 'a/b', type: 'file' },
+      { path: 'l', type: 'symlink', target: 'a/b' },
+      { path: 'a/up', type: 'symlink', target: '../l' },
+    ]);
     assert.equal(checkEntryName('./x/./y/'), 'x/y');
   });
 
@@ -117,11 +145,25 @@ describe('tree check', () => {
       [{ path: 'a/../../x', type: 'file' }],
       [{ path: 'evil', type: 'symlink', target: '../../etc/passwd' }],
       [{ path: 'evil', type: 'symlink', target: '/etc/passwd' }],
-      [{ path: 'a', type: 'symlink', target: 'b' }, { path: 'b', type: 'symlink', target: 'a' }],
-      [{ path: 'd', type: 'symlink', target: '.' }, { path: 'l', type: 'symlink', target: 'd/..' }],
-      [{ path: 'd', type: 'symlink', target: 'x' }, { path: 'd/f', type: 'file' }],
+      [
+        { path: 'a', type: 'symlink', target: 'b' },
+        { path: 'b', type: 'symlink', target: 'a' },
+      ],
+      [
+        { path: 'd', type: 'symlink', target: '.' },
+        { path: 'l', type: 'symlink', target: 'd/..' },
+      ],
+      [
+        { path: 'd', type: 'symlink', target: 'x' },
+        { path: 'd/f', type: 'file' },
+      ],
       [{ path: 'dev', type: 'other' }],
     ] as const;
-    for (const entries of cases) assert.equal(code(() => checkTree(entries)), 'DF_ERR_UNSAFE_ARCHIVE', JSON.stringify(entries));
+    for (const entries of cases)
+      assert.equal(
+        code(() => checkTree(entries)),
+        'DF_ERR_UNSAFE_ARCHIVE',
+        JSON.stringify(entries),
+      );
   });
 });

@@ -22,8 +22,13 @@ import { freeReplicaNumbers } from '../builder/release/replicas.js';
 import type { AppName } from '../common/names/validate.js';
 
 const spec: ReleaseSpec = {
-  app: 'hello', deploymentId: 'dep-123', image: 'deployflow/hello:dep-123', replicas: 2, port: 5000,
-  env: { A: '1' }, limits: { memoryMb: 256, cpus: 0.5 },
+  app: 'hello',
+  deploymentId: 'dep-123',
+  image: 'deployflow/hello:dep-123',
+  replicas: 2,
+  port: 5000,
+  env: { A: '1' },
+  limits: { memoryMb: 256, cpus: 0.5 },
 };
 
 function listen(server: net.Server): Promise<number> {
@@ -50,10 +55,21 @@ describe('container specs', () => {
 
   it('refuse bad input before Docker sees it', () => {
     const bad: Array<Partial<ReleaseSpec>> = [
-      { app: 'Bad_Name' }, { app: 'admin' }, { deploymentId: '../x' }, { image: 'UPPER' }, { replicas: -1 }, { replicas: 99 },
-      { port: 0 }, { limits: { memoryMb: 1, cpus: 1 } }, { limits: { memoryMb: 64, cpus: 0 } }, { env: { 'BAD-KEY': 'x' } },
-      { healthcheck: { path: 'no-slash' } }, { volumes: [{ name: 'data', path: '/etc' }] }, { volumes: [{ name: '../x', path: '/data' }] },
-      { capAdd: ['SYS_ADMIN'] }, { labels: { 'Bad Key': 'x' } },
+      { app: 'Bad_Name' },
+      { app: 'admin' },
+      { deploymentId: '../x' },
+      { image: 'UPPER' },
+      { replicas: -1 },
+      { replicas: 99 },
+      { port: 0 },
+      { limits: { memoryMb: 1, cpus: 1 } },
+      { limits: { memoryMb: 64, cpus: 0 } },
+      { env: { 'BAD-KEY': 'x' } },
+      { healthcheck: { path: 'no-slash' } },
+      { volumes: [{ name: 'data', path: '/etc' }] },
+      { volumes: [{ name: '../x', path: '/data' }] },
+      { capAdd: ['SYS_ADMIN'] },
+      { labels: { 'Bad Key': 'x' } },
     ];
     for (const override of bad) assert.throws(() => containerPlan(validateRelease({ ...spec, ...override }), 1), JSON.stringify(override));
   });
@@ -65,9 +81,13 @@ describe('container specs', () => {
     assert.notEqual(volumeName('shop' as AppName, 'db-data'), volumeName('shop-db' as AppName, 'data'));
     for (const bad of ['data.v1', 'Data', '-x', '', 'a/b']) assert.throws(() => volumeName('hello' as AppName, bad), /Volume names/, bad);
     assert.equal(containerName('hello' as AppName, 'd1', 3), 'hello.d1.3');
-    for (const ok of ['deployflow/hello:Dep-1', 'registry.local:5000/team/app:v1', `sha256:${'a'.repeat(64)}`, 'node:20-alpine']) assert.equal(parseImageRef(ok), ok);
+    for (const ok of ['deployflow/hello:Dep-1', 'registry.local:5000/team/app:v1', `sha256:${'a'.repeat(64)}`, 'node:20-alpine'])
+      assert.equal(parseImageRef(ok), ok);
     for (const bad of ['Upper/x', '-x', 'a b', 'x:-tag', 'x;rm']) assert.throws(() => parseImageRef(bad), bad);
-    assert.deepEqual(freeReplicaNumbers(new Set(['hello.d1.1', 'hello.d1.3']), (n) => `hello.d1.${n}`, 3), [2, 4, 5]);
+    assert.deepEqual(
+      freeReplicaNumbers(new Set(['hello.d1.1', 'hello.d1.3']), (n) => `hello.d1.${n}`, 3),
+      [2, 4, 5],
+    );
   });
 });
 
@@ -101,10 +121,25 @@ describe('semaphore', () => {
     const order: string[] = [];
     const waits: number[] = [];
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    const a = s.run(async () => { order.push('a'); await gate; });
-    const b = s.run(async () => { order.push('b'); }, (n) => waits.push(n));
-    const c = s.run(async () => { order.push('c'); }, (n) => waits.push(n));
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const a = s.run(async () => {
+      order.push('a');
+      await gate;
+    });
+    const b = s.run(
+      async () => {
+        order.push('b');
+      },
+      (n) => waits.push(n),
+    );
+    const c = s.run(
+      async () => {
+        order.push('c');
+      },
+      (n) => waits.push(n),
+    );
     assert.equal(s.queued, 2);
     release();
     await Promise.all([a, b, c]);
@@ -117,7 +152,10 @@ describe('semaphore', () => {
 describe('health probes', () => {
   it('HTTP: 2xx/3xx pass, 5xx and refused connections fail', async () => {
     let status = 302;
-    const server = http.createServer((_req, res) => { res.writeHead(status); res.end(); });
+    const server = http.createServer((_req, res) => {
+      res.writeHead(status);
+      res.end();
+    });
     const port = await listen(server);
     try {
       assert.equal((await probeHttp(port, '/health')).ok, true);
@@ -148,14 +186,29 @@ describe('waiting for health', () => {
   function fakeClock(): { now(): number; sleep(ms: number): Promise<void>; slept: number[] } {
     let t = 0;
     const slept: number[] = [];
-    return { now: () => t, sleep: (ms) => { slept.push(ms); t += ms; return Promise.resolve(); }, slept };
+    return {
+      now: () => t,
+      sleep: (ms) => {
+        slept.push(ms);
+        t += ms;
+        return Promise.resolve();
+      },
+      slept,
+    };
   }
   /** Docker as health.ts sees it: a state per call, counted. */
   function fakeRunner(states: (call: number) => ContainerState): { runner: DockerRunner; calls: () => number } {
     let calls = 0;
     return { runner: { state: () => Promise.resolve(states(calls++)) } as unknown as DockerRunner, calls: () => calls };
   }
-  const running = (hostPort: number): ContainerState => ({ running: true, status: 'running', exitCode: 0, restartCount: 0, hostPort, error: '' });
+  const running = (hostPort: number): ContainerState => ({
+    running: true,
+    status: 'running',
+    exitCode: 0,
+    restartCount: 0,
+    hostPort,
+    error: '',
+  });
 
   it('polls every 20 ms for two seconds, then backs off to the interval', () => {
     assert.equal(nextProbeDelay(0, 0, 250), 20);
@@ -168,7 +221,11 @@ describe('waiting for health', () => {
 
   it('returns the published port at the first probe that passes, asking Docker only every few probes', async () => {
     let answers = 0;
-    const server = http.createServer((_req, res) => { answers++; res.writeHead(answers >= 8 ? 200 : 503); res.end(); });
+    const server = http.createServer((_req, res) => {
+      answers++;
+      res.writeHead(answers >= 8 ? 200 : 503);
+      res.end();
+    });
     const port = await listen(server);
     try {
       const clock = fakeClock();
@@ -184,11 +241,15 @@ describe('waiting for health', () => {
 
   it('a container that exits is reported within a few probes, not at the deadline', async () => {
     const clock = fakeClock();
-    const docker = fakeRunner((call) => (call === 0
-      ? { running: true, status: 'running', exitCode: 0, restartCount: 0, hostPort: 9, error: '' }
-      : { running: false, status: 'exited', exitCode: 3, restartCount: 0, hostPort: undefined, error: '' }));
-    await assert.rejects(waitHealthy({ runner: docker.runner, clock, timeoutMs: 60_000 }, 'c2', 3000, { path: '/' }),
-      (err: unknown) => err instanceof HealthFailure && err.message === 'container exited with code 3');
+    const docker = fakeRunner((call) =>
+      call === 0
+        ? { running: true, status: 'running', exitCode: 0, restartCount: 0, hostPort: 9, error: '' }
+        : { running: false, status: 'exited', exitCode: 3, restartCount: 0, hostPort: undefined, error: '' },
+    );
+    await assert.rejects(
+      waitHealthy({ runner: docker.runner, clock, timeoutMs: 60_000 }, 'c2', 3000, { path: '/' }),
+      (err: unknown) => err instanceof HealthFailure && err.message === 'container exited with code 3',
+    );
     assert.ok(clock.now() <= 100, `found after ${clock.now()} ms of polling`);
   });
 });
@@ -200,22 +261,46 @@ describe('BuildKit output', () => {
   it('renders steps as docker build --progress=plain does: numbered, output lines whole, CACHED, DONE, ERROR', () => {
     const p = new BuildKitProgress();
     assert.deepEqual(p.lines(aux({ vertexes: [{ digest: 'a', name: '[1/2] FROM base', started: ts(10) }] })), ['#1 [1/2] FROM base']);
-    assert.deepEqual(p.lines(aux({ vertexes: [{ digest: 'a', name: '[1/2] FROM base', started: ts(10), completed: ts(11) }, { digest: 'b', name: '[2/2] RUN make', started: ts(11) }] })),
-      ['#1 DONE 1.0s', '#2 [2/2] RUN make'], 'a step already announced is not announced again');
+    assert.deepEqual(
+      p.lines(
+        aux({
+          vertexes: [
+            { digest: 'a', name: '[1/2] FROM base', started: ts(10), completed: ts(11) },
+            { digest: 'b', name: '[2/2] RUN make', started: ts(11) },
+          ],
+        }),
+      ),
+      ['#1 DONE 1.0s', '#2 [2/2] RUN make'],
+      'a step already announced is not announced again',
+    );
     // Output arrives in pieces that do not respect lines; a redraw (\r) keeps its last state.
     assert.deepEqual(p.lines(aux({ logs: [{ vertex: 'b', msg: Buffer.from('compiling\nhalf a ') }] })), ['#2 compiling']);
-    assert.deepEqual(p.lines(aux({ logs: [{ vertex: 'b', msg: Buffer.from('line\n10%\r100%\nno newline yet') }] })), ['#2 half a line', '#2 100%']);
-    assert.deepEqual(p.lines(aux({ vertexes: [{ digest: 'b', name: '[2/2] RUN make', started: ts(11), completed: ts(14), error: 'exit code: 2' }] })),
-      ['#2 no newline yet', '#2 ERROR: exit code: 2']);
-    assert.deepEqual(p.lines(aux({ vertexes: [{ digest: 'c', name: '[2/2] COPY . .', started: ts(20), completed: ts(20), cached: true }] })), ['#3 [2/2] COPY . .', '#3 CACHED']);
+    assert.deepEqual(p.lines(aux({ logs: [{ vertex: 'b', msg: Buffer.from('line\n10%\r100%\nno newline yet') }] })), [
+      '#2 half a line',
+      '#2 100%',
+    ]);
+    assert.deepEqual(
+      p.lines(aux({ vertexes: [{ digest: 'b', name: '[2/2] RUN make', started: ts(11), completed: ts(14), error: 'exit code: 2' }] })),
+      ['#2 no newline yet', '#2 ERROR: exit code: 2'],
+    );
+    assert.deepEqual(
+      p.lines(aux({ vertexes: [{ digest: 'c', name: '[2/2] COPY . .', started: ts(20), completed: ts(20), cached: true }] })),
+      ['#3 [2/2] COPY . .', '#3 CACHED'],
+    );
     assert.deepEqual(p.lines('not protobuf at all!'), []);
   });
 
   it('decodes what Docker Engine 20.10 really sends, through parseEvent', () => {
     // One trace line captured from dockerd (the FROM step done, WORKDIR from the cache).
-    const real = 'Cp0BCkdzaGEyNTY6N2ZiNmM4ZjdlZjcwMjAxOTlhN2Q2ZDFjYzk1Nzk0Mjk5ZGZjMGUxNmY0ZWIzYTUyMjk2NGYwZGYzMTAzYWIwOBo2WzEvM10gRlJPTSBkb2NrZXIuaW8vZGVwbG95Zmxvdy10ZXN0L25vZGUtYmFzZToyMC4yMC4yKgwIwbOl2AYQgOe/nAMyDAjBs6XYBhCHu8acAwrEAQpHc2hhMjU2OjlmZDlhOTRkMjZmODAzZTZhMDEwMTBkMDEwZTBlZDk3YzJmYmZkY2MyZmY2N2RkYzBlM2JkYTllNzQ5Y2IyMTESR3NoYTI1Njo3ZmI2YzhmN2VmNzAyMDE5OWE3ZDZkMWNjOTU3OTQyOTlkZmMwZTE2ZjRlYjNhNTIyOTY0ZjBkZjMxMDNhYjA4GhJbMi8zXSBXT1JLRElSIC9zcnYgASoMCMGzpdgGELPly5wDMgwIwbOl2AYQuOfNnAM=';
+    const real =
+      'Cp0BCkdzaGEyNTY6N2ZiNmM4ZjdlZjcwMjAxOTlhN2Q2ZDFjYzk1Nzk0Mjk5ZGZjMGUxNmY0ZWIzYTUyMjk2NGYwZGYzMTAzYWIwOBo2WzEvM10gRlJPTSBkb2NrZXIuaW8vZGVwbG95Zmxvdy10ZXN0L25vZGUtYmFzZToyMC4yMC4yKgwIwbOl2AYQgOe/nAMyDAjBs6XYBhCHu8acAwrEAQpHc2hhMjU2OjlmZDlhOTRkMjZmODAzZTZhMDEwMTBkMDEwZTBlZDk3YzJmYmZkY2MyZmY2N2RkYzBlM2JkYTllNzQ5Y2IyMTESR3NoYTI1Njo3ZmI2YzhmN2VmNzAyMDE5OWE3ZDZkMWNjOTU3OTQyOTlkZmMwZTE2ZjRlYjNhNTIyOTY0ZjBkZjMxMDNhYjA4GhJbMi8zXSBXT1JLRElSIC9zcnYgASoMCMGzpdgGELPly5wDMgwIwbOl2AYQuOfNnAM=';
     const event = parseEvent(JSON.stringify({ id: 'moby.buildkit.trace', aux: real }), new BuildKitProgress());
-    assert.deepEqual(event.lines, ['#1 [1/3] FROM docker.io/deployflow-test/node-base:20.20.2', '#1 DONE 0.0s', '#2 [2/3] WORKDIR /srv', '#2 CACHED']);
+    assert.deepEqual(event.lines, [
+      '#1 [1/3] FROM docker.io/deployflow-test/node-base:20.20.2',
+      '#1 DONE 0.0s',
+      '#2 [2/3] WORKDIR /srv',
+      '#2 CACHED',
+    ]);
     assert.equal(parseEvent('{"id":"moby.image.id","aux":{"ID":"sha256:abc"}}').imageId, 'sha256:abc');
   });
 
@@ -238,7 +323,10 @@ describe('BuildKit output', () => {
     const lines: string[] = [];
     const first = await builder.build({ app: 'fallback', deploymentId: 'f1', source: { kind: 'dir', dir }, log: (l) => lines.push(l) });
     assert.equal(first.port, 9000);
-    assert.ok(lines.some((l) => l.includes('BuildKit is not available on this Docker Engine')) && lines.includes('Step 1/1 : FROM base'), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes('BuildKit is not available on this Docker Engine')) && lines.includes('Step 1/1 : FROM base'),
+      lines.join('\n'),
+    );
     await builder.build({ app: 'fallback', deploymentId: 'f2', source: { kind: 'dir', dir }, log: () => undefined });
     assert.deepEqual(asked, ['2', undefined, undefined], 'BuildKit is not asked again');
   });

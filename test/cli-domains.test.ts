@@ -18,8 +18,15 @@ const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 const APP = 'shop';
 const DOMAIN = 'www.shop.example';
 
-interface Run { code: number | null; stdout: string; stderr: string }
-interface Pending { domain: string; record: { type: string; name: string; value: string } }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+interface Pending {
+  domain: string;
+  record: { type: string; name: string; value: string };
+}
 
 describe('deployflow domains with ownership verification', () => {
   const txt = new Map<string, string>();
@@ -35,8 +42,12 @@ describe('deployflow domains with ownership verification', () => {
       const child = spawn(process.execPath, [BIN, ...args], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
       child.once('error', reject);
       child.once('close', (code) => resolve({ code, stdout, stderr }));
     });
@@ -53,13 +64,23 @@ describe('deployflow domains with ownership verification', () => {
         const value = q ? txt.get(q.name.toLowerCase()) : undefined;
         if (q && value !== undefined && q.type === Packet.TYPE.TXT) {
           // dns2's types want a class instance; its encoder takes this plain record.
-          response.answers.push({ name: q.name, type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 1, data: value } as unknown as (typeof response.answers)[number]);
+          response.answers.push({
+            name: q.name,
+            type: Packet.TYPE.TXT,
+            class: Packet.CLASS.IN,
+            ttl: 1,
+            data: value,
+          } as unknown as (typeof response.answers)[number]);
         }
         void send(response);
       },
     });
     await server.listen({ udp: { port, address: '127.0.0.1' } });
-    control = await startTestControl({ DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_DOMAIN_VERIFICATION: 'on', DEPLOYFLOW_DOMAIN_RESOLVER: `127.0.0.1:${port}` });
+    control = await startTestControl({
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      DEPLOYFLOW_DOMAIN_VERIFICATION: 'on',
+      DEPLOYFLOW_DOMAIN_RESOLVER: `127.0.0.1:${port}`,
+    });
     await registerUser(control.url); // the first account is the admin, who skips the check
     dev = await registerUser(control.url);
     assert.equal((await dev.post('/api/v1/apps', { name: APP })).status, 201);
@@ -108,7 +129,10 @@ describe('deployflow domains with ownership verification', () => {
   it('domains:remove withdraws a pending domain', async () => {
     const other = 'api.shop.example';
     assert.equal((await cli(['domains:add', other])).code, 0);
-    assert.deepEqual((await pending()).map((p) => p.domain), [other]);
+    assert.deepEqual(
+      (await pending()).map((p) => p.domain),
+      [other],
+    );
     const r = await cli(['domains:remove', other]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await pending(), []);

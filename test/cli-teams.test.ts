@@ -14,7 +14,11 @@ import { registerUser, startTestControl, type TestControl } from './support/cont
 
 const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 type User = Awaited<ReturnType<typeof registerUser>>;
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 describe('teams from the API and the deployflow CLI', () => {
   let control: TestControl;
@@ -34,8 +38,12 @@ describe('teams from the API and the deployflow CLI', () => {
       const child = spawn(process.execPath, [BIN, ...args], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
       child.once('error', reject);
       child.once('close', (code) => resolve({ code, stdout, stderr }));
     });
@@ -51,8 +59,12 @@ describe('teams from the API and the deployflow CLI', () => {
     control = await startTestControl({ DEPLOYFLOW_APP_QUOTA: '2' });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'df-cli-teams-'));
     admin = await registerUser(control.url);
-    [lead, dev, watcher, stranger] = [await registerUser(control.url), await registerUser(control.url), await registerUser(control.url),
-      await registerUser(control.url)];
+    [lead, dev, watcher, stranger] = [
+      await registerUser(control.url),
+      await registerUser(control.url),
+      await registerUser(control.url),
+      await registerUser(control.url),
+    ];
   });
   after(async () => {
     await control?.stop();
@@ -74,8 +86,15 @@ describe('teams from the API and the deployflow CLI', () => {
     assert.equal(badRole.code, 2);
     assert.match(badRole.stderr, /--role is one of admin, developer, viewer/);
     const team = await teamOf('Web crew');
-    assert.deepEqual(team.members.map((m) => [m.email, m.role]).sort(),
-      [[lead.email, 'admin'], [dev.email, 'developer'], [watcher.email, 'viewer']].sort(), 'nobody added for the unknown address');
+    assert.deepEqual(
+      team.members.map((m) => [m.email, m.role]).sort(),
+      [
+        [lead.email, 'admin'],
+        [dev.email, 'developer'],
+        [watcher.email, 'viewer'],
+      ].sort(),
+      'nobody added for the unknown address',
+    );
 
     const listed = await cli(dev, ['teams']);
     assert.equal(listed.code, 0, listed.stderr);
@@ -86,7 +105,11 @@ describe('teams from the API and the deployflow CLI', () => {
     const hidden = await cli(stranger, ['teams:info', 'Web crew']);
     assert.equal(hidden.code, 4, 'a stranger does not learn the team exists');
     assert.match(hidden.stderr, /DF_ERR_NOT_FOUND/);
-    assert.equal((await cli(dev, ['teams:members:add', 'Web crew', stranger.email])).code, 1, 'a developer member does not manage the team');
+    assert.equal(
+      (await cli(dev, ['teams:members:add', 'Web crew', stranger.email])).code,
+      1,
+      'a developer member does not manage the team',
+    );
   });
 
   it('creates an app straight into a team over the API: the team owns it, members operate it, it counts against the team', async () => {
@@ -107,8 +130,13 @@ describe('teams from the API and the deployflow CLI', () => {
     assert.equal(asStranger.status, 404, 'a stranger learns nothing about the team');
     assert.equal(asStranger.body.error.code, 'DF_ERR_NOT_FOUND');
     assert.equal((await dev.post('/api/v1/apps', { name: 'nowhere-try', team: 'no-such-team' })).status, 404);
-    for (const name of ['viewer-try', 'stranger-try', 'nowhere-try']) assert.equal((await admin.get(`/api/v1/apps/${name}`)).status, 404, `${name} was not made`);
-    const events = ((await admin.get('/api/v1/audit?action=app.create&limit=500')).body as { target: string; result: string; details: { team?: string } }[]);
+    for (const name of ['viewer-try', 'stranger-try', 'nowhere-try'])
+      assert.equal((await admin.get(`/api/v1/apps/${name}`)).status, 404, `${name} was not made`);
+    const events = (await admin.get('/api/v1/audit?action=app.create&limit=500')).body as {
+      target: string;
+      result: string;
+      details: { team?: string };
+    }[];
     assert.equal(events.length, before + 3, 'every refused attempt is in the audit log');
     assert.ok(events.slice(0, 3).every((e) => e.result === 'error' && e.details.team !== undefined));
 
@@ -135,7 +163,7 @@ describe('teams from the API and the deployflow CLI', () => {
     assert.equal(viewerTry.code, 1);
     assert.match(viewerTry.stderr, /DF_ERR_FORBIDDEN/);
     const strangerTry = await cli(stranger, ['apps:create', 'stranger-cli', '--team', 'Web crew']);
-    assert.equal(strangerTry.code, 4, 'not found among the stranger\'s teams');
+    assert.equal(strangerTry.code, 4, "not found among the stranger's teams");
     assert.equal((await admin.get('/api/v1/apps/stranger-cli')).status, 404);
 
     // The team is full again (crew-api, crew-cli): dev-one fits only once crew-cli has gone to the lead.
@@ -153,11 +181,14 @@ describe('teams from the API and the deployflow CLI', () => {
 
     const removed = await cli(lead, ['teams:members:remove', 'Web crew', dev.email]);
     assert.equal(removed.code, 0, removed.stderr);
-    assert.equal((await dev.get('/api/v1/apps/dev-one')).status, 404, 'the removed member no longer reaches the team\'s app');
+    assert.equal((await dev.get('/api/v1/apps/dev-one')).status, 404, "the removed member no longer reaches the team's app");
     assert.equal((await cli(lead, ['teams:members:remove', 'Web crew', dev.email])).code, 4);
     const left = await cli(watcher, ['teams:members:remove', 'Web crew', watcher.email]);
     assert.equal(left.code, 0, `a member leaves by themselves: ${left.stderr}`);
-    assert.deepEqual((await teamOf('Web crew')).members.map((m) => m.email), [lead.email]);
+    assert.deepEqual(
+      (await teamOf('Web crew')).members.map((m) => m.email),
+      [lead.email],
+    );
   });
 
   it('teams:destroy needs the name again and a team without apps', async () => {

@@ -17,7 +17,11 @@ const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 const APP = 'cli-ops';
 const CREATED = 'cli-shop';
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 describe('deployflow command-line client', () => {
   let s: OpsStack;
@@ -29,11 +33,19 @@ describe('deployflow command-line client', () => {
     return new Promise((resolve, reject) => {
       const env: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: home, DEPLOYFLOW_URL: s.control.url, ...opts.env };
       for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? home, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: opts.cwd ?? home,
+        env: env as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
       child.once('error', reject);
       child.once('close', (code) => resolve({ code, stdout, stderr }));
       child.stdin.end(opts.input ?? '');
@@ -98,7 +110,12 @@ describe('deployflow command-line client', () => {
     fs.rmSync(nobody, { recursive: true });
     assertFailure(await cli(['apps'], { env: { DEPLOYFLOW_TOKEN: 'dfp_not-a-real-token' } }), 3, 'DF_ERR_INVALID_TOKEN');
     assertFailure(await cli(['apps:info', '-a', 'no-such-app']), 4, 'DF_ERR_APP_NOT_FOUND');
-    assertFailure(await cli(['apps'], { env: { DEPLOYFLOW_URL: `http://127.0.0.1:${await freePort()}` } }), 1, 'DF_ERR_UNAVAILABLE', /ECONNREFUSED/);
+    assertFailure(
+      await cli(['apps'], { env: { DEPLOYFLOW_URL: `http://127.0.0.1:${await freePort()}` } }),
+      1,
+      'DF_ERR_UNAVAILABLE',
+      /ECONNREFUSED/,
+    );
     const help = await cli(['config:set', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /example:\n {2}deployflow config:set /);
@@ -147,12 +164,17 @@ describe('deployflow command-line client', () => {
 
     // --tail: the recent lines, then a line the app prints now, once; Ctrl-C ends it with 0.
     const follow = spawn(process.execPath, [BIN, 'logs', '--tail', '-a', APP], {
-      cwd: home, env: { PATH: process.env.PATH, HOME: home, DEPLOYFLOW_URL: s.control.url, DEPLOYFLOW_LOGS_SETTLE_MS: '300' },
+      cwd: home,
+      env: { PATH: process.env.PATH, HOME: home, DEPLOYFLOW_URL: s.control.url, DEPLOYFLOW_LOGS_SETTLE_MS: '300' },
     });
     let followed = '';
     let followErr = '';
-    follow.stdout.on('data', (c: Buffer) => { followed += c.toString(); });
-    follow.stderr.on('data', (c: Buffer) => { followErr += c.toString(); });
+    follow.stdout.on('data', (c: Buffer) => {
+      followed += c.toString();
+    });
+    follow.stderr.on('data', (c: Buffer) => {
+      followErr += c.toString();
+    });
     const exited = new Promise<number | null>((resolve) => follow.once('close', resolve));
     await waitFor(async () => followed.includes('listening on'), 'the recent lines');
     await waitFor(async () => {
@@ -165,8 +187,11 @@ describe('deployflow command-line client', () => {
     await s.control.stop(false);
     await answer(status.replicas[0]!.hostPort, '/while-control-was-away');
     s.control = await startTestControl({ ...s.env, CONTROL_PORT: port }, s.control.dataDir);
-    await waitFor(async () => followed.includes('GET /while-control-was-away'), 'the line printed during the outage')
-      .catch((err: Error) => { throw new Error(`${err.message}; shown: ${followed}; stderr: ${followErr}`); });
+    await waitFor(async () => followed.includes('GET /while-control-was-away'), 'the line printed during the outage').catch(
+      (err: Error) => {
+        throw new Error(`${err.message}; shown: ${followed}; stderr: ${followErr}`);
+      },
+    );
     await waitFor(async () => {
       await answer(status.replicas[0]!.hostPort, '/after-the-reconnect');
       return followed.includes('GET /after-the-reconnect');
@@ -177,7 +202,8 @@ describe('deployflow command-line client', () => {
     const count = (path: string): number => shown.filter((l) => l.endsWith(`| GET ${path}`)).length;
     const printed = ((await s.owner.get(`/api/v1/apps/${APP}/logs?tail=500`)).body as string).split('\n');
     const printedCount = (path: string): number => printed.filter((l) => l.endsWith(`| GET ${path}`)).length;
-    for (const p of ['/from-the-cli-test', '/after-the-reconnect']) assert.ok(count(p) >= 1 && count(p) <= printedCount(p), `${p} shown once per print`);
+    for (const p of ['/from-the-cli-test', '/after-the-reconnect'])
+      assert.ok(count(p) >= 1 && count(p) <= printedCount(p), `${p} shown once per print`);
     assert.equal(count('/while-control-was-away'), 1);
     assert.equal(shown.filter((l) => / \| listening on /.test(l)).length, 2, 'the first tail is not shown again after the reconnect');
 

@@ -10,8 +10,11 @@ import { compose, COMPOSE_FILE } from './support/compose.js';
 
 // Every secret the file insists on, as .env would give them (never used: nothing starts).
 const SECRETS = {
-  DEPLOYFLOW_JWT_SECRET: randomBytes(32).toString('hex'), DEPLOYFLOW_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-  REDIS_PASSWORD: randomBytes(24).toString('hex'), MONGO_PASSWORD: randomBytes(24).toString('hex'), DOCKER_GID: '999',
+  DEPLOYFLOW_JWT_SECRET: randomBytes(32).toString('hex'),
+  DEPLOYFLOW_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+  REDIS_PASSWORD: randomBytes(24).toString('hex'),
+  MONGO_PASSWORD: randomBytes(24).toString('hex'),
+  DOCKER_GID: '999',
 };
 
 async function resolved(env: Record<string, string>): Promise<Record<string, { environment?: Record<string, string> }>> {

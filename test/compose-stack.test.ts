@@ -27,14 +27,19 @@ const APP = `composed-${RUN_ID}`;
 const DOMAIN = 'paas.test';
 const IMAGE_REPO = 'deployflow-test-compose';
 // One tag per checkout: two checkouts testing at once on one engine never run each other's images.
-const IMAGE_TAG = createHash('sha256').update(path.resolve(import.meta.dirname, '..')).digest('hex').slice(0, 12);
+const IMAGE_TAG = createHash('sha256')
+  .update(path.resolve(import.meta.dirname, '..'))
+  .digest('hex')
+  .slice(0, 12);
 
 /** GET through the gateway with the app's Host header (fetch may not set Host). */
 function viaGateway(port: number, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 10_000 }, (res) => {
       let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
     });
     req.once('timeout', () => req.destroy(new Error('timed out')));
@@ -85,15 +90,24 @@ describe('the compose stack', () => {
     const started = await compose(['up', '-d', '--no-build'], { file, project, env: {} });
     assert.equal(started.code, 0, `${started.stderr}\n${await logs()}`);
     const services = ['redis', 'control', 'git', 'gateway', 'dns'];
-    await eventually('every service healthy', async () => {
-      const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
-      const healthy = list.filter((c) => c.Status.includes('(healthy)')).map((c) => c.Labels['com.docker.compose.service']);
-      return services.every((s) => healthy.includes(s)) ? true : undefined;
-    }, 60_000).catch(async (err: Error) => { throw new Error(`${err.message}\n${await logs()}`); });
+    await eventually(
+      'every service healthy',
+      async () => {
+        const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
+        const healthy = list.filter((c) => c.Status.includes('(healthy)')).map((c) => c.Labels['com.docker.compose.service']);
+        return services.every((s) => healthy.includes(s)) ? true : undefined;
+      },
+      60_000,
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await logs()}`);
+    });
   }
   const logs = async () => (await compose(['logs', '--no-color', '--tail', '40'], { file, project, env: {} })).stdout;
-  const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args],
-    { cwd: work, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } as Record<string, string> });
+  const g = (args: string[]) =>
+    run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], {
+      cwd: work,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } as Record<string, string>,
+    });
 
   before(async () => {
     const base = await ensureNodeBaseImage(docker);
@@ -115,17 +129,34 @@ describe('the compose stack', () => {
       DEPLOYFLOW_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       REDIS_PASSWORD: randomBytes(16).toString('hex'),
       DOCKER_GID: String(fs.statSync('/var/run/docker.sock').gid),
-      DEPLOYFLOW_IMAGE_REPO: IMAGE_REPO, DEPLOYFLOW_VERSION: IMAGE_TAG, REDIS_IMAGE: tools, DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_IMAGE_REPO: IMAGE_REPO,
+      DEPLOYFLOW_VERSION: IMAGE_TAG,
+      REDIS_IMAGE: tools,
+      DEPLOYFLOW_IMAGE_NODE: base,
       // The containers cannot write the host's build cgroup (docs/build-isolation.md): builds run unconfined here.
       DEPLOYFLOW_BUILD_ISOLATION: 'off',
-      DEPLOYFLOW_NETWORK: network, DEPLOYFLOW_DOMAIN: DOMAIN, HEALTHCHECK_INTERVAL: '1s',
-      CONTROL_PORT: String(ports.control), GATEWAY_HTTP_PORT: String(ports.gateway), GATEWAY_HTTPS_PORT: String(await freePort()),
-      GIT_HTTP_PORT: String(ports.gitHttp), GIT_SSH_PORT: String(await freePort()), REDIS_PORT: String(await freePort()),
-      DNS_BIND: '127.0.0.1', DNS_PORT: String(ports.dns),
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '20', DEPLOYFLOW_DRAIN_SECONDS: '1',
+      DEPLOYFLOW_NETWORK: network,
+      DEPLOYFLOW_DOMAIN: DOMAIN,
+      HEALTHCHECK_INTERVAL: '1s',
+      CONTROL_PORT: String(ports.control),
+      GATEWAY_HTTP_PORT: String(ports.gateway),
+      GATEWAY_HTTPS_PORT: String(await freePort()),
+      GIT_HTTP_PORT: String(ports.gitHttp),
+      GIT_SSH_PORT: String(await freePort()),
+      REDIS_PORT: String(await freePort()),
+      DNS_BIND: '127.0.0.1',
+      DNS_PORT: String(ports.dns),
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '20',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
     };
     // As an operator does it: the settings in .env beside the compose file, which docker-compose reads.
-    fs.writeFileSync(path.join(dir, '.env'), Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(dir, '.env'),
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+      { mode: 0o600 },
+    );
   });
 
   after(async () => {
@@ -134,7 +165,10 @@ describe('the compose stack', () => {
       if (down.code !== 0) console.error(down.stderr);
     }
     await purgeApp(docker, APP, { removeVolumes: true }).catch(() => undefined);
-    await docker.getNetwork(network).remove().catch(() => undefined);
+    await docker
+      .getNetwork(network)
+      .remove()
+      .catch(() => undefined);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -148,9 +182,17 @@ describe('the compose stack', () => {
     }
     // On the host's network the gateway binds 80/443 itself: its node carries cap_net_bind_service.
     const port = await freePrivilegedPort();
-    const probe = await run('docker', ['run', '--rm', '--network', 'host', '--entrypoint', 'node', `${IMAGE_REPO}/gateway:${IMAGE_TAG}`,
+    const probe = await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--entrypoint',
+      'node',
+      `${IMAGE_REPO}/gateway:${IMAGE_TAG}`,
       '-e',
-      `require('net').createServer().listen(${port}, '127.0.0.1', function () { console.log(process.getuid()); this.close(); })`]);
+      `require('net').createServer().listen(${port}, '127.0.0.1', function () { console.log(process.getuid()); this.close(); })`,
+    ]);
     assert.equal(probe.code, 0, probe.stderr);
     assert.equal(probe.stdout.trim(), '1000');
   });
@@ -184,7 +226,7 @@ describe('the compose stack', () => {
     await up();
     stackUp = true;
     const control = `http://127.0.0.1:${ports.control}`;
-    const health = await (await fetch(`${control}/health`)).json() as { status: string; redis: string; docker: string };
+    const health = (await (await fetch(`${control}/health`)).json()) as { status: string; redis: string; docker: string };
     assert.equal(health.status, 'ok', JSON.stringify(health));
     assert.equal(health.redis, 'ok');
     assert.equal(health.docker, 'ok', 'control reaches the Docker Engine through the mounted socket');
@@ -240,7 +282,7 @@ describe('the compose stack', () => {
     assert.ok(stackUp, 'the stack came up');
     const down = await compose(['down', '--timeout', '10'], { file, project, env: {} });
     assert.equal(down.code, 0, down.stderr);
-    assert.deepEqual((await docker.listContainers({ filters: { label: [`com.docker.compose.project=${project}`] } })), []);
+    assert.deepEqual(await docker.listContainers({ filters: { label: [`com.docker.compose.project=${project}`] } }), []);
 
     await up();
     const client = new Client(`http://127.0.0.1:${ports.control}`, fs.readFileSync(path.join(dir, 'token'), 'utf8'));

@@ -65,25 +65,49 @@ describe('apps API', () => {
   });
 
   it('patches settings with validation', async () => {
-    const ok = await dev.patch('/api/v1/apps/shop', { replicas: 2, limits: { memoryMb: 256, cpus: 0.5 }, healthcheck: { path: '/healthz' }, port: 8080 });
+    const ok = await dev.patch('/api/v1/apps/shop', {
+      replicas: 2,
+      limits: { memoryMb: 256, cpus: 0.5 },
+      healthcheck: { path: '/healthz' },
+      port: 8080,
+    });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.replicas, 2);
     assert.deepEqual(ok.body.limits, { memoryMb: 256, cpus: 0.5 });
-    for (const body of [{ replicas: -1 }, { replicas: 1.5 }, { port: 70000 }, { healthcheck: { path: 'no-slash' } }, { unknown: 1 }, { limits: { memoryMb: 1 } }]) {
+    for (const body of [
+      { replicas: -1 },
+      { replicas: 1.5 },
+      { port: 70000 },
+      { healthcheck: { path: 'no-slash' } },
+      { unknown: 1 },
+      { limits: { memoryMb: 1 } },
+    ]) {
       const res = await dev.patch('/api/v1/apps/shop', body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.body.error.code, 'DF_ERR_VALIDATION');
     }
     assert.equal((await dev.get('/api/v1/apps/shop')).body.replicas, 2);
-    const volumes = await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'uploads', path: '/srv/uploads' }], deployBranch: 'production' });
+    const volumes = await dev.patch('/api/v1/apps/shop', {
+      volumes: [{ name: 'uploads', path: '/srv/uploads' }],
+      deployBranch: 'production',
+    });
     assert.deepEqual(volumes.body.volumes, [{ name: 'uploads', path: '/srv/uploads' }]);
     assert.equal(volumes.body.deployBranch, 'production');
     assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'x', path: '/etc' }] })).body.error.code, 'DF_ERR_INVALID_PATH');
-    assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'x', path: '/a/../etc' }] })).body.error.code, 'DF_ERR_INVALID_PATH');
+    assert.equal(
+      (await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'x', path: '/a/../etc' }] })).body.error.code,
+      'DF_ERR_INVALID_PATH',
+    );
     assert.equal((await dev.patch('/api/v1/apps/shop', { deployBranch: '--upload-pack=x' })).body.error.code, 'DF_ERR_INVALID_REF');
-    assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'Bad Name', path: '/x' }] })).body.error.code, 'DF_ERR_VALIDATION');
+    assert.equal(
+      (await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'Bad Name', path: '/x' }] })).body.error.code,
+      'DF_ERR_VALIDATION',
+    );
     // Dots are refused here as the builder refuses them, not stored and failing every deploy after.
-    assert.equal((await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'data.v1', path: '/x' }] })).body.error.code, 'DF_ERR_VALIDATION');
+    assert.equal(
+      (await dev.patch('/api/v1/apps/shop', { volumes: [{ name: 'data.v1', path: '/x' }] })).body.error.code,
+      'DF_ERR_VALIDATION',
+    );
     assert.deepEqual((await dev.get('/api/v1/apps/shop')).body.volumes, [{ name: 'uploads', path: '/srv/uploads' }]);
   });
 
@@ -92,7 +116,10 @@ describe('apps API', () => {
     assert.equal((await mate.get('/api/v1/apps/shop')).status, 404);
     await addCollaborator(dev, 'shop', mate);
     assert.equal((await mate.get('/api/v1/apps/shop')).status, 200);
-    assert.deepEqual((await mate.get('/api/v1/apps')).body.map((a: { name: string }) => a.name), ['shop']);
+    assert.deepEqual(
+      (await mate.get('/api/v1/apps')).body.map((a: { name: string }) => a.name),
+      ['shop'],
+    );
     assert.equal((await mate.patch('/api/v1/apps/shop', { replicas: 1 })).status, 200);
     assert.equal((await mate.delete('/api/v1/apps/shop')).status, 403);
     assert.equal((await mate.post('/api/v1/apps/shop/collaborators', { email: admin.email })).status, 403);
@@ -118,7 +145,12 @@ describe('apps API', () => {
   });
 
   it('records every mutating action in the audit log, including refusals', async () => {
-    const events = (await admin.get('/api/v1/audit?target=app:shop&limit=50')).body as { action: string; result: string; actorId: string; ip: string }[];
+    const events = (await admin.get('/api/v1/audit?target=app:shop&limit=50')).body as {
+      action: string;
+      result: string;
+      actorId: string;
+      ip: string;
+    }[];
     assert.ok(events.some((e) => e.action === 'app.create' && e.result === 'ok' && e.actorId === dev.userId && e.ip));
     assert.ok(events.some((e) => e.action === 'app.create' && e.result === 'error')); // the duplicate
     assert.ok(events.some((e) => e.action === 'app.update'));
@@ -128,7 +160,7 @@ describe('apps API', () => {
     assert.equal((await dev.get(`/api/v1/audit?actor=${admin.userId}`)).status, 403);
   });
 
-  it('gives whoever creates an app of a freed name none of the old app\'s audit history', async () => {
+  it("gives whoever creates an app of a freed name none of the old app's audit history", async () => {
     const first = await registerUser(control.url);
     const next = await registerUser(control.url);
     assert.equal((await first.post('/api/v1/apps', { name: 'reused' })).status, 201);
@@ -137,7 +169,10 @@ describe('apps API', () => {
     await new Promise((r) => setTimeout(r, 5)); // a later millisecond than the old app's last event
     assert.equal((await next.post('/api/v1/apps', { name: 'reused' })).status, 201);
     const seen = (await next.get('/api/v1/audit?target=app:reused')).body as { action: string; actorId: string }[];
-    assert.deepEqual(seen.map((e) => e.action), ['app.create']);
+    assert.deepEqual(
+      seen.map((e) => e.action),
+      ['app.create'],
+    );
     assert.ok(seen.every((e) => e.actorId === next.userId));
     // Admins still see the whole history of the name.
     const all = (await admin.get('/api/v1/audit?target=app:reused')).body as { action: string }[];
@@ -158,7 +193,8 @@ describe('apps API', () => {
     for (const res of [own, byAdmin]) {
       assert.notEqual(res.body.error?.code, 'DF_ERR_FORBIDDEN', JSON.stringify(res.body));
       if (res.status !== 202) continue;
-      for (let i = 0; i < 300; i++) { // settled before the control stops
+      for (let i = 0; i < 300; i++) {
+        // settled before the control stops
         const d = (await admin.get(`/api/v1/deployments/${res.body.id}`)).body as { status: string };
         if (d.status === 'failed' || d.status === 'running') break;
         await new Promise((r) => setTimeout(r, 100));

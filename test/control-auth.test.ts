@@ -37,7 +37,10 @@ describe('auth', () => {
     const short = await anon.post('/api/v1/auth/register', { email: 'x@example.test', password: 'short' });
     assert.equal(short.status, 400);
     assert.equal(short.body.error.code, 'DF_ERR_VALIDATION');
-    assert.equal((await anon.post('/api/v1/auth/login', { email: 'x@example.test', password: 'short' })).body.error.code, 'DF_ERR_INVALID_CREDENTIALS');
+    assert.equal(
+      (await anon.post('/api/v1/auth/login', { email: 'x@example.test', password: 'short' })).body.error.code,
+      'DF_ERR_INVALID_CREDENTIALS',
+    );
   });
 
   it('logs in and rejects a wrong password with the same error as an unknown email', async () => {

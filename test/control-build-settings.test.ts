@@ -20,7 +20,10 @@ describe('build settings API', () => {
     const fresh = (await admin.get('/api/v1/settings/builds')).body;
     assert.deepEqual([fresh.allowedImages, fresh.allowHostImages], [[], false]);
     assert.ok(fresh.baseImages.includes('node:20-alpine'));
-    const set = await admin.put('/api/v1/settings/builds', { allowedImages: ['python:3.12-slim', 'ghcr.io/acme/base', 'python:3.12-slim'], allowHostImages: true });
+    const set = await admin.put('/api/v1/settings/builds', {
+      allowedImages: ['python:3.12-slim', 'ghcr.io/acme/base', 'python:3.12-slim'],
+      allowHostImages: true,
+    });
     assert.equal(set.status, 200);
     assert.deepEqual(set.body.allowedImages, ['python:3.12-slim', 'ghcr.io/acme/base']);
     assert.equal((await dev.get('/api/v1/settings/builds')).status, 403);

@@ -30,7 +30,10 @@ describe('edge settings API', () => {
     assert.equal(r.body.balance, 'least-connections');
     assert.equal(r.body.httpsRedirect, true);
     const after = (await dev.get('/api/v1/apps/edgy')).body;
-    assert.deepEqual([after.scaleToZero, after.autoscale, after.balance, after.httpsRedirect], [{ idleSeconds: 120 }, auto, 'least-connections', true]);
+    assert.deepEqual(
+      [after.scaleToZero, after.autoscale, after.balance, after.httpsRedirect],
+      [{ idleSeconds: 120 }, auto, 'least-connections', true],
+    );
     assert.equal((await dev.patch('/api/v1/apps/edgy', { autoscale: null })).body.autoscale, null);
   });
 

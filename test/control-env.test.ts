@@ -73,13 +73,19 @@ describe('env vars', () => {
 
   it('keeps only ciphertext at rest', () => {
     const db = new Database(path.join(control.dataDir, 'deployflow.db'), { readonly: true });
-    const dump = JSON.stringify(db.prepare("SELECT * FROM sqlite_master WHERE type = 'table'").all().flatMap((t) => {
-      const name = (t as { name: string }).name;
-      return db.prepare(`SELECT * FROM "${name}"`).all();
-    }));
+    const dump = JSON.stringify(
+      db
+        .prepare("SELECT * FROM sqlite_master WHERE type = 'table'")
+        .all()
+        .flatMap((t) => {
+          const name = (t as { name: string }).name;
+          return db.prepare(`SELECT * FROM "${name}"`).all();
+        }),
+    );
     db.close();
     assert.ok(dump.includes('QUOTES'), 'the key names are stored');
-    for (const value of [TRICKY.QUOTES, 'line one', 'héllo', '$(rm -rf /)']) assert.ok(!dump.includes(value), `plaintext ${value} found at rest`);
+    for (const value of [TRICKY.QUOTES, 'line one', 'héllo', '$(rm -rf /)'])
+      assert.ok(!dump.includes(value), `plaintext ${value} found at rest`);
   });
 
   it('fails with DF_ERR_DECRYPT_FAILED under the wrong key, never returning the raw value', async () => {
@@ -87,15 +93,19 @@ describe('env vars', () => {
     const wrong = await startTestControl({ DEPLOYFLOW_ENCRYPTION_KEY: randomBytes(32).toString('hex') }, control.dataDir);
     try {
       const login = await fetch(`${wrong.url}/api/v1/auth/login`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: owner.email, password: 'correct horse battery' }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: owner.email, password: 'correct horse battery' }),
       }).then((r) => r.json() as Promise<{ accessToken: string }>);
       const res = await fetch(`${wrong.url}/api/v1/apps/envy/env`, { headers: { authorization: `Bearer ${login.accessToken}` } });
       assert.equal(res.status, 500);
-      const body = await res.json() as { error: { code: string } };
+      const body = (await res.json()) as { error: { code: string } };
       assert.equal(body.error.code, 'DF_ERR_DECRYPT_FAILED');
       assert.ok(!JSON.stringify(body).includes('v1:'));
       // Masked reads still work: they need no decryption.
-      const masked = await fetch(`${wrong.url}/api/v1/apps/envy/env?reveal=false`, { headers: { authorization: `Bearer ${login.accessToken}` } });
+      const masked = await fetch(`${wrong.url}/api/v1/apps/envy/env?reveal=false`, {
+        headers: { authorization: `Bearer ${login.accessToken}` },
+      });
       assert.equal(masked.status, 200);
     } finally {
       await wrong.stop(false);

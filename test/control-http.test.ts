@@ -110,7 +110,8 @@ describe('control HTTP hygiene', () => {
       const p = (API_PREFIX + route.path).replace(/:([A-Za-z]+)/g, '{$1}');
       assert.ok(doc.paths[p]?.[route.method], `${route.method} ${p} documented`);
     }
-    for (const raw of ['/api/v1/auth/google', '/api/v1/webhooks/github/{app}', '/api/v1/webhooks/gitlab/{app}']) assert.ok(doc.paths[raw], `${raw} documented`);
+    for (const raw of ['/api/v1/auth/google', '/api/v1/webhooks/github/{app}', '/api/v1/webhooks/gitlab/{app}'])
+      assert.ok(doc.paths[raw], `${raw} documented`);
     const create = doc.paths['/api/v1/apps'].post;
     assert.ok(create.requestBody.content['application/json'].schema.properties.name);
     assert.deepEqual(doc.paths['/api/v1/auth/login'].post.security, []);

@@ -39,14 +39,18 @@ describe('login rate limit under concurrency', () => {
   it('lets at most the per-account limit of 100 parallel wrong passwords reach the password check', async () => {
     const user = await registerUser(control.url);
     // A different address per request, so only the per-account limit applies.
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => login(user.email, `wrong password ${i}`, `198.51.100.${i + 1}`)));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => login(user.email, `wrong password ${i}`, `198.51.100.${i + 1}`)),
+    );
     const counts = tally(results);
     assert.ok((counts['401 DF_ERR_INVALID_CREDENTIALS'] ?? 0) <= PER_ACCOUNT, JSON.stringify(counts));
     assert.equal((counts['401 DF_ERR_INVALID_CREDENTIALS'] ?? 0) + (counts['429 DF_ERR_RATE_LIMITED'] ?? 0), 100, JSON.stringify(counts));
   });
 
   it('lets at most the per-address limit of 100 parallel logins from one address reach the password check', async () => {
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => login(`spray${i}@example.test`, 'wrong password', '203.0.113.77')));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => login(`spray${i}@example.test`, 'wrong password', '203.0.113.77')),
+    );
     const counts = tally(results);
     assert.ok((counts['401 DF_ERR_INVALID_CREDENTIALS'] ?? 0) <= PER_ADDRESS, JSON.stringify(counts));
     assert.equal((counts['401 DF_ERR_INVALID_CREDENTIALS'] ?? 0) + (counts['429 DF_ERR_RATE_LIMITED'] ?? 0), 100, JSON.stringify(counts));

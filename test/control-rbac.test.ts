@@ -19,7 +19,15 @@ const SAMPLE_BODIES: Record<string, unknown> = {
 };
 
 function concrete(path: string): string {
-  return API_PREFIX + path.replace(':name', 'owned-app').replace(':key', 'KEY').replace(':domain', 'owned.example.test').replace(':userId', 'u1').replace(':id', 'x');
+  return (
+    API_PREFIX +
+    path
+      .replace(':name', 'owned-app')
+      .replace(':key', 'KEY')
+      .replace(':domain', 'owned.example.test')
+      .replace(':userId', 'u1')
+      .replace(':id', 'x')
+  );
 }
 
 describe('authorization on every route', () => {

@@ -25,19 +25,32 @@ describe('back-to-back deploys of one app', () => {
     const created = await s.owner.post('/api/v1/apps', { name: APP, port: 8080, limits: { memoryMb: 64, cpus: 0.5 } });
     assert.equal(created.status, 201);
     const bus = s.control.service.deps.events;
-    bus.on('deployment.status', (d: Deployment) => { if (d.app === APP) events.push(`${label(d.id)} ${d.status}`); });
+    bus.on('deployment.status', (d: Deployment) => {
+      if (d.app === APP) events.push(`${label(d.id)} ${d.status}`);
+    });
     bus.on('deployment.log', (l: DeploymentLogLine) => {
-      if (l.app === APP && /^-----> (Retired|Superseded)/.test(l.line)) events.push(`${label(l.deploymentId)} ${l.line.slice(7).split(' ')[0]}`);
+      if (l.app === APP && /^-----> (Retired|Superseded)/.test(l.line))
+        events.push(`${label(l.deploymentId)} ${l.line.slice(7).split(' ')[0]}`);
     });
   });
-  after(async () => { await s?.cleanup([APP]); });
+  after(async () => {
+    await s?.cleanup([APP]);
+  });
 
-  async function start(name: string, files: Record<string, FileSpec>): Promise<{ done: Promise<Deployment>; live: Promise<Deployment>; lines: string[] }> {
+  async function start(
+    name: string,
+    files: Record<string, FileSpec>,
+  ): Promise<{ done: Promise<Deployment>; live: Promise<Deployment>; lines: string[] }> {
     const commit = await s.repo.commit(files);
     const lines: string[] = [];
     const r = await s.control.service.deps.deploy!.enqueue({
-      app: APP, source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } }, origin: 'git', commit, ref: 'refs/heads/main',
-      createdBy: s.owner.userId, out: (line) => lines.push(line),
+      app: APP,
+      source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } },
+      origin: 'git',
+      commit,
+      ref: 'refs/heads/main',
+      createdBy: s.owner.userId,
+      out: (line) => lines.push(line),
     });
     ids.set(r.deployment.id, name);
     return { done: r.done, live: r.live, lines };
@@ -56,9 +69,14 @@ describe('back-to-back deploys of one app', () => {
 
     const first = await start('v1', opsApp(s.base, 'v1'));
     const second = await start('v2', opsApp(s.base, 'v2'));
-    assert.ok(second.lines.some((l) => l === `-----> Building now; 1 earlier deploy of ${APP} goes live first (routes switch in push order)`), second.lines.join('\n'));
+    assert.ok(
+      second.lines.some((l) => l === `-----> Building now; 1 earlier deploy of ${APP} goes live first (routes switch in push order)`),
+      second.lines.join('\n'),
+    );
     let firstDone = false;
-    void first.done.then(() => { firstDone = true; });
+    void first.done.then(() => {
+      firstDone = true;
+    });
     const live = await second.live;
     assert.equal(live.status, 'running');
     assert.equal(firstDone, false, "the second went live while the first one's old containers still drained");

@@ -39,12 +39,21 @@ describe('deploy pipeline', () => {
     base = await ensureNodeBaseImage(docker);
     redis = await startRedis();
     probe = new Redis(redis.url);
-    control = await startTestControl({ REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15', DEPLOYFLOW_DRAIN_SECONDS: '1' });
+    control = await startTestControl({
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
+    });
     owner = await registerUser(control.url);
     assert.equal((await owner.post('/api/v1/apps', { name: APP, port: 8080, healthcheck: { path: '/' } })).status, 201);
     repo = await makeRepo();
     gatewayPort = await freePort();
-    gateway = await startGateway({ ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+    gateway = await startGateway(
+      { ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
+      createLogger('gateway', 'silent'),
+    );
   });
   after(async () => {
     await gateway.stop();
@@ -57,7 +66,14 @@ describe('deploy pipeline', () => {
 
   async function deploy(commit: string): Promise<{ id: string; status: string; error: string | null }> {
     const engine = control.service.deps.deploy!;
-    const { done } = await engine.enqueue({ app: APP, source: { kind: 'build', spec: { kind: 'git', repo: repo.bare, commit } }, origin: 'git', commit, ref: 'refs/heads/main', createdBy: owner.userId });
+    const { done } = await engine.enqueue({
+      app: APP,
+      source: { kind: 'build', spec: { kind: 'git', repo: repo.bare, commit } },
+      origin: 'git',
+      commit,
+      ref: 'refs/heads/main',
+      createdBy: owner.userId,
+    });
     return done;
   }
 
@@ -94,7 +110,10 @@ describe('deploy pipeline', () => {
     const log = (await owner.get(`/api/v1/deployments/${result.id}/logs`)).body as string;
     assert.ok(!log.includes('hush-secret-value'));
     const history = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body as { status: string }[];
-    assert.deepEqual(history.map((d) => d.status), ['running', 'superseded']);
+    assert.deepEqual(
+      history.map((d) => d.status),
+      ['running', 'superseded'],
+    );
   });
 
   /** One GET through the gateway with this Host header (fetch would not let us set Host). */
@@ -102,7 +121,9 @@ describe('deploy pipeline', () => {
     return new Promise((resolve, reject) => {
       const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host } }, (res) => {
         let text = '';
-        res.on('data', (d: Buffer) => { text += d.toString(); });
+        res.on('data', (d: Buffer) => {
+          text += d.toString();
+        });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: text.trim() }));
       });
       req.once('error', reject);
@@ -147,22 +168,34 @@ describe('deploy pipeline', () => {
     const bodies = new Set<string>();
     let stop = false;
     let sent = 0;
-    const get = (): Promise<void> => new Promise((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent, headers: { host: `${APP}.paas.test` } }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => { text += d.toString(); });
-        res.on('end', () => { statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1); bodies.add(text.trim()); resolve(); });
+    const get = (): Promise<void> =>
+      new Promise((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent, headers: { host: `${APP}.paas.test` } }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => {
+            text += d.toString();
+          });
+          res.on('end', () => {
+            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+            bodies.add(text.trim());
+            resolve();
+          });
+        });
+        req.once('error', () => {
+          statuses.set(-1, (statuses.get(-1) ?? 0) + 1);
+          resolve();
+        });
       });
-      req.once('error', () => { statuses.set(-1, (statuses.get(-1) ?? 0) + 1); resolve(); });
-    });
     // Four clients in a closed loop, bounded in count and time.
     const deadline = Date.now() + 120_000;
-    const load = Promise.all([1, 2, 3, 4].map(async () => {
-      while (!stop && sent < 50_000 && Date.now() < deadline) {
-        sent += 1;
-        await get();
-      }
-    }));
+    const load = Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        while (!stop && sent < 50_000 && Date.now() < deadline) {
+          sent += 1;
+          await get();
+        }
+      }),
+    );
     const commit = await repo.commit(dockerfileApp(base, 'v-load'));
     const result = await deploy(commit);
     await new Promise((r) => setTimeout(r, 300));

@@ -15,8 +15,12 @@ function doctor(env: Record<string, string>): Promise<{ code: number | null; lin
   // Node itself, not the #! line: the second run's PATH holds no program at all.
   const child = spawn(process.execPath, [BIN, 'doctor'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, lines: out.trim().split('\n') })));
 }
 
@@ -29,10 +33,16 @@ describe('deployflow doctor', () => {
     redis = await startRedis();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'deployflow-doctor-'));
     const ports: Record<string, string> = {};
-    for (const v of ['CONTROL_PORT', 'GATEWAY_HTTP_PORT', 'GATEWAY_HTTPS_PORT', 'DNS_PORT', 'GIT_HTTP_PORT', 'GIT_SSH_PORT']) ports[v] = String(await freePort());
+    for (const v of ['CONTROL_PORT', 'GATEWAY_HTTP_PORT', 'GATEWAY_HTTPS_PORT', 'DNS_PORT', 'GIT_HTTP_PORT', 'GIT_SSH_PORT'])
+      ports[v] = String(await freePort());
     env = {
-      PATH: process.env.PATH ?? '', HOME: os.tmpdir(),
-      DEPLOYFLOW_DATA_DIR: dataDir, DEPLOYFLOW_BIND: '127.0.0.1', REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'doctor.invalid', ...ports,
+      PATH: process.env.PATH ?? '',
+      HOME: os.tmpdir(),
+      DEPLOYFLOW_DATA_DIR: dataDir,
+      DEPLOYFLOW_BIND: '127.0.0.1',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DOMAIN: 'doctor.invalid',
+      ...ports,
     };
   });
   after(async () => {
@@ -44,8 +54,15 @@ describe('deployflow doctor', () => {
     const { code, lines } = await doctor(env);
     assert.equal(code, 1, lines.join('\n'));
     assert.match(lines[0]!, /^FAIL {2}names {7}doctor\.invalid does not resolve on this machine — fix: run `make up`/);
-    for (const v of ['CONTROL_PORT', 'GATEWAY_HTTP_PORT', 'GIT_SSH_PORT']) assert.ok(lines.some((l) => l.startsWith(`OK    port ${env[v]}`) && l.endsWith(': free')), v);
-    assert.ok(lines.some((l) => /^OK {4}docker {6}Docker \S+ answers \(API [0-9.]+\)$/.test(l)), lines.join('\n'));
+    for (const v of ['CONTROL_PORT', 'GATEWAY_HTTP_PORT', 'GIT_SSH_PORT'])
+      assert.ok(
+        lines.some((l) => l.startsWith(`OK    port ${env[v]}`) && l.endsWith(': free')),
+        v,
+      );
+    assert.ok(
+      lines.some((l) => /^OK {4}docker {6}Docker \S+ answers \(API [0-9.]+\)$/.test(l)),
+      lines.join('\n'),
+    );
     assert.ok(lines.includes(`OK    redis       Redis answers at ${redis.url}`));
     assert.ok(lines.some((l) => /^(OK|FAIL) {2,4}disk {8}[0-9.]+ GiB free of [0-9.]+ GiB for /.test(l)));
     assert.ok(lines.some((l) => l.startsWith('WARN  local CA    not made yet')));
@@ -55,6 +72,9 @@ describe('deployflow doctor', () => {
   it('names the package on a machine without Docker', async () => {
     const { code, lines } = await doctor({ ...env, PATH: '/nonexistent', DOCKER_HOST: `unix://${path.join(dataDir, 'no-docker.sock')}` });
     assert.equal(code, 1);
-    assert.ok(lines.includes('FAIL  docker      Docker is not installed — fix: apt-get install docker.io (`make up` installs it)'), lines.join('\n'));
+    assert.ok(
+      lines.includes('FAIL  docker      Docker is not installed — fix: apt-get install docker.io (`make up` installs it)'),
+      lines.join('\n'),
+    );
   });
 });

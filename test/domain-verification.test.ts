@@ -26,7 +26,11 @@ describe('custom domain ownership', () => {
   const routed = async (host: string): Promise<boolean> => host in (await readRouteTable(probe)).routes;
   let attacks = 0;
   let refused = 0;
-  const attack = (ok: boolean, what: string): void => { attacks += 1; if (ok) refused += 1; assert.ok(ok, what); };
+  const attack = (ok: boolean, what: string): void => {
+    attacks += 1;
+    if (ok) refused += 1;
+    assert.ok(ok, what);
+  };
 
   before(async () => {
     const port = await freePort();
@@ -38,7 +42,13 @@ describe('custom domain ownership', () => {
         const value = q ? txt.get(q.name.toLowerCase()) : undefined;
         if (q && value !== undefined && q.type === Packet.TYPE.TXT) {
           // dns2's types want a class instance; its encoder takes this plain record.
-          response.answers.push({ name: q.name, type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 1, data: value } as unknown as (typeof response.answers)[number]);
+          response.answers.push({
+            name: q.name,
+            type: Packet.TYPE.TXT,
+            class: Packet.CLASS.IN,
+            ttl: 1,
+            data: value,
+          } as unknown as (typeof response.answers)[number]);
         }
         void send(response);
       },
@@ -47,12 +57,19 @@ describe('custom domain ownership', () => {
     redis = await startRedis();
     probe = new Redis(redis.url);
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_DOMAIN_VERIFICATION: 'on', DEPLOYFLOW_DOMAIN_RESOLVER: `127.0.0.1:${port}`,
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      DEPLOYFLOW_DOMAIN_VERIFICATION: 'on',
+      DEPLOYFLOW_DOMAIN_RESOLVER: `127.0.0.1:${port}`,
     });
     admin = await registerUser(control.url);
     dev = await registerUser(control.url);
     other = await registerUser(control.url);
-    for (const [who, name] of [[dev, 'shop'], [other, 'thief']] as const) assert.equal((await who.post('/api/v1/apps', { name })).status, 201);
+    for (const [who, name] of [
+      [dev, 'shop'],
+      [other, 'thief'],
+    ] as const)
+      assert.equal((await who.post('/api/v1/apps', { name })).status, 201);
     // Routes exist only for deployed apps: publish each app's own host as a deploy would.
     await control.service.deps.routes!.setAppRoutes('shop', ['shop.paas.test'], [{ host: '127.0.0.1', port: 9 }], {});
     await control.service.deps.routes!.setAppRoutes('thief', ['thief.paas.test'], [{ host: '127.0.0.1', port: 9 }], {});
@@ -71,20 +88,27 @@ describe('custom domain ownership', () => {
     assert.equal(added.body.state, 'pending');
     assert.equal(added.body.record.name, '_deployflow-challenge.github.com');
     attack(!(await routed('github.com')), 'claiming github.com routes nothing');
-    attack(!(await other.get('/api/v1/apps/thief')).body.domains.includes('github.com'), 'not among the app\'s domains');
+    attack(!(await other.get('/api/v1/apps/thief')).body.domains.includes('github.com'), "not among the app's domains");
     const unverified = await other.post('/api/v1/apps/thief/domains/github.com/verify');
     attack(unverified.status === 409 && unverified.body.error.code === 'DF_ERR_DOMAIN_UNVERIFIED', 'no record, no domain');
     txt.set('_deployflow-challenge.github.com', 'deployflow-verify=guessed-token');
     attack((await other.post('/api/v1/apps/thief/domains/github.com/verify')).status === 409, 'a wrong token is refused');
     attack(!(await routed('github.com')), 'still not routed');
-    assert.deepEqual((await other.get('/api/v1/apps/thief/domains/pending')).body.map((p: { domain: string }) => p.domain), ['github.com']);
+    assert.deepEqual(
+      (await other.get('/api/v1/apps/thief/domains/pending')).body.map((p: { domain: string }) => p.domain),
+      ['github.com'],
+    );
     assert.equal((await other.request('DELETE', '/api/v1/apps/thief/domains/pending/github.com')).status, 204);
   });
 
   it('routes the domain once the record is there, and no other tenant can take it then', async () => {
     const claim = await dev.post('/api/v1/apps/shop/domains', { domain: 'Shop.Example.org' });
     assert.equal(claim.status, 202);
-    assert.equal((await dev.post('/api/v1/apps/shop/domains', { domain: 'shop.example.org' })).body.record.value, claim.body.record.value, 'same token');
+    assert.equal(
+      (await dev.post('/api/v1/apps/shop/domains', { domain: 'shop.example.org' })).body.record.value,
+      claim.body.record.value,
+      'same token',
+    );
     // The thief claims it too, and even publishes a record of its own token.
     const theirs = await other.post('/api/v1/apps/thief/domains', { domain: 'shop.example.org' });
     assert.equal(theirs.status, 202);
@@ -97,7 +121,7 @@ describe('custom domain ownership', () => {
     const taken = await other.post('/api/v1/apps/thief/domains/shop.example.org/verify');
     attack(taken.status === 409 && taken.body.error.code === 'DF_ERR_CONFLICT', 'a verified domain belongs to one app');
     attack((await other.post('/api/v1/apps/thief/domains', { domain: 'shop.example.org' })).status === 409, 'and cannot be claimed again');
-    attack((await readRouteTable(probe)).routes['shop.example.org']?.app === 'shop', 'the route stays the owner\'s');
+    attack((await readRouteTable(probe)).routes['shop.example.org']?.app === 'shop', "the route stays the owner's");
   });
 
   it('lets admins, and names an admin listed, skip the check', async () => {
@@ -106,7 +130,10 @@ describe('custom domain ownership', () => {
     const listed = await dev.post('/api/v1/apps/shop/domains', { domain: 'shop.corp.example' });
     assert.equal(listed.status, 201);
     assert.ok(await routed('shop.corp.example'));
-    attack((await dev.post('/api/v1/apps/shop/domains', { domain: 'evilcorp.example' })).status === 202, 'a suffix match is on labels, not characters');
+    attack(
+      (await dev.post('/api/v1/apps/shop/domains', { domain: 'evilcorp.example' })).status === 202,
+      'a suffix match is on labels, not characters',
+    );
     const byAdmin = await admin.post('/api/v1/apps/shop/domains', { domain: 'admin-added.example' });
     assert.equal(byAdmin.status, 201);
   });

@@ -24,7 +24,11 @@ const SHOP = 'shop.paas.local';
 const PLAIN = 'plain.paas.local';
 const BIG = 'the quick brown fox jumps over the lazy dog\n'.repeat(120);
 
-interface Echo { name: string; path: string; headers: http.IncomingHttpHeaders }
+interface Echo {
+  name: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+}
 
 /** An app replica: echoes what it received as JSON; /big is compressible text, /cached counts, /slow waits. */
 async function startApp(name: string): Promise<{ port: number; busy: () => number; close: () => Promise<void> }> {
@@ -33,11 +37,21 @@ async function startApp(name: string): Promise<{ port: number; busy: () => numbe
   const server = http.createServer((req, res) => {
     served++;
     busy++;
-    res.on('finish', () => { busy--; });
+    res.on('finish', () => {
+      busy--;
+    });
     req.resume();
     const url = req.url ?? '/';
-    if (url === '/big') { res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BIG.length }); res.end(BIG); return; }
-    if (url === '/cached') { res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'public, max-age=60' }); res.end(`${name} #${served}`); return; }
+    if (url === '/big') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BIG.length });
+      res.end(BIG);
+      return;
+    }
+    if (url === '/cached') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'public, max-age=60' });
+      res.end(`${name} #${served}`);
+      return;
+    }
     const reply = (): void => {
       const body = JSON.stringify({ name, path: url, headers: req.headers } satisfies Echo);
       res.writeHead(200, { 'content-type': 'application/json', 'x-powered-by': 'tiny-app' });
@@ -50,7 +64,11 @@ async function startApp(name: string): Promise<{ port: number; busy: () => numbe
   return {
     port: (server.address() as net.AddressInfo).port,
     busy: () => busy,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -58,9 +76,14 @@ async function startApp(name: string): Promise<{ port: number; busy: () => numbe
 function upgrade(port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => {
-      s.write(`GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      s.write(
+        `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      );
     });
-    s.once('data', (d: Buffer) => { resolve(d.toString('latin1').split('\r\n')[0]!); s.destroy(); });
+    s.once('data', (d: Buffer) => {
+      resolve(d.toString('latin1').split('\r\n')[0]!);
+      s.destroy();
+    });
     s.once('error', reject);
     s.setTimeout(5000, () => s.destroy(new Error('upgrade timed out')));
   });
@@ -88,7 +111,10 @@ describe('edge plugin chain through the API and both gateway engines', () => {
     }
     delete process.env.GATEWAY_ENGINE;
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.local', DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DOMAIN: 'paas.local',
+      DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
+      DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
     });
     delete process.env.GATEWAY_PLUGINS;
     admin = await registerUser(control.url);
@@ -120,7 +146,10 @@ describe('edge plugin chain through the API and both gateway engines', () => {
     const res = await admin.patch('/api/v1/apps/shop', { plugins: [marker, ...plugins] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     for (const g of gateways) {
-      await until(async () => (await request(g.port, SHOP, '/probe')).headers['x-chain'] === String(chainId), `chain ${chainId} on ${g.engine}`);
+      await until(
+        async () => (await request(g.port, SHOP, '/probe')).headers['x-chain'] === String(chainId),
+        `chain ${chainId} on ${g.engine}`,
+      );
     }
   }
 
@@ -138,8 +167,13 @@ describe('edge plugin chain through the API and both gateway engines', () => {
       const none = await request(g.port, SHOP, '/a');
       assert.equal(none.status, 401, g.engine);
       assert.equal(none.headers['www-authenticate'], 'Basic realm="Shop", charset="UTF-8"');
-      assert.equal((await request(g.port, SHOP, '/a', { headers: { authorization: `Basic ${Buffer.from('ada:wrong').toString('base64')}` } })).status, 401);
-      const ok = await request(g.port, SHOP, '/a', { headers: { authorization: `Basic ${Buffer.from('ada:correct horse').toString('base64')}` } });
+      assert.equal(
+        (await request(g.port, SHOP, '/a', { headers: { authorization: `Basic ${Buffer.from('ada:wrong').toString('base64')}` } })).status,
+        401,
+      );
+      const ok = await request(g.port, SHOP, '/a', {
+        headers: { authorization: `Basic ${Buffer.from('ada:correct horse').toString('base64')}` },
+      });
       assert.equal(ok.status, 200, g.engine);
       assert.equal(json(ok).path, '/a');
       assert.match(await upgrade(g.port, SHOP), /^HTTP\/1\.1 401/, `${g.engine} upgrade`);
@@ -149,7 +183,10 @@ describe('edge plugin chain through the API and both gateway engines', () => {
     const table = JSON.stringify(await readRouteTable(client));
     assert.doesNotMatch(table, /correct horse/);
     assert.match(table, /scrypt\$/);
-    assert.deepEqual((await admin.get('/api/v1/apps/shop')).body.plugins[1], { name: 'basic-auth', config: { users: { ada: null }, realm: 'Shop' } });
+    assert.deepEqual((await admin.get('/api/v1/apps/shop')).body.plugins[1], {
+      name: 'basic-auth',
+      config: { users: { ada: null }, realm: 'Shop' },
+    });
   });
 
   it('ip-filter: a denied address gets 403, an allowed one the app', async () => {
@@ -188,7 +225,9 @@ describe('edge plugin chain through the API and both gateway engines', () => {
   });
 
   it('headers: set and removed on the request the app gets and on the answer', async () => {
-    await setChain([{ name: 'headers', config: { request: { add: { 'x-team': 'blue' }, remove: ['x-secret'] }, response: { remove: ['x-powered-by'] } } }]);
+    await setChain([
+      { name: 'headers', config: { request: { add: { 'x-team': 'blue' }, remove: ['x-secret'] }, response: { remove: ['x-powered-by'] } } },
+    ]);
     for (const g of gateways) {
       const r = await request(g.port, SHOP, '/h', { headers: { 'x-secret': 'do not forward' } });
       assert.equal(json(r).headers['x-team'], 'blue', g.engine);
@@ -227,7 +266,10 @@ describe('edge plugin chain through the API and both gateway engines', () => {
   it('compress: gzip and brotli for text, the bytes intact; the neighbour sends them as they are', async () => {
     await setChain([{ name: 'compress', config: {} }]);
     for (const g of gateways) {
-      for (const [accept, decode] of [['gzip', zlib.gunzipSync], ['br', zlib.brotliDecompressSync]] as const) {
+      for (const [accept, decode] of [
+        ['gzip', zlib.gunzipSync],
+        ['br', zlib.brotliDecompressSync],
+      ] as const) {
         const raw = await rawGet(g.port, SHOP, '/big', { 'accept-encoding': accept });
         assert.equal(raw.headers['content-encoding'], accept, g.engine);
         assert.ok(raw.body.length < BIG.length / 4);
@@ -239,7 +281,7 @@ describe('edge plugin chain through the API and both gateway engines', () => {
     }
   });
 
-  it('cache: a max-age answer is served from the gateway\'s memory; the neighbour asks its app every time', async () => {
+  it("cache: a max-age answer is served from the gateway's memory; the neighbour asks its app every time", async () => {
     await setChain([{ name: 'cache', config: {} }]);
     for (const g of gateways) {
       const first = await request(g.port, SHOP, '/cached');
@@ -273,7 +315,13 @@ describe('edge plugin chain through the API and both gateway engines', () => {
     const bad: [unknown, string][] = [
       [[{ name: 'no-such-plugin', config: {} }], 'plugins[0].name'],
       [[{ name: 'headers', config: { request: { add: { 'content-length': '0' } } } }], 'plugins[0].config.request.add'],
-      [[{ name: 'cors', config: { origins: ['*'] } }, { name: 'ip-filter', config: { deny: ['10.0.0.0/8', '10.0.0.0/40'] } }], 'plugins[1].config.deny.1'],
+      [
+        [
+          { name: 'cors', config: { origins: ['*'] } },
+          { name: 'ip-filter', config: { deny: ['10.0.0.0/8', '10.0.0.0/40'] } },
+        ],
+        'plugins[1].config.deny.1',
+      ],
       [[{ name: 'basic-auth', config: { users: many } }], 'plugins[0].config.users'],
       [[{ name: 'rate-limit', config: { rate: 0 } }], 'plugins[0].config.rate'],
     ];
@@ -293,15 +341,19 @@ describe('edge plugin chain through the API and both gateway engines', () => {
     await until(async () => (await readRouteTable(client)).routes[SHOP]?.balance === 'least-connections', 'balance published');
     for (const g of gateways) {
       // One slow request holds a replica; with least-connections every quick one goes to the other.
-      await until(async () => {
-        const slow = request(g.port, SHOP, '/slow');
-        await until(() => apps.some((a) => a.busy() > 0), 'slow request started', 2000);
-        const busy = apps[0]!.busy() > 0 ? 'u1' : 'u2';
-        const quick: string[] = [];
-        for (let i = 0; i < 4; i++) quick.push(json(await request(g.port, SHOP, '/q')).name);
-        await slow;
-        return quick.every((n) => n !== busy);
-      }, `least-connections on ${g.engine}`, 10_000);
+      await until(
+        async () => {
+          const slow = request(g.port, SHOP, '/slow');
+          await until(() => apps.some((a) => a.busy() > 0), 'slow request started', 2000);
+          const busy = apps[0]!.busy() > 0 ? 'u1' : 'u2';
+          const quick: string[] = [];
+          for (let i = 0; i < 4; i++) quick.push(json(await request(g.port, SHOP, '/q')).name);
+          await slow;
+          return quick.every((n) => n !== busy);
+        },
+        `least-connections on ${g.engine}`,
+        10_000,
+      );
     }
     assert.equal((await admin.patch('/api/v1/apps/shop', { httpsRedirect: true })).status, 200);
     for (const g of gateways) {
@@ -313,12 +365,19 @@ describe('edge plugin chain through the API and both gateway engines', () => {
 });
 
 /** A GET that keeps the body's bytes as they came (no decoding), for the compress checks. */
-function rawGet(port: number, host: string, p: string, headers: Record<string, string>): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
+function rawGet(
+  port: number,
+  host: string,
+  p: string,
+  headers: Record<string, string>,
+): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: p, headers: { host, ...headers }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: p, headers: { host, ...headers }, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
   });
 }

@@ -34,10 +34,14 @@ describe('scale to zero', () => {
 
   before(async () => {
     s = await startOpsStack({ DEPLOYFLOW_WAKE_BACKOFF_SECONDS: '120' });
-    const config = await gatewayConfig(s.redis.url, { DEPLOYFLOW_DOMAIN: 'paas.test', GATEWAY_WAKE_TIMEOUT_MS: '20000', GATEWAY_ACCESS_LOG: 'off' });
+    const config = await gatewayConfig(s.redis.url, {
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      GATEWAY_WAKE_TIMEOUT_MS: '20000',
+      GATEWAY_ACCESS_LOG: 'off',
+    });
     gateway = await startGateway(config, createLogger('gateway', 'silent'));
     port = config.gatewayHttpPort;
-    events = await s.docker.getEvents({ filters: { type: ['container'], event: ['start'], label: [LABEL_APP] } }) as unknown as Readable;
+    events = (await s.docker.getEvents({ filters: { type: ['container'], event: ['start'], label: [LABEL_APP] } })) as unknown as Readable;
     events.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         const e = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
@@ -53,8 +57,8 @@ describe('scale to zero', () => {
   });
 
   const startsOf = (app: string): number => starts.filter((a) => a === app).length;
-  const sleeping = async (app: string): Promise<boolean> => (await s.route(app))?.sleeping === true
-    && (await listAppContainers(s.docker, app)).every((c) => !c.running);
+  const sleeping = async (app: string): Promise<boolean> =>
+    (await s.route(app))?.sleeping === true && (await listAppContainers(s.docker, app)).every((c) => !c.running);
 
   it('puts an idle app to sleep and wakes it once for 20 concurrent requests', async () => {
     await s.deploy(APP, 'v1');
@@ -71,7 +75,10 @@ describe('scale to zero', () => {
 
     const before = startsOf(APP);
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => request(port, `${APP}.paas.test`, `/r${i}`)));
-    assert.deepEqual(replies.map((r) => r.status), Array.from({ length: 20 }, () => 200));
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      Array.from({ length: 20 }, () => 200),
+    );
     for (const r of replies) assert.match(r.body, /^v1 /);
     const state = await sleepState(store, APP);
     assert.equal(state.sleeping, false);
@@ -88,7 +95,10 @@ describe('scale to zero', () => {
     assert.equal(metrics.body.sleep.wakes, 1, 'the metrics count the wake');
     assert.equal(metrics.body.sleep.lastColdStartMs, state.lastColdStartMs);
     assert.equal(metrics.body.sleep.averageColdStartMs, state.lastColdStartMs, 'one cold start is its own average');
-    assert.deepEqual(metrics.body.sleep.coldStarts.map((c: { ms: number }) => c.ms), [state.lastColdStartMs]);
+    assert.deepEqual(
+      metrics.body.sleep.coldStarts.map((c: { ms: number }) => c.ms),
+      [state.lastColdStartMs],
+    );
   });
 
   it('a deploy to a sleeping app serves, and the app sleeps again after the idle time', async () => {
@@ -115,7 +125,10 @@ describe('scale to zero', () => {
 
   it('a wake that fails answers 503, leaves the app asleep and is not retried in a loop', async () => {
     const created = await s.owner.post('/api/v1/apps', {
-      name: CRASHY, port: 8080, limits: { memoryMb: 64, cpus: 0.5 }, volumes: [{ name: 'data', path: '/data' }],
+      name: CRASHY,
+      port: 8080,
+      limits: { memoryMb: 64, cpus: 0.5 },
+      volumes: [{ name: 'data', path: '/data' }],
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const commit = await s.repo.commit({
@@ -123,7 +136,11 @@ describe('scale to zero', () => {
       'server.js': CRASH_SECOND_START,
     });
     const { done } = await s.control.service.deps.deploy!.enqueue({
-      app: CRASHY, source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } }, origin: 'git', commit, createdBy: s.owner.userId,
+      app: CRASHY,
+      source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } },
+      origin: 'git',
+      commit,
+      createdBy: s.owner.userId,
     });
     const deployed = await done;
     assert.equal(deployed.status, 'running', deployed.error ?? '');
@@ -132,7 +149,10 @@ describe('scale to zero', () => {
 
     const before = startsOf(CRASHY);
     const first = await Promise.all(Array.from({ length: 5 }, () => request(port, `${CRASHY}.paas.test`, '/')));
-    assert.deepEqual(first.map((r) => r.status), [503, 503, 503, 503, 503]);
+    assert.deepEqual(
+      first.map((r) => r.status),
+      [503, 503, 503, 503, 503],
+    );
     for (const r of first) {
       assert.ok(Number(r.headers['retry-after']) >= 1, 'Retry-After says when to come back');
       assert.match(r.body, /DF_ERR_WAKE_FAILED/);
@@ -151,10 +171,14 @@ describe('scale to zero', () => {
     const logs = await s.owner.get(`/api/v1/apps/${CRASHY}/logs?tail=200`);
     assert.equal(logs.status, 200);
     assert.match(String(logs.body), new RegExp(`^deployflow \\| Waking ${CRASHY} failed: .*(exited|healthy).* It stays asleep`, 'm'));
-    const notice = await waitFor(async () => {
-      const list = (await s.owner.get('/api/v1/notifications')).body as { items: { kind: string; app: string; message: string }[] };
-      return list.items.find((n) => n.kind === 'wake.failed' && n.app === CRASHY);
-    }, 'the wake.failed notification', 10_000);
+    const notice = await waitFor(
+      async () => {
+        const list = (await s.owner.get('/api/v1/notifications')).body as { items: { kind: string; app: string; message: string }[] };
+        return list.items.find((n) => n.kind === 'wake.failed' && n.app === CRASHY);
+      },
+      'the wake.failed notification',
+      10_000,
+    );
     assert.match(notice.message, /failed: .*(exited|healthy)/);
 
     // A flood during the back-off starts nothing.

@@ -48,7 +48,10 @@ function textFrame(text: string): Buffer {
   return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4]!)]);
 }
 
-interface WsResult { status: string; echo: string }
+interface WsResult {
+  status: string;
+  echo: string;
+}
 
 /** Opens a WebSocket through the gateway, sends `text` once switched, returns the status line and the echoed text. */
 function websocketEcho(port: number, text: string): Promise<WsResult> {
@@ -56,9 +59,16 @@ function websocketEcho(port: number, text: string): Promise<WsResult> {
     const socket = net.connect(port, '127.0.0.1');
     let buf = Buffer.alloc(0);
     let status = '';
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no echo; got ${JSON.stringify(buf.toString('latin1'))}`)); }, 40_000);
-    socket.on('connect', () => socket.write(`GET /chat HTTP/1.1\r\nHost: ${HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no echo; got ${JSON.stringify(buf.toString('latin1'))}`));
+    }, 40_000);
+    socket.on('connect', () =>
+      socket.write(
+        `GET /chat HTTP/1.1\r\nHost: ${HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      ),
+    );
     socket.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
       if (status === '') {
@@ -66,7 +76,12 @@ function websocketEcho(port: number, text: string): Promise<WsResult> {
         if (end === -1) return;
         status = buf.subarray(0, buf.indexOf('\r\n')).toString('latin1');
         buf = buf.subarray(end + 4);
-        if (!status.includes(' 101 ')) { clearTimeout(timer); socket.destroy(); resolve({ status, echo: '' }); return; }
+        if (!status.includes(' 101 ')) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve({ status, echo: '' });
+          return;
+        }
         socket.write(textFrame(text));
       }
       if (buf.length >= 2 && buf.length >= 2 + (buf[1]! & 0x7f)) {
@@ -75,7 +90,10 @@ function websocketEcho(port: number, text: string): Promise<WsResult> {
         resolve({ status, echo: buf.subarray(2, 2 + (buf[1]! & 0x7f)).toString() });
       }
     });
-    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
@@ -97,7 +115,7 @@ describe('waking through several gateways', () => {
     delete process.env.GATEWAY_ENGINE;
     delete process.env.GATEWAY_ACCESS_LOG;
     delete process.env.GATEWAY_WAKE_TIMEOUT_MS;
-    events = await s.docker.getEvents({ filters: { type: ['container'], event: ['start'], label: [LABEL_APP] } }) as unknown as Readable;
+    events = (await s.docker.getEvents({ filters: { type: ['container'], event: ['start'], label: [LABEL_APP] } })) as unknown as Readable;
     events.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         const e = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
@@ -112,7 +130,11 @@ describe('waking through several gateways', () => {
       'server.js': WS_SERVER_JS,
     });
     const { done } = await s.control.service.deps.deploy!.enqueue({
-      app: APP, source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } }, origin: 'git', commit, createdBy: s.owner.userId,
+      app: APP,
+      source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } },
+      origin: 'git',
+      commit,
+      createdBy: s.owner.userId,
     });
     const deployed = await done;
     assert.equal(deployed.status, 'running', deployed.error ?? '');
@@ -126,8 +148,8 @@ describe('waking through several gateways', () => {
   });
 
   const startsOf = (): number => starts.filter((a) => a === APP).length;
-  const asleep = async (): Promise<boolean> => (await s.route(APP))?.sleeping === true
-    && (await listAppContainers(s.docker, APP)).every((c) => !c.running);
+  const asleep = async (): Promise<boolean> =>
+    (await s.route(APP))?.sleeping === true && (await listAppContainers(s.docker, APP)).every((c) => !c.running);
   const wakes = async (): Promise<number> => (await sleepState(s.control.service.deps.store, APP)).wakes;
 
   for (const engine of ['fast', 'http']) {
@@ -146,8 +168,13 @@ describe('waking through several gateways', () => {
     await waitFor(asleep, 'the idle app to sleep', 30_000);
     const before = startsOf();
     const wakesBefore = await wakes();
-    const replies = await Promise.all(gateways.flatMap((g) => Array.from({ length: 10 }, (_, i) => request(g.port, HOST, `/${g.engine}/${i}`))));
-    assert.deepEqual(replies.map((r) => r.status), Array.from({ length: 20 }, () => 200));
+    const replies = await Promise.all(
+      gateways.flatMap((g) => Array.from({ length: 10 }, (_, i) => request(g.port, HOST, `/${g.engine}/${i}`))),
+    );
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      Array.from({ length: 20 }, () => 200),
+    );
     for (const r of replies) assert.match(r.body, /^awake \/(fast|http)\/\d+$/m);
     assert.equal(await wakes(), wakesBefore + 1, 'one wake for both gateways');
     await new Promise((r) => setTimeout(r, 500)); // let Docker's event stream catch up

@@ -24,7 +24,11 @@ const TOTAL = 100;
 const MISSING = 10;
 const UPSTREAM_DELAY_MS = 15;
 
-interface MetricsAnswer { samples: unknown[]; requests: RequestSample[]; gateways: number }
+interface MetricsAnswer {
+  samples: unknown[];
+  requests: RequestSample[];
+  gateways: number;
+}
 
 /** Polls `probe` every 100 ms until it returns a value, at most `timeoutMs`. */
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
@@ -48,13 +52,14 @@ describe('gateway request metrics', () => {
   let session: unknown;
 
   /** One GET through the gateway by Host (fetch would not send our Host header). */
-  const viaGateway = (path: string): Promise<number> => new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path, headers: { host: HOST }, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+  const viaGateway = (path: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: gatewayPort, path, headers: { host: HOST }, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.once('error', reject);
     });
-    req.once('error', reject);
-  });
   const metrics = async (app = APP, since = 0): Promise<MetricsAnswer> => {
     const res = await owner.get<MetricsAnswer>(`/api/v1/apps/${app}/metrics?since=${since}`);
     assert.equal(res.status, 200);
@@ -65,21 +70,34 @@ describe('gateway request metrics', () => {
     redis = await startRedis();
     probe = new Redis(redis.url);
     // The reconciler would converge the container-less app (and its route) on its own timer.
-    control = await startTestControl({ REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '3600' });
-    const reg = await new Client(control.url).post('/api/v1/auth/register', { email: 'metrics@example.test', password: 'correct horse battery' });
+    control = await startTestControl({
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '3600',
+    });
+    const reg = await new Client(control.url).post('/api/v1/auth/register', {
+      email: 'metrics@example.test',
+      password: 'correct horse battery',
+    });
     assert.equal(reg.status, 201);
     session = reg.body;
     owner = new Client(control.url, reg.body.accessToken as string);
     for (const name of [APP, QUIET]) assert.equal((await owner.post('/api/v1/apps', { name })).status, 201);
     // A tiny app on loopback: every answer takes at least UPSTREAM_DELAY_MS, /missing is a 404.
     upstream = http.createServer((req, res) => {
-      setTimeout(() => { res.statusCode = req.url === '/missing' ? 404 : 200; res.end('ok'); }, UPSTREAM_DELAY_MS);
+      setTimeout(() => {
+        res.statusCode = req.url === '/missing' ? 404 : 200;
+        res.end('ok');
+      }, UPSTREAM_DELAY_MS);
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     const upstreamPort = (upstream.address() as { port: number }).port;
     await createRoutePublisher(probe).setRoute(HOST, { app: APP, upstreams: [{ host: '127.0.0.1', port: upstreamPort }], tls: false });
     gatewayPort = await freePort();
-    gateway = await startGateway({ ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+    gateway = await startGateway(
+      { ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
+      createLogger('gateway', 'silent'),
+    );
   });
   after(async () => {
     await gateway?.stop();
@@ -113,10 +131,22 @@ describe('gateway request metrics', () => {
     });
     // One gateway: each sample is one window, so the windows add up to the traffic exactly.
     const sum = (f: (s: RequestSample) => number): number => requests.reduce((a, s) => a + f(s), 0);
-    assert.equal(sum((s) => s.requests), TOTAL);
-    assert.equal(sum((s) => s.status['2xx']), TOTAL - MISSING);
-    assert.equal(sum((s) => s.status['4xx']), MISSING);
-    assert.equal(sum((s) => s.status['5xx']), 0);
+    assert.equal(
+      sum((s) => s.requests),
+      TOTAL,
+    );
+    assert.equal(
+      sum((s) => s.status['2xx']),
+      TOTAL - MISSING,
+    );
+    assert.equal(
+      sum((s) => s.status['4xx']),
+      MISSING,
+    );
+    assert.equal(
+      sum((s) => s.status['5xx']),
+      0,
+    );
     assert.ok(requests.every((s) => s.gateways <= 1));
     const peak = Math.max(...requests.map((s) => s.ratePerSecond));
     assert.ok(peak >= 12 && peak <= 28, `peak rate ${peak} req/s, sent at 20 req/s`);

@@ -14,9 +14,13 @@ import { requireProgram } from './support/programs.js';
 
 function digA(port: number, name: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(requireProgram('dig'), ['@127.0.0.1', '-p', String(port), name, 'A', '+short', '+time=2', '+tries=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(requireProgram('dig'), ['@127.0.0.1', '-p', String(port), name, 'A', '+short', '+time=2', '+tries=1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', reject);
     child.on('exit', () => resolve(out.trim()));
   });
@@ -57,7 +61,11 @@ void test('a Redis restart in the middle of traffic drops no request and loses n
     stop = true;
     await Promise.all(traffic);
 
-    assert.deepEqual(results.filter((r) => r !== 'one' && r !== 'two'), [], 'every request answered 200');
+    assert.deepEqual(
+      results.filter((r) => r !== 'one' && r !== 'two'),
+      [],
+      'every request answered 200',
+    );
     assert.equal((await request(port, 'shop.example.com')).body, 'two GET /');
     await until(async () => (await digA(dnsPort, 'shop.example.com')) === '127.0.0.1', 'the update reaches the resolver', 10_000);
   } finally {

@@ -17,9 +17,10 @@ describe('git HTTP sign-in limits', () => {
   });
   after(() => t.cleanup());
 
-  const refs = (token: string): Promise<Response> => fetch(`http://127.0.0.1:${t.service.httpPort}/limited.git/info/refs?service=git-receive-pack`, {
-    headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` },
-  });
+  const refs = (token: string): Promise<Response> =>
+    fetch(`http://127.0.0.1:${t.service.httpPort}/limited.git/info/refs?service=git-receive-pack`, {
+      headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` },
+    });
 
   it('answers 401 for wrong tokens, then 429 for everything from that address', async () => {
     const ok = await refs('dfp_good');
@@ -52,10 +53,13 @@ describe('git SSH sign-in limits', () => {
 
   // A push of one work repo (the first one creates the repository; the fake deploy handler accepts it).
   let work: string | null = null;
-  const lsRemote = async (key: string) => t.git(['push', `ssh://git@127.0.0.1:${t.service.sshPort}/sshlimit.git`, 'main'], {
-    cwd: work ??= (await t.workRepo('sshlimit-work')).dir,
-    env: { GIT_SSH_COMMAND: `ssh -F /dev/null -i ${key} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p ${t.service.sshPort}` },
-  });
+  const lsRemote = async (key: string) =>
+    t.git(['push', `ssh://git@127.0.0.1:${t.service.sshPort}/sshlimit.git`, 'main'], {
+      cwd: (work ??= (await t.workRepo('sshlimit-work')).dir),
+      env: {
+        GIT_SSH_COMMAND: `ssh -F /dev/null -i ${key} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p ${t.service.sshPort}`,
+      },
+    });
 
   it('drops connections from an address after repeated unauthenticated ones, even with a good key', async () => {
     assert.equal((await lsRemote(known)).code, 0, 'a registered key works');

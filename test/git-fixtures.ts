@@ -11,15 +11,32 @@ import { createLogger } from '../common/log/logger.js';
 import type { AuthFailureLimits } from '../git/access/failures.js';
 import { matchesPublicKey, startGitService, type PushEvent, type PushHandler, type RunningGitService } from '../git/index.js';
 
-export interface Run { code: number | null; stdout: string; stderr: string }
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
-export function run(file: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string; onStderr?: (text: string) => void } = {}): Promise<Run> {
+export function run(
+  file: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string; onStderr?: (text: string) => void } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file.includes('/') ? file : requireProgram(file), args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
+    const child = spawn(file.includes('/') ? file : requireProgram(file), args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: 'pipe',
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); opts.onStderr?.(d.toString()); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      opts.onStderr?.(d.toString());
+    });
     child.on('error', reject);
     // A command that exits before reading stdin makes this write fail; its exit code says enough.
     child.stdin.on('error', () => undefined);
@@ -28,7 +45,11 @@ export function run(file: string, args: string[], opts: { cwd?: string; env?: Re
   });
 }
 
-export interface Grant { user: string; app: string; mode: 'read' | 'write' }
+export interface Grant {
+  user: string;
+  app: string;
+  mode: 'read' | 'write';
+}
 
 export interface TestGit {
   root: string;
@@ -57,7 +78,10 @@ export async function startTestGit(opts: { authLimits?: AuthFailureLimits; token
   const home = path.join(root, 'home');
   fs.mkdirSync(home);
   const config = loadConfig({
-    DEPLOYFLOW_DATA_DIR: path.join(root, 'data'), DEPLOYFLOW_BIND: '127.0.0.1', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
+    DEPLOYFLOW_DATA_DIR: path.join(root, 'data'),
+    DEPLOYFLOW_BIND: '127.0.0.1',
+    GIT_HTTP_PORT: '0',
+    GIT_SSH_PORT: '0',
     DEPLOYFLOW_LOG_LEVEL: 'silent',
   });
   const tokens = new Map<string, string>();
@@ -66,7 +90,10 @@ export async function startTestGit(opts: { authLimits?: AuthFailureLimits; token
   const branches = new Map<string, string>();
   const events: PushEvent[] = [];
   const t: Partial<TestGit> = { root, config, tokens, keys, grants, branches, events };
-  t.handler = async (_event, out) => { out('-----> deploying'); return { ok: true, message: 'done' }; };
+  t.handler = async (_event, out) => {
+    out('-----> deploying');
+    return { ok: true, message: 'done' };
+  };
   const service = await startGitService({
     config,
     log: createLogger('git-test', 'silent'),
@@ -88,7 +115,13 @@ export async function startTestGit(opts: { authLimits?: AuthFailureLimits; token
     // does not do it itself gets it done once it resolves ok, as a deploy that went live would.
     onPush: async (event, out) => {
       let published = false;
-      const seen = { ...event, publishRef: async () => { published = true; await event.publishRef(); } };
+      const seen = {
+        ...event,
+        publishRef: async () => {
+          published = true;
+          await event.publishRef();
+        },
+      };
       events.push(seen);
       const result = await t.handler!(seen, out);
       if (result.ok && !published) await event.publishRef();
@@ -97,12 +130,24 @@ export async function startTestGit(opts: { authLimits?: AuthFailureLimits; token
     ...(opts.authLimits ? { authLimits: opts.authLimits } : {}),
   });
   const gitEnv = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0',
-    GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com',
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_NAME: 'Test',
+    GIT_AUTHOR_EMAIL: 'test@example.com',
+    GIT_COMMITTER_NAME: 'Test',
+    GIT_COMMITTER_EMAIL: 'test@example.com',
   };
-  const git = (args: string[], opts: { cwd?: string; env?: Record<string, string>; onStderr?: (text: string) => void } = {}): Promise<Run> =>
-    run('git', ['-c', 'credential.helper=', '-c', 'init.defaultBranch=main', ...args],
-      { cwd: opts.cwd ?? root, env: { ...gitEnv, ...opts.env }, ...(opts.onStderr ? { onStderr: opts.onStderr } : {}) });
+  const git = (
+    args: string[],
+    opts: { cwd?: string; env?: Record<string, string>; onStderr?: (text: string) => void } = {},
+  ): Promise<Run> =>
+    run('git', ['-c', 'credential.helper=', '-c', 'init.defaultBranch=main', ...args], {
+      cwd: opts.cwd ?? root,
+      env: { ...gitEnv, ...opts.env },
+      ...(opts.onStderr ? { onStderr: opts.onStderr } : {}),
+    });
   return Object.assign(t, {
     service,
     git,
@@ -111,7 +156,11 @@ export async function startTestGit(opts: { authLimits?: AuthFailureLimits; token
       const dir = path.join(root, 'work', name);
       fs.mkdirSync(dir, { recursive: true });
       for (const [file, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), body);
-      for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'first']]) {
+      for (const args of [
+        ['init', '-q'],
+        ['add', '-A'],
+        ['commit', '-q', '-m', 'first'],
+      ]) {
         const r = await git(args, { cwd: dir });
         if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
       }
@@ -127,5 +176,8 @@ export async function startTestGit(opts: { authLimits?: AuthFailureLimits; token
 
 /** The `remote:` lines of a git client's stderr, without the prefix. */
 export function remoteLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => l.startsWith('remote: ')).map((l) => l.slice('remote: '.length).trimEnd());
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('remote: '))
+    .map((l) => l.slice('remote: '.length).trimEnd());
 }

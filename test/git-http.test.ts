@@ -10,7 +10,11 @@ import { pktLine } from '../git/http/request.js';
 import { repoPath } from '../git/index.js';
 import { remoteLines, run, startTestGit, type TestGit } from './git-fixtures.js';
 
-function rawGet(port: number, rawPath: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+function rawGet(
+  port: number,
+  rawPath: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: rawPath, headers }, (res) => {
       res.resume();
@@ -28,13 +32,18 @@ describe('git smart HTTP', () => {
   before(async () => {
     g = await startTestGit();
     g.tokens.set('tok-alice', 'alice').set('tok-bob', 'bob').set('tok-carol', 'carol');
-    g.grants.push({ user: 'alice', app: 'myapp', mode: 'write' }, { user: 'carol', app: 'myapp', mode: 'read' },
-      { user: 'alice', app: 'failing', mode: 'write' });
+    g.grants.push(
+      { user: 'alice', app: 'myapp', mode: 'write' },
+      { user: 'carol', app: 'myapp', mode: 'read' },
+      { user: 'alice', app: 'failing', mode: 'write' },
+    );
   });
-  after(async () => { await g.cleanup(); });
+  after(async () => {
+    await g.cleanup();
+  });
 
   it('pushes with a token, streams the deploy as remote: lines, and moves the branch only when the handler publishes it', async () => {
-    const { dir, head } = await g.workRepo('push', { 'server.js': 'require("http")\n', 'README': 'hi\n' });
+    const { dir, head } = await g.workRepo('push', { 'server.js': 'require("http")\n', README: 'hi\n' });
     let archived = '';
     let branchWhileDeploying: string | null = null;
     g.handler = async (event, out) => {
@@ -43,7 +52,9 @@ describe('git smart HTTP', () => {
       const tar = await run('git', ['--git-dir', event.repoPath, 'archive', '--format=tar', event.newCommit]);
       assert.equal(tar.code, 0, tar.stderr);
       archived = tar.stdout;
-      branchWhileDeploying = (await run('git', ['--git-dir', event.repoPath, 'rev-parse', '--verify', '-q', 'refs/heads/main'])).stdout.trim();
+      branchWhileDeploying = (
+        await run('git', ['--git-dir', event.repoPath, 'rev-parse', '--verify', '-q', 'refs/heads/main'])
+      ).stdout.trim();
       await event.publishRef();
       return { ok: true, message: 'Deployed to http://myapp.paas.local' };
     };
@@ -52,8 +63,10 @@ describe('git smart HTTP', () => {
     const lines = remoteLines(r.stderr);
     assert.deepEqual(lines.slice(0, 4), ['-----> Building myapp', 'step one', 'step two', 'Deployed to http://myapp.paas.local']);
     const event = g.events.at(-1)!;
-    assert.deepEqual({ app: event.app, userId: event.userId, ref: event.ref, old: event.oldCommit, new: event.newCommit },
-      { app: 'myapp', userId: 'alice', ref: 'refs/heads/main', old: '0'.repeat(40), new: head });
+    assert.deepEqual(
+      { app: event.app, userId: event.userId, ref: event.ref, old: event.oldCommit, new: event.newCommit },
+      { app: 'myapp', userId: 'alice', ref: 'refs/heads/main', old: '0'.repeat(40), new: head },
+    );
     assert.equal(event.repoPath, repoPath(g.config, 'myapp'));
     assert.match(archived, /server\.js/);
     assert.equal(branchWhileDeploying, '', 'the branch did not exist before the handler published it');
@@ -70,7 +83,10 @@ describe('git smart HTTP', () => {
     fs.writeFileSync(path.join(first.dir, 'two.txt'), '2\n');
     await g.git(['add', '-A'], { cwd: first.dir });
     await g.git(['commit', '-q', '-m', 'two'], { cwd: first.dir });
-    g.handler = async (_e, out) => { out('-----> Health check'); return { ok: false, message: 'health check failed on /' }; };
+    g.handler = async (_e, out) => {
+      out('-----> Health check');
+      return { ok: false, message: 'health check failed on /' };
+    };
     const r = await g.git(['push', g.httpUrl('failing', 'tok-alice'), 'main'], { cwd: first.dir });
     assert.notEqual(r.code, 0);
     assert.ok(remoteLines(r.stderr).includes('! Push rejected: health check failed on /'), r.stderr);
@@ -81,7 +97,9 @@ describe('git smart HTTP', () => {
 
   it('a handler that throws fails the push with a generic message', async () => {
     const { dir } = await g.workRepo('throws');
-    g.handler = async () => { throw new Error('secret internals'); };
+    g.handler = async () => {
+      throw new Error('secret internals');
+    };
     const r = await g.git(['push', g.httpUrl('failing', 'tok-alice'), 'HEAD:refs/heads/master', '--force'], { cwd: dir });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /internal error/);
@@ -102,7 +120,7 @@ describe('git smart HTTP', () => {
     assert.equal(still.code, 0);
   });
 
-  it('deploys the app\'s own deploy branch and only stores main then', async () => {
+  it("deploys the app's own deploy branch and only stores main then", async () => {
     const { dir, head } = await g.workRepo('staging');
     g.grants.push({ user: 'alice', app: 'branchy', mode: 'write' });
     g.branches.set('branchy', 'staging');
@@ -155,10 +173,20 @@ describe('git smart HTTP', () => {
     const auth = { authorization: basic('tok-alice') };
     const ok = await rawGet(g.service.httpPort, '/myapp.git/info/refs?service=git-upload-pack', auth);
     assert.equal(ok.status, 200);
-    for (const bad of ['/../myapp.git/info/refs?service=git-upload-pack', '/%2e%2e/myapp.git/info/refs?service=git-upload-pack',
-      '/myapp.git/../../etc/passwd', '/x/myapp.git/info/refs?service=git-upload-pack', '/MyApp.git/info/refs?service=git-upload-pack',
-      '/admin.git/info/refs?service=git-upload-pack', '/myapp.git/info/refs', '/myapp.git/HEAD', '/myapp.git/objects/info/packs',
-      '/myapp.git/info/refs?service=git-shell', '/myapp%2egit/info/refs?service=git-upload-pack', '/myapp.git/git-upload-pack']) {
+    for (const bad of [
+      '/../myapp.git/info/refs?service=git-upload-pack',
+      '/%2e%2e/myapp.git/info/refs?service=git-upload-pack',
+      '/myapp.git/../../etc/passwd',
+      '/x/myapp.git/info/refs?service=git-upload-pack',
+      '/MyApp.git/info/refs?service=git-upload-pack',
+      '/admin.git/info/refs?service=git-upload-pack',
+      '/myapp.git/info/refs',
+      '/myapp.git/HEAD',
+      '/myapp.git/objects/info/packs',
+      '/myapp.git/info/refs?service=git-shell',
+      '/myapp%2egit/info/refs?service=git-upload-pack',
+      '/myapp.git/git-upload-pack',
+    ]) {
       const res = await rawGet(g.service.httpPort, bad, auth);
       assert.equal(res.status, 404, bad);
     }
@@ -174,17 +202,25 @@ describe('git smart HTTP', () => {
   it('streams deploy lines to the pusher while the deploy is still running', async () => {
     const { dir } = await g.workRepo('live');
     let seen: () => void = () => undefined;
-    const sawMarker = new Promise<void>((resolve) => { seen = resolve; });
+    const sawMarker = new Promise<void>((resolve) => {
+      seen = resolve;
+    });
     g.handler = async (_e, out) => {
       out('live-marker');
       const timeout = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 10_000).unref());
       const result = await Promise.race([sawMarker.then(() => 'seen' as const), timeout]);
       return result === 'seen' ? { ok: true, message: 'streamed' } : { ok: false, message: 'the line did not arrive while deploying' };
     };
-    const child = spawn('git', ['-c', 'credential.helper=', 'push', '--force', g.httpUrl('myapp', 'tok-alice'), 'HEAD:refs/heads/main'],
-      { cwd: dir, env: g.gitEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('git', ['-c', 'credential.helper=', 'push', '--force', g.httpUrl('myapp', 'tok-alice'), 'HEAD:refs/heads/main'], {
+      cwd: dir,
+      env: g.gitEnv,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.includes('remote: live-marker')) seen(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('remote: live-marker')) seen();
+    });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, stderr);
     assert.ok(remoteLines(stderr).includes('streamed'));
@@ -194,7 +230,8 @@ describe('git smart HTTP', () => {
     const head = (await run('git', ['--git-dir', repoPath(g.config, 'myapp'), 'rev-parse', 'refs/heads/main'])).stdout.trim();
     const body = gzipSync(Buffer.from(pktLine(`want ${head}\n`) + '0000' + pktLine('done\n')));
     const res = await fetch(`http://127.0.0.1:${g.service.httpPort}/myapp.git/git-upload-pack`, {
-      method: 'POST', body,
+      method: 'POST',
+      body,
       headers: { authorization: basic('tok-carol'), 'content-type': 'application/x-git-upload-pack-request', 'content-encoding': 'gzip' },
     });
     assert.equal(res.status, 200);

@@ -34,18 +34,32 @@ describe('git push deploys', () => {
   let base: string;
   let owner: Awaited<ReturnType<typeof registerUser>>;
 
-  const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], { cwd: work, env: { GIT_TERMINAL_PROMPT: '0' } });
+  const g = (args: string[]) =>
+    run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], {
+      cwd: work,
+      env: { GIT_TERMINAL_PROMPT: '0' },
+    });
 
   before(async () => {
     base = await ensureNodeBaseImage(docker);
     redis = await startRedis();
     probe = new Redis(redis.url);
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '10', DEPLOYFLOW_DRAIN_SECONDS: '3',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      GIT_HTTP_PORT: '0',
+      GIT_SSH_PORT: '0',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '10',
+      DEPLOYFLOW_DRAIN_SECONDS: '3',
     });
     const deps = control.service.deps;
-    git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
+    git = await startGitService({
+      config: control.config,
+      log: createLogger('git', 'silent'),
+      access: gitAccess(deps),
+      onPush: pushHandler(deps),
+    });
     owner = await registerUser(control.url);
     await owner.post('/api/v1/apps', { name: APP, port: 8080 });
     token = (await owner.post('/api/v1/tokens', { name: 'push' })).body.token;
@@ -82,7 +96,7 @@ describe('git push deploys', () => {
   });
 
   it('fails the push when the deploy fails, keeping the old version', async () => {
-    await fs.writeFile(path.join(work, 'server.js'), "process.exit(3);\n");
+    await fs.writeFile(path.join(work, 'server.js'), 'process.exit(3);\n');
     await g(['commit', '-qam', 'broken']);
     const push = await g(['push', remote(token), 'main']);
     assert.notEqual(push.code, 0);
@@ -97,11 +111,16 @@ describe('git push deploys', () => {
       await g(['commit', '-qm', name]);
       return (await g(['rev-parse', 'HEAD'])).stdout.trim();
     };
-    const deployments = async (): Promise<{ commit: string; status: string }[]> => (await owner.get(`/api/v1/apps/${APP}/deployments`)).body;
+    const deployments = async (): Promise<{ commit: string; status: string }[]> =>
+      (await owner.get(`/api/v1/apps/${APP}/deployments`)).body;
     const v2 = await commit('v2');
     const first = g(['push', remote(token), 'main']);
-    for (let i = 0; i < 600 && !(await deployments()).some((d) => d.commit === v2 && d.status === 'building'); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok((await deployments()).some((d) => d.commit === v2 && d.status === 'building'), 'the first push is building');
+    for (let i = 0; i < 600 && !(await deployments()).some((d) => d.commit === v2 && d.status === 'building'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(
+      (await deployments()).some((d) => d.commit === v2 && d.status === 'building'),
+      'the first push is building',
+    );
     // The same clone, one commit further, pushed at once (as after a quick fix).
     const v3 = await commit('v3');
     const second = await g(['push', remote(token), 'main']);
@@ -127,7 +146,7 @@ describe('git push deploys', () => {
     assert.match(push.stderr, /Authentication failed|401/);
   });
 
-  it('deploys over SSH with a key registered through the API; a stranger\'s key is refused', async () => {
+  it("deploys over SSH with a key registered through the API; a stranger's key is refused", async () => {
     const keyFile = path.join(work, '..', `${path.basename(work)}-id`);
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'laptop', '-f', keyFile]);
     const publicKey = await fs.readFile(`${keyFile}.pub`, 'utf8');
@@ -150,10 +169,18 @@ describe('git push deploys', () => {
     // The push ended when the new version served; the old one drains (3 s here) after that, out
     // of the pusher's way, and then goes.
     assert.doesNotMatch(push.stderr, /Stopping/);
-    assert.ok((await listAppContainers(docker, APP)).some((c) => c.id === before[0]!.id), 'the old container is still draining');
+    assert.ok(
+      (await listAppContainers(docker, APP)).some((c) => c.id === before[0]!.id),
+      'the old container is still draining',
+    );
     const deadline = Date.now() + 20_000;
-    while ((await listAppContainers(docker, APP)).some((c) => c.id === before[0]!.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual((await listAppContainers(docker, APP)).map((c) => c.id).filter((id) => id === before[0]!.id), [], 'retired after the drain');
+    while ((await listAppContainers(docker, APP)).some((c) => c.id === before[0]!.id) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      (await listAppContainers(docker, APP)).map((c) => c.id).filter((id) => id === before[0]!.id),
+      [],
+      'retired after the drain',
+    );
     assert.match(push.stderr, /remote: -----> Detected Dockerfile in the repository/);
     // The key removed, the same push is refused.
     assert.equal((await owner.delete(`/api/v1/keys/${added.body.id}`)).status, 204);
@@ -163,10 +190,10 @@ describe('git push deploys', () => {
     await fs.rm(`${keyFile}.pub`, { force: true });
   });
 
-  it('deploys the app\'s deploy branch once it is changed, and only stores main', async () => {
+  it("deploys the app's deploy branch once it is changed, and only stores main", async () => {
     assert.equal((await owner.patch(`/api/v1/apps/${APP}`, { deployBranch: 'production' })).status, 200);
     await fs.rm(path.join(work, 'Dockerfile'));
-    await fs.writeFile(path.join(work, 'server.js'), (detectedApp('from-production')['server.js'] as string));
+    await fs.writeFile(path.join(work, 'server.js'), detectedApp('from-production')['server.js'] as string);
     await g(['add', '-A']);
     await g(['commit', '-qm', 'production']);
     const before = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body.length;
@@ -190,7 +217,10 @@ describe('git push deploys', () => {
     let exists = true;
     for (let i = 0; i < 50 && exists; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      exists = await fs.stat(repo).then(() => true, () => false);
+      exists = await fs.stat(repo).then(
+        () => true,
+        () => false,
+      );
     }
     assert.equal(exists, false);
   });

@@ -15,12 +15,19 @@ describe('overlapping pushes', () => {
     g.tokens.set('tok-alice', 'alice');
     g.grants.push({ user: 'alice', app: 'raced', mode: 'write' });
   });
-  after(async () => { await g.cleanup(); });
+  after(async () => {
+    await g.cleanup();
+  });
 
   /** `git push` in the background, its stderr readable while it runs. */
   function pushInBackground(dir: string): { done: Promise<Run>; stderr: () => string } {
     let stderr = '';
-    const done = g.git(['push', g.httpUrl('raced', 'tok-alice'), 'main'], { cwd: dir, onStderr: (d) => { stderr += d; } });
+    const done = g.git(['push', g.httpUrl('raced', 'tok-alice'), 'main'], {
+      cwd: dir,
+      onStderr: (d) => {
+        stderr += d;
+      },
+    });
     return { done, stderr: () => stderr };
   }
 
@@ -45,7 +52,9 @@ describe('overlapping pushes', () => {
     // Each deploy waits until the test lets it go live; going live publishes the branch.
     const gates = new Map<string, () => void>();
     const deployed: PushEvent[] = [];
-    const timer = setTimeout(() => { for (const open of gates.values()) open(); }, 20_000); // never hang the suite
+    const timer = setTimeout(() => {
+      for (const open of gates.values()) open();
+    }, 20_000); // never hang the suite
     g.handler = async (event, out) => {
       deployed.push(event);
       out(`-----> deploying ${event.newCommit.slice(0, 7)}`);
@@ -53,7 +62,8 @@ describe('overlapping pushes', () => {
       await event.publishRef();
       return { ok: true, message: `Deployed ${event.newCommit.slice(0, 7)}` };
     };
-    const branch = async (): Promise<string> => (await g.git(['ls-remote', g.httpUrl('raced', 'tok-alice'), 'refs/heads/main'])).stdout.split('\t')[0]!;
+    const branch = async (): Promise<string> =>
+      (await g.git(['ls-remote', g.httpUrl('raced', 'tok-alice'), 'refs/heads/main'])).stdout.split('\t')[0]!;
     try {
       const a = pushInBackground(clones[0]!);
       await waitForLine(a, new RegExp(`deploying ${heads[0]!.slice(0, 7)}`));
@@ -69,10 +79,19 @@ describe('overlapping pushes', () => {
       const rb = await b.done;
       assert.equal(rb.code, 0, rb.stderr);
       assert.equal(await branch(), heads[1], 'b went live last: the branch holds it');
-      assert.ok(remoteLines(rb.stderr).includes(
-        `-----> main was at ${heads[0]!.slice(0, 12)} (pushed meanwhile), which ${heads[1]!.slice(0, 12)} does not contain; main now points at ${heads[1]!.slice(0, 12)}`,
-      ), rb.stderr);
-      assert.deepEqual(deployed.map((e) => [e.oldCommit, e.newCommit]), [[base.head, heads[0]], [base.head, heads[1]]]);
+      assert.ok(
+        remoteLines(rb.stderr).includes(
+          `-----> main was at ${heads[0]!.slice(0, 12)} (pushed meanwhile), which ${heads[1]!.slice(0, 12)} does not contain; main now points at ${heads[1]!.slice(0, 12)}`,
+        ),
+        rb.stderr,
+      );
+      assert.deepEqual(
+        deployed.map((e) => [e.oldCommit, e.newCommit]),
+        [
+          [base.head, heads[0]],
+          [base.head, heads[1]],
+        ],
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -87,11 +106,14 @@ describe('parallel token guesses over HTTP', () => {
     g.tokens.set('tok-good', 'u1');
     g.grants.push({ user: 'u1', app: 'guarded', mode: 'read' });
   });
-  after(async () => { await g.cleanup(); });
+  after(async () => {
+    await g.cleanup();
+  });
 
   it('looks up no more tokens than the limit, however many guesses arrive at once', async () => {
     const url = `http://127.0.0.1:${g.service.httpPort}/guarded.git/info/refs?service=git-upload-pack`;
-    const guess = (i: number): Promise<number> => fetch(url, { headers: { authorization: `Basic ${Buffer.from(`x:dfp_guess_${i}`).toString('base64')}` } }).then((r) => r.status);
+    const guess = (i: number): Promise<number> =>
+      fetch(url, { headers: { authorization: `Basic ${Buffer.from(`x:dfp_guess_${i}`).toString('base64')}` } }).then((r) => r.status);
     const statuses = await Promise.all(Array.from({ length: 100 }, (_, i) => guess(i)));
     assert.equal(statuses.filter((s) => s === 401).length, 5);
     assert.equal(statuses.filter((s) => s === 429).length, 95);

@@ -16,9 +16,26 @@ describe('git over SSH', () => {
   let g: TestGit;
   let aliceKey: string;
   let strangerKey: string;
-  const sshArgs = (key: string): string[] => ['-F', '/dev/null', '-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none',
-    '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
-    '-p', String(g.service.sshPort)];
+  const sshArgs = (key: string): string[] => [
+    '-F',
+    '/dev/null',
+    '-i',
+    key,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-p',
+    String(g.service.sshPort),
+  ];
   const sshEnv = (key: string): Record<string, string> => ({ GIT_SSH_COMMAND: ['ssh', ...sshArgs(key)].join(' ') });
   const sshUrl = (app: string): string => `ssh://git@127.0.0.1:${g.service.sshPort}/${app}.git`;
 
@@ -31,7 +48,9 @@ describe('git over SSH', () => {
     await keygen(strangerKey);
     g.grants.push({ user: 'alice', app: 'sshapp', mode: 'write' });
   });
-  after(async () => { await g.cleanup(); });
+  after(async () => {
+    await g.cleanup();
+  });
 
   it('keeps a generated ed25519 host key with mode 0600', () => {
     const stat = fs.statSync(defaultHostKeyPath(g.config.dataDir));
@@ -49,7 +68,11 @@ describe('git over SSH', () => {
     };
     const r = await g.git(['push', sshUrl('sshapp'), 'main'], { cwd: dir, env: sshEnv(aliceKey) });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(remoteLines(r.stderr).slice(0, 3), [`-----> Building sshapp at ${head.slice(0, 7)}`, 'files: index.js', 'http://sshapp.paas.local']);
+    assert.deepEqual(remoteLines(r.stderr).slice(0, 3), [
+      `-----> Building sshapp at ${head.slice(0, 7)}`,
+      'files: index.js',
+      'http://sshapp.paas.local',
+    ]);
     const event = g.events.at(-1)!;
     assert.equal(event.userId, 'alice');
     assert.equal(event.newCommit, head);
@@ -105,9 +128,16 @@ describe('git over SSH', () => {
   it('refuses every exec that is not git-receive-pack/git-upload-pack of an app, and shells', async () => {
     const marker = path.join(g.root, 'must-survive');
     fs.writeFileSync(marker, 'x');
-    for (const command of ['ls', 'git-receive-pack \'../../etc\'', `git-upload-pack 'x.git'; rm -rf ${marker}`,
-      'git-upload-pack \'sshapp.git\' && id', 'git-receive-pack \'/sshapp.git/../x\'', 'sh -c id', 'git-receive-pack --help',
-      'git-upload-pack \'admin.git\'']) {
+    for (const command of [
+      'ls',
+      "git-receive-pack '../../etc'",
+      `git-upload-pack 'x.git'; rm -rf ${marker}`,
+      "git-upload-pack 'sshapp.git' && id",
+      "git-receive-pack '/sshapp.git/../x'",
+      'sh -c id',
+      'git-receive-pack --help',
+      "git-upload-pack 'admin.git'",
+    ]) {
       const r = await run('ssh', [...sshArgs(aliceKey), 'git@127.0.0.1', command]);
       assert.notEqual(r.code, 0, command);
       assert.match(r.stderr, /DeployFlow: (only git push and git fetch|repository not found)/, command);

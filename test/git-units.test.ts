@@ -22,15 +22,30 @@ describe('git pure parts', () => {
     assert.deepEqual(parseSshCommand("git-receive-pack '/myapp.git'"), { service: 'receive-pack', app: 'myapp' });
     assert.deepEqual(parseSshCommand("git-upload-pack 'myapp.git'"), { service: 'upload-pack', app: 'myapp' });
     assert.deepEqual(parseSshCommand('git-upload-pack myapp'), { service: 'upload-pack', app: 'myapp' });
-    for (const bad of ['ls', "git-receive-pack '../../etc'", "git-upload-pack 'x.git'; rm -rf /", "git-receive-pack '/a/b.git'",
-      "git-receive-pack 'myapp.git", "git-receive-pack  'myapp.git'", "git upload-pack 'myapp.git'", "git-upload-pack 'admin.git'",
-      "git-upload-pack '-u.git'", "git-upload-pack 'myapp.git'\n", 'git-upload-pack --help', "git-upload-pack 'MYAPP.git'"]) {
+    for (const bad of [
+      'ls',
+      "git-receive-pack '../../etc'",
+      "git-upload-pack 'x.git'; rm -rf /",
+      "git-receive-pack '/a/b.git'",
+      "git-receive-pack 'myapp.git",
+      "git-receive-pack  'myapp.git'",
+      "git upload-pack 'myapp.git'",
+      "git-upload-pack 'admin.git'",
+      "git-upload-pack '-u.git'",
+      "git-upload-pack 'myapp.git'\n",
+      'git-upload-pack --help',
+      "git-upload-pack 'MYAPP.git'",
+    ]) {
       assert.equal(parseSshCommand(bad), null, bad);
     }
   });
 
   it('parses smart-HTTP requests and Basic credentials', () => {
-    assert.deepEqual(parseGitRequest('GET', '/myapp.git/info/refs?service=git-receive-pack'), { app: 'myapp', service: 'receive-pack', advertise: true });
+    assert.deepEqual(parseGitRequest('GET', '/myapp.git/info/refs?service=git-receive-pack'), {
+      app: 'myapp',
+      service: 'receive-pack',
+      advertise: true,
+    });
     assert.deepEqual(parseGitRequest('POST', '/myapp.git/git-upload-pack'), { app: 'myapp', service: 'upload-pack', advertise: false });
     assert.equal(parseGitRequest('POST', '/myapp.git/info/refs?service=git-upload-pack'), null);
     assert.equal(parseGitRequest('GET', '/myapp.git/git-upload-pack'), null);
@@ -42,8 +57,14 @@ describe('git pure parts', () => {
 
   it('plans pushes: main/master deploy, other refs are noted, deletions and bad lines refuse', () => {
     const plan = planPush(`${ZERO_SHA} ${A} refs/heads/main\n${A} ${B} refs/heads/feature\n`);
-    assert.deepEqual(plan.deploy.map((u) => u.ref), ['refs/heads/main']);
-    assert.deepEqual(plan.stored.map((u) => u.ref), ['refs/heads/feature']);
+    assert.deepEqual(
+      plan.deploy.map((u) => u.ref),
+      ['refs/heads/main'],
+    );
+    assert.deepEqual(
+      plan.stored.map((u) => u.ref),
+      ['refs/heads/feature'],
+    );
     assert.equal(plan.notes.length, 1);
     assert.throws(() => planPush(`${A} ${ZERO_SHA} refs/heads/main\n`), { code: 'DF_ERR_GIT_REF_DELETE' });
     assert.throws(() => planPush(`${A} ${B} refs/heads/../x\n`), { code: 'DF_ERR_INVALID_REF' });
@@ -59,10 +80,22 @@ describe('git pure parts', () => {
   it('plans pushes for a per-app deploy branch: only that branch deploys, main keeps master', () => {
     const lines = `${ZERO_SHA} ${A} refs/heads/main\n${A} ${B} refs/heads/master\n${A} ${B} refs/heads/release/v2\n`;
     const release = planPush(lines, 'release/v2');
-    assert.deepEqual(release.deploy.map((u) => u.ref), ['refs/heads/release/v2']);
-    assert.deepEqual(release.notes, ['refs/heads/main stored; only pushes to release/v2 deploy.', 'refs/heads/master stored; only pushes to release/v2 deploy.']);
-    assert.deepEqual(planPush(lines, 'main').deploy.map((u) => u.ref), ['refs/heads/main', 'refs/heads/master']);
-    assert.deepEqual(planPush(lines, 'refs/heads/release/v2').deploy.map((u) => u.ref), ['refs/heads/release/v2']);
+    assert.deepEqual(
+      release.deploy.map((u) => u.ref),
+      ['refs/heads/release/v2'],
+    );
+    assert.deepEqual(release.notes, [
+      'refs/heads/main stored; only pushes to release/v2 deploy.',
+      'refs/heads/master stored; only pushes to release/v2 deploy.',
+    ]);
+    assert.deepEqual(
+      planPush(lines, 'main').deploy.map((u) => u.ref),
+      ['refs/heads/main', 'refs/heads/master'],
+    );
+    assert.deepEqual(
+      planPush(lines, 'refs/heads/release/v2').deploy.map((u) => u.ref),
+      ['refs/heads/release/v2'],
+    );
     // A tag of the same name is not the branch.
     assert.deepEqual(planPush(`${ZERO_SHA} ${A} refs/tags/release/v2\n`, 'release/v2').deploy, []);
     assert.deepEqual([...deployRefs('master')], ['refs/heads/master']);
@@ -73,8 +106,10 @@ describe('git pure parts', () => {
     assert.deepEqual(parseGitVersion('git version 2.39.5\n'), [2, 39]);
     assert.deepEqual(parseGitVersion('git version 2.29.0.windows.1'), [2, 29]);
     assert.equal(parseGitVersion('not git'), null);
-    assert.deepEqual(['2.28', '2.29', '2.39', '3.0', '1.99'].map((v) => supportsProcReceive(parseGitVersion(`git version ${v}`)!)),
-      [false, true, true, true, false]);
+    assert.deepEqual(
+      ['2.28', '2.29', '2.39', '3.0', '1.99'].map((v) => supportsProcReceive(parseGitVersion(`git version ${v}`)!)),
+      [false, true, true, true, false],
+    );
   });
 
   it('builds repo paths only from valid app names, inside the repos dir', () => {
@@ -98,9 +133,13 @@ function sshLogin(port: number, key: ssh2.ParsedKey): Promise<'ok' | 'refused'> 
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     const method: ssh2.PublicKeyAuthMethod = { type: 'publickey', username: 'git', key };
-    client.on('ready', () => { client.end(); resolve('ok'); });
+    client.on('ready', () => {
+      client.end();
+      resolve('ok');
+    });
     client.on('error', (err: Error & { level?: string }) => {
-      if (err.level === 'client-authentication') resolve('refused'); else reject(err);
+      if (err.level === 'client-authentication') resolve('refused');
+      else reject(err);
     });
     client.connect({ host: '127.0.0.1', port, username: 'git', authHandler: [method] });
   });

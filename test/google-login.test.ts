@@ -50,7 +50,11 @@ async function signIn(sub: string): Promise<{ user: { id: string; email: string;
   assert.equal(landed.toString(), `${control.url}/?login=google`);
   const res = await exchange(b);
   assert.equal(res.status, 200);
-  const body = await res.json() as { user: { id: string; email: string; role: string; google: boolean }; accessToken: string; refreshToken: string };
+  const body = (await res.json()) as {
+    user: { id: string; email: string; role: string; google: boolean };
+    accessToken: string;
+    refreshToken: string;
+  };
   issuedTokens.push(body.accessToken, body.refreshToken);
   return body;
 }
@@ -60,7 +64,11 @@ describe('Google login against a real OpenID Connect provider', () => {
     const [controlPort, providerPort] = [await freePort(), await freePort()];
     const callback = `http://127.0.0.1:${controlPort}/api/v1/auth/google/callback`;
     provider = await startTestProvider(providerPort, callback, ACCOUNTS);
-    control = await startTestControl({ ...provider.env, CONTROL_PORT: String(controlPort), DEPLOYFLOW_PUBLIC_URL: `http://127.0.0.1:${controlPort}` });
+    control = await startTestControl({
+      ...provider.env,
+      CONTROL_PORT: String(controlPort),
+      DEPLOYFLOW_PUBLIC_URL: `http://127.0.0.1:${controlPort}`,
+    });
     assert.equal(control.url, `http://127.0.0.1:${controlPort}`);
   });
 
@@ -104,17 +112,26 @@ describe('Google login against a real OpenID Connect provider', () => {
   });
 
   it('links an existing password account when Google has verified its email', async () => {
-    const registered = await new Client(control.url).post('/api/v1/auth/register', { email: 'bob@example.test', password: 'correct horse battery' });
+    const registered = await new Client(control.url).post('/api/v1/auth/register', {
+      email: 'bob@example.test',
+      password: 'correct horse battery',
+    });
     assert.equal(registered.status, 201);
     const { user } = await signIn('g-bob');
     assert.equal(user.id, registered.body.user.id);
     assert.equal(user.google, true);
-    const login = await new Client(control.url).post('/api/v1/auth/login', { email: 'bob@example.test', password: 'correct horse battery' });
+    const login = await new Client(control.url).post('/api/v1/auth/login', {
+      email: 'bob@example.test',
+      password: 'correct horse battery',
+    });
     assert.equal(login.body.user.id, user.id, 'the password still works');
   });
 
   it('does not link an account when the Google email is unverified', async () => {
-    const registered = await new Client(control.url).post('/api/v1/auth/register', { email: 'carol@example.test', password: 'correct horse battery' });
+    const registered = await new Client(control.url).post('/api/v1/auth/register', {
+      email: 'carol@example.test',
+      password: 'correct horse battery',
+    });
     assert.equal(registered.status, 201);
     const landed = await googleLogin(browser(), 'g-mallory');
     assert.equal(landed.searchParams.get('loginError'), 'DF_ERR_EMAIL_TAKEN');
@@ -158,15 +175,25 @@ describe('Google login against a real OpenID Connect provider', () => {
   });
 
   it('asks no second factor of Google sign-in, and refuses it to a disabled account', async () => {
-    const password = await new Client(control.url).post('/api/v1/auth/login', { email: 'bob@example.test', password: 'correct horse battery' });
+    const password = await new Client(control.url).post('/api/v1/auth/login', {
+      email: 'bob@example.test',
+      password: 'correct horse battery',
+    });
     const bob = new Client(control.url, password.body.accessToken);
     const secret = (await bob.post('/api/v1/auth/2fa/setup', { password: 'correct horse battery' })).body.secret as string;
     const code = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate();
     assert.equal((await bob.post('/api/v1/auth/2fa/confirm', { code })).status, 200);
-    const withoutCode = await new Client(control.url).post('/api/v1/auth/login', { email: 'bob@example.test', password: 'correct horse battery' });
+    const withoutCode = await new Client(control.url).post('/api/v1/auth/login', {
+      email: 'bob@example.test',
+      password: 'correct horse battery',
+    });
     assert.equal(withoutCode.body.error.code, 'DF_ERR_SECOND_FACTOR_REQUIRED', 'the password sign-in now wants a code');
     const viaGoogle = await signIn('g-bob');
-    assert.equal((await new Client(control.url, viaGoogle.accessToken).get('/api/v1/auth/me')).body.email, 'bob@example.test', 'Google sign-in is unaffected');
+    assert.equal(
+      (await new Client(control.url, viaGoogle.accessToken).get('/api/v1/auth/me')).body.email,
+      'bob@example.test',
+      'Google sign-in is unaffected',
+    );
 
     const admin = new Client(control.url, (await signIn('g-alice')).accessToken);
     assert.equal((await admin.post(`/api/v1/users/${viaGoogle.user.id}/disable`)).status, 200);
@@ -174,18 +201,32 @@ describe('Google login against a real OpenID Connect provider', () => {
     const landed = await googleLogin(b, 'g-bob');
     const res = await exchange(b);
     const refusal = landed.searchParams.get('loginError') ?? ((await res.json()) as { error?: { code?: string } }).error?.code;
-    assert.equal(refusal, 'DF_ERR_ACCOUNT_DISABLED', `a disabled account gets no session (landed on ${landed.toString()}, exchange ${res.status})`);
+    assert.equal(
+      refusal,
+      'DF_ERR_ACCOUNT_DISABLED',
+      `a disabled account gets no session (landed on ${landed.toString()}, exchange ${res.status})`,
+    );
     assert.notEqual(res.status, 200);
     assert.equal((await admin.post(`/api/v1/users/${viaGoogle.user.id}/enable`)).status, 200);
   });
 
   it('records auth.google audit events', async () => {
     const admin = new Client(control.url, (await signIn('g-alice')).accessToken);
-    const events = (await admin.get('/api/v1/audit?action=auth.google&limit=500')).body as Array<{ result: string; details: Record<string, unknown> }>;
+    const events = (await admin.get('/api/v1/audit?action=auth.google&limit=500')).body as Array<{
+      result: string;
+      details: Record<string, unknown>;
+    }>;
     const seen = new Set(events.map((e) => `${e.result}:${String(e.details.step)}:${String(e.details.outcome ?? e.details.error)}`));
-    for (const expected of ['ok:callback:created', 'ok:callback:linked', 'ok:callback:existing', 'ok:exchange:undefined',
-      'error:callback:DF_ERR_EMAIL_TAKEN', 'error:callback:DF_ERR_INVALID_TOKEN', 'error:callback:DF_ERR_REGISTRATION_CLOSED',
-      'error:exchange:DF_ERR_INVALID_TOKEN']) {
+    for (const expected of [
+      'ok:callback:created',
+      'ok:callback:linked',
+      'ok:callback:existing',
+      'ok:exchange:undefined',
+      'error:callback:DF_ERR_EMAIL_TAKEN',
+      'error:callback:DF_ERR_INVALID_TOKEN',
+      'error:callback:DF_ERR_REGISTRATION_CLOSED',
+      'error:exchange:DF_ERR_INVALID_TOKEN',
+    ]) {
       assert.ok(seen.has(expected), `audit has ${expected}`);
     }
   });

@@ -15,7 +15,11 @@ import { startRedis, type TestRedis } from './support/redis.js';
 
 const CHILD = path.join(import.meta.dirname, 'support', 'coordination-child.ts');
 
-interface Child { proc: ChildProcess; next(match: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>; send(line: string): void }
+interface Child {
+  proc: ChildProcess;
+  next(match: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  send(line: string): void;
+}
 
 const children = new Set<ChildProcess>();
 
@@ -38,14 +42,22 @@ function child(mode: string, url: string, arg: string): Child {
   let from = 0;
   return {
     proc,
-    send: (line) => { proc.stdin!.write(line + '\n'); },
+    send: (line) => {
+      proc.stdin!.write(line + '\n');
+    },
     async next(match) {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const i = seen.findIndex((m, k) => k >= from && match(m));
-        if (i >= 0) { from = i + 1; return seen[i]!; }
+        if (i >= 0) {
+          from = i + 1;
+          return seen[i]!;
+        }
         if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`child ${mode} never said it; said ${JSON.stringify(seen)}`);
-        await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 200); });
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 200);
+        });
       }
     },
   };
@@ -89,7 +101,11 @@ describe('coordination between instances', () => {
     assert.equal(waited, 1);
     assert.ok(Number(fence.token) > Number(held.held), `tokens only grow: ${String(held.held)} then ${fence.token}`);
     const table = await readRouteTable(client);
-    assert.deepEqual(table.routes['fenced.paas.local']?.upstreams.map((u) => u.port), [2002], 'the stale write changed nothing');
+    assert.deepEqual(
+      table.routes['fenced.paas.local']?.upstreams.map((u) => u.port),
+      [2002],
+      'the stale write changed nothing',
+    );
     a.proc.kill('SIGKILL');
   });
 
@@ -106,7 +122,7 @@ describe('coordination between instances', () => {
     assert.ok(fence.token);
   });
 
-  it('gives turns in arrival order across processes and passes a killed holder\'s turn on', async () => {
+  it("gives turns in arrival order across processes and passes a killed holder's turn on", async () => {
     const a = child('ticket', redis.url, '1000');
     assert.deepEqual(await a.next((m) => 'turn' in m), { turn: 1 });
     const tickets = new TicketQueues(client, { ttlMs: 5000 });
@@ -115,7 +131,9 @@ describe('coordination between instances', () => {
     const b = child('ticket', redis.url, '5000');
     assert.deepEqual(await b.next((m) => 'seq' in m), { seq: 3, ahead: 2 });
     let mineReady = false;
-    void mine.ready.then(() => { mineReady = true; });
+    void mine.ready.then(() => {
+      mineReady = true;
+    });
     await sleep(300);
     assert.equal(mineReady, false, 'waits while the first holder lives');
     assert.deepEqual(await tickets.holders('push:shared'), [`child-${a.proc.pid}`, 'test', `child-${b.proc.pid}`]);

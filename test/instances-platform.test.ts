@@ -37,14 +37,23 @@ const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 const APP = 'twoctl';
 const DOMAIN = 'paas.test';
 
-interface Proc { name: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
 const procs = new Set<Proc>();
 
 function run(name: string, args: string[], env: Record<string, string>): Proc {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const p: Proc = { name, child, output: () => out, exited };
   procs.add(p);
@@ -63,19 +72,28 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
 }
 
 async function listening(p: Proc, url: string): Promise<void> {
-  await until(`${p.name} answers at ${url}\n${p.output()}`, async () => {
-    if (p.child.exitCode !== null) throw new Error(`${p.name} exited: ${p.output()}`);
-    return (await fetch(url)).status > 0;
-  }, 120_000);
+  await until(
+    `${p.name} answers at ${url}\n${p.output()}`,
+    async () => {
+      if (p.child.exitCode !== null) throw new Error(`${p.name} exited: ${p.output()}`);
+      return (await fetch(url)).status > 0;
+    },
+    120_000,
+  );
 }
 
 /** `git` with no prompt and no credential helper; resolves with its exit code and stderr. */
 function git(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(requireProgram('git'), ['-c', 'credential.helper=', '-c', 'user.name=T', '-c', 'user.email=t@example.invalid', ...args],
-      { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      requireProgram('git'),
+      ['-c', 'credential.helper=', '-c', 'user.name=T', '-c', 'user.email=t@example.invalid', ...args],
+      { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.once('exit', (code) => resolve({ code, stderr }));
   });
 }
@@ -119,18 +137,38 @@ describe('two controls and two gateways sharing Redis', () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'df-instances-work-'));
     for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
     env = {
-      DEPLOYFLOW_DATA_DIR: dataDir, REDIS_URL: redis.url, DEPLOYFLOW_BIND: '127.0.0.1', DEPLOYFLOW_DOMAIN: DOMAIN,
-      DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN_VERIFICATION: 'off', DEPLOYFLOW_LOG_LEVEL: 'warn',
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '20', DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
-      DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '2', GATEWAY_ACCESS_LOG: 'off',
+      DEPLOYFLOW_DATA_DIR: dataDir,
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_BIND: '127.0.0.1',
+      DEPLOYFLOW_DOMAIN: DOMAIN,
+      DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_DOMAIN_VERIFICATION: 'off',
+      DEPLOYFLOW_LOG_LEVEL: 'warn',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '20',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
+      DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+      DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '2',
+      GATEWAY_ACCESS_LOG: 'off',
     };
     // A first, so the secrets it generates in the data dir are there for B to read.
-    a = run('control A', ['control', 'git'], { ...env, CONTROL_PORT: String(ports.a), GIT_HTTP_PORT: String(ports.gitA), GIT_SSH_PORT: String(ports.sshA) });
+    a = run('control A', ['control', 'git'], {
+      ...env,
+      CONTROL_PORT: String(ports.a),
+      GIT_HTTP_PORT: String(ports.gitA),
+      GIT_SSH_PORT: String(ports.sshA),
+    });
     await listening(a, `${controlUrl(ports.a)}/api/v1/health`);
     b = run('control B', ['control', 'git'], {
-      ...env, DEPLOYFLOW_TEST_SHARED_SQLITE: 'on', CONTROL_PORT: String(ports.b), GIT_HTTP_PORT: String(ports.gitB), GIT_SSH_PORT: String(ports.sshB),
+      ...env,
+      DEPLOYFLOW_TEST_SHARED_SQLITE: 'on',
+      CONTROL_PORT: String(ports.b),
+      GIT_HTTP_PORT: String(ports.gitB),
+      GIT_SSH_PORT: String(ports.sshB),
     });
-    for (const [g, gs] of [[ports.g1, ports.g1s], [ports.g2, ports.g2s]] as const) {
+    for (const [g, gs] of [
+      [ports.g1, ports.g1s],
+      [ports.g2, ports.g2s],
+    ] as const) {
       run(`gateway ${g}`, ['gateway'], { ...env, GATEWAY_HTTP_PORT: String(g), GATEWAY_HTTPS_PORT: String(gs) });
     }
     await listening(b, `${controlUrl(ports.b)}/api/v1/health`);
@@ -145,7 +183,9 @@ describe('two controls and two gateways sharing Redis', () => {
 
   after(async () => {
     watcher?.close();
-    for (const p of [...procs]) { p.child.kill('SIGTERM'); }
+    for (const p of [...procs]) {
+      p.child.kill('SIGTERM');
+    }
     await Promise.race([Promise.all([...procs].map((p) => p.exited)), new Promise((r) => setTimeout(r, 15_000))]);
     for (const p of [...procs]) p.child.kill('SIGKILL');
     await purgeApp(docker, APP, { removeVolumes: true }).catch(() => undefined);
@@ -160,7 +200,10 @@ describe('two controls and two gateways sharing Redis', () => {
     assert.equal(await third.exited, 1, third.output());
     const lines = third.output().trim().split('\n');
     assert.equal(lines.length, 1, third.output());
-    assert.match(lines[0]!, /^deployflow: could not start: DF_ERR_STORE_IN_USE: another control process already runs on the embedded SQLite store in .*MONGODB_URL/);
+    assert.match(
+      lines[0]!,
+      /^deployflow: could not start: DF_ERR_STORE_IN_USE: another control process already runs on the embedded SQLite store in .*MONGODB_URL/,
+    );
   });
 
   it('shows a deploy pushed to A live on B (every line and status) and routes it through both gateways', async () => {
@@ -170,8 +213,14 @@ describe('two controls and two gateways sharing Redis', () => {
     const id = /Deployment ([0-9a-f-]{36})/.exec(pushed.stderr)?.[1];
     assert.ok(id, pushed.stderr);
     v1Id = id;
-    const statuses = (watcher.events.get('deployment:status') as { id: string; status: string }[]).filter((s) => s.id === id).map((s) => s.status);
-    assert.deepEqual(statuses.filter((s, i) => statuses.indexOf(s) === i), ['building', 'deploying', 'running'], 'B saw every status of A\'s deploy');
+    const statuses = (watcher.events.get('deployment:status') as { id: string; status: string }[])
+      .filter((s) => s.id === id)
+      .map((s) => s.status);
+    assert.deepEqual(
+      statuses.filter((s, i) => statuses.indexOf(s) === i),
+      ['building', 'deploying', 'running'],
+      "B saw every status of A's deploy",
+    );
 
     // The log, followed on B from its first line (replay from the store, then live lines from A).
     const follower = await connectSocket(controlUrl(ports.b), token);
@@ -185,13 +234,20 @@ describe('two controls and two gateways sharing Redis', () => {
       const lines = stored.split('\n').filter((_, i, all) => i < all.length - 1 || all[i] !== '');
       await follower.waitFor('deployment:log', lines.length, 10_000);
       const got = new Map((follower.events.get('deployment:log') as { seq: number; line: string }[]).map((l) => [l.seq, l.line]));
-      assert.deepEqual([...Array(lines.length).keys()].map((i) => got.get(i)), lines, 'every line, in order, none missing');
+      assert.deepEqual(
+        [...Array(lines.length).keys()].map((i) => got.get(i)),
+        lines,
+        'every line, in order, none missing',
+      );
     } finally {
       follower.close();
     }
 
     for (const g of [ports.g1, ports.g2]) {
-      const r = await until(`gateway ${g} serves the app`, async () => { const x = await viaGateway(g, `${APP}.${DOMAIN}`); return x.status === 200 ? x : null; });
+      const r = await until(`gateway ${g} serves the app`, async () => {
+        const x = await viaGateway(g, `${APP}.${DOMAIN}`);
+        return x.status === 200 ? x : null;
+      });
       assert.match(r.body, /^v1 /);
     }
   });
@@ -205,9 +261,18 @@ describe('two controls and two gateways sharing Redis', () => {
       await commit(v1, opsApp(base, 'v2'), 'v2');
       await commit(other, opsApp(base, 'v3'), 'v3');
       const first = git(['push', pushUrl(ports.gitA), 'HEAD:refs/heads/main'], v1);
-      const firstId = await until('A\'s deploy is building', async () =>
-        (watcher.events.get('deployment:status') as { id: string; status: string }[]).find((s) => s.status === 'building' && s.id !== null
-          && !(watcher.events.get('deployment:status') as { id: string; status: string }[]).some((t) => t.id === s.id && t.status === 'running'))?.id);
+      const firstId = await until(
+        "A's deploy is building",
+        async () =>
+          (watcher.events.get('deployment:status') as { id: string; status: string }[]).find(
+            (s) =>
+              s.status === 'building' &&
+              s.id !== null &&
+              !(watcher.events.get('deployment:status') as { id: string; status: string }[]).some(
+                (t) => t.id === s.id && t.status === 'running',
+              ),
+          )?.id,
+      );
       const second = await git(['push', pushUrl(ports.gitB), 'HEAD:refs/heads/main'], other);
       // B's git accepted it at once; its deploy went live after A's (another process), and the
       // branch ends on it although it lacks A's commit (the pusher is told).
@@ -230,22 +295,37 @@ describe('two controls and two gateways sharing Redis', () => {
       const onB = new Client(controlUrl(ports.b), token);
       const asked = await onB.post(`/api/v1/apps/${APP}/deployments`, { image: v1Image });
       assert.equal(asked.status, 202, JSON.stringify(asked.body));
-      const bId = (asked.body as { id?: string; deployment?: { id: string } }).id ?? (asked.body as { deployment: { id: string } }).deployment.id;
+      const bId =
+        (asked.body as { id?: string; deployment?: { id: string } }).id ?? (asked.body as { deployment: { id: string } }).deployment.id;
       assert.equal((await third).code, 0);
-      const final = await until('B\'s deploy ends', async () => {
-        const d = (await onB.get(`/api/v1/deployments/${bId}`)).body as { status: string };
-        return ['running', 'failed', 'superseded'].includes(d.status) ? d : null;
-      }, 120_000);
+      const final = await until(
+        "B's deploy ends",
+        async () => {
+          const d = (await onB.get(`/api/v1/deployments/${bId}`)).body as { status: string };
+          return ['running', 'failed', 'superseded'].includes(d.status) ? d : null;
+        },
+        120_000,
+      );
       assert.equal(final.status, 'running');
-      const order = (watcher.events.get('deployment:status') as { id: string; status: string }[]).filter((s) => s.status === 'running').map((s) => s.id);
-      assert.ok(order.indexOf(building) >= 0 && order.indexOf(building) < order.indexOf(bId), `A's earlier deploy went live first: ${order.join(' ')}`);
+      const order = (watcher.events.get('deployment:status') as { id: string; status: string }[])
+        .filter((s) => s.status === 'running')
+        .map((s) => s.id);
+      assert.ok(
+        order.indexOf(building) >= 0 && order.indexOf(building) < order.indexOf(bId),
+        `A's earlier deploy went live first: ${order.join(' ')}`,
+      );
       const log = (await onB.get<string>(`/api/v1/deployments/${bId}/logs`)).body;
       assert.match(log, /1 earlier deploy of twoctl goes live first/);
       for (const g of [ports.g1, ports.g2]) {
-        assert.match((await until(`gateway ${g} serves v1 again`, async () => {
-          const x = await viaGateway(g, `${APP}.${DOMAIN}`);
-          return /^v1 /.test(x.body) ? x : null;
-        })).body, /^v1 /);
+        assert.match(
+          (
+            await until(`gateway ${g} serves v1 again`, async () => {
+              const x = await viaGateway(g, `${APP}.${DOMAIN}`);
+              return /^v1 /.test(x.body) ? x : null;
+            })
+          ).body,
+          /^v1 /,
+        );
       }
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
@@ -262,18 +342,29 @@ describe('two controls and two gateways sharing Redis', () => {
     await leader.exited;
     // The app's route disappears (a flushed Redis, a mistaken delete): only a running reconciler republishes it.
     await createRoutePublisher(probe).removeApp(APP);
-    const healed = await until('the route republished by the new leader', async () => {
-      const route = (await readRouteTable(probe)).routes[`${APP}.${DOMAIN}`];
-      return route && route.upstreams.length > 0 ? Date.now() : null;
-    }, 90_000);
+    const healed = await until(
+      'the route republished by the new leader',
+      async () => {
+        const route = (await readRouteTable(probe)).routes[`${APP}.${DOMAIN}`];
+        return route && route.upstreams.length > 0 ? Date.now() : null;
+      },
+      90_000,
+    );
     const now = await LeaderLease.current(probe, LEADER_ROLE);
     assert.equal(Number(now?.split(':')[1]), survivor.child.pid, `the survivor leads: ${now}`);
-    console.log(`# reconciler back on the surviving control ${healed - killedAt} ms after the leader's SIGKILL (lease 10 s, reconcile every 2 s)`);
+    console.log(
+      `# reconciler back on the surviving control ${healed - killedAt} ms after the leader's SIGKILL (lease 10 s, reconcile every 2 s)`,
+    );
     for (const g of [ports.g1, ports.g2]) {
-      assert.match((await until(`gateway ${g} serves after the takeover`, async () => {
-        const x = await viaGateway(g, `${APP}.${DOMAIN}`);
-        return x.status === 200 ? x : null;
-      })).body, /^v1 /);
+      assert.match(
+        (
+          await until(`gateway ${g} serves after the takeover`, async () => {
+            const x = await viaGateway(g, `${APP}.${DOMAIN}`);
+            return x.status === 200 ? x : null;
+          })
+        ).body,
+        /^v1 /,
+      );
     }
   });
 });

@@ -12,7 +12,10 @@ import { registerUser, startTestControl, type TestControl } from './support/cont
 
 const APP = 'noisy-app';
 
-interface Mail { to: string[]; body: string }
+interface Mail {
+  to: string[];
+  body: string;
+}
 
 describe('deploy notifications', () => {
   const mails: Mail[] = [];
@@ -34,22 +37,37 @@ describe('deploy notifications', () => {
   before(async () => {
     const smtpPort = await freePort();
     smtp = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
       onData(stream, session, callback) {
         let body = '';
-        stream.on('data', (c: Buffer) => { body += c.toString(); });
-        stream.on('end', () => { mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body }); callback(); });
+        stream.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        stream.on('end', () => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
+          callback();
+        });
       },
     });
     await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
     receiver = http.createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
-      req.on('end', () => { hooks.push({ path: req.url ?? '', body: JSON.parse(body) }); res.writeHead(204).end(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        hooks.push({ path: req.url ?? '', body: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     hookBase = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
-    control = await startTestControl({ DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, DEPLOYFLOW_SMTP_FROM: 'DeployFlow <df@paas.test>' });
+    control = await startTestControl({
+      DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      DEPLOYFLOW_SMTP_FROM: 'DeployFlow <df@paas.test>',
+    });
     admin = await registerUser(control.url); // the first user is admin; the others are plain developers
     owner = await registerUser(control.url);
     collaborator = await registerUser(control.url);
@@ -73,7 +91,12 @@ describe('deploy notifications', () => {
   });
 
   it('validates settings', async () => {
-    assert.deepEqual((await owner.get('/api/v1/notifications/settings')).body, { email: false, webhookUrl: null, events: ['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused', 'wake.failed'], mutedApps: [] });
+    assert.deepEqual((await owner.get('/api/v1/notifications/settings')).body, {
+      email: false,
+      webhookUrl: null,
+      events: ['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused', 'wake.failed'],
+      mutedApps: [],
+    });
     assert.equal((await owner.put('/api/v1/notifications/settings', { webhookUrl: 'ftp://example.test/x' })).status, 400);
     assert.equal((await owner.put('/api/v1/notifications/settings', { email: 'yes' })).status, 400);
     assert.equal((await owner.put(`/api/v1/apps/${APP}/notifications`, { emails: ['not-an-address'] })).status, 400);
@@ -83,11 +106,24 @@ describe('deploy notifications', () => {
   it('posts to no private or loopback address unless an admin allows private URLs', async () => {
     assert.equal((await owner.put('/api/v1/notifications/settings', { webhookUrl: `${hookBase}/probe` })).status, 200);
     const d = await control.service.deps.store.deployments.create({
-      id: randomUUID(), app: APP, status: 'queued', commit: 'fedcba9876543210', ref: 'refs/heads/main', image: null, source: 'git',
-      createdBy: owner.userId, createdAt: Date.now(), finishedAt: null, error: null,
+      id: randomUUID(),
+      app: APP,
+      status: 'queued',
+      commit: 'fedcba9876543210',
+      ref: 'refs/heads/main',
+      image: null,
+      source: 'git',
+      createdBy: owner.userId,
+      createdAt: Date.now(),
+      finishedAt: null,
+      error: null,
     });
     await status(d, 'building');
-    assert.deepEqual(hooks.filter((h) => h.path === '/probe'), [], 'the loopback receiver heard nothing');
+    assert.deepEqual(
+      hooks.filter((h) => h.path === '/probe'),
+      [],
+      'the loopback receiver heard nothing',
+    );
     assert.equal((await owner.get('/api/v1/notifications')).body.unread, 1, 'the in-app notification is stored all the same');
     assert.equal((await admin.put('/api/v1/settings/webhooks', { allowPrivateUrls: true })).status, 200);
     await owner.post('/api/v1/notifications/read', {});
@@ -96,10 +132,28 @@ describe('deploy notifications', () => {
 
   it('stores, e-mails and posts deploy started/succeeded/failed per user and app settings', async () => {
     assert.equal((await owner.put('/api/v1/notifications/settings', { email: true, webhookUrl: `${hookBase}/owner` })).status, 200);
-    assert.equal((await owner.put(`/api/v1/apps/${APP}/notifications`, { webhookUrl: `${hookBase}/team`, emails: ['Team@Example.test'], events: ['deploy.succeeded', 'deploy.failed'] })).status, 200);
+    assert.equal(
+      (
+        await owner.put(`/api/v1/apps/${APP}/notifications`, {
+          webhookUrl: `${hookBase}/team`,
+          emails: ['Team@Example.test'],
+          events: ['deploy.succeeded', 'deploy.failed'],
+        })
+      ).status,
+      200,
+    );
     const d = await control.service.deps.store.deployments.create({
-      id: randomUUID(), app: APP, status: 'queued', commit: '0123456789abcdef', ref: 'refs/heads/main', image: null, source: 'git',
-      createdBy: owner.userId, createdAt: Date.now(), finishedAt: null, error: null,
+      id: randomUUID(),
+      app: APP,
+      status: 'queued',
+      commit: '0123456789abcdef',
+      ref: 'refs/heads/main',
+      image: null,
+      source: 'git',
+      createdBy: owner.userId,
+      createdAt: Date.now(),
+      finishedAt: null,
+      error: null,
     });
     await status(d, 'building');
     await status(d, 'deploying'); // the same deploy going on: no second "started"
@@ -107,7 +161,10 @@ describe('deploy notifications', () => {
     await status(d, 'failed', { error: 'health check failed <script>' });
 
     const ownerList = (await owner.get('/api/v1/notifications')).body;
-    assert.deepEqual(ownerList.items.slice(0, 3).map((n: { kind: string }) => n.kind), ['deploy.failed', 'deploy.succeeded', 'deploy.started']);
+    assert.deepEqual(
+      ownerList.items.slice(0, 3).map((n: { kind: string }) => n.kind),
+      ['deploy.failed', 'deploy.succeeded', 'deploy.started'],
+    );
     assert.equal(ownerList.unread, 3);
     assert.equal(ownerList.items[1].message, `${APP}: deploy (0123456) succeeded, live at http://${APP}.paas.local:80`.replace(':80', ''));
     assert.equal(ownerList.items[0].userId, undefined);
@@ -144,8 +201,17 @@ describe('deploy notifications', () => {
     await owner.put('/api/v1/notifications/settings', { mutedApps: [APP] });
     const before = { mails: mails.length, owner: hooks.filter((h) => h.path === '/owner').length };
     const d = await control.service.deps.store.deployments.create({
-      id: randomUUID(), app: APP, status: 'queued', commit: null, ref: null, image: 'x:1', source: 'rollback',
-      createdBy: owner.userId, createdAt: Date.now(), finishedAt: null, error: null,
+      id: randomUUID(),
+      app: APP,
+      status: 'queued',
+      commit: null,
+      ref: null,
+      image: 'x:1',
+      source: 'rollback',
+      createdBy: owner.userId,
+      createdAt: Date.now(),
+      finishedAt: null,
+      error: null,
     });
     await status(d, 'deploying');
     assert.equal((await owner.get('/api/v1/notifications')).body.items[0].message, `${APP}: rollback started`);

@@ -54,8 +54,14 @@ export async function startOpsStack(extraEnv: Record<string, string> = {}): Prom
   const redis = await startRedis();
   const probe = new Redis(redis.url);
   const env = {
-    REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15',
-    DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0', DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0', ...extraEnv,
+    REDIS_URL: redis.url,
+    DEPLOYFLOW_IMAGE_NODE: base,
+    DEPLOYFLOW_DOMAIN: 'paas.test',
+    DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15',
+    DEPLOYFLOW_DRAIN_SECONDS: '1',
+    DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+    DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
+    ...extraEnv,
   };
   const control = await startTestControl(env);
   // The first user becomes admin; the owner is a developer, subject to quotas.
@@ -63,7 +69,15 @@ export async function startOpsStack(extraEnv: Record<string, string> = {}): Prom
   const owner = await registerUser(control.url);
   const repo = await makeRepo();
   const stack: OpsStack = {
-    docker, redis, probe, control, base, admin, owner, repo, env,
+    docker,
+    redis,
+    probe,
+    control,
+    base,
+    admin,
+    owner,
+    repo,
+    env,
     async deploy(app, version, settings = {}) {
       if ((await owner.get(`/api/v1/apps/${app}`)).status === 404) {
         const created = await owner.post('/api/v1/apps', { name: app, port: 8080, limits: { memoryMb: 64, cpus: 0.5 }, ...settings });
@@ -71,7 +85,12 @@ export async function startOpsStack(extraEnv: Record<string, string> = {}): Prom
       }
       const commit = await repo.commit(opsApp(base, version));
       const { done } = await stack.control.service.deps.deploy!.enqueue({
-        app, source: { kind: 'build', spec: { kind: 'git', repo: repo.bare, commit } }, origin: 'git', commit, ref: 'refs/heads/main', createdBy: owner.userId,
+        app,
+        source: { kind: 'build', spec: { kind: 'git', repo: repo.bare, commit } },
+        origin: 'git',
+        commit,
+        ref: 'refs/heads/main',
+        createdBy: owner.userId,
       });
       const result = await done;
       assert.equal(result.status, 'running', result.error ?? '');

@@ -75,8 +75,16 @@ describe('day-two operations', () => {
       for (let i = 0; i < 2000 && !done; i++) {
         const ports = await upstreamPorts();
         const port = ports[i % ports.length];
-        if (port === undefined) { failures.push('no upstream'); continue; }
-        try { await answer(port); ok++; } catch (err) { failures.push(`${port}: ${(err as Error).message}`); }
+        if (port === undefined) {
+          failures.push('no upstream');
+          continue;
+        }
+        try {
+          await answer(port);
+          ok++;
+        } catch (err) {
+          failures.push(`${port}: ${(err as Error).message}`);
+        }
       }
     })();
     const res = await s.owner.post(`/api/v1/apps/${APP}/restart`);
@@ -87,7 +95,10 @@ describe('day-two operations', () => {
     assert.ok(ok > 10, `requests were made during the restart (${ok})`);
     const afterIds = (await listAppContainers(s.docker, APP)).map((c) => c.id);
     assert.equal(afterIds.length, 2);
-    assert.ok(afterIds.every((id) => !before.has(id)), 'every container was replaced');
+    assert.ok(
+      afterIds.every((id) => !before.has(id)),
+      'every container was replaced',
+    );
     assert.equal((await upstreamPorts()).length, 2);
   });
 
@@ -107,7 +118,10 @@ describe('day-two operations', () => {
     assert.equal(tooBig.body.error.code, 'DF_ERR_QUOTA_EXCEEDED');
     assert.equal((await s.owner.get(`/api/v1/apps/${OTHER}`)).status, 404);
     // Created small, then grown by an admin (exempt), it fits no deploy by its owner.
-    assert.equal((await s.owner.post('/api/v1/apps', { name: OTHER, port: 8080, replicas: 1, limits: { memoryMb: 64, cpus: 0.5 } })).status, 201);
+    assert.equal(
+      (await s.owner.post('/api/v1/apps', { name: OTHER, port: 8080, replicas: 1, limits: { memoryMb: 64, cpus: 0.5 } })).status,
+      201,
+    );
     assert.equal((await s.admin.patch(`/api/v1/apps/${OTHER}`, { replicas: 3 })).status, 200);
     const deploy = await s.owner.post(`/api/v1/apps/${OTHER}/deployments`, { image });
     assert.equal(deploy.status, 403);
@@ -136,7 +150,7 @@ describe('day-two operations', () => {
     assert.ok(!tags.includes(image), 'the first image is gone');
   });
 
-  it('trims BuildKit\'s layer cache to its budget after a release, never what a deploy still needs', async () => {
+  it("trims BuildKit's layer cache to its budget after a release, never what a deploy still needs", async () => {
     const deps = s.control.service.deps;
     const cache = async (): Promise<Array<{ InUse: boolean; Size: number }>> => {
       const df = (await s.docker.df()) as { BuildCache?: Array<{ InUse: boolean; Size: number }> | null };

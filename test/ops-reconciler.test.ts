@@ -24,7 +24,11 @@ describe('reconciler', () => {
     await s.deploy(APP, 'v1', { replicas: 2 });
   });
   after(async () => {
-    for (const id of strays) await s.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    for (const id of strays)
+      await s.docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
     await s.cleanup([APP, GHOST]);
   });
 
@@ -33,19 +37,23 @@ describe('reconciler', () => {
   }
 
   it('brings back a replica removed behind its back and republishes the route', async () => {
-    const [victim, survivor] = (await listAppContainers(s.docker, APP));
+    const [victim, survivor] = await listAppContainers(s.docker, APP);
     await s.docker.getContainer(victim!.id).remove({ force: true });
     // No call into control: the periodic pass notices on its own.
-    const ports = await waitFor(async () => {
-      const running = (await listAppContainers(s.docker, APP)).filter((c) => c.running);
-      const p = await servingPorts();
-      return running.length === 2 && p.length === 2 && !p.includes(victim!.hostPort!) ? p : null;
-    }, 'the replica to come back', 30_000);
+    const ports = await waitFor(
+      async () => {
+        const running = (await listAppContainers(s.docker, APP)).filter((c) => c.running);
+        const p = await servingPorts();
+        return running.length === 2 && p.length === 2 && !p.includes(victim!.hostPort!) ? p : null;
+      },
+      'the replica to come back',
+      30_000,
+    );
     assert.ok(ports.includes(survivor!.hostPort!), 'the healthy replica was left alone');
     for (const p of ports) assert.match(await answer(p), /^v1 /);
   });
 
-  it('removes an orphan labelled for a deleted app, and only its own instance\'s', async () => {
+  it("removes an orphan labelled for a deleted app, and only its own instance's", async () => {
     const deps = s.control.service.deps;
     const labels = (instance: string) => ({ [LABEL_APP]: GHOST, [LABEL_DEPLOYMENT]: 'gone', [LABEL_INSTANCE]: instance });
     const create = async (instance: string): Promise<string> => {
@@ -58,7 +66,16 @@ describe('reconciler', () => {
     const foreign = await create('00000000-0000-0000-0000-000000000000');
     // The periodic pass may get there first; either way, after one full pass the orphan is gone.
     await deps.reconciler!.run();
-    assert.equal(await s.docker.getContainer(orphan).inspect().then(() => 'exists', () => 'gone'), 'gone');
+    assert.equal(
+      await s.docker
+        .getContainer(orphan)
+        .inspect()
+        .then(
+          () => 'exists',
+          () => 'gone',
+        ),
+      'gone',
+    );
     assert.equal((await s.docker.getContainer(foreign).inspect()).State.Running, true, "another platform's container is not touched");
   });
 
@@ -77,7 +94,10 @@ describe('reconciler', () => {
     await s.control.stop(false);
     const after = await listAppContainers(s.docker, APP);
     assert.deepEqual(after.map((c) => c.id).sort(), ids);
-    assert.ok(after.every((c) => c.running), 'containers keep running without control');
+    assert.ok(
+      after.every((c) => c.running),
+      'containers keep running without control',
+    );
     for (const p of await servingPorts()) assert.match(await answer(p), /^v1 /);
 
     s.control = await startTestControl(s.env, s.control.dataDir);

@@ -34,17 +34,23 @@ describe('runtime logs and metrics', () => {
 
   it('follows new lines as app.log events while someone listens', async () => {
     const seen: AppLogLine[] = [];
-    const onLine = (l: AppLogLine): void => { seen.push(l); };
+    const onLine = (l: AppLogLine): void => {
+      seen.push(l);
+    };
     const deps = s.control.service.deps;
     deps.events.on('app.log', onLine);
     const stop = followAppLogs(deps, APP);
     try {
       // The follower attaches asynchronously; keep asking until a request's line comes through.
-      const line = await waitFor(async () => {
-        await answer(port, '/follow-me');
-        await answer(port, '/err');
-        return seen.some((l) => l.stream === 'stderr') && seen.find((l) => l.line === 'GET /follow-me');
-      }, 'a followed line', 15_000);
+      const line = await waitFor(
+        async () => {
+          await answer(port, '/follow-me');
+          await answer(port, '/err');
+          return seen.some((l) => l.stream === 'stderr') && seen.find((l) => l.line === 'GET /follow-me');
+        },
+        'a followed line',
+        15_000,
+      );
       assert.equal(line.app, APP);
       assert.equal(line.stream, 'stdout');
       assert.match(line.replica, /^ops-runtime\./);
@@ -63,17 +69,24 @@ describe('runtime logs and metrics', () => {
 
   it('samples CPU, memory and network into the metrics API and app.metrics events', async () => {
     const events: unknown[] = [];
-    s.control.service.deps.events.on('app.metrics', (e: { app: string }) => { if (e.app === APP) events.push(e); });
+    s.control.service.deps.events.on('app.metrics', (e: { app: string }) => {
+      if (e.app === APP) events.push(e);
+    });
     const since = Date.now();
-    const samples = await waitFor(async () => {
-      const res = await s.owner.get(`/api/v1/apps/${APP}/metrics?since=${since}`);
-      // A tick can catch only one replica (its stats call lost a race with a busy daemon);
-      // wait for one that saw both.
-      const both = res.body.samples.filter((x: { replicas: unknown[] }) => x.replicas.length === 2);
-      return both.length > 0 ? both : null;
-    }, 'a metrics sample of both replicas', 30_000);
+    const samples = await waitFor(
+      async () => {
+        const res = await s.owner.get(`/api/v1/apps/${APP}/metrics?since=${since}`);
+        // A tick can catch only one replica (its stats call lost a race with a busy daemon);
+        // wait for one that saw both.
+        const both = res.body.samples.filter((x: { replicas: unknown[] }) => x.replicas.length === 2);
+        return both.length > 0 ? both : null;
+      },
+      'a metrics sample of both replicas',
+      30_000,
+    );
     const sample = samples[0];
-    for (const key of ['at', 'cpuPercent', 'memoryBytes', 'memoryLimitBytes', 'networkRxBytes', 'networkTxBytes']) assert.equal(typeof sample[key], 'number', key);
+    for (const key of ['at', 'cpuPercent', 'memoryBytes', 'memoryLimitBytes', 'networkRxBytes', 'networkTxBytes'])
+      assert.equal(typeof sample[key], 'number', key);
     assert.ok(sample.at > since);
     assert.ok(sample.memoryBytes > 0);
     assert.equal(sample.memoryLimitBytes, 2 * 64 * 1024 * 1024, 'two replicas of 64 MB');

@@ -20,8 +20,12 @@ function run(args: string[], env: Record<string, string>): { child: ChildProcess
   children.add(child);
   child.once('exit', () => children.delete(child));
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return { child, output: () => out };
 }
 
@@ -56,10 +60,18 @@ describe('deployflow up', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     env = {
-      DEPLOYFLOW_DATA_DIR: dataDir, DEPLOYFLOW_BIND: '127.0.0.1', CONTROL_PORT: String(port), REDIS_URL: redis.url,
+      DEPLOYFLOW_DATA_DIR: dataDir,
+      DEPLOYFLOW_BIND: '127.0.0.1',
+      CONTROL_PORT: String(port),
+      REDIS_URL: redis.url,
       // Only control's address must survive the restart; the others are the kernel's pick each
       // time (a port probed free once may be taken by the restart: DNS wants UDP too).
-      GATEWAY_HTTP_PORT: '0', GATEWAY_HTTPS_PORT: '0', DNS_PORT: '0', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0', DEPLOYFLOW_LOG_LEVEL: 'warn',
+      GATEWAY_HTTP_PORT: '0',
+      GATEWAY_HTTPS_PORT: '0',
+      DNS_PORT: '0',
+      GIT_HTTP_PORT: '0',
+      GIT_SSH_PORT: '0',
+      DEPLOYFLOW_LOG_LEVEL: 'warn',
     };
   });
   after(async () => {

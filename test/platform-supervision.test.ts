@@ -24,15 +24,28 @@ const HOSTS = '127.0.0.1 localhost\n# a line of the machine\n';
 
 const children = new Set<ChildProcess>();
 
-interface Proc { child: ChildProcess; output: () => string; exit: Promise<number | null> }
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
 
 function run(program: string, args: string[], env: Record<string, string>): Proc {
   const child = spawn(program, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return { child, output: () => out, exit };
 }
 
@@ -81,10 +94,19 @@ describe('deployflow up, supervised', () => {
     hostsFile = path.join(dataDir, 'hosts');
     fs.writeFileSync(hostsFile, HOSTS);
     env = {
-      DEPLOYFLOW_DATA_DIR: path.join(dataDir, 'data'), DEPLOYFLOW_BIND: '127.0.0.1', REDIS_URL: redis.url, DEPLOYFLOW_HOSTS_FILE: hostsFile,
+      DEPLOYFLOW_DATA_DIR: path.join(dataDir, 'data'),
+      DEPLOYFLOW_BIND: '127.0.0.1',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_HOSTS_FILE: hostsFile,
       // Every port is the kernel's pick; the supervisor pins each one for that process's restarts.
-      CONTROL_PORT: '0', GATEWAY_HTTP_PORT: '0', GATEWAY_HTTPS_PORT: '0', DNS_PORT: '0', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
-      DEPLOYFLOW_LOG_LEVEL: 'warn', GATEWAY_ACCESS_LOG: 'off',
+      CONTROL_PORT: '0',
+      GATEWAY_HTTP_PORT: '0',
+      GATEWAY_HTTPS_PORT: '0',
+      DNS_PORT: '0',
+      GIT_HTTP_PORT: '0',
+      GIT_SSH_PORT: '0',
+      DEPLOYFLOW_LOG_LEVEL: 'warn',
+      GATEWAY_ACCESS_LOG: 'off',
     };
   });
   after(async () => {
@@ -109,7 +131,11 @@ describe('deployflow up, supervised', () => {
     // The names the banner prints resolve on this machine as printed, through the hosts file.
     await until(() => fs.readFileSync(hostsFile, 'utf8').includes('127.0.0.1\tweb.paas.local\n'), 'the app name in the hosts file', 10_000);
     assert.match(await fetchAsTheMachine(hostsFile, `http://web.paas.local:${gatewayPort}/hello`), /^200 app GET \/hello$/);
-    assert.match(await fetchAsTheMachine(hostsFile, `http://paas.local:${gatewayPort}/api/v1/openapi.json`), /^200 \{/, 'the dashboard URL reaches control');
+    assert.match(
+      await fetchAsTheMachine(hostsFile, `http://paas.local:${gatewayPort}/api/v1/openapi.json`),
+      /^200 \{/,
+      'the dashboard URL reaches control',
+    );
 
     let stop = false;
     const results: string[] = [];
@@ -127,28 +153,42 @@ describe('deployflow up, supervised', () => {
       await until(async () => (await fetch(`http://127.0.0.1:${controlPort}/health`).catch(() => null)) === null, 'control down', 10_000);
       await until(() => results.length > atKill + 200, 'load while control is away', 20_000);
       // Control comes back by itself, on the port it had.
-      await until(async () => {
-        const pid = recordedPid(env.DEPLOYFLOW_DATA_DIR!, 'control');
-        if (!pid || pid === controlPid) return false;
-        return (await fetch(`http://127.0.0.1:${controlPort}/health`).catch(() => null))?.status === 200;
-      }, 'control back by itself', 90_000);
+      await until(
+        async () => {
+          const pid = recordedPid(env.DEPLOYFLOW_DATA_DIR!, 'control');
+          if (!pid || pid === controlPid) return false;
+          return (await fetch(`http://127.0.0.1:${controlPort}/health`).catch(() => null))?.status === 200;
+        },
+        'control back by itself',
+        90_000,
+      );
       const atBack = results.length;
       await until(() => results.length > atBack + 100, 'load after control is back', 20_000);
     } finally {
       stop = true;
       await Promise.all(load);
     }
-    assert.deepEqual(results.filter((r) => r !== 'ok'), [], 'no request failed while control was killed and restarted');
+    assert.deepEqual(
+      results.filter((r) => r !== 'ok'),
+      [],
+      'no request failed while control was killed and restarted',
+    );
     assert.match(up.output(), /control was killed by SIGKILL; restarting it/);
     assert.match(up.output(), /control is back \(pid \d+\)/);
 
     // The gateway itself dies: it is restarted on the same port and serves the table again.
     const gatewayPid = recordedPid(env.DEPLOYFLOW_DATA_DIR!, 'gateway')!;
     process.kill(gatewayPid, 'SIGKILL');
-    await until(async () => {
-      const pid = recordedPid(env.DEPLOYFLOW_DATA_DIR!, 'gateway');
-      return pid !== null && pid !== gatewayPid && (await request(gatewayPort, 'web.paas.local').catch(() => ({ status: 0 }))).status === 200;
-    }, 'the gateway back on its port', 90_000);
+    await until(
+      async () => {
+        const pid = recordedPid(env.DEPLOYFLOW_DATA_DIR!, 'gateway');
+        return (
+          pid !== null && pid !== gatewayPid && (await request(gatewayPort, 'web.paas.local').catch(() => ({ status: 0 }))).status === 200
+        );
+      },
+      'the gateway back on its port',
+      90_000,
+    );
     assert.match(up.output(), /gateway was killed by SIGKILL; restarting it/);
 
     // SIGTERM stops every process and takes the names out of the hosts file.
@@ -162,7 +202,12 @@ describe('deployflow up, supervised', () => {
   it('`deployflow down` stops what make up started, the Redis of start-redis.sh too, and says so when nothing runs', async () => {
     const redisPort = await freePort();
     const redisDir = path.join(dataDir, 'redis');
-    const ownEnv = { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}`, DEPLOYFLOW_REDIS_PORT: String(redisPort), DEPLOYFLOW_REDIS_DIR: redisDir };
+    const ownEnv = {
+      ...env,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      DEPLOYFLOW_REDIS_PORT: String(redisPort),
+      DEPLOYFLOW_REDIS_DIR: redisDir,
+    };
     const started = run(requireProgram('bash'), [path.join(ROOT, 'scripts', 'start-redis.sh')], ownEnv);
     assert.equal(await started.exit, 0, started.output());
     const redisPid = recordedPid(env.DEPLOYFLOW_DATA_DIR!, 'redis');

@@ -30,7 +30,8 @@ void test('every program a test spawns is in the catalogue, and prereqs.sh insta
   for (const file of testSources()) {
     const text = fs.readFileSync(file, 'utf8');
     // Calls, not methods: `turns.run('shop', …)` runs a task, not a program.
-    for (const m of text.matchAll(/(?<!\.)\b(?:spawn|run|execFile|execFileSync|spawnSync|requireProgram)\(\s*'([a-z][a-z0-9-]*)'/g)) spawned.add(m[1]!);
+    for (const m of text.matchAll(/(?<!\.)\b(?:spawn|run|execFile|execFileSync|spawnSync|requireProgram)\(\s*'([a-z][a-z0-9-]*)'/g))
+      spawned.add(m[1]!);
   }
   assert.ok(spawned.has('dig') && spawned.has('git'), 'the scan finds spawned programs');
   for (const program of spawned) {
@@ -46,5 +47,8 @@ void test('every program a test spawns is in the catalogue, and prereqs.sh insta
 
 void test('every program the tests need is installed (make test runs scripts/prereqs.sh first)', () => {
   const missing = Object.entries(TEST_PROGRAMS).filter(([program]) => findProgram(program) === null);
-  assert.deepEqual(missing.map(([program, pkg]) => `${program} (apt-get install ${pkg})`), []);
+  assert.deepEqual(
+    missing.map(([program, pkg]) => `${program} (apt-get install ${pkg})`),
+    [],
+  );
 });

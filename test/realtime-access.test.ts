@@ -35,8 +35,17 @@ const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function deployment(app: string): Deployment {
   return {
-    id: randomUUID(), app, status: 'building', commit: 'abc1234def', ref: 'refs/heads/main', image: null, source: 'git',
-    createdBy: null, createdAt: Date.now(), finishedAt: null, error: null,
+    id: randomUUID(),
+    app,
+    status: 'building',
+    commit: 'abc1234def',
+    ref: 'refs/heads/main',
+    image: null,
+    source: 'git',
+    createdBy: null,
+    createdAt: Date.now(),
+    finishedAt: null,
+    error: null,
   };
 }
 
@@ -46,7 +55,8 @@ async function extraServer(deps: ControlDeps, recheckMs: number): Promise<{ url:
   const realtime = attachRealtime(server, deps, { recheckMs });
   const port = await listen(server, 0, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${port}`, realtime,
+    url: `http://127.0.0.1:${port}`,
+    realtime,
     async close() {
       await realtime.close();
       server.closeAllConnections();
@@ -65,7 +75,10 @@ describe('realtime room membership follows access', () => {
   const log = (c: TestControl, app: string, line: string): boolean =>
     c.service.deps.events.emit('app.log', { app, replica: 'r1', line, at: Date.now(), stream: 'stdout' });
   const metrics = (c: TestControl, app: string, cpuPercent: number): boolean =>
-    c.service.deps.events.emit('app.metrics', { app, sample: { at: Date.now(), cpuPercent, memoryBytes: 1, memoryLimitBytes: 1, rxBytes: 0, txBytes: 0 } });
+    c.service.deps.events.emit('app.metrics', {
+      app,
+      sample: { at: Date.now(), cpuPercent, memoryBytes: 1, memoryLimitBytes: 1, rxBytes: 0, txBytes: 0 },
+    });
 
   before(async () => {
     redis = await startRedis();
@@ -108,7 +121,11 @@ describe('realtime room membership follows access', () => {
       await until(() => ended.length >= 3, 'three subscription:end notices');
       assert.deepEqual(
         ended.map((e) => [e.app ?? e.deploymentId, e.stream ?? null, e.code]).sort(),
-        [[APP, 'logs', 'DF_ERR_APP_NOT_FOUND'], [APP, 'metrics', 'DF_ERR_APP_NOT_FOUND'], [d.id, null, 'DF_ERR_NOT_FOUND']].sort(),
+        [
+          [APP, 'logs', 'DF_ERR_APP_NOT_FOUND'],
+          [APP, 'metrics', 'DF_ERR_APP_NOT_FOUND'],
+          [d.id, null, 'DF_ERR_NOT_FOUND'],
+        ].sort(),
       );
       assert.equal(fast.realtime.followers.watching(APP), 1, 'the removed collaborator no longer holds a log follower');
 
@@ -116,19 +133,26 @@ describe('realtime room membership follows access', () => {
       metrics(control, APP, 42);
       control.service.deps.events.emit('deployment.log', { deploymentId: d.id, app: APP, line: 'built', at: Date.now() });
       control.service.deps.events.emit('deployment.status', { ...d, status: 'running' });
-      assert.deepEqual((await mine.waitFor('app:log', 2)).map((l) => l.line), ['before', 'after']);
+      assert.deepEqual(
+        (await mine.waitFor('app:log', 2)).map((l) => l.line),
+        ['before', 'after'],
+      );
       assert.equal((await mine.waitFor('app:metrics', 1))[0].sample.cpuPercent, 42);
       await mine.waitFor('deployment:log', 1);
       await mine.waitFor('deployment:status', 1);
       await pause(200);
-      assert.deepEqual(theirs.events.get('app:log')!.map((l) => (l as { line: string }).line), ['before']);
+      assert.deepEqual(
+        theirs.events.get('app:log')!.map((l) => (l as { line: string }).line),
+        ['before'],
+      );
       assert.equal(theirs.events.get('app:metrics')!.length, 0);
       assert.equal(theirs.events.get('deployment:log')!.length, 0);
       assert.equal(theirs.events.get('deployment:status')!.length, 0);
       assert.equal(theirs.socket.connected, true, 'only the rooms go, not the session');
       assert.equal((await theirs.request('subscribe', { app: APP, stream: 'logs' })).error.code, 'DF_ERR_APP_NOT_FOUND');
     } finally {
-      mine.close(); theirs.close();
+      mine.close();
+      theirs.close();
       await fast.close();
     }
   });
@@ -184,7 +208,13 @@ describe('realtime room membership follows access', () => {
     const fast = await extraServer({ ...deps, store, tokens }, 200);
     const client = await connectSocket(fast.url, owner.token!);
     try {
-      for (const sub of [{ app: APP, stream: 'logs' }, { app: APP, stream: 'metrics' }, { app: APP, stream: 'status' }, { deploymentId: d1.id }, { deploymentId: d2.id }]) {
+      for (const sub of [
+        { app: APP, stream: 'logs' },
+        { app: APP, stream: 'metrics' },
+        { app: APP, stream: 'status' },
+        { deploymentId: d1.id },
+        { deploymentId: d2.id },
+      ]) {
         assert.equal((await client.request('subscribe', sub)).ok, true);
       }
       lookups = 0;
@@ -200,7 +230,7 @@ describe('realtime room membership follows access', () => {
     }
   });
 
-  it('a deleted app\'s subscribers leave its rooms at once; a new app of the same name streams only to its own users', async () => {
+  it("a deleted app's subscribers leave its rooms at once; a new app of the same name streams only to its own users", async () => {
     const APP = 'reused-name';
     assert.equal((await owner.post('/api/v1/apps', { name: APP })).status, 201);
     const d = await control.service.deps.store.deployments.create(deployment(APP));
@@ -211,7 +241,12 @@ describe('realtime room membership follows access', () => {
     const endedThere = notices(there);
     try {
       for (const c of [here, there]) {
-        for (const sub of [{ app: APP, stream: 'logs' }, { app: APP, stream: 'metrics' }, { app: APP, stream: 'status' }, { deploymentId: d.id }]) {
+        for (const sub of [
+          { app: APP, stream: 'logs' },
+          { app: APP, stream: 'metrics' },
+          { app: APP, stream: 'status' },
+          { deploymentId: d.id },
+        ]) {
           assert.equal((await c.request('subscribe', sub)).ok, true);
         }
       }
@@ -221,7 +256,12 @@ describe('realtime room membership follows access', () => {
       assert.equal((await owner.delete(`/api/v1/apps/${APP}`)).status, 204);
       // Well before the periodic recheck (a minute by default).
       await until(() => endedHere.length >= 4 && endedThere.length >= 4, 'the notices on both instances');
-      assert.deepEqual(endedHere.map((e) => e.code).sort(), ['DF_ERR_APP_NOT_FOUND', 'DF_ERR_APP_NOT_FOUND', 'DF_ERR_APP_NOT_FOUND', 'DF_ERR_NOT_FOUND']);
+      assert.deepEqual(endedHere.map((e) => e.code).sort(), [
+        'DF_ERR_APP_NOT_FOUND',
+        'DF_ERR_APP_NOT_FOUND',
+        'DF_ERR_APP_NOT_FOUND',
+        'DF_ERR_NOT_FOUND',
+      ]);
       assert.equal(control.service.realtime.realtime.followers.watching(APP), 0);
       assert.equal(second.service.realtime.realtime.followers.watching(APP), 0);
 
@@ -231,7 +271,8 @@ describe('realtime room membership follows access', () => {
       const newThere = await connectSocket(second.url, other.token!);
       try {
         for (const c of [newHere, newThere]) {
-          for (const stream of ['logs', 'metrics', 'status']) assert.deepEqual(await c.request('subscribe', { app: APP, stream }), { ok: true });
+          for (const stream of ['logs', 'metrics', 'status'])
+            assert.deepEqual(await c.request('subscribe', { app: APP, stream }), { ok: true });
         }
         const fresh = await control.service.deps.store.deployments.create(deployment(APP));
         log(control, APP, 'secret on one');
@@ -249,10 +290,12 @@ describe('realtime room membership follows access', () => {
           }
         }
       } finally {
-        newHere.close(); newThere.close();
+        newHere.close();
+        newThere.close();
       }
     } finally {
-      here.close(); there.close();
+      here.close();
+      there.close();
     }
   });
 });

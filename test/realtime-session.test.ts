@@ -18,10 +18,15 @@ const APP = 'session-app';
 /** Resolves with the end reason the server sent and the disconnect reason, within `timeoutMs`. */
 function ended(socket: Socket, timeoutMs: number): Promise<{ end: { code: string; message: string } | null; reason: string }> {
   let end: { code: string; message: string } | null = null;
-  socket.on('session:end', (e: { code: string; message: string }) => { end = e; });
+  socket.on('session:end', (e: { code: string; message: string }) => {
+    end = e;
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`still connected after ${timeoutMs} ms`)), timeoutMs);
-    socket.once('disconnect', (reason) => { clearTimeout(timer); resolve({ end, reason }); });
+    socket.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve({ end, reason });
+    });
   });
 }
 
@@ -29,7 +34,11 @@ describe('realtime sessions end with their credentials', () => {
   let redis: TestRedis;
   let control: TestControl;
   let owner: Awaited<ReturnType<typeof registerUser>>;
-  const emitMetrics = (): boolean => control.service.deps.events.emit('app.metrics', { app: APP, sample: { at: Date.now(), cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: 1, rxBytes: 0, txBytes: 0 } });
+  const emitMetrics = (): boolean =>
+    control.service.deps.events.emit('app.metrics', {
+      app: APP,
+      sample: { at: Date.now(), cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: 1, rxBytes: 0, txBytes: 0 },
+    });
 
   before(async () => {
     redis = await startRedis();
@@ -51,7 +60,11 @@ describe('realtime sessions end with their credentials', () => {
   it('ends a socket when its access token expires, and a fresh token reconnects it', async () => {
     const deps = control.service.deps;
     // The same key as control, with a clock set back so the token has ~2 s left in real time.
-    const shortLived = new TokenService(deps.store, loadOrCreateSecret(control.dataDir, 'jwt'), () => Date.now() - (ACCESS_TTL_SECONDS - 2) * 1000);
+    const shortLived = new TokenService(
+      deps.store,
+      loadOrCreateSecret(control.dataDir, 'jwt'),
+      () => Date.now() - (ACCESS_TTL_SECONDS - 2) * 1000,
+    );
     const user = (await deps.store.users.get(owner.userId))!;
     const issuedAt = Date.now();
     const client = await connectSocket(control.url, await shortLived.issueAccess(user));

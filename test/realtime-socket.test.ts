@@ -14,8 +14,18 @@ const APP = 'live-app';
 
 function deployment(over: Partial<Deployment> = {}): Deployment {
   return {
-    id: randomUUID(), app: APP, status: 'building', commit: 'abc1234def', ref: 'refs/heads/main', image: null, source: 'git',
-    createdBy: null, createdAt: Date.now(), finishedAt: null, error: null, ...over,
+    id: randomUUID(),
+    app: APP,
+    status: 'building',
+    commit: 'abc1234def',
+    ref: 'refs/heads/main',
+    image: null,
+    source: 'git',
+    createdBy: null,
+    createdAt: Date.now(),
+    finishedAt: null,
+    error: null,
+    ...over,
   };
 }
 
@@ -72,7 +82,10 @@ describe('realtime', () => {
       assert.equal((await theirs.request('subscribe', { deploymentId: randomUUID() })).error.code, 'DF_ERR_NOT_FOUND');
 
       emit('app.log', { app: APP, replica: 'r1', line: 'hello from the container', at: Date.now(), stream: 'stdout' });
-      emit('app.metrics', { app: APP, sample: { at: Date.now(), cpuPercent: 12.5, memoryBytes: 1e7, memoryLimitBytes: 2.6e8, rxBytes: 10, txBytes: 20 } });
+      emit('app.metrics', {
+        app: APP,
+        sample: { at: Date.now(), cpuPercent: 12.5, memoryBytes: 1e7, memoryLimitBytes: 2.6e8, rxBytes: 10, txBytes: 20 },
+      });
       assert.equal((await mine.waitFor('app:log'))[0].line, 'hello from the container');
       assert.equal((await watcher.waitFor('app:metrics'))[0].sample.cpuPercent, 12.5);
       await new Promise((r) => setTimeout(r, 100));
@@ -80,7 +93,9 @@ describe('realtime', () => {
       assert.equal(theirs.events.get('app:metrics')!.length, 0);
       assert.equal(mine.events.get('app:metrics')!.length, 0, 'only the subscribed stream arrives');
     } finally {
-      mine.close(); theirs.close(); watcher.close();
+      mine.close();
+      theirs.close();
+      watcher.close();
     }
   });
 
@@ -108,7 +123,10 @@ describe('realtime', () => {
     await statusWatcher.request('subscribe', { app: APP, stream: 'status' });
     for (let i = 0; i < 5; i++) emit('deployment.log', { deploymentId: d.id, app: APP, line: `line ${i}`, at: Date.now() });
     const got = await first.waitFor('deployment:log', 5);
-    assert.deepEqual(got.map((l) => [l.seq, l.line]), [0, 1, 2, 3, 4].map((i) => [i, `line ${i}`]));
+    assert.deepEqual(
+      got.map((l) => [l.seq, l.line]),
+      [0, 1, 2, 3, 4].map((i) => [i, `line ${i}`]),
+    );
     first.close();
     // Lines written while the client is away, then a reconnect that has lines 0-1.
     for (let i = 5; i < 8; i++) emit('deployment.log', { deploymentId: d.id, app: APP, line: `line ${i}`, at: Date.now() });
@@ -117,12 +135,16 @@ describe('realtime', () => {
     assert.equal(ack.replayed, 6);
     emit('deployment.log', { deploymentId: d.id, app: APP, line: 'line 8', at: Date.now() });
     const replayed = await again.waitFor('deployment:log', 7);
-    assert.deepEqual(replayed.map((l) => l.seq), [2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      replayed.map((l) => l.seq),
+      [2, 3, 4, 5, 6, 7, 8],
+    );
     const updated = await control.service.deps.store.deployments.update(d.id, { status: 'running', finishedAt: Date.now() });
     emit('deployment.status', updated);
     assert.equal((await again.waitFor('deployment:status'))[0].status, 'running');
     assert.equal((await statusWatcher.waitFor('deployment:status'))[0].id, d.id);
-    again.close(); statusWatcher.close();
+    again.close();
+    statusWatcher.close();
   });
 
   it('replays from the stored log when this instance never saw the lines', async () => {
@@ -132,7 +154,13 @@ describe('realtime', () => {
     const ack = await client.request('subscribe', { deploymentId: d.id, offset: 1 });
     assert.deepEqual(ack, { ok: true, status: 'running', replayed: 2 });
     const lines = await client.waitFor('deployment:log', 2);
-    assert.deepEqual(lines.map((l) => [l.seq, l.line]), [[1, 'step 1'], [2, '<b>not html</b>']]);
+    assert.deepEqual(
+      lines.map((l) => [l.seq, l.line]),
+      [
+        [1, 'step 1'],
+        [2, '<b>not html</b>'],
+      ],
+    );
     client.close();
   });
 
@@ -151,6 +179,7 @@ describe('realtime', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(strangerOnSecond.events.get('notification')!.length, 0);
     assert.equal(strangerOnSecond.events.get('deployment:log')!.length, 0);
-    onSecond.close(); strangerOnSecond.close();
+    onSecond.close();
+    strangerOnSecond.close();
   });
 });

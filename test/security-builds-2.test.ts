@@ -32,7 +32,11 @@ let refused = 0;
 
 function get(port: number): Promise<number> {
   return new Promise((resolve) => {
-    http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); })
+    http
+      .get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
       .once('error', () => resolve(0));
   });
 }
@@ -41,7 +45,9 @@ function ip6tablesRules(chain: string): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn('ip6tables', ['-w', '5', '-S', chain], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.once('close', () => resolve(out));
     child.once('error', () => resolve(''));
   });
@@ -56,7 +62,9 @@ function bridgeIpv4(ifname: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const child = spawn('ip', ['-4', '-o', 'addr', 'show', 'dev', ifname], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.once('close', () => resolve(/\binet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1]));
     child.once('error', () => resolve(undefined));
   });
@@ -64,8 +72,16 @@ function bridgeIpv4(ifname: string): Promise<string | undefined> {
 
 async function linkLocal(ifname: string): Promise<string | undefined> {
   const table = await fs.readFile('/proc/net/if_inet6', 'utf8').catch(() => '');
-  const hex = table.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[5] === ifname && f[0]?.startsWith('fe80'))?.[0];
-  return hex ? hex.match(/.{4}/g)!.join(':').replace(/\b0+(?=[0-9a-f])/g, '') : undefined;
+  const hex = table
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[5] === ifname && f[0]?.startsWith('fe80'))?.[0];
+  return hex
+    ? hex
+        .match(/.{4}/g)!
+        .join(':')
+        .replace(/\b0+(?=[0-9a-f])/g, '')
+    : undefined;
 }
 
 /** A RUN step (JSON form, no shell quoting) that connects to each target and prints `<name>:<outcome>`. */
@@ -116,26 +132,48 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     base = await ensureNodeBaseImage(docker);
     const images = loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images;
     builder = createBuilder({
-      docker, images, maxConcurrentBuilds: 1, buildTimeoutMs: 120_000, imageSettings: async () => imageSettings,
+      docker,
+      images,
+      maxConcurrentBuilds: 1,
+      buildTimeoutMs: 120_000,
+      imageSettings: async () => imageSettings,
       isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: DISK_MB },
     });
     // Stands for control's API on 127.0.0.1: any request reaching it is a leak.
-    control = http.createServer((req, res) => { hits.push(req.url ?? ''); res.end('control-secret\n'); });
+    control = http.createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.end('control-secret\n');
+    });
     await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
     controlPort = (control.address() as AddressInfo).port;
 
     const victim = await build(apps.victim, 'v1', [
-      `FROM ${base}`, 'WORKDIR /srv', `RUN echo victim-source-${run} > /srv/secret.txt`,
+      `FROM ${base}`,
+      'WORKDIR /srv',
+      `RUN echo victim-source-${run} > /srv/secret.txt`,
       `RUN printf '%s' "require('http').createServer((q,s)=>s.end('ok')).listen(8080)" > server.js`,
-      'EXPOSE 8080', 'CMD ["node", "server.js"]',
+      'EXPOSE 8080',
+      'CMD ["node", "server.js"]',
     ]);
     victimImage = victim.image;
     await docker.createNetwork({ Name: network, Driver: 'bridge', Labels: { 'deployflow.test': run } });
     const spec: ReleaseSpec = {
-      app: apps.victim, deploymentId: 'v1', image: victimImage, replicas: 1, env: {}, limits: { memoryMb: 128, cpus: 0.5 }, port: 8080,
+      app: apps.victim,
+      deploymentId: 'v1',
+      image: victimImage,
+      replicas: 1,
+      env: {},
+      limits: { memoryMb: 128, cpus: 0.5 },
+      port: 8080,
     };
     const deps = {
-      docker, log: () => undefined, publish: async () => undefined, network, healthTimeoutMs: 30_000, drainMs: 0, stopGraceSeconds: 1,
+      docker,
+      log: () => undefined,
+      publish: async () => undefined,
+      network,
+      healthTimeoutMs: 30_000,
+      drainMs: 0,
+      stopGraceSeconds: 1,
     };
     const released = await release(deps, spec);
     victimPort = released.upstreams[0]!.port;
@@ -146,16 +184,27 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     console.log(`security battery (builds, part 2): ${tried} attacks tried, ${refused} refused`);
     // The engine's build cgroup is shared with every build on this host: leave it unlimited again.
     for (const [file, value] of [
-      ['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'], ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
-      ['pids/docker/buildkit/pids.max', 'max'], ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'], ['docker/buildkit/memory.max', 'max'],
-      ['docker/buildkit/pids.max', 'max'], ['docker/buildkit/cpu.max', 'max'],
+      ['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'],
+      ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
+      ['pids/docker/buildkit/pids.max', 'max'],
+      ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'],
+      ['docker/buildkit/memory.max', 'max'],
+      ['docker/buildkit/pids.max', 'max'],
+      ['docker/buildkit/cpu.max', 'max'],
     ] as const) {
       await fs.writeFile(path.join('/sys/fs/cgroup', file), value).catch(() => undefined);
     }
     control.close();
     for (const app of Object.values(apps)) await purgeApp(docker, app, { removeVolumes: true }).catch(() => undefined);
-    for (const image of ownImages) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
-    await docker.getNetwork(network).remove().catch(() => undefined);
+    for (const image of ownImages)
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
+    await docker
+      .getNetwork(network)
+      .remove()
+      .catch(() => undefined);
     for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
   });
 
@@ -172,13 +221,20 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     tried += 1;
     const log: string[] = [];
     hits = [];
-    await assert.rejects(build(app, `a${tried}`, lines, log), (err: unknown) => {
-      assert.ok(isDeployFlowError(err), `${name}: expected a refusal, got ${String(err)}\n${log.join('\n')}`);
-      assert.equal(err.code, code, `${name}: ${err.message}\n${log.join('\n')}`);
-      assert.match(err.message, pattern, name);
-      return true;
-    }, `${name} must fail`);
-    assert.ok(log.some((l) => l.includes(`${code}: `)), `${name}: the build log names ${code}\n${log.join('\n')}`);
+    await assert.rejects(
+      build(app, `a${tried}`, lines, log),
+      (err: unknown) => {
+        assert.ok(isDeployFlowError(err), `${name}: expected a refusal, got ${String(err)}\n${log.join('\n')}`);
+        assert.equal(err.code, code, `${name}: ${err.message}\n${log.join('\n')}`);
+        assert.match(err.message, pattern, name);
+        return true;
+      },
+      `${name} must fail`,
+    );
+    assert.ok(
+      log.some((l) => l.includes(`${code}: `)),
+      `${name}: the build log names ${code}\n${log.join('\n')}`,
+    );
     assert.ok(!log.some((l) => l.includes(`victim-source-${run}`) || l.includes('control-secret')), `${name}: nothing leaked into the log`);
     assert.deepEqual(hits, [], `${name}: nothing reached the control port`);
     refused += 1;
@@ -196,8 +252,12 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     ownImages.push(fetching, copying, harmless);
     // An admin allows all three as bases: their triggers are still the tenant's build.
     imageSettings = { allowedImages: [fetching, copying, harmless], allowHostImages: false };
-    await attack('ONBUILD ADD url', 'DF_ERR_BUILD_REFUSED', [`FROM ${fetching}`, 'CMD ["node"]'],
-      /ONBUILD trigger builds may not run: ADD http/);
+    await attack(
+      'ONBUILD ADD url',
+      'DF_ERR_BUILD_REFUSED',
+      [`FROM ${fetching}`, 'CMD ["node"]'],
+      /ONBUILD trigger builds may not run: ADD http/,
+    );
     await attack('ONBUILD COPY --from other app', 'DF_ERR_BUILD_REFUSED', [`FROM ${copying}`, 'CMD ["node"]'], /another app's image/);
     const ok = await build(apps.other, 'ob1', [`FROM ${harmless}`, 'CMD ["cat", "/trigger"]']);
     const container = await docker.createContainer({ Image: ok.image, HostConfig: { NetworkMode: 'none' } });
@@ -214,17 +274,23 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
   it("reaches neither the host's IPv6 link-local address nor the host through an IPv4-mapped address", async () => {
     // Servers on the host's own addresses on the build bridge: a connection arriving is a leak.
     type Inspect = { Options?: Record<string, string>; IPAM?: { Config?: Array<{ Gateway?: string }> } };
-    const inspect = await docker.getNetwork('bridge').inspect() as Inspect;
+    const inspect = (await docker.getNetwork('bridge').inspect()) as Inspect;
     const bridge = inspect.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
-    const v4 = inspect.IPAM?.Config?.find((c) => c.Gateway && net.isIPv4(c.Gateway))?.Gateway ?? await bridgeIpv4(bridge);
+    const v4 = inspect.IPAM?.Config?.find((c) => c.Gateway && net.isIPv4(c.Gateway))?.Gateway ?? (await bridgeIpv4(bridge));
     const v6 = await linkLocal(bridge);
     assert.ok(v4, `the build bridge ${bridge} has an IPv4 address`);
     const arrived: string[] = [];
     const servers: net.Server[] = [];
     const listen = async (host: string): Promise<number> => {
-      const server = net.createServer((sock) => { arrived.push(host); sock.end('host-secret\n'); });
+      const server = net.createServer((sock) => {
+        arrived.push(host);
+        sock.end('host-secret\n');
+      });
       servers.push(server);
-      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, host, resolve); });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, host, resolve);
+      });
       return (server.address() as AddressInfo).port;
     };
     try {
@@ -261,10 +327,20 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     })();
     try {
       // 4 GB asked for; the watcher cancels it far earlier, and BuildKit drops the step's layer.
-      const log = await attack('disk filler', 'DF_ERR_BUILD_LIMIT', [`FROM ${base}`, 'RUN dd if=/dev/zero of=/big bs=1M count=4096'],
-        new RegExp(`disk limit of ${DISK_MB} MB`));
-      assert.ok(log.some((l) => l.includes(`A build step wrote more than the build's disk limit of ${DISK_MB} MB`)), log.join('\n'));
-      assert.ok(log.some((l) => l.includes(`${DISK_MB} MB written`)), 'the limits line names the disk budget');
+      const log = await attack(
+        'disk filler',
+        'DF_ERR_BUILD_LIMIT',
+        [`FROM ${base}`, 'RUN dd if=/dev/zero of=/big bs=1M count=4096'],
+        new RegExp(`disk limit of ${DISK_MB} MB`),
+      );
+      assert.ok(
+        log.some((l) => l.includes(`A build step wrote more than the build's disk limit of ${DISK_MB} MB`)),
+        log.join('\n'),
+      );
+      assert.ok(
+        log.some((l) => l.includes(`${DISK_MB} MB written`)),
+        'the limits line names the disk budget',
+      );
     } finally {
       polling = false;
       await poller;

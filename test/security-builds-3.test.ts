@@ -36,12 +36,18 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
     base = await ensureNodeBaseImage(docker);
     ledger = memoryLedger();
     builder = createBuilder({
-      docker, images: loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images, maxConcurrentBuilds: 1, buildTimeoutMs: 120_000,
+      docker,
+      images: loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images,
+      maxConcurrentBuilds: 1,
+      buildTimeoutMs: 120_000,
       isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: 256 },
       appCache: { budgetMb: CACHE_MB, ledger },
     });
     second = createBuilder({
-      docker, images: loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images, maxConcurrentBuilds: 1, buildTimeoutMs: 120_000,
+      docker,
+      images: loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images,
+      maxConcurrentBuilds: 1,
+      buildTimeoutMs: 120_000,
       isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: 256 },
     });
   });
@@ -49,18 +55,32 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
   after(async () => {
     console.log(`security battery (builds, part 3): ${tried} attacks tried, ${refused} refused`);
     for (const [file, value] of [
-      ['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'], ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
-      ['pids/docker/buildkit/pids.max', 'max'], ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'], ['docker/buildkit/memory.max', 'max'],
-      ['docker/buildkit/pids.max', 'max'], ['docker/buildkit/cpu.max', 'max'],
+      ['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'],
+      ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
+      ['pids/docker/buildkit/pids.max', 'max'],
+      ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'],
+      ['docker/buildkit/memory.max', 'max'],
+      ['docker/buildkit/pids.max', 'max'],
+      ['docker/buildkit/cpu.max', 'max'],
     ] as const) {
       await fs.writeFile(path.join('/sys/fs/cgroup', file), value).catch(() => undefined);
     }
-    for (const image of images) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    for (const image of images)
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
     for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  async function build(app: string, id: string, lines: string[], files: Record<string, string> = {}, log: string[] = [], by = builder):
-  Promise<string[]> {
+  async function build(
+    app: string,
+    id: string,
+    lines: string[],
+    files: Record<string, string> = {},
+    log: string[] = [],
+    by = builder,
+  ): Promise<string[]> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-sec3-'));
     dirs.push(dir);
     await fs.writeFile(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n');
@@ -92,12 +112,16 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
     await docker.getImage(`deployflow/${apps.neighbour}:n1`).remove({ force: true });
     const neighbourIds = (await ledger.load())[apps.neighbour]?.map((e) => e.id) ?? [];
     const described = new Map((await listBuildCache(docker)).map((r) => [r.ID, `${r.ID} ${r.Type} ${r.Description.slice(0, 100)}`]));
-    assert.ok(neighbourIds.length >= 3, `the neighbour was credited with its layers and cache mount: ${neighbourIds.join(',')}\n${first.join('\n')}`);
+    assert.ok(
+      neighbourIds.length >= 3,
+      `the neighbour was credited with its layers and cache mount: ${neighbourIds.join(',')}\n${first.join('\n')}`,
+    );
 
     const fillerFile = [
-      `FROM ${base}`, 'COPY stamp /stamp',
-      'RUN --mount=type=cache,target=/c echo cache-files-$(ls /c | wc -l) '
-        + '&& dd if=/dev/urandom of=/c/f-$(cat /stamp) bs=1M count=3 && sleep 1',
+      `FROM ${base}`,
+      'COPY stamp /stamp',
+      'RUN --mount=type=cache,target=/c echo cache-files-$(ls /c | wc -l) ' +
+        '&& dd if=/dev/urandom of=/c/f-$(cat /stamp) bs=1M count=3 && sleep 1',
       'RUN dd if=/dev/urandom of=/layer bs=1M count=2',
       'CMD ["node"]',
     ];
@@ -109,16 +133,27 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
       previous = `deployflow/${apps.filler}:f${i}`;
     }
     const trimmed = logs.flat().find((l) => l.includes('Build cache: '));
-    assert.match(trimmed ?? logs.flat().join('\n'),
-      new RegExp(`Build cache: this app's cache held [0-9.]+ MB, more than its budget of ${CACHE_MB} MB; trimmed [1-9][0-9]* of its least`));
+    assert.match(
+      trimmed ?? logs.flat().join('\n'),
+      new RegExp(`Build cache: this app's cache held [0-9.]+ MB, more than its budget of ${CACHE_MB} MB; trimmed [1-9][0-9]* of its least`),
+    );
     // The filler lost its own cache mount: its next build finds it empty.
     const next = await build(apps.filler, 'f9', fillerFile, { stamp: `${run}-9\n` });
-    assert.ok(next.some((l) => / cache-files-0$/.test(l)), next.join('\n'));
+    assert.ok(
+      next.some((l) => / cache-files-0$/.test(l)),
+      next.join('\n'),
+    );
 
     // The neighbour's records are all still there, and its rebuild comes from the cache.
     const present = new Set((await listBuildCache(docker)).map((r) => r.ID));
-    assert.deepEqual(neighbourIds.filter((id) => !present.has(id)).map((id) => described.get(id)), [],
-      `none of the neighbour's records was pruned; the filler's log: ${logs.flat().filter((l) => l.includes('Build cache')).join(' / ')}`);
+    assert.deepEqual(
+      neighbourIds.filter((id) => !present.has(id)).map((id) => described.get(id)),
+      [],
+      `none of the neighbour's records was pruned; the filler's log: ${logs
+        .flat()
+        .filter((l) => l.includes('Build cache'))
+        .join(' / ')}`,
+    );
     const again = await build(apps.neighbour, 'n2', neighbourFile);
     assert.ok(cached(again, `of=/neighbour-${run}`) && cached(again, `of=/c/n-${run}`), again.join('\n'));
     refused += 1;
@@ -128,11 +163,22 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
     tried += 1;
     // The busy build holds 60 processes (within its 128) for a while; the bomb starts once they run.
     const busyLog: string[] = [];
-    const busy = build(apps.busy, 'b1', [
-      `FROM ${base}`, `RUN echo holding-${run} && for i in $(seq 60); do sleep 15 & done; wait`, 'CMD ["node"]',
-    ], {}, busyLog, second).then((log) => ({ log }), (err: unknown) => ({ err }));
+    const busy = build(
+      apps.busy,
+      'b1',
+      [`FROM ${base}`, `RUN echo holding-${run} && for i in $(seq 60); do sleep 15 & done; wait`, 'CMD ["node"]'],
+      {},
+      busyLog,
+      second,
+    ).then(
+      (log) => ({ log }),
+      (err: unknown) => ({ err }),
+    );
     for (let i = 0; i < 600 && !busyLog.some((l) => l.endsWith(` holding-${run}`)); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(busyLog.some((l) => l.endsWith(` holding-${run}`)), busyLog.join('\n'));
+    assert.ok(
+      busyLog.some((l) => l.endsWith(` holding-${run}`)),
+      busyLog.join('\n'),
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const bombLog: string[] = [];
     await assert.rejects(build(apps.bomber, 'x1', [`FROM ${base}`, 'RUN f(){ f | f; }; f'], {}, bombLog), (err: unknown) => {
@@ -141,8 +187,14 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
       return true;
     });
     const outcome = await busy;
-    assert.ok(!('err' in outcome), `the other tenant's build was stopped: ${'err' in outcome ? String(outcome.err) : ''}\n${busyLog.join('\n')}`);
-    assert.ok(busyLog.some((l) => l.includes(`Built deployflow/${apps.busy}:b1`)), busyLog.join('\n'));
+    assert.ok(
+      !('err' in outcome),
+      `the other tenant's build was stopped: ${'err' in outcome ? String(outcome.err) : ''}\n${busyLog.join('\n')}`,
+    );
+    assert.ok(
+      busyLog.some((l) => l.includes(`Built deployflow/${apps.busy}:b1`)),
+      busyLog.join('\n'),
+    );
     refused += 1;
   });
 });

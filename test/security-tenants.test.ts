@@ -41,7 +41,8 @@ function servedCertificate(port: number, servername: string): Promise<X509Certif
     const socket = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
       const raw = socket.getPeerX509Certificate();
       socket.destroy();
-      if (raw) resolve(raw); else reject(new Error('no certificate'));
+      if (raw) resolve(raw);
+      else reject(new Error('no certificate'));
     });
     socket.once('error', reject);
   });
@@ -69,7 +70,10 @@ describe('security battery (tenants)', () => {
     redis = await startRedis();
     httpsPort = await freePort();
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', GATEWAY_HTTP_PORT: String(await freePort()), GATEWAY_HTTPS_PORT: String(httpsPort),
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      GATEWAY_HTTP_PORT: String(await freePort()),
+      GATEWAY_HTTPS_PORT: String(httpsPort),
     });
     gateway = await startGateway(control.config, createLogger('gateway', 'silent'));
     admin = await registerUser(control.url); // the first account is the admin; the tenants are developers
@@ -102,26 +106,32 @@ describe('security battery (tenants)', () => {
     assert.equal((await attacker.post('/api/v1/apps/shop-again/domains', { domain: DOMAIN })).status, 201);
     const redisProbe = control.service.deps.redis;
     assert.ok(redisProbe);
-    attack('the deleted app\'s certificate and key stay stored', (await readCustomCertificate(redisProbe, DOMAIN)) === null);
+    attack("the deleted app's certificate and key stay stored", (await readCustomCertificate(redisProbe, DOMAIN)) === null);
     // The gateway drops its copy on the change message: it falls back to the platform certificate.
     let after = await servedCertificate(httpsPort, DOMAIN);
     for (let i = 0; i < 50 && after.serialNumber === uploaded.serialNumber; i++) {
       await new Promise((r) => setTimeout(r, 100));
       after = await servedCertificate(httpsPort, DOMAIN);
     }
-    attack('the next app is served with the deleted app\'s certificate', after.serialNumber !== uploaded.serialNumber);
+    attack("the next app is served with the deleted app's certificate", after.serialNumber !== uploaded.serialNumber);
   });
 
   it('an env value with NUL is refused where it is set, naming the key, and nothing is stored', async () => {
     await attacker.post('/api/v1/apps', { name: 'nul-env' });
     const res = await attacker.put('/api/v1/apps/nul-env/env', { vars: { OK: '1', EVIL: 'a\u0000b' } });
-    attack('NUL in an env value', res.status === 400 && res.body.error.code === 'DF_ERR_VALIDATION' && res.body.error.details?.key === 'EVIL');
+    attack(
+      'NUL in an env value',
+      res.status === 400 && res.body.error.code === 'DF_ERR_VALIDATION' && res.body.error.details?.key === 'EVIL',
+    );
     assert.deepEqual((await attacker.get('/api/v1/apps/nul-env/env')).body.vars, {});
   });
 
   it('a clone URL refusal names the class of address, never the address', async () => {
     await attacker.post('/api/v1/apps', { name: 'prober' });
-    for (const [url, cls] of [['http://localhost:1/x.git', 'loopback'], ['http://169.254.169.254/x.git', 'link-local']] as const) {
+    for (const [url, cls] of [
+      ['http://localhost:1/x.git', 'loopback'],
+      ['http://169.254.169.254/x.git', 'link-local'],
+    ] as const) {
       const res = await attacker.post('/api/v1/apps/prober/deployments', { gitUrl: url });
       const text = JSON.stringify(res.body);
       const leaked = /127\.0\.0\.1|::1/.test(text) || res.body.error?.details?.address !== undefined;
@@ -139,10 +149,17 @@ describe('security battery (tenants)', () => {
     await attacker.post('/api/v1/apps', { name: 'hooked' });
     const { secret } = (await attacker.post('/api/v1/apps/hooked/webhook-secret')).body as { secret: string };
     // A push to another branch is acknowledged and ignored: enough to be captured and replayed.
-    const raw = JSON.stringify({ ref: 'refs/heads/elsewhere', after: 'a'.repeat(40), repository: { clone_url: 'https://example.test/r.git' } });
-    const send = (id: string) => new Client(control.url).request('POST', '/api/v1/webhooks/github/hooked', raw, {
-      'x-hub-signature-256': githubSignature(secret, Buffer.from(raw)), 'x-github-event': 'push', 'x-github-delivery': id,
+    const raw = JSON.stringify({
+      ref: 'refs/heads/elsewhere',
+      after: 'a'.repeat(40),
+      repository: { clone_url: 'https://example.test/r.git' },
     });
+    const send = (id: string) =>
+      new Client(control.url).request('POST', '/api/v1/webhooks/github/hooked', raw, {
+        'x-hub-signature-256': githubSignature(secret, Buffer.from(raw)),
+        'x-github-event': 'push',
+        'x-github-delivery': id,
+      });
     assert.equal((await send('00000000-0000-4000-8000-00000000000a')).status, 202);
     const same = await send('00000000-0000-4000-8000-00000000000a');
     attack('webhook replay with the same delivery id', same.status === 409 && same.body.error.code === 'DF_ERR_WEBHOOK_REPLAYED');
@@ -153,24 +170,35 @@ describe('security battery (tenants)', () => {
   it('adding a collaborator never tells an owner whether an e-mail has an account', async () => {
     await attacker.post('/api/v1/apps', { name: 'oracle' });
     const probe = (email: string) => attacker.post('/api/v1/apps/oracle/collaborators', { email });
-    const normal = (res: Awaited<ReturnType<typeof probe>>, email: string): unknown => JSON.parse(JSON.stringify(res.body)
-      .replaceAll(email, '<email>').replace(/"id":"[^"]+"/, '"id":"<id>"').replace(/#token=[^"]+/, '#token=<token>')
-      .replace(/"(createdAt|expiresAt)":\d+/g, '"$1":0'));
+    const normal = (res: Awaited<ReturnType<typeof probe>>, email: string): unknown =>
+      JSON.parse(
+        JSON.stringify(res.body)
+          .replaceAll(email, '<email>')
+          .replace(/"id":"[^"]+"/, '"id":"<id>"')
+          .replace(/#token=[^"]+/, '#token=<token>')
+          .replace(/"(createdAt|expiresAt)":\d+/g, '"$1":0'),
+      );
     const unknownEmail = `no-account-${Date.now()}@example.test`;
     const known = await probe(victim.email);
     const unknown = await probe(unknownEmail);
-    attack('the collaborator answer differs for a known and an unknown address',
-      known.status === unknown.status && JSON.stringify(normal(known, victim.email)) === JSON.stringify(normal(unknown, unknownEmail)));
+    attack(
+      'the collaborator answer differs for a known and an unknown address',
+      known.status === unknown.status && JSON.stringify(normal(known, victim.email)) === JSON.stringify(normal(unknown, unknownEmail)),
+    );
     attack('the app shows a known address added at once', (await attacker.get('/api/v1/apps/oracle')).body.collaboratorIds.length === 0);
     const listed = (await attacker.get('/api/v1/apps/oracle/invitations')).body as Record<string, unknown>[];
-    attack('the pending list tells the addresses apart',
-      listed.length === 2 && JSON.stringify(Object.keys(listed[0]!)) === JSON.stringify(Object.keys(listed[1]!)));
+    attack(
+      'the pending list tells the addresses apart',
+      listed.length === 2 && JSON.stringify(Object.keys(listed[0]!)) === JSON.stringify(Object.keys(listed[1]!)),
+    );
     // Without SMTP the owner holds both links. Signed in, a link works only for its own address;
     // signed out (registration closed) both answer the same, so using them tells nothing either.
     const token = (res: typeof known): string => decodeURIComponent(String(res.body.url).split('#token=')[1] ?? '');
     const taken = await attacker.post('/api/v1/invitations/accept', { token: token(known) });
-    attack('an owner joins their own app with the link meant for another account',
-      taken.status === 403 && taken.body.error.code === 'DF_ERR_INVITATION_OTHER_ACCOUNT');
+    attack(
+      'an owner joins their own app with the link meant for another account',
+      taken.status === 403 && taken.body.error.code === 'DF_ERR_INVITATION_OTHER_ACCOUNT',
+    );
     assert.equal((await admin.patch('/api/v1/settings', { registrationOpen: false })).status, 200);
     try {
       const anon = new Client(control.url);
@@ -178,7 +206,10 @@ describe('security battery (tenants)', () => {
         await anon.post('/api/v1/invitations/accept', { token: token(known), password: 'probing the platform' }),
         await anon.post('/api/v1/invitations/accept', { token: token(unknown), password: 'probing the platform' }),
       ];
-      attack('accepting the two links signed out tells them apart', a.status === b.status && JSON.stringify(a.body) === JSON.stringify(b.body));
+      attack(
+        'accepting the two links signed out tells them apart',
+        a.status === b.status && JSON.stringify(a.body) === JSON.stringify(b.body),
+      );
     } finally {
       assert.equal((await admin.patch('/api/v1/settings', { registrationOpen: true })).status, 200);
     }
@@ -195,19 +226,22 @@ describe('security battery (tenants)', () => {
     attack('add oneself by e-mail', (await attacker.post(`${t}/members`, { email: attacker.email })).status === 404);
     attack('rename another team', (await attacker.patch(t, { name: 'mine' })).status === 404);
     attack('delete another team', (await attacker.delete(t)).status === 404);
-    attack('remove another team\'s admin', (await attacker.delete(`${t}/members/${victim.userId}`)).status === 404);
+    attack("remove another team's admin", (await attacker.delete(`${t}/members/${victim.userId}`)).status === 404);
     attack('list every team without being admin', (await attacker.get('/api/v1/teams?all=true')).status === 403);
-    attack('read a team\'s app', (await attacker.get('/api/v1/apps/team-shop')).status === 404);
-    attack('scale a team\'s app', (await attacker.post('/api/v1/apps/team-shop/scale', { replicas: 3 })).status === 404);
-    attack('take a team\'s app', (await attacker.post('/api/v1/apps/team-shop/transfer', { toUserId: attacker.userId })).status === 404);
+    attack("read a team's app", (await attacker.get('/api/v1/apps/team-shop')).status === 404);
+    attack("scale a team's app", (await attacker.post('/api/v1/apps/team-shop/scale', { replicas: 3 })).status === 404);
+    attack("take a team's app", (await attacker.post('/api/v1/apps/team-shop/transfer', { toUserId: attacker.userId })).status === 404);
     await attacker.post('/api/v1/apps', { name: 'trojan' });
-    attack('push an app into a team one is not in', (await attacker.post('/api/v1/apps/trojan/transfer', { toTeamId: team.id })).status === 404);
+    attack(
+      'push an app into a team one is not in',
+      (await attacker.post('/api/v1/apps/trojan/transfer', { toTeamId: team.id })).status === 404,
+    );
     const access = gitAccess(control.service.deps);
-    attack('git push to a team\'s app', !(await access.mayAccess(attacker.userId, 'team-shop', 'write')));
+    attack("git push to a team's app", !(await access.mayAccess(attacker.userId, 'team-shop', 'write')));
     const socket = await connectSocket(control.url, attacker.token!);
     try {
       const ack = await socket.request('subscribe', { app: 'team-shop', stream: 'logs' });
-      attack('watch a team\'s app over Socket.IO', ack.ok === false && ack.error.code === 'DF_ERR_APP_NOT_FOUND');
+      attack("watch a team's app over Socket.IO", ack.ok === false && ack.error.code === 'DF_ERR_APP_NOT_FOUND');
     } finally {
       socket.close();
     }
@@ -216,7 +250,10 @@ describe('security battery (tenants)', () => {
     const unknownEmail = `no-account-team-${Date.now()}@example.test`;
     const known = await attacker.post(`/api/v1/teams/${own.id}/members`, { email: victim.email, role: 'viewer' });
     const unknown = await attacker.post(`/api/v1/teams/${own.id}/members`, { email: unknownEmail, role: 'viewer' });
-    attack('adding a team member by e-mail tells known from unknown addresses', known.status === unknown.status
-      && JSON.stringify(known.body).replace(victim.email, '<e>') === JSON.stringify(unknown.body).replace(unknownEmail, '<e>'));
+    attack(
+      'adding a team member by e-mail tells known from unknown addresses',
+      known.status === unknown.status &&
+        JSON.stringify(known.body).replace(victim.email, '<e>') === JSON.stringify(unknown.body).replace(unknownEmail, '<e>'),
+    );
   });
 });

@@ -58,19 +58,42 @@ async function buildImage(docker: Docker, base: string, tag: string, version: st
 /** Debian's registry (distribution) on `addr:5000`, storing under `dir`. */
 async function startRegistry(addr: string, dir: string): Promise<ChildProcess> {
   const config = path.join(dir, 'registry.yml');
-  await fs.writeFile(config, [
-    'version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(dir, 'registry')}`,
-    'http:', `  addr: ${addr}:5000`, '',
-  ].join('\n'));
+  await fs.writeFile(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${path.join(dir, 'registry')}`,
+      'http:',
+      `  addr: ${addr}:5000`,
+      '',
+    ].join('\n'),
+  );
   const child = spawn(requireProgram('docker-registry'), ['serve', config], { stdio: 'ignore' });
-  await waitFor(() => new Promise<boolean>((resolve) => {
-    const s = net.connect(5000, addr, () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  }), 'the registry to listen', 15_000);
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = net.connect(5000, addr, () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
+      }),
+    'the registry to listen',
+    15_000,
+  );
   return child;
 }
 
-interface Load { ok: number; failed: string[]; versions: string[]; stop(): Promise<void> }
+interface Load {
+  ok: number;
+  failed: string[];
+  versions: string[];
+  stop(): Promise<void>;
+}
 
 describe('swarm runtime over two nodes', () => {
   let lan: TestLan;
@@ -91,17 +114,20 @@ describe('swarm runtime over two nodes', () => {
   let owner: Awaited<ReturnType<typeof registerUser>>;
   const sharedDockerHost = process.env.DOCKER_HOST;
 
-  const get = (): Promise<{ status: number; body: string }> => new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent: false, headers: { host: HOST } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', (err) => resolve({ status: 0, body: err.message }));
+  const get = (): Promise<{ status: number; body: string }> =>
+    new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent: false, headers: { host: HOST } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', (err) => resolve({ status: 0, body: err.message }));
+      });
+      req.setTimeout(15_000, () => req.destroy(new Error('no answer within 15 s')));
+      req.once('error', (err) => resolve({ status: 0, body: err.message }));
     });
-    req.setTimeout(15_000, () => req.destroy(new Error('no answer within 15 s')));
-    req.once('error', (err) => resolve({ status: 0, body: err.message }));
-  });
 
   function load(): Load {
     let running = true;
@@ -109,32 +135,57 @@ describe('swarm runtime over two nodes', () => {
     const loops = [0, 1].map(async () => {
       while (running) {
         const r = await get();
-        if (r.status === 200) { result.ok++; result.versions.push(r.body.split(' ')[0]!); } else result.failed.push(`${r.status} ${r.body.slice(0, 120)}`);
+        if (r.status === 200) {
+          result.ok++;
+          result.versions.push(r.body.split(' ')[0]!);
+        } else result.failed.push(`${r.status} ${r.body.slice(0, 120)}`);
         await new Promise((res) => setTimeout(res, 20));
       }
     });
-    result.stop = async () => { running = false; await Promise.all(loops); };
+    result.stop = async () => {
+      running = false;
+      await Promise.all(loops);
+    };
     return result;
   }
 
   const routeHosts = async (): Promise<string[]> => ((await readRouteTable(probe)).routes[HOST]?.upstreams ?? []).map((u) => u.host).sort();
   const taskNodes = async (): Promise<string[]> => {
-    const tasks = await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`], 'desired-state': ['running'] } }) as Array<{ NodeID: string; Status: { State: string } }>;
-    return tasks.filter((t) => t.Status.State === 'running').map((t) => t.NodeID).sort();
+    const tasks = (await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`], 'desired-state': ['running'] } })) as Array<{
+      NodeID: string;
+      Status: { State: string };
+    }>;
+    return tasks
+      .filter((t) => t.Status.State === 'running')
+      .map((t) => t.NodeID)
+      .sort();
   };
   const v2Tasks = async (): Promise<Array<{ Status: { State: string } }>> =>
-    (await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`], 'desired-state': ['running'] } }) as
-      Array<{ Status: { State: string }; Spec: { ContainerSpec: { Image: string } } }>).filter((t) => /:v2(@|$)/.test(t.Spec.ContainerSpec.Image));
+    (
+      (await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`], 'desired-state': ['running'] } })) as Array<{
+        Status: { State: string };
+        Spec: { ContainerSpec: { Image: string } };
+      }>
+    ).filter((t) => /:v2(@|$)/.test(t.Spec.ContainerSpec.Image));
   /** One line: the update's state, the worker's, and each task (slot@node:version:state/desired). */
   const swarmState = async (): Promise<string> => {
-    const svc = await manager.docker.getService(`deployflow-${APP}`).inspect() as { UpdateStatus?: { State?: string } };
-    const node = await manager.docker.getNode(workerId).inspect() as { Status: { State: string } };
-    const tasks = await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`] } }) as Array<{
-      Slot: number; NodeID: string; DesiredState: string; Status: { State: string }; Spec: { ContainerSpec: { Image: string } } }>;
+    const svc = (await manager.docker.getService(`deployflow-${APP}`).inspect()) as { UpdateStatus?: { State?: string } };
+    const node = (await manager.docker.getNode(workerId).inspect()) as { Status: { State: string } };
+    const tasks = (await manager.docker.listTasks({ filters: { service: [`deployflow-${APP}`] } })) as Array<{
+      Slot: number;
+      NodeID: string;
+      DesiredState: string;
+      Status: { State: string };
+      Spec: { ContainerSpec: { Image: string } };
+    }>;
     return `update ${svc.UpdateStatus?.State} worker ${node.Status.State}: ${tasks
       .filter((t) => t.DesiredState === 'running' || t.Status.State === 'running')
-      .map((t) => `${t.Slot}@${t.NodeID === workerId ? 'worker' : 'manager'}:${/:v2(@|$)/.test(t.Spec.ContainerSpec.Image) ? 'v2' : 'v1'}:${t.Status.State}/${t.DesiredState}`)
-      .sort().join(' ')}`;
+      .map(
+        (t) =>
+          `${t.Slot}@${t.NodeID === workerId ? 'worker' : 'manager'}:${/:v2(@|$)/.test(t.Spec.ContainerSpec.Image) ? 'v2' : 'v1'}:${t.Status.State}/${t.DesiredState}`,
+      )
+      .sort()
+      .join(' ')}`;
   };
   /**
    * One replica on the worker, one on the manager. Not by a rolling restart: start-first, Swarm
@@ -148,11 +199,17 @@ describe('swarm runtime over two nodes', () => {
       assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
     }
     assert.deepEqual((await taskNodes()).sort(), [workerId, managerId].sort(), 'one replica on each node');
-    await waitFor(async () => (await routeHosts()).join() === [manager.addr, worker.addr].sort().join(), 'the route over both nodes', 30_000);
+    await waitFor(
+      async () => (await routeHosts()).join() === [manager.addr, worker.addr].sort().join(),
+      'the route over both nodes',
+      30_000,
+    );
   };
   const setAvailability = async (availability: 'drain' | 'active'): Promise<void> => {
-    const node = await manager.docker.getNode(workerId).inspect() as { Version: { Index: number }; Spec: Record<string, unknown> };
-    await manager.docker.getNode(workerId).update({ _query: { version: node.Version.Index }, _body: { ...node.Spec, Availability: availability } } as never);
+    const node = (await manager.docker.getNode(workerId).inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+    await manager.docker
+      .getNode(workerId)
+      .update({ _query: { version: node.Version.Index }, _body: { ...node.Spec, Availability: availability } } as never);
   };
 
   before(async () => {
@@ -160,8 +217,14 @@ describe('swarm runtime over two nodes', () => {
     registryAddr = `${lan.hostAddr}:5000`;
     // Each assigned as soon as it runs, so that after() stops it even if the other fails to start.
     await Promise.all([
-      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => { manager = e; engines.push(e); }),
-      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => { worker = e; engines.push(e); }),
+      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => {
+        manager = e;
+        engines.push(e);
+      }),
+      startExtraEngine({ lan, insecureRegistries: [registryAddr] }).then((e) => {
+        worker = e;
+        engines.push(e);
+      }),
     ]);
     managerId = await manager.swarmInit();
     workerId = await worker.swarmJoin(manager);
@@ -176,18 +239,31 @@ describe('swarm runtime over two nodes', () => {
     probe = new Redis(redis.url);
     process.env.DOCKER_HOST = manager.host;
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_RUNTIME: 'swarm', DEPLOYFLOW_REGISTRY: registryAddr,
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '10', DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      DEPLOYFLOW_RUNTIME: 'swarm',
+      DEPLOYFLOW_REGISTRY: registryAddr,
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '10',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
+      DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
       // The reconciler republishes the running tasks when Swarm moves them (drain, a lost node).
       DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '1',
     });
     gatewayPort = await freePort();
-    gateway = await startGateway({ ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+    gateway = await startGateway(
+      { ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
+      createLogger('gateway', 'silent'),
+    );
     await registerUser(control.url);
     owner = await registerUser(control.url);
     const created = await owner.post('/api/v1/apps', { name: APP, port: 8080, replicas: 2, limits: { memoryMb: 64, cpus: 0.25 } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const { done } = await control.service.deps.deploy!.enqueue({ app: APP, source: { kind: 'image', image: `deployflow/${APP}:v1` }, origin: 'image', createdBy: owner.userId });
+    const { done } = await control.service.deps.deploy!.enqueue({
+      app: APP,
+      source: { kind: 'image', image: `deployflow/${APP}:v1` },
+      origin: 'image',
+      createdBy: owner.userId,
+    });
     const deployed = await done;
     assert.equal(deployed.status, 'running', deployed.error ?? '');
   });
@@ -195,9 +271,17 @@ describe('swarm runtime over two nodes', () => {
   after(async () => {
     // Every step runs whatever the one before did: the engines, namespaces and LAN never outlive the file.
     await teardown([
-      () => gateway?.stop(), () => control?.stop(), () => probe?.disconnect(), () => redis?.stop(), () => registry?.kill('SIGTERM'),
-      () => { if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = sharedDockerHost; },
-      () => Promise.all(engines.map((e) => e.stop())), () => lan?.stop(),
+      () => gateway?.stop(),
+      () => control?.stop(),
+      () => probe?.disconnect(),
+      () => redis?.stop(),
+      () => registry?.kill('SIGTERM'),
+      () => {
+        if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST;
+        else process.env.DOCKER_HOST = sharedDockerHost;
+      },
+      () => Promise.all(engines.map((e) => e.stop())),
+      () => lan?.stop(),
     ]);
   });
 
@@ -217,7 +301,11 @@ describe('swarm runtime over two nodes', () => {
     const traffic = load();
     try {
       await setAvailability('drain');
-      await waitFor(async () => (await routeHosts()).every((h) => h === manager.addr) && (await routeHosts()).length === 2, 'both replicas on the manager', 60_000);
+      await waitFor(
+        async () => (await routeHosts()).every((h) => h === manager.addr) && (await routeHosts()).length === 2,
+        'both replicas on the manager',
+        60_000,
+      );
       await new Promise((r) => setTimeout(r, 1000));
     } finally {
       await traffic.stop();
@@ -233,8 +321,13 @@ describe('swarm runtime over two nodes', () => {
     try {
       await worker.kill();
       // Swarm sees the node down and replaces its task on the manager; the reconciler republishes.
-      await waitFor(async () => (await taskNodes()).join() === [managerId, managerId].join()
-        && (await routeHosts()).join() === [manager.addr, manager.addr].join(), 'both replicas and the route on the manager', 60_000);
+      await waitFor(
+        async () =>
+          (await taskNodes()).join() === [managerId, managerId].join() &&
+          (await routeHosts()).join() === [manager.addr, manager.addr].join(),
+        'both replicas and the route on the manager',
+        60_000,
+      );
       await new Promise((r) => setTimeout(r, 1000));
     } finally {
       await traffic.stop();
@@ -268,7 +361,10 @@ describe('swarm runtime over two nodes', () => {
     const story = (): string => `\n${timeline.join('\n')}`;
     try {
       const { done } = await control.service.deps.deploy!.enqueue({
-        app: APP, source: { kind: 'image', image: `deployflow/${APP}:v2` }, origin: 'image', createdBy: owner.userId,
+        app: APP,
+        source: { kind: 'image', image: `deployflow/${APP}:v2` },
+        origin: 'image',
+        createdBy: owner.userId,
       });
       // Mid-deploy: a task of v2 exists and is not running yet (v2 takes 6 s to answer), so the
       // update is under way and cannot have finished when the worker dies.
@@ -279,7 +375,11 @@ describe('swarm runtime over two nodes', () => {
       timeline.push(`${Date.now() - t0} ms the deploy ended ${failed.status}`);
       assert.equal(failed.status, 'failed', `the deploy ended ${failed.status}${story()}`);
       assert.match(failed.error ?? '', /node .+ left the Swarm during the update/, story());
-      await waitFor(async () => (await routeHosts()).length > 0 && (await routeHosts()).every((h) => h === manager.addr), 'the route on the manager only', 60_000);
+      await waitFor(
+        async () => (await routeHosts()).length > 0 && (await routeHosts()).every((h) => h === manager.addr),
+        'the route on the manager only',
+        60_000,
+      );
       await new Promise((r) => setTimeout(r, 1000));
       await traffic.stop();
       assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed${story()}`);

@@ -57,7 +57,12 @@ async function buildImage(docker: Docker, base: string, tag: string, js: string)
   });
 }
 
-interface Load { ok: number; failed: string[]; versions: string[]; stop(): Promise<void> }
+interface Load {
+  ok: number;
+  failed: string[];
+  versions: string[];
+  stop(): Promise<void>;
+}
 
 describe('swarm runtime on a single-node Swarm', () => {
   let lan: TestLan;
@@ -70,17 +75,20 @@ describe('swarm runtime on a single-node Swarm', () => {
   let owner: Awaited<ReturnType<typeof registerUser>>;
   const sharedDockerHost = process.env.DOCKER_HOST;
 
-  const get = (timeoutMs = 10_000): Promise<{ status: number; body: string }> => new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent: false, headers: { host: HOST } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', (err) => resolve({ status: 0, body: err.message }));
+  const get = (timeoutMs = 10_000): Promise<{ status: number; body: string }> =>
+    new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent: false, headers: { host: HOST } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', (err) => resolve({ status: 0, body: err.message }));
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+      req.once('error', (err) => resolve({ status: 0, body: err.message }));
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.once('error', (err) => resolve({ status: 0, body: err.message }));
-  });
 
   /** Two loops of requests through the gateway; every answer counted. */
   function load(): Load {
@@ -98,12 +106,20 @@ describe('swarm runtime on a single-node Swarm', () => {
         await new Promise((res) => setTimeout(res, 20));
       }
     });
-    result.stop = async () => { running = false; await Promise.all(loops); };
+    result.stop = async () => {
+      running = false;
+      await Promise.all(loops);
+    };
     return result;
   }
 
   const deploy = async (image: string): Promise<Deployment> => {
-    const { done } = await control.service.deps.deploy!.enqueue({ app: APP, source: { kind: 'image', image }, origin: 'image', createdBy: owner.userId });
+    const { done } = await control.service.deps.deploy!.enqueue({
+      app: APP,
+      source: { kind: 'image', image },
+      origin: 'image',
+      createdBy: owner.userId,
+    });
     return done;
   };
 
@@ -135,23 +151,43 @@ describe('swarm runtime on a single-node Swarm', () => {
     // Control's Docker client is the private Swarm manager's (dockerode reads DOCKER_HOST).
     process.env.DOCKER_HOST = engine.host;
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: 'paas.test', DEPLOYFLOW_RUNTIME: 'swarm', DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '8',
-      DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0', DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      DEPLOYFLOW_RUNTIME: 'swarm',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '8',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
+      DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+      DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
     });
     gatewayPort = await freePort();
-    gateway = await startGateway({ ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() }, createLogger('gateway', 'silent'));
+    gateway = await startGateway(
+      { ...control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
+      createLogger('gateway', 'silent'),
+    );
     await registerUser(control.url); // the first user is the admin
     owner = await registerUser(control.url);
-    const created = await owner.post('/api/v1/apps', { name: APP, port: 8080, replicas: 2, limits: { memoryMb: 64, cpus: 0.25 }, healthcheck: { path: '/health' } });
+    const created = await owner.post('/api/v1/apps', {
+      name: APP,
+      port: 8080,
+      replicas: 2,
+      limits: { memoryMb: 64, cpus: 0.25 },
+      healthcheck: { path: '/health' },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
   });
 
   after(async () => {
     // Every step runs whatever the one before did: the engine, its namespace and the LAN never outlive the file.
     await teardown([
-      () => gateway?.stop(), () => control?.stop(), () => redis?.stop(),
-      () => { if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = sharedDockerHost; },
-      () => engine?.stop(), () => lan?.stop(),
+      () => gateway?.stop(),
+      () => control?.stop(),
+      () => redis?.stop(),
+      () => {
+        if (sharedDockerHost === undefined) delete process.env.DOCKER_HOST;
+        else process.env.DOCKER_HOST = sharedDockerHost;
+      },
+      () => engine?.stop(),
+      () => lan?.stop(),
     ]);
   });
 
@@ -169,12 +205,21 @@ describe('swarm runtime on a single-node Swarm', () => {
     const status = await owner.get(`/api/v1/apps/${APP}/status`);
     assert.equal(status.status, 200);
     const replicas = status.body.replicas as Array<{ name: string; state: string; healthy?: boolean; hostPort: number }>;
-    assert.deepEqual(replicas.map((r) => [r.name, r.state, r.healthy]), [[`${APP}.1`, 'running', true], [`${APP}.2`, 'running', true]]);
+    assert.deepEqual(
+      replicas.map((r) => [r.name, r.state, r.healthy]),
+      [
+        [`${APP}.1`, 'running', true],
+        [`${APP}.2`, 'running', true],
+      ],
+    );
     // The gateway reaches each task on its node's address (host-mode ports, no routing mesh).
     const probe = new Redis(redis.url);
     const route = (await readRouteTable(probe)).routes[HOST];
     probe.disconnect();
-    assert.deepEqual(route?.upstreams.map((u) => u.host), [engine.addr, engine.addr]);
+    assert.deepEqual(
+      route?.upstreams.map((u) => u.host),
+      [engine.addr, engine.addr],
+    );
     const hosts = new Set<string>();
     for (let i = 0; i < 20; i++) {
       const r = await get();
@@ -190,7 +235,9 @@ describe('swarm runtime on a single-node Swarm', () => {
 
   it('rolls a new version out start-first, health-gated, with no failed request', async () => {
     const traffic = load();
-    const second = await deploy('deployflow/swarmy:v2').finally(() => new Promise((r) => setTimeout(r, 500))).finally(() => traffic.stop());
+    const second = await deploy('deployflow/swarmy:v2')
+      .finally(() => new Promise((r) => setTimeout(r, 500)))
+      .finally(() => traffic.stop());
     assert.equal(second.status, 'running', second.error ?? '');
     assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
     assert.ok(traffic.ok > 20, `requests went through during the update (${traffic.ok})`);
@@ -217,19 +264,40 @@ describe('swarm runtime on a single-node Swarm', () => {
 
   it('fails a deploy whose image the registry refuses, before anything changes', async () => {
     const closed = await freePort();
-    const runtime = new SwarmRuntime(engine.docker, { managerNodeId: nodeId, registry: `127.0.0.1:${closed}`, log: createLogger('test', 'silent') });
+    const runtime = new SwarmRuntime(engine.docker, {
+      managerNodeId: nodeId,
+      registry: `127.0.0.1:${closed}`,
+      log: createLogger('test', 'silent'),
+    });
     const before = await service();
     let published = 0;
-    await assert.rejects(runtime.goLive({
-      docker: engine.docker, log: () => undefined, publish: async () => { published++; }, healthTimeoutMs: 8000,
-    }, {
-      app: APP, deploymentId: 'refused-1', image: 'deployflow/swarmy:v1', replicas: 2, env: {}, limits: { memoryMb: 64, cpus: 0.25 },
-      healthcheck: { path: '/health' }, port: 8080,
-    }), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'DF_ERR_RELEASE_FAILED');
-      assert.match(err.message, new RegExp(`registry 127\\.0\\.0\\.1:${closed} refused`));
-      return true;
-    });
+    await assert.rejects(
+      runtime.goLive(
+        {
+          docker: engine.docker,
+          log: () => undefined,
+          publish: async () => {
+            published++;
+          },
+          healthTimeoutMs: 8000,
+        },
+        {
+          app: APP,
+          deploymentId: 'refused-1',
+          image: 'deployflow/swarmy:v1',
+          replicas: 2,
+          env: {},
+          limits: { memoryMb: 64, cpus: 0.25 },
+          healthcheck: { path: '/health' },
+          port: 8080,
+        },
+      ),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'DF_ERR_RELEASE_FAILED');
+        assert.match(err.message, new RegExp(`registry 127\\.0\\.0\\.1:${closed} refused`));
+        return true;
+      },
+    );
     assert.equal(published, 0);
     assert.equal((await service()).Version.Index, before.Version.Index, 'the service was not touched');
     assert.match((await get()).body, /^v2 /);
@@ -239,20 +307,31 @@ describe('swarm runtime on a single-node Swarm', () => {
     // The shared engine, which is never a Swarm (read only: its info).
     const plain = new Docker({ socketPath: '/var/run/docker.sock' });
     await assert.rejects(selectRuntime(plain, { runtime: 'swarm', registry: undefined }, createLogger('test', 'silent')), (err: Error) => {
-      assert.match(err.message, /^DF_ERR_CONFIG: DEPLOYFLOW_RUNTIME is "swarm" but the Docker Engine is not a Swarm manager: its Swarm state is "inactive"/);
+      assert.match(
+        err.message,
+        /^DF_ERR_CONFIG: DEPLOYFLOW_RUNTIME is "swarm" but the Docker Engine is not a Swarm manager: its Swarm state is "inactive"/,
+      );
       assert.equal(err.message.split('\n').length, 1);
       return true;
     });
     assert.equal((await selectRuntime(plain, { runtime: 'auto', registry: undefined }, createLogger('test', 'silent'))).kind, 'docker');
-    assert.equal((await selectRuntime(engine.docker, { runtime: 'auto', registry: undefined }, createLogger('test', 'silent'))).kind, 'swarm');
+    assert.equal(
+      (await selectRuntime(engine.docker, { runtime: 'auto', registry: undefined }, createLogger('test', 'silent'))).kind,
+      'swarm',
+    );
   });
 
   it('scales, stops, starts, follows logs and samples metrics through the same API as on one engine', async () => {
-    const running = async (): Promise<number> => ((await owner.get(`/api/v1/apps/${APP}/status`)).body.replicas as Array<{ state: string }>)
-      .filter((r) => r.state === 'running').length;
+    const running = async (): Promise<number> =>
+      ((await owner.get(`/api/v1/apps/${APP}/status`)).body.replicas as Array<{ state: string }>).filter((r) => r.state === 'running')
+        .length;
     const upstreams = async (): Promise<number> => {
       const probe = new Redis(redis.url);
-      try { return (await readRouteTable(probe)).routes[HOST]?.upstreams.length ?? -1; } finally { probe.disconnect(); }
+      try {
+        return (await readRouteTable(probe)).routes[HOST]?.upstreams.length ?? -1;
+      } finally {
+        probe.disconnect();
+      }
     };
     assert.equal((await owner.post(`/api/v1/apps/${APP}/scale`, { replicas: 3 })).status, 200);
     assert.equal((await service()).Spec.Mode?.Replicated?.Replicas, 3);
@@ -266,7 +345,9 @@ describe('swarm runtime on a single-node Swarm', () => {
 
     const lines: string[] = [];
     const deps = control.service.deps;
-    const onLine = (l: { app: string; replica: string; line: string }): void => { if (l.app === APP) lines.push(`${l.replica} | ${l.line}`); };
+    const onLine = (l: { app: string; replica: string; line: string }): void => {
+      if (l.app === APP) lines.push(`${l.replica} | ${l.line}`);
+    };
     deps.events.on('app.log', onLine);
     const { followAppLogs } = await import('../control/runtime/logs.js');
     const unfollow = followAppLogs(deps, APP, 500);
@@ -281,7 +362,11 @@ describe('swarm runtime on a single-node Swarm', () => {
       const stats = (await deps.deploy!.runtime.stats(deps.deploy!.labels)).filter((s) => s.app === APP);
       assert.deepEqual(stats.map((s) => s.replica).sort(), [`${APP}.1`, `${APP}.2`], 'one sample per running replica');
       assert.ok(stats.every((s) => (s.stats.memory_stats.usage ?? 0) > 0));
-      await waitFor(async () => lines.some((l) => new RegExp(`^${APP}\\.\\d+ \\| v2 listening on 8080$`).test(l)), 'a followed line of the started replicas', 20_000);
+      await waitFor(
+        async () => lines.some((l) => new RegExp(`^${APP}\\.\\d+ \\| v2 listening on 8080$`).test(l)),
+        'a followed line of the started replicas',
+        20_000,
+      );
     } finally {
       unfollow();
       deps.events.off('app.log', onLine);
@@ -295,14 +380,24 @@ describe('swarm runtime on a single-node Swarm', () => {
     const store = control.service.deps.store;
     try {
       assert.equal((await owner.request('PATCH', `/api/v1/apps/${APP}`, { scaleToZero: { idleSeconds: 2 } })).status, 200);
-      await waitFor(async () => (await route())?.sleeping === true && (await service()).Spec.Mode?.Replicated?.Replicas === 0
-        && (await appContainers()).length === 0, 'the idle app to sleep: service at 0 replicas, no container running', 30_000);
+      await waitFor(
+        async () =>
+          (await route())?.sleeping === true &&
+          (await service()).Spec.Mode?.Replicated?.Replicas === 0 &&
+          (await appContainers()).length === 0,
+        'the idle app to sleep: service at 0 replicas, no container running',
+        30_000,
+      );
       assert.deepEqual((await route())?.upstreams, [], 'a sleeping route has no upstreams');
       assert.equal((await owner.get(`/api/v1/apps/${APP}/status`)).body.state, 'sleeping');
 
       // Held by the gateway until control has woken the service and republished the route.
       const replies = await Promise.all(Array.from({ length: 10 }, () => get(30_000)));
-      assert.deepEqual(replies.map((r) => r.status), replies.map(() => 200), replies.map((r) => r.body).join('; '));
+      assert.deepEqual(
+        replies.map((r) => r.status),
+        replies.map(() => 200),
+        replies.map((r) => r.body).join('; '),
+      );
       for (const r of replies) assert.match(r.body, /^v2 /);
       const state = await sleepState(store, APP);
       assert.equal(state.sleeping, false);
@@ -313,7 +408,11 @@ describe('swarm runtime on a single-node Swarm', () => {
       assert.equal(woke?.sleeping ?? false, false);
       assert.equal(woke?.upstreams.length, 2);
       const containers = await engine.docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${serviceName(APP)}`] } });
-      assert.deepEqual(containers.map((c) => /\(healthy\)/.test(c.Status)), [true, true], 'two containers, both healthy');
+      assert.deepEqual(
+        containers.map((c) => /\(healthy\)/.test(c.Status)),
+        [true, true],
+        'two containers, both healthy',
+      );
     } finally {
       await owner.request('PATCH', `/api/v1/apps/${APP}`, { scaleToZero: { idleSeconds: 0 } });
       probe.disconnect();

@@ -22,7 +22,11 @@ function setting(unit: string, key: string): string[] {
 
 void test('each unit runs what it names and restarts on failure', () => {
   assert.deepEqual(setting('deployflow.service', 'ExecStart'), [`${INSTALLED_AT}/bin/deployflow up`]);
-  assert.deepEqual(setting('deployflow.service', 'KillMode'), ['mixed'], 'SIGTERM goes to the supervisor, which stops its processes in order');
+  assert.deepEqual(
+    setting('deployflow.service', 'KillMode'),
+    ['mixed'],
+    'SIGTERM goes to the supervisor, which stops its processes in order',
+  );
   assert.deepEqual(setting('deployflow.service', 'Restart'), ['on-failure']);
   for (const service of SERVICE_NAMES) {
     const unit = `deployflow-${service}.service`;
@@ -45,8 +49,12 @@ void test('systemd-analyze verify accepts every unit without a warning', async (
     });
     const child = spawn(requireProgram('systemd-analyze'), ['verify', '--man=no', ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 0, out);
     assert.equal(out.trim(), '', 'no warning about any unit');

@@ -28,10 +28,14 @@ const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 function cli(url: string, token: string, home: string, args: string[]): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: home, env: { PATH: process.env.PATH, HOME: home, DEPLOYFLOW_URL: url, DEPLOYFLOW_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: home,
+      env: { PATH: process.env.PATH, HOME: home, DEPLOYFLOW_URL: url, DEPLOYFLOW_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout }));
   });
@@ -60,8 +64,11 @@ describe('teams', () => {
   let teamId: string;
   const sockets: Collected[] = [];
 
-  const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args],
-    { cwd: work, env: { GIT_TERMINAL_PROMPT: '0' } });
+  const g = (args: string[]) =>
+    run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], {
+      cwd: work,
+      env: { GIT_TERMINAL_PROMPT: '0' },
+    });
   const push = async (who: User) => {
     const token = (await who.post('/api/v1/tokens', { name: 'push' })).body.token as string;
     return g(['push', `http://anyone:${token}@127.0.0.1:${git.httpPort}/${APP}.git`, 'main']);
@@ -76,14 +83,29 @@ describe('teams', () => {
     const base = await ensureNodeBaseImage(docker);
     redis = await startRedis();
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15', DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      GIT_HTTP_PORT: '0',
+      GIT_SSH_PORT: '0',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
+      DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
     });
     const deps = control.service.deps;
-    git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
+    git = await startGitService({
+      config: control.config,
+      log: createLogger('git', 'silent'),
+      access: gitAccess(deps),
+      onPush: pushHandler(deps),
+    });
     admin = await registerUser(control.url);
-    [owner, member, watcher, stranger] = [await registerUser(control.url), await registerUser(control.url),
-      await registerUser(control.url), await registerUser(control.url)];
+    [owner, member, watcher, stranger] = [
+      await registerUser(control.url),
+      await registerUser(control.url),
+      await registerUser(control.url),
+      await registerUser(control.url),
+    ];
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'df-teams-'));
     await g(['init', '-q', '-b', 'main']);
     await writeTree(work, detectedApp('team-v1'));
@@ -108,13 +130,27 @@ describe('teams', () => {
     const unknown = await owner.post(`/api/v1/teams/${teamId}/members`, { email: 'nobody-at-all@example.test', role: 'developer' });
     assert.equal(known.status, 202);
     assert.equal(unknown.status, 202);
-    assert.deepEqual(Object.keys(known.body).sort(), Object.keys(unknown.body).sort(), 'the same answer whether or not the address has an account');
+    assert.deepEqual(
+      Object.keys(known.body).sort(),
+      Object.keys(unknown.body).sort(),
+      'the same answer whether or not the address has an account',
+    );
     assert.equal((await owner.post(`/api/v1/teams/${teamId}/members`, { userId: watcher.userId, role: 'viewer' })).status, 202);
     const team = await member.get(`/api/v1/teams/${teamId}`);
     assert.equal(team.status, 200);
-    assert.deepEqual(team.body.members.map((m: { email: string; role: string }) => [m.email, m.role]).sort(),
-      [[owner.email, 'admin'], [member.email, 'developer'], [watcher.email, 'viewer']].sort(), 'nobody was added for the unknown address');
-    assert.deepEqual((await member.get('/api/v1/teams')).body.map((t: { id: string; role: string }) => [t.id, t.role]), [[teamId, 'developer']]);
+    assert.deepEqual(
+      team.body.members.map((m: { email: string; role: string }) => [m.email, m.role]).sort(),
+      [
+        [owner.email, 'admin'],
+        [member.email, 'developer'],
+        [watcher.email, 'viewer'],
+      ].sort(),
+      'nobody was added for the unknown address',
+    );
+    assert.deepEqual(
+      (await member.get('/api/v1/teams')).body.map((t: { id: string; role: string }) => [t.id, t.role]),
+      [[teamId, 'developer']],
+    );
     assert.equal((await stranger.get(`/api/v1/teams/${teamId}`)).status, 404, 'strangers do not learn the team exists');
     assert.equal((await member.post(`/api/v1/teams/${teamId}/members`, { userId: stranger.userId })).status, 403, 'members do not manage');
     assert.equal((await stranger.post(`/api/v1/teams/${teamId}/members`, { userId: stranger.userId })).status, 404);
@@ -123,16 +159,23 @@ describe('teams', () => {
     assert.equal((await owner.patch(`/api/v1/teams/${teamId}`, { name: 'Platform team' })).body.name, 'Platform team');
 
     assert.equal((await owner.post('/api/v1/apps', { name: APP, port: 8080, limits: { memoryMb: 64, cpus: 0.5 } })).status, 201);
-    assert.equal((await member.get(`/api/v1/apps/${APP}`)).status, 404, 'not yet the team\'s');
+    assert.equal((await member.get(`/api/v1/apps/${APP}`)).status, 404, "not yet the team's");
     assert.equal((await member.post(`/api/v1/apps/${APP}/transfer`, { toTeamId: teamId })).status, 404, 'only the owner gives it away');
     assert.equal((await stranger.post('/api/v1/apps', { name: 'stranger-app' })).status, 201);
-    assert.equal((await stranger.post('/api/v1/apps/stranger-app/transfer', { toTeamId: teamId })).status, 404, 'into a team of yours only');
+    assert.equal(
+      (await stranger.post('/api/v1/apps/stranger-app/transfer', { toTeamId: teamId })).status,
+      404,
+      'into a team of yours only',
+    );
     const moved = await owner.post(`/api/v1/apps/${APP}/transfer`, { toTeamId: teamId });
     assert.equal(moved.status, 200, JSON.stringify(moved.body));
     assert.equal(moved.body.ownerKind, 'team');
     assert.equal(moved.body.ownerId, teamId);
     assert.deepEqual((await member.get(`/api/v1/apps/${APP}/owner`)).body, { kind: 'team', id: teamId, name: 'Platform team' });
-    assert.ok((await member.get('/api/v1/apps')).body.some((a: { name: string }) => a.name === APP), 'the app list shows the team\'s app');
+    assert.ok(
+      (await member.get('/api/v1/apps')).body.some((a: { name: string }) => a.name === APP),
+      "the app list shows the team's app",
+    );
     const audit = await admin.get(`/api/v1/audit?target=app:${APP}&action=app.transfer`);
     assert.deepEqual(audit.body[0]?.details?.to, { kind: 'team', id: teamId });
   });
@@ -150,7 +193,11 @@ describe('teams', () => {
     assert.equal((await member.put(`/api/v1/apps/${APP}/env`, { vars: { GREETING: 'hello team' } })).status, 200);
     const redeploy = await member.post(`/api/v1/apps/${APP}/deployments`, {});
     assert.equal(redeploy.status, 202);
-    await until(async () => (await member.get(`/api/v1/deployments/${redeploy.body.id}`)).body.status === 'running', 'the redeploy', 60_000);
+    await until(
+      async () => (await member.get(`/api/v1/deployments/${redeploy.body.id}`)).body.status === 'running',
+      'the redeploy',
+      60_000,
+    );
     assert.deepEqual((await member.get(`/api/v1/apps/${APP}/env?reveal=true`)).body.vars, { GREETING: 'hello team' });
 
     assert.equal((await watcher.get(`/api/v1/apps/${APP}`)).status, 200, 'a viewer member looks');
@@ -159,11 +206,17 @@ describe('teams', () => {
     assert.equal((await watcher.post(`/api/v1/apps/${APP}/scale`, { replicas: 1 })).status, 403);
     assert.equal((await watcher.put(`/api/v1/apps/${APP}/env`, { vars: { X: '1' } })).status, 403);
     assert.equal((await watcher.post(`/api/v1/apps/${APP}/deployments`, {})).status, 403);
-    assert.equal((await member.delete(`/api/v1/apps/${APP}`)).status, 403, 'a developer member does not delete the team\'s app');
+    assert.equal((await member.delete(`/api/v1/apps/${APP}`)).status, 403, "a developer member does not delete the team's app");
 
-    for (const [method, url, body] of [['GET', `/api/v1/apps/${APP}`], ['POST', `/api/v1/apps/${APP}/scale`, { replicas: 1 }],
-      ['PUT', `/api/v1/apps/${APP}/env`, { vars: { X: '1' } }], ['GET', `/api/v1/apps/${APP}/env`], ['POST', `/api/v1/apps/${APP}/deployments`, {}],
-      ['GET', `/api/v1/deployments/${redeploy.body.id}`], ['POST', `/api/v1/apps/${APP}/transfer`, { toUserId: stranger.userId }]] as const) {
+    for (const [method, url, body] of [
+      ['GET', `/api/v1/apps/${APP}`],
+      ['POST', `/api/v1/apps/${APP}/scale`, { replicas: 1 }],
+      ['PUT', `/api/v1/apps/${APP}/env`, { vars: { X: '1' } }],
+      ['GET', `/api/v1/apps/${APP}/env`],
+      ['POST', `/api/v1/apps/${APP}/deployments`, {}],
+      ['GET', `/api/v1/deployments/${redeploy.body.id}`],
+      ['POST', `/api/v1/apps/${APP}/transfer`, { toUserId: stranger.userId }],
+    ] as const) {
       const res = await stranger.request(method, url, body);
       assert.equal(res.status, 404, `${method} ${url}`);
     }
@@ -171,7 +224,10 @@ describe('teams', () => {
     const memberToken = (await member.post('/api/v1/tokens', { name: 'cli' })).body.token as string;
     const strangerToken = (await stranger.post('/api/v1/tokens', { name: 'cli' })).body.token as string;
     const listed = await cli(control.url, memberToken, work, ['apps', '--json']);
-    assert.ok((JSON.parse(listed.stdout) as { name: string }[]).some((a) => a.name === APP), 'the CLI lists the team\'s app for a member');
+    assert.ok(
+      (JSON.parse(listed.stdout) as { name: string }[]).some((a) => a.name === APP),
+      "the CLI lists the team's app for a member",
+    );
     const hidden = await cli(control.url, strangerToken, work, ['apps', '--json']);
     assert.ok(!(JSON.parse(hidden.stdout) as { name: string }[]).some((a) => a.name === APP), 'and not for a stranger');
     const owners = await cli(control.url, memberToken, work, ['collaborators', '-a', APP]);
@@ -210,7 +266,7 @@ describe('teams', () => {
     const back = await owner.post(`/api/v1/apps/${APP}/transfer`, { toUserId: member.userId });
     assert.equal(back.status, 200);
     assert.deepEqual([back.body.ownerKind, back.body.ownerId], ['user', member.userId]);
-    assert.equal((await watcher.get(`/api/v1/apps/${APP}`)).status, 404, 'the team\'s viewer no longer sees it');
+    assert.equal((await watcher.get(`/api/v1/apps/${APP}`)).status, 404, "the team's viewer no longer sees it");
     assert.equal((await owner.get(`/api/v1/apps/${APP}`)).status, 404, 'nor does the previous owner');
     assert.equal((await member.get(`/api/v1/apps/${APP}/env?reveal=true`)).status, 200, 'the new owner has every right');
   });
@@ -231,13 +287,19 @@ describe('teams', () => {
     assert.equal((await member.get('/api/v1/auth/me')).status, 401);
     assert.equal((await new Client(control.url, token).get('/api/v1/auth/me')).status, 401, 'API token');
     assert.equal((await new Client(control.url).post('/api/v1/auth/refresh', { refreshToken: member.refreshToken })).status, 401);
-    assert.equal((await new Client(control.url).post('/api/v1/auth/login', { email: member.email, password: 'correct horse battery' })).status, 401);
+    assert.equal(
+      (await new Client(control.url).post('/api/v1/auth/login', { email: member.email, password: 'correct horse battery' })).status,
+      401,
+    );
     const app = await owner.get(`/api/v1/apps/${APP}`);
-    assert.deepEqual([app.body.ownerKind, app.body.ownerId], ['team', teamId], 'the app is the team\'s now');
+    assert.deepEqual([app.body.ownerKind, app.body.ownerId], ['team', teamId], "the app is the team's now");
     assert.ok(!(await owner.get(`/api/v1/teams/${teamId}`)).body.members.some((m: { userId: string }) => m.userId === member.userId));
     assert.ok(!(await admin.get('/api/v1/users')).body.some((u: { id: string }) => u.id === member.userId));
     const history = await admin.get(`/api/v1/audit?actor=${member.userId}`);
-    assert.ok(history.body.length > 0 && history.body.every((e: { actorEmail: string }) => e.actorEmail === member.email), 'their history stays');
+    assert.ok(
+      history.body.length > 0 && history.body.every((e: { actorEmail: string }) => e.actorEmail === member.email),
+      'their history stays',
+    );
     const entry = (await admin.get(`/api/v1/audit?target=user:${member.userId}&action=user.delete`)).body[0];
     assert.equal(entry.details.email, member.email);
   });

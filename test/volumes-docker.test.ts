@@ -17,8 +17,15 @@ const shopDb = `vol-${run}-db`;
 
 function releaseOf(app: string, volume: string): ValidRelease {
   return validateRelease({
-    app, deploymentId: 'd1', image: 'deployflow/x:d1', replicas: 1, port: 3000, env: {},
-    limits: { memoryMb: 64, cpus: 0.5 }, volumes: [{ name: volume, path: '/data' }], labels: { 'deployflow.test': run },
+    app,
+    deploymentId: 'd1',
+    image: 'deployflow/x:d1',
+    replicas: 1,
+    port: 3000,
+    env: {},
+    limits: { memoryMb: 64, cpus: 0.5 },
+    volumes: [{ name: volume, path: '/data' }],
+    labels: { 'deployflow.test': run },
   });
 }
 
@@ -36,7 +43,11 @@ async function names(): Promise<string[]> {
 
 describe('app volumes on Docker', () => {
   after(async () => {
-    for (const name of await names()) await docker.getVolume(name).remove().catch(() => undefined);
+    for (const name of await names())
+      await docker
+        .getVolume(name)
+        .remove()
+        .catch(() => undefined);
   });
 
   it('gives app "x" + volume "db-data" and app "x-db" + volume "data" two different volumes', async () => {
@@ -60,7 +71,7 @@ describe('app volumes on Docker', () => {
     await assert.rejects(claim(shop, 'taken'), (err: unknown) => isDeployFlowError(err) && err.code === 'DF_ERR_CONFLICT');
   });
 
-  it('removes every volume of an app with the app, the old-named one too, and no other app\'s', async () => {
+  it("removes every volume of an app with the app, the old-named one too, and no other app's", async () => {
     await purgeApp(docker, shop, { removeVolumes: true });
     assert.deepEqual(await names(), [`deployflow.${shop}-old.data`, `deployflow.${shop}.taken`, `deployflow.${shopDb}.data`].sort());
   });

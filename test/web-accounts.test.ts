@@ -121,8 +121,14 @@ describe('account flows in a browser', () => {
     const link = (await page.getByTestId('reset-link').innerText()).trim();
     assert.match(link, /\/reset-password#token=dfx_/);
     const token = decodeURIComponent(link.split('#token=')[1]!);
-    assert.equal((await new Client(control.url).post('/api/v1/auth/password-reset', { token, newPassword: 'from the users page' })).status, 200);
-    assert.equal((await new Client(control.url).post('/api/v1/auth/login', { email: dev.email, password: 'from the users page' })).status, 200);
+    assert.equal(
+      (await new Client(control.url).post('/api/v1/auth/password-reset', { token, newPassword: 'from the users page' })).status,
+      200,
+    );
+    assert.equal(
+      (await new Client(control.url).post('/api/v1/auth/login', { email: dev.email, password: 'from the users page' })).status,
+      200,
+    );
   });
 
   it('sets a new password from a reset link an admin made', async () => {
@@ -135,6 +141,9 @@ describe('account flows in a browser', () => {
     await form.getByLabel('New password').fill('chosen in the browser');
     await form.getByRole('button', { name: 'Set the password' }).click();
     await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
-    assert.equal((await new Client(control.url).post('/api/v1/auth/login', { email: dev.email, password: 'chosen in the browser' })).status, 200);
+    assert.equal(
+      (await new Client(control.url).post('/api/v1/auth/login', { email: dev.email, password: 'chosen in the browser' })).status,
+      200,
+    );
   });
 });

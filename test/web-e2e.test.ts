@@ -38,7 +38,11 @@ describe('dashboard in a browser', () => {
   let context: BrowserContext;
   let page: Page;
   let token = '';
-  const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], { cwd: work, env: { GIT_TERMINAL_PROMPT: '0' } });
+  const g = (args: string[]) =>
+    run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], {
+      cwd: work,
+      env: { GIT_TERMINAL_PROMPT: '0' },
+    });
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 
   before(async () => {
@@ -47,13 +51,24 @@ describe('dashboard in a browser', () => {
     redis = await startRedis();
     probe = new Redis(redis.url);
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15', DEPLOYFLOW_DRAIN_SECONDS: '1', DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '1',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      GIT_HTTP_PORT: '0',
+      GIT_SSH_PORT: '0',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
+      DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '1',
       // An ACME CA that is not there (loopback, nothing listening): the dashboard must show why.
       DEPLOYFLOW_ACME_DIRECTORY: `https://127.0.0.1:${await freePort()}/dir`,
     });
     const deps = control.service.deps;
-    git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
+    git = await startGitService({
+      config: control.config,
+      log: createLogger('git', 'silent'),
+      access: gitAccess(deps),
+      onPush: pushHandler(deps),
+    });
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'df-web-'));
     await g(['init', '-q', '-b', 'main']);
     await writeTree(work, detectedApp('from-e2e'));
@@ -96,9 +111,14 @@ describe('dashboard in a browser', () => {
     await page.goto(`${control.url}/apps/${APP}/deployments`);
     await page.getByText('No deployments yet').waitFor();
     let pushDone = false;
-    const push = g(['push', `http://anyone:${token}@127.0.0.1:${git.httpPort}/${APP}.git`, 'main']).finally(() => { pushDone = true; });
+    const push = g(['push', `http://anyone:${token}@127.0.0.1:${git.httpPort}/${APP}.git`, 'main']).finally(() => {
+      pushDone = true;
+    });
     // Lines must show up while the push is still running: that is "live".
-    await page.getByText(/Detected Node\.js app|Building image/).first().waitFor({ timeout: 60_000 });
+    await page
+      .getByText(/Detected Node\.js app|Building image/)
+      .first()
+      .waitFor({ timeout: 60_000 });
     const liveLines = Number((await page.locator('.log-bar span').innerText()).split(' ')[0]);
     assert.equal(pushDone, false, 'the log arrived only after the push finished');
     assert.ok(liveLines > 0);
@@ -118,28 +138,44 @@ describe('dashboard in a browser', () => {
   it('renders log text as text, never as HTML', async () => {
     const [current] = await control.service.deps.store.deployments.listByApp(APP, 1);
     control.service.deps.events.emit('deployment.log', {
-      deploymentId: current!.id, app: APP, at: Date.now(), line: '\u001b[31m<img src=x onerror="window.__xss=1"> red\u001b[0m',
+      deploymentId: current!.id,
+      app: APP,
+      at: Date.now(),
+      line: '\u001b[31m<img src=x onerror="window.__xss=1"> red\u001b[0m',
     });
     const row = page.locator('.log-row', { hasText: '<img src=x onerror="window.__xss=1"> red' });
     await row.waitFor();
     assert.equal(await page.locator('.log img').count(), 0);
     assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
-    assert.equal(await row.locator('span').first().evaluate((el) => getComputedStyle(el).color), 'rgb(187, 0, 0)');
+    assert.equal(
+      await row
+        .locator('span')
+        .first()
+        .evaluate((el) => getComputedStyle(el).color),
+      'rgb(187, 0, 0)',
+    );
   });
 
   it('draws metrics charts from live samples', async () => {
     await page.getByRole('link', { name: 'Metrics' }).click();
     await page.locator('canvas').first().waitFor();
     // Real samples: the runtime sampler reads Docker stats of the app's container every second.
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=sample-count]')?.textContent?.split(' ')[0]) >= 3, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid=sample-count]')?.textContent?.split(' ')[0]) >= 3,
+      undefined,
+      { timeout: 30_000 },
+    );
     assert.equal(await page.locator('canvas').count(), 3);
     // A drawn chart has coloured pixels, not only the background.
-    const painted = await page.locator('canvas').first().evaluate((c: HTMLCanvasElement) => {
-      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n += 1;
-      return n;
-    });
+    const painted = await page
+      .locator('canvas')
+      .first()
+      .evaluate((c: HTMLCanvasElement) => {
+        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n += 1;
+        return n;
+      });
     assert.ok(painted > 1000, `chart looks empty (${painted} painted pixels)`);
     await shot('metrics-desktop');
   });
@@ -164,7 +200,11 @@ describe('dashboard in a browser', () => {
     await page.locator('.toast', { hasText: 'rollback' }).first().waitFor();
     assert.ok(Number(await page.getByTestId('unread').innerText()) >= 2);
     await page.getByRole('button', { name: /Notifications, \d+ unread/ }).click();
-    await page.getByRole('region', { name: 'Notification centre' }).getByText(/web-e2e: rollback.* succeeded/).first().waitFor();
+    await page
+      .getByRole('region', { name: 'Notification centre' })
+      .getByText(/web-e2e: rollback.* succeeded/)
+      .first()
+      .waitFor();
     await shot('notifications-desktop');
     await page.getByRole('button', { name: 'Mark all read' }).click();
     await page.getByTestId('unread').waitFor({ state: 'detached' });
@@ -177,7 +217,10 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Get a certificate for shop.example.test' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor({ timeout: 30_000 });
-    assert.match(await alert.innerText(), /^The ACME directory https:\/\/127\.0\.0\.1:\d+\/dir cannot be reached: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(DF_ERR_ACME_FAILED\)$/);
+    assert.match(
+      await alert.innerText(),
+      /^The ACME directory https:\/\/127\.0\.0\.1:\d+\/dir cannot be reached: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(DF_ERR_ACME_FAILED\)$/,
+    );
     assert.equal(await page.getByRole('button', { name: 'Get a certificate for shop.example.test' }).innerText(), 'Get certificate');
   });
 
@@ -194,17 +237,25 @@ describe('dashboard in a browser', () => {
     await shot('activity-phone');
   });
 
-  it('refuses another user the app\'s rooms', async () => {
+  it("refuses another user the app's rooms", async () => {
     const stranger = await registerUser(control.url);
     const socket = await connectSocket(control.url, stranger.token!);
     try {
       const [current] = await control.service.deps.store.deployments.listByApp(APP, 1);
-      for (const payload of [{ app: APP, stream: 'logs' }, { app: APP, stream: 'metrics' }, { app: APP, stream: 'status' }, { deploymentId: current!.id, offset: 0 }]) {
+      for (const payload of [
+        { app: APP, stream: 'logs' },
+        { app: APP, stream: 'metrics' },
+        { app: APP, stream: 'status' },
+        { deploymentId: current!.id, offset: 0 },
+      ]) {
         const ack = await socket.request('subscribe', payload);
         assert.equal(ack.ok, false, JSON.stringify(payload));
         assert.match(ack.error.code, /DF_ERR_(APP_)?NOT_FOUND/);
       }
-      control.service.deps.events.emit('app.metrics', { app: APP, sample: { at: Date.now(), cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: 1, rxBytes: 0, txBytes: 0 } });
+      control.service.deps.events.emit('app.metrics', {
+        app: APP,
+        sample: { at: Date.now(), cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: 1, rxBytes: 0, txBytes: 0 },
+      });
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(socket.events.get('app:metrics')!.length, 0);
       assert.equal(socket.events.get('deployment:log')!.length, 0);

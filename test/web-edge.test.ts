@@ -25,7 +25,12 @@ describe('the Edge tab', () => {
   let page: Page;
   const chain = () => page.getByRole('region', { name: 'Plugin chain' });
   const plugin = (n: number, name: string) => chain().getByRole('listitem', { name: `Plugin ${n}: ${name}` });
-  const stored = async () => (await s.owner.get(`/api/v1/apps/${APP}`)).body as { plugins: { name: string; config: Record<string, unknown> }[]; balance: string; httpsRedirect: boolean };
+  const stored = async () =>
+    (await s.owner.get(`/api/v1/apps/${APP}`)).body as {
+      plugins: { name: string; config: Record<string, unknown> }[];
+      balance: string;
+      httpsRedirect: boolean;
+    };
 
   before(async () => {
     await ensureDashboardBuilt();
@@ -72,7 +77,10 @@ describe('the Edge tab', () => {
     await chain().getByRole('button', { name: 'Save the chain' }).click();
     await chain().getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     const first = await stored();
-    assert.deepEqual(first.plugins.map((p) => p.name), ['basic-auth', 'rate-limit']);
+    assert.deepEqual(
+      first.plugins.map((p) => p.name),
+      ['basic-auth', 'rate-limit'],
+    );
     assert.deepEqual(first.plugins[0]!.config, { users: { ada: null } });
     await plugin(1, 'basic-auth').getByText('password kept').waitFor();
     // Edit another plugin and save: the stored hash of ada's password is kept, not lost.
@@ -86,7 +94,10 @@ describe('the Edge tab', () => {
     await plugin(2, 'rate-limit').getByRole('button', { name: 'Remove' }).click();
     await chain().getByRole('button', { name: 'Save the chain' }).click();
     await chain().getByRole('status').filter({ hasText: 'Saved' }).waitFor();
-    assert.deepEqual((await stored()).plugins.map((p) => p.name), ['basic-auth']);
+    assert.deepEqual(
+      (await stored()).plugins.map((p) => p.name),
+      ['basic-auth'],
+    );
   });
 
   it('sets least-connections and the HTTPS redirect', async () => {
@@ -102,7 +113,11 @@ describe('the Edge tab', () => {
 
   it('sets scale to zero, shows the app asleep, and a request wakes it: the Metrics tab shows the wake and its cold start', async () => {
     await s.deploy(SLEEPY, 'v1');
-    const config = await gatewayConfig(s.redis.url, { DEPLOYFLOW_DOMAIN: 'paas.test', GATEWAY_WAKE_TIMEOUT_MS: '20000', GATEWAY_ACCESS_LOG: 'off' });
+    const config = await gatewayConfig(s.redis.url, {
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      GATEWAY_WAKE_TIMEOUT_MS: '20000',
+      GATEWAY_ACCESS_LOG: 'off',
+    });
     const gateway: RunningService = await startGateway(config, createLogger('gateway', 'silent'));
     try {
       await page.goto(`${s.control.url}/apps/${SLEEPY}/edge`);
@@ -115,7 +130,10 @@ describe('the Edge tab', () => {
 
       // Idle for 2 s, the app sleeps; the tab (which reads the status every 5 s) says so.
       const state = form.getByLabel('Sleep state');
-      await state.getByRole('definition').filter({ hasText: /^sleeping$/ }).waitFor({ timeout: 60_000 });
+      await state
+        .getByRole('definition')
+        .filter({ hasText: /^sleeping$/ })
+        .waitFor({ timeout: 60_000 });
       assert.equal((await s.route(SLEEPY))?.sleeping, true, 'the route table agrees');
 
       const woken = await request(config.gatewayHttpPort, `${SLEEPY}.paas.test`, '/');
@@ -130,7 +148,10 @@ describe('the Edge tab', () => {
       await cold.waitFor();
       // Idle again for 2 s, the app may be asleep once more by now: the line then starts with that.
       const figures = `1 wake from sleep · last cold start ${after.lastColdStartMs} ms · average ${after.lastColdStartMs} ms`;
-      assert.ok([figures, `Asleep now (scale to zero) · ${figures}`].includes((await cold.textContent())?.trim() ?? ''), await cold.textContent() ?? '');
+      assert.ok(
+        [figures, `Asleep now (scale to zero) · ${figures}`].includes((await cold.textContent())?.trim() ?? ''),
+        (await cold.textContent()) ?? '',
+      );
     } finally {
       await gateway.stop();
     }

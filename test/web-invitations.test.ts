@@ -58,8 +58,11 @@ describe('invitations and Deploy from a Git URL in a browser', () => {
     const base = await ensureNodeBaseImage(docker);
     redis = await startRedis();
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test',
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15', DEPLOYFLOW_DRAIN_SECONDS: '1',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
     });
     admin = await registerUser(control.url);
     owner = await registerUser(control.url);
@@ -69,8 +72,11 @@ describe('invitations and Deploy from a Git URL in a browser', () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'df-web-invitations-'));
     const work = path.join(root, 'work');
     await fs.mkdir(work);
-    const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', ...args],
-      { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: root, GIT_CONFIG_NOSYSTEM: '1' } });
+    const g = (args: string[]) =>
+      run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', ...args], {
+        cwd: work,
+        env: { PATH: process.env.PATH ?? '', HOME: root, GIT_CONFIG_NOSYSTEM: '1' },
+      });
     await run('git', ['init', '-q', '--bare', path.join(root, 'site.git')]);
     await g(['init', '-q', '-b', 'main']);
     await writeTree(work, detectedApp('from-a-git-url'));
@@ -101,13 +107,22 @@ describe('invitations and Deploy from a Git URL in a browser', () => {
     await section.getByRole('status').filter({ hasText: 'Invitation made for invited@example.test' }).waitFor();
     const first = (await section.getByTestId('invitation-link').innerText()).trim();
     assert.match(first, /\/invite#token=dfi_/);
-    await section.getByRole('table', { name: 'Pending invitations' }).getByRole('cell', { name: 'invited@example.test', exact: true }).waitFor();
+    await section
+      .getByRole('table', { name: 'Pending invitations' })
+      .getByRole('cell', { name: 'invited@example.test', exact: true })
+      .waitFor();
     // The link got lost: Resend shows a new one, and the first stops working.
     await section.getByRole('button', { name: 'Resend the invitation to invited@example.test' }).click();
     await section.getByTestId('invitation-link').filter({ hasNotText: first }).waitFor();
     const link = (await section.getByTestId('invitation-link').innerText()).trim();
     assert.match(link, /\/invite#token=dfi_/);
-    assert.equal((await section.getByRole('table', { name: 'Pending invitations' }).getByRole('cell', { name: 'invited@example.test', exact: true }).count()), 1);
+    assert.equal(
+      await section
+        .getByRole('table', { name: 'Pending invitations' })
+        .getByRole('cell', { name: 'invited@example.test', exact: true })
+        .count(),
+      1,
+    );
     await shot('users-invitations');
 
     await signOut();
@@ -116,7 +131,10 @@ describe('invitations and Deploy from a Git URL in a browser', () => {
     await signOut();
     await openLink(link);
     const form = page.getByRole('form', { name: 'Accept the invitation' });
-    await form.getByTestId('invitation-offer').filter({ hasText: `${admin.email} invited invited@example.test to DeployFlow as viewer` }).waitFor();
+    await form
+      .getByTestId('invitation-offer')
+      .filter({ hasText: `${admin.email} invited invited@example.test to DeployFlow as viewer` })
+      .waitFor();
     await form.getByLabel('Name').fill('Ivy');
     await form.getByLabel('Choose a password').fill(PASSWORD);
     await form.getByRole('button', { name: 'Create the account and accept' }).click();
@@ -134,7 +152,11 @@ describe('invitations and Deploy from a Git URL in a browser', () => {
     assert.equal((await owner.post('/api/v1/apps', { name: APP, port: 8080 })).status, 201);
     const mate = await (async () => {
       await admin.patch('/api/v1/settings', { registrationOpen: true });
-      try { return await registerUser(control.url); } finally { await admin.patch('/api/v1/settings', { registrationOpen: false }); }
+      try {
+        return await registerUser(control.url);
+      } finally {
+        await admin.patch('/api/v1/settings', { registrationOpen: false });
+      }
     })();
     const sent = await owner.post(`/api/v1/apps/${APP}/collaborators`, { email: mate.email });
     assert.equal(sent.status, 202);
@@ -142,7 +164,10 @@ describe('invitations and Deploy from a Git URL in a browser', () => {
     await signOut();
     await openLink(sent.body.url as string);
     const form = page.getByRole('form', { name: 'Accept the invitation' });
-    await form.getByTestId('invitation-offer').filter({ hasText: `to work on the app ${APP}` }).waitFor();
+    await form
+      .getByTestId('invitation-offer')
+      .filter({ hasText: `to work on the app ${APP}` })
+      .waitFor();
     await form.getByRole('button', { name: 'Already have an account? Sign in to accept' }).click();
     const signInForm = page.getByRole('form', { name: 'Sign in' });
     await signInForm.getByLabel('Email').fill(mate.email);
@@ -173,6 +198,9 @@ describe('invitations and Deploy from a Git URL in a browser', () => {
     assert.ok((await log.innerText()).length > 40, 'log lines are shown');
     await shot('deploy-from-git-url');
     const deployments = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body as { source: string; status: string; ref: string }[];
-    assert.deepEqual(deployments.map((d) => [d.source, d.status, d.ref]), [['url', 'running', 'main']]);
+    assert.deepEqual(
+      deployments.map((d) => [d.source, d.status, d.ref]),
+      [['url', 'running', 'main']],
+    );
   });
 });

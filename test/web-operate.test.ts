@@ -37,7 +37,11 @@ describe('operating an app from the dashboard', () => {
   let owner: Awaited<ReturnType<typeof registerUser>>;
   let viewer: Awaited<ReturnType<typeof registerUser>>;
   let teammate: Awaited<ReturnType<typeof registerUser>>;
-  const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], { cwd: work, env: { GIT_TERMINAL_PROMPT: '0' } });
+  const g = (args: string[]) =>
+    run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', '-c', 'credential.helper=', ...args], {
+      cwd: work,
+      env: { GIT_TERMINAL_PROMPT: '0' },
+    });
   const shot = (p: Page, name: string) => p.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
   const signIn = async (p: Page, email: string): Promise<void> => {
     await p.goto(control.url);
@@ -54,11 +58,21 @@ describe('operating an app from the dashboard', () => {
     const base = await ensureNodeBaseImage(docker);
     redis = await startRedis();
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test', GIT_HTTP_PORT: '0', GIT_SSH_PORT: '0',
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15', DEPLOYFLOW_DRAIN_SECONDS: '1',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      GIT_HTTP_PORT: '0',
+      GIT_SSH_PORT: '0',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '15',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
     });
     const deps = control.service.deps;
-    git = await startGitService({ config: control.config, log: createLogger('git', 'silent'), access: gitAccess(deps), onPush: pushHandler(deps) });
+    git = await startGitService({
+      config: control.config,
+      log: createLogger('git', 'silent'),
+      access: gitAccess(deps),
+      onPush: pushHandler(deps),
+    });
     // The first user is the admin; the app's owner is a developer, as most owners are.
     const admin = await registerUser(control.url);
     owner = await registerUser(control.url);
@@ -164,15 +178,24 @@ describe('operating an app from the dashboard', () => {
     await collab.getByRole('button', { name: 'Resend the invitation to nobody@example.test' }).click();
     await collab.getByTestId('invitation-link').filter({ hasNotText: lost }).waitFor();
     const pending = (await owner.get(`/api/v1/apps/${APP}/invitations`)).body as { email: string }[];
-    assert.deepEqual(pending.map((i) => i.email), ['nobody@example.test'], 'one pending invitation, the new one');
-    assert.equal((await new Client(control.url).post('/api/v1/invitations/inspect', { token: invitationToken(lost) })).body.error.code,
-      'DF_ERR_INVITATION_INVALID');
+    assert.deepEqual(
+      pending.map((i) => i.email),
+      ['nobody@example.test'],
+      'one pending invitation, the new one',
+    );
+    assert.equal(
+      (await new Client(control.url).post('/api/v1/invitations/inspect', { token: invitationToken(lost) })).body.error.code,
+      'DF_ERR_INVITATION_INVALID',
+    );
     await collab.getByRole('button', { name: 'Revoke the invitation to nobody@example.test' }).click();
     await collab.getByRole('status').filter({ hasText: 'Invitation to nobody@example.test revoked.' }).waitFor();
     for (const who of [viewer, teammate]) {
       await collab.getByLabel('Collaborator e-mail').fill(who.email);
       await collab.getByRole('button', { name: 'Invite collaborator' }).click();
-      await collab.getByRole('status').filter({ hasText: `Invitation made for ${who.email}` }).waitFor();
+      await collab
+        .getByRole('status')
+        .filter({ hasText: `Invitation made for ${who.email}` })
+        .waitFor();
       // Without SMTP the link is shown once, to pass on; the invited account accepts it.
       const link = (await collab.getByTestId('invitation-link').innerText()).trim();
       assert.equal((await who.post('/api/v1/invitations/accept', { token: invitationToken(link) })).status, 200);

@@ -24,7 +24,10 @@ type Headers = http.IncomingHttpHeaders;
 function get(port: number, ca?: string): Promise<{ status: number; headers: Headers }> {
   return new Promise((resolve, reject) => {
     const options = { host: '127.0.0.1', port, path: '/', headers: { host: DOMAIN }, agent: false };
-    const done = (res: http.IncomingMessage) => { res.resume(); resolve({ status: res.statusCode ?? 0, headers: res.headers }); };
+    const done = (res: http.IncomingMessage) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+    };
     const req = ca ? https.get({ ...options, servername: DOMAIN, ca }, done) : http.get(options, done);
     req.once('error', reject);
   });
@@ -46,7 +49,10 @@ describe('the dashboard over plain http through the gateway', () => {
     httpPort = await freePort();
     httpsPort = await freePort();
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_DOMAIN: DOMAIN, GATEWAY_HTTP_PORT: String(httpPort), GATEWAY_HTTPS_PORT: String(httpsPort),
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_DOMAIN: DOMAIN,
+      GATEWAY_HTTP_PORT: String(httpPort),
+      GATEWAY_HTTPS_PORT: String(httpsPort),
     });
     gateway = await startGateway(control.config, createLogger('gateway', 'silent'));
     user = await registerUser(control.url);
@@ -78,7 +84,11 @@ describe('the dashboard over plain http through the gateway', () => {
     await signIn.getByLabel('Password').fill('correct horse battery');
     await signIn.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Account' }).first().waitFor();
-    assert.deepEqual(failed.filter((f) => f.startsWith('https:')), [], 'nothing was fetched over https');
+    assert.deepEqual(
+      failed.filter((f) => f.startsWith('https:')),
+      [],
+      'nothing was fetched over https',
+    );
     assert.equal(new URL(page.url()).protocol, 'http:');
   });
 
@@ -92,7 +102,11 @@ describe('the dashboard over plain http through the gateway', () => {
     const ca = await (await fetch(`${control.url}/api/v1/tls/ca.pem`)).text();
     const overHttps = (await get(httpsPort, ca)).headers;
     assert.match(String(overHttps['strict-transport-security']), /max-age=\d+/);
-    assert.doesNotMatch(String(overHttps['strict-transport-security']), /includeSubDomains/i, 'the apex does not decide for the apps below it');
+    assert.doesNotMatch(
+      String(overHttps['strict-transport-security']),
+      /includeSubDomains/i,
+      'the apex does not decide for the apps below it',
+    );
     assert.match(String(overHttps['content-security-policy']), /upgrade-insecure-requests/);
   });
 });

@@ -64,7 +64,10 @@ describe('teams in the dashboard', () => {
     const deadline = Date.now() + 5000;
     let role = '';
     while (role !== 'developer' && Date.now() < deadline) {
-      role = ((await owner.get(`/api/v1/teams/${teamId}`)).body.members as { userId: string; role: string }[]).find((m) => m.userId === member.userId)?.role ?? '';
+      role =
+        ((await owner.get(`/api/v1/teams/${teamId}`)).body.members as { userId: string; role: string }[]).find(
+          (m) => m.userId === member.userId,
+        )?.role ?? '';
     }
     assert.equal(role, 'developer');
     await shot(page, 'teams-members');
@@ -82,7 +85,7 @@ describe('teams in the dashboard', () => {
     await page.getByTestId('app-owner').filter({ hasText: 'the team Design' }).waitFor();
     const app = (await member.get('/api/v1/apps/design-api')).body;
     assert.deepEqual([app.ownerKind, app.ownerId], ['team', teamId]);
-    assert.equal((await owner.get('/api/v1/apps/design-api')).status, 200, 'the team\'s admin reaches it too');
+    assert.equal((await owner.get('/api/v1/apps/design-api')).status, 200, "the team's admin reaches it too");
     assert.equal((await owner.delete('/api/v1/apps/design-api')).status, 204);
     await page.close();
   });
@@ -107,8 +110,8 @@ describe('teams in the dashboard', () => {
     const save = theirs.getByRole('form', { name: 'Settings' }).getByRole('button', { name: 'Save' });
     await save.waitFor();
     const deadline = Date.now() + 5000;
-    while (await save.isDisabled() && Date.now() < deadline) await theirs.waitForTimeout(50);
-    assert.equal(await save.isDisabled(), false, 'a developer member may change the team\'s app');
+    while ((await save.isDisabled()) && Date.now() < deadline) await theirs.waitForTimeout(50);
+    assert.equal(await save.isDisabled(), false, "a developer member may change the team's app");
     await theirs.close();
   });
 

@@ -36,8 +36,11 @@ describe('push webhooks', () => {
   let owner: Awaited<ReturnType<typeof registerUser>>;
   const cloneUrl = (): string => `http://127.0.0.1:${(repos.address() as { port: number }).port}/site.git`;
   const work = (): string => path.join(root, 'work');
-  const g = (args: string[]) => run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', ...args],
-    { cwd: work(), env: { PATH: process.env.PATH ?? '', HOME: root, GIT_CONFIG_NOSYSTEM: '1' } });
+  const g = (args: string[]) =>
+    run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', ...args], {
+      cwd: work(),
+      env: { PATH: process.env.PATH ?? '', HOME: root, GIT_CONFIG_NOSYSTEM: '1' },
+    });
 
   async function commitAndPush(version: string, branch = 'main'): Promise<string> {
     await writeTree(work(), detectedApp(version));
@@ -49,7 +52,8 @@ describe('push webhooks', () => {
 
   function github(body: object, opts: { app?: string; sign?: string | null; event?: string } = {}) {
     const raw = JSON.stringify(body);
-    const sig: Record<string, string> = opts.sign === null ? {} : { 'x-hub-signature-256': githubSignature(opts.sign ?? secret, Buffer.from(raw)) };
+    const sig: Record<string, string> =
+      opts.sign === null ? {} : { 'x-hub-signature-256': githubSignature(opts.sign ?? secret, Buffer.from(raw)) };
     return hook().request('POST', `/api/v1/webhooks/github/${opts.app ?? APP}`, raw, { ...sig, 'x-github-event': opts.event ?? 'push' });
   }
   const ghPush = (after: string, url = cloneUrl(), ref = 'refs/heads/main') => ({ ref, after, repository: { clone_url: url } });
@@ -76,8 +80,11 @@ describe('push webhooks', () => {
     redis = await startRedis();
     probe = new Redis(redis.url);
     control = await startTestControl({
-      REDIS_URL: redis.url, DEPLOYFLOW_IMAGE_NODE: base, DEPLOYFLOW_DOMAIN: 'paas.test',
-      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '10', DEPLOYFLOW_DRAIN_SECONDS: '1',
+      REDIS_URL: redis.url,
+      DEPLOYFLOW_IMAGE_NODE: base,
+      DEPLOYFLOW_DOMAIN: 'paas.test',
+      DEPLOYFLOW_HEALTH_TIMEOUT_SECONDS: '10',
+      DEPLOYFLOW_DRAIN_SECONDS: '1',
     });
     admin = await registerUser(control.url);
     owner = await registerUser(control.url);
@@ -113,7 +120,10 @@ describe('push webhooks', () => {
     const made = await owner.post(`/api/v1/apps/${APP}/webhook-secret`);
     assert.equal(made.status, 200);
     assert.match(made.body.secret, /^[0-9a-f]{64}$/);
-    assert.deepEqual(made.body.urls, { github: `http://paas.test/api/v1/webhooks/github/${APP}`, gitlab: `http://paas.test/api/v1/webhooks/gitlab/${APP}` });
+    assert.deepEqual(made.body.urls, {
+      github: `http://paas.test/api/v1/webhooks/github/${APP}`,
+      gitlab: `http://paas.test/api/v1/webhooks/gitlab/${APP}`,
+    });
     const rotated = await owner.post(`/api/v1/apps/${APP}/webhook-secret`);
     assert.notEqual(rotated.body.secret, made.body.secret);
     secret = (await owner.get(`/api/v1/apps/${APP}/webhook-secret`)).body.secret;
@@ -127,7 +137,10 @@ describe('push webhooks', () => {
       await github(ghPush(head), { sign: null }),
       await github(ghPush(head), { app: 'no-such-app' }),
       await github(ghPush(head), { app: 'no-secret', sign: 'x'.repeat(64) }),
-      await hook().request('POST', `/api/v1/webhooks/gitlab/${APP}`, JSON.stringify({}), { 'x-gitlab-token': 'wrong', 'x-gitlab-event': 'Push Hook' }),
+      await hook().request('POST', `/api/v1/webhooks/gitlab/${APP}`, JSON.stringify({}), {
+        'x-gitlab-token': 'wrong',
+        'x-gitlab-event': 'Push Hook',
+      }),
       await hook().request('POST', `/api/v1/webhooks/gitlab/${APP}`, JSON.stringify({}), { 'x-gitlab-event': 'Push Hook' }),
     ];
     for (const res of answers) assert.deepEqual([res.status, res.body], [401, answers[0]!.body]);
@@ -142,8 +155,13 @@ describe('push webhooks', () => {
     assert.equal((await github(ghPush(head, cloneUrl().replace('127.0.0.1', 'localhost')))).body.error.code, 'DF_ERR_CLONE_URL_PRIVATE');
     assert.equal((await owner.put('/api/v1/settings/webhooks', { allowPrivateUrls: true })).status, 403);
     assert.equal((await admin.put('/api/v1/settings/webhooks', { allowPrivateUrls: true })).status, 200);
-    for (const url of ['--upload-pack=touch /tmp/df-pwned', 'file:///etc/passwd', `file://${root}/site.git`, 'ext::sh -c touch% /tmp/df-pwned',
-      cloneUrl().replace('http://', 'http://user:pw@')]) {
+    for (const url of [
+      '--upload-pack=touch /tmp/df-pwned',
+      'file:///etc/passwd',
+      `file://${root}/site.git`,
+      'ext::sh -c touch% /tmp/df-pwned',
+      cloneUrl().replace('http://', 'http://user:pw@'),
+    ]) {
       const res = await github(ghPush(head, url));
       assert.deepEqual([res.status, res.body.error?.code], [400, 'DF_ERR_CLONE_URL_INVALID'], url);
     }
@@ -153,7 +171,12 @@ describe('push webhooks', () => {
   it('clones from the pinned address, not from a second DNS answer', async () => {
     // `df-pinned.invalid` resolves nowhere, so this clone only works if git uses the pin.
     const port = (repos.address() as { port: number }).port;
-    const target = { url: `http://df-pinned.invalid:${port}/site.git`, host: 'df-pinned.invalid', port, pin: `df-pinned.invalid:${port}:127.0.0.1` };
+    const target = {
+      url: `http://df-pinned.invalid:${port}/site.git`,
+      host: 'df-pinned.invalid',
+      port,
+      pin: `df-pinned.invalid:${port}:127.0.0.1`,
+    };
     const clone = await cloneRepository(target, 'main' as GitRef, null);
     assert.equal(clone.commit, head);
     await clone.remove();
@@ -203,7 +226,10 @@ describe('push webhooks', () => {
     const announced = await commitAndPush('from-gitlab');
     await commitAndPush('newer-tip');
     const body = { ref: 'refs/heads/main', after: announced, checkout_sha: announced, project: { git_http_url: cloneUrl() } };
-    const res = await hook().request('POST', `/api/v1/webhooks/gitlab/${APP}`, JSON.stringify(body), { 'x-gitlab-token': secret, 'x-gitlab-event': 'Push Hook' });
+    const res = await hook().request('POST', `/api/v1/webhooks/gitlab/${APP}`, JSON.stringify(body), {
+      'x-gitlab-token': secret,
+      'x-gitlab-event': 'Push Hook',
+    });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const d = await finished(res.body.deploymentId);
     assert.deepEqual([d.status, d.commit], ['running', announced]);
@@ -253,7 +279,11 @@ describe('push webhooks', () => {
   });
 
   it('audits every delivery, refuses oversized bodies, and refuses everything once the secret is deleted', async () => {
-    const events = (await admin.get(`/api/v1/audit?target=app:${APP}&limit=500`)).body as { action: string; result: string; details: { error?: string } }[];
+    const events = (await admin.get(`/api/v1/audit?target=app:${APP}&limit=500`)).body as {
+      action: string;
+      result: string;
+      details: { error?: string };
+    }[];
     const fromGithub = events.filter((e) => e.action === 'webhook.github');
     assert.ok(fromGithub.some((e) => e.result === 'ok') && fromGithub.some((e) => e.details.error === 'DF_ERR_WEBHOOK_REJECTED'));
     assert.ok(events.some((e) => e.action === 'webhook.gitlab' && e.result === 'ok'));

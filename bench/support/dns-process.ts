@@ -5,4 +5,6 @@ import { startDns } from '../../dns/index.js';
 
 const dns = await startDns(loadConfig(), createLogger('dns', 'warn'));
 console.log(`dns ready ${dns.addresses.join(' ')}`);
-process.on('SIGTERM', () => { void dns.stop().then(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void dns.stop().then(() => process.exit(0));
+});

@@ -6,4 +6,6 @@ import { startGateway } from '../../gateway/index.js';
 
 const gateway = await startGateway(loadConfig(), createLogger('gateway', 'warn'));
 console.log(`gateway ready ${gateway.addresses.join(' ')}`);
-process.on('SIGTERM', () => { void gateway.stop().then(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void gateway.stop().then(() => process.exit(0));
+});

@@ -12,28 +12,36 @@ const [portArg, upstreamArg, mode] = process.argv.slice(2);
 const parse = mode === 'parsed';
 const noop = (): number => 0;
 
-net.createServer({ noDelay: true }, (client) => {
-  const requests = createParser(HTTPParser.REQUEST, 16 * 1024, { begin: noop, head: noop, body: noop, complete: noop });
-  const responses = createParser(HTTPParser.RESPONSE, 0, { head: noop, body: noop, complete: noop });
-  // The upstream side reads into one reused buffer (no allocation per read), as the gateway does.
-  const upstream = net.connect({
-    host: '127.0.0.1', port: Number(upstreamArg), noDelay: true,
-    onread: {
-      buffer: Buffer.allocUnsafe(16 * 1024),
-      callback: (n, buf) => {
-        const bytes = (buf as Buffer).subarray(0, n);
-        if (parse) responses.execute(bytes);
-        client.write(Buffer.from(bytes));
-        return true;
+net
+  .createServer({ noDelay: true }, (client) => {
+    const requests = createParser(HTTPParser.REQUEST, 16 * 1024, { begin: noop, head: noop, body: noop, complete: noop });
+    const responses = createParser(HTTPParser.RESPONSE, 0, { head: noop, body: noop, complete: noop });
+    // The upstream side reads into one reused buffer (no allocation per read), as the gateway does.
+    const upstream = net.connect({
+      host: '127.0.0.1',
+      port: Number(upstreamArg),
+      noDelay: true,
+      onread: {
+        buffer: Buffer.allocUnsafe(16 * 1024),
+        callback: (n, buf) => {
+          const bytes = (buf as Buffer).subarray(0, n);
+          if (parse) responses.execute(bytes);
+          client.write(Buffer.from(bytes));
+          return true;
+        },
       },
-    },
-  });
-  client.on('data', (d: Buffer) => {
-    if (parse) requests.execute(d);
-    upstream.write(d);
-  });
-  client.on('error', () => upstream.destroy());
-  client.on('close', () => { upstream.destroy(); requests.close(); responses.close(); });
-  upstream.on('error', () => client.destroy());
-  upstream.on('close', () => client.destroy());
-}).listen(Number(portArg), '127.0.0.1', () => console.log('ready'));
+    });
+    client.on('data', (d: Buffer) => {
+      if (parse) requests.execute(d);
+      upstream.write(d);
+    });
+    client.on('error', () => upstream.destroy());
+    client.on('close', () => {
+      upstream.destroy();
+      requests.close();
+      responses.close();
+    });
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
+  })
+  .listen(Number(portArg), '127.0.0.1', () => console.log('ready'));

@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 const children: ChildProcess[] = [];
-process.on('exit', () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); });
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -17,7 +19,10 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
@@ -29,7 +34,11 @@ export function start(file: string, args: string[], env: Record<string, string> 
 
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 5000).unref(); });
+  await new Promise<void>((r) => {
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
 }
 
 export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
@@ -39,7 +48,10 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 20
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = pattern.exec(buf);
-      if (m) { clearTimeout(timer); resolve(m[0]); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${buf.slice(-500)}`)));
   });
@@ -50,7 +62,10 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
       const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); r(true); });
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
       s.once('error', () => r(false));
     });
     if (ok) return;
@@ -63,8 +78,12 @@ export function run(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} exited ${code}: ${out.slice(-500)}`))));
   });
@@ -81,13 +100,21 @@ export async function startRedis(): Promise<{ url: string; child: ChildProcess }
 export async function startNginx(body: string, port: number): Promise<ChildProcess> {
   const dir = tmpDir('df-nginx-');
   const conf = path.join(dir, 'nginx.conf');
-  fs.writeFileSync(conf, `worker_processes 1;\nerror_log ${dir}/error.log crit;\npid ${dir}/nginx.pid;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;\n${body}\n}\n`);
+  fs.writeFileSync(
+    conf,
+    `worker_processes 1;\nerror_log ${dir}/error.log crit;\npid ${dir}/nginx.pid;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;\n${body}\n}\n`,
+  );
   const child = start('nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;']);
   await waitForPort(port);
   return child;
 }
 
-export interface WrkResult { rps: number; p50: number; p99: number; errors: number }
+export interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
 
 /** wrk with latency percentiles; figures in requests/s and milliseconds. */
 export async function wrk(url: string, host: string, seconds: number, connections: number, headers: string[] = []): Promise<WrkResult> {
@@ -118,11 +145,17 @@ function processTree(pid: number): number[] {
   const pids = [pid];
   for (let i = 0; i < pids.length; i++) {
     let tasks: string[] = [];
-    try { tasks = fs.readdirSync(`/proc/${pids[i]}/task`); } catch { continue; }
+    try {
+      tasks = fs.readdirSync(`/proc/${pids[i]}/task`);
+    } catch {
+      continue;
+    }
     for (const t of tasks) {
       try {
         for (const c of fs.readFileSync(`/proc/${pids[i]}/task/${t}/children`, 'utf8').split(' ')) if (c.trim()) pids.push(Number(c));
-      } catch { /* the task ended */ }
+      } catch {
+        /* the task ended */
+      }
     }
   }
   return pids;
@@ -140,7 +173,9 @@ export function treeCpuSeconds(pid: number): { user: number; system: number } {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       user += Number(fields[11]) / tick;
       system += Number(fields[12]) / tick;
-    } catch { /* the process ended */ }
+    } catch {
+      /* the process ended */
+    }
   }
   return { user, system };
 }

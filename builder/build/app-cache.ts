@@ -18,7 +18,10 @@ const MB = 1024 * 1024;
 const mb = (bytes: number): string => (bytes / MB).toFixed(1);
 
 export class AppCacheBudget {
-  constructor(private readonly docker: Docker, private readonly opts: AppCacheOptions) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly opts: AppCacheOptions,
+  ) {}
 
   /** The records before a build; the reason when the engine cannot list them (the build then goes uncounted). */
   begin(): Promise<CacheRecord[] | string> {
@@ -42,8 +45,10 @@ export class AppCacheBudget {
       const freed = victims.filter((v) => removed.has(v.record.ID)).reduce((sum, v) => sum + v.bytes, 0);
       ledger = { ...ledger, [app]: (ledger[app] ?? []).filter((e) => !removed.has(e.id)) };
       await this.opts.ledger.save(ledger);
-      log(`       Build cache: this app's cache held ${mb(totalBytes)} MB, more than its budget of ${this.opts.budgetMb} MB; `
-        + `trimmed ${removed.size} of its least recently used entries (${mb(freed)} MB)`);
+      log(
+        `       Build cache: this app's cache held ${mb(totalBytes)} MB, more than its budget of ${this.opts.budgetMb} MB; ` +
+          `trimmed ${removed.size} of its least recently used entries (${mb(freed)} MB)`,
+      );
     } catch (err) {
       log(`       Build cache: this app's cache could not be counted (${(err as Error).message.slice(0, 200)})`);
     }
@@ -55,7 +60,10 @@ export class AppCacheBudget {
     for (let pass = 0; pass < 4; pass++) {
       let progress = false;
       for (const id of ids.filter((i) => !removed.has(i))) {
-        if ((await pruneCacheRecord(this.docker, id)).deleted) { removed.add(id); progress = true; }
+        if ((await pruneCacheRecord(this.docker, id)).deleted) {
+          removed.add(id);
+          progress = true;
+        }
       }
       if (!progress || removed.size === ids.length) break;
     }

@@ -11,7 +11,10 @@ describe('build step attribution', () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'df-attr-'));
     after(() => fs.rm(root, { recursive: true, force: true }));
     const environs = new Map<number, string>();
-    const ours = buildMarker(async (pid) => environs.get(pid) ?? '', async (pid) => pid === 50);
+    const ours = buildMarker(
+      async (pid) => environs.get(pid) ?? '',
+      async (pid) => pid === 50,
+    );
     const theirs = buildMarker();
     const env = (m: typeof ours): string => `PATH=/bin\0no_proxy=${m.buildArgs.no_proxy}\0NO_PROXY=${m.buildArgs.no_proxy}\0`;
     assert.match(ours.buildArgs.no_proxy!, /^\.deployflow-build-[a-f0-9]{32}\.invalid$/);

@@ -32,8 +32,10 @@ async function starting(pid: number): Promise<boolean> {
 }
 
 /** The marker of one build; `readEnviron` reads a process's environment (tests). */
-export function buildMarker(readEnviron: (pid: number) => Promise<string> = environ, isStarting: (pid: number) => Promise<boolean> = starting):
-BuildMarker {
+export function buildMarker(
+  readEnviron: (pid: number) => Promise<string> = environ,
+  isStarting: (pid: number) => Promise<boolean> = starting,
+): BuildMarker {
   const token = `deployflow-build-${randomBytes(16).toString('hex')}`;
   const known = new Map<string, Owner>();
   return {
@@ -43,7 +45,11 @@ BuildMarker {
       const decided = known.get(name);
       if (decided) return decided;
       const procs = await fs.readFile(path.join(stepDir, 'cgroup.procs'), 'utf8').catch(() => '');
-      const pids = procs.split('\n').map((p) => Number.parseInt(p, 10)).filter((p) => p > 0).slice(0, 16);
+      const pids = procs
+        .split('\n')
+        .map((p) => Number.parseInt(p, 10))
+        .filter((p) => p > 0)
+        .slice(0, 16);
       for (const pid of pids) {
         const found = MARKER.exec(await readEnviron(pid))?.[1];
         if (!found) continue;
@@ -52,7 +58,7 @@ BuildMarker {
         return owner;
       }
       // Asked again at the next look: a container still starting has no step environment yet.
-      return pids.length === 0 || (pids.length === 1 && await isStarting(pids[0]!)) ? 'pending' : 'unknown';
+      return pids.length === 0 || (pids.length === 1 && (await isStarting(pids[0]!))) ? 'pending' : 'unknown';
     },
   };
 }

@@ -85,7 +85,11 @@ export interface BuildResult {
 }
 
 const KIND_NAMES: Record<Detection['kind'], string> = {
-  dockerfile: 'Dockerfile in the repository', node: 'Node.js app', python: 'Python app', go: 'Go app', static: 'static site',
+  dockerfile: 'Dockerfile in the repository',
+  node: 'Node.js app',
+  python: 'Python app',
+  go: 'Go app',
+  static: 'static site',
 };
 
 export interface Builder {
@@ -104,7 +108,11 @@ function exposedPort(inspect: Docker.ImageInspectInfo): number | undefined {
 class Confinement {
   onTooLarge: () => void = () => undefined;
 
-  constructor(readonly limits: BuildLimits, readonly cgroup: BuildCgroup, private readonly maxContextBytes: number) {}
+  constructor(
+    readonly limits: BuildLimits,
+    readonly cgroup: BuildCgroup,
+    private readonly maxContextBytes: number,
+  ) {}
 
   /** Passes the context through, stopping the build once it grows past the limit. */
   count(context: Readable): Readable {
@@ -121,7 +129,9 @@ class Confinement {
       },
     });
     context.once('error', (err) => counted.destroy(err));
-    counted.once('close', () => { if (!context.destroyed) context.destroy(); });
+    counted.once('close', () => {
+      if (!context.destroyed) context.destroy();
+    });
     return context.pipe(counted);
   }
 }
@@ -151,21 +161,34 @@ export function createBuilder(opts: BuilderOptions): Builder {
   const appCache = opts.appCache ? new AppCacheBudget(opts.docker, opts.appCache) : null;
 
   /** Starts the build on the current engine; an engine that refuses BuildKit gets the classic builder from then on. */
-  async function startBuild(ctx: BuildContext, image: string, signal: AbortSignal, req: BuildRequest, box: Confinement | null,
-    marker: BuildMarker | null): Promise<NodeJS.ReadableStream> {
+  async function startBuild(
+    ctx: BuildContext,
+    image: string,
+    signal: AbortSignal,
+    req: BuildRequest,
+    box: Confinement | null,
+    marker: BuildMarker | null,
+  ): Promise<NodeJS.ReadableStream> {
     const open = (): Readable => (box ? box.count(ctx.open()) : ctx.open());
     const options = {
       // No app/deployment labels on images: the classic builder runs one more step per build
       // for them (≈ 0.1 s, and a cache miss on every redeploy). The repository name
       // `deployflow/<app>` identifies an app's images; containers carry the labels.
-      t: image, dockerfile: ctx.dockerfilePath, ...(req.labels ? { labels: checkedLabels(req.labels) } : {}),
-      rm: true, forcerm: true, abortSignal: signal,
+      t: image,
+      dockerfile: ctx.dockerfilePath,
+      ...(req.labels ? { labels: checkedLabels(req.labels) } : {}),
+      rm: true,
+      forcerm: true,
+      abortSignal: signal,
     };
     if (engine === 'buildkit') {
       const context = open();
       try {
         const marked = marker ? { buildargs: JSON.stringify(marker.buildArgs) } : {};
-        return await opts.docker.buildImage(context as unknown as NodeJS.ReadableStream, { ...options, ...marked, version: '2' } as Docker.ImageBuildOptions);
+        return await opts.docker.buildImage(
+          context as unknown as NodeJS.ReadableStream,
+          { ...options, ...marked, version: '2' } as Docker.ImageBuildOptions,
+        );
       } catch (err) {
         context.destroy(); // stops its producer (git archive) too; the classic build opens a new one
         if (signal.aborted || !(err instanceof Error) || !NO_BUILDKIT.test(err.message)) throw err;
@@ -174,10 +197,15 @@ export function createBuilder(opts: BuilderOptions): Builder {
       }
     }
     // The classic builder honours per-build limits; its step containers share the build cgroup too.
-    const limits = box ? {
-      memory: box.limits.memoryMb * 1024 * 1024, memswap: box.limits.memoryMb * 1024 * 1024,
-      cpuperiod: 100_000, cpuquota: Math.round(box.limits.cpus * 100_000), ...(box.cgroup ? { cgroupparent: box.cgroup.parent } : {}),
-    } : {};
+    const limits = box
+      ? {
+          memory: box.limits.memoryMb * 1024 * 1024,
+          memswap: box.limits.memoryMb * 1024 * 1024,
+          cpuperiod: 100_000,
+          cpuquota: Math.round(box.limits.cpus * 100_000),
+          ...(box.cgroup ? { cgroupparent: box.cgroup.parent } : {}),
+        }
+      : {};
     return opts.docker.buildImage(open() as unknown as NodeJS.ReadableStream, { ...options, ...limits } as Docker.ImageBuildOptions);
   }
 
@@ -200,18 +228,33 @@ export function createBuilder(opts: BuilderOptions): Builder {
     const controller = new AbortController();
     let timedOut = false;
     let breach: Stop | null = null;
-    const stopFor = (why: Stop): void => { breach ??= why; controller.abort(); };
+    const stopFor = (why: Stop): void => {
+      breach ??= why;
+      controller.abort();
+    };
     const watcher = box?.cgroup?.watch(stopFor, undefined, marker && box ? { owner: marker.owner, limits: box.limits } : undefined);
-    const disk = box && opts.isolation?.diskMb ? watchBuildDisk({
-      cgroupDir: box.cgroup.stepsDir, dockerRoot: await dockerRoot(), limitBytes: opts.isolation.diskMb * 1024 * 1024,
-      onBreach: () => stopFor('disk'), ...(marker ? { counts: async (dir: string) => await marker.owner(dir) !== 'other' } : {}),
-    }) : null;
+    const disk =
+      box && opts.isolation?.diskMb
+        ? watchBuildDisk({
+            cgroupDir: box.cgroup.stepsDir,
+            dockerRoot: await dockerRoot(),
+            limitBytes: opts.isolation.diskMb * 1024 * 1024,
+            onBreach: () => stopFor('disk'),
+            ...(marker ? { counts: async (dir: string) => (await marker.owner(dir)) !== 'other' } : {}),
+          })
+        : null;
     if (box) box.onTooLarge = () => stopFor('context');
-    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
     const onCancel = (): void => controller.abort();
     req.signal?.addEventListener('abort', onCancel, { once: true });
     const tail = new Tail(30);
-    const emit = (line: string): void => { tail.push(line); req.log(line); };
+    const emit = (line: string): void => {
+      tail.push(line);
+      req.log(line);
+    };
     let imageId = '';
     try {
       // The listing must be the engine's state before the build: a late answer would count the build's first records as old.
@@ -224,7 +267,10 @@ export function createBuilder(opts: BuilderOptions): Builder {
           const event = parseEvent(json, trace);
           event.lines.forEach(emit);
           if (event.imageId) imageId = event.imageId;
-          if (event.error) throw new DeployFlowError('DF_ERR_BUILD_FAILED', `The image build failed: ${event.error.trim().slice(0, 500)}`, { lines: tail.get() });
+          if (event.error)
+            throw new DeployFlowError('DF_ERR_BUILD_FAILED', `The image build failed: ${event.error.trim().slice(0, 500)}`, {
+              lines: tail.get(),
+            });
         }
       }
       for (const json of splitter.flush()) parseEvent(json, trace).lines.forEach(emit);
@@ -235,16 +281,32 @@ export function createBuilder(opts: BuilderOptions): Builder {
       const last = await watcher?.stop();
       breach ??= last?.breach ?? null;
       // A step killed by SIGKILL while the memory limit was being hit was the kernel's OOM kill.
-      if (!breach && last?.memoryLimitHit && /exit code: 137|signal: killed/i.test(String((err as Error).message ?? err))) breach = 'memory';
+      if (!breach && last?.memoryLimitHit && /exit code: 137|signal: killed/i.test(String((err as Error).message ?? err)))
+        breach = 'memory';
       // A fork bomb that collapsed between two looks (its step's cgroup, with the kernel's count of
       // refused forks, is gone): a failed step whose last lines are refused forks hit the process limit.
-      if (!breach && box && /exit code/i.test(String((err as Error).message ?? err))
-        && tail.get().slice(-10).some((l) => /fork.*Resource temporarily unavailable/i.test(l))) breach = 'pids';
+      if (
+        !breach &&
+        box &&
+        /exit code/i.test(String((err as Error).message ?? err)) &&
+        tail
+          .get()
+          .slice(-10)
+          .some((l) => /fork.*Resource temporarily unavailable/i.test(l))
+      )
+        breach = 'pids';
       if (breach && box) throw limitError(breach, box.limits, opts.isolation!, tail.get(), req.log);
-      if (timedOut) throw new DeployFlowError('DF_ERR_BUILD_TIMEOUT', `The image build took longer than ${Math.round(timeoutMs / 1000)}s and was stopped`, { lines: tail.get() });
+      if (timedOut)
+        throw new DeployFlowError(
+          'DF_ERR_BUILD_TIMEOUT',
+          `The image build took longer than ${Math.round(timeoutMs / 1000)}s and was stopped`,
+          { lines: tail.get() },
+        );
       if (req.signal?.aborted) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build was cancelled', { lines: tail.get() });
       if (isDeployFlowError(err)) throw err;
-      throw new DeployFlowError('DF_ERR_BUILD_FAILED', `The image build failed: ${err instanceof Error ? err.message : String(err)}`, { lines: tail.get() });
+      throw new DeployFlowError('DF_ERR_BUILD_FAILED', `The image build failed: ${err instanceof Error ? err.message : String(err)}`, {
+        lines: tail.get(),
+      });
     } finally {
       clearTimeout(timer);
       await disk?.stop();
@@ -252,14 +314,25 @@ export function createBuilder(opts: BuilderOptions): Builder {
       if (appCache && cacheBefore) await appCache.end(app, await cacheBefore, checked.dockerfileText, disk?.cacheMounts() ?? [], req.log);
     }
 
-    const inspect = await opts.docker.getImage(image).inspect().catch(() => undefined);
+    const inspect = await opts.docker
+      .getImage(image)
+      .inspect()
+      .catch(() => undefined);
     if (!inspect) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build ended without producing an image', { lines: tail.get() });
     if (opts.isolation && inspect.Size > opts.isolation.imageMb * 1024 * 1024) {
-      await opts.docker.getImage(image).remove({ force: true }).catch(() => undefined);
-      throw logged(req.log, new DeployFlowError('DF_ERR_BUILD_LIMIT',
-        `The image is ${Math.round(inspect.Size / 1024 / 1024)} MB, more than the ${opts.isolation.imageMb} MB a build may produce`));
+      await opts.docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
+      throw logged(
+        req.log,
+        new DeployFlowError(
+          'DF_ERR_BUILD_LIMIT',
+          `The image is ${Math.round(inspect.Size / 1024 / 1024)} MB, more than the ${opts.isolation.imageMb} MB a build may produce`,
+        ),
+      );
     }
-    const port = req.port ?? (ctx.detection.kind === 'dockerfile' ? exposedPort(inspect) ?? DEFAULT_PORT : ctx.port);
+    const port = req.port ?? (ctx.detection.kind === 'dockerfile' ? (exposedPort(inspect) ?? DEFAULT_PORT) : ctx.port);
     const durationMs = clock.now() - started;
     step(req.log, `Built ${image} in ${(durationMs / 1000).toFixed(1)}s (app port ${port})`);
     return { image, imageId: imageId || inspect.Id, port, detected: ctx.detection.kind, durationMs };
@@ -285,7 +358,10 @@ export function createBuilder(opts: BuilderOptions): Builder {
   let cgroup: Promise<BuildCgroup | string> | undefined;
   let root: Promise<string> | undefined;
   const dockerRoot = (): Promise<string> => {
-    root ??= opts.docker.info().then((i: { DockerRootDir?: string }) => i.DockerRootDir ?? '/var/lib/docker', () => '/var/lib/docker');
+    root ??= opts.docker.info().then(
+      (i: { DockerRootDir?: string }) => i.DockerRootDir ?? '/var/lib/docker',
+      () => '/var/lib/docker',
+    );
     return root;
   };
 
@@ -299,26 +375,42 @@ export function createBuilder(opts: BuilderOptions): Builder {
       await box.apply(limits, { beside: attributed });
       const network = await buildNetwork(opts.docker);
       await applyBuildEgress(network, await isolation.allowPrivate(), {
-        ...(isolation.iptables ? { v4: isolation.iptables } : {}), ...(isolation.ip6tables ? { v6: isolation.ip6tables } : {}),
+        ...(isolation.iptables ? { v4: isolation.iptables } : {}),
+        ...(isolation.ip6tables ? { v6: isolation.ip6tables } : {}),
       });
     } catch (err) {
-      throw logged(log, new DeployFlowError('DF_ERR_UNAVAILABLE', `The build cannot be confined on this engine: ${(err as Error).message.slice(0, 300)} `
-        + '(an admin can run builds unconfined with DEPLOYFLOW_BUILD_ISOLATION=off; see docs/build-isolation.md)'));
+      throw logged(
+        log,
+        new DeployFlowError(
+          'DF_ERR_UNAVAILABLE',
+          `The build cannot be confined on this engine: ${(err as Error).message.slice(0, 300)} ` +
+            '(an admin can run builds unconfined with DEPLOYFLOW_BUILD_ISOLATION=off; see docs/build-isolation.md)',
+        ),
+      );
     }
-    log(`       Build limits: ${limits.memoryMb} MB memory, ${limits.cpus} CPU, ${limits.pids} processes, ${isolation.contextMb} MB context, ` +
-      `${isolation.diskMb ? `${isolation.diskMb} MB written, ` : ''}${isolation.imageMb} MB image, ${Math.round(timeoutMs / 1000)}s; ` +
-      'no access to the host or private networks');
+    log(
+      `       Build limits: ${limits.memoryMb} MB memory, ${limits.cpus} CPU, ${limits.pids} processes, ${isolation.contextMb} MB context, ` +
+        `${isolation.diskMb ? `${isolation.diskMb} MB written, ` : ''}${isolation.imageMb} MB image, ${Math.round(timeoutMs / 1000)}s; ` +
+        'no access to the host or private networks',
+    );
     return new Confinement(limits, box as BuildCgroup, isolation.contextMb * 1024 * 1024);
   }
 
   return {
     async build(req) {
-      return slots.run(async () => {
-        if (req.signal?.aborted) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build was cancelled before it started');
-        return runBuild(req);
-      }, (position) => step(req.log, `Waiting for a build slot (number ${position} in the queue)`));
+      return slots.run(
+        async () => {
+          if (req.signal?.aborted) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build was cancelled before it started');
+          return runBuild(req);
+        },
+        (position) => step(req.log, `Waiting for a build slot (number ${position} in the queue)`),
+      );
     },
-    get running() { return slots.running; },
-    get queued() { return slots.queued; },
+    get running() {
+      return slots.running;
+    },
+    get queued() {
+      return slots.queued;
+    },
   };
 }

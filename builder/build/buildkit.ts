@@ -32,11 +32,31 @@ const SCHEMA = {
 
 export const STATUS_RESPONSE = protobuf.Root.fromJSON(SCHEMA).lookupType('StatusResponse');
 
-interface Timestamp { seconds?: number | { toNumber(): number }; nanos?: number }
-interface Vertex { digest: string; name?: string; cached?: boolean; started?: Timestamp; completed?: Timestamp; error?: string }
-interface VertexLog { vertex: string; msg?: Uint8Array }
-interface VertexWarning { vertex: string; short?: Uint8Array }
-interface StatusResponse { vertexes?: Vertex[]; logs?: VertexLog[]; warnings?: VertexWarning[] }
+interface Timestamp {
+  seconds?: number | { toNumber(): number };
+  nanos?: number;
+}
+interface Vertex {
+  digest: string;
+  name?: string;
+  cached?: boolean;
+  started?: Timestamp;
+  completed?: Timestamp;
+  error?: string;
+}
+interface VertexLog {
+  vertex: string;
+  msg?: Uint8Array;
+}
+interface VertexWarning {
+  vertex: string;
+  short?: Uint8Array;
+}
+interface StatusResponse {
+  vertexes?: Vertex[];
+  logs?: VertexLog[];
+  warnings?: VertexWarning[];
+}
 
 function seconds(t: Timestamp | undefined): number {
   if (!t) return 0;
@@ -82,7 +102,10 @@ export class BuildKitProgress {
 
   private number(digest: string): number {
     let n = this.numbers.get(digest);
-    if (n === undefined) { n = this.numbers.size + 1; this.numbers.set(digest, n); }
+    if (n === undefined) {
+      n = this.numbers.size + 1;
+      this.numbers.set(digest, n);
+    }
     return n;
   }
 

@@ -6,8 +6,16 @@ import type { CacheRecord } from '../docker/build-cache.js';
 import { attribute, overBudget, runCommands, settle } from './cache-budget.js';
 
 const rec = (ID: string, o: Partial<CacheRecord> = {}): CacheRecord => ({
-  ID, Type: 'regular', Description: 'fileop target', InUse: false, Shared: false, Size: 0,
-  CreatedAt: '2026-01-01T00:00:00Z', LastUsedAt: '2026-01-01T00:00:00Z', UsageCount: 1, ...o,
+  ID,
+  Type: 'regular',
+  Description: 'fileop target',
+  InUse: false,
+  Shared: false,
+  Size: 0,
+  CreatedAt: '2026-01-01T00:00:00Z',
+  LastUsedAt: '2026-01-01T00:00:00Z',
+  UsageCount: 1,
+  ...o,
 });
 
 describe('build cache budget per app', () => {
@@ -34,10 +42,16 @@ describe('build cache budget per app', () => {
   });
 
   it("gives up another app's record that this build used, forgets gone ones, and sizes cache mounts as measured", () => {
-    const before = [rec('a1', { UsageCount: 1 }), rec('a2'), rec('gone'), rec('m', { Type: 'exec.cachemount', Description: 'cached mount /c from exec sh -c x', Size: 10 })];
+    const before = [
+      rec('a1', { UsageCount: 1 }),
+      rec('a2'),
+      rec('gone'),
+      rec('m', { Type: 'exec.cachemount', Description: 'cached mount /c from exec sh -c x', Size: 10 }),
+    ];
     const after = [rec('a1', { UsageCount: 2, LastUsedAt: '2026-01-02T00:00:00Z' }), rec('a2'), before[3]!, rec('b1')];
-    const ledger = settle({ a: [{ id: 'a1' }, { id: 'a2' }, { id: 'gone' }], b: [{ id: 'm' }] }, 'b', before, after, new Set(['b1']),
-      [{ mountPoint: '/c', command: 'sh -c x', bytes: 5000 }]);
+    const ledger = settle({ a: [{ id: 'a1' }, { id: 'a2' }, { id: 'gone' }], b: [{ id: 'm' }] }, 'b', before, after, new Set(['b1']), [
+      { mountPoint: '/c', command: 'sh -c x', bytes: 5000 },
+    ]);
     assert.deepEqual(ledger, { a: [{ id: 'a2' }], b: [{ id: 'm', bytes: 5000 }, { id: 'b1' }] });
   });
 
@@ -53,7 +67,10 @@ describe('build cache budget per app', () => {
     const entries = [{ id: 'old' }, { id: 'mid' }, { id: 'new' }, { id: 'layer' }, { id: 'mount', bytes: 300 }];
     const counted = overBudget(entries, records, 1000);
     assert.equal(counted.totalBytes, 1500);
-    assert.deepEqual(counted.victims.map((v) => v.record.ID), ['old', 'mid']);
+    assert.deepEqual(
+      counted.victims.map((v) => v.record.ID),
+      ['old', 'mid'],
+    );
     assert.deepEqual(overBudget(entries, records, 2000).victims, []);
   });
 });

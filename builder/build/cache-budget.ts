@@ -35,7 +35,12 @@ export interface CacheLedgerStore {
 /** A ledger kept in memory (one process, tests). */
 export function memoryLedger(): CacheLedgerStore {
   let kept: Ledger = {};
-  return { load: async () => structuredClone(kept), save: async (l) => { kept = structuredClone(l); } };
+  return {
+    load: async () => structuredClone(kept),
+    save: async (l) => {
+      kept = structuredClone(l);
+    },
+  };
 }
 
 const squash = (s: string): string => s.replace(/\\\r?\n/g, '').replace(/\s+/g, '');
@@ -47,7 +52,11 @@ export function runCommands(dockerfile: string): string[] {
     if (i.getKeyword().toUpperCase() !== 'RUN') continue;
     const content = (i.getArgumentsContent() ?? '').trim();
     let args: unknown;
-    try { args = content.startsWith('[') ? JSON.parse(content) : undefined; } catch { args = undefined; }
+    try {
+      args = content.startsWith('[') ? JSON.parse(content) : undefined;
+    } catch {
+      args = undefined;
+    }
     const command = Array.isArray(args) && args.every((a) => typeof a === 'string') ? args.join('') : content;
     if (squash(command)) commands.push(squash(command));
   }
@@ -70,17 +79,27 @@ function isOneOf(command: string, commands: readonly string[]): boolean {
 export function attribute(before: ReadonlySet<string>, after: readonly CacheRecord[], commands: readonly string[]): Set<string> {
   // A record of this build may still be in use when listed (the engine releases a cache mount after the build answered).
   const fresh = after.filter((r) => !before.has(r.ID));
-  const mine = new Set(fresh.filter((r) => { const e = execOf(r.Description); return e !== null && isOneOf(e.command, commands); }).map((r) => r.ID));
+  const mine = new Set(
+    fresh
+      .filter((r) => {
+        const e = execOf(r.Description);
+        return e !== null && isOneOf(e.command, commands);
+      })
+      .map((r) => r.ID),
+  );
   // Only layers join by the chain (COPY/ADD results, steps): a base image's import (`from local`) serves every build.
   const byId = new Map(fresh.filter((r) => r.Description === 'fileop target' || execOf(r.Description)).map((r) => [r.ID, r]));
   // The new records chained to them: a new parent is a step of this build below it, a new child one above it.
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
     for (const r of byId.values()) {
       if (mine.has(r.ID)) continue;
       const parentIsMine = r.Parent ? mine.has(r.Parent) : false;
       const childIsMine = fresh.some((c) => c.Parent === r.ID && mine.has(c.ID));
-      if (parentIsMine || childIsMine) { mine.add(r.ID); grew = true; }
+      if (parentIsMine || childIsMine) {
+        mine.add(r.ID);
+        grew = true;
+      }
     }
   }
   return mine;
@@ -91,8 +110,14 @@ export function attribute(before: ReadonlySet<string>, after: readonly CacheReco
  * app's entries share with this build (their use count grew) given up, this build's own added,
  * and the cache mounts the watcher measured sized.
  */
-export function settle(ledger: Ledger, app: string, before: readonly CacheRecord[], after: readonly CacheRecord[],
-  mine: ReadonlySet<string>, seen: readonly CacheMountSeen[] = []): Ledger {
+export function settle(
+  ledger: Ledger,
+  app: string,
+  before: readonly CacheRecord[],
+  after: readonly CacheRecord[],
+  mine: ReadonlySet<string>,
+  seen: readonly CacheMountSeen[] = [],
+): Ledger {
   const now = new Map(after.map((r) => [r.ID, r]));
   const used = new Map(before.map((r) => [r.ID, r]));
   const usedSince = (r: CacheRecord): boolean => {

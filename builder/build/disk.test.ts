@@ -9,8 +9,8 @@ import { watchBuildDisk, writableDirs } from './disk.js';
 
 // Lines as a BuildKit RUN step's /proc/<pid>/mountinfo has them (Docker 20.10, overlay2 on ext4).
 const MOUNTINFO = [
-  '550 492 0:126 / / rw,relatime master:13 - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/RZU,'
-    + 'upperdir=/var/lib/docker/overlay2/lqy7/diff,workdir=/var/lib/docker/overlay2/lqy7/work,uuid=on',
+  '550 492 0:126 / / rw,relatime master:13 - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/RZU,' +
+    'upperdir=/var/lib/docker/overlay2/lqy7/diff,workdir=/var/lib/docker/overlay2/lqy7/work,uuid=on',
   '551 550 0:136 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw',
   '557 550 254:0 /var/lib/docker/buildkit/executor/resolv.conf /etc/resolv.conf ro,nosuid,nodev,relatime master:1 - ext4 /dev/vda rw',
   '569 550 254:0 /var/lib/docker/overlay2/eat8/diff /c rw,relatime master:1 - ext4 /dev/vda rw,discard',
@@ -26,8 +26,9 @@ describe('build disk watcher', () => {
       { dir: '/var/lib/docker/overlay2/sep9/diff', fresh: false, mountPoint: '/d' },
     ]);
     // `runc init` before the pivot: the host's table, with other containers' overlays mounted elsewhere.
-    const host = '90 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n'
-      + '91 90 0:50 / /var/lib/docker/overlay2/abc/merged rw,relatime - overlay overlay rw,upperdir=/var/lib/docker/overlay2/abc/diff';
+    const host =
+      '90 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n' +
+      '91 90 0:50 / /var/lib/docker/overlay2/abc/merged rw,relatime - overlay overlay rw,upperdir=/var/lib/docker/overlay2/abc/diff';
     assert.deepEqual(writableDirs(host, '/var/lib/docker'), []);
   });
 
@@ -37,14 +38,26 @@ describe('build disk watcher', () => {
     await fs.mkdir(path.join(cgroup, 'step1'));
     await fs.writeFile(path.join(cgroup, 'step1', 'cgroup.procs'), '4242\n');
     await fs.mkdir(path.join(cgroup, 'idle')); // a cgroup with no process left: nothing to read
-    const sizes = new Map([['/var/lib/docker/overlay2/lqy7/diff', 10], ['/var/lib/docker/overlay2/eat8/diff', 500]]);
+    const sizes = new Map([
+      ['/var/lib/docker/overlay2/lqy7/diff', 10],
+      ['/var/lib/docker/overlay2/eat8/diff', 500],
+    ]);
     let breach = 0;
     const watch = watchBuildDisk({
-      cgroupDir: cgroup, dockerRoot: '/var/lib/docker', limitBytes: 100, intervalMs: 5, onBreach: (total) => { breach = total; },
-      measure: async (dir) => sizes.get(dir) ?? 0, mountinfo: async (pid) => (pid === 4242 ? MOUNTINFO : ''),
+      cgroupDir: cgroup,
+      dockerRoot: '/var/lib/docker',
+      limitBytes: 100,
+      intervalMs: 5,
+      onBreach: (total) => {
+        breach = total;
+      },
+      measure: async (dir) => sizes.get(dir) ?? 0,
+      mountinfo: async (pid) => (pid === 4242 ? MOUNTINFO : ''),
       cmdline: async () => '/bin/sh -c npm ci',
     });
-    const seen = async (): Promise<void> => { for (let i = 0; i < 200 && breach === 0; i++) await new Promise((r) => setTimeout(r, 5)); };
+    const seen = async (): Promise<void> => {
+      for (let i = 0; i < 200 && breach === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    };
     await new Promise((r) => setTimeout(r, 40));
     assert.equal(breach, 0, 'a 500-byte cache mount from earlier builds and a 10-byte layer are within 100 bytes');
     sizes.set('/var/lib/docker/overlay2/eat8/diff', 560);
@@ -54,7 +67,8 @@ describe('build disk watcher', () => {
     assert.equal(await watch.stop(), 110);
     // The cache mounts by their target, with the step's command and their largest size (what the budget per app counts).
     assert.deepEqual(watch.cacheMounts(), [
-      { mountPoint: '/c', command: '/bin/sh -c npm ci', bytes: 560 }, { mountPoint: '/d', command: '/bin/sh -c npm ci', bytes: 0 },
+      { mountPoint: '/c', command: '/bin/sh -c npm ci', bytes: 560 },
+      { mountPoint: '/d', command: '/bin/sh -c npm ci', bytes: 0 },
     ]);
   });
 });

@@ -37,7 +37,10 @@ export function writableDirs(mountinfo: string, dockerRoot: string): WritableDir
     const [fsType, , superOptions = ''] = right.split(' ');
     if (fsType === 'overlay' && mountPoint === '/') {
       overlayRoot = true;
-      const upper = superOptions.split(',').find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
+      const upper = superOptions
+        .split(',')
+        .find((o) => o.startsWith('upperdir='))
+        ?.slice('upperdir='.length);
       if (upper && options.split(',').includes('rw')) dirs.set(upper, { fresh: true, mountPoint });
       continue;
     }
@@ -54,7 +57,9 @@ export function diskUsage(dir: string): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn('du', ['-s', '-B1', '-x', dir], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.once('error', () => resolve(0));
     child.once('close', () => resolve(Number.parseInt(out, 10) || 0));
   });
@@ -64,7 +69,7 @@ async function stepPids(cgroupDir: string, counts: (stepDir: string) => Promise<
   const entries = await fs.readdir(cgroupDir, { withFileTypes: true }).catch(() => []);
   const pids: number[] = [];
   for (const entry of entries.filter((e) => e.isDirectory())) {
-    if (!await counts(path.join(cgroupDir, entry.name))) continue;
+    if (!(await counts(path.join(cgroupDir, entry.name)))) continue;
     const procs = await fs.readFile(path.join(cgroupDir, entry.name, 'cgroup.procs'), 'utf8').catch(() => '');
     const first = Number.parseInt(procs, 10);
     if (first > 0) pids.push(first);

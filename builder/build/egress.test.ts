@@ -2,20 +2,44 @@
 // private ranges open only with the admins' switch, loopback/link-local/multicast never.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyBuildEgress, applyEgressRules, egressPlan, egressPlan6, HOST_CHAIN, NET_CHAIN, parseNameservers, parseNameservers6,
-  type Iptables } from './egress.js';
+import {
+  applyBuildEgress,
+  applyEgressRules,
+  egressPlan,
+  egressPlan6,
+  HOST_CHAIN,
+  NET_CHAIN,
+  parseNameservers,
+  parseNameservers6,
+  type Iptables,
+} from './egress.js';
 
 describe('build egress rules', () => {
   it('rejects everything to the host but DNS, and private ranges unless allowed', () => {
     const plan = egressPlan({ bridge: 'docker0', nameservers: ['10.255.255.53', '127.0.0.53'], allowPrivate: false });
     assert.deepEqual(plan.host.at(-1), ['-j', 'REJECT']);
     assert.ok(plan.host.some((r) => r.join(' ') === '-d 10.255.255.53 -p udp --dport 53 -j RETURN'));
-    assert.ok(!plan.host.some((r) => r.includes('127.0.0.53')), 'a loopback resolver is not the container\'s');
+    assert.ok(!plan.host.some((r) => r.includes('127.0.0.53')), "a loopback resolver is not the container's");
     const rejected = plan.net.filter((r) => r.at(-1) === 'REJECT').map((r) => r[1]);
-    assert.deepEqual(rejected, ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '240.0.0.0/4', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']);
-    const open = egressPlan({ bridge: 'docker0', nameservers: [], allowPrivate: true }).net.filter((r) => r.at(-1) === 'REJECT').map((r) => r[1]);
+    assert.deepEqual(rejected, [
+      '0.0.0.0/8',
+      '127.0.0.0/8',
+      '169.254.0.0/16',
+      '224.0.0.0/4',
+      '240.0.0.0/4',
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+      '192.168.0.0/16',
+      '100.64.0.0/10',
+    ]);
+    const open = egressPlan({ bridge: 'docker0', nameservers: [], allowPrivate: true })
+      .net.filter((r) => r.at(-1) === 'REJECT')
+      .map((r) => r[1]);
     assert.ok(open.includes('169.254.0.0/16') && !open.includes('10.0.0.0/8'));
-    assert.deepEqual(plan.jumps, [{ chain: 'INPUT', args: ['-i', 'docker0', '-j', HOST_CHAIN] }, { chain: 'DOCKER-USER', args: ['-i', 'docker0', '-j', NET_CHAIN] }]);
+    assert.deepEqual(plan.jumps, [
+      { chain: 'INPUT', args: ['-i', 'docker0', '-j', HOST_CHAIN] },
+      { chain: 'DOCKER-USER', args: ['-i', 'docker0', '-j', NET_CHAIN] },
+    ]);
   });
 
   it('reads resolvers and writes the chains idempotently', async () => {
@@ -39,12 +63,18 @@ describe('build egress rules', () => {
     const plan = egressPlan6({ bridge: 'docker0', nameservers: ['2001:db8::53', 'fe80::1', '::1'], allowPrivate: false });
     assert.deepEqual(plan.host.at(-1), ['-j', 'REJECT']);
     assert.ok(plan.host.some((r) => r.join(' ') === '-d 2001:db8::53 -p udp --dport 53 -j RETURN'));
-    assert.ok(!plan.host.some((r) => r.includes('fe80::1') || r.includes('::1')), "link-local and loopback resolvers are not the container's");
+    assert.ok(
+      !plan.host.some((r) => r.includes('fe80::1') || r.includes('::1')),
+      "link-local and loopback resolvers are not the container's",
+    );
     const rejected = plan.net.filter((r) => r.at(-1) === 'REJECT').map((r) => r[1]);
     assert.deepEqual(rejected, ['::/96', '::ffff:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48', 'fe80::/10', 'ff00::/8', 'fc00::/7']);
     const open = egressPlan6({ bridge: 'docker0', nameservers: [], allowPrivate: true }).net.map((r) => r[1]);
     assert.ok(open.includes('fe80::/10') && open.includes('::ffff:0:0/96') && !open.includes('fc00::/7'));
-    assert.deepEqual(plan.jumps.map((j) => j.chain), ['INPUT', 'FORWARD']);
+    assert.deepEqual(
+      plan.jumps.map((j) => j.chain),
+      ['INPUT', 'FORWARD'],
+    );
     assert.deepEqual(parseNameservers6('nameserver 10.0.0.2\nnameserver 2001:db8::53\n'), ['2001:db8::53']);
   });
 

@@ -84,23 +84,34 @@ function isLocal6(address: string): boolean {
 
 /** IPv6 `nameserver` lines of a resolv.conf (a zone index makes it unusable from a container). */
 export function parseNameservers6(resolvConf: string): string[] {
-  return resolvConf.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((a): a is string => !!a && net.isIPv6(a));
+  return resolvConf
+    .split('\n')
+    .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
+    .filter((a): a is string => !!a && net.isIPv6(a));
 }
 
 /** IPv4 `nameserver` lines of a resolv.conf. */
 export function parseNameservers(resolvConf: string): string[] {
-  return resolvConf.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((a): a is string => !!a && net.isIPv4(a));
+  return resolvConf
+    .split('\n')
+    .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
+    .filter((a): a is string => !!a && net.isIPv4(a));
 }
 
 export type Iptables = (args: string[]) => Promise<{ code: number; stderr: string }>;
 
-const runner = (program: 'iptables' | 'ip6tables'): Iptables => (args) => new Promise((resolve) => {
-  const child = spawn(program, ['-w', '5', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.once('error', (err) => resolve({ code: -1, stderr: err.message }));
-  child.once('close', (code) => resolve({ code: code ?? -1, stderr }));
-});
+const runner =
+  (program: 'iptables' | 'ip6tables'): Iptables =>
+  (args) =>
+    new Promise((resolve) => {
+      const child = spawn(program, ['-w', '5', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.once('error', (err) => resolve({ code: -1, stderr: err.message }));
+      child.once('close', (code) => resolve({ code: code ?? -1, stderr }));
+    });
 
 export const iptables = runner('iptables');
 export const ip6tables = runner('ip6tables');
@@ -111,7 +122,10 @@ async function must(run: Iptables, args: string[]): Promise<void> {
 }
 
 export async function applyEgressRules(plan: EgressPlan, run: Iptables = iptables): Promise<void> {
-  for (const [chain, rules] of [[HOST_CHAIN, plan.host], [NET_CHAIN, plan.net]] as const) {
+  for (const [chain, rules] of [
+    [HOST_CHAIN, plan.host],
+    [NET_CHAIN, plan.net],
+  ] as const) {
     await run(['-N', chain]); // exists already after the first build
     await must(run, ['-F', chain]);
     for (const rule of rules) await must(run, ['-A', chain, ...rule]);
@@ -132,7 +146,10 @@ export interface BuildNetwork {
 /** The default bridge's interface and the resolvers its containers get (the host's resolv.conf). */
 export async function buildNetwork(docker: { getNetwork(id: string): { inspect(): Promise<unknown> } }): Promise<BuildNetwork> {
   type Inspect = { Options?: Record<string, string>; EnableIPv6?: boolean };
-  const inspect = (await docker.getNetwork('bridge').inspect().catch(() => ({}))) as Inspect;
+  const inspect = (await docker
+    .getNetwork('bridge')
+    .inspect()
+    .catch(() => ({}))) as Inspect;
   const bridge = inspect.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
   const resolvConf = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const ipv6 = inspect.EnableIPv6 === true;
@@ -144,13 +161,22 @@ export async function buildNetwork(docker: { getNetwork(id: string): { inspect()
  * no IPv6 at all (no /proc/sys/net/ipv6: nothing to filter) — a host with IPv6 whose ip6tables
  * cannot be written would leave the host's link-local address open, so the build does not start.
  */
-export async function applyBuildEgress(network: BuildNetwork, allowPrivate: boolean,
-  run: { v4?: Iptables; v6?: Iptables; hostHasIpv6?: () => Promise<boolean> } = {}): Promise<void> {
+export async function applyBuildEgress(
+  network: BuildNetwork,
+  allowPrivate: boolean,
+  run: { v4?: Iptables; v6?: Iptables; hostHasIpv6?: () => Promise<boolean> } = {},
+): Promise<void> {
   await applyEgressRules(egressPlan({ bridge: network.bridge, nameservers: network.nameservers, allowPrivate }), run.v4 ?? iptables);
   try {
     await applyEgressRules(egressPlan6({ bridge: network.bridge, nameservers: network.nameservers6, allowPrivate }), run.v6 ?? ip6tables);
   } catch (err) {
-    const hostHasIpv6 = run.hostHasIpv6 ?? (() => fs.access('/proc/sys/net/ipv6').then(() => true, () => false));
-    if (network.ipv6 || await hostHasIpv6()) throw err;
+    const hostHasIpv6 =
+      run.hostHasIpv6 ??
+      (() =>
+        fs.access('/proc/sys/net/ipv6').then(
+          () => true,
+          () => false,
+        ));
+    if (network.ipv6 || (await hostHasIpv6())) throw err;
   }
 }

@@ -31,7 +31,7 @@ describe('build cgroup', () => {
 
   it('writes v1 limits and reports an OOM kill in a step cgroup, once', async () => {
     const root = await fakeRoot();
-    const box = await openBuildCgroup(engine({ CgroupDriver: 'cgroupfs', CgroupVersion: '1' }), { root }) as BuildCgroup;
+    const box = (await openBuildCgroup(engine({ CgroupDriver: 'cgroupfs', CgroupVersion: '1' }), { root })) as BuildCgroup;
     await box.apply(limits);
     const mem = path.join(root, 'memory/docker/buildkit');
     assert.equal(await fs.readFile(path.join(mem, 'memory.limit_in_bytes'), 'utf8'), String(64 * 1024 * 1024));
@@ -50,7 +50,7 @@ describe('build cgroup', () => {
 
   it('writes v2 limits and reports the process count at the limit, not an old peak', async () => {
     const root = await fakeRoot();
-    const box = await openBuildCgroup(engine({ CgroupDriver: 'cgroupfs', CgroupVersion: '2' }), { root }) as BuildCgroup;
+    const box = (await openBuildCgroup(engine({ CgroupDriver: 'cgroupfs', CgroupVersion: '2' }), { root })) as BuildCgroup;
     const dir = path.join(root, 'docker/buildkit');
     await box.apply(limits);
     assert.equal(await fs.readFile(path.join(dir, 'memory.max'), 'utf8'), String(64 * 1024 * 1024));
@@ -60,7 +60,7 @@ describe('build cgroup', () => {
     const seen: string[] = [];
     const watch = box.watch((b) => seen.push(b), 10);
     await new Promise((r) => setTimeout(r, 40));
-    assert.deepEqual(seen, [], 'an old peak is not this build\'s');
+    assert.deepEqual(seen, [], "an old peak is not this build's");
     await fs.writeFile(path.join(dir, 'pids.current'), '32');
     await new Promise((r) => setTimeout(r, 60));
     assert.deepEqual(seen, ['pids']);
@@ -70,7 +70,7 @@ describe('build cgroup', () => {
 
   it("with attribution: counts only this build's steps, holds them to the build's limits, and makes room beside a running build", async () => {
     const root = await fakeRoot();
-    const box = await openBuildCgroup(engine({ CgroupDriver: 'cgroupfs', CgroupVersion: '1' }), { root }) as BuildCgroup;
+    const box = (await openBuildCgroup(engine({ CgroupDriver: 'cgroupfs', CgroupVersion: '1' }), { root })) as BuildCgroup;
     const pids = path.join(root, 'pids/docker/buildkit');
     const mem = path.join(root, 'memory/docker/buildkit');
     await box.apply(limits);

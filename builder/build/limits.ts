@@ -42,8 +42,11 @@ export interface BuildCgroup {
    * with whether the memory limit was reached at all (a step killed by SIGKILL then was OOM-killed:
    * cgroup v1 counts the kill in the step's own cgroup, gone once the step ended).
    */
-  watch(onBreach: (b: Breach) => void, intervalMs?: number, steps?: StepAttribution):
-  { stop(): Promise<{ breach: Breach | null; memoryLimitHit: boolean }> };
+  watch(
+    onBreach: (b: Breach) => void,
+    intervalMs?: number,
+    steps?: StepAttribution,
+  ): { stop(): Promise<{ breach: Breach | null; memoryLimitHit: boolean }> };
 }
 
 /**
@@ -63,7 +66,10 @@ async function write(file: string, value: string): Promise<void> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A counter line `name N` of a cgroup stat file; 0 when the file or the line is absent. */
@@ -174,8 +180,8 @@ async function atLimit(l: Layout): Promise<{ pidsNow: boolean; pidsPeak: boolean
   const memoryMax = await number(path.join(l.memory, l.v2 ? 'memory.max' : 'memory.limit_in_bytes'));
   const memoryPeak = await number(path.join(l.memory, l.v2 ? 'memory.peak' : 'memory.max_usage_in_bytes'));
   return {
-    pidsNow: await number(path.join(l.pids, 'pids.current')) >= pidsMax,
-    pidsPeak: await number(path.join(l.pids, 'pids.peak')) >= pidsMax,
+    pidsNow: (await number(path.join(l.pids, 'pids.current'))) >= pidsMax,
+    pidsPeak: (await number(path.join(l.pids, 'pids.peak'))) >= pidsMax,
     memory: memoryPeak >= memoryMax - 1024 * 1024,
   };
 }
@@ -256,12 +262,13 @@ export async function openBuildCgroup(docker: Docker, opts: { root?: string; par
       const look = async (): Promise<Breach | null> => {
         const before = await baseline;
         const mine = await counted();
-        for (const [key, value] of await breaches(layout, mine)) if (value > (before.get(key) ?? 0)) return key.startsWith('memory') ? 'memory' : 'pids';
+        for (const [key, value] of await breaches(layout, mine))
+          if (value > (before.get(key) ?? 0)) return key.startsWith('memory') ? 'memory' : 'pids';
         // A fork bomb holds the process count at the limit (v1 counts failed forks in the step's cgroup only).
-        if (mine && steps && await stepProcesses(layout, mine) >= steps.limits.pids) return 'pids';
-        if (mine && !await alone()) return null;
+        if (mine && steps && (await stepProcesses(layout, mine)) >= steps.limits.pids) return 'pids';
+        if (mine && !(await alone())) return null;
         const now = await atLimit(layout);
-        return now.pidsNow || (now.pidsPeak && !await oldPeak) ? 'pids' : null;
+        return now.pidsNow || (now.pidsPeak && !(await oldPeak)) ? 'pids' : null;
       };
       const tick = async (): Promise<void> => {
         const breach = await look();
@@ -279,7 +286,7 @@ export async function openBuildCgroup(docker: Docker, opts: { root?: string; par
         async stop() {
           stopped = true;
           clearTimeout(timer);
-          const breach = found ?? await look();
+          const breach = found ?? (await look());
           return { breach, memoryLimitHit: (await atLimit(layout)).memory };
         },
       };

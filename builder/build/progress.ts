@@ -32,7 +32,11 @@ export function parseEvent(json: string, trace?: BuildKitProgress): BuildEvent {
   // Strip terminal escapes and carriage-return redraws; the dashboard shows plain lines.
   // eslint-disable-next-line no-control-regex
   const clean = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
-  const lines = clean.split('\n').map((l) => l.replace(/\r$/, '').split('\r').at(-1) ?? '').map((l) => l.trimEnd()).filter((l) => l !== '');
+  const lines = clean
+    .split('\n')
+    .map((l) => l.replace(/\r$/, '').split('\r').at(-1) ?? '')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '');
   const error = raw.error ?? raw.errorDetail?.message;
   return { lines, ...(error ? { error } : {}), ...(imageId ? { imageId } : {}) };
 }

@@ -30,15 +30,24 @@ export async function prepareContext(spec: SourceSpec, images: BaseImages, port?
   checkTree(source.entries);
   const contents: Partial<Record<(typeof DETECT_FILES)[number], string>> = {};
   const read = await source.readTop(DETECT_FILES.filter((n) => source.topNames.has(n)));
-  for (const name of DETECT_FILES) { const text = read.get(name); if (text !== undefined) contents[name] = text; }
+  for (const name of DETECT_FILES) {
+    const text = read.get(name);
+    if (text !== undefined) contents[name] = text;
+  }
   const detection = detect({ names: source.topNames, contents });
   const generated = generate(detection, images, port);
   const dockerfileText = generated.files[generated.dockerfilePath] ?? contents.Dockerfile ?? '';
   return contextOf(source, detection, generated.dockerfilePath, generated.files, generated.port, dockerfileText);
 }
 
-function contextOf(source: Source, detection: Detection, dockerfilePath: string, files: Record<string, string>, port: number,
-  dockerfileText: string): BuildContext {
+function contextOf(
+  source: Source,
+  detection: Detection,
+  dockerfilePath: string,
+  files: Record<string, string>,
+  port: number,
+  dockerfileText: string,
+): BuildContext {
   const extra = Object.entries(files);
   const skip = (name: string): boolean => extra.length > 0 && (name === GENERATED_DIR || name.startsWith(`${GENERATED_DIR}/`));
   return {

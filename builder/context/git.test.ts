@@ -9,8 +9,10 @@ import type { Readable } from 'node:stream';
 import { parseCommitSha } from '../../common/names/validate.js';
 
 const CONTROL_SECRETS = {
-  DEPLOYFLOW_JWT_SECRET: 'jwt-secret-value', DEPLOYFLOW_ENCRYPTION_KEY: 'encryption-key-value',
-  GOOGLE_CLIENT_SECRET: 'google-secret-value', MONGODB_URL: 'mongodb://user:pw@db/deployflow',
+  DEPLOYFLOW_JWT_SECRET: 'jwt-secret-value',
+  DEPLOYFLOW_ENCRYPTION_KEY: 'encryption-key-value',
+  GOOGLE_CLIENT_SECRET: 'google-secret-value',
+  MONGODB_URL: 'mongodb://user:pw@db/deployflow',
   GIT_DIR: '/somewhere/else.git',
 };
 
@@ -43,22 +45,30 @@ describe('build-time git environment', () => {
   function assertIsolated(keys: Map<string, string>): void {
     const leaked = [...keys.keys()].filter((k) => /^(DEPLOYFLOW_|GOOGLE_)/.test(k) || k === 'MONGODB_URL' || k === 'GIT_DIR');
     assert.deepEqual(leaked, []);
-    for (const value of Object.values(CONTROL_SECRETS)) assert.ok(![...keys.values()].includes(value), 'no secret value under another name');
+    for (const value of Object.values(CONTROL_SECRETS))
+      assert.ok(![...keys.values()].includes(value), 'no secret value under another name');
     assert.equal(keys.get('GIT_CONFIG_GLOBAL'), '/dev/null');
     assert.equal(keys.get('GIT_CONFIG_NOSYSTEM'), '1');
     assert.equal(keys.get('GIT_TERMINAL_PROMPT'), '0');
     assert.ok(keys.get('PATH')?.includes(dir), 'PATH is passed on');
   }
 
-  it('gives runGit none of control\'s secrets and no user or system git config', async () => {
+  it("gives runGit none of control's secrets and no user or system git config", async () => {
     await git.runGit('/repo.git', ['cat-file', '--batch'], '');
     assertIsolated(envKeys(fs.readFileSync(dump, 'utf8')));
   });
 
   it('keeps the quarantine variables of a pre-receive push, and isolates git archive too', async () => {
     fs.rmSync(dump, { force: true });
-    const stream: Readable = git.gitArchive({ dir: '/repo.git', env: { GIT_OBJECT_DIRECTORY: '/q/objects' } }, parseCommitSha('a'.repeat(40)));
-    await new Promise<void>((resolve) => { stream.resume(); stream.once('close', resolve); stream.once('end', resolve); });
+    const stream: Readable = git.gitArchive(
+      { dir: '/repo.git', env: { GIT_OBJECT_DIRECTORY: '/q/objects' } },
+      parseCommitSha('a'.repeat(40)),
+    );
+    await new Promise<void>((resolve) => {
+      stream.resume();
+      stream.once('close', resolve);
+      stream.once('end', resolve);
+    });
     const keys = envKeys(fs.readFileSync(dump, 'utf8'));
     assertIsolated(keys);
     assert.equal(keys.get('GIT_OBJECT_DIRECTORY'), '/q/objects');

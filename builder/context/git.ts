@@ -13,7 +13,9 @@ export { runGit, type GitDir };
 export function gitArchive(repo: GitDir, commit: CommitSha): Readable {
   const child = spawn('git', gitArgs(repo, ['archive', '--format=tar', commit]), { env: envOf(repo), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   child.once('close', (code) => {
     if (code !== 0) child.stdout.destroy(new DeployFlowError('DF_ERR_INVALID_REF', `git archive failed: ${err.trim().slice(0, 500)}`));
   });
@@ -26,7 +28,11 @@ function entryType(mode: string): EntryType {
   return 'other';
 }
 
-interface LsTreeRow { mode: string; oid: string; path: string }
+interface LsTreeRow {
+  mode: string;
+  oid: string;
+  path: string;
+}
 
 /** Parses `git ls-tree -r -z` output; submodules (gitlinks) are left out like `git archive` does. */
 export function parseLsTree(out: Buffer): LsTreeRow[] {
@@ -70,7 +76,10 @@ export async function readGitTree(repo: GitDir, commitValue: unknown): Promise<G
   if (listing === null) throw new DeployFlowError('DF_ERR_INVALID_REF', `No commit ${commit} in the repository`);
   const rows = parseLsTree(listing);
   const links = rows.filter((r) => r.mode === '120000');
-  const targets = await readBlobs(repo, links.map((r) => r.oid));
+  const targets = await readBlobs(
+    repo,
+    links.map((r) => r.oid),
+  );
   const targetOf = new Map(links.map((r, i) => [r.path, targets[i]?.toString('utf8') ?? '']));
   const entries = rows.map((r): TreeEntry => ({ path: r.path, type: entryType(r.mode), target: targetOf.get(r.path) }));
   const top = new Map(rows.filter((r) => !r.path.includes('/') && entryType(r.mode) === 'file').map((r) => [r.path, r.oid]));

@@ -42,7 +42,10 @@ async function gitSource(dir: string, commit: string, env?: Record<string, strin
     topNames: new Set(tree.top.keys()),
     async readTop(names) {
       const present = names.filter((n) => tree.top.has(n));
-      const blobs = await readBlobs(repo, present.map((n) => tree.top.get(n)!));
+      const blobs = await readBlobs(
+        repo,
+        present.map((n) => tree.top.get(n)!),
+      );
       return new Map(present.map((n, i) => [n, blobs[i]?.toString('utf8') ?? '']));
     },
     async writeTo(pack, skip) {
@@ -61,16 +64,28 @@ async function gitSource(dir: string, commit: string, env?: Record<string, strin
           stream.resume();
           return next();
         }
-        const out = { name: type === 'directory' ? `${name}/` : name, type, mode: header.mode, mtime: header.mtime, size: header.size,
-          linkname: header.linkname ?? undefined };
-        write(pack, out, type === 'file' ? (stream as unknown as NodeJS.ReadableStream) : undefined).then(() => { stream.resume(); next(); }, next);
+        const out = {
+          name: type === 'directory' ? `${name}/` : name,
+          type,
+          mode: header.mode,
+          mtime: header.mtime,
+          size: header.size,
+          linkname: header.linkname ?? undefined,
+        };
+        write(pack, out, type === 'file' ? (stream as unknown as NodeJS.ReadableStream) : undefined).then(() => {
+          stream.resume();
+          next();
+        }, next);
       });
       const archive = gitArchive(repo, tree.commit);
       await new Promise<void>((resolve, reject) => {
         archive.once('error', reject);
         // Nobody reads the archive any more (a refused entry, or the build context abandoned):
         // closing its pipe ends git archive instead of leaving it blocked on a full pipe.
-        extract.once('error', (err) => { archive.destroy(); reject(err); });
+        extract.once('error', (err) => {
+          archive.destroy();
+          reject(err);
+        });
         extract.once('finish', resolve);
         archive.pipe(extract as unknown as NodeJS.WritableStream);
       });
@@ -97,7 +112,8 @@ async function dirSource(dir: string): Promise<Source> {
   return {
     entries,
     topNames: new Set(entries.filter((e) => e.type === 'file' && !e.path.includes('/')).map((e) => e.path)),
-    readTop: async (names) => new Map(await Promise.all(names.map(async (n) => [n, await fsp.readFile(path.join(root, n), 'utf8')] as const))),
+    readTop: async (names) =>
+      new Map(await Promise.all(names.map(async (n) => [n, await fsp.readFile(path.join(root, n), 'utf8')] as const))),
     async writeTo(pack, skip) {
       for (const e of entries) {
         if (skip(e.path)) continue;
@@ -109,7 +125,9 @@ async function dirSource(dir: string): Promise<Source> {
         else if (st.isFile()) {
           // O_NOFOLLOW: a file swapped for a link after the check is refused, not followed.
           const handle = await fsp.open(path.join(root, e.path), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-          await write(pack, { ...base, type: 'file', size: st.size }, handle.createReadStream()).finally(() => handle.close().catch(() => undefined));
+          await write(pack, { ...base, type: 'file', size: st.size }, handle.createReadStream()).finally(() =>
+            handle.close().catch(() => undefined),
+          );
         }
       }
     },

@@ -5,7 +5,10 @@
 // the ones it attributed to an app, one record id at a time.
 import type Docker from 'dockerode';
 
-interface PruneAnswer { CachesDeleted?: string[] | null; SpaceReclaimed?: number }
+interface PruneAnswer {
+  CachesDeleted?: string[] | null;
+  SpaceReclaimed?: number;
+}
 
 /** One BuildKit cache record as `/system/df` lists it (Docker 20.10, API 1.41). */
 export interface CacheRecord {
@@ -26,8 +29,11 @@ export interface CacheRecord {
 
 function prune(docker: Docker, options: Record<string, string | number>): Promise<PruneAnswer> {
   return new Promise<PruneAnswer>((resolve, reject) => {
-    docker.modem.dial({ path: '/build/prune?', method: 'POST', options, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } },
-      (err: unknown, data: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve((data ?? {}) as PruneAnswer)));
+    docker.modem.dial(
+      { path: '/build/prune?', method: 'POST', options, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } },
+      (err: unknown, data: unknown) =>
+        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve((data ?? {}) as PruneAnswer),
+    );
   });
 }
 

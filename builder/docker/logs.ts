@@ -14,5 +14,8 @@ export function demuxLogs(buf: Buffer): string[] {
 }
 
 function splitLines(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l !== '');
+  return text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l !== '');
 }

@@ -13,7 +13,8 @@ export const DEFAULT_NETWORK = 'paas-network';
 const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const LABEL_KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 // Repositories are lower case; tags (deployment ids) may not be.
-const IMAGE_REF = /^(?:sha256:[0-9a-f]{64}|(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9][a-z0-9._\-/]*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[0-9a-f]{64})?)$/;
+const IMAGE_REF =
+  /^(?:sha256:[0-9a-f]{64}|(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9][a-z0-9._\-/]*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[0-9a-f]{64})?)$/;
 
 export function parseDeploymentId(value: unknown): string {
   if (typeof value !== 'string' || !DEPLOYMENT_ID.test(value)) {
@@ -23,7 +24,8 @@ export function parseDeploymentId(value: unknown): string {
 }
 
 export function parseImageRef(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 255 || !IMAGE_REF.test(value)) throw new DeployFlowError('DF_ERR_VALIDATION', 'That is not a valid image reference');
+  if (typeof value !== 'string' || value.length > 255 || !IMAGE_REF.test(value))
+    throw new DeployFlowError('DF_ERR_VALIDATION', 'That is not a valid image reference');
   return value;
 }
 

@@ -24,7 +24,13 @@ export class DockerRunner {
 
   /** Creates the network unless it exists; true when this call created it. */
   async ensureNetwork(options: Docker.NetworkCreateOptions): Promise<boolean> {
-    const exists = await this.docker.getNetwork(options.Name).inspect().then(() => true, () => false);
+    const exists = await this.docker
+      .getNetwork(options.Name)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
     if (exists) return false;
     try {
       await this.docker.createNetwork(options);
@@ -52,7 +58,10 @@ export class DockerRunner {
       return plan.Name!;
     }
     if (current[LABEL_APP] !== owner || current[LABEL_VOLUME] !== labels[LABEL_VOLUME]) {
-      throw new DeployFlowError('DF_ERR_CONFLICT', `Docker volume ${plan.Name} exists but does not belong to this app's volume "${labels[LABEL_VOLUME]}"`);
+      throw new DeployFlowError(
+        'DF_ERR_CONFLICT',
+        `Docker volume ${plan.Name} exists but does not belong to this app's volume "${labels[LABEL_VOLUME]}"`,
+      );
     }
     return plan.Name!;
   }
@@ -60,7 +69,7 @@ export class DockerRunner {
   /** A volume's labels, or null when there is no such volume. */
   private async volumeLabels(name: string): Promise<Record<string, string> | null> {
     try {
-      const info = await this.docker.getVolume(name).inspect() as { Labels?: Record<string, string> | null };
+      const info = (await this.docker.getVolume(name).inspect()) as { Labels?: Record<string, string> | null };
       return info.Labels ?? {};
     } catch (err) {
       if (statusCode(err) === 404) return null;
@@ -75,12 +84,19 @@ export class DockerRunner {
   }
 
   async start(id: string): Promise<void> {
-    await this.docker.getContainer(id).start().catch((err: unknown) => { if (statusCode(err) !== 304) throw err; });
+    await this.docker
+      .getContainer(id)
+      .start()
+      .catch((err: unknown) => {
+        if (statusCode(err) !== 304) throw err;
+      });
   }
 
   async state(id: string, port: number): Promise<ContainerState> {
     const info = await this.docker.getContainer(id).inspect();
-    const binding = info.NetworkSettings?.Ports?.[`${port}/tcp`]?.find((b) => b.HostIp === '127.0.0.1') ?? info.NetworkSettings?.Ports?.[`${port}/tcp`]?.[0];
+    const binding =
+      info.NetworkSettings?.Ports?.[`${port}/tcp`]?.find((b) => b.HostIp === '127.0.0.1') ??
+      info.NetworkSettings?.Ports?.[`${port}/tcp`]?.[0];
     return {
       running: info.State.Running && !info.State.Restarting,
       status: info.State.Restarting ? 'restarting' : info.State.Status,
@@ -101,14 +117,20 @@ export class DockerRunner {
   }
 
   async stop(id: string, graceSeconds = 10): Promise<void> {
-    await this.docker.getContainer(id).stop({ t: graceSeconds }).catch((err: unknown) => {
-      if (statusCode(err) !== 304 && statusCode(err) !== 404) throw err;
-    });
+    await this.docker
+      .getContainer(id)
+      .stop({ t: graceSeconds })
+      .catch((err: unknown) => {
+        if (statusCode(err) !== 304 && statusCode(err) !== 404) throw err;
+      });
   }
 
   async remove(id: string): Promise<void> {
-    await this.docker.getContainer(id).remove({ force: true, v: true }).catch((err: unknown) => {
-      if (statusCode(err) !== 404) throw err;
-    });
+    await this.docker
+      .getContainer(id)
+      .remove({ force: true, v: true })
+      .catch((err: unknown) => {
+        if (statusCode(err) !== 404) throw err;
+      });
   }
 }

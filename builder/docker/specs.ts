@@ -4,7 +4,19 @@
 import type Docker from 'dockerode';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { checkEnvValue, parseAppName, parseContainerPath, parseEnvKey, type AppName } from '../../common/names/validate.js';
-import { appLabels, containerName, DEFAULT_NETWORK, LABEL_APP, LABEL_PORT, LABEL_REPLICA, LABEL_VOLUME, legacyVolumeName, parseDeploymentId, parseImageRef, volumeName } from './names.js';
+import {
+  appLabels,
+  containerName,
+  DEFAULT_NETWORK,
+  LABEL_APP,
+  LABEL_PORT,
+  LABEL_REPLICA,
+  LABEL_VOLUME,
+  legacyVolumeName,
+  parseDeploymentId,
+  parseImageRef,
+  volumeName,
+} from './names.js';
 
 export type HealthCheck = { path: string } | { tcp: true };
 
@@ -44,23 +56,36 @@ function invalid(message: string): DeployFlowError {
   return new DeployFlowError('DF_ERR_VALIDATION', message);
 }
 
-export interface ReleaseVolume { name: string; volume: string; legacy: string; path: string }
+export interface ReleaseVolume {
+  name: string;
+  volume: string;
+  legacy: string;
+  path: string;
+}
 
 export function validateRelease(spec: ReleaseSpec): ValidRelease {
   const app = parseAppName(spec.app);
   parseDeploymentId(spec.deploymentId);
   parseImageRef(spec.image);
-  if (!Number.isInteger(spec.replicas) || spec.replicas < 0 || spec.replicas > MAX_REPLICAS) throw invalid(`replicas must be 0-${MAX_REPLICAS}`);
+  if (!Number.isInteger(spec.replicas) || spec.replicas < 0 || spec.replicas > MAX_REPLICAS)
+    throw invalid(`replicas must be 0-${MAX_REPLICAS}`);
   if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) throw invalid('port must be 1-65535');
   const { memoryMb, cpus } = spec.limits;
-  if (!Number.isInteger(memoryMb) || memoryMb < 8 || memoryMb > 1024 * 1024) throw invalid('limits.memoryMb must be a whole number of MB, at least 8');
+  if (!Number.isInteger(memoryMb) || memoryMb < 8 || memoryMb > 1024 * 1024)
+    throw invalid('limits.memoryMb must be a whole number of MB, at least 8');
   if (!(typeof cpus === 'number' && cpus >= 0.01 && cpus <= 1024)) throw invalid('limits.cpus must be at least 0.01');
   const pidsLimit = spec.pidsLimit ?? 256;
   if (!Number.isInteger(pidsLimit) || pidsLimit < 8) throw invalid('pidsLimit must be a whole number, at least 8');
   for (const [key, value] of Object.entries(spec.env)) checkEnvValue(parseEnvKey(key), value);
   const healthcheck = spec.healthcheck ?? { path: '/' };
-  if ('path' in healthcheck && !/^\/[\x21-\x7e]{0,1023}$/.test(healthcheck.path)) throw invalid('healthcheck.path must start with / and be printable');
-  const volumes = (spec.volumes ?? []).map((v) => ({ name: v.name, volume: volumeName(app, v.name), legacy: legacyVolumeName(app, v.name), path: parseContainerPath(v.path) }));
+  if ('path' in healthcheck && !/^\/[\x21-\x7e]{0,1023}$/.test(healthcheck.path))
+    throw invalid('healthcheck.path must start with / and be printable');
+  const volumes = (spec.volumes ?? []).map((v) => ({
+    name: v.name,
+    volume: volumeName(app, v.name),
+    legacy: legacyVolumeName(app, v.name),
+    path: parseContainerPath(v.path),
+  }));
   const capAdd = spec.capAdd ?? [];
   for (const cap of capAdd) if (!CAP_ALLOW.has(cap)) throw invalid(`capability ${cap.slice(0, 40)} may not be added`);
   return { ...spec, app, healthcheck, pidsLimit, volumes, capAdd };
@@ -81,7 +106,9 @@ export function containerPlan(r: ValidRelease, replica: number, network = DEFAUL
     options: {
       name,
       Image: r.image,
-      Env: Object.entries(r.env).map(([k, v]) => `${k}=${v}`).concat(`PORT=${r.port}`),
+      Env: Object.entries(r.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .concat(`PORT=${r.port}`),
       Labels: { ...appLabels(r.app, r.deploymentId, r.labels), [LABEL_REPLICA]: String(replica), [LABEL_PORT]: String(r.port) },
       ExposedPorts: { [portKey]: {} },
       HostConfig: {

@@ -6,7 +6,12 @@
 import type { Detection, NodeFacts, StartCommand } from '../detect/detect.js';
 import { nginxConf } from './nginx.js';
 
-export interface BaseImages { node: string; static: string; python: string; go: string }
+export interface BaseImages {
+  node: string;
+  static: string;
+  python: string;
+  go: string;
+}
 
 /** Where generated files live inside the build context; repo entries there are dropped. */
 export const GENERATED_DIR = '.deployflow';
@@ -45,29 +50,54 @@ function nodeFile(image: string, facts: NodeFacts, start: StartCommand, port: nu
 }
 
 function pythonFile(image: string, start: StartCommand, port: number): string {
-  return [
-    `FROM ${image}`, `ENV PORT=${port} PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1`,
-    'WORKDIR /app', 'COPY requirements.txt ./', 'RUN pip install -r requirements.txt', 'COPY . .',
-    `USER ${APP_UID}`, `EXPOSE ${port}`, cmd(start),
-  ].join('\n') + '\n';
+  return (
+    [
+      `FROM ${image}`,
+      `ENV PORT=${port} PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1`,
+      'WORKDIR /app',
+      'COPY requirements.txt ./',
+      'RUN pip install -r requirements.txt',
+      'COPY . .',
+      `USER ${APP_UID}`,
+      `EXPOSE ${port}`,
+      cmd(start),
+    ].join('\n') + '\n'
+  );
 }
 
 function goFile(image: string, start: StartCommand | null, port: number): string {
-  return [
-    `FROM ${image} AS build`, 'WORKDIR /src', 'COPY go.* ./', 'RUN go mod download', 'COPY . .',
-    'RUN CGO_ENABLED=0 go build -o /out/app .',
-    // The runtime stage reuses the same base so no second image must be pulled; it shares layers.
-    `FROM ${image}`, 'COPY --from=build /out/app /app/app', 'WORKDIR /app', `ENV PORT=${port}`,
-    `USER ${APP_UID}`, `EXPOSE ${port}`, cmd(start ?? ['/app/app']),
-  ].join('\n') + '\n';
+  return (
+    [
+      `FROM ${image} AS build`,
+      'WORKDIR /src',
+      'COPY go.* ./',
+      'RUN go mod download',
+      'COPY . .',
+      'RUN CGO_ENABLED=0 go build -o /out/app .',
+      // The runtime stage reuses the same base so no second image must be pulled; it shares layers.
+      `FROM ${image}`,
+      'COPY --from=build /out/app /app/app',
+      'WORKDIR /app',
+      `ENV PORT=${port}`,
+      `USER ${APP_UID}`,
+      `EXPOSE ${port}`,
+      cmd(start ?? ['/app/app']),
+    ].join('\n') + '\n'
+  );
 }
 
 function staticFile(image: string, port: number): string {
-  return [
-    `FROM ${image}`, `ENV PORT=${port}`, `COPY ${GENERATED_DIR}/nginx.conf /etc/deployflow-nginx.conf`,
-    'COPY . /usr/share/nginx/html', 'USER nginx', `EXPOSE ${port}`,
-    cmd(['nginx', '-c', '/etc/deployflow-nginx.conf', '-g', 'daemon off;']),
-  ].join('\n') + '\n';
+  return (
+    [
+      `FROM ${image}`,
+      `ENV PORT=${port}`,
+      `COPY ${GENERATED_DIR}/nginx.conf /etc/deployflow-nginx.conf`,
+      'COPY . /usr/share/nginx/html',
+      'USER nginx',
+      `EXPOSE ${port}`,
+      cmd(['nginx', '-c', '/etc/deployflow-nginx.conf', '-g', 'daemon off;']),
+    ].join('\n') + '\n'
+  );
 }
 
 export function checkPort(port: number): number {
@@ -85,9 +115,17 @@ export function generate(detection: Detection, images: BaseImages, port?: number
     case 'dockerfile':
       return { dockerfilePath: 'Dockerfile', files: {}, port: p };
     case 'node':
-      return { dockerfilePath: GENERATED_DOCKERFILE, files: { [GENERATED_DOCKERFILE]: nodeFile(images.node, detection.node, detection.start, p) }, port: p };
+      return {
+        dockerfilePath: GENERATED_DOCKERFILE,
+        files: { [GENERATED_DOCKERFILE]: nodeFile(images.node, detection.node, detection.start, p) },
+        port: p,
+      };
     case 'python':
-      return { dockerfilePath: GENERATED_DOCKERFILE, files: { [GENERATED_DOCKERFILE]: pythonFile(images.python, detection.start, p) }, port: p };
+      return {
+        dockerfilePath: GENERATED_DOCKERFILE,
+        files: { [GENERATED_DOCKERFILE]: pythonFile(images.python, detection.start, p) },
+        port: p,
+      };
     case 'go':
       return { dockerfilePath: GENERATED_DOCKERFILE, files: { [GENERATED_DOCKERFILE]: goFile(images.go, detection.start, p) }, port: p };
     case 'static':

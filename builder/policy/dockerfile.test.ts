@@ -13,11 +13,14 @@ import { formatImageReference, parseImageReference } from './image-ref.js';
 const shop = parseAppName('shop');
 
 function refused(text: string, pattern: RegExp): void {
-  assert.throws(() => checkDockerfile(text, shop), (err: unknown) => {
-    assert.ok(isDeployFlowError(err) && err.code === 'DF_ERR_BUILD_REFUSED', String(err));
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => checkDockerfile(text, shop),
+    (err: unknown) => {
+      assert.ok(isDeployFlowError(err) && err.code === 'DF_ERR_BUILD_REFUSED', String(err));
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
 }
 
 describe('Dockerfile policy', () => {
@@ -39,24 +42,41 @@ describe('Dockerfile policy', () => {
 
   it('reports every external image: FROM (ARG defaults expanded), COPY --from, mount from=, ONBUILD', () => {
     const text = [
-      'ARG BASE=node', 'ARG TAG=20', 'FROM ${BASE}:${TAG} AS build', 'COPY --from=deployflow/other:1 /a /b',
-      'FROM build', 'COPY --from=build /x /y', 'COPY --from=0 /x /y', 'RUN --mount=type=bind,from=evil/img,target=/m true',
-      'ONBUILD COPY --from=evil/onbuild /a /b', 'FROM scratch',
+      'ARG BASE=node',
+      'ARG TAG=20',
+      'FROM ${BASE}:${TAG} AS build',
+      'COPY --from=deployflow/other:1 /a /b',
+      'FROM build',
+      'COPY --from=build /x /y',
+      'COPY --from=0 /x /y',
+      'RUN --mount=type=bind,from=evil/img,target=/m true',
+      'ONBUILD COPY --from=evil/onbuild /a /b',
+      'FROM scratch',
     ].join('\n');
     const { images } = checkDockerfile(text, shop);
-    assert.deepEqual(images.map((i) => [i.where, i.line, i.ref]), [
-      ['FROM', 3, 'node:20'], ['COPY --from', 4, 'deployflow/other:1'], ['RUN --mount from', 8, 'evil/img'], ['COPY --from', 9, 'evil/onbuild'],
-    ]);
+    assert.deepEqual(
+      images.map((i) => [i.where, i.line, i.ref]),
+      [
+        ['FROM', 3, 'node:20'],
+        ['COPY --from', 4, 'deployflow/other:1'],
+        ['RUN --mount from', 8, 'evil/img'],
+        ['COPY --from', 9, 'evil/onbuild'],
+      ],
+    );
   });
 
   it('namespaces cache ids per app, whether the id is given or defaults to the target', () => {
     const text = 'FROM a\nRUN --mount=type=cache,target=/root/.npm \\\n    --mount=type=cache,id=shared,target=/c,sharing=locked npm ci\n';
     const checked = checkDockerfile(text, shop);
-    assert.equal(checked.text, [
-      'FROM a',
-      `RUN --mount=type=cache,target=/root/.npm,id=${cacheId(shop, '/root/.npm')} \\`,
-      `    --mount=type=cache,target=/c,sharing=locked,id=${cacheId(shop, 'shared')} npm ci`, '',
-    ].join('\n'));
+    assert.equal(
+      checked.text,
+      [
+        'FROM a',
+        `RUN --mount=type=cache,target=/root/.npm,id=${cacheId(shop, '/root/.npm')} \\`,
+        `    --mount=type=cache,target=/c,sharing=locked,id=${cacheId(shop, 'shared')} npm ci`,
+        '',
+      ].join('\n'),
+    );
     assert.notEqual(cacheId(shop, 'shared'), cacheId(parseAppName('shop2'), 'shared'));
   });
 
@@ -68,13 +88,19 @@ describe('Dockerfile policy', () => {
     const go = generate({ kind: 'go', start: null } as Parameters<typeof generate>[0], images).files['.deployflow/Dockerfile']!;
     const out = checkDockerfile(go, shop);
     assert.equal(out.text, go);
-    assert.deepEqual(out.images.map((i) => i.ref), ['golang:1.22-alpine', 'golang:1.22-alpine']);
+    assert.deepEqual(
+      out.images.map((i) => i.ref),
+      ['golang:1.22-alpine', 'golang:1.22-alpine'],
+    );
   });
 });
 
 describe("base images' ONBUILD triggers", () => {
   const inspect = (triggers: string[] | null) => async (ref: string) => (ref === 'gone' ? null : { Config: { OnBuild: triggers } });
-  const uses = [{ where: 'FROM', line: 2, ref: 'acme/base' }, { where: 'COPY --from', line: 3, ref: 'acme/other' }];
+  const uses = [
+    { where: 'FROM', line: 2, ref: 'acme/base' },
+    { where: 'COPY --from', line: 3, ref: 'acme/other' },
+  ];
   const docker = {} as Parameters<typeof checkBaseTriggers>[0];
 
   it('refuses a trigger the file itself could not have, naming the FROM line and the image', async () => {
@@ -86,19 +112,34 @@ describe("base images' ONBUILD triggers", () => {
       ['RUN --network=host true', /--network=host/],
       ['FROM evil', /ONBUILD FROM/],
     ] as const) {
-      await assert.rejects(checkBaseTriggers(docker, uses, shop, inspect([trigger])), (err: unknown) => {
-        assert.ok(isDeployFlowError(err) && err.code === 'DF_ERR_BUILD_REFUSED', String(err));
-        assert.match(err.message, pattern);
-        return true;
-      }, trigger);
+      await assert.rejects(
+        checkBaseTriggers(docker, uses, shop, inspect([trigger])),
+        (err: unknown) => {
+          assert.ok(isDeployFlowError(err) && err.code === 'DF_ERR_BUILD_REFUSED', String(err));
+          assert.match(err.message, pattern);
+          return true;
+        },
+        trigger,
+      );
     }
   });
 
   it('reports the images triggers name (every --from is external), passes harmless ones, refuses an image it cannot read', async () => {
-    const named = await checkBaseTriggers(docker, uses, shop, inspect(['COPY --from=deployflow/victim:1 /srv /x', 'RUN echo hi', 'COPY . /app']));
-    assert.deepEqual(named.map((u) => [u.where, u.line, u.ref]), [['FROM acme/base ONBUILD COPY --from', 2, 'deployflow/victim:1']]);
+    const named = await checkBaseTriggers(
+      docker,
+      uses,
+      shop,
+      inspect(['COPY --from=deployflow/victim:1 /srv /x', 'RUN echo hi', 'COPY . /app']),
+    );
+    assert.deepEqual(
+      named.map((u) => [u.where, u.line, u.ref]),
+      [['FROM acme/base ONBUILD COPY --from', 2, 'deployflow/victim:1']],
+    );
     assert.deepEqual(await checkBaseTriggers(docker, uses, shop, inspect(null)), []);
-    await assert.rejects(checkBaseTriggers(docker, [{ where: 'FROM', line: 1, ref: 'gone' }], shop, inspect([])), /could not be found or fetched/);
+    await assert.rejects(
+      checkBaseTriggers(docker, [{ where: 'FROM', line: 1, ref: 'gone' }], shop, inspect([])),
+      /could not be found or fetched/,
+    );
   });
 });
 
@@ -106,7 +147,10 @@ describe('image references', () => {
   it('normalizes as Docker does and matches allow-list entries', () => {
     assert.equal(formatImageReference(parseImageReference('node:20')!), 'docker.io/library/node:20');
     assert.equal(formatImageReference(parseImageReference('index.docker.io/deployflow/x:1')!), 'docker.io/deployflow/x:1');
-    assert.equal(formatImageReference(parseImageReference('localhost:5000/a/b@sha256:' + 'a'.repeat(64))!), `localhost:5000/a/b@sha256:${'a'.repeat(64)}`);
+    assert.equal(
+      formatImageReference(parseImageReference('localhost:5000/a/b@sha256:' + 'a'.repeat(64))!),
+      `localhost:5000/a/b@sha256:${'a'.repeat(64)}`,
+    );
     assert.equal(parseImageReference('a'.repeat(64)), null);
     assert.equal(parseImageReference('Bad/Name'), null);
     const ref = (s: string) => parseImageReference(s)!;

@@ -35,8 +35,15 @@ export interface CheckedDockerfile {
   notes: string[];
 }
 
-interface Position { line: number; character: number }
-interface Edit { start: Position; end: Position; text: string }
+interface Position {
+  line: number;
+  character: number;
+}
+interface Edit {
+  start: Position;
+  end: Position;
+  text: string;
+}
 
 const URL_SOURCE = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/|git@)/;
 
@@ -52,7 +59,8 @@ export function cacheId(app: AppName, id: string): string {
 /** `$X`, `${X}`, `${X:-word}`, `${X:+word}` with the global ARG defaults; anything else is refused. */
 function expand(value: string, args: Map<string, string>, line: number): string {
   if (value.includes('\\')) refuse(line, `"${value.slice(0, 80)}" has an escape DeployFlow cannot check`);
-  return value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))|\$/g,
+  return value.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))|\$/g,
     (whole, braced?: string, op?: string, word?: string, bare?: string) => {
       const name = braced ?? bare;
       if (!name) return refuse(line, `"${value.slice(0, 80)}" has a variable form DeployFlow cannot check`);
@@ -61,14 +69,18 @@ function expand(value: string, args: Map<string, string>, line: number): string 
       if (op === '+') return set ? (word ?? '') : '';
       if (set === undefined) refuse(line, `"${whole}" has no default value before the first FROM, so the image cannot be checked`);
       return set;
-    });
+    },
+  );
 }
 
 function lineOf(i: Instruction): number {
   return i.getRange().start.line + 1;
 }
 
-interface StageScope { names: Map<string, number>; index: number }
+interface StageScope {
+  names: Map<string, number>;
+  index: number;
+}
 
 /** A `--from` / `from=` value: a stage of this file (by name or earlier index) or an external image. */
 function fromReference(value: string, scope: StageScope, where: string, line: number, images: ImageUse[]): void {
@@ -79,12 +91,23 @@ function fromReference(value: string, scope: StageScope, where: string, line: nu
   images.push({ where, line, ref: value });
 }
 
-function checkMount(app: AppName, flag: Flag, scope: StageScope, line: number, images: ImageUse[], edits: Edit[], inTrigger: boolean): void {
+function checkMount(
+  app: AppName,
+  flag: Flag,
+  scope: StageScope,
+  line: number,
+  images: ImageUse[],
+  edits: Edit[],
+  inTrigger: boolean,
+): void {
   const options = flag.getOptions();
   const get = (name: string): string | null => options.find((o) => o.getName().toLowerCase() === name)?.getValue() ?? null;
   const type = (get('type') ?? 'bind').toLowerCase();
   if (type === 'secret' || type === 'ssh') {
-    refuse(line, `RUN --mount=type=${type} is not supported: builds get no secrets or SSH agent; set env vars on the app for runtime secrets`);
+    refuse(
+      line,
+      `RUN --mount=type=${type} is not supported: builds get no secrets or SSH agent; set env vars on the app for runtime secrets`,
+    );
   }
   if (type !== 'bind' && type !== 'cache' && type !== 'tmpfs') refuse(line, `RUN --mount=type=${type.slice(0, 20)} is not supported`);
   const from = get('from');
@@ -106,7 +129,8 @@ function checkInstruction(app: AppName, i: Instruction, scope: StageScope, image
   const flags = 'getFlags' in i && typeof i.getFlags === 'function' ? (i.getFlags() as Flag[]) : [];
   const flag = (name: string): Flag[] => flags.filter((f) => f.getName().toLowerCase() === name);
   if (keyword === 'ADD') {
-    const json = 'getJSONStrings' in i && typeof i.getJSONStrings === 'function' ? (i.getJSONStrings() as Array<{ getJSONValue(): string }>) : [];
+    const json =
+      'getJSONStrings' in i && typeof i.getJSONStrings === 'function' ? (i.getJSONStrings() as Array<{ getJSONValue(): string }>) : [];
     const args = json.length > 0 ? json.map((a) => a.getJSONValue()) : i.getArguments().map((a) => a.getValue());
     for (const source of args.slice(0, -1)) {
       if (URL_SOURCE.test(source)) {
@@ -124,7 +148,8 @@ function checkInstruction(app: AppName, i: Instruction, scope: StageScope, image
       const mode = (f.getValue() ?? '').toLowerCase();
       if (mode !== 'default' && mode !== 'none') refuse(line, `RUN --network=${mode.slice(0, 20)} is not allowed`);
     }
-    for (const f of flag('security')) if ((f.getValue() ?? '').toLowerCase() !== 'sandbox') refuse(line, 'RUN --security=insecure is not allowed');
+    for (const f of flag('security'))
+      if ((f.getValue() ?? '').toLowerCase() !== 'sandbox') refuse(line, 'RUN --security=insecure is not allowed');
   }
   if (keyword === 'ONBUILD') {
     if (inTrigger) refuse(line, 'nested ONBUILD');

@@ -72,14 +72,27 @@ export async function checkImageUses(docker: Docker, uses: readonly ImageUse[], 
     if (ref.digest) {
       const local = await localByDigest(docker, ref.digest);
       if (local.length > 0) {
-        const tags = local.flatMap((i) => i.RepoTags ?? []).map((t) => parseImageReference(t)).filter((t): t is ImageRef => t !== null);
+        const tags = local
+          .flatMap((i) => i.RepoTags ?? [])
+          .map((t) => parseImageReference(t))
+          .filter((t): t is ImageRef => t !== null);
         const ok = tags.some((t) => allowedByName(input.app, t, allowed) || (input.settings.allowHostImages && !isAppImage(t)));
         if (!ok) refuse(use, 'that digest names an image on this host this app may not use');
         continue;
       }
     }
     if (allowedByName(input.app, ref, allowed)) continue;
-    if (input.settings.allowHostImages && await docker.getImage(use.ref).inspect().then(() => true, () => false)) continue;
+    if (
+      input.settings.allowHostImages &&
+      (await docker
+        .getImage(use.ref)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ))
+    )
+      continue;
     refuse(use, 'not an allowed base image (an admin can allow it: PUT /api/v1/settings/builds {"allowedImages": [...]})');
   }
 }

@@ -21,7 +21,11 @@ async function pull(docker: Docker, ref: string): Promise<void> {
 
 /** The image's config, pulled first when it is not on the host; null when it cannot be had. */
 function inspector(docker: Docker): Inspect {
-  const inspect = (ref: string): Promise<Docker.ImageInspectInfo | null> => docker.getImage(ref).inspect().catch(() => null);
+  const inspect = (ref: string): Promise<Docker.ImageInspectInfo | null> =>
+    docker
+      .getImage(ref)
+      .inspect()
+      .catch(() => null);
   return async (ref) => {
     const local = await inspect(ref);
     if (local) return local;
@@ -34,15 +38,21 @@ function inspector(docker: Docker): Inspect {
  * Checks the triggers of every FROM image in `uses`; returns the images the triggers name (for
  * the image policy). A refusal names the Dockerfile line of the FROM and the trigger's problem.
  */
-export async function checkBaseTriggers(docker: Docker, uses: readonly ImageUse[], app: AppName,
-  inspect: Inspect = inspector(docker)): Promise<ImageUse[]> {
+export async function checkBaseTriggers(
+  docker: Docker,
+  uses: readonly ImageUse[],
+  app: AppName,
+  inspect: Inspect = inspector(docker),
+): Promise<ImageUse[]> {
   const named: ImageUse[] = [];
   for (const use of uses.filter((u) => u.where === 'FROM')) {
     const config = await inspect(use.ref);
     const from = `Dockerfile line ${use.line}: FROM ${use.ref.slice(0, 200)}`;
     if (!config) {
-      throw new DeployFlowError('DF_ERR_BUILD_REFUSED',
-        `${from}: the image could not be found or fetched, so its ONBUILD triggers cannot be checked`);
+      throw new DeployFlowError(
+        'DF_ERR_BUILD_REFUSED',
+        `${from}: the image could not be found or fetched, so its ONBUILD triggers cannot be checked`,
+      );
     }
     const triggers = config.Config?.OnBuild ?? [];
     if (triggers.length === 0) continue;

@@ -23,15 +23,23 @@ export interface AppContainer {
 
 export async function listAppContainers(docker: Docker, app: string): Promise<AppContainer[]> {
   const list = await new DockerRunner(docker).list(app);
-  return list.map((c) => {
-    const port = Number(c.Labels[LABEL_PORT]);
-    const binding = c.Ports.find((p) => p.PrivatePort === port && p.IP === '127.0.0.1' && p.PublicPort);
-    return {
-      id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), deploymentId: c.Labels[LABEL_DEPLOYMENT] ?? '',
-      replica: Number(c.Labels[LABEL_REPLICA] ?? 0), image: c.Image, state: c.State, running: c.State === 'running',
-      hostPort: binding?.PublicPort, created: c.Created,
-    };
-  }).sort((a, b) => a.replica - b.replica);
+  return list
+    .map((c) => {
+      const port = Number(c.Labels[LABEL_PORT]);
+      const binding = c.Ports.find((p) => p.PrivatePort === port && p.IP === '127.0.0.1' && p.PublicPort);
+      return {
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        deploymentId: c.Labels[LABEL_DEPLOYMENT] ?? '',
+        replica: Number(c.Labels[LABEL_REPLICA] ?? 0),
+        image: c.Image,
+        state: c.State,
+        running: c.State === 'running',
+        hostPort: binding?.PublicPort,
+        created: c.Created,
+      };
+    })
+    .sort((a, b) => a.replica - b.replica);
 }
 
 /** Stops every container of the app (they stay stopped across daemon restarts). */
@@ -50,12 +58,23 @@ export async function removeAppImages(docker: Docker, app: string): Promise<stri
   const images = await docker.listImages({ filters: { reference: [imageRepo(parseAppName(app))] } });
   const removed: string[] = [];
   for (const tag of images.flatMap((image) => image.RepoTags ?? [])) {
-    if (await docker.getImage(tag).remove().then(() => true, () => false)) removed.push(tag);
+    if (
+      await docker
+        .getImage(tag)
+        .remove()
+        .then(
+          () => true,
+          () => false,
+        )
+    )
+      removed.push(tag);
   }
   return removed;
 }
 
-export interface PurgeOptions { removeVolumes?: boolean }
+export interface PurgeOptions {
+  removeVolumes?: boolean;
+}
 
 /** Removes all the app's containers and images, and its volumes when asked: the app is being deleted. */
 export async function purgeApp(docker: Docker, app: string, opts: PurgeOptions = {}): Promise<void> {
@@ -65,6 +84,13 @@ export async function purgeApp(docker: Docker, app: string, opts: PurgeOptions =
   await removeAppImages(docker, app);
   if (opts.removeVolumes) {
     const { Volumes } = await docker.listVolumes({ filters: { label: [`${LABEL_APP}=${parseAppName(app)}`] } });
-    await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+    await Promise.all(
+      (Volumes ?? []).map((v) =>
+        docker
+          .getVolume(v.Name)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
   }
 }

@@ -6,7 +6,10 @@ import type { Clock } from '../deps.js';
 import type { ContainerState, DockerRunner } from '../docker/runner.js';
 import type { HealthCheck } from '../docker/specs.js';
 
-export interface Probe { ok: boolean; reason: string }
+export interface Probe {
+  ok: boolean;
+  reason: string;
+}
 
 /** `host`: where the port is published (127.0.0.1 unless a Swarm node's address). */
 export function probeHttp(port: number, path: string, timeoutMs = 2000, host = '127.0.0.1'): Promise<Probe> {
@@ -48,7 +51,10 @@ export function probe(port: number, check: HealthCheck): Promise<Probe> {
 }
 
 export class HealthFailure extends Error {
-  constructor(readonly containerId: string, reason: string) {
+  constructor(
+    readonly containerId: string,
+    reason: string,
+  ) {
     super(reason);
   }
 }
@@ -77,7 +83,9 @@ export function nextProbeDelay(elapsedMs: number, previousMs: number, maxMs: num
 }
 
 function crashed(state: ContainerState): boolean {
-  return !state.running && (state.status === 'exited' || state.status === 'dead' || state.restartCount > 0 || state.status === 'restarting');
+  return (
+    !state.running && (state.status === 'exited' || state.status === 'dead' || state.restartCount > 0 || state.status === 'restarting')
+  );
 }
 
 /** Resolves with the published host port once the container answers; throws HealthFailure. */
@@ -93,7 +101,8 @@ export async function waitHealthy(w: HealthWait, id: string, port: number, check
     if (hostPort === undefined || attempt % INSPECT_EVERY === 0 || elapsed >= FAST_PHASE_MS) {
       const state = await w.runner.state(id, port);
       // A crash loop never turns healthy; say so now rather than at the deadline.
-      if (crashed(state)) throw new HealthFailure(id, `container exited with code ${state.exitCode}${state.error ? ` (${state.error})` : ''}`);
+      if (crashed(state))
+        throw new HealthFailure(id, `container exited with code ${state.exitCode}${state.error ? ` (${state.error})` : ''}`);
       hostPort = state.running ? state.hostPort : undefined;
       if (hostPort === undefined) last = `container is ${state.status}`;
     }

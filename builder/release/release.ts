@@ -12,7 +12,10 @@ import { validateRelease, type ReleaseSpec } from '../docker/specs.js';
 import { freeReplicaNumbers, prepareInfra, startHealthy, type Started } from './replicas.js';
 
 /** Where the gateway reaches a replica: 127.0.0.1 for this engine's containers, a node's address on Swarm. */
-export interface Upstream { host: string; port: number }
+export interface Upstream {
+  host: string;
+  port: number;
+}
 
 export interface ReleaseDeps {
   docker: Docker;
@@ -46,10 +49,19 @@ export function upstreamsOf(started: Array<{ hostPort: number }>): Upstream[] {
   return started.map((s) => ({ host: '127.0.0.1', port: s.hostPort }));
 }
 
-export function replicaDeps(deps: ReleaseDeps): { runner: DockerRunner; clock: Clock; log: LogSink; network: string; healthTimeoutMs: number } {
+export function replicaDeps(deps: ReleaseDeps): {
+  runner: DockerRunner;
+  clock: Clock;
+  log: LogSink;
+  network: string;
+  healthTimeoutMs: number;
+} {
   return {
-    runner: new DockerRunner(deps.docker), clock: deps.clock ?? systemClock, log: deps.log,
-    network: deps.network ?? DEFAULT_NETWORK, healthTimeoutMs: deps.healthTimeoutMs ?? 60_000,
+    runner: new DockerRunner(deps.docker),
+    clock: deps.clock ?? systemClock,
+    log: deps.log,
+    network: deps.network ?? DEFAULT_NETWORK,
+    healthTimeoutMs: deps.healthTimeoutMs ?? 60_000,
   };
 }
 
@@ -59,10 +71,12 @@ export async function retire(deps: ReleaseDeps, runner: DockerRunner, old: Array
   step(deps.log, `Draining ${old.length} old container${old.length === 1 ? '' : 's'} for ${(drainMs / 1000).toFixed(1)}s`);
   await (deps.clock ?? systemClock).sleep(drainMs);
   step(deps.log, `Stopping ${old.map((o) => o.name).join(', ')}`);
-  await Promise.all(old.map(async (o) => {
-    await runner.stop(o.id, deps.stopGraceSeconds ?? 10);
-    await runner.remove(o.id);
-  }));
+  await Promise.all(
+    old.map(async (o) => {
+      await runner.stop(o.id, deps.stopGraceSeconds ?? 10);
+      await runner.remove(o.id);
+    }),
+  );
 }
 
 export interface LiveRelease {
@@ -76,7 +90,10 @@ export interface LiveRelease {
 export async function goLive(deps: ReleaseDeps, spec: ReleaseSpec): Promise<LiveRelease> {
   const r = validateRelease(spec);
   const d = replicaDeps(deps);
-  step(deps.log, `Releasing ${r.image} as ${r.app} (${r.replicas} replica${r.replicas === 1 ? '' : 's'}, ${r.limits.memoryMb} MB, ${r.limits.cpus} CPU)`);
+  step(
+    deps.log,
+    `Releasing ${r.image} as ${r.app} (${r.replicas} replica${r.replicas === 1 ? '' : 's'}, ${r.limits.memoryMb} MB, ${r.limits.cpus} CPU)`,
+  );
   step(deps.log, `Preparing network ${d.network}${r.volumes.length ? ` and volumes ${r.volumes.map((v) => v.volume).join(', ')}` : ''}`);
   await prepareInfra(d, r);
 
@@ -89,13 +106,19 @@ export async function goLive(deps: ReleaseDeps, spec: ReleaseSpec): Promise<Live
   const started = await startHealthy(d, r, numbers);
 
   const upstreams = upstreamsOf(started);
-  step(deps.log, `Publishing ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}: ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`);
+  step(
+    deps.log,
+    `Publishing ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}: ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`,
+  );
   try {
     await deps.publish(upstreams);
   } catch (err) {
     // The route table did not switch, so the old version is still the one serving.
     await Promise.allSettled(started.map((s) => d.runner.remove(s.id)));
-    throw new DeployFlowError('DF_ERR_RELEASE_FAILED', `Publishing the new upstreams failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new DeployFlowError(
+      'DF_ERR_RELEASE_FAILED',
+      `Publishing the new upstreams failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 
   await deps.onLive?.(upstreams);

@@ -7,7 +7,12 @@ import type { DockerRunner } from '../docker/runner.js';
 import { containerPlan, networkPlan, volumePlan, type ValidRelease } from '../docker/specs.js';
 import { HealthFailure, waitHealthy } from './health.js';
 
-export interface Started { id: string; name: string; replica: number; hostPort: number }
+export interface Started {
+  id: string;
+  name: string;
+  replica: number;
+  hostPort: number;
+}
 
 export interface ReplicaDeps {
   runner: DockerRunner;
@@ -40,17 +45,22 @@ export async function startHealthy(d: ReplicaDeps, r: ValidRelease, replicas: nu
     }
   } catch (err) {
     await removeAll();
-    throw new DeployFlowError('DF_ERR_RELEASE_FAILED', `Could not start the new containers: ${err instanceof Error ? err.message : String(err)}`);
+    throw new DeployFlowError(
+      'DF_ERR_RELEASE_FAILED',
+      `Could not start the new containers: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const check = 'path' in r.healthcheck ? `GET ${r.healthcheck.path}` : 'TCP connect';
   d.log(`       health check: ${check} on port ${r.port}, up to ${Math.round(d.healthTimeoutMs / 1000)}s`);
   const started = d.clock.now();
   try {
-    return await Promise.all(created.map(async (c) => {
-      const hostPort = await waitHealthy({ runner: d.runner, clock: d.clock, timeoutMs: d.healthTimeoutMs }, c.id, r.port, r.healthcheck);
-      d.log(`       ${c.name} healthy on 127.0.0.1:${hostPort} after ${((d.clock.now() - started) / 1000).toFixed(1)}s`);
-      return { ...c, hostPort };
-    }));
+    return await Promise.all(
+      created.map(async (c) => {
+        const hostPort = await waitHealthy({ runner: d.runner, clock: d.clock, timeoutMs: d.healthTimeoutMs }, c.id, r.port, r.healthcheck);
+        d.log(`       ${c.name} healthy on 127.0.0.1:${hostPort} after ${((d.clock.now() - started) / 1000).toFixed(1)}s`);
+        return { ...c, hostPort };
+      }),
+    );
   } catch (err) {
     const failed = created.find((c) => err instanceof HealthFailure && c.id === err.containerId) ?? created[0];
     const reason = err instanceof Error ? err.message : String(err);
@@ -59,7 +69,9 @@ export async function startHealthy(d: ReplicaDeps, r: ValidRelease, replicas: nu
     for (const line of logs) d.log(`       | ${line}`);
     await removeAll();
     throw new DeployFlowError('DF_ERR_HEALTHCHECK_FAILED', `${failed?.name ?? 'A new container'} did not become healthy: ${reason}`, {
-      reason, container: failed?.name, logs,
+      reason,
+      container: failed?.name,
+      logs,
     });
   }
 }

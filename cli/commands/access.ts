@@ -9,9 +9,22 @@ import type { Handlers } from '../handlers.js';
 import { formatTime, print, printJson, progress, table } from '../output.js';
 import type { AppView } from './apps.js';
 
-interface TokenView { id: string; name: string; createdAt: number; lastUsedAt: number | null }
-interface KeyView { id: string; name: string; fingerprint: string; createdAt: number }
-interface UserView { id: string; email: string }
+interface TokenView {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+interface KeyView {
+  id: string;
+  name: string;
+  fingerprint: string;
+  createdAt: number;
+}
+interface UserView {
+  id: string;
+  email: string;
+}
 
 function readKeyFile(given: string | undefined): { file: string; key: string } {
   const candidates = given ? [given] : ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'].map((f) => path.join(os.homedir(), '.ssh', f));
@@ -22,18 +35,29 @@ function readKeyFile(given: string | undefined): { file: string; key: string } {
       // the next candidate
     }
   }
-  throw new CliError('DF_ERR_NOT_FOUND', given ? `Cannot read ${given}` : 'No public key in ~/.ssh (id_ed25519.pub, id_ecdsa.pub, id_rsa.pub): give FILE', EXIT.notFound);
+  throw new CliError(
+    'DF_ERR_NOT_FOUND',
+    given ? `Cannot read ${given}` : 'No public key in ~/.ssh (id_ed25519.pub, id_ecdsa.pub, id_rsa.pub): give FILE',
+    EXIT.notFound,
+  );
 }
 
 export const handlers: Handlers = {
   async tokens(ctx: Context) {
     const list = await ctx.api().get<TokenView[]>('/tokens');
     if (ctx.json) return printJson(list);
-    print(table(['id', 'name', 'created', 'last used'], list.map((t) => [t.id, t.name, formatTime(t.createdAt), formatTime(t.lastUsedAt)])));
+    print(
+      table(
+        ['id', 'name', 'created', 'last used'],
+        list.map((t) => [t.id, t.name, formatTime(t.createdAt), formatTime(t.lastUsedAt)]),
+      ),
+    );
   },
 
   async 'tokens:create'(ctx: Context) {
-    const created = await ctx.api().post<TokenView & { token: string }>('/tokens', { name: ctx.args[0] ?? `deployflow CLI on ${os.hostname()}` });
+    const created = await ctx
+      .api()
+      .post<TokenView & { token: string }>('/tokens', { name: ctx.args[0] ?? `deployflow CLI on ${os.hostname()}` });
     if (ctx.json) return printJson(created);
     print(created.token);
     process.stderr.write(`Token ${created.id} (${created.name}): shown only now. Use it as DEPLOYFLOW_TOKEN or the git HTTP password.\n`);
@@ -48,7 +72,12 @@ export const handlers: Handlers = {
   async keys(ctx: Context) {
     const list = await ctx.api().get<KeyView[]>('/keys');
     if (ctx.json) return printJson(list);
-    print(table(['id', 'name', 'fingerprint', 'added'], list.map((k) => [k.id, k.name, k.fingerprint, formatTime(k.createdAt)])));
+    print(
+      table(
+        ['id', 'name', 'fingerprint', 'added'],
+        list.map((k) => [k.id, k.name, k.fingerprint, formatTime(k.createdAt)]),
+      ),
+    );
   },
 
   async 'keys:add'(ctx: Context) {
@@ -70,25 +99,31 @@ export const handlers: Handlers = {
     if (ctx.json) return printJson({ ownerId: app.ownerId, ownerKind: app.ownerKind ?? 'user', collaboratorIds: app.collaboratorIds });
     // The owner (or an admin) reads the collaborators' addresses; admins also every user's; others see ids and their own e-mail.
     const users = [
-      ...await api.get<UserView[]>('/users').catch(() => [] as UserView[]),
-      ...await api.get<UserView[]>(`/apps/${segment(app.name)}/collaborators`).catch(() => [] as UserView[]),
+      ...(await api.get<UserView[]>('/users').catch(() => [] as UserView[])),
+      ...(await api.get<UserView[]>(`/apps/${segment(app.name)}/collaborators`).catch(() => [] as UserView[])),
     ];
     const me = await api.get<UserView>('/auth/me');
     const email = (id: string): string => users.find((u) => u.id === id)?.email ?? (id === me.id ? me.email : '');
     // A team's app: the owner row names the team.
     const team = app.ownerKind === 'team' ? await api.get<{ name: string }>(`/apps/${segment(app.name)}/owner`).catch(() => null) : null;
-    print(table(['role', 'user id', 'email'], [
-      team ? ['owner (team)', app.ownerId, team.name] : ['owner', app.ownerId, email(app.ownerId)],
-      ...app.collaboratorIds.map((id) => ['collaborator', id, email(id)]),
-    ]));
+    print(
+      table(
+        ['role', 'user id', 'email'],
+        [
+          team ? ['owner (team)', app.ownerId, team.name] : ['owner', app.ownerId, email(app.ownerId)],
+          ...app.collaboratorIds.map((id) => ['collaborator', id, email(id)]),
+        ],
+      ),
+    );
   },
 
   async 'collaborators:add'(ctx: Context) {
     const name = await ctx.app();
     const email = ctx.args[0]!;
     // An invitation, whether or not the address has an account: they join when they accept it.
-    const sent = await progress(`Inviting ${email} to ${name}`, () => ctx.api().post<{ message: string; url: string | null }>(
-      `/apps/${segment(name)}/collaborators`, { email }));
+    const sent = await progress(`Inviting ${email} to ${name}`, () =>
+      ctx.api().post<{ message: string; url: string | null }>(`/apps/${segment(name)}/collaborators`, { email }),
+    );
     if (ctx.json) return printJson(sent);
     print(sent.message);
     if (sent.url) print(sent.url);

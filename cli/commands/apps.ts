@@ -9,9 +9,21 @@ import { formatTime, heading, keyValues, print, printJson, progress, table } fro
 import { resolveTeam } from './teams.js';
 
 export interface AppView {
-  name: string; url: string; gitUrls: { http: string; ssh: string }; ownerId: string; ownerKind?: 'user' | 'team'; collaboratorIds: string[];
-  replicas: number; limits: { memoryMb: number; cpus: number }; healthcheck: { path: string }; port: number;
-  domains: string[]; volumes: { name: string; path: string }[]; deployBranch: string; createdAt: number; updatedAt: number;
+  name: string;
+  url: string;
+  gitUrls: { http: string; ssh: string };
+  ownerId: string;
+  ownerKind?: 'user' | 'team';
+  collaboratorIds: string[];
+  replicas: number;
+  limits: { memoryMb: number; cpus: number };
+  healthcheck: { path: string };
+  port: number;
+  domains: string[];
+  volumes: { name: string; path: string }[];
+  deployBranch: string;
+  createdAt: number;
+  updatedAt: number;
 }
 
 /** Points the checkout's `deployflow` remote at the app; returns what was done, for the user. */
@@ -27,7 +39,12 @@ export const handlers: Handlers = {
     const apps = await ctx.api().get<AppView[]>('/apps');
     if (ctx.json) return printJson(apps);
     if (apps.length === 0) return print('No apps yet: deployflow apps:create NAME');
-    print(table(['name', 'url', 'replicas', 'created'], apps.map((a) => [a.name, a.url, a.replicas, formatTime(a.createdAt)])));
+    print(
+      table(
+        ['name', 'url', 'replicas', 'created'],
+        apps.map((a) => [a.name, a.url, a.replicas, formatTime(a.createdAt)]),
+      ),
+    );
   },
 
   async 'apps:create'(ctx: Context) {
@@ -35,8 +52,9 @@ export const handlers: Handlers = {
     const api = ctx.api();
     const teamRef = stringOption(ctx, 'team');
     const team = teamRef === undefined ? null : await resolveTeam(api, teamRef);
-    const app = await progress(team ? `Creating ${name} for the team ${team.name}` : `Creating ${name}`,
-      () => api.post<AppView>('/apps', team ? { name, team: team.id } : { name }));
+    const app = await progress(team ? `Creating ${name} for the team ${team.name}` : `Creating ${name}`, () =>
+      api.post<AppView>('/apps', team ? { name, team: team.id } : { name }),
+    );
     const remote = (await insideCheckout()) ? await setRemote(app.gitUrls.http) : null;
     if (ctx.json) return printJson(app);
     print(`${app.url} | ${app.gitUrls.http}`);
@@ -47,12 +65,22 @@ export const handlers: Handlers = {
     const app = await ctx.api().get<AppView>(`/apps/${segment(await ctx.app())}`);
     if (ctx.json) return printJson(app);
     print(heading(app.name));
-    print(keyValues([
-      ['URL', app.url], ['Git (HTTP)', app.gitUrls.http], ['Git (SSH)', app.gitUrls.ssh], ['Deploy branch', app.deployBranch],
-      ['Replicas', app.replicas], ['Memory', `${app.limits.memoryMb} MB`], ['CPUs', app.limits.cpus], ['Port', app.port],
-      ['Health check', app.healthcheck.path], ['Domains', app.domains.join(', ')],
-      ['Volumes', app.volumes.map((v) => `${v.name}:${v.path}`).join(', ')], ['Created', formatTime(app.createdAt)],
-    ]));
+    print(
+      keyValues([
+        ['URL', app.url],
+        ['Git (HTTP)', app.gitUrls.http],
+        ['Git (SSH)', app.gitUrls.ssh],
+        ['Deploy branch', app.deployBranch],
+        ['Replicas', app.replicas],
+        ['Memory', `${app.limits.memoryMb} MB`],
+        ['CPUs', app.limits.cpus],
+        ['Port', app.port],
+        ['Health check', app.healthcheck.path],
+        ['Domains', app.domains.join(', ')],
+        ['Volumes', app.volumes.map((v) => `${v.name}:${v.path}`).join(', ')],
+        ['Created', formatTime(app.createdAt)],
+      ]),
+    );
   },
 
   async 'apps:transfer'(ctx: Context) {
@@ -62,8 +90,9 @@ export const handlers: Handlers = {
     if ((teamRef === undefined) === (userId === undefined)) throw usageError('Give the new owner: --team TEAM or --user USER_ID');
     const api = ctx.api();
     const team = teamRef === undefined ? null : await resolveTeam(api, teamRef);
-    const app = await progress(`Giving ${name} to ${team ? `the team ${team.name}` : userId}`,
-      () => api.post<AppView>(`/apps/${segment(name)}/transfer`, team ? { toTeamId: team.id } : { toUserId: userId }));
+    const app = await progress(`Giving ${name} to ${team ? `the team ${team.name}` : userId}`, () =>
+      api.post<AppView>(`/apps/${segment(name)}/transfer`, team ? { toTeamId: team.id } : { toUserId: userId }),
+    );
     if (ctx.json) return printJson(app);
     print(`${name} is now owned by ${team ? `the team ${team.name}` : `the user ${app.ownerId}`}`);
   },
@@ -71,7 +100,9 @@ export const handlers: Handlers = {
   async 'apps:destroy'(ctx: Context) {
     const name = ctx.args[0] ?? (await ctx.app());
     if (stringOption(ctx, 'confirm') !== name) {
-      throw usageError(`This deletes ${name}, its containers, routes and repository. To go on: deployflow apps:destroy ${name} --confirm ${name}`);
+      throw usageError(
+        `This deletes ${name}, its containers, routes and repository. To go on: deployflow apps:destroy ${name} --confirm ${name}`,
+      );
     }
     await progress(`Destroying ${name}`, () => ctx.api().delete(`/apps/${segment(name)}`));
     // The checkout's remote pointed at the deleted app: it goes too, as with `heroku apps:destroy`.

@@ -10,9 +10,22 @@ import type { Handlers } from '../handlers.js';
 import { print, printJson, progress } from '../output.js';
 import { prompter } from '../prompt.js';
 
-interface UserView { id: string; email: string; name: string; role: string }
-interface Session { user: UserView; accessToken: string; refreshToken: string }
-interface CreatedToken { id: string; name: string; token: string }
+interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+}
+interface Session {
+  user: UserView;
+  accessToken: string;
+  refreshToken: string;
+}
+interface CreatedToken {
+  id: string;
+  name: string;
+  token: string;
+}
 
 async function loginWithPassword(api: Api): Promise<{ token: string; tokenId: string; user: UserView }> {
   const ask = prompter();
@@ -67,7 +80,9 @@ export const handlers: Handlers = {
     const stored = readStored();
     if (stored?.tokenId) {
       // Best effort: the token the CLI created goes with the login; the stored copy is removed anyway.
-      await new Api({ url: stored.url, token: stored.token }).delete(`/tokens/${encodeURIComponent(stored.tokenId)}`).catch(() => undefined);
+      await new Api({ url: stored.url, token: stored.token })
+        .delete(`/tokens/${encodeURIComponent(stored.tokenId)}`)
+        .catch(() => undefined);
     }
     const removed = removeStored();
     if (ctx.json) printJson({ loggedOut: removed });

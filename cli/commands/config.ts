@@ -5,7 +5,10 @@ import { segment } from '../http.js';
 import type { Handlers } from '../handlers.js';
 import { heading, keyValues, print, printJson, progress } from '../output.js';
 
-interface EnvView { vars: Record<string, string>; masked: boolean }
+interface EnvView {
+  vars: Record<string, string>;
+  masked: boolean;
+}
 
 const envPath = async (ctx: Context): Promise<string> => `/apps/${segment(await ctx.app())}/env`;
 

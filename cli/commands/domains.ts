@@ -7,7 +7,12 @@ import type { Handlers } from '../handlers.js';
 import { print, printJson, progress, table } from '../output.js';
 import type { AppView } from './apps.js';
 
-interface PendingDomain { domain: string; state: 'pending'; record: { type: 'TXT'; name: string; value: string }; createdAt: number }
+interface PendingDomain {
+  domain: string;
+  state: 'pending';
+  record: { type: 'TXT'; name: string; value: string };
+  createdAt: number;
+}
 
 const isPending = (answer: AppView | PendingDomain): answer is PendingDomain => (answer as PendingDomain).state === 'pending';
 
@@ -21,7 +26,10 @@ function pendingSteps(p: PendingDomain): string[] {
   ];
 }
 
-interface RouteTable { version: number; routes: Record<string, { app: string; upstreams: { host: string; port: number }[]; tls: boolean; sleeping?: boolean }> }
+interface RouteTable {
+  version: number;
+  routes: Record<string, { app: string; upstreams: { host: string; port: number }[]; tls: boolean; sleeping?: boolean }>;
+}
 
 export const handlers: Handlers = {
   async domains(ctx: Context) {
@@ -30,10 +38,12 @@ export const handlers: Handlers = {
     if (ctx.json) return printJson(app.domains);
     print(`${app.name} answers at ${app.url}`);
     if (app.domains.length === 0 && pending.length === 0) return print('No custom domains: deployflow domains:add DOMAIN');
-    print(table(['custom domain', 'state'], [
-      ...app.domains.map((d) => [d, 'routed']),
-      ...pending.map((p) => [p.domain, `pending: TXT ${p.record.name} "${p.record.value}"`]),
-    ]));
+    print(
+      table(
+        ['custom domain', 'state'],
+        [...app.domains.map((d) => [d, 'routed']), ...pending.map((p) => [p.domain, `pending: TXT ${p.record.name} "${p.record.value}"`])],
+      ),
+    );
   },
 
   async 'domains:add'(ctx: Context) {
@@ -61,7 +71,8 @@ export const handlers: Handlers = {
     // A pending domain is withdrawn; a routed one leaves the app.
     const pending = await ctx.api().get<PendingDomain[]>(`/apps/${segment(name)}/domains/pending`);
     const path = pending.some((p) => p.domain === domain.toLowerCase())
-      ? `/apps/${segment(name)}/domains/pending/${segment(domain)}` : `/apps/${segment(name)}/domains/${segment(domain)}`;
+      ? `/apps/${segment(name)}/domains/pending/${segment(domain)}`
+      : `/apps/${segment(name)}/domains/${segment(domain)}`;
     await progress(`Removing ${domain} from ${name}`, () => ctx.api().delete(path));
     if (ctx.json) printJson({ app: name, domain, removed: true });
   },
@@ -70,7 +81,9 @@ export const handlers: Handlers = {
     const name = await ctx.app();
     const domain = ctx.args[0]!;
     const path = `/apps/${segment(name)}/domains/${segment(domain)}/certificate/acme`;
-    const cert = await progress(`Obtaining a certificate for ${domain}`, () => ctx.api().post<{ domain: string; issuer: string; notAfter: string | number }>(path));
+    const cert = await progress(`Obtaining a certificate for ${domain}`, () =>
+      ctx.api().post<{ domain: string; issuer: string; notAfter: string | number }>(path),
+    );
     if (ctx.json) return printJson(cert);
     print(`${cert.domain}: issued by ${cert.issuer}, valid until ${cert.notAfter}`);
   },
@@ -79,8 +92,18 @@ export const handlers: Handlers = {
     const t = await ctx.api().get<RouteTable>('/routes');
     if (ctx.json) return printJson(t);
     print(`Route table version ${t.version}`);
-    print(table(['host', 'app', 'upstreams', 'tls'], Object.entries(t.routes).sort(([a], [b]) => a.localeCompare(b)).map(([host, r]) => [
-      host, r.app, r.sleeping ? 'sleeping' : r.upstreams.map((u) => `${u.host}:${u.port}`).join(' ') || '(none)', r.tls ? 'yes' : 'no',
-    ])));
+    print(
+      table(
+        ['host', 'app', 'upstreams', 'tls'],
+        Object.entries(t.routes)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([host, r]) => [
+            host,
+            r.app,
+            r.sleeping ? 'sleeping' : r.upstreams.map((u) => `${u.host}:${u.port}`).join(' ') || '(none)',
+            r.tls ? 'yes' : 'no',
+          ]),
+      ),
+    );
   },
 };

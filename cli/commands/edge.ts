@@ -31,15 +31,26 @@ function positiveNumber(name: string, text: string | undefined): number | undefi
 function showAutoscale(app: EdgeView): void {
   const a = app.autoscale;
   if (!a) return print(`${app.name}: autoscaling off`);
-  const target = Object.entries(a.target).map(([k, v]) => `${v} ${k} per replica`).join(', ');
-  print(keyValues([['Min replicas', a.minReplicas], ['Max replicas', a.maxReplicas], ['Target', target]]));
+  const target = Object.entries(a.target)
+    .map(([k, v]) => `${v} ${k} per replica`)
+    .join(', ');
+  print(
+    keyValues([
+      ['Min replicas', a.minReplicas],
+      ['Max replicas', a.maxReplicas],
+      ['Target', target],
+    ]),
+  );
 }
 
 export const handlers: Handlers = {
   async 'edge:sleep'(ctx: Context) {
     const given = ctx.args[0];
     if (given !== undefined && given !== 'off' && !/^\d{1,6}$/.test(given)) throw usageError('edge:sleep takes SECONDS or off');
-    const app = given === undefined ? await current(ctx) : await change(ctx, 'Setting scale to zero', { scaleToZero: { idleSeconds: given === 'off' ? 0 : Number(given) } });
+    const app =
+      given === undefined
+        ? await current(ctx)
+        : await change(ctx, 'Setting scale to zero', { scaleToZero: { idleSeconds: given === 'off' ? 0 : Number(given) } });
     if (ctx.json) return printJson(app.scaleToZero);
     const idle = app.scaleToZero.idleSeconds;
     print(idle === 0 ? `${app.name}: never sleeps` : `${app.name}: sleeps after ${idle} s without a request, wakes on the next`);
@@ -48,7 +59,8 @@ export const handlers: Handlers = {
   async 'edge:autoscale'(ctx: Context) {
     const [min, max, rps, inflight] = ['min', 'max', 'rps', 'inflight'].map((o) => positiveNumber(o, stringOption(ctx, o)));
     const setting = min !== undefined || max !== undefined || rps !== undefined || inflight !== undefined;
-    if (ctx.args[0] !== undefined && ctx.args[0] !== 'off') throw usageError('edge:autoscale takes off, or --min N --max N and --rps N or --inflight N');
+    if (ctx.args[0] !== undefined && ctx.args[0] !== 'off')
+      throw usageError('edge:autoscale takes off, or --min N --max N and --rps N or --inflight N');
     let app: EdgeView;
     if (ctx.args[0] === 'off') {
       app = await change(ctx, 'Turning autoscaling off', { autoscale: null });
@@ -82,6 +94,11 @@ export const handlers: Handlers = {
     }
     if (ctx.json) return printJson(app.plugins);
     if (app.plugins.length === 0) return print(`${app.name}: no edge plugins`);
-    print(table(['#', 'plugin', 'config'], app.plugins.map((p, i) => [i + 1, p.name, JSON.stringify(p.config)])));
+    print(
+      table(
+        ['#', 'plugin', 'config'],
+        app.plugins.map((p, i) => [i + 1, p.name, JSON.stringify(p.config)]),
+      ),
+    );
   },
 };

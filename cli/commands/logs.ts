@@ -23,7 +23,10 @@ export const handlers: Handlers = {
       return;
     }
     const { followAppLogs } = await import('../realtime.js');
-    const stop = new Promise<void>((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()); });
+    const stop = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
     await followAppLogs(api, app, num, write, stop);
   },
 };

@@ -13,12 +13,17 @@ interface StatusView {
 
 function showStatus(ctx: Context, app: string, status: StatusView): void {
   if (ctx.json) return printJson(status);
-  const serving = status.deployment ? ` (deployment ${status.deployment.id.slice(0, 8)}${status.deployment.commit ? `, ${status.deployment.commit.slice(0, 7)}` : ''})` : '';
+  const serving = status.deployment
+    ? ` (deployment ${status.deployment.id.slice(0, 8)}${status.deployment.commit ? `, ${status.deployment.commit.slice(0, 7)}` : ''})`
+    : '';
   print(`${app}: ${status.state}${serving}`);
   if (status.replicas.length === 0) return;
-  print(table(['replica', 'state', 'health', 'port'], status.replicas.map((r) => [
-    r.name, r.state, r.healthy === undefined ? '' : r.healthy ? 'healthy' : 'unhealthy', r.hostPort,
-  ])));
+  print(
+    table(
+      ['replica', 'state', 'health', 'port'],
+      status.replicas.map((r) => [r.name, r.state, r.healthy === undefined ? '' : r.healthy ? 'healthy' : 'unhealthy', r.hostPort]),
+    ),
+  );
 }
 
 /** `web=3` or `3`: DeployFlow runs one process type, `web`. */
@@ -28,11 +33,13 @@ export function parseScale(arg: string): number {
   return Number(match[1]);
 }
 
-const operation = (path: string, label: string): ((ctx: Context) => Promise<void>) => async (ctx) => {
-  const app = await ctx.app();
-  const status = await progress(`${label} ${app}`, () => ctx.api().post<StatusView>(`/apps/${segment(app)}/${path}`));
-  showStatus(ctx, app, status);
-};
+const operation =
+  (path: string, label: string): ((ctx: Context) => Promise<void>) =>
+  async (ctx) => {
+    const app = await ctx.app();
+    const status = await progress(`${label} ${app}`, () => ctx.api().post<StatusView>(`/apps/${segment(app)}/${path}`));
+    showStatus(ctx, app, status);
+  };
 
 export const handlers: Handlers = {
   async ps(ctx: Context) {
@@ -43,7 +50,9 @@ export const handlers: Handlers = {
   async 'ps:scale'(ctx: Context) {
     const replicas = parseScale(ctx.args[0]!);
     const app = await ctx.app();
-    const status = await progress(`Scaling ${app} to ${replicas}`, () => ctx.api().post<StatusView>(`/apps/${segment(app)}/scale`, { replicas }));
+    const status = await progress(`Scaling ${app} to ${replicas}`, () =>
+      ctx.api().post<StatusView>(`/apps/${segment(app)}/scale`, { replicas }),
+    );
     showStatus(ctx, app, status);
   },
 

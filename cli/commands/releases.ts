@@ -36,19 +36,32 @@ export const handlers: Handlers = {
     const list = await ctx.api().get<DeploymentView[]>(`/apps/${segment(await ctx.app())}/deployments`);
     if (ctx.json) return printJson(list);
     if (list.length === 0) return print('No deployments yet: git push deployflow main');
-    print(table(['id', 'status', 'source', 'ref', 'commit', 'created'], list.map((d) => [
-      d.id.slice(0, 8), d.status, d.source, d.ref, d.commit?.slice(0, 7), formatTime(d.createdAt),
-    ])));
+    print(
+      table(
+        ['id', 'status', 'source', 'ref', 'commit', 'created'],
+        list.map((d) => [d.id.slice(0, 8), d.status, d.source, d.ref, d.commit?.slice(0, 7), formatTime(d.createdAt)]),
+      ),
+    );
   },
 
   async 'releases:info'(ctx: Context) {
     const api = ctx.api();
     const d = await api.get<DeploymentView>(`/deployments/${segment(await resolveId(ctx, api, ctx.args[0]!))}`);
     if (ctx.json) return printJson(d);
-    print(keyValues([
-      ['ID', d.id], ['App', d.app], ['Status', d.status], ['Source', d.source], ['Ref', d.ref], ['Commit', d.commit],
-      ['Image', d.image], ['Created', formatTime(d.createdAt)], ['Finished', formatTime(d.finishedAt)], ['Error', d.error],
-    ]));
+    print(
+      keyValues([
+        ['ID', d.id],
+        ['App', d.app],
+        ['Status', d.status],
+        ['Source', d.source],
+        ['Ref', d.ref],
+        ['Commit', d.commit],
+        ['Image', d.image],
+        ['Created', formatTime(d.createdAt)],
+        ['Finished', formatTime(d.finishedAt)],
+        ['Error', d.error],
+      ]),
+    );
   },
 
   async rollback(ctx: Context) {
@@ -65,7 +78,7 @@ export const handlers: Handlers = {
     const ref = stringOption(ctx, 'ref');
     const image = stringOption(ctx, 'image');
     if (image && (gitUrl || ref)) throw usageError('Give --image or --git-url [--ref], not both');
-    if (ref && !gitUrl) throw usageError('--ref needs --git-url; to deploy a branch of the app\'s own repository, git push it');
+    if (ref && !gitUrl) throw usageError("--ref needs --git-url; to deploy a branch of the app's own repository, git push it");
     const api = ctx.api();
     const app = await ctx.app();
     const body = image ? { image } : gitUrl ? { gitUrl, ...(ref ? { ref } : {}) } : {};

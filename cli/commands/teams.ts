@@ -7,7 +7,12 @@ import { segment } from '../http.js';
 import type { Handlers } from '../handlers.js';
 import { formatTime, heading, keyValues, print, printJson, progress, table } from '../output.js';
 
-interface TeamSummary { id: string; name: string; role: 'admin' | 'developer' | 'viewer' | null; createdAt: number }
+interface TeamSummary {
+  id: string;
+  name: string;
+  role: 'admin' | 'developer' | 'viewer' | null;
+  createdAt: number;
+}
 interface TeamView extends TeamSummary {
   members: { userId: string; email: string; name: string; role: string; addedAt: number }[];
   apps: string[];
@@ -44,7 +49,12 @@ export const handlers: Handlers = {
     const teams = await ctx.api().get<TeamSummary[]>(ctx.options.all === true ? '/teams?all=true' : '/teams');
     if (ctx.json) return printJson(teams);
     if (teams.length === 0) return print('No teams yet: deployflow teams:create NAME');
-    print(table(['id', 'name', 'your role', 'created'], teams.map((t) => [t.id, t.name, t.role ?? '(admin)', formatTime(t.createdAt)])));
+    print(
+      table(
+        ['id', 'name', 'your role', 'created'],
+        teams.map((t) => [t.id, t.name, t.role ?? '(admin)', formatTime(t.createdAt)]),
+      ),
+    );
   },
 
   async 'teams:create'(ctx: Context) {
@@ -59,9 +69,21 @@ export const handlers: Handlers = {
     const team = await api.get<TeamView>(`/teams/${segment((await resolveTeam(api, ctx.args[0]!)).id)}`);
     if (ctx.json) return printJson(team);
     print(heading(team.name));
-    print(keyValues([['Id', team.id], ['Your role', team.role ?? '(platform admin)'], ['Apps', team.apps.join(', ')], ['Created', formatTime(team.createdAt)]]));
+    print(
+      keyValues([
+        ['Id', team.id],
+        ['Your role', team.role ?? '(platform admin)'],
+        ['Apps', team.apps.join(', ')],
+        ['Created', formatTime(team.createdAt)],
+      ]),
+    );
     print();
-    print(table(['email', 'name', 'role', 'user id'], team.members.map((m) => [m.email, m.name, m.role, m.userId])));
+    print(
+      table(
+        ['email', 'name', 'role', 'user id'],
+        team.members.map((m) => [m.email, m.name, m.role, m.userId]),
+      ),
+    );
   },
 
   async 'teams:destroy'(ctx: Context) {
@@ -83,9 +105,11 @@ export const handlers: Handlers = {
     const answer = await progress(`Adding ${who} to ${team.name}`, () => api.post(`/teams/${segment(team.id)}/members`, body));
     if (ctx.json) return printJson(answer);
     // The platform does not say whether an address has an account, and neither does this.
-    print(who.includes('@')
-      ? `If ${who} has an account, it is now a ${role} of ${team.name}; if not, invite them first (an admin: POST /invitations).`
-      : `${who} is now a ${role} of ${team.name}.`);
+    print(
+      who.includes('@')
+        ? `If ${who} has an account, it is now a ${role} of ${team.name}; if not, invite them first (an admin: POST /invitations).`
+        : `${who} is now a ${role} of ${team.name}.`,
+    );
   },
 
   async 'teams:members:remove'(ctx: Context) {
@@ -95,7 +119,9 @@ export const handlers: Handlers = {
     const team = await api.get<TeamView>(`/teams/${segment(ref.id)}`);
     const member = team.members.find((m) => m.userId === who || m.email.toLowerCase() === who.toLowerCase());
     if (!member) throw new CliError('DF_ERR_NOT_FOUND', `${who} is not a member of ${team.name}`, EXIT.notFound);
-    await progress(`Removing ${member.email} from ${team.name}`, () => api.delete(`/teams/${segment(team.id)}/members/${segment(member.userId)}`));
+    await progress(`Removing ${member.email} from ${team.name}`, () =>
+      api.delete(`/teams/${segment(team.id)}/members/${segment(member.userId)}`),
+    );
     if (ctx.json) printJson({ team: team.id, userId: member.userId, removed: true });
   },
 };

@@ -14,10 +14,15 @@ export async function forgetAcmeDomain(redis: Redis, domain: string): Promise<vo
 
 export async function acmeDomains(redis: Redis): Promise<Array<{ domain: string; notAfterMs: number }>> {
   const all = await redis.hgetall(ACME_DOMAINS_KEY);
-  return Object.entries(all).map(([domain, at]) => ({ domain, notAfterMs: Number(at) })).filter((d) => Number.isFinite(d.notAfterMs));
+  return Object.entries(all)
+    .map(([domain, at]) => ({ domain, notAfterMs: Number(at) }))
+    .filter((d) => Number.isFinite(d.notAfterMs));
 }
 
 /** Domains whose certificate ends within `windowMs` of `now` (pure). */
 export function dueForRenewal(domains: Array<{ domain: string; notAfterMs: number }>, now: number, windowMs: number): string[] {
-  return domains.filter((d) => d.notAfterMs - now <= windowMs).map((d) => d.domain).sort();
+  return domains
+    .filter((d) => d.notAfterMs - now <= windowMs)
+    .map((d) => d.domain)
+    .sort();
 }

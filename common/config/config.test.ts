@@ -37,14 +37,25 @@ describe('config', () => {
     assert.match(failure({ GOOGLE_CLIENT_ID: 'x' }), /^DF_ERR_CONFIG: GOOGLE_CLIENT_SECRET /);
     assert.match(failure({ DEPLOYFLOW_ENCRYPTION_KEY: 'short' }), /^DF_ERR_CONFIG: DEPLOYFLOW_ENCRYPTION_KEY /);
     assert.match(failure({ DEPLOYFLOW_IMAGE_NODE: 'Bad Image' }), /^DF_ERR_CONFIG: DEPLOYFLOW_IMAGE_NODE /);
-    assert.match(failure({ DEPLOYFLOW_ACME_DIRECTORY: 'http://ca.example/dir' }), /^DF_ERR_CONFIG: DEPLOYFLOW_ACME_DIRECTORY must use https:/);
+    assert.match(
+      failure({ DEPLOYFLOW_ACME_DIRECTORY: 'http://ca.example/dir' }),
+      /^DF_ERR_CONFIG: DEPLOYFLOW_ACME_DIRECTORY must use https:/,
+    );
     assert.match(failure({ DEPLOYFLOW_ACME_EMAIL: 'not an address' }), /^DF_ERR_CONFIG: DEPLOYFLOW_ACME_EMAIL /);
-    assert.equal(failure({ DEPLOYFLOW_BUILDER: 'kaniko' }), 'DF_ERR_CONFIG: DEPLOYFLOW_BUILDER must be "buildkit" or "legacy", got "kaniko"');
+    assert.equal(
+      failure({ DEPLOYFLOW_BUILDER: 'kaniko' }),
+      'DF_ERR_CONFIG: DEPLOYFLOW_BUILDER must be "buildkit" or "legacy", got "kaniko"',
+    );
     for (const message of [failure({ DNS_PORT: '-1' }), failure({ DEPLOYFLOW_BIND: 'any' })]) assert.equal(message.split('\n').length, 1);
   });
 
   it('turns Google login on with both credentials and overridable endpoints', () => {
-    const c = loadConfig({ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's', GOOGLE_AUTH_URL: 'http://127.0.0.1:9/auth', DEPLOYFLOW_PUBLIC_URL: 'http://127.0.0.1:5000/' });
+    const c = loadConfig({
+      GOOGLE_CLIENT_ID: 'id',
+      GOOGLE_CLIENT_SECRET: 's',
+      GOOGLE_AUTH_URL: 'http://127.0.0.1:9/auth',
+      DEPLOYFLOW_PUBLIC_URL: 'http://127.0.0.1:5000/',
+    });
     assert.equal(c.google?.authorizationURL, 'http://127.0.0.1:9/auth');
     assert.equal(c.google?.callbackURL, 'http://127.0.0.1:5000/api/v1/auth/google/callback');
     assert.equal(loadConfig({ GATEWAY_HTTP_PORT: '8080' }).publicUrl, 'http://paas.local:8080');

@@ -41,7 +41,14 @@ export interface Config {
   builder: 'buildkit' | 'legacy';
   /** Limits of one build (builds take turns); `isolation: 'off'` runs builds unconfined (an engine DeployFlow cannot manage). */
   build: {
-    memoryMb: number; cpus: number; pids: number; contextMb: number; imageMb: number; diskMb: number; timeoutSeconds: number; isolation: 'on' | 'off';
+    memoryMb: number;
+    cpus: number;
+    pids: number;
+    contextMb: number;
+    imageMb: number;
+    diskMb: number;
+    timeoutSeconds: number;
+    isolation: 'on' | 'off';
     /** Most one app's own BuildKit cache records may weigh (MB); its least recently used are pruned past it. */
     appCacheMb: number;
   };
@@ -89,7 +96,10 @@ export interface AcmeConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, reason: string) {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
     super(`DF_ERR_CONFIG: ${variable} ${reason}`);
     this.name = 'ConfigError';
   }
@@ -119,7 +129,10 @@ function autoscaleConfig(env: Env): Config['autoscale'] {
     cooldownSeconds: positiveInt(env, 'DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS', 30),
   };
   if (a.panicWindowSeconds < 1 || a.panicWindowSeconds > a.windowSeconds) {
-    throw new ConfigError('DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS', `must be between 1 and DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS (${a.windowSeconds})`);
+    throw new ConfigError(
+      'DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS',
+      `must be between 1 and DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS (${a.windowSeconds})`,
+    );
   }
   return a;
 }
@@ -213,7 +226,8 @@ export function loadConfig(env: Env = process.env): Config {
     builder: choice(env, 'DEPLOYFLOW_BUILDER', ['buildkit', 'legacy'] as const),
     domainVerification: choice(env, 'DEPLOYFLOW_DOMAIN_VERIFICATION', ['on', 'off'] as const),
     domainVerificationResolver: env.DEPLOYFLOW_DOMAIN_RESOLVER
-      ? text(env, 'DEPLOYFLOW_DOMAIN_RESOLVER', '', /^(?:[0-9.]+|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/) : undefined,
+      ? text(env, 'DEPLOYFLOW_DOMAIN_RESOLVER', '', /^(?:[0-9.]+|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/)
+      : undefined,
     build: {
       memoryMb: atLeast(env, 'DEPLOYFLOW_BUILD_MEMORY_MB', 2048, 16),
       cpus: Number(text(env, 'DEPLOYFLOW_BUILD_CPUS', '1', /^(?:[1-9][0-9]*(?:\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*)$/)),
@@ -247,7 +261,8 @@ export function loadConfig(env: Env = process.env): Config {
     wakeBackoffSeconds: positiveInt(env, 'DEPLOYFLOW_WAKE_BACKOFF_SECONDS', 30),
     runtime: choice(env, 'DEPLOYFLOW_RUNTIME', ['docker', 'swarm', 'auto'] as const),
     registry: env.DEPLOYFLOW_REGISTRY
-      ? text(env, 'DEPLOYFLOW_REGISTRY', '', /^[a-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:\/[a-z0-9._-]{1,64}){0,4}$/) : undefined,
+      ? text(env, 'DEPLOYFLOW_REGISTRY', '', /^[a-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:\/[a-z0-9._-]{1,64}){0,4}$/)
+      : undefined,
     logLevel: text(env, 'DEPLOYFLOW_LOG_LEVEL', 'info', /^(fatal|error|warn|info|debug|trace|silent)$/),
     smtpUrl: url(env, 'DEPLOYFLOW_SMTP_URL', ['smtp:', 'smtps:']),
     smtpFrom: text(env, 'DEPLOYFLOW_SMTP_FROM', `DeployFlow <deployflow@${domain}>`, /^[^\r\n]{3,200}$/),

@@ -15,7 +15,10 @@ import { fenceCounterKey, lockKey } from './keys.js';
 import { keepRenewed } from './renewal.js';
 
 /** What a guarded write presents: the lock's key and the token it was taken with. */
-export interface Fence { key: string; token: string }
+export interface Fence {
+  key: string;
+  token: string;
+}
 
 // KEYS: lock, counter. ARGV: ttl ms. Returns the new token, or 0 when the lock is held.
 const ACQUIRE = `
@@ -40,7 +43,10 @@ export class FencedLocks {
   private readonly ttlMs: number;
   private readonly retryMs: number;
 
-  constructor(private readonly redis: Redis, private readonly opts: FencedLockOptions = {}) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly opts: FencedLockOptions = {},
+  ) {
     this.ttlMs = opts.ttlMs ?? 15_000;
     this.retryMs = opts.retryMs ?? 50;
   }
@@ -59,7 +65,11 @@ export class FencedLocks {
       fence = await this.tryAcquire(name);
     }
     const held = fence;
-    const renewal = keepRenewed(this.ttlMs, () => this.renew(held), () => this.opts.onLost?.(name, held));
+    const renewal = keepRenewed(
+      this.ttlMs,
+      () => this.renew(held),
+      () => this.opts.onLost?.(name, held),
+    );
     try {
       return await fn(held);
     } finally {

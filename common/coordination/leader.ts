@@ -40,7 +40,12 @@ export class LeaderLease {
   /** Transitions run one after the other: a lead never overlaps the follow before it. */
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly redis: Redis, private readonly role: string, private readonly cb: LeaderCallbacks, private readonly opts: LeaderOptions = {}) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly role: string,
+    private readonly cb: LeaderCallbacks,
+    private readonly opts: LeaderOptions = {},
+  ) {
     this.id = opts.id ?? randomUUID();
     this.ttlMs = opts.ttlMs ?? 10_000;
   }

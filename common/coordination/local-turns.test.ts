@@ -38,7 +38,9 @@ describe('local turns', () => {
     const third = turns.take('shop');
     second.end();
     let thirdReady = false;
-    void third.ready.then(() => { thirdReady = true; });
+    void third.ready.then(() => {
+      thirdReady = true;
+    });
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(thirdReady, false);
     first.end();
@@ -50,9 +52,20 @@ describe('local turns', () => {
     const turns = new LocalTurns();
     const order: string[] = [];
     let release!: () => void;
-    const a = turns.run('shop', async () => { await new Promise<void>((r) => { release = r; }); order.push('a'); });
-    const b = turns.run('shop', async () => { order.push('b'); throw new Error('b failed'); });
-    const c = turns.run('shop', async () => { order.push('c'); return 'c done'; });
+    const a = turns.run('shop', async () => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      order.push('a');
+    });
+    const b = turns.run('shop', async () => {
+      order.push('b');
+      throw new Error('b failed');
+    });
+    const c = turns.run('shop', async () => {
+      order.push('c');
+      return 'c done';
+    });
     assert.equal(turns.open('shop'), 3);
     await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(order, []);

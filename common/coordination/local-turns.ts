@@ -15,18 +15,24 @@ export interface LocalTurn {
   end(): void;
 }
 
-interface KeyTurns { next: number; tail: Promise<void>; open: number }
+interface KeyTurns {
+  next: number;
+  tail: Promise<void>;
+  open: number;
+}
 
 export class LocalTurns {
   private readonly keys = new Map<string, KeyTurns>();
 
   take(key: string): LocalTurn {
     let k = this.keys.get(key);
-    if (!k) this.keys.set(key, k = { next: 0, tail: Promise.resolve(), open: 0 });
+    if (!k) this.keys.set(key, (k = { next: 0, tail: Promise.resolve(), open: 0 }));
     const state = k;
     const ready = state.tail;
     let release!: () => void;
-    const mine = new Promise<void>((resolve) => { release = resolve; });
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     // A turn that ends early (before its own turn came) still hands over only after the earlier ones.
     state.tail = ready.then(() => mine);
     const turn = { seq: state.next++, ahead: state.open, ready };

@@ -13,7 +13,11 @@ if ARGV[1] ~= '' then redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[
 return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 
 export class Members {
-  constructor(private readonly redis: Redis, private readonly group: string, private readonly ttlMs = 15_000) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly group: string,
+    private readonly ttlMs = 15_000,
+  ) {}
 
   /** Announces (or renews) `member`; resolves to every live member, sorted. */
   async beat(member: string): Promise<string[]> {

@@ -65,7 +65,10 @@ export class TicketQueues {
   /** Tickets this process holds per queue (busy checks need no round trip). */
   private readonly local = new Map<string, number>();
 
-  constructor(private readonly redis: Redis, opts: TicketOptions = {}) {
+  constructor(
+    private readonly redis: Redis,
+    opts: TicketOptions = {},
+  ) {
     this.ttlMs = opts.ttlMs ?? 15_000;
     this.pollMs = opts.pollMs ?? 50;
   }
@@ -73,17 +76,25 @@ export class TicketQueues {
   /** Takes the next ticket of `queue`; `holder` names who holds it (see `holders`). */
   async take(queue: string, holder: string): Promise<Ticket> {
     const prefix = ticketLeaseKey(queue, 0).replace(/0$/, '');
-    const [seq, ahead] = (await this.redis.eval(TAKE, 2, ticketsKey(queue), ticketCounterKey(queue), prefix, this.ttlMs, holder)) as [number, number];
+    const [seq, ahead] = (await this.redis.eval(TAKE, 2, ticketsKey(queue), ticketCounterKey(queue), prefix, this.ttlMs, holder)) as [
+      number,
+      number,
+    ];
     this.local.set(queue, (this.local.get(queue) ?? 0) + 1);
     let ended = false;
     const lease = ticketLeaseKey(queue, seq);
-    const renewal = keepRenewed(this.ttlMs, async () => Number(await this.redis.pexpire(lease, this.ttlMs)) === 1, () => undefined);
+    const renewal = keepRenewed(
+      this.ttlMs,
+      async () => Number(await this.redis.pexpire(lease, this.ttlMs)) === 1,
+      () => undefined,
+    );
     const end = async (): Promise<void> => {
       if (ended) return;
       ended = true;
       renewal.stop();
       const left = (this.local.get(queue) ?? 1) - 1;
-      if (left > 0) this.local.set(queue, left); else this.local.delete(queue);
+      if (left > 0) this.local.set(queue, left);
+      else this.local.delete(queue);
       await this.redis.eval(END, 1, ticketsKey(queue), prefix, seq).catch(() => undefined); // the lease runs out anyway
     };
     const ready = (async (): Promise<void> => {

@@ -9,7 +9,8 @@ export const ERRORS = {
   DF_ERR_BAD_JSON: { status: 400, message: 'The request body is not valid JSON' },
   DF_ERR_INVALID_APP_NAME: {
     status: 400,
-    message: 'App names are DNS labels: 2-63 characters, lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
+    message:
+      'App names are DNS labels: 2-63 characters, lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
   },
   DF_ERR_RESERVED_NAME: { status: 400, message: 'That name is reserved by the platform' },
   DF_ERR_INVALID_ENV_KEY: { status: 400, message: 'Env var keys must match ^[A-Za-z_][A-Za-z0-9_]*$' },
@@ -20,18 +21,23 @@ export const ERRORS = {
   DF_ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication required' },
   DF_ERR_INVALID_CREDENTIALS: { status: 401, message: 'Email or password is wrong' },
   DF_ERR_INVALID_TOKEN: { status: 401, message: 'The token is invalid or expired' },
-  DF_ERR_SECOND_FACTOR_REQUIRED: { status: 401, message: 'This account uses two-factor sign-in: send the code from your authenticator app (or a recovery code)' },
+  DF_ERR_SECOND_FACTOR_REQUIRED: {
+    status: 401,
+    message: 'This account uses two-factor sign-in: send the code from your authenticator app (or a recovery code)',
+  },
   DF_ERR_SECOND_FACTOR_INVALID: { status: 401, message: 'That code is wrong, expired or already used' },
   DF_ERR_REFRESH_REUSED: { status: 401, message: 'That refresh token was already used; every session of its family is revoked' },
   DF_ERR_FORBIDDEN: { status: 403, message: 'You are not allowed to do that' },
   DF_ERR_SECOND_FACTOR_SETUP_REQUIRED: {
-    status: 403, message: 'Admins must turn on two-factor sign-in (Account page, or POST /api/v1/auth/2fa/setup) before anything else',
+    status: 403,
+    message: 'Admins must turn on two-factor sign-in (Account page, or POST /api/v1/auth/2fa/setup) before anything else',
   },
   DF_ERR_ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled; ask an admin' },
   DF_ERR_RESET_TOKEN_INVALID: { status: 400, message: 'That password reset link is invalid, expired or already used; ask for a new one' },
   DF_ERR_INVITATION_INVALID: { status: 400, message: 'That invitation is invalid, expired, revoked or already used; ask for a new one' },
   DF_ERR_INVITATION_OTHER_ACCOUNT: {
-    status: 403, message: 'That invitation is for another e-mail address: sign out, or sign in with the invited address, and open the link again',
+    status: 403,
+    message: 'That invitation is for another e-mail address: sign out, or sign in with the invited address, and open the link again',
   },
   DF_ERR_REGISTRATION_CLOSED: { status: 403, message: 'Registration is closed; ask an admin for an account' },
   DF_ERR_QUOTA_EXCEEDED: { status: 403, message: 'Quota exceeded' },
@@ -41,10 +47,14 @@ export const ERRORS = {
   DF_ERR_APP_EXISTS: { status: 409, message: 'An app with that name already exists' },
   DF_ERR_EMAIL_TAKEN: { status: 409, message: 'An account with that email already exists' },
   DF_ERR_DOMAIN_UNVERIFIED: {
-    status: 409, message: 'The domain\'s TXT record is not there (yet): create it as shown, wait for DNS, then verify again',
+    status: 409,
+    message: "The domain's TXT record is not there (yet): create it as shown, wait for DNS, then verify again",
   },
   DF_ERR_LOCK_LOST: { status: 409, message: 'Another control instance took over this app while the change ran; nothing was switched' },
-  DF_ERR_STORE_IN_USE: { status: 503, message: 'Another control process already uses the embedded SQLite store; several control instances need MongoDB' },
+  DF_ERR_STORE_IN_USE: {
+    status: 503,
+    message: 'Another control process already uses the embedded SQLite store; several control instances need MongoDB',
+  },
   DF_ERR_CONFLICT: { status: 409, message: 'That conflicts with an existing record' },
   DF_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   DF_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'Send JSON with Content-Type: application/json' },
@@ -57,8 +67,14 @@ export const ERRORS = {
   DF_ERR_UNDETECTED_APP: { status: 422, message: 'No Dockerfile, and no Node.js, static, Python or Go app detected' },
   DF_ERR_BUILD_FAILED: { status: 422, message: 'The image build failed' },
   DF_ERR_BUILD_TIMEOUT: { status: 504, message: 'The image build took too long and was stopped' },
-  DF_ERR_BUILD_REFUSED: { status: 422, message: 'The Dockerfile uses something builds may not use (another app\'s image, ADD <url>, a secret mount, …)' },
-  DF_ERR_BUILD_LIMIT: { status: 422, message: 'A build step went past the build\'s memory, process, context or image size limit and was stopped' },
+  DF_ERR_BUILD_REFUSED: {
+    status: 422,
+    message: "The Dockerfile uses something builds may not use (another app's image, ADD <url>, a secret mount, …)",
+  },
+  DF_ERR_BUILD_LIMIT: {
+    status: 422,
+    message: "A build step went past the build's memory, process, context or image size limit and was stopped",
+  },
   DF_ERR_HEALTHCHECK_FAILED: { status: 422, message: 'The new containers did not become healthy; the previous version keeps serving' },
   DF_ERR_RELEASE_FAILED: { status: 500, message: 'The release could not start the new containers; the previous version keeps serving' },
   DF_ERR_INVALID_CERTIFICATE: { status: 400, message: 'The certificate and key are not a valid pair for that domain' },
@@ -67,7 +83,10 @@ export const ERRORS = {
   DF_ERR_GIT_REF_DELETE: { status: 403, message: 'Deleting a branch or tag of an app repository is not allowed' },
   DF_ERR_NOT_DEPLOYED: { status: 409, message: 'The app has no running deployment yet: push code or deploy an image first' },
   DF_ERR_APP_STOPPED: { status: 409, message: 'The app is stopped: start it first' },
-  DF_ERR_WEBHOOK_REJECTED: { status: 401, message: 'Webhook refused: unknown app, webhooks off for it, or a missing or wrong signature or token' },
+  DF_ERR_WEBHOOK_REJECTED: {
+    status: 401,
+    message: 'Webhook refused: unknown app, webhooks off for it, or a missing or wrong signature or token',
+  },
   DF_ERR_WEBHOOK_REPLAYED: {
     status: 409,
     message: 'This delivery (or one with the same body) was already received; push again to deploy (replays are refused for 24 hours)',

@@ -21,5 +21,8 @@ export function gitChildEnv(extra: Record<string, string> = {}): Record<string, 
  * hook path or `core.fsmonitor` there would run for every build), no prompts, C messages.
  */
 export const ISOLATED_GIT_ENV: Readonly<Record<string, string>> = {
-  GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+  LC_ALL: 'C',
 };

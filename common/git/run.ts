@@ -13,7 +13,8 @@ import { gitChildEnv, ISOLATED_GIT_ENV } from './env.js';
 export type GitDir = string | { dir: string; env: Record<string, string> };
 const dirOf = (repo: GitDir): string => (typeof repo === 'string' ? repo : repo.dir);
 // An allow-list, not process.env: control's secrets must not reach git (or a hook it runs).
-export const envOf = (repo: GitDir): Record<string, string> => gitChildEnv({ ...ISOLATED_GIT_ENV, ...(typeof repo === 'string' ? {} : repo.env) });
+export const envOf = (repo: GitDir): Record<string, string> =>
+  gitChildEnv({ ...ISOLATED_GIT_ENV, ...(typeof repo === 'string' ? {} : repo.env) });
 
 export function gitArgs(repo: GitDir, args: string[]): string[] {
   return ['--git-dir', dirOf(repo), ...args];
@@ -26,7 +27,9 @@ export function runGit(repo: GitDir, args: string[], input?: string): Promise<Bu
     const out: Buffer[] = [];
     let err = '';
     child.stdout?.on('data', (d: Buffer) => out.push(d));
-    child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.once('error', (e) => reject(new DeployFlowError('DF_ERR_INTERNAL', `git could not run: ${e.message}`)));
     child.once('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out));

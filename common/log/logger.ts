@@ -9,8 +9,21 @@ export function createLogger(service: string, level = 'info'): Logger {
     name: service,
     level,
     redact: {
-      paths: ['password', '*.password', 'token', '*.token', 'refreshToken', '*.refreshToken', 'accessToken', '*.accessToken',
-        'headers.authorization', 'req.headers.authorization', 'req.headers.cookie', 'value', '*.value'],
+      paths: [
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+        'refreshToken',
+        '*.refreshToken',
+        'accessToken',
+        '*.accessToken',
+        'headers.authorization',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'value',
+        '*.value',
+      ],
       censor: '[redacted]',
     },
   });

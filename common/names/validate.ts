@@ -24,10 +24,44 @@ const VOLUME_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** Hosts the platform itself answers on (`<word>.<domain>`), so no app may take them. */
 export const RESERVED_APP_NAMES: ReadonlySet<string> = new Set([
-  'admin', 'api', 'app', 'apps', 'assets', 'auth', 'cdn', 'console', 'control', 'dashboard', 'deployflow',
-  'dns', 'docs', 'ftp', 'gateway', 'git', 'health', 'imap', 'localhost', 'login', 'mail', 'metrics',
-  'ns', 'ns1', 'ns2', 'paas', 'pop', 'registry', 'root', 'smtp', 'ssh', 'static', 'status', 'system',
-  'traefik', 'web', 'webmail', 'www',
+  'admin',
+  'api',
+  'app',
+  'apps',
+  'assets',
+  'auth',
+  'cdn',
+  'console',
+  'control',
+  'dashboard',
+  'deployflow',
+  'dns',
+  'docs',
+  'ftp',
+  'gateway',
+  'git',
+  'health',
+  'imap',
+  'localhost',
+  'login',
+  'mail',
+  'metrics',
+  'ns',
+  'ns1',
+  'ns2',
+  'paas',
+  'pop',
+  'registry',
+  'root',
+  'smtp',
+  'ssh',
+  'static',
+  'status',
+  'system',
+  'traefik',
+  'web',
+  'webmail',
+  'www',
 ]);
 
 export function isAppName(value: unknown): value is AppName {
@@ -58,7 +92,9 @@ export function parseEnvKey(value: unknown): EnvKey {
  */
 export function checkEnvValue(key: string, value: unknown): string {
   if (typeof value !== 'string' || value.includes('\0')) {
-    throw new DeployFlowError('DF_ERR_VALIDATION', `The value of ${key.slice(0, 100)} must be text without NUL characters`, { key: key.slice(0, 100) });
+    throw new DeployFlowError('DF_ERR_VALIDATION', `The value of ${key.slice(0, 100)} must be text without NUL characters`, {
+      key: key.slice(0, 100),
+    });
   }
   return value;
 }
@@ -101,7 +137,8 @@ export function isCommitSha(value: unknown): value is CommitSha {
 }
 
 export function parseCommitSha(value: unknown): CommitSha {
-  if (typeof value !== 'string' || !COMMIT_SHA.test(value)) throw new DeployFlowError('DF_ERR_INVALID_REF', 'A commit must be a full 40-character hex SHA');
+  if (typeof value !== 'string' || !COMMIT_SHA.test(value))
+    throw new DeployFlowError('DF_ERR_INVALID_REF', 'A commit must be a full 40-character hex SHA');
   return value as CommitSha;
 }
 

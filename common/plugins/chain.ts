@@ -47,7 +47,10 @@ export function pluginNames(): string[] {
 
 /** Thrown by a compile step: `path` names the field inside the plugin's config. */
 export class PluginConfigError extends Error {
-  constructor(readonly path: string[], message: string) {
+  constructor(
+    readonly path: string[],
+    message: string,
+  ) {
     super(message);
     this.name = 'PluginConfigError';
   }
@@ -67,9 +70,13 @@ export function compilePluginChain(chain: readonly PluginEntry[], previous: read
   return chain.map((entry, i) => {
     const def = definitions.get(entry.name);
     if (!def) {
-      throw new DeployFlowError('DF_ERR_VALIDATION', `plugins[${i}].name: unknown plugin "${entry.name}" (known: ${pluginNames().join(', ') || 'none'})`, {
-        field: `plugins[${i}].name`,
-      });
+      throw new DeployFlowError(
+        'DF_ERR_VALIDATION',
+        `plugins[${i}].name: unknown plugin "${entry.name}" (known: ${pluginNames().join(', ') || 'none'})`,
+        {
+          field: `plugins[${i}].name`,
+        },
+      );
     }
     const parsed = def.schema.safeParse(entry.config ?? {});
     if (!parsed.success) {

@@ -23,10 +23,15 @@ export interface LoadedPluginModule {
 export function pluginModulePaths(env: Record<string, string | undefined> = process.env): string[] {
   const raw = env[PLUGINS_ENV];
   if (raw === undefined || raw.trim() === '') return [];
-  return raw.split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
-    if (!path.isAbsolute(p) || !/\.(mjs|js)$/.test(p)) throw new ConfigError(PLUGINS_ENV, `must list absolute paths of ES modules (.mjs or .js), got "${p}"`);
-    return p;
-  });
+  return raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      if (!path.isAbsolute(p) || !/\.(mjs|js)$/.test(p))
+        throw new ConfigError(PLUGINS_ENV, `must list absolute paths of ES modules (.mjs or .js), got "${p}"`);
+      return p;
+    });
 }
 
 type Validate = (config: unknown) => { path?: PropertyKey[]; message: string } | null | undefined;
@@ -36,7 +41,9 @@ function validatorSchema(validate: Validate): ConfigSchema {
   return {
     safeParse(value) {
       const issue = validate(value);
-      return issue ? { success: false, error: { issues: [{ path: issue.path ?? [], message: issue.message }] } } : { success: true, data: value };
+      return issue
+        ? { success: false, error: { issues: [{ path: issue.path ?? [], message: issue.message }] } }
+        : { success: true, data: value };
     },
   };
 }
@@ -46,7 +53,9 @@ const loaded = new Map<string, LoadedPluginModule>();
 async function loadOne(file: string): Promise<LoadedPluginModule> {
   const known = loaded.get(file);
   if (known) return known;
-  const fail = (why: string): never => { throw new ConfigError(PLUGINS_ENV, `${file}: ${why}`); };
+  const fail = (why: string): never => {
+    throw new ConfigError(PLUGINS_ENV, `${file}: ${why}`);
+  };
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -65,7 +74,8 @@ async function loadOne(file: string): Promise<LoadedPluginModule> {
   else return fail('must export a zod schema (schema) or a validate(config) function');
   if (pluginDefinition(name)) return fail(`a plugin named "${name}" already exists`);
   const definition: PluginDefinition = {
-    name, schema: checked,
+    name,
+    schema: checked,
     ...(typeof def.compile === 'function' ? { compile: def.compile as PluginDefinition['compile'] } : {}),
     ...(typeof def.view === 'function' ? { view: def.view as PluginDefinition['view'] } : {}),
   };

@@ -44,7 +44,9 @@ export class RouteTableConsumer extends EventEmitter<ConsumerEvents> {
     for (const c of [this.cmd, this.sub]) c.on('error', (err: Error) => this.log?.debug({ err: err.message }, 'route table redis error'));
     this.sub.on('message', (_channel: string, raw: string) => this.onMessage(raw));
     this.sub.on('ready', () => this.resubscribeAndReload());
-    this.sub.on('close', () => { this.connected = false; });
+    this.sub.on('close', () => {
+      this.connected = false;
+    });
   }
 
   async start(): Promise<void> {
@@ -52,7 +54,9 @@ export class RouteTableConsumer extends EventEmitter<ConsumerEvents> {
     await Promise.allSettled([this.cmd.connect(), this.sub.connect()]);
     const timeout = this.options.startTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeout); });
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeout);
+    });
     await Promise.race([loaded, gaveUp]);
     clearTimeout(timer);
     if (!this.connected) this.log?.warn('route table: Redis unreachable, serving an empty table until it answers');
@@ -87,7 +91,10 @@ export class RouteTableConsumer extends EventEmitter<ConsumerEvents> {
     this.loading ??= [];
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = undefined;
-      readRouteTable(this.cmd).then((snap) => this.install(snap), () => this.reload(Math.min(Math.max(delayMs * 2, 50), 1000)));
+      readRouteTable(this.cmd).then(
+        (snap) => this.install(snap),
+        () => this.reload(Math.min(Math.max(delayMs * 2, 50), 1000)),
+      );
     }, delayMs);
   }
 

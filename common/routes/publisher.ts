@@ -6,8 +6,15 @@ import { DeployFlowError } from '../errors/catalogue.js';
 import { parseDomain } from '../names/validate.js';
 import { SET_APP_ROUTES, SET_ROUTE } from './scripts.js';
 import {
-  appHostsKey, CHANNEL, parseRouteInput, parseStoredRoute, ROUTES_KEY, VERSION_KEY,
-  type Route, type RouteInput, type Upstream,
+  appHostsKey,
+  CHANNEL,
+  parseRouteInput,
+  parseStoredRoute,
+  ROUTES_KEY,
+  VERSION_KEY,
+  type Route,
+  type RouteInput,
+  type Upstream,
 } from './types.js';
 
 export interface RouteTableSnapshot {
@@ -40,10 +47,15 @@ export function createRoutePublisher(redis: Redis, fenceFor: FenceLookup = () =>
     const fence = app ? fenceFor(app) : null;
     try {
       // Without a fence, KEYS[4] is never read; the route hash stands in for it.
-      return Number(await redis.eval(script, 4, ROUTES_KEY, VERSION_KEY, CHANNEL, fence?.key ?? ROUTES_KEY, KEY_PREFIX, fence?.token ?? '', ...args));
+      return Number(
+        await redis.eval(script, 4, ROUTES_KEY, VERSION_KEY, CHANNEL, fence?.key ?? ROUTES_KEY, KEY_PREFIX, fence?.token ?? '', ...args),
+      );
     } catch (err) {
       if (err instanceof Error && err.message.includes('DF_STALE_FENCE')) {
-        throw new DeployFlowError('DF_ERR_LOCK_LOST', `Another instance took over ${app} (this one's lock expired); its route was not changed`);
+        throw new DeployFlowError(
+          'DF_ERR_LOCK_LOST',
+          `Another instance took over ${app} (this one's lock expired); its route was not changed`,
+        );
       }
       throw err;
     }

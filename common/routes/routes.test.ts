@@ -10,7 +10,9 @@ let client: Redis;
 before(async () => {
   redis = await startRedis({ persist: true });
   client = new Redis(redis.url);
-  client.on('error', () => { /* the restart test stops Redis under it */ });
+  client.on('error', () => {
+    /* the restart test stops Redis under it */
+  });
 });
 after(async () => {
   client.disconnect();

@@ -19,9 +19,16 @@ export const WAKE_CHANNEL = 'deployflow:routes:wake';
 export const WAKE_FAILED_CHANNEL = 'deployflow:routes:wake-failed';
 
 /** What a gateway publishes on WAKE_CHANNEL. */
-export interface WakeRequest { app: string; host: string }
+export interface WakeRequest {
+  app: string;
+  host: string;
+}
 /** What control publishes on WAKE_FAILED_CHANNEL: clients should retry after `retryAfterSeconds`. */
-export interface WakeFailure { app: string; retryAfterSeconds: number; reason: string }
+export interface WakeFailure {
+  app: string;
+  retryAfterSeconds: number;
+  reason: string;
+}
 
 export interface Upstream {
   host: string;
@@ -77,13 +84,25 @@ const routeFields = {
   // label shape is checked here; app names are validated where apps are created.
   app: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
   // cjson encodes an empty array as {}, so accept that shape too.
-  upstreams: z.union([z.array(upstreamSchema).max(256), z.object({}).strict().transform(() => [])]),
+  upstreams: z.union([
+    z.array(upstreamSchema).max(256),
+    z
+      .object({})
+      .strict()
+      .transform(() => []),
+  ]),
   tls: z.boolean(),
   sleeping: z.boolean().optional(),
-  plugins: z.array(z.object({ name: z.string().max(64), config: z.record(z.string(), z.unknown()).optional() })).max(32).optional(),
+  plugins: z
+    .array(z.object({ name: z.string().max(64), config: z.record(z.string(), z.unknown()).optional() }))
+    .max(32)
+    .optional(),
   httpsRedirect: z.boolean().optional(),
   balance: z.enum(['round-robin', 'least-connections']).optional(),
-  healthcheckPath: z.string().regex(/^\/[\x21-\x7e]{0,255}$/).optional(),
+  healthcheckPath: z
+    .string()
+    .regex(/^\/[\x21-\x7e]{0,255}$/)
+    .optional(),
 };
 
 const inputSchema = z.object(routeFields).strict();

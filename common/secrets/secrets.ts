@@ -12,7 +12,8 @@ export function loadOrCreateSecret(dataDir: string, name: string, bytes = 32): B
   const file = path.join(dir, `${name}.key`);
   try {
     const hex = fs.readFileSync(file, 'utf8').trim();
-    if (!/^[0-9a-f]+$/.test(hex) || hex.length !== bytes * 2) throw new Error(`secret file ${file} is corrupt; remove it only if you accept losing what it protects`);
+    if (!/^[0-9a-f]+$/.test(hex) || hex.length !== bytes * 2)
+      throw new Error(`secret file ${file} is corrupt; remove it only if you accept losing what it protects`);
     return Buffer.from(hex, 'hex');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

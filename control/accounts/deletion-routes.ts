@@ -11,12 +11,14 @@ import { resolveNewOwner, transferApp } from '../apps/transfer.js';
 import type { ControlDeps } from '../server/deps.js';
 import type { User } from '../store/types.js';
 
-const DeleteUserBody = z.union([
-  z.strictObject({ apps: z.literal('delete').describe('Delete the apps the user owns') }),
-  z.strictObject({ apps: z.literal('transfer'), toUserId: z.string().min(1).max(100) }),
-  z.strictObject({ apps: z.literal('transfer'), toTeamId: z.string().min(1).max(100) }),
-  z.strictObject({}),
-]).describe('What becomes of the apps the user owns; required when they own any');
+const DeleteUserBody = z
+  .union([
+    z.strictObject({ apps: z.literal('delete').describe('Delete the apps the user owns') }),
+    z.strictObject({ apps: z.literal('transfer'), toUserId: z.string().min(1).max(100) }),
+    z.strictObject({ apps: z.literal('transfer'), toTeamId: z.string().min(1).max(100) }),
+    z.strictObject({}),
+  ])
+  .describe('What becomes of the apps the user owns; required when they own any');
 
 async function assertNotLastAdmin(deps: ControlDeps, user: User): Promise<void> {
   if (user.role !== 'admin') return;
@@ -26,9 +28,14 @@ async function assertNotLastAdmin(deps: ControlDeps, user: User): Promise<void> 
 
 export const deletionRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'delete', path: '/users/:id', tag: 'users', access: 'admin', audit: 'user.delete',
-    summary: 'Delete an account (admin): its credentials end at once; the apps it owns are given to a user or team, or deleted, '
-      + 'as the body says (409 lists them when it says nothing)',
+    method: 'delete',
+    path: '/users/:id',
+    tag: 'users',
+    access: 'admin',
+    audit: 'user.delete',
+    summary:
+      'Delete an account (admin): its credentials end at once; the apps it owns are given to a user or team, or deleted, ' +
+      'as the body says (409 lists them when it says nothing)',
     body: DeleteUserBody,
     handler: async (ctx) => {
       const id = ctx.params.id as string;
@@ -41,7 +48,9 @@ export const deletionRoutes: RouteSpec[] = [
       const choice = 'apps' in ctx.body ? ctx.body : null;
       ctx.audit.details = { email: user.email, apps: owned.map((a) => a.name), choice };
       if (owned.length > 0 && !choice) {
-        throw new DeployFlowError('DF_ERR_CONFLICT', 'The user owns apps: say whether to transfer or delete them', { apps: owned.map((a) => a.name) });
+        throw new DeployFlowError('DF_ERR_CONFLICT', 'The user owns apps: say whether to transfer or delete them', {
+          apps: owned.map((a) => a.name),
+        });
       }
       const to = choice && choice.apps === 'transfer' ? await resolveNewOwner(ctx.deps, ctx.user, choice) : null;
       if (to?.ownerId === id) throw new DeployFlowError('DF_ERR_VALIDATION', 'Give the apps to someone else than the user being deleted');

@@ -4,8 +4,16 @@ import type { Invitation } from '../store/types.js';
 import { invitationView, inviteLink, isPending } from './invitations.js';
 
 const base: Invitation = {
-  id: 'i1', tokenHash: 'secret-hash', email: 'ana@example.test', role: null, app: 'shop', invitedBy: 'u1',
-  createdAt: 1000, expiresAt: 2000, acceptedAt: null, revokedAt: null,
+  id: 'i1',
+  tokenHash: 'secret-hash',
+  email: 'ana@example.test',
+  role: null,
+  app: 'shop',
+  invitedBy: 'u1',
+  createdAt: 1000,
+  expiresAt: 2000,
+  acceptedAt: null,
+  revokedAt: null,
 };
 
 describe('invitations', () => {

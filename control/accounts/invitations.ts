@@ -51,25 +51,48 @@ export interface Sent {
 }
 
 /** Stores an invitation and e-mails its link (in the background), or hands the link back when there is no SMTP server. */
-export async function invite(deps: ControlDeps, inviter: User, to: { email: string; role: Role | null; app: string | null }): Promise<Sent> {
+export async function invite(
+  deps: ControlDeps,
+  inviter: User,
+  to: { email: string; role: Role | null; app: string | null },
+): Promise<Sent> {
   const email = to.email.toLowerCase();
   await limiter(deps).consume(`inviter:${inviter.id}`, email);
   const token = `dfi_${randomBytes(32).toString('base64url')}`;
   const now = deps.clock();
   const invitation = await deps.store.invitations.create({
-    id: randomUUID(), tokenHash: sha256(token), email, role: to.role, app: to.app, invitedBy: inviter.id,
-    createdAt: now, expiresAt: now + INVITE_TTL_MS, acceptedAt: null, revokedAt: null,
+    id: randomUUID(),
+    tokenHash: sha256(token),
+    email,
+    role: to.role,
+    app: to.app,
+    invitedBy: inviter.id,
+    createdAt: now,
+    expiresAt: now + INVITE_TTL_MS,
+    acceptedAt: null,
+    revokedAt: null,
   });
   const url = inviteLink(deps.config.publicUrl, token);
   const mailer = createMailer(deps.config);
   if (!mailer) return { invitation, url };
   const what = to.app ? `to work on the app ${to.app}` : `to DeployFlow as ${to.role ?? 'developer'}`;
   // Sent in the background, like every e-mail whose timing could tell something about an address.
-  void mailer.send([email], `You are invited ${what}`, [
-    `${inviter.email} invited you ${what}.`, '',
-    `Open this link within ${INVITE_TTL_MS / 86_400_000} days to accept; it works once:`, '', url, '',
-    'If you did not expect this, ignore this e-mail.',
-  ].join('\n')).catch((err: unknown) => deps.log.warn({ err }, 'invitation e-mail failed')).finally(() => mailer.close());
+  void mailer
+    .send(
+      [email],
+      `You are invited ${what}`,
+      [
+        `${inviter.email} invited you ${what}.`,
+        '',
+        `Open this link within ${INVITE_TTL_MS / 86_400_000} days to accept; it works once:`,
+        '',
+        url,
+        '',
+        'If you did not expect this, ignore this e-mail.',
+      ].join('\n'),
+    )
+    .catch((err: unknown) => deps.log.warn({ err }, 'invitation e-mail failed'))
+    .finally(() => mailer.close());
   return { invitation, url: null };
 }
 
@@ -114,7 +137,10 @@ export interface Accepted {
  * is given back, so a refused attempt changes nothing.
  */
 export async function accept(
-  deps: ControlDeps, token: string, who: User | null, account: { name?: string | undefined; password?: string | undefined },
+  deps: ControlDeps,
+  token: string,
+  who: User | null,
+  account: { name?: string | undefined; password?: string | undefined },
 ): Promise<Accepted> {
   const { invitation, inviter, app } = await findPending(deps, token);
   if (who) {
@@ -125,12 +151,16 @@ export async function accept(
       return { kind: 'collaboration', user: who, app: app.name, invitationId: invitation.id };
     });
   }
-  if (!account.password) throw new DeployFlowError('DF_ERR_VALIDATION', 'Choose a password (or, if you already have an account, sign in first)');
+  if (!account.password)
+    throw new DeployFlowError('DF_ERR_VALIDATION', 'Choose a password (or, if you already have an account, sign in first)');
   // Closed registration is checked before the address: without SMTP the owner holds the link, and
   // the answer must not tell them whether the address has an account. (While registration is
   // open, registering tells that anyway.)
   if (app && inviter.role !== 'admin' && !(await registrationOpen(deps.store))) {
-    throw new DeployFlowError('DF_ERR_REGISTRATION_CLOSED', 'Registration is closed: sign in with an existing account, or ask an admin for one');
+    throw new DeployFlowError(
+      'DF_ERR_REGISTRATION_CLOSED',
+      'Registration is closed: sign in with an existing account, or ask an admin for one',
+    );
   }
   if (await deps.store.users.getByEmail(invitation.email)) {
     throw new DeployFlowError('DF_ERR_EMAIL_TAKEN', 'That address already has an account: sign in, then open the invitation again');
@@ -138,7 +168,10 @@ export async function accept(
   const passwordHash = await hashPassword(account.password);
   return spend(deps, invitation, async () => {
     const user = await deps.store.users.create({
-      email: invitation.email, name: account.name ?? invitation.email.split('@')[0] ?? invitation.email, passwordHash, googleId: null,
+      email: invitation.email,
+      name: account.name ?? invitation.email.split('@')[0] ?? invitation.email,
+      passwordHash,
+      googleId: null,
       role: invitation.role ?? 'developer',
     });
     if (app) await addCollaborator(deps, app, user);

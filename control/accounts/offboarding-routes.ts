@@ -19,7 +19,12 @@ async function target(deps: ControlDeps, id: string): Promise<User> {
 
 export const offboardingRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/users/:id/disable', tag: 'users', access: 'admin', audit: 'user.disable', response: UserView,
+    method: 'post',
+    path: '/users/:id/disable',
+    tag: 'users',
+    access: 'admin',
+    audit: 'user.disable',
+    response: UserView,
     summary: 'Disable an account (admin): its sessions, refresh and API tokens, SSH keys and open sockets stop working at once',
     handler: async (ctx) => {
       const id = ctx.params.id as string;
@@ -38,7 +43,12 @@ export const offboardingRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/users/:id/enable', tag: 'users', access: 'admin', audit: 'user.enable', response: UserView,
+    method: 'post',
+    path: '/users/:id/enable',
+    tag: 'users',
+    access: 'admin',
+    audit: 'user.enable',
+    response: UserView,
     summary: 'Enable a disabled account again (admin); it signs in afresh (its API tokens and SSH keys work again)',
     handler: async (ctx) => {
       const id = ctx.params.id as string;
@@ -49,7 +59,12 @@ export const offboardingRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/users/:id/password-reset-link', tag: 'users', access: 'admin', status: 201, audit: 'user.password.reset.link',
+    method: 'post',
+    path: '/users/:id/password-reset-link',
+    tag: 'users',
+    access: 'admin',
+    status: 201,
+    audit: 'user.password.reset.link',
     summary: 'Make a single-use password reset link for a user (admin; shown once, valid 30 minutes) — for platforms without SMTP',
     response: z.object({ url: z.string(), expiresAt: z.number() }),
     handler: async (ctx) => {

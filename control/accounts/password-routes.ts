@@ -14,9 +14,14 @@ const NewPassword = z.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
 
 export const passwordRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/auth/password', tag: 'auth', access: 'user', audit: 'auth.password.change',
+    method: 'post',
+    path: '/auth/password',
+    tag: 'auth',
+    access: 'user',
+    audit: 'auth.password.change',
     summary: 'Change your password (the current one required); every other session ends, this one continues with the new tokens',
-    body: z.strictObject({ currentPassword: z.string().min(1).max(PASSWORD_MAX), newPassword: NewPassword }), response: SessionView,
+    body: z.strictObject({ currentPassword: z.string().min(1).max(PASSWORD_MAX), newPassword: NewPassword }),
+    response: SessionView,
     handler: async (ctx) => {
       ctx.audit.target = `user:${ctx.user.id}`;
       // Counted like a sign-in: a stolen session cannot guess the password at leisure.
@@ -31,9 +36,15 @@ export const passwordRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/auth/password-reset/request', tag: 'auth', access: 'public', status: 202, audit: 'auth.password.reset.request',
+    method: 'post',
+    path: '/auth/password-reset/request',
+    tag: 'auth',
+    access: 'public',
+    status: 202,
+    audit: 'auth.password.reset.request',
     summary: 'E-mail a single-use reset link (valid 30 minutes); the answer is the same whether or not the address has an account',
-    body: z.strictObject({ email: Email }), response: z.object({ message: z.string() }),
+    body: z.strictObject({ email: Email }),
+    response: z.object({ message: z.string() }),
     handler: async (ctx) => {
       const email = ctx.body.email.toLowerCase();
       ctx.audit.target = `email:${email}`;
@@ -42,24 +53,42 @@ export const passwordRoutes: RouteSpec[] = [
       const user = await ctx.deps.store.users.get((await ctx.deps.store.users.getByEmail(email))?.id ?? '');
       const mailer = createMailer(ctx.deps.config);
       if (!user || user.disabledAt !== null || !mailer) {
-        if (!mailer) ctx.deps.log.warn('password reset asked for, but no SMTP server is configured (DEPLOYFLOW_SMTP_URL): an admin can make a reset link');
+        if (!mailer)
+          ctx.deps.log.warn(
+            'password reset asked for, but no SMTP server is configured (DEPLOYFLOW_SMTP_URL): an admin can make a reset link',
+          );
         return answer;
       }
       const { token } = await issueResetToken(ctx.deps.store, user.id, ctx.deps.clock());
       const link = resetLink(ctx.deps.config.publicUrl, token);
       // Sent in the background: how long SMTP takes must not tell whether the account exists.
-      void mailer.send([user.email], 'Reset your DeployFlow password', [
-        'Someone (hopefully you) asked to reset the password of your DeployFlow account.',
-        `Open this link within ${RESET_TTL_MS / 60_000} minutes to choose a new one; it works once:`, '', link, '',
-        'If it was not you, ignore this e-mail: your password stays as it is.',
-      ].join('\n')).catch((err: unknown) => ctx.deps.log.warn({ err }, 'password reset e-mail failed')).finally(() => mailer.close());
+      void mailer
+        .send(
+          [user.email],
+          'Reset your DeployFlow password',
+          [
+            'Someone (hopefully you) asked to reset the password of your DeployFlow account.',
+            `Open this link within ${RESET_TTL_MS / 60_000} minutes to choose a new one; it works once:`,
+            '',
+            link,
+            '',
+            'If it was not you, ignore this e-mail: your password stays as it is.',
+          ].join('\n'),
+        )
+        .catch((err: unknown) => ctx.deps.log.warn({ err }, 'password reset e-mail failed'))
+        .finally(() => mailer.close());
       return answer;
     },
   }),
   defineRoute({
-    method: 'post', path: '/auth/password-reset', tag: 'auth', access: 'public', audit: 'auth.password.reset',
+    method: 'post',
+    path: '/auth/password-reset',
+    tag: 'auth',
+    access: 'public',
+    audit: 'auth.password.reset',
     summary: 'Set a new password with a reset token; the token is spent and every session of the account ends',
-    body: z.strictObject({ token: z.string().min(1).max(200), newPassword: NewPassword }), response: z.object({ message: z.string() }),
+    body: z.strictObject({ token: z.string().min(1).max(200), newPassword: NewPassword }),
+    response: z.object({ message: z.string() }),
     handler: async (ctx) => {
       const userId = await redeemResetToken(ctx.deps.store, ctx.body.token, ctx.deps.clock());
       ctx.audit.target = `user:${userId}`;

@@ -11,7 +11,11 @@ export const RESET_TTL_MS = 30 * 60 * 1000;
 /** Reset requests: 5 per e-mail and 20 per address an hour. */
 export const RESET_LIMITS: LoginLimits = { perAccount: 5, perAddress: 20, windowSeconds: 3600 };
 
-interface StoredReset { userId: string; expiresAt: number; usedAt: number | null }
+interface StoredReset {
+  userId: string;
+  expiresAt: number;
+  usedAt: number | null;
+}
 
 const key = (token: string): string => `auth.reset:${sha256(token)}`;
 

@@ -35,7 +35,12 @@ function totpFor(base32: string, email: string, issuer: string): TOTP {
 }
 
 export class SecondFactors {
-  constructor(private readonly store: Store, private readonly cipher: EnvCipher, private readonly issuer: string, private readonly clock: () => number) {}
+  constructor(
+    private readonly store: Store,
+    private readonly cipher: EnvCipher,
+    private readonly issuer: string,
+    private readonly clock: () => number,
+  ) {}
 
   private async read(userId: string): Promise<StoredSecondFactor | null> {
     return this.store.settings.get<StoredSecondFactor>(key(userId));
@@ -50,7 +55,10 @@ export class SecondFactors {
     if (await this.enabled(user.id)) throw new DeployFlowError('DF_ERR_CONFLICT', 'Two-factor sign-in is already on; turn it off first');
     const secret = new Secret({ size: 20 }).base32;
     await this.store.settings.set<StoredSecondFactor>(key(user.id), {
-      secret: this.cipher.encrypt(`user:${user.id}`, 'totp', secret), enabledAt: null, recovery: [], lastStep: 0,
+      secret: this.cipher.encrypt(`user:${user.id}`, 'totp', secret),
+      enabledAt: null,
+      recovery: [],
+      lastStep: 0,
     });
     return { secret, otpauthUrl: totpFor(secret, user.email, this.issuer).toString() };
   }
@@ -61,9 +69,16 @@ export class SecondFactors {
     if (!stored || stored.enabledAt !== null) throw new DeployFlowError('DF_ERR_CONFLICT', 'Start the two-factor set-up first');
     const step = this.matchingStep(user, stored, code);
     if (step === null) throw new DeployFlowError('DF_ERR_SECOND_FACTOR_INVALID');
-    const codes = Array.from({ length: RECOVERY_CODES }, () => randomBytes(10).toString('hex').replace(/(.{5})(?=.)/g, '$1-'));
+    const codes = Array.from({ length: RECOVERY_CODES }, () =>
+      randomBytes(10)
+        .toString('hex')
+        .replace(/(.{5})(?=.)/g, '$1-'),
+    );
     await this.store.settings.set<StoredSecondFactor>(key(user.id), {
-      ...stored, enabledAt: this.clock(), lastStep: step, recovery: codes.map((c) => sha256(c)),
+      ...stored,
+      enabledAt: this.clock(),
+      lastStep: step,
+      recovery: codes.map((c) => sha256(c)),
     });
     return codes;
   }

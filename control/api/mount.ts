@@ -26,8 +26,13 @@ async function authenticate(deps: ControlDeps, req: Request, path: string): Prom
   if (!user) throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
   // With the platform setting on, an admin's signed-in session may only reach its own account
   // routes (/auth/…) until two-factor sign-in is on. API tokens are not sessions: they keep working.
-  if (user.role === 'admin' && !isApiToken(credential) && !path.startsWith('/auth/')
-    && (await deps.store.settings.get<boolean>(REQUIRE_FOR_ADMINS_SETTING)) === true && !(await deps.secondFactors.enabled(user.id))) {
+  if (
+    user.role === 'admin' &&
+    !isApiToken(credential) &&
+    !path.startsWith('/auth/') &&
+    (await deps.store.settings.get<boolean>(REQUIRE_FOR_ADMINS_SETTING)) === true &&
+    !(await deps.secondFactors.enabled(user.id))
+  ) {
     throw new DeployFlowError('DF_ERR_SECOND_FACTOR_SETUP_REQUIRED');
   }
   return user;
@@ -60,8 +65,14 @@ export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec
     if (spec.method !== 'get' && !spec.audit) throw new Error(`route ${spec.method} ${spec.path} must declare its audit action`);
     router[spec.method](spec.path, async (req, res) => {
       const ctx = {
-        req, res, deps, user: null as User | null, params: req.params as Record<string, string>,
-        body: undefined as unknown, query: undefined as unknown, ip: clientAddress(req),
+        req,
+        res,
+        deps,
+        user: null as User | null,
+        params: req.params as Record<string, string>,
+        body: undefined as unknown,
+        query: undefined as unknown,
+        ip: clientAddress(req),
         audit: { target: null, details: null } as AuthedContext<unknown, unknown>['audit'],
       };
       try {
@@ -102,14 +113,23 @@ function printable(value: string | null): string | null {
 }
 
 async function recordAudit(
-  deps: ControlDeps, action: string, ctx: { user: User | null; ip: string; audit: AuthedContext<unknown, unknown>['audit'] },
-  result: 'ok' | 'error', err?: unknown,
+  deps: ControlDeps,
+  action: string,
+  ctx: { user: User | null; ip: string; audit: AuthedContext<unknown, unknown>['audit'] },
+  result: 'ok' | 'error',
+  err?: unknown,
 ): Promise<void> {
   const code = err instanceof DeployFlowError ? err.code : err ? 'DF_ERR_INTERNAL' : undefined;
   try {
     await deps.store.audit.append({
-      id: randomUUID(), at: deps.clock(), actorId: ctx.user?.id ?? null, actorEmail: ctx.user?.email ?? null,
-      action, target: printable(ctx.audit.target), result, ip: ctx.ip,
+      id: randomUUID(),
+      at: deps.clock(),
+      actorId: ctx.user?.id ?? null,
+      actorEmail: ctx.user?.email ?? null,
+      action,
+      target: printable(ctx.audit.target),
+      result,
+      ip: ctx.ip,
       details: code ? { ...(ctx.audit.details ?? {}), error: code } : ctx.audit.details,
     });
   } catch (auditErr) {

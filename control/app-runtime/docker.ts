@@ -3,8 +3,18 @@
 // code is what DeployFlow always ran; this class only puts it behind the AppRuntime seam.
 import type Docker from 'dockerode';
 import {
-  DockerRunner, goLive, LABEL_APP, listAppContainers, purgeApp, replicaDeps, retire, stopAppContainers,
-  type LiveRelease, type ReleaseDeps, type ReleaseSpec, type Upstream,
+  DockerRunner,
+  goLive,
+  LABEL_APP,
+  listAppContainers,
+  purgeApp,
+  replicaDeps,
+  retire,
+  stopAppContainers,
+  type LiveRelease,
+  type ReleaseDeps,
+  type ReleaseSpec,
+  type Upstream,
 } from '../../builder/index.js';
 import { wakeContainers } from '../edge/wake.js';
 import { startContainers } from '../operations/lifecycle.js';
@@ -78,7 +88,10 @@ export class DockerRuntime implements AppRuntime {
   }
 
   async removeInstanceApp(instance: string, app: string): Promise<string[]> {
-    const mine = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instance}`, `${LABEL_APP}=${app}`] } });
+    const mine = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL_INSTANCE}=${instance}`, `${LABEL_APP}=${app}`] },
+    });
     const runner = new DockerRunner(this.docker);
     for (const c of mine) await runner.remove(c.Id);
     return mine.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));

@@ -23,12 +23,22 @@ export type RunningDeployment = Deployment & { image: string };
 export type Replica = AppContainer;
 
 /** One line of an app's output, as the log follower emits it. */
-export interface ReplicaLogLine { replica: string; line: string; stream: 'stdout' | 'stderr' }
+export interface ReplicaLogLine {
+  replica: string;
+  line: string;
+  stream: 'stdout' | 'stderr';
+}
 
 /** One running replica's raw Docker stats, for the metrics sampler. */
-export interface ReplicaStats { app: string; replica: string; stats: DockerStats }
+export interface ReplicaStats {
+  app: string;
+  replica: string;
+  stats: DockerStats;
+}
 
-export interface RemoveOptions { removeVolumes?: boolean }
+export interface RemoveOptions {
+  removeVolumes?: boolean;
+}
 
 /** What operations ask of the deploy engine (control/deploy/engine.ts): per-app jobs, route switches, the runtime. */
 export interface OpsEngine {
@@ -57,7 +67,9 @@ export interface OpsDeps {
   log: Logger;
 }
 
-export interface ConvergeTarget extends Desired { image: string | null }
+export interface ConvergeTarget extends Desired {
+  image: string | null;
+}
 
 export interface ConvergeOptions {
   /** How long a running replica may take to answer its health check (short for the reconciler). */

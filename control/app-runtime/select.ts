@@ -9,10 +9,17 @@ import { DockerRuntime } from './docker.js';
 import type { AppRuntime } from './runtime.js';
 import { SwarmRuntime } from './swarm/runtime.js';
 
-interface SwarmInfo { manager: boolean; state: string; nodeId: string; nodes: number }
+interface SwarmInfo {
+  manager: boolean;
+  state: string;
+  nodeId: string;
+  nodes: number;
+}
 
 async function swarmInfo(docker: Docker): Promise<SwarmInfo> {
-  const info = await docker.info() as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Nodes?: number } };
+  const info = (await docker.info()) as {
+    Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Nodes?: number };
+  };
   const s = info.Swarm ?? {};
   return { manager: s.ControlAvailable === true, state: s.LocalNodeState ?? 'inactive', nodeId: s.NodeID ?? '', nodes: s.Nodes ?? 0 };
 }
@@ -23,10 +30,16 @@ export async function selectRuntime(docker: Docker, config: Pick<Config, 'runtim
   if (!swarm?.manager) {
     if (config.runtime === 'auto') return new DockerRuntime(docker);
     const why = swarm ? `its Swarm state is "${swarm.state}"${swarm.state === 'active' ? ' (a worker)' : ''}` : 'it does not answer';
-    throw new ConfigError('DEPLOYFLOW_RUNTIME', `is "swarm" but the Docker Engine is not a Swarm manager: ${why} (run docker swarm init, or set DEPLOYFLOW_RUNTIME=docker)`);
+    throw new ConfigError(
+      'DEPLOYFLOW_RUNTIME',
+      `is "swarm" but the Docker Engine is not a Swarm manager: ${why} (run docker swarm init, or set DEPLOYFLOW_RUNTIME=docker)`,
+    );
   }
   if (config.registry) {
-    log.info({ registry: config.registry, nodes: swarm.nodes }, 'swarm runtime: images are pushed to DEPLOYFLOW_REGISTRY so every node can run them');
+    log.info(
+      { registry: config.registry, nodes: swarm.nodes },
+      'swarm runtime: images are pushed to DEPLOYFLOW_REGISTRY so every node can run them',
+    );
   } else {
     log.warn({ nodes: swarm.nodes }, 'swarm runtime: DEPLOYFLOW_REGISTRY is not set, so apps run on this manager node only (single-node)');
   }

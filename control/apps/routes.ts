@@ -19,8 +19,15 @@ const ROUTED_KEYS = ['plugins', 'balance', 'httpsRedirect', 'healthcheck'] as co
 
 export const appRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/apps', tag: 'apps', access: 'user', status: 201, audit: 'app.create',
-    summary: 'Create an app, yours or (with team) a team\'s', body: CreateAppBody, response: AppView,
+    method: 'post',
+    path: '/apps',
+    tag: 'apps',
+    access: 'user',
+    status: 201,
+    audit: 'app.create',
+    summary: "Create an app, yours or (with team) a team's",
+    body: CreateAppBody,
+    response: AppView,
     handler: async (ctx) => {
       const { team, ...settings } = ctx.body;
       const name = parseAppName(settings.name);
@@ -28,13 +35,21 @@ export const appRoutes: RouteSpec[] = [
       if (team !== undefined) ctx.audit.details = { team };
       if (!canCreateApps(ctx.user)) throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Viewers may not create apps');
       // Into a team only as one may give it an app: 404 for a team one does not belong to, 403 for a team viewer.
-      const owner: NewOwner = team === undefined ? { ownerId: ctx.user.id, ownerKind: 'user' } : await resolveNewOwner(ctx.deps, ctx.user, { toTeamId: team });
+      const owner: NewOwner =
+        team === undefined ? { ownerId: ctx.user.id, ownerKind: 'user' } : await resolveNewOwner(ctx.deps, ctx.user, { toTeamId: team });
       const now = ctx.deps.clock();
       // The app quota counts the owner's apps: the team's when a team owns it.
       const quota = ctx.user.role === 'admin' ? Number.MAX_SAFE_INTEGER : ctx.deps.config.appQuotaPerUser;
       const record = {
-        ...DEFAULT_SETTINGS, ...checkedSettings(settings), name, ...owner, collaboratorIds: [], domains: [],
-        webhookSecret: null, createdAt: now, updatedAt: now,
+        ...DEFAULT_SETTINGS,
+        ...checkedSettings(settings),
+        name,
+        ...owner,
+        collaboratorIds: [],
+        domains: [],
+        webhookSecret: null,
+        createdAt: now,
+        updatedAt: now,
       };
       await assertQuota(ctx.deps, ctx.user, record);
       const app = await ctx.deps.store.apps.create(record, quota);
@@ -48,7 +63,11 @@ export const appRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/apps', tag: 'apps', access: 'user', summary: 'List the apps you may see',
+    method: 'get',
+    path: '/apps',
+    tag: 'apps',
+    access: 'user',
+    summary: 'List the apps you may see',
     response: z.array(AppView),
     handler: async (ctx) => {
       const apps = await visibleApps(ctx.deps.store, ctx.user);
@@ -56,14 +75,25 @@ export const appRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/apps/:name', tag: 'apps', access: 'user', summary: 'Get one app', response: AppView,
+    method: 'get',
+    path: '/apps/:name',
+    tag: 'apps',
+    access: 'user',
+    summary: 'Get one app',
+    response: AppView,
     handler: async (ctx) => appView(ctx.deps.config, await loadApp(ctx, 'view')),
   }),
   defineRoute({
-    method: 'patch', path: '/apps/:name', tag: 'apps', access: 'user', audit: 'app.update',
-    summary: 'Change replicas, limits, health check path, port, volumes, deploy branch or edge settings (sleep, autoscale, plugins, '
-      + 'balancing, HTTPS redirect); edge settings reach the gateways at once, without a deploy',
-    body: PatchAppBody, response: AppView,
+    method: 'patch',
+    path: '/apps/:name',
+    tag: 'apps',
+    access: 'user',
+    audit: 'app.update',
+    summary:
+      'Change replicas, limits, health check path, port, volumes, deploy branch or edge settings (sleep, autoscale, plugins, ' +
+      'balancing, HTTPS redirect); edge settings reach the gateways at once, without a deploy',
+    body: PatchAppBody,
+    response: AppView,
     handler: async (ctx) => {
       const current = await loadApp(ctx, 'operate');
       ctx.audit.details = { changed: Object.keys(ctx.body) };
@@ -76,7 +106,11 @@ export const appRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'delete', path: '/apps/:name', tag: 'apps', access: 'user', audit: 'app.delete',
+    method: 'delete',
+    path: '/apps/:name',
+    tag: 'apps',
+    access: 'user',
+    audit: 'app.delete',
     summary: 'Delete an app, its env vars and (once deployed) its containers and routes',
     handler: async (ctx) => {
       await removeApp(ctx.deps, await loadApp(ctx, 'administer'));
@@ -84,8 +118,11 @@ export const appRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/apps/:name/collaborators', tag: 'apps', access: 'user',
-    summary: 'The app\'s collaborators with their e-mail addresses (owner or admin): each accepted an invitation to that address',
+    method: 'get',
+    path: '/apps/:name/collaborators',
+    tag: 'apps',
+    access: 'user',
+    summary: "The app's collaborators with their e-mail addresses (owner or admin): each accepted an invitation to that address",
     response: z.array(z.object({ id: z.string(), email: z.string(), name: z.string() })),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'administer');
@@ -94,10 +131,17 @@ export const appRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/apps/:name/collaborators', tag: 'apps', access: 'user', status: 202, audit: 'app.collaborator.add',
-    summary: 'Invite a collaborator by e-mail (owner or admin). The answer is the same whether or not the address has an account: '
-      + 'an invitation is e-mailed (or its link returned once without SMTP), and they join when they accept it',
-    body: CollaboratorBody, response: InvitationSent,
+    method: 'post',
+    path: '/apps/:name/collaborators',
+    tag: 'apps',
+    access: 'user',
+    status: 202,
+    audit: 'app.collaborator.add',
+    summary:
+      'Invite a collaborator by e-mail (owner or admin). The answer is the same whether or not the address has an account: ' +
+      'an invitation is e-mailed (or its link returned once without SMTP), and they join when they accept it',
+    body: CollaboratorBody,
+    response: InvitationSent,
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'administer');
       const email = ctx.body.email.toLowerCase();
@@ -109,7 +153,11 @@ export const appRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'delete', path: '/apps/:name/collaborators/:userId', tag: 'apps', access: 'user', audit: 'app.collaborator.remove',
+    method: 'delete',
+    path: '/apps/:name/collaborators/:userId',
+    tag: 'apps',
+    access: 'user',
+    audit: 'app.collaborator.remove',
     summary: 'Remove a collaborator (owner or admin)',
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'administer');

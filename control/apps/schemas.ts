@@ -13,30 +13,52 @@ export const AppSettings = z.strictObject({
     cpus: z.number().min(0.05).max(64),
   }),
   healthcheck: z.strictObject({
-    path: z.string().max(255).regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, 'must be an absolute URL path'),
+    path: z
+      .string()
+      .max(255)
+      .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, 'must be an absolute URL path'),
   }),
   port: z.number().int().min(1).max(65535).describe('Port the app listens on inside its container (PORT)'),
-  volumes: z.array(z.strictObject({
-    name: z.string().describe('1-63 lowercase letters, digits, - or _'),
-    path: z.string().describe('absolute mount path in the container'),
-  })).max(10).describe('Persistent named volumes; they survive redeploys, rollbacks and restarts'),
+  volumes: z
+    .array(
+      z.strictObject({
+        name: z.string().describe('1-63 lowercase letters, digits, - or _'),
+        path: z.string().describe('absolute mount path in the container'),
+      }),
+    )
+    .max(10)
+    .describe('Persistent named volumes; they survive redeploys, rollbacks and restarts'),
   deployBranch: z.string().describe('The branch whose pushes and webhooks deploy (default main)'),
-  scaleToZero: z.strictObject({
-    idleSeconds: z.number().int().min(0).max(7 * 86_400)
-      .describe('Stop the containers after this many seconds without a request; the next request wakes the app (0 = off)'),
-  }).describe('Scale to zero: the app sleeps when idle and wakes on its next request'),
-  autoscale: z.strictObject({
-    minReplicas: z.number().int().min(0).max(20).describe('Fewest replicas (0 combines with scale to zero)'),
-    maxReplicas: z.number().int().min(1).max(20).describe('Most replicas, within your replica and memory quotas'),
-    target: z.union([
-      z.strictObject({ rps: z.number().min(0.1).max(100_000).describe('Requests per second each replica should carry') }),
-      z.strictObject({ inflight: z.number().int().min(1).max(10_000).describe('Requests in flight each replica should carry') }),
-    ]),
-  }).nullable().describe('Request-driven autoscaling from the gateways\' traffic figures (null = off)'),
-  plugins: z.array(z.strictObject({
-    name: z.string().max(64).describe('A built-in plugin or one the operator loaded'),
-    config: z.record(z.string(), z.unknown()).default({}).describe('The plugin\'s settings, validated by its schema'),
-  })).max(16).describe('The edge plugin chain the gateways run for this app, in order'),
+  scaleToZero: z
+    .strictObject({
+      idleSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(7 * 86_400)
+        .describe('Stop the containers after this many seconds without a request; the next request wakes the app (0 = off)'),
+    })
+    .describe('Scale to zero: the app sleeps when idle and wakes on its next request'),
+  autoscale: z
+    .strictObject({
+      minReplicas: z.number().int().min(0).max(20).describe('Fewest replicas (0 combines with scale to zero)'),
+      maxReplicas: z.number().int().min(1).max(20).describe('Most replicas, within your replica and memory quotas'),
+      target: z.union([
+        z.strictObject({ rps: z.number().min(0.1).max(100_000).describe('Requests per second each replica should carry') }),
+        z.strictObject({ inflight: z.number().int().min(1).max(10_000).describe('Requests in flight each replica should carry') }),
+      ]),
+    })
+    .nullable()
+    .describe("Request-driven autoscaling from the gateways' traffic figures (null = off)"),
+  plugins: z
+    .array(
+      z.strictObject({
+        name: z.string().max(64).describe('A built-in plugin or one the operator loaded'),
+        config: z.record(z.string(), z.unknown()).default({}).describe("The plugin's settings, validated by its schema"),
+      }),
+    )
+    .max(16)
+    .describe('The edge plugin chain the gateways run for this app, in order'),
   balance: z.enum(['round-robin', 'least-connections']).describe('How the gateways spread requests over replicas'),
   httpsRedirect: z.boolean().describe('Answer plain HTTP with a 308 redirect to HTTPS (ACME challenges excepted)'),
 });
@@ -46,7 +68,10 @@ export const AppSettings = z.strictObject({
  * reach Docker and git, so they get the same DF_ERR_* refusals as every other outside name.
  */
 export function checkedSettings<T extends Partial<z.infer<typeof AppSettings>>>(settings: T, current?: App): T {
-  for (const v of settings.volumes ?? []) { parseVolumeName(v.name); parseContainerPath(v.path); }
+  for (const v of settings.volumes ?? []) {
+    parseVolumeName(v.name);
+    parseContainerPath(v.path);
+  }
   const names = (settings.volumes ?? []).map((v) => v.name);
   if (new Set(names).size !== names.length) throw new DeployFlowError('DF_ERR_VALIDATION', 'Volume names must be unique');
   const paths = (settings.volumes ?? []).map((v) => v.path);
@@ -54,7 +79,9 @@ export function checkedSettings<T extends Partial<z.infer<typeof AppSettings>>>(
   if (settings.deployBranch !== undefined) parseGitRef(settings.deployBranch);
   const auto = settings.autoscale;
   if (auto && auto.minReplicas > auto.maxReplicas) {
-    throw new DeployFlowError('DF_ERR_VALIDATION', 'autoscale.minReplicas must not exceed autoscale.maxReplicas', { field: 'autoscale.minReplicas' });
+    throw new DeployFlowError('DF_ERR_VALIDATION', 'autoscale.minReplicas must not exceed autoscale.maxReplicas', {
+      field: 'autoscale.minReplicas',
+    });
   }
   if (settings.plugins !== undefined) return { ...settings, plugins: compilePluginChain(settings.plugins, current?.plugins) };
   return settings;
@@ -62,7 +89,11 @@ export function checkedSettings<T extends Partial<z.infer<typeof AppSettings>>>(
 
 export const CreateAppBody = AppSettings.partial().extend({
   name: z.string().describe('DNS label: ^[a-z][a-z0-9-]{0,61}[a-z0-9]$, reserved words refused'),
-  team: z.string().min(1).max(100).optional()
+  team: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
     .describe('A team id: the team owns the app from the start (a team you belong to as admin or developer; admins: any team)'),
 });
 

@@ -12,7 +12,10 @@ import { loadApp } from './load.js';
 import { AppView } from './schemas.js';
 import { appView } from './view.js';
 
-export interface NewOwner { ownerId: string; ownerKind: OwnerKind }
+export interface NewOwner {
+  ownerId: string;
+  ownerKind: OwnerKind;
+}
 
 export const TransferBody = z.union([
   z.strictObject({ toUserId: z.string().min(1).max(100) }),
@@ -57,7 +60,12 @@ export async function transferApp(deps: ControlDeps, actor: User, app: App, to: 
 
 export const transferRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/apps/:name/transfer', tag: 'apps', access: 'user', audit: 'app.transfer', response: AppView,
+    method: 'post',
+    path: '/apps/:name/transfer',
+    tag: 'apps',
+    access: 'user',
+    audit: 'app.transfer',
+    response: AppView,
     summary: 'Give the app to another user or to a team (owner, team admin or admin); into a team you belong to as admin or developer',
     body: TransferBody,
     handler: async (ctx) => {
@@ -68,8 +76,11 @@ export const transferRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/apps/:name/owner', tag: 'apps', access: 'user',
-    summary: "Who owns the app: a user (their name) or a team (its name); anyone who may see the app",
+    method: 'get',
+    path: '/apps/:name/owner',
+    tag: 'apps',
+    access: 'user',
+    summary: 'Who owns the app: a user (their name) or a team (its name); anyone who may see the app',
     response: z.object({ kind: z.enum(['user', 'team']), id: z.string(), name: z.string() }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');

@@ -15,13 +15,25 @@ const AuditQuery = z.strictObject({
 });
 
 const AuditView = z.object({
-  id: z.string(), at: z.number(), actorId: z.string().nullable(), actorEmail: z.string().nullable(), action: z.string(),
-  target: z.string().nullable(), result: z.enum(['ok', 'error']), ip: z.string().nullable(), details: z.record(z.string(), z.unknown()).nullable(),
+  id: z.string(),
+  at: z.number(),
+  actorId: z.string().nullable(),
+  actorEmail: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  result: z.enum(['ok', 'error']),
+  ip: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
 });
 
 export const auditRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/audit', tag: 'audit', access: 'user', query: AuditQuery, response: z.array(AuditView),
+    method: 'get',
+    path: '/audit',
+    tag: 'audit',
+    access: 'user',
+    query: AuditQuery,
+    response: z.array(AuditView),
     summary: 'Audit events, newest first (filters: actor, action, target, before, limit)',
     handler: async (ctx) => {
       const q = ctx.query;
@@ -35,13 +47,17 @@ export const auditRoutes: RouteSpec[] = [
           const app = await checkAccess(ctx.deps.store, ctx.user, await ctx.deps.store.apps.get(parseAppName(appTarget)), 'view');
           since = app.createdAt;
         } else {
-          if (actorId !== undefined && actorId !== ctx.user.id) throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only admins may read other users\' events');
+          if (actorId !== undefined && actorId !== ctx.user.id)
+            throw new DeployFlowError('DF_ERR_FORBIDDEN', "Only admins may read other users' events");
           actorId = ctx.user.id;
         }
       }
       const events = await ctx.deps.store.audit.query({
-        ...(actorId !== undefined ? { actorId } : {}), ...(q.action ? { action: q.action } : {}),
-        ...(q.target ? { target: q.target } : {}), ...(q.before ? { before: q.before } : {}), limit: q.limit ?? 100,
+        ...(actorId !== undefined ? { actorId } : {}),
+        ...(q.action ? { action: q.action } : {}),
+        ...(q.target ? { target: q.target } : {}),
+        ...(q.before ? { before: q.before } : {}),
+        limit: q.limit ?? 100,
       });
       return since > 0 ? events.filter((e) => e.at >= since) : events;
     },

@@ -6,7 +6,8 @@ import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import { LoginLimiter } from './rate-limit.js';
 
 const limits = { perAccount: 3, perAddress: 5, windowSeconds: 60 };
-const rateLimited = (err: unknown): boolean => isDeployFlowError(err) && err.code === 'DF_ERR_RATE_LIMITED' && Number(err.details?.retryAfterSeconds) > 0;
+const rateLimited = (err: unknown): boolean =>
+  isDeployFlowError(err) && err.code === 'DF_ERR_RATE_LIMITED' && Number(err.details?.retryAfterSeconds) > 0;
 
 async function outcomes(attempts: Promise<void>[]): Promise<{ passed: number; limited: number }> {
   const settled = await Promise.allSettled(attempts);

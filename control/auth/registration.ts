@@ -11,7 +11,8 @@ export async function registrationOpen(store: Store): Promise<boolean> {
 }
 
 export async function createAccount(
-  store: Store, input: { email: string; name: string; passwordHash: string | null; googleId: string | null },
+  store: Store,
+  input: { email: string; name: string; passwordHash: string | null; googleId: string | null },
 ): Promise<User> {
   if (!(await registrationOpen(store)) && (await store.users.count()) > 0) throw new DeployFlowError('DF_ERR_REGISTRATION_CLOSED');
   return store.users.create({ ...input, email: input.email.toLowerCase(), role: 'developer' });

@@ -9,22 +9,39 @@ import { userView } from './view.js';
 
 export const authRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/auth/register', tag: 'auth', access: 'public', status: 201, audit: 'auth.register',
-    summary: 'Create an account; the first one becomes admin', body: RegisterBody, response: SessionView,
+    method: 'post',
+    path: '/auth/register',
+    tag: 'auth',
+    access: 'public',
+    status: 201,
+    audit: 'auth.register',
+    summary: 'Create an account; the first one becomes admin',
+    body: RegisterBody,
+    response: SessionView,
     handler: async (ctx) => {
       const email = ctx.body.email.toLowerCase();
       ctx.audit.target = `email:${email}`;
       const passwordHash = await hashPassword(ctx.body.password);
-      const user = await createAccount(ctx.deps.store, { email, name: ctx.body.name ?? email.split('@')[0] ?? email, passwordHash, googleId: null });
+      const user = await createAccount(ctx.deps.store, {
+        email,
+        name: ctx.body.name ?? email.split('@')[0] ?? email,
+        passwordHash,
+        googleId: null,
+      });
       ctx.user = user;
       ctx.audit.target = `user:${user.id}`;
       return { user: userView(user), ...(await ctx.deps.tokens.startSession(user)) };
     },
   }),
   defineRoute({
-    method: 'post', path: '/auth/login', tag: 'auth', access: 'public', audit: 'auth.login',
+    method: 'post',
+    path: '/auth/login',
+    tag: 'auth',
+    access: 'public',
+    audit: 'auth.login',
     summary: 'Sign in with email and password, plus a code when two-factor sign-in is on (rate-limited per account and address)',
-    body: LoginBody, response: SessionView,
+    body: LoginBody,
+    response: SessionView,
     handler: async (ctx) => {
       const email = ctx.body.email.toLowerCase();
       ctx.audit.target = `email:${email}`;
@@ -47,9 +64,14 @@ export const authRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/auth/refresh', tag: 'auth', access: 'public', audit: 'auth.refresh',
+    method: 'post',
+    path: '/auth/refresh',
+    tag: 'auth',
+    access: 'public',
+    audit: 'auth.refresh',
     summary: 'Exchange a refresh token for a new pair; reusing an old one revokes its family',
-    body: RefreshBody, response: SessionView,
+    body: RefreshBody,
+    response: SessionView,
     handler: async (ctx) => {
       const session = await ctx.deps.tokens.refresh(ctx.body.refreshToken);
       ctx.user = session.user;
@@ -57,7 +79,12 @@ export const authRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/auth/logout', tag: 'auth', access: 'user', audit: 'auth.logout', body: LogoutBody,
+    method: 'post',
+    path: '/auth/logout',
+    tag: 'auth',
+    access: 'user',
+    audit: 'auth.logout',
+    body: LogoutBody,
     summary: 'Revoke the session of the given refresh token, or every session without one',
     handler: async (ctx) => {
       await ctx.deps.tokens.endSessions(ctx.user.id, ctx.body.refreshToken);
@@ -65,11 +92,20 @@ export const authRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/auth/me', tag: 'auth', access: 'user', summary: 'The signed-in user', response: UserView,
+    method: 'get',
+    path: '/auth/me',
+    tag: 'auth',
+    access: 'user',
+    summary: 'The signed-in user',
+    response: UserView,
     handler: async (ctx) => userView(ctx.user),
   }),
   defineRoute({
-    method: 'get', path: '/auth/config', tag: 'auth', access: 'public', summary: 'What the sign-in page offers',
+    method: 'get',
+    path: '/auth/config',
+    tag: 'auth',
+    access: 'public',
+    summary: 'What the sign-in page offers',
     response: z.object({ registrationOpen: z.boolean(), google: z.boolean() }),
     handler: async (ctx) => ({ registrationOpen: await registrationOpen(ctx.deps.store), google: ctx.deps.config.google !== undefined }),
   }),

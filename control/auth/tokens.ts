@@ -74,8 +74,14 @@ export class TokenService {
     const refreshToken = opaque(REFRESH_PREFIX);
     const now = this.clock();
     await this.store.refreshTokens.create({
-      id: randomUUID(), userId: user.id, familyId, tokenHash: sha256(refreshToken),
-      createdAt: now, expiresAt: now + REFRESH_TTL_MS, rotatedAt: null, revokedAt: null,
+      id: randomUUID(),
+      userId: user.id,
+      familyId,
+      tokenHash: sha256(refreshToken),
+      createdAt: now,
+      expiresAt: now + REFRESH_TTL_MS,
+      rotatedAt: null,
+      revokedAt: null,
     });
     return { accessToken: await this.issueAccess(user), refreshToken };
   }
@@ -92,10 +98,20 @@ export class TokenService {
     const user = await this.store.users.get(current.userId);
     if (!user || user.disabledAt !== null) throw new DeployFlowError('DF_ERR_INVALID_TOKEN');
     const next = opaque(REFRESH_PREFIX);
-    const rotated = await this.store.refreshTokens.rotate(current.id, {
-      id: randomUUID(), userId: user.id, familyId: current.familyId, tokenHash: sha256(next),
-      createdAt: now, expiresAt: now + REFRESH_TTL_MS, rotatedAt: null, revokedAt: null,
-    }, now);
+    const rotated = await this.store.refreshTokens.rotate(
+      current.id,
+      {
+        id: randomUUID(),
+        userId: user.id,
+        familyId: current.familyId,
+        tokenHash: sha256(next),
+        createdAt: now,
+        expiresAt: now + REFRESH_TTL_MS,
+        rotatedAt: null,
+        revokedAt: null,
+      },
+      now,
+    );
     if (!rotated) {
       // Someone else rotated it between our read and write: the same token was used twice.
       await this.store.refreshTokens.revokeFamily(current.familyId, now);
@@ -119,7 +135,12 @@ export class TokenService {
   async createApiToken(userId: string, name: string): Promise<{ record: ApiToken; token: string }> {
     const token = opaque(API_TOKEN_PREFIX);
     const record = await this.store.apiTokens.create({
-      id: randomUUID(), userId, name, tokenHash: sha256(token), createdAt: this.clock(), lastUsedAt: null,
+      id: randomUUID(),
+      userId,
+      name,
+      tokenHash: sha256(token),
+      createdAt: this.clock(),
+      lastUsedAt: null,
     });
     return { record, token };
   }

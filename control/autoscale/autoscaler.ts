@@ -47,11 +47,16 @@ export class Autoscaler {
   private readonly busy = new Map<string, Promise<void>>();
   private readonly latest = new Map<string, LatestDecision>();
 
-  constructor(private readonly x: AutoscalerDeps, private readonly opts: AutoscalerOptions) {}
+  constructor(
+    private readonly x: AutoscalerDeps,
+    private readonly opts: AutoscalerOptions,
+  ) {}
 
   start(): void {
     if (this.opts.intervalMs <= 0 || this.timer || !this.x.requests) return;
-    this.timer = setInterval(() => { if (!this.ticking) void this.tick(); }, this.opts.intervalMs);
+    this.timer = setInterval(() => {
+      if (!this.ticking) void this.tick();
+    }, this.opts.intervalMs);
     this.timer.unref();
     // A new figure from the gateways is looked at at once, not at the next tick: up to an
     // interval less between a burst and the replica it needs.
@@ -68,7 +73,8 @@ export class Autoscaler {
 
   private readonly onSample = (e: { app: string }): void => {
     if (this.busy.has(e.app)) return;
-    const run = this.x.store.apps.get(e.app)
+    const run = this.x.store.apps
+      .get(e.app)
       .then((app) => (app?.autoscale ? this.evaluate(app) : undefined))
       .catch((err: unknown) => this.x.log.warn({ err, app: e.app }, 'autoscaler: deciding failed'))
       .finally(() => this.busy.delete(e.app));
@@ -81,7 +87,9 @@ export class Autoscaler {
   }
 
   tick(): Promise<void> {
-    this.ticking ??= this.round().finally(() => { this.ticking = null; });
+    this.ticking ??= this.round().finally(() => {
+      this.ticking = null;
+    });
     return this.ticking;
   }
 
@@ -119,11 +127,12 @@ export class Autoscaler {
     const settings = app.autoscale;
     if (!settings || !this.x.requests) return;
     // A deploy or operation in progress releases app.replicas itself; decide on what it leaves.
-    if (this.x.deploy.busy(app.name) || await isStopped(this.x.store, app.name) || await isSleeping(this.x.store, app.name)) return;
+    if (this.x.deploy.busy(app.name) || (await isStopped(this.x.store, app.name)) || (await isSleeping(this.x.store, app.name))) return;
     if (!runningDeployment(await this.x.store.deployments.listByApp(app.name, 20))) return;
     const now = this.x.clock();
     const { timings } = this.opts;
-    const samples: LoadSample[] = this.x.requests.samples(app.name, now - timings.windowMs)
+    const samples: LoadSample[] = this.x.requests
+      .samples(app.name, now - timings.windowMs)
       .filter((s) => s.gateways > 0)
       .map((s) => ({ at: s.at, rps: s.ratePerSecond, inflight: s.inflight }));
     const record = await readRecord(this.x.store, app.name);
@@ -152,7 +161,8 @@ export class Autoscaler {
     if (owner?.role === 'admin') return { replicas: desired, refusal: null };
     const others = (await this.x.store.apps.listForUser(app.ownerId)).filter((a) => a.ownerId === app.ownerId && a.name !== app.name);
     return fitQuota(desired, app.replicas, app.limits.memoryMb, sumFootprints(others.map(footprint)), {
-      replicas: this.x.config.replicaQuota, memoryMb: this.x.config.memoryQuotaMb,
+      replicas: this.x.config.replicaQuota,
+      memoryMb: this.x.config.memoryQuotaMb,
     });
   }
 
@@ -163,7 +173,13 @@ export class Autoscaler {
     const repeated = record.refusal?.message === message && now - record.refusal.at < REPEAT_REFUSAL_MS;
     if (repeated) return;
     opsLog(this.x, app.name)(`autoscale: ${message} (wanted for ${decision.reason})`);
-    const event: AutoscaleEvent = { at: now, kind: 'refused', from: app.replicas, to: decision.desired, message: `${message} (wanted for ${decision.reason})` };
+    const event: AutoscaleEvent = {
+      at: now,
+      kind: 'refused',
+      from: app.replicas,
+      to: decision.desired,
+      message: `${message} (wanted for ${decision.reason})`,
+    };
     await writeRecord(this.x.store, app.name, { ...record, events: [event, ...record.events], refusal: { at: now, message } });
     this.x.events.emit(APP_NOTICE, { app: app.name, kind: 'autoscale.refused', message: `Autoscaling ${message}` } satisfies AppNotice);
   }
@@ -174,7 +190,13 @@ export class Autoscaler {
     let event: AutoscaleEvent;
     try {
       await scaleApp(this.x, app.name, to);
-      event = { at: this.x.clock(), kind: to > from ? 'up' : 'down', from, to, message: `scaled ${app.name} ${from} → ${to}: ${decision.reason}` };
+      event = {
+        at: this.x.clock(),
+        kind: to > from ? 'up' : 'down',
+        from,
+        to,
+        message: `scaled ${app.name} ${from} → ${to}: ${decision.reason}`,
+      };
       log(`autoscale: ${event.message}`);
     } catch (err) {
       const reason = isDeployFlowError(err) ? err.message : 'internal error';
@@ -187,7 +209,7 @@ export class Autoscaler {
       events: [event, ...record.events],
       // A failed scale also waits the cool-down, so a crashing image is not started in a loop.
       lastChangeAt: event.at,
-      refusal: event.kind === 'failed' ? record.refusal : (to >= decision.desired ? null : record.refusal),
+      refusal: event.kind === 'failed' ? record.refusal : to >= decision.desired ? null : record.refusal,
     });
   }
 }

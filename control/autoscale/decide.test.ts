@@ -4,7 +4,11 @@ import type { Autoscale } from '../store/types.js';
 import { decide, fitQuota, type DecisionInput, type LoadSample } from './decide.js';
 
 const timings = { windowMs: 60_000, panicWindowMs: 6_000, cooldownMs: 30_000 };
-const rps = (minReplicas: number, maxReplicas: number, target: number): Autoscale => ({ minReplicas, maxReplicas, target: { rps: target } });
+const rps = (minReplicas: number, maxReplicas: number, target: number): Autoscale => ({
+  minReplicas,
+  maxReplicas,
+  target: { rps: target },
+});
 
 /** One sample every 2 s ending at `now`, with the load `load(t)` (t = seconds before now). */
 function series(now: number, seconds: number, load: (secondsAgo: number) => number): LoadSample[] {
@@ -15,7 +19,13 @@ function series(now: number, seconds: number, load: (secondsAgo: number) => numb
 
 const NOW = 1_000_000;
 const input = (over: Partial<DecisionInput>): DecisionInput => ({
-  settings: rps(1, 5, 40), current: 1, samples: [], now: NOW, lastChangeAt: null, timings, ...over,
+  settings: rps(1, 5, 40),
+  current: 1,
+  samples: [],
+  now: NOW,
+  lastChangeAt: null,
+  timings,
+  ...over,
 });
 
 describe('autoscale decision', () => {
@@ -36,7 +46,11 @@ describe('autoscale decision', () => {
 
   it('scales down only after the cool-down, and only when the whole long window was calm', () => {
     const busyUntil20sAgo = series(NOW, 60, (ago) => (ago >= 20 ? 100 : 5));
-    assert.equal(decide(input({ current: 3, samples: busyUntil20sAgo })).direction, 'hold', 'a busy sample in the window keeps the replicas');
+    assert.equal(
+      decide(input({ current: 3, samples: busyUntil20sAgo })).direction,
+      'hold',
+      'a busy sample in the window keeps the replicas',
+    );
     const calm = series(NOW, 60, () => 5);
     assert.equal(decide(input({ current: 3, samples: calm, lastChangeAt: NOW - 10_000 })).direction, 'hold', 'cooling down');
     const d = decide(input({ current: 3, samples: calm, lastChangeAt: NOW - 31_000 }));

@@ -113,7 +113,13 @@ export function decide(input: DecisionInput): Decision {
  * owner's other apps, `memoryMb` this app's limit per replica. Returns `current` or less when not
  * even one more replica fits, with the quota's own message.
  */
-export function fitQuota(desired: number, current: number, memoryMb: number, others: Footprint, limits: QuotaLimits): { replicas: number; refusal: string | null } {
+export function fitQuota(
+  desired: number,
+  current: number,
+  memoryMb: number,
+  others: Footprint,
+  limits: QuotaLimits,
+): { replicas: number; refusal: string | null } {
   if (desired <= current) return { replicas: desired, refusal: null };
   const before = footprint({ replicas: current, limits: { memoryMb } });
   let refusal: string | null = null;

@@ -12,13 +12,17 @@ export const BUILD_IMAGES_SETTING = 'builds.images';
 export async function buildImageSettings(settings: SettingsStore): Promise<BuildImageSettings> {
   const stored = await settings.get<Partial<BuildImageSettings>>(BUILD_IMAGES_SETTING);
   return {
-    allowedImages: Array.isArray(stored?.allowedImages) ? stored.allowedImages.filter((i) => typeof i === 'string') : DEFAULT_BUILD_IMAGE_SETTINGS.allowedImages,
+    allowedImages: Array.isArray(stored?.allowedImages)
+      ? stored.allowedImages.filter((i) => typeof i === 'string')
+      : DEFAULT_BUILD_IMAGE_SETTINGS.allowedImages,
     allowHostImages: stored?.allowHostImages === true,
   };
 }
 
 const BuildSettings = z.object({
-  allowedImages: z.array(z.string().min(1).max(255)).max(500)
+  allowedImages: z
+    .array(z.string().min(1).max(255))
+    .max(500)
     .describe('Images builds may use as bases: a repository (`node`, `ghcr.io/org/img`: every tag) or one tag (`node:20-alpine`)'),
   allowHostImages: z.boolean().describe("Let builds use any image already on the host (other apps' images never)"),
 });
@@ -29,13 +33,23 @@ const BuildSettingsView = BuildSettings.extend({
 
 export const buildSettingsRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/settings/builds', tag: 'builds', access: 'admin', summary: 'Build image settings (admin)',
+    method: 'get',
+    path: '/settings/builds',
+    tag: 'builds',
+    access: 'admin',
+    summary: 'Build image settings (admin)',
     response: BuildSettingsView,
-    handler: async (ctx) => ({ ...await buildImageSettings(ctx.deps.store.settings), baseImages: Object.values(ctx.deps.config.images) }),
+    handler: async (ctx) => ({ ...(await buildImageSettings(ctx.deps.store.settings)), baseImages: Object.values(ctx.deps.config.images) }),
   }),
   defineRoute({
-    method: 'put', path: '/settings/builds', tag: 'builds', access: 'admin', audit: 'settings.builds',
-    summary: 'Set the images builds may use as bases (admin)', body: BuildSettings.strict(), response: BuildSettingsView,
+    method: 'put',
+    path: '/settings/builds',
+    tag: 'builds',
+    access: 'admin',
+    audit: 'settings.builds',
+    summary: 'Set the images builds may use as bases (admin)',
+    body: BuildSettings.strict(),
+    response: BuildSettingsView,
     handler: async (ctx) => {
       ctx.audit.target = 'settings';
       ctx.audit.details = { ...ctx.body };
@@ -43,7 +57,10 @@ export const buildSettingsRoutes: RouteSpec[] = [
         const ref = parseImageReference(image);
         if (!ref) throw new DeployFlowError('DF_ERR_VALIDATION', `"${image.slice(0, 100)}" is not an image reference`);
         if (ref.domain === 'docker.io' && ref.path.startsWith('deployflow/')) {
-          throw new DeployFlowError('DF_ERR_VALIDATION', "Apps' images (deployflow/…) are each their own app's; they cannot be allowed for every build");
+          throw new DeployFlowError(
+            'DF_ERR_VALIDATION',
+            "Apps' images (deployflow/…) are each their own app's; they cannot be allowed for every build",
+          );
         }
       }
       const value: BuildImageSettings = { allowedImages: [...new Set(ctx.body.allowedImages)], allowHostImages: ctx.body.allowHostImages };

@@ -59,7 +59,11 @@ export interface DeployDeps {
 }
 
 /** A source that needs work before it can be built (a webhook's clone); `cleanup` runs after the build. */
-export interface PreparedSource { spec: SourceSpec; commit?: string; cleanup(): Promise<void> }
+export interface PreparedSource {
+  spec: SourceSpec;
+  commit?: string;
+  cleanup(): Promise<void>;
+}
 
 export type DeploySource =
   | { kind: 'build'; spec: SourceSpec }
@@ -105,12 +109,25 @@ export class DeployEngine {
   async enqueue(req: DeployRequest): Promise<{ deployment: Deployment; done: Promise<Deployment>; live: Promise<Deployment> }> {
     await this.d.checkQuota?.(req.app, req.createdBy);
     const deployment = await this.d.store.deployments.create({
-      id: randomUUID(), app: req.app, status: 'queued', commit: req.commit ?? null, ref: req.ref ?? null,
-      image: req.source.kind === 'image' ? req.source.image : null, source: req.origin, createdBy: req.createdBy,
-      createdAt: this.d.clock(), finishedAt: null, error: null,
+      id: randomUUID(),
+      app: req.app,
+      status: 'queued',
+      commit: req.commit ?? null,
+      ref: req.ref ?? null,
+      image: req.source.kind === 'image' ? req.source.image : null,
+      source: req.origin,
+      createdBy: req.createdBy,
+      createdAt: this.d.clock(),
+      finishedAt: null,
+      error: null,
     });
     const log = new DeploymentLog(this.d.store, this.d.events, deployment.id, req.app, this.d.clock);
-    const write = req.out ? (line: string): void => { log.write(line); req.out!(line); } : log.write;
+    const write = req.out
+      ? (line: string): void => {
+          log.write(line);
+          req.out!(line);
+        }
+      : log.write;
     let turn: Turn;
     try {
       turn = await this.turns.take(req.app, deployment.id);
@@ -118,13 +135,19 @@ export class DeployEngine {
       // No turn (Redis away): the deploy cannot be ordered, so it does not start.
       this.d.log.warn({ err, deployment: deployment.id }, 'taking the deploy turn failed');
       await this.setStatus(deployment.id, 'failed', { finishedAt: this.d.clock(), error: 'Deploy order unavailable (Redis)' });
-      throw isDeployFlowError(err) ? err : new DeployFlowError('DF_ERR_UNAVAILABLE', 'Deploys are ordered through Redis, which did not answer');
+      throw isDeployFlowError(err)
+        ? err
+        : new DeployFlowError('DF_ERR_UNAVAILABLE', 'Deploys are ordered through Redis, which did not answer');
     }
     if (turn.after > 0) {
-      write(`-----> Building now; ${turn.after} earlier deploy${turn.after === 1 ? '' : 's'} of ${req.app} go${turn.after === 1 ? 'es' : ''} live first (routes switch in push order)`);
+      write(
+        `-----> Building now; ${turn.after} earlier deploy${turn.after === 1 ? '' : 's'} of ${req.app} go${turn.after === 1 ? 'es' : ''} live first (routes switch in push order)`,
+      );
     }
     let markLive: (d: Deployment) => void = () => undefined;
-    const liveSignal = new Promise<Deployment>((resolve) => { markLive = resolve; });
+    const liveSignal = new Promise<Deployment>((resolve) => {
+      markLive = resolve;
+    });
     const done = this.run(deployment, req, write, markLive, turn).finally(() => log.flush());
     return { deployment, done, live: Promise.race([liveSignal, done]) };
   }
@@ -136,8 +159,13 @@ export class DeployEngine {
     return updated;
   }
 
-  private async run(deployment: Deployment, req: DeployRequest, write: (line: string) => void, markLive: (d: Deployment) => void,
-    turn: Turn): Promise<Deployment> {
+  private async run(
+    deployment: Deployment,
+    req: DeployRequest,
+    write: (line: string) => void,
+    markLive: (d: Deployment) => void,
+    turn: Turn,
+  ): Promise<Deployment> {
     let live: Deployment | null = null;
     let released: LiveRelease | null = null;
     let app: App | null = null;
@@ -163,18 +191,22 @@ export class DeployEngine {
         await this.setStatus(deployment.id, 'deploying');
         // The app as it is now: settings (replicas, limits) may have changed during the build.
         const current: App = (await this.d.store.apps.get(req.app)) ?? app;
-        released = await this.queue.run(req.app, () => this.goLive(current, deployment.id, image, write, async () => {
-          await this.turns.wentLive(req.app, turn);
-          const previous = (await this.d.store.deployments.listByApp(current.name, 50)).filter((p) => p.status === 'running' && p.id !== deployment.id);
-          for (const p of previous) await this.setStatus(p.id, 'superseded');
-          write(`-----> ${current.name} is live at ${appUrl(this.d.config, current.name)}`);
-          live = await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
-          await req.onLive?.().catch((err: unknown) => {
-            this.d.log.warn({ err, deployment: deployment.id }, 'the after-live step failed');
-            write(`       Live, but ${isDeployFlowError(err) ? err.message : 'the after-live step failed'}`);
-          });
-          markLive(live);
-        }));
+        released = await this.queue.run(req.app, () =>
+          this.goLive(current, deployment.id, image, write, async () => {
+            await this.turns.wentLive(req.app, turn);
+            const previous = (await this.d.store.deployments.listByApp(current.name, 50)).filter(
+              (p) => p.status === 'running' && p.id !== deployment.id,
+            );
+            for (const p of previous) await this.setStatus(p.id, 'superseded');
+            write(`-----> ${current.name} is live at ${appUrl(this.d.config, current.name)}`);
+            live = await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
+            await req.onLive?.().catch((err: unknown) => {
+              this.d.log.warn({ err, deployment: deployment.id }, 'the after-live step failed');
+              write(`       Live, but ${isDeployFlowError(err) ? err.message : 'the after-live step failed'}`);
+            });
+            markLive(live);
+          }),
+        );
       } finally {
         // The next deploy's switch may go now: this one is live, failed or superseded.
         await turn.end();
@@ -200,7 +232,7 @@ export class DeployEngine {
   private async retireInBackground(app: App | null, old: LiveRelease['old'], write: (line: string) => void): Promise<void> {
     if (!app || old.length === 0) return;
     let set = this.draining.get(app.name);
-    if (!set) this.draining.set(app.name, set = new Set());
+    if (!set) this.draining.set(app.name, (set = new Set()));
     for (const o of old) set.add(o.id);
     const ids = old.map((o) => o.id);
     const warn = (err: unknown): void => this.d.log.warn({ err, app: app.name }, 'sharing the draining containers failed');
@@ -218,11 +250,16 @@ export class DeployEngine {
   /** Containers of `app` draining after a release, here or on another instance (convergence must leave them be). */
   async drainingIds(app: string): Promise<Set<string>> {
     const local = this.draining.get(app) ?? new Set<string>();
-    const shared = await this.d.drains?.list(app).catch(() => []) ?? [];
+    const shared = (await this.d.drains?.list(app).catch(() => [])) ?? [];
     return new Set([...local, ...shared]);
   }
 
-  private async build(app: App, deploymentId: string, source: Exclude<DeploySource, { kind: 'image' }>, write: (line: string) => void): Promise<string> {
+  private async build(
+    app: App,
+    deploymentId: string,
+    source: Exclude<DeploySource, { kind: 'image' }>,
+    write: (line: string) => void,
+  ): Promise<string> {
     const prepared = source.kind === 'prepare' ? await source.prepare(write) : null;
     try {
       if (prepared?.commit) await this.d.store.deployments.update(deploymentId, { commit: prepared.commit });
@@ -237,7 +274,8 @@ export class DeployEngine {
 
   private releaseDeps(app: App, write: (line: string) => void, onLive?: () => Promise<void>, retiring?: ReadonlySet<string>): ReleaseDeps {
     return {
-      docker: this.d.docker, log: write,
+      docker: this.d.docker,
+      log: write,
       publish: (upstreams) => this.publish(app, upstreams, write),
       retiring: retiring ?? this.draining.get(app.name) ?? new Set(),
       ...(onLive ? { onLive } : {}),
@@ -247,11 +285,25 @@ export class DeployEngine {
   }
 
   /** Health-gated release of `image` up to the switch; the route table switches only when every replica is healthy. */
-  private async goLive(app: App, deploymentId: string, image: string, write: (line: string) => void, onLive: () => Promise<void>): Promise<LiveRelease> {
+  private async goLive(
+    app: App,
+    deploymentId: string,
+    image: string,
+    write: (line: string) => void,
+    onLive: () => Promise<void>,
+  ): Promise<LiveRelease> {
     const env = this.d.envCipher.decryptAll(app.name, await this.d.store.env.get(app.name));
     return this.runtime.goLive(this.releaseDeps(app, write, onLive, await this.drainingIds(app.name)), {
-      app: app.name, deploymentId, image, replicas: app.replicas, env, limits: app.limits,
-      healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: this.labels,
+      app: app.name,
+      deploymentId,
+      image,
+      replicas: app.replicas,
+      env,
+      limits: app.limits,
+      healthcheck: { path: app.healthcheck.path },
+      port: app.port,
+      volumes: app.volumes,
+      labels: this.labels,
     });
   }
 

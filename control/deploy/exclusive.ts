@@ -17,11 +17,13 @@ export class AppExclusive {
   run<T>(app: string, job: () => Promise<T>): Promise<T> {
     const locks = this.locks;
     if (!locks) return this.queue.run(app, job);
-    return this.queue.run(app, () => locks.run(lockName(app), (fence) => {
-      const fences = new Map(this.held.getStore() ?? []);
-      fences.set(app, fence);
-      return this.held.run(fences, job);
-    }));
+    return this.queue.run(app, () =>
+      locks.run(lockName(app), (fence) => {
+        const fences = new Map(this.held.getStore() ?? []);
+        fences.set(app, fence);
+        return this.held.run(fences, job);
+      }),
+    );
   }
 
   /** True while a job of `app` runs or waits in this process. */

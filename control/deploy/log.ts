@@ -26,20 +26,27 @@ export class DeploymentLog {
   /** Usable as a builder LogSink: `log.write` keeps `this`. */
   readonly write = (line: string): void => {
     for (const part of line.replace(/\r/g, '').split('\n')) {
-      this.events.emit('deployment.log', { deploymentId: this.deploymentId, app: this.app, line: part, at: this.clock() } satisfies DeploymentLogLine);
+      this.events.emit('deployment.log', {
+        deploymentId: this.deploymentId,
+        app: this.app,
+        line: part,
+        at: this.clock(),
+      } satisfies DeploymentLogLine);
       this.pending.push(part);
     }
     // Batch lines written in one tick into one store append.
-    if (this.pending.length === 1 || this.pending.length > 1 && this.pending.length % 200 === 0) this.flushSoon();
+    if (this.pending.length === 1 || (this.pending.length > 1 && this.pending.length % 200 === 0)) this.flushSoon();
   };
 
   private flushSoon(): void {
-    this.chain = this.chain.then(async () => {
-      await new Promise((r) => setImmediate(r));
-      const text = this.pending.map((l) => `${l}\n`).join('');
-      this.pending = [];
-      if (text) await this.store.deployments.appendLog(this.deploymentId, text);
-    }).catch(() => undefined);
+    this.chain = this.chain
+      .then(async () => {
+        await new Promise((r) => setImmediate(r));
+        const text = this.pending.map((l) => `${l}\n`).join('');
+        this.pending = [];
+        if (text) await this.store.deployments.appendLog(this.deploymentId, text);
+      })
+      .catch(() => undefined);
   }
 
   /** Resolves once every line written so far is in the store. */

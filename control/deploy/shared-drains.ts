@@ -13,7 +13,10 @@ export interface DrainRegistry {
 }
 
 export class SharedDrains implements DrainRegistry {
-  constructor(private readonly redis: Redis, private readonly ttlMs: number) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlMs: number,
+  ) {}
 
   private group(app: string): Members {
     return new Members(this.redis, `draining:${app}`, this.ttlMs);

@@ -11,10 +11,14 @@ import type { DeployTurns, Turn } from './turns.js';
 const queueOf = (app: string): string => `deploy:${app}`;
 const liveKey = (app: string): string => `deployflow:coord:live-turn:${app}`;
 // KEYS: live. ARGV: seq. Keeps the highest.
-const RAISE = "local c = tonumber(redis.call('GET', KEYS[1]) or '0'); if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) end; return 1";
+const RAISE =
+  "local c = tonumber(redis.call('GET', KEYS[1]) or '0'); if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) end; return 1";
 
 export class SharedTurns implements DeployTurns {
-  constructor(private readonly redis: Redis, private readonly tickets: TicketQueues) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly tickets: TicketQueues,
+  ) {}
 
   async take(app: string, holder: string): Promise<Turn> {
     const t = await this.tickets.take(queueOf(app), holder);

@@ -38,7 +38,9 @@ export class ReleaseTurns implements DeployTurns {
   take(app: string): Promise<Turn> {
     const turn = this.turns.take(app);
     return Promise.resolve({
-      seq: turn.seq, after: turn.ahead, ready: turn.ready,
+      seq: turn.seq,
+      after: turn.ahead,
+      ready: turn.ready,
       end: () => {
         turn.end();
         if (this.turns.open(app) === 0) this.liveSeq.delete(app);

@@ -8,7 +8,11 @@ import { readGatewayViews } from '../../common/gateway-reports/index.js';
 
 export const routeTableRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/routes', tag: 'routes', access: 'user', summary: 'The route table as the gateway loads it',
+    method: 'get',
+    path: '/routes',
+    tag: 'routes',
+    access: 'user',
+    summary: 'The route table as the gateway loads it',
     response: z.object({ version: z.number(), routes: z.record(z.string(), z.unknown()), gateways: z.array(z.unknown()).optional() }),
     handler: async (ctx) => {
       if (!ctx.deps.routes) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'No route table: REDIS_URL is not set');

@@ -13,15 +13,33 @@ import { branchName } from '../webhooks/handle.js';
 import { allowPrivateUrls } from '../webhooks/settings.js';
 
 const DeploymentView = z.object({
-  id: z.string(), app: z.string(), status: z.enum(['queued', 'building', 'deploying', 'running', 'failed', 'superseded', 'cancelled']),
-  commit: z.string().nullable(), ref: z.string().nullable(), image: z.string().nullable(), source: z.string(),
-  createdAt: z.number(), finishedAt: z.number().nullable(), error: z.string().nullable(),
+  id: z.string(),
+  app: z.string(),
+  status: z.enum(['queued', 'building', 'deploying', 'running', 'failed', 'superseded', 'cancelled']),
+  commit: z.string().nullable(),
+  ref: z.string().nullable(),
+  image: z.string().nullable(),
+  source: z.string(),
+  createdAt: z.number(),
+  finishedAt: z.number().nullable(),
+  error: z.string().nullable(),
 });
 
 const IMAGE_REF = /^[a-z0-9][a-z0-9._\-/]*(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
 
 function view(d: Deployment): z.infer<typeof DeploymentView> {
-  return { id: d.id, app: d.app, status: d.status, commit: d.commit, ref: d.ref, image: d.image, source: d.source, createdAt: d.createdAt, finishedAt: d.finishedAt, error: d.error };
+  return {
+    id: d.id,
+    app: d.app,
+    status: d.status,
+    commit: d.commit,
+    ref: d.ref,
+    image: d.image,
+    source: d.source,
+    createdAt: d.createdAt,
+    finishedAt: d.finishedAt,
+    error: d.error,
+  };
 }
 
 async function loadDeployment(ctx: AuthedContext<unknown, unknown>): Promise<Deployment> {
@@ -68,30 +86,49 @@ function engine(ctx: AuthedContext<unknown, unknown>): NonNullable<typeof ctx.de
 
 export const deploymentRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/apps/:name/deployments', tag: 'deployments', access: 'user', response: z.array(DeploymentView),
+    method: 'get',
+    path: '/apps/:name/deployments',
+    tag: 'deployments',
+    access: 'user',
+    response: z.array(DeploymentView),
     summary: "An app's deployments, newest first",
     handler: async (ctx) => (await ctx.deps.store.deployments.listByApp((await loadApp(ctx, 'view')).name, 100)).map(view),
   }),
   defineRoute({
-    method: 'post', path: '/apps/:name/deployments', tag: 'deployments', access: 'user', status: 202, audit: 'app.deploy',
-    summary: 'Deploy: {image} releases a local image; {gitUrl, ref?} clones, builds and releases a branch, tag or commit; {} re-releases the running image (e.g. after env changes)',
+    method: 'post',
+    path: '/apps/:name/deployments',
+    tag: 'deployments',
+    access: 'user',
+    status: 202,
+    audit: 'app.deploy',
+    summary:
+      'Deploy: {image} releases a local image; {gitUrl, ref?} clones, builds and releases a branch, tag or commit; {} re-releases the running image (e.g. after env changes)',
     body: z.strictObject({
       image: z.string().max(255).regex(IMAGE_REF, 'must be a Docker image reference').optional(),
       gitUrl: z.string().max(2048).optional().describe('http(s) URL of a git repository (no credentials in it)'),
-      ref: z.string().max(255).optional().describe('branch, tag or commit SHA (default: the app\'s deploy branch)'),
+      ref: z.string().max(255).optional().describe("branch, tag or commit SHA (default: the app's deploy branch)"),
     }),
     response: z.object({ id: z.string(), status: z.string() }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
       if (ctx.body.gitUrl !== undefined || ctx.body.ref !== undefined) {
-        if (ctx.body.gitUrl === undefined) throw new DeployFlowError('DF_ERR_VALIDATION', '{ref} needs {gitUrl}; to deploy a branch of the app\'s own repository, git push it');
+        if (ctx.body.gitUrl === undefined)
+          throw new DeployFlowError(
+            'DF_ERR_VALIDATION',
+            "{ref} needs {gitUrl}; to deploy a branch of the app's own repository, git push it",
+          );
         if (ctx.body.image !== undefined) throw new DeployFlowError('DF_ERR_VALIDATION', 'Give either {image} or {gitUrl}, not both');
         const { branch, commit } = gitTarget(ctx.body.ref, app.deployBranch);
         // The same guards as webhook clones: http(s) only, no credentials, no private addresses
         // unless an admin allows them, the resolved address pinned for the clone.
         const target = await resolveCloneUrl(ctx.body.gitUrl, { allowPrivate: await allowPrivateUrls(ctx.deps.store.settings) });
         const { deployment } = await engine(ctx).enqueue({
-          app: app.name, source: cloneSource(target, branch, commit), origin: 'url', commit, ref: ctx.body.ref ?? branch, createdBy: ctx.user.id,
+          app: app.name,
+          source: cloneSource(target, branch, commit),
+          origin: 'url',
+          commit,
+          ref: ctx.body.ref ?? branch,
+          createdBy: ctx.user.id,
         });
         ctx.audit.details = { deploymentId: deployment.id, gitUrl: target.url, ref: ctx.body.ref ?? branch };
         return { id: deployment.id, status: deployment.status };
@@ -103,34 +140,62 @@ export const deploymentRoutes: RouteSpec[] = [
         if (!current?.image) throw new DeployFlowError('DF_ERR_VALIDATION', 'Nothing to redeploy yet: push code or give {image}');
         image = current.image;
       }
-      const { deployment } = await engine(ctx).enqueue({ app: app.name, source: { kind: 'image', image }, origin: ctx.body.image ? 'image' : 'redeploy', createdBy: ctx.user.id });
+      const { deployment } = await engine(ctx).enqueue({
+        app: app.name,
+        source: { kind: 'image', image },
+        origin: ctx.body.image ? 'image' : 'redeploy',
+        createdBy: ctx.user.id,
+      });
       ctx.audit.details = { deploymentId: deployment.id, image };
       return { id: deployment.id, status: deployment.status };
     },
   }),
   defineRoute({
-    method: 'post', path: '/apps/:name/rollback', tag: 'deployments', access: 'user', status: 202, audit: 'app.rollback',
+    method: 'post',
+    path: '/apps/:name/rollback',
+    tag: 'deployments',
+    access: 'user',
+    status: 202,
+    audit: 'app.rollback',
     summary: 'Roll back to an earlier successful deployment (default: the one before the current) without rebuilding',
     body: z.strictObject({ deploymentId: z.string().max(64).optional() }),
     response: z.object({ id: z.string(), status: z.string(), rollbackOf: z.string() }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
-      const history = (await ctx.deps.store.deployments.listByApp(app.name, 100)).filter((d) => d.image && (d.status === 'running' || d.status === 'superseded'));
-      const target = ctx.body.deploymentId ? history.find((d) => d.id === ctx.body.deploymentId) : history.find((d) => d.status === 'superseded');
+      const history = (await ctx.deps.store.deployments.listByApp(app.name, 100)).filter(
+        (d) => d.image && (d.status === 'running' || d.status === 'superseded'),
+      );
+      const target = ctx.body.deploymentId
+        ? history.find((d) => d.id === ctx.body.deploymentId)
+        : history.find((d) => d.status === 'superseded');
       if (!target?.image) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No earlier successful deployment to roll back to');
       const { deployment } = await engine(ctx).enqueue({
-        app: app.name, source: { kind: 'image', image: target.image }, origin: 'rollback', commit: target.commit, ref: target.ref, createdBy: ctx.user.id,
+        app: app.name,
+        source: { kind: 'image', image: target.image },
+        origin: 'rollback',
+        commit: target.commit,
+        ref: target.ref,
+        createdBy: ctx.user.id,
       });
       ctx.audit.details = { deploymentId: deployment.id, rollbackOf: target.id };
       return { id: deployment.id, status: deployment.status, rollbackOf: target.id };
     },
   }),
   defineRoute({
-    method: 'get', path: '/deployments/:id', tag: 'deployments', access: 'user', response: DeploymentView, summary: 'One deployment',
+    method: 'get',
+    path: '/deployments/:id',
+    tag: 'deployments',
+    access: 'user',
+    response: DeploymentView,
+    summary: 'One deployment',
     handler: async (ctx) => view(await loadDeployment(ctx)),
   }),
   defineRoute({
-    method: 'get', path: '/deployments/:id/logs', tag: 'deployments', access: 'user', summary: 'The build and deploy log as text',
+    method: 'get',
+    path: '/deployments/:id/logs',
+    tag: 'deployments',
+    access: 'user',
+    summary: 'The build and deploy log as text',
     handler: async (ctx) => {
       const deployment = await loadDeployment(ctx);
       ctx.res.type('text/plain; charset=utf-8').send(await ctx.deps.store.deployments.getLog(deployment.id));

@@ -26,7 +26,11 @@ export interface AcmeRequest {
   caPem?: string | undefined;
 }
 
-export interface IssuedCertificate { domain: string; issuer: string; notAfter: string }
+export interface IssuedCertificate {
+  domain: string;
+  issuer: string;
+  notAfter: string;
+}
 
 async function accountKey(tlsDir: string): Promise<Buffer> {
   const file = path.join(tlsDir, 'acme-account.key');
@@ -60,7 +64,8 @@ function configureAcmeHttp(caPem: string | undefined): https.Agent | undefined {
  */
 function checkDirectory(url: string, agent: https.Agent | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const fail = (why: string): void => reject(new DeployFlowError('DF_ERR_ACME_FAILED', `The ACME directory ${url} cannot be reached: ${why}`));
+    const fail = (why: string): void =>
+      reject(new DeployFlowError('DF_ERR_ACME_FAILED', `The ACME directory ${url} cannot be reached: ${why}`));
     const req = https.get(url, { ...(agent ? { agent } : {}), timeout: 10_000 }, (res) => {
       res.resume();
       if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300) resolve();

@@ -29,8 +29,12 @@ function acmeBase(deps: ControlDeps): Omit<AcmeRequest, 'domain'> {
 
 export const acmeRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/apps/:name/domains/:domain/certificate/acme', tag: 'domains', access: 'user', audit: 'app.domain.acme',
-    summary: 'Obtain a certificate for one of the app\'s domains from the ACME CA (HTTP-01); it is renewed before it expires',
+    method: 'post',
+    path: '/apps/:name/domains/:domain/certificate/acme',
+    tag: 'domains',
+    access: 'user',
+    audit: 'app.domain.acme',
+    summary: "Obtain a certificate for one of the app's domains from the ACME CA (HTTP-01); it is renewed before it expires",
     handler: async (ctx) => {
       const { domain } = await loadAppDomain(ctx);
       return issueAcmeCertificate(certificateRedis(ctx.deps), { ...acmeBase(ctx.deps), domain });
@@ -47,7 +51,11 @@ export async function renewAcmeCertificates(deps: ControlDeps, now = deps.clock(
   const routed = new Set((await deps.store.apps.list()).flatMap((a) => a.domains));
   const registered = await acmeDomains(redis);
   for (const { domain } of registered) if (!routed.has(domain)) await forgetAcmeDomain(redis, domain);
-  const due = dueForRenewal(registered.filter((d) => routed.has(d.domain)), now, RENEW_WITHIN_MS);
+  const due = dueForRenewal(
+    registered.filter((d) => routed.has(d.domain)),
+    now,
+    RENEW_WITHIN_MS,
+  );
   const renewed: string[] = [];
   const failed: string[] = [];
   for (const domain of due) {
@@ -70,7 +78,11 @@ export function startAcmeRenewal(deps: ControlDeps): () => void {
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    renewAcmeCertificates(deps).catch((err: unknown) => deps.log.error({ err }, 'acme: renewal pass failed')).finally(() => { running = false; });
+    renewAcmeCertificates(deps)
+      .catch((err: unknown) => deps.log.error({ err }, 'acme: renewal pass failed'))
+      .finally(() => {
+        running = false;
+      });
   }, RENEW_EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);

@@ -8,7 +8,10 @@ import { loadApp } from '../apps/load.js';
 import type { ControlDeps } from '../server/deps.js';
 import type { App } from '../store/types.js';
 
-export async function loadAppDomain(ctx: AuthedContext<unknown, unknown>, raw: unknown = ctx.params.domain): Promise<{ app: App; domain: Domain }> {
+export async function loadAppDomain(
+  ctx: AuthedContext<unknown, unknown>,
+  raw: unknown = ctx.params.domain,
+): Promise<{ app: App; domain: Domain }> {
   const app = await loadApp(ctx, 'operate');
   const domain = parseDomain(raw);
   ctx.audit.details = { domain };

@@ -15,9 +15,15 @@ export async function republishHosts(deps: ControlDeps, app: App, previousHosts:
     // Never deployed yet: nothing serves it, so there is nothing to route.
     if (!current) return;
     const fresh = (await deps.store.apps.get(app.name)) ?? app;
-    await routes.setAppRoutes(app.name, appHosts(deps.config, fresh), current.upstreams, appRouteOptions(fresh, {
-      tls: current.tls, sleeping: current.sleeping === true,
-    }));
+    await routes.setAppRoutes(
+      app.name,
+      appHosts(deps.config, fresh),
+      current.upstreams,
+      appRouteOptions(fresh, {
+        tls: current.tls,
+        sleeping: current.sleeping === true,
+      }),
+    );
   });
 }
 

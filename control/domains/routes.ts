@@ -8,7 +8,14 @@ import { parseDomain, type Domain } from '../../common/names/validate.js';
 import { forgetAcmeDomain, setCustomCertificate } from '../../common/certificates/index.js';
 import { defineRoute, RESPONDED, type AuthedContext, type RouteSpec } from '../api/route.js';
 import {
-  claimDomain, dropClaim, listPending, pendingView, PendingView, recordPresent, SKIP_SETTING, skipsVerification,
+  claimDomain,
+  dropClaim,
+  listPending,
+  pendingView,
+  PendingView,
+  recordPresent,
+  SKIP_SETTING,
+  skipsVerification,
 } from './verification.js';
 import { loadApp } from '../apps/load.js';
 import { appView } from '../apps/view.js';
@@ -52,9 +59,15 @@ async function removeDomain(ctx: AuthedContext<unknown, unknown>, { app, domain 
 
 export const domainRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/apps/:name/domains', tag: 'domains', access: 'user', status: 201, audit: 'app.domain.add',
-    summary: 'Add a custom domain: routed at once (201, the app) for admins and names an admin listed; otherwise pending (202) '
-      + 'until its TXT record is verified — the answer names the record to create',
+    method: 'post',
+    path: '/apps/:name/domains',
+    tag: 'domains',
+    access: 'user',
+    status: 201,
+    audit: 'app.domain.add',
+    summary:
+      'Add a custom domain: routed at once (201, the app) for admins and names an admin listed; otherwise pending (202) ' +
+      'until its TXT record is verified — the answer names the record to create',
     body: DomainBody,
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
@@ -75,14 +88,24 @@ export const domainRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/apps/:name/domains/pending', tag: 'domains', access: 'user', response: z.array(PendingView),
+    method: 'get',
+    path: '/apps/:name/domains/pending',
+    tag: 'domains',
+    access: 'user',
+    response: z.array(PendingView),
     summary: 'Domains waiting for their TXT record, with the record to create',
     handler: async (ctx) => (await listPending(ctx.deps.store, (await loadApp(ctx, 'view')).name)).map(pendingView),
   }),
   defineRoute({
-    method: 'post', path: '/apps/:name/domains/:domain/verify', tag: 'domains', access: 'user', status: 201, audit: 'app.domain.verify',
-    summary: 'Look the pending domain\'s TXT record up now; when it carries the token the domain is routed (the app), '
-      + 'else 409 DF_ERR_DOMAIN_UNVERIFIED',
+    method: 'post',
+    path: '/apps/:name/domains/:domain/verify',
+    tag: 'domains',
+    access: 'user',
+    status: 201,
+    audit: 'app.domain.verify',
+    summary:
+      "Look the pending domain's TXT record up now; when it carries the token the domain is routed (the app), " +
+      'else 409 DF_ERR_DOMAIN_UNVERIFIED',
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
       const domain = parseDomain(ctx.params.domain);
@@ -100,26 +123,40 @@ export const domainRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'delete', path: '/apps/:name/domains/pending/:domain', tag: 'domains', access: 'user', audit: 'app.domain.remove',
+    method: 'delete',
+    path: '/apps/:name/domains/pending/:domain',
+    tag: 'domains',
+    access: 'user',
+    audit: 'app.domain.remove',
     summary: 'Withdraw a pending domain',
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
       const domain = parseDomain(ctx.params.domain);
       ctx.audit.details = { domain, state: 'pending' };
-      if (!(await dropClaim(ctx.deps.store, app.name, domain))) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'That domain is not pending for this app');
+      if (!(await dropClaim(ctx.deps.store, app.name, domain)))
+        throw new DeployFlowError('DF_ERR_NOT_FOUND', 'That domain is not pending for this app');
       return undefined;
     },
   }),
   defineRoute({
-    method: 'get', path: '/settings/domains', tag: 'domains', access: 'admin', summary: 'Names under which custom domains need no TXT check (admin)',
+    method: 'get',
+    path: '/settings/domains',
+    tag: 'domains',
+    access: 'admin',
+    summary: 'Names under which custom domains need no TXT check (admin)',
     response: z.object({ skipVerificationUnder: z.array(z.string()), verification: z.enum(['on', 'off']) }),
     handler: async (ctx) => ({
-      skipVerificationUnder: (await ctx.deps.store.settings.get<string[]>(SKIP_SETTING)) ?? [], verification: ctx.deps.config.domainVerification,
+      skipVerificationUnder: (await ctx.deps.store.settings.get<string[]>(SKIP_SETTING)) ?? [],
+      verification: ctx.deps.config.domainVerification,
     }),
   }),
   defineRoute({
-    method: 'put', path: '/settings/domains', tag: 'domains', access: 'admin', audit: 'settings.domains',
-    summary: 'Set the names under which custom domains are routed without a TXT check (admin; e.g. your company\'s own zone)',
+    method: 'put',
+    path: '/settings/domains',
+    tag: 'domains',
+    access: 'admin',
+    audit: 'settings.domains',
+    summary: "Set the names under which custom domains are routed without a TXT check (admin; e.g. your company's own zone)",
     body: z.strictObject({ skipVerificationUnder: z.array(z.string().max(253)).max(100) }),
     response: z.object({ skipVerificationUnder: z.array(z.string()), verification: z.enum(['on', 'off']) }),
     handler: async (ctx) => {
@@ -133,18 +170,31 @@ export const domainRoutes: RouteSpec[] = [
   // Both forms remove a domain: the contract's `DELETE /apps/:name/domains {domain}` (as it is
   // added) and the path form the dashboard and README use.
   defineRoute({
-    method: 'delete', path: '/apps/:name/domains', tag: 'domains', access: 'user', audit: 'app.domain.remove',
-    summary: 'Stop routing a custom domain to the app (the domain in the body)', body: DomainBody,
+    method: 'delete',
+    path: '/apps/:name/domains',
+    tag: 'domains',
+    access: 'user',
+    audit: 'app.domain.remove',
+    summary: 'Stop routing a custom domain to the app (the domain in the body)',
+    body: DomainBody,
     handler: async (ctx) => removeDomain(ctx, await loadAppDomain(ctx, ctx.body.domain)),
   }),
   defineRoute({
-    method: 'delete', path: '/apps/:name/domains/:domain', tag: 'domains', access: 'user', audit: 'app.domain.remove',
+    method: 'delete',
+    path: '/apps/:name/domains/:domain',
+    tag: 'domains',
+    access: 'user',
+    audit: 'app.domain.remove',
     summary: 'Stop routing a custom domain to the app',
     handler: async (ctx) => removeDomain(ctx, await loadAppDomain(ctx)),
   }),
   defineRoute({
-    method: 'put', path: '/apps/:name/domains/:domain/certificate', tag: 'domains', access: 'user', audit: 'app.domain.certificate',
-    summary: 'Upload a PEM certificate (chain) and key for one of the app\'s domains',
+    method: 'put',
+    path: '/apps/:name/domains/:domain/certificate',
+    tag: 'domains',
+    access: 'user',
+    audit: 'app.domain.certificate',
+    summary: "Upload a PEM certificate (chain) and key for one of the app's domains",
     body: z.strictObject({ certificate: z.string().max(65_536), privateKey: z.string().max(65_536) }),
     handler: async (ctx) => {
       const { domain } = await loadAppDomain(ctx);

@@ -7,7 +7,11 @@ import { certificateRedis } from './app-domain.js';
 
 export const tlsRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/tls/ca.pem', tag: 'domains', access: 'public', summary: "The local CA certificate (PEM) that signs the gateway's certificates",
+    method: 'get',
+    path: '/tls/ca.pem',
+    tag: 'domains',
+    access: 'public',
+    summary: "The local CA certificate (PEM) that signs the gateway's certificates",
     handler: async (ctx) => {
       const pem = await readLocalCaCertificate(certificateRedis(ctx.deps));
       if (!pem) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No local CA yet: it is made when the gateway first starts');

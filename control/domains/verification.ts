@@ -13,7 +13,11 @@ import type { Store, User } from '../store/types.js';
 export const SKIP_SETTING = 'domains.verification.skipUnder';
 const pendingKey = (app: string): string => `domains.pending:${app}`;
 
-export interface PendingDomain { domain: string; token: string; createdAt: number }
+export interface PendingDomain {
+  domain: string;
+  token: string;
+  createdAt: number;
+}
 
 export const PendingView = z.object({
   domain: z.string(),
@@ -25,7 +29,12 @@ export const PendingView = z.object({
 export const challengeName = (domain: string): string => `_deployflow-challenge.${domain}`;
 
 export function pendingView(p: PendingDomain): z.infer<typeof PendingView> {
-  return { domain: p.domain, state: 'pending', record: { type: 'TXT', name: challengeName(p.domain), value: `deployflow-verify=${p.token}` }, createdAt: p.createdAt };
+  return {
+    domain: p.domain,
+    state: 'pending',
+    record: { type: 'TXT', name: challengeName(p.domain), value: `deployflow-verify=${p.token}` },
+    createdAt: p.createdAt,
+  };
 }
 
 export async function listPending(store: Store, app: string): Promise<PendingDomain[]> {
@@ -45,7 +54,10 @@ export async function claimDomain(store: Store, app: string, domain: string, now
 export async function dropClaim(store: Store, app: string, domain: string): Promise<boolean> {
   const pending = await listPending(store, app);
   if (!pending.some((p) => p.domain === domain)) return false;
-  await store.settings.set(pendingKey(app), pending.filter((p) => p.domain !== domain));
+  await store.settings.set(
+    pendingKey(app),
+    pending.filter((p) => p.domain !== domain),
+  );
   return true;
 }
 

@@ -16,9 +16,17 @@ export function edgeLockTtlMs(x: EdgeDeps): number {
 }
 
 /** What the realtime bridge sends to dashboards when an app falls asleep, wakes or fails to. */
-export interface AppSleepEvent { app: string; sleeping: boolean; at: number }
+export interface AppSleepEvent {
+  app: string;
+  sleeping: boolean;
+  at: number;
+}
 export const SLEEP_EVENT = 'app.sleep';
 
 /** A wake that failed: the app's log and its people hear of it (control/notifications). */
-export interface AppWakeFailedEvent { app: string; reason: string; at: number }
+export interface AppWakeFailedEvent {
+  app: string;
+  reason: string;
+  at: number;
+}
 export const WAKE_FAILED_EVENT = 'app.wake-failed';

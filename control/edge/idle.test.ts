@@ -37,7 +37,22 @@ describe('idle tracking', () => {
   });
   it('reports wakes with the last and the average cold start', () => {
     assert.deepEqual(sleepMetrics(AWAKE), { sleeping: false, wakes: 0, lastColdStartMs: null, averageColdStartMs: null, coldStarts: [] });
-    const woken = { ...AWAKE, wakes: 3, lastColdStartMs: 900, coldStarts: [{ at: 1, ms: 600 }, { at: 2, ms: 700 }, { at: 3, ms: 901 }] };
-    assert.deepEqual(sleepMetrics(woken), { sleeping: false, wakes: 3, lastColdStartMs: 900, averageColdStartMs: 734, coldStarts: woken.coldStarts });
+    const woken = {
+      ...AWAKE,
+      wakes: 3,
+      lastColdStartMs: 900,
+      coldStarts: [
+        { at: 1, ms: 600 },
+        { at: 2, ms: 700 },
+        { at: 3, ms: 901 },
+      ],
+    };
+    assert.deepEqual(sleepMetrics(woken), {
+      sleeping: false,
+      wakes: 3,
+      lastColdStartMs: 900,
+      averageColdStartMs: 734,
+      coldStarts: woken.coldStarts,
+    });
   });
 });

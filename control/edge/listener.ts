@@ -43,7 +43,9 @@ export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken:
       await announceFailure(app, outcome);
       // Where the app's people look: its runtime log and their notifications.
       const message = `Waking ${app} failed: ${outcome.reason}. It stays asleep; the next request after ${outcome.retryAfterSeconds} s tries again.`;
-      await writePlatformLine(x, app, message, at).catch((err: unknown) => x.log.warn({ err, app }, 'writing the wake failure to the app log failed'));
+      await writePlatformLine(x, app, message, at).catch((err: unknown) =>
+        x.log.warn({ err, app }, 'writing the wake failure to the app log failed'),
+      );
       x.events.emit(APP_NOTICE, { app, kind: 'wake.failed', message } satisfies AppNotice);
     } else if (outcome.kind === 'backing-off') {
       await announceFailure(app, outcome);
@@ -54,10 +56,12 @@ export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken:
   const request = (app: string): Promise<WakeOutcome> => {
     let p = inProgress.get(app);
     if (!p) {
-      p = run(app).catch((err: unknown) => {
-        x.log.error({ err, app }, 'wake failed unexpectedly');
-        return { kind: 'failed', reason: 'internal error while waking', retryAfterSeconds: x.config.wakeBackoffSeconds } as const;
-      }).finally(() => inProgress.delete(app));
+      p = run(app)
+        .catch((err: unknown) => {
+          x.log.error({ err, app }, 'wake failed unexpectedly');
+          return { kind: 'failed', reason: 'internal error while waking', retryAfterSeconds: x.config.wakeBackoffSeconds } as const;
+        })
+        .finally(() => inProgress.delete(app));
       inProgress.set(app, p);
     }
     return p;

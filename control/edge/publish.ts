@@ -7,7 +7,12 @@ import type { App } from '../store/types.js';
 import type { EdgeDeps } from './deps.js';
 import { appRouteOptions } from './route-options.js';
 
-export async function publishSleepRoute(x: Pick<EdgeDeps, 'routes' | 'config'>, app: App, upstreams: Upstream[], sleeping: boolean): Promise<void> {
+export async function publishSleepRoute(
+  x: Pick<EdgeDeps, 'routes' | 'config'>,
+  app: App,
+  upstreams: Upstream[],
+  sleeping: boolean,
+): Promise<void> {
   if (!x.routes) return;
   await x.routes.setAppRoutes(app.name, appHosts(x.config, app), upstreams, appRouteOptions(app, { sleeping }));
 }

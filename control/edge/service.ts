@@ -22,7 +22,11 @@ export interface ScaleToZero {
 }
 
 /** `isLeader`: with several control instances only the leader puts apps to sleep (control/leadership). */
-export async function startScaleToZero(deps: ControlDeps, checkMs = 1000, isLeader: () => boolean = () => true): Promise<ScaleToZero | null> {
+export async function startScaleToZero(
+  deps: ControlDeps,
+  checkMs = 1000,
+  isLeader: () => boolean = () => true,
+): Promise<ScaleToZero | null> {
   const { redis } = deps;
   if (!redis || !deps.docker || !deps.deploy) return null;
   const x: EdgeDeps & { redis: Redis } = { ...opsDeps(deps), redis, events: deps.events, clock: deps.clock };
@@ -49,16 +53,23 @@ export async function startScaleToZero(deps: ControlDeps, checkMs = 1000, isLead
     for (const app of await deps.store.apps.list()) {
       if (app.scaleToZero.idleSeconds <= 0) continue;
       const now = deps.clock();
-      if (deps.deploy!.busy(app.name)) { idle.touch(app.name, now); continue; }
+      if (deps.deploy!.busy(app.name)) {
+        idle.touch(app.name, now);
+        continue;
+      }
       if (!dueForSleep(app.scaleToZero.idleSeconds, idle.idleMs(app.name, now))) continue;
-      if (await isSleeping(deps.store, app.name) || await isStopped(deps.store, app.name)) continue;
+      if ((await isSleeping(deps.store, app.name)) || (await isStopped(deps.store, app.name))) continue;
       await sleepApp(x, app.name).catch((err: unknown) => deps.log.warn({ err, app: app.name }, 'putting the idle app to sleep failed'));
     }
   };
   let running: Promise<void> | null = null;
   const tick = (): void => {
     if (!isLeader()) return;
-    running ??= check().catch((err: unknown) => deps.log.warn({ err }, 'idle check failed')).finally(() => { running = null; });
+    running ??= check()
+      .catch((err: unknown) => deps.log.warn({ err }, 'idle check failed'))
+      .finally(() => {
+        running = null;
+      });
   };
   const timer = checkMs > 0 ? setInterval(tick, checkMs) : undefined;
   timer?.unref();

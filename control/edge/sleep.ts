@@ -17,19 +17,21 @@ const IN_PROGRESS = new Set(['queued', 'building', 'deploying']);
 
 /** Puts `name` to sleep if it is deployed, awake, not stopped by its owner and still set to sleep. */
 export async function sleepApp(x: EdgeDeps, name: string): Promise<boolean> {
-  const slept = await withEdgeLock(x.redis, name, edgeLockTtlMs(x), () => x.deploy.runExclusive(name, async () => {
-    const app = await x.store.apps.get(name);
-    if (!app || app.scaleToZero.idleSeconds <= 0) return false;
-    const history = await x.store.deployments.listByApp(name, 50);
-    if (!runningDeployment(history) || history.some((d) => IN_PROGRESS.has(d.status))) return false;
-    if (await isStopped(x.store, name) || await isSleeping(x.store, name)) return false;
-    await updateSleepState(x.store, name, { sleeping: true, sleptAt: x.clock() });
-    await publishSleepRoute(x, app, [], true);
-    await delay(SETTLE_MS);
-    const stopped = await x.deploy.runtime.stop(name, 5);
-    x.log.info({ app: name, stopped, idleSeconds: app.scaleToZero.idleSeconds }, 'idle: the app went to sleep');
-    x.events.emit(SLEEP_EVENT, { app: name, sleeping: true, at: x.clock() } satisfies AppSleepEvent);
-    return true;
-  }));
+  const slept = await withEdgeLock(x.redis, name, edgeLockTtlMs(x), () =>
+    x.deploy.runExclusive(name, async () => {
+      const app = await x.store.apps.get(name);
+      if (!app || app.scaleToZero.idleSeconds <= 0) return false;
+      const history = await x.store.deployments.listByApp(name, 50);
+      if (!runningDeployment(history) || history.some((d) => IN_PROGRESS.has(d.status))) return false;
+      if ((await isStopped(x.store, name)) || (await isSleeping(x.store, name))) return false;
+      await updateSleepState(x.store, name, { sleeping: true, sleptAt: x.clock() });
+      await publishSleepRoute(x, app, [], true);
+      await delay(SETTLE_MS);
+      const stopped = await x.deploy.runtime.stop(name, 5);
+      x.log.info({ app: name, stopped, idleSeconds: app.scaleToZero.idleSeconds }, 'idle: the app went to sleep');
+      x.events.emit(SLEEP_EVENT, { app: name, sleeping: true, at: x.clock() } satisfies AppSleepEvent);
+      return true;
+    }),
+  );
   return slept === true;
 }

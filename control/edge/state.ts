@@ -19,13 +19,23 @@ export interface SleepState {
   coldStarts: ColdStart[];
 }
 
-export interface ColdStart { at: number; ms: number }
+export interface ColdStart {
+  at: number;
+  ms: number;
+}
 
 /** Cold starts kept per app. */
 export const COLD_STARTS_KEPT = 20;
 
 export const AWAKE: SleepState = {
-  sleeping: false, sleptAt: null, wokeAt: null, wakes: 0, lastColdStartMs: null, lastWakeError: null, lastWakeFailedAt: null, coldStarts: [],
+  sleeping: false,
+  sleptAt: null,
+  wokeAt: null,
+  wakes: 0,
+  lastColdStartMs: null,
+  lastWakeError: null,
+  lastWakeFailedAt: null,
+  coldStarts: [],
 };
 
 const key = (app: string): string => `app.sleep:${app}`;
@@ -37,12 +47,22 @@ export async function sleepState(store: Store, app: string): Promise<SleepState>
 
 /** Scale to zero's figures for the metrics: wakes, the last and average cold start, and the recent ones. */
 export interface SleepMetrics {
-  sleeping: boolean; wakes: number; lastColdStartMs: number | null; averageColdStartMs: number | null; coldStarts: ColdStart[];
+  sleeping: boolean;
+  wakes: number;
+  lastColdStartMs: number | null;
+  averageColdStartMs: number | null;
+  coldStarts: ColdStart[];
 }
 
 export function sleepMetrics(s: SleepState): SleepMetrics {
   const average = s.coldStarts.length > 0 ? Math.round(s.coldStarts.reduce((sum, c) => sum + c.ms, 0) / s.coldStarts.length) : null;
-  return { sleeping: s.sleeping, wakes: s.wakes, lastColdStartMs: s.lastColdStartMs, averageColdStartMs: average, coldStarts: s.coldStarts };
+  return {
+    sleeping: s.sleeping,
+    wakes: s.wakes,
+    lastColdStartMs: s.lastColdStartMs,
+    averageColdStartMs: average,
+    coldStarts: s.coldStarts,
+  };
 }
 
 export async function isSleeping(store: Store, app: string): Promise<boolean> {

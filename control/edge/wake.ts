@@ -44,10 +44,12 @@ export async function wakeApp(x: EdgeDeps, name: string, requestedAt: number): P
   // again — turning the ask away would leave the gateway holding requests nobody wakes the app for.
   const deadline = Date.now() + edgeLockTtlMs(x);
   for (;;) {
-    const outcome = await withEdgeLock(x.redis, name, edgeLockTtlMs(x), () => x.deploy.runExclusive(name, async () => {
-      // Read again in the queue: a deploy, a start or another wake may have happened meanwhile.
-      return (await gate(x, name)) ?? wakeNow(x, name, requestedAt);
-    }));
+    const outcome = await withEdgeLock(x.redis, name, edgeLockTtlMs(x), () =>
+      x.deploy.runExclusive(name, async () => {
+        // Read again in the queue: a deploy, a start or another wake may have happened meanwhile.
+        return (await gate(x, name)) ?? wakeNow(x, name, requestedAt);
+      }),
+    );
     if (outcome) return outcome;
     if (Date.now() > deadline) return { kind: 'busy' };
     await delay(LOCK_POLL_MS);
@@ -60,9 +62,10 @@ const LOCK_POLL_MS = 200;
 
 async function gate(x: EdgeDeps, name: string): Promise<WakeOutcome | null> {
   const state = await sleepState(x.store, name);
-  if (!state.sleeping || await isStopped(x.store, name)) return { kind: 'not-sleeping' };
+  if (!state.sleeping || (await isStopped(x.store, name))) return { kind: 'not-sleeping' };
   const left = backoffLeftMs(state, x.clock(), x.config.wakeBackoffSeconds * 1000);
-  if (left > 0) return { kind: 'backing-off', reason: state.lastWakeError ?? 'the last wake failed', retryAfterSeconds: Math.ceil(left / 1000) };
+  if (left > 0)
+    return { kind: 'backing-off', reason: state.lastWakeError ?? 'the last wake failed', retryAfterSeconds: Math.ceil(left / 1000) };
   return null;
 }
 
@@ -87,7 +90,12 @@ async function wakeNow(x: EdgeDeps, name: string, requestedAt: number): Promise<
   const previous = await sleepState(x.store, name);
   const coldStartMs = Math.max(0, now - requestedAt);
   await updateSleepState(x.store, name, {
-    sleeping: false, wokeAt: now, wakes: previous.wakes + 1, lastColdStartMs: coldStartMs, lastWakeError: null, lastWakeFailedAt: null,
+    sleeping: false,
+    wokeAt: now,
+    wakes: previous.wakes + 1,
+    lastColdStartMs: coldStartMs,
+    lastWakeError: null,
+    lastWakeFailedAt: null,
     coldStarts: [...previous.coldStarts, { at: now, ms: coldStartMs }].slice(-COLD_STARTS_KEPT),
   });
   x.events.emit(SLEEP_EVENT, { app: name, sleeping: false, at: now } satisfies AppSleepEvent);
@@ -107,16 +115,27 @@ export async function wakeContainers(x: OpsDeps, app: App, running: RunningDeplo
   const mine = (await listAppContainers(x.docker, app.name)).filter((c) => c.deploymentId === running.id).slice(0, app.replicas);
   const check = { path: app.healthcheck.path };
   const wait = { runner, clock: systemClock, timeoutMs: x.config.healthTimeoutSeconds * 1000 };
-  const started = await Promise.all(mine.map(async (c) => {
-    await runner.start(c.id);
-    return waitHealthy(wait, c.id, app.port, check).then((hostPort) => ({ hostPort }), () => null);
-  }));
+  const started = await Promise.all(
+    mine.map(async (c) => {
+      await runner.start(c.id);
+      return waitHealthy(wait, c.id, app.port, check).then(
+        (hostPort) => ({ hostPort }),
+        () => null,
+      );
+    }),
+  );
   const healthy = started.filter((s): s is { hostPort: number } => s !== null);
   if (healthy.length >= app.replicas) return upstreamsOf(healthy);
   // Missing or failing replicas: converge removes what crashed and creates what is missing, held
   // to the same health check. It must not publish (the route still sleeps): no route table here.
-  const result = await converge({ ...x, routes: null }, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, {
-    healthWaitMs: 2000, write: opsLog(x, app.name),
-  });
+  const result = await converge(
+    { ...x, routes: null },
+    app,
+    { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false },
+    {
+      healthWaitMs: 2000,
+      write: opsLog(x, app.name),
+    },
+  );
   return result.upstreams;
 }

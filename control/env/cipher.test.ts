@@ -17,8 +17,11 @@ describe('env cipher', () => {
     const stored = cipher.encrypt('app', 'K', 'secret');
     const tampered = stored.slice(0, -2) + (stored.endsWith('A') ? 'BB' : 'AA');
     for (const attempt of [
-      () => cipher.decrypt('other', 'K', stored), () => cipher.decrypt('app', 'J', stored), () => cipher.decrypt('app', 'K', tampered),
-      () => new EnvCipher(randomBytes(32)).decrypt('app', 'K', stored), () => cipher.decrypt('app', 'K', 'plain text'),
+      () => cipher.decrypt('other', 'K', stored),
+      () => cipher.decrypt('app', 'J', stored),
+      () => cipher.decrypt('app', 'K', tampered),
+      () => new EnvCipher(randomBytes(32)).decrypt('app', 'K', stored),
+      () => cipher.decrypt('app', 'K', 'plain text'),
     ]) {
       assert.throws(attempt, (err) => isDeployFlowError(err) && err.code === 'DF_ERR_DECRYPT_FAILED');
     }
@@ -28,7 +31,11 @@ describe('env cipher', () => {
     // GCM accepts tags down to 4 bytes unless told the length: a 4-byte tag is 2^32 guesses.
     for (const bytes of [4, 12, 15]) {
       const short = [version, iv, Buffer.from(tag!, 'base64').subarray(0, bytes).toString('base64'), body].join(':');
-      assert.throws(() => cipher.decrypt('app', 'K', short), (err) => isDeployFlowError(err) && err.code === 'DF_ERR_DECRYPT_FAILED', `${bytes}-byte tag`);
+      assert.throws(
+        () => cipher.decrypt('app', 'K', short),
+        (err) => isDeployFlowError(err) && err.code === 'DF_ERR_DECRYPT_FAILED',
+        `${bytes}-byte tag`,
+      );
     }
   });
 });

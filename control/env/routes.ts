@@ -15,20 +15,27 @@ const MAX_VARS = 500;
 
 const EnvView = z.object({ vars: z.record(z.string(), z.string()), masked: z.boolean() });
 const PutEnvBody = z.strictObject({
-  vars: z.record(z.string(), z.string().max(MAX_VALUE_BYTES).nullable())
+  vars: z
+    .record(z.string(), z.string().max(MAX_VALUE_BYTES).nullable())
     .describe('KEY → value (any text without NUL, stored verbatim); null removes KEY'),
 });
 const EnvQuery = z.strictObject({ reveal: z.enum(['true', 'false']).optional() });
 
 export const envRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/apps/:name/env', tag: 'env', access: 'user', query: EnvQuery, response: EnvView,
+    method: 'get',
+    path: '/apps/:name/env',
+    tag: 'env',
+    access: 'user',
+    query: EnvQuery,
+    response: EnvView,
     summary: 'Env vars; values masked unless you may reveal them (reveal=false masks anyway)',
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');
       const stored = await ctx.deps.store.env.get(app.name);
       const mayReveal = await may(ctx.deps.store, ctx.user, app, 'reveal');
-      if (ctx.query.reveal === 'true' && !mayReveal) throw new DeployFlowError('DF_ERR_FORBIDDEN', 'You may not reveal env values of this app');
+      if (ctx.query.reveal === 'true' && !mayReveal)
+        throw new DeployFlowError('DF_ERR_FORBIDDEN', 'You may not reveal env values of this app');
       if (!mayReveal || ctx.query.reveal === 'false') {
         return { vars: Object.fromEntries(Object.keys(stored).map((k) => [k, MASK])), masked: true };
       }
@@ -36,8 +43,14 @@ export const envRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'put', path: '/apps/:name/env', tag: 'env', access: 'user', body: PutEnvBody, audit: 'app.env.set',
-    summary: 'Set (merge) env vars; null removes a key', response: z.object({ keys: z.array(z.string()) }),
+    method: 'put',
+    path: '/apps/:name/env',
+    tag: 'env',
+    access: 'user',
+    body: PutEnvBody,
+    audit: 'app.env.set',
+    summary: 'Set (merge) env vars; null removes a key',
+    response: z.object({ keys: z.array(z.string()) }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
       // Validate the raw keys: the schema parser silently drops a `__proto__` key.
@@ -57,7 +70,11 @@ export const envRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'delete', path: '/apps/:name/env/:key', tag: 'env', access: 'user', audit: 'app.env.unset',
+    method: 'delete',
+    path: '/apps/:name/env/:key',
+    tag: 'env',
+    access: 'user',
+    audit: 'app.env.unset',
     summary: 'Remove one env var',
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');

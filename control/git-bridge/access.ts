@@ -29,7 +29,7 @@ export function gitAccess(deps: ControlDeps): GitAccess {
       if (!isAppName(app)) return false;
       const [user, record] = await Promise.all([deps.store.users.get(userId), deps.store.apps.get(app)]);
       // Asked again when a waiting push gets its turn: a user disabled meanwhile is refused then.
-      return Boolean(user && user.disabledAt === null && await may(deps.store, user, record, mode === 'write' ? 'operate' : 'view'));
+      return Boolean(user && user.disabledAt === null && (await may(deps.store, user, record, mode === 'write' ? 'operate' : 'view')));
     },
     async deployBranch(app) {
       // The app can be deleted between the access check and the hook; that push deploys nothing.

@@ -10,7 +10,12 @@ export function pushHandler(deps: ControlDeps): PushHandler {
   return async (event, out) => {
     if (!deps.deploy) return { ok: false, message: 'Deploys need the Docker Engine, which is not available' };
     const { deployment, live } = await deps.deploy.enqueue({
-      app: event.app, origin: 'git', commit: event.newCommit, ref: event.ref, createdBy: event.userId, out,
+      app: event.app,
+      origin: 'git',
+      commit: event.newCommit,
+      ref: event.ref,
+      createdBy: event.userId,
+      out,
       source: { kind: 'build', spec: { kind: 'git', repo: event.repoPath, commit: event.newCommit } },
       onLive: () => event.publishRef(),
     });

@@ -21,7 +21,9 @@ async function probe(check: (() => Promise<unknown>) | null): Promise<Part> {
 
 export async function health(deps: ControlDeps): Promise<{ httpStatus: number; body: Record<string, unknown> }> {
   const [store, redis, docker] = await Promise.all([
-    probe(async () => { if (!(await deps.store.ping())) throw new Error('store'); }),
+    probe(async () => {
+      if (!(await deps.store.ping())) throw new Error('store');
+    }),
     probe(deps.redis ? () => deps.redis!.ping() : null),
     probe(deps.docker ? () => deps.docker!.ping() : null),
   ]);

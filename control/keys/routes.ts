@@ -11,17 +11,28 @@ const KeyView = z.object({ id: z.string(), name: z.string(), fingerprint: z.stri
 
 export const keyRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/keys', tag: 'keys', access: 'user', status: 201, audit: 'key.add', response: KeyView,
+    method: 'post',
+    path: '/keys',
+    tag: 'keys',
+    access: 'user',
+    status: 201,
+    audit: 'key.add',
+    response: KeyView,
     summary: 'Register an SSH public key (OpenSSH format) for git push over SSH',
     body: z.strictObject({ publicKey: z.string().max(16_384), name: z.string().trim().min(1).max(100).optional() }),
     handler: async (ctx) => {
       const line = ctx.body.publicKey.trim();
       const parsed = parsePublicKey(line);
-      if (!parsed || line.includes('\n')) throw new DeployFlowError('DF_ERR_VALIDATION', 'Not an OpenSSH public key (e.g. "ssh-ed25519 AAAA… you@host")');
+      if (!parsed || line.includes('\n'))
+        throw new DeployFlowError('DF_ERR_VALIDATION', 'Not an OpenSSH public key (e.g. "ssh-ed25519 AAAA… you@host")');
       const comment = line.split(/\s+/).slice(2).join(' ');
       const key = await ctx.deps.store.sshKeys.create({
-        id: randomUUID(), userId: ctx.user.id, name: ctx.body.name ?? (comment || parsed.type), publicKey: line,
-        fingerprint: keyFingerprint(parsed.data), createdAt: ctx.deps.clock(),
+        id: randomUUID(),
+        userId: ctx.user.id,
+        name: ctx.body.name ?? (comment || parsed.type),
+        publicKey: line,
+        fingerprint: keyFingerprint(parsed.data),
+        createdAt: ctx.deps.clock(),
       });
       ctx.audit.target = `key:${key.id}`;
       ctx.audit.details = { fingerprint: key.fingerprint };
@@ -29,12 +40,27 @@ export const keyRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/keys', tag: 'keys', access: 'user', summary: 'Your SSH keys', response: z.array(KeyView),
-    handler: async (ctx) => (await ctx.deps.store.sshKeys.listForUser(ctx.user.id))
-      .map((k) => ({ id: k.id, name: k.name, fingerprint: k.fingerprint, createdAt: k.createdAt })),
+    method: 'get',
+    path: '/keys',
+    tag: 'keys',
+    access: 'user',
+    summary: 'Your SSH keys',
+    response: z.array(KeyView),
+    handler: async (ctx) =>
+      (await ctx.deps.store.sshKeys.listForUser(ctx.user.id)).map((k) => ({
+        id: k.id,
+        name: k.name,
+        fingerprint: k.fingerprint,
+        createdAt: k.createdAt,
+      })),
   }),
   defineRoute({
-    method: 'delete', path: '/keys/:id', tag: 'keys', access: 'user', audit: 'key.remove', summary: 'Remove one of your SSH keys',
+    method: 'delete',
+    path: '/keys/:id',
+    tag: 'keys',
+    access: 'user',
+    audit: 'key.remove',
+    summary: 'Remove one of your SSH keys',
     handler: async (ctx) => {
       const id = ctx.params.id as string;
       ctx.audit.target = `key:${id}`;

@@ -11,7 +11,10 @@ import type { RouteInput } from '../../common/routes/index.js';
 import type { ControlDeps } from '../server/deps.js';
 
 /** A loop that runs on the leader only. */
-export interface LeaderLoop { start(): void; stop(): Promise<void> | void }
+export interface LeaderLoop {
+  start(): void;
+  stop(): Promise<void> | void;
+}
 
 export interface Leadership {
   /** True while this instance leads (always, without Redis). */
@@ -36,8 +39,12 @@ export interface LeadershipOptions {
 
 export function startLeadership(deps: ControlDeps, opts: LeadershipOptions): Leadership {
   const { redis } = deps;
-  const startAll = (): void => { for (const l of opts.loops) l.start(); };
-  const stopAll = async (): Promise<void> => { await Promise.all(opts.loops.map((l) => l.stop())); };
+  const startAll = (): void => {
+    for (const l of opts.loops) l.start();
+  };
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(opts.loops.map((l) => l.stop()));
+  };
   if (!redis) {
     startAll();
     return { isLeader: () => true, id: null, apexRoutes: async () => [opts.apex], stop: stopAll };
@@ -45,19 +52,27 @@ export function startLeadership(deps: ControlDeps, opts: LeadershipOptions): Lea
   const self = opts.apex.route.upstreams[0]!;
   const member = `${self.host}:${self.port}`;
   const members = new Members(redis, CONTROLS);
-  const lease = new LeaderLease(redis, LEADER_ROLE, {
-    lead: () => {
-      deps.log.info({ id: lease.id }, 'this control instance leads: reconciler, idle sweeper and autoscaler run here');
-      startAll();
-      void beat().catch(onBeatError);
+  const lease = new LeaderLease(
+    redis,
+    LEADER_ROLE,
+    {
+      lead: () => {
+        deps.log.info({ id: lease.id }, 'this control instance leads: reconciler, idle sweeper and autoscaler run here');
+        startAll();
+        void beat().catch(onBeatError);
+      },
+      follow: async () => {
+        deps.log.info({ id: lease.id }, 'this control instance no longer leads');
+        await stopAll();
+      },
     },
-    follow: async () => { deps.log.info({ id: lease.id }, 'this control instance no longer leads'); await stopAll(); },
-  }, {
-    // Host and pid say which process leads (logs, tests); the random part tells restarts apart.
-    id: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    ...(opts.leaseTtlMs ? { ttlMs: opts.leaseTtlMs } : {}),
-    onError: (err) => deps.log.warn({ err }, 'leader lease: Redis did not answer'),
-  });
+    {
+      // Host and pid say which process leads (logs, tests); the random part tells restarts apart.
+      id: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      ...(opts.leaseTtlMs ? { ttlMs: opts.leaseTtlMs } : {}),
+      onError: (err) => deps.log.warn({ err }, 'leader lease: Redis did not answer'),
+    },
+  );
 
   /** Announces this instance; the leader republishes the apex route over every live instance. */
   async function beat(): Promise<void> {

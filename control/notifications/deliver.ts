@@ -21,7 +21,11 @@ function publicOnlyLookup(allowPrivate: boolean): net.LookupFunction {
       const list = addresses as dns.LookupAddress[];
       const refused = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
       if (refused || list.length === 0) {
-        return callback(Object.assign(new Error(`${hostname} resolves to a non-public address ${refused?.address ?? ''}`), { code: 'EPRIVATE' }), '', 0);
+        return callback(
+          Object.assign(new Error(`${hostname} resolves to a non-public address ${refused?.address ?? ''}`), { code: 'EPRIVATE' }),
+          '',
+          0,
+        );
       }
       if (options.all) return callback(null, list as unknown as string, 0);
       return callback(null, list[0]!.address, list[0]!.family);
@@ -41,16 +45,23 @@ export async function postWebhook(url: string, text: string, allowPrivate = fals
   const body = JSON.stringify({ text, content: text });
   const send = target.protocol === 'https:' ? https.request : http.request;
   await new Promise<void>((resolve, reject) => {
-    const req = send(target, {
-      method: 'POST', lookup: publicOnlyLookup(allowPrivate), timeout: WEBHOOK_TIMEOUT_MS, agent: false,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'DeployFlow' },
-    }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      // Redirects are not followed: a 3xx is a failure like any other non-2xx.
-      if (status < 200 || status >= 300) reject(new Error(`webhook answered ${status}`));
-      else res.once('end', () => resolve());
-    });
+    const req = send(
+      target,
+      {
+        method: 'POST',
+        lookup: publicOnlyLookup(allowPrivate),
+        timeout: WEBHOOK_TIMEOUT_MS,
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'DeployFlow' },
+      },
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        // Redirects are not followed: a 3xx is a failure like any other non-2xx.
+        if (status < 200 || status >= 300) reject(new Error(`webhook answered ${status}`));
+        else res.once('end', () => resolve());
+      },
+    );
     req.once('timeout', () => req.destroy(new Error(`webhook did not answer within ${WEBHOOK_TIMEOUT_MS} ms`)));
     req.once('error', reject);
     req.end(body);

@@ -3,4 +3,8 @@
 import type { NotificationKind } from '../store/types.js';
 
 export const APP_NOTICE = 'app.notice';
-export interface AppNotice { app: string; kind: NotificationKind; message: string }
+export interface AppNotice {
+  app: string;
+  kind: NotificationKind;
+  message: string;
+}

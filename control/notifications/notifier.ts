@@ -22,7 +22,9 @@ export interface Notifier {
 export function startNotifier(deps: ControlDeps, push: PushToUser, mailer: Mailer | null = createMailer(deps.config)): Notifier {
   const pending = new Set<Promise<void>>();
   const track = (p: Promise<void>): void => {
-    const tracked = p.catch((err: unknown) => deps.log.warn({ err }, 'notification delivery failed')).finally(() => pending.delete(tracked));
+    const tracked = p
+      .catch((err: unknown) => deps.log.warn({ err }, 'notification delivery failed'))
+      .finally(() => pending.delete(tracked));
     pending.add(tracked);
   };
   const onStatus = (d: Deployment): void => {
@@ -31,7 +33,9 @@ export function startNotifier(deps: ControlDeps, push: PushToUser, mailer: Maile
   };
   // What happens to an app outside a deploy (an autoscaler refusal): {app, kind, message}.
   const onNotice = (n: AppNotice): void => {
-    track(deps.store.apps.get(n.app).then((app) => (app ? notifyMembers(deps, push, mailer, track, app, n.kind, n.message, null) : undefined)));
+    track(
+      deps.store.apps.get(n.app).then((app) => (app ? notifyMembers(deps, push, mailer, track, app, n.kind, n.message, null) : undefined)),
+    );
   };
   const onAppDeleted = (app: { name: string }): void => {
     // A later app of the same name (maybe someone else's) must not inherit these channels.
@@ -53,14 +57,29 @@ export function startNotifier(deps: ControlDeps, push: PushToUser, mailer: Maile
   };
 }
 
-async function notify(deps: ControlDeps, push: PushToUser, mailer: Mailer | null, track: (p: Promise<void>) => void, d: Deployment, kind: NotificationKind): Promise<void> {
+async function notify(
+  deps: ControlDeps,
+  push: PushToUser,
+  mailer: Mailer | null,
+  track: (p: Promise<void>) => void,
+  d: Deployment,
+  kind: NotificationKind,
+): Promise<void> {
   const app: App | null = await deps.store.apps.get(d.app);
   if (!app) return;
   await notifyMembers(deps, push, mailer, track, app, kind, messageOf(kind, d, deps.config), d.id);
 }
 
-async function notifyMembers(deps: ControlDeps, push: PushToUser, mailer: Mailer | null, track: (p: Promise<void>) => void, app: App,
-  kind: NotificationKind, message: string, deploymentId: string | null): Promise<void> {
+async function notifyMembers(
+  deps: ControlDeps,
+  push: PushToUser,
+  mailer: Mailer | null,
+  track: (p: Promise<void>) => void,
+  app: App,
+  kind: NotificationKind,
+  message: string,
+  deploymentId: string | null,
+): Promise<void> {
   const subject = `[DeployFlow] ${message.slice(0, 120)}`;
   const emails = new Set<string>();
   const webhooks = new Set<string>();
@@ -70,7 +89,14 @@ async function notifyMembers(deps: ControlDeps, push: PushToUser, mailer: Mailer
     const user = await deps.store.users.get(userId);
     if (!user) continue;
     const stored = await deps.store.notifications.create({
-      id: randomUUID(), userId, kind, app: app.name, deploymentId, message, createdAt: deps.clock(), readAt: null,
+      id: randomUUID(),
+      userId,
+      kind,
+      app: app.name,
+      deploymentId,
+      message,
+      createdAt: deps.clock(),
+      readAt: null,
     });
     push(userId, stored);
     const s = await userSettings(deps.store, userId);
@@ -83,7 +109,8 @@ async function notifyMembers(deps: ControlDeps, push: PushToUser, mailer: Mailer
     for (const e of a.emails) emails.add(e.toLowerCase());
     if (a.webhookUrl) webhooks.add(a.webhookUrl);
   }
-  const allowPrivate = webhooks.size > 0 && await allowPrivateUrls(deps.store.settings);
+  const allowPrivate = webhooks.size > 0 && (await allowPrivateUrls(deps.store.settings));
   for (const url of webhooks) track(postWebhook(url, message, allowPrivate));
-  if (mailer && emails.size > 0) track(mailer.send([...emails], subject, `${message}\n${deploymentId ? `\nDeployment ${deploymentId}\n` : ''}`));
+  if (mailer && emails.size > 0)
+    track(mailer.send([...emails], subject, `${message}\n${deploymentId ? `\nDeployment ${deploymentId}\n` : ''}`));
 }

@@ -5,11 +5,24 @@ import { may } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { MASK } from '../env/routes.js';
-import { AppSettingsBody, AppSettingsView, UserSettingsBody, UserSettingsView, appSettings, userSettings, type AppSettings } from './settings.js';
+import {
+  AppSettingsBody,
+  AppSettingsView,
+  UserSettingsBody,
+  UserSettingsView,
+  appSettings,
+  userSettings,
+  type AppSettings,
+} from './settings.js';
 
 const NotificationView = z.object({
-  id: z.string(), kind: z.string(), app: z.string().nullable(), deploymentId: z.string().nullable(), message: z.string(),
-  createdAt: z.number(), readAt: z.number().nullable(),
+  id: z.string(),
+  kind: z.string(),
+  app: z.string().nullable(),
+  deploymentId: z.string().nullable(),
+  message: z.string(),
+  createdAt: z.number(),
+  readAt: z.number().nullable(),
 });
 /**
  * A team webhook URL is a credential (anyone holding a Slack or Discord incoming webhook can post
@@ -28,18 +41,28 @@ const ListQuery = z.strictObject({
 
 export const notificationRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/notifications', tag: 'notifications', access: 'user', query: ListQuery,
+    method: 'get',
+    path: '/notifications',
+    tag: 'notifications',
+    access: 'user',
+    query: ListQuery,
     summary: 'Your notifications, newest first, and how many are unread',
     response: z.object({ items: z.array(NotificationView), unread: z.number() }),
     handler: async (ctx) => {
       const items = await ctx.deps.store.notifications.listForUser(ctx.user.id, {
-        unreadOnly: ctx.query.unread === 'true', limit: ctx.query.limit ?? 50, ...(ctx.query.before ? { before: ctx.query.before } : {}),
+        unreadOnly: ctx.query.unread === 'true',
+        limit: ctx.query.limit ?? 50,
+        ...(ctx.query.before ? { before: ctx.query.before } : {}),
       });
       return { items: items.map(({ userId: _u, ...view }) => view), unread: await ctx.deps.store.notifications.unreadCount(ctx.user.id) };
     },
   }),
   defineRoute({
-    method: 'post', path: '/notifications/read', tag: 'notifications', access: 'user', audit: 'notification.read',
+    method: 'post',
+    path: '/notifications/read',
+    tag: 'notifications',
+    access: 'user',
+    audit: 'notification.read',
     summary: 'Mark your notifications read: the given ids, or all of them',
     body: z.strictObject({ ids: z.array(z.string().max(64)).max(500).optional() }),
     response: z.object({ marked: z.number(), unread: z.number() }),
@@ -49,13 +72,23 @@ export const notificationRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/notifications/settings', tag: 'notifications', access: 'user', response: UserSettingsView,
+    method: 'get',
+    path: '/notifications/settings',
+    tag: 'notifications',
+    access: 'user',
+    response: UserSettingsView,
     summary: 'Your delivery settings (in-app is always on)',
     handler: async (ctx) => userSettings(ctx.deps.store, ctx.user.id),
   }),
   defineRoute({
-    method: 'put', path: '/notifications/settings', tag: 'notifications', access: 'user', audit: 'notification.settings',
-    summary: 'Change your delivery settings: e-mail, webhook URL, events, muted apps', body: UserSettingsBody, response: UserSettingsView,
+    method: 'put',
+    path: '/notifications/settings',
+    tag: 'notifications',
+    access: 'user',
+    audit: 'notification.settings',
+    summary: 'Change your delivery settings: e-mail, webhook URL, events, muted apps',
+    body: UserSettingsBody,
+    response: UserSettingsView,
     handler: async (ctx) => {
       ctx.audit.target = `user:${ctx.user.id}`;
       ctx.audit.details = { changed: Object.keys(ctx.body) };
@@ -65,7 +98,11 @@ export const notificationRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/apps/:name/notifications', tag: 'notifications', access: 'user', response: AppSettingsView,
+    method: 'get',
+    path: '/apps/:name/notifications',
+    tag: 'notifications',
+    access: 'user',
+    response: AppSettingsView,
     summary: "The app's team channels (webhook, e-mail addresses, events); the webhook URL masked unless you may reveal secrets",
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'view');
@@ -73,8 +110,14 @@ export const notificationRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'put', path: '/apps/:name/notifications', tag: 'notifications', access: 'user', audit: 'app.notifications',
-    summary: "Change the app's team channels", body: AppSettingsBody, response: AppSettingsView,
+    method: 'put',
+    path: '/apps/:name/notifications',
+    tag: 'notifications',
+    access: 'user',
+    audit: 'app.notifications',
+    summary: "Change the app's team channels",
+    body: AppSettingsBody,
+    response: AppSettingsView,
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
       ctx.audit.details = { changed: Object.keys(ctx.body) };

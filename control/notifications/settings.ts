@@ -3,10 +3,21 @@
 import { z } from 'zod';
 import type { NotificationKind, Store } from '../store/types.js';
 
-export const KINDS: readonly NotificationKind[] = ['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused', 'wake.failed'];
+export const KINDS: readonly NotificationKind[] = [
+  'deploy.started',
+  'deploy.succeeded',
+  'deploy.failed',
+  'autoscale.refused',
+  'wake.failed',
+];
 
 // Webhooks go to http(s) only; the URL is the user's, like a Slack or Discord incoming webhook.
-const WebhookUrl = z.string().max(2000).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').nullable();
+const WebhookUrl = z
+  .string()
+  .max(2000)
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+  .nullable();
 const Events = z.array(z.enum(['deploy.started', 'deploy.succeeded', 'deploy.failed', 'autoscale.refused', 'wake.failed'])).max(5);
 
 export const UserSettingsBody = z.strictObject({
@@ -21,10 +32,24 @@ export const AppSettingsBody = z.strictObject({
   events: Events.optional(),
 });
 
-export interface UserSettings { email: boolean; webhookUrl: string | null; events: NotificationKind[]; mutedApps: string[] }
-export interface AppSettings { webhookUrl: string | null; emails: string[]; events: NotificationKind[] }
+export interface UserSettings {
+  email: boolean;
+  webhookUrl: string | null;
+  events: NotificationKind[];
+  mutedApps: string[];
+}
+export interface AppSettings {
+  webhookUrl: string | null;
+  emails: string[];
+  events: NotificationKind[];
+}
 
-export const UserSettingsView = z.object({ email: z.boolean(), webhookUrl: z.string().nullable(), events: z.array(z.string()), mutedApps: z.array(z.string()) });
+export const UserSettingsView = z.object({
+  email: z.boolean(),
+  webhookUrl: z.string().nullable(),
+  events: z.array(z.string()),
+  mutedApps: z.array(z.string()),
+});
 export const AppSettingsView = z.object({ webhookUrl: z.string().nullable(), emails: z.array(z.string()), events: z.array(z.string()) });
 
 export async function userSettings(store: Store, userId: string): Promise<UserSettings> {

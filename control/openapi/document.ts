@@ -22,9 +22,15 @@ export function openApiDocument(routes: RouteSpec[], prefix: string): Record<str
   for (const route of routes) {
     const { path, params } = openapiPath(prefix + route.path);
     const status = String(route.status ?? (route.response ? 200 : 204));
-    const queryParams = route.query && route.query instanceof z.ZodObject
-      ? Object.entries(route.query.shape as Record<string, z.ZodType>).map(([name, s]) => ({ name, in: 'query', required: false, schema: schema(s) }))
-      : [];
+    const queryParams =
+      route.query && route.query instanceof z.ZodObject
+        ? Object.entries(route.query.shape as Record<string, z.ZodType>).map(([name, s]) => ({
+            name,
+            in: 'query',
+            required: false,
+            schema: schema(s),
+          }))
+        : [];
     (paths[path] ??= {})[route.method] = {
       summary: route.summary,
       tags: [route.tag],
@@ -32,7 +38,9 @@ export function openApiDocument(routes: RouteSpec[], prefix: string): Record<str
       parameters: [...params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })), ...queryParams],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(route.body) } } } } : {}),
       responses: {
-        [status]: route.response ? { description: 'Success', content: { 'application/json': { schema: schema(route.response) } } } : { description: 'Success' },
+        [status]: route.response
+          ? { description: 'Success', content: { 'application/json': { schema: schema(route.response) } } }
+          : { description: 'Success' },
         default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
       },
       ...(route.access === 'admin' ? { 'x-deployflow-access': 'admin' } : {}),
@@ -40,9 +48,14 @@ export function openApiDocument(routes: RouteSpec[], prefix: string): Record<str
   }
   for (const raw of RAW_ROUTE_DOCS) {
     (paths[prefix + raw.path] ??= {})[raw.method] = {
-      summary: raw.summary, tags: [raw.tag], security: [],
+      summary: raw.summary,
+      tags: [raw.tag],
+      security: [],
       parameters: (raw.params ?? []).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
-      responses: { [String(raw.status)]: { description: 'Success' }, default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
+      responses: {
+        [String(raw.status)]: { description: 'Success' },
+        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
     };
   }
   return {
@@ -54,8 +67,15 @@ export function openApiDocument(routes: RouteSpec[], prefix: string): Record<str
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access JWT or API token' } },
       schemas: {
         Error: {
-          type: 'object', required: ['error'],
-          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string', pattern: '^DF_ERR_' }, message: { type: 'string' } } } },
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string', pattern: '^DF_ERR_' }, message: { type: 'string' } },
+            },
+          },
         },
       },
     },

@@ -12,8 +12,17 @@ export type { OpsDeps };
 export type MaybeOpsDeps = Omit<OpsDeps, 'docker' | 'deploy'> & { docker: Docker | null; deploy: OpsEngine | null };
 
 export function opsDeps(deps: MaybeOpsDeps): OpsDeps {
-  if (!deps.docker || !deps.deploy) throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Operations need the Docker Engine, which is not available');
-  return { config: deps.config, store: deps.store, docker: deps.docker, deploy: deps.deploy, routes: deps.routes, envCipher: deps.envCipher, log: deps.log };
+  if (!deps.docker || !deps.deploy)
+    throw new DeployFlowError('DF_ERR_UNAVAILABLE', 'Operations need the Docker Engine, which is not available');
+  return {
+    config: deps.config,
+    store: deps.store,
+    docker: deps.docker,
+    deploy: deps.deploy,
+    routes: deps.routes,
+    envCipher: deps.envCipher,
+    log: deps.log,
+  };
 }
 
 /** Lines of an operation go to control's log (there is no deployment log to write them to). */
@@ -24,7 +33,8 @@ export function opsLog(x: OpsDeps, app: string): (line: string) => void {
 /** Release timings and the publish hook the builder's release primitives expect. */
 export function releaseDeps(x: OpsDeps, app: App, write: (line: string) => void): ReleaseDeps {
   return {
-    docker: x.docker, log: write,
+    docker: x.docker,
+    log: write,
     publish: (upstreams) => x.deploy.publish(app, upstreams, write),
     healthTimeoutMs: x.config.healthTimeoutSeconds * 1000,
     drainMs: x.config.drainSeconds * 1000,

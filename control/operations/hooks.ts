@@ -12,14 +12,16 @@ export function attachOperationHooks(deps: ControlDeps): void {
   if (!deploy || !docker) return;
   deps.events.on('deployment.status', (d: Deployment) => {
     if (d.status !== 'running') return;
-    deploy.runExclusive(d.app, async () => {
-      await setStopped(deps.store, d.app, false);
-      const history = await deps.store.deployments.listByApp(d.app, 100);
-      const removed = await pruneImages(docker, d.app, deps.config.keepImages, history);
-      if (removed.length) deps.log.info({ app: d.app, removed }, 'removed old images');
-      const trimmed = await trimBuildCache(docker, deps.config.buildCacheMb * 1024 * 1024);
-      if (trimmed.deleted) deps.log.info({ ...trimmed }, 'trimmed the build cache');
-    }).catch((err: unknown) => deps.log.warn({ err, app: d.app }, 'image retention failed'));
+    deploy
+      .runExclusive(d.app, async () => {
+        await setStopped(deps.store, d.app, false);
+        const history = await deps.store.deployments.listByApp(d.app, 100);
+        const removed = await pruneImages(docker, d.app, deps.config.keepImages, history);
+        if (removed.length) deps.log.info({ app: d.app, removed }, 'removed old images');
+        const trimmed = await trimBuildCache(docker, deps.config.buildCacheMb * 1024 * 1024);
+        if (trimmed.deleted) deps.log.info({ ...trimmed }, 'trimmed the build cache');
+      })
+      .catch((err: unknown) => deps.log.warn({ err, app: d.app }, 'image retention failed'));
   });
   deps.events.on('app.deleted', (app: { name: string }) => {
     deps.metrics?.forget(app.name);

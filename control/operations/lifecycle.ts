@@ -26,13 +26,19 @@ export function scaleApp(x: OpsDeps, name: string, replicas: number): Promise<Co
   return x.deploy.runExclusive(name, async () => {
     const { app, running } = await current(x, name);
     // Stopped or asleep: the count applies when it starts (or wakes) again.
-    if (!running || await isStopped(x.store, name) || await isSleeping(x.store, name)) {
+    if (!running || (await isStopped(x.store, name)) || (await isSleeping(x.store, name))) {
       await x.store.apps.update(name, { replicas });
       return null;
     }
-    const result = await x.deploy.runtime.converge(x, { ...app, replicas }, { deploymentId: running.id, image: running.image, replicas, stopped: false }, {
-      healthWaitMs: 2000, write: opsLog(x, name),
-    });
+    const result = await x.deploy.runtime.converge(
+      x,
+      { ...app, replicas },
+      { deploymentId: running.id, image: running.image, replicas, stopped: false },
+      {
+        healthWaitMs: 2000,
+        write: opsLog(x, name),
+      },
+    );
     await x.store.apps.update(name, { replicas });
     return result;
   });
@@ -67,7 +73,13 @@ export async function startContainers(x: OpsDeps, app: App, running: RunningDepl
   const runner = new DockerRunner(x.docker);
   const stopped = (await listAppContainers(x.docker, app.name)).filter((c) => c.deploymentId === running.id && !c.running);
   await Promise.all(stopped.slice(0, app.replicas).map((c) => runner.start(c.id)));
-  return converge(x, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, {
-    healthWaitMs: x.config.healthTimeoutSeconds * 1000, write: opsLog(x, app.name),
-  });
+  return converge(
+    x,
+    app,
+    { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false },
+    {
+      healthWaitMs: x.config.healthTimeoutSeconds * 1000,
+      write: opsLog(x, app.name),
+    },
+  );
 }

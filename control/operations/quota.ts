@@ -5,8 +5,14 @@ import type { Config } from '../../common/config/config.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import type { App, Store, User } from '../store/types.js';
 
-export interface Footprint { replicas: number; memoryMb: number }
-export interface QuotaLimits { replicas: number; memoryMb: number }
+export interface Footprint {
+  replicas: number;
+  memoryMb: number;
+}
+export interface QuotaLimits {
+  replicas: number;
+  memoryMb: number;
+}
 type Sized = Pick<App, 'replicas'> & { limits: Pick<App['limits'], 'memoryMb'> };
 
 export function footprint(app: Sized): Footprint {
@@ -32,7 +38,10 @@ export function quotaViolation(others: Footprint, before: Footprint | null, afte
   return null;
 }
 
-export interface QuotaDeps { store: Store; config: Config }
+export interface QuotaDeps {
+  store: Store;
+  config: Config;
+}
 
 /**
  * Checks `app` with `next` settings (or as it is, for a deploy) against its owner's quota.
@@ -43,9 +52,13 @@ export async function assertQuota(deps: QuotaDeps, actor: User | null, app: App,
   const owner = actor?.id === app.ownerId ? actor : await deps.store.users.get(app.ownerId);
   if (owner?.role === 'admin') return;
   const owned = (await deps.store.apps.listForUser(app.ownerId)).filter((a) => a.ownerId === app.ownerId && a.name !== app.name);
-  const after = footprint({ replicas: next?.replicas ?? app.replicas, limits: { memoryMb: next?.limits?.memoryMb ?? app.limits.memoryMb } });
+  const after = footprint({
+    replicas: next?.replicas ?? app.replicas,
+    limits: { memoryMb: next?.limits?.memoryMb ?? app.limits.memoryMb },
+  });
   const message = quotaViolation(sumFootprints(owned.map(footprint)), next ? footprint(app) : null, after, {
-    replicas: deps.config.replicaQuota, memoryMb: deps.config.memoryQuotaMb,
+    replicas: deps.config.replicaQuota,
+    memoryMb: deps.config.memoryQuotaMb,
   });
   if (message) throw new DeployFlowError('DF_ERR_QUOTA_EXCEEDED', message);
 }

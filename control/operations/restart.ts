@@ -4,7 +4,15 @@
 // roll with the old replica still serving.
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import {
-  containerName, freeReplicaNumbers, listAppContainers, prepareInfra, replicaDeps, retire, startHealthy, validateRelease, type Upstream,
+  containerName,
+  freeReplicaNumbers,
+  listAppContainers,
+  prepareInfra,
+  replicaDeps,
+  retire,
+  startHealthy,
+  validateRelease,
+  type Upstream,
 } from '../../builder/index.js';
 import { converge } from '../reconciler/converge.js';
 import { releaseDeps, opsLog, type OpsDeps } from './deps.js';
@@ -35,8 +43,16 @@ export async function rollContainers(x: OpsDeps, app: App, running: RunningDeplo
   const d = replicaDeps(rd);
   const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
   const r = validateRelease({
-    app: app.name, deploymentId: running.id, image: running.image, replicas: 1, env, limits: app.limits,
-    healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: x.deploy.labels,
+    app: app.name,
+    deploymentId: running.id,
+    image: running.image,
+    replicas: 1,
+    env,
+    limits: app.limits,
+    healthcheck: { path: app.healthcheck.path },
+    port: app.port,
+    volumes: app.volumes,
+    labels: x.deploy.labels,
   });
   await prepareInfra(d, r);
   const all = await listAppContainers(x.docker, name);
@@ -45,7 +61,11 @@ export async function rollContainers(x: OpsDeps, app: App, running: RunningDeplo
   let serving: Upstream[] = old.map((c) => ({ host: '127.0.0.1', port: c.hostPort! }));
   const replaced: string[] = [];
   for (const c of old) {
-    const [fresh] = await startHealthy(d, r, freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), 1));
+    const [fresh] = await startHealthy(
+      d,
+      r,
+      freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), 1),
+    );
     if (!fresh) break;
     taken.add(fresh.name);
     serving = [...serving.filter((u) => u.port !== c.hostPort), { host: '127.0.0.1', port: fresh.hostPort }];
@@ -54,6 +74,11 @@ export async function rollContainers(x: OpsDeps, app: App, running: RunningDeplo
     replaced.push(c.name);
   }
   // Replicas that had crashed, or a count that drifted, are put right the same way the reconciler would.
-  await converge(x, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, { healthWaitMs: 2000, write });
+  await converge(
+    x,
+    app,
+    { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false },
+    { healthWaitMs: 2000, write },
+  );
   return replaced;
 }

@@ -6,7 +6,17 @@ import { protectedImages, tagsToPrune } from './retention.js';
 const repo = 'deployflow/web';
 const img = (n: number, extraTags: string[] = []) => ({ id: `sha256:${n}`, created: n, tags: [`${repo}:d${n}`, ...extraTags] });
 const dep = (id: string, status: Deployment['status']): Deployment => ({
-  id, app: 'web', status, commit: null, ref: null, image: `${repo}:${id}`, source: 'git', createdBy: null, createdAt: 0, finishedAt: null, error: null,
+  id,
+  app: 'web',
+  status,
+  commit: null,
+  ref: null,
+  image: `${repo}:${id}`,
+  source: 'git',
+  createdBy: null,
+  createdAt: 0,
+  finishedAt: null,
+  error: null,
 });
 
 describe('image retention', () => {

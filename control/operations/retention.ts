@@ -7,7 +7,11 @@ import { imageRepo, LABEL_APP } from '../../builder/index.js';
 import { parseAppName } from '../../common/names/validate.js';
 import type { Deployment } from '../store/types.js';
 
-export interface ImageInfo { id: string; created: number; tags: string[] }
+export interface ImageInfo {
+  id: string;
+  created: number;
+  tags: string[];
+}
 
 /**
  * Tags to remove: every app tag beyond the newest `keep`, minus protected tags, and never the
@@ -15,10 +19,17 @@ export interface ImageInfo { id: string; created: number; tags: string[] }
  * knows the tag: image creation times are not enough (BuildKit gives every image whose layers
  * come from the cache the same creation second, and a cached rebuild tags one image twice).
  */
-export function tagsToPrune(images: ImageInfo[], keep: number, protectedIds: ReadonlySet<string>, protectedTags: ReadonlySet<string>, repo: string,
-  createdAtOf: (tag: string) => number | undefined = () => undefined): string[] {
-  const entries = images.flatMap((image) => image.tags.filter((t) => t.startsWith(`${repo}:`))
-    .map((tag) => ({ tag, id: image.id, at: createdAtOf(tag) ?? image.created * 1000 })));
+export function tagsToPrune(
+  images: ImageInfo[],
+  keep: number,
+  protectedIds: ReadonlySet<string>,
+  protectedTags: ReadonlySet<string>,
+  repo: string,
+  createdAtOf: (tag: string) => number | undefined = () => undefined,
+): string[] {
+  const entries = images.flatMap((image) =>
+    image.tags.filter((t) => t.startsWith(`${repo}:`)).map((tag) => ({ tag, id: image.id, at: createdAtOf(tag) ?? image.created * 1000 })),
+  );
   entries.sort((a, b) => b.at - a.at || a.tag.localeCompare(b.tag));
   const tagsLeft = new Map<string, number>();
   for (const image of images) tagsLeft.set(image.id, image.tags.length);
@@ -55,7 +66,16 @@ export async function pruneImages(docker: Docker, app: string, keep: number, his
   const removed: string[] = [];
   for (const tag of tagsToPrune(images, keep, usedIds, usedTags, repo, (t) => createdAt.get(t))) {
     // Docker refuses to remove an image a container uses; that refusal is the last safety net.
-    if (await docker.getImage(tag).remove().then(() => true, () => false)) removed.push(tag);
+    if (
+      await docker
+        .getImage(tag)
+        .remove()
+        .then(
+          () => true,
+          () => false,
+        )
+    )
+      removed.push(tag);
   }
   return removed;
 }

@@ -14,23 +14,43 @@ const StatusView = z.object({
   state: z.enum(['running', 'sleeping', 'stopped', 'deploying', 'failed', 'new']),
   sleep: z.object({
     sleeping: z.boolean().describe('Scaled to zero: containers stopped, the next request wakes it'),
-    wokeAt: z.number().nullable(), wakes: z.number().describe('Successful wakes'),
+    wokeAt: z.number().nullable(),
+    wakes: z.number().describe('Successful wakes'),
     lastColdStartMs: z.number().nullable().describe('Request in → route awake, for the last wake'),
     lastWakeError: z.string().nullable().describe('Why the last wake failed (cleared by a successful one)'),
   }),
-  replicas: z.array(z.object({ name: z.string(), deploymentId: z.string(), state: z.string(), healthy: z.boolean().optional(), hostPort: z.number().nullable() })),
-  deployment: z.object({ id: z.string(), status: z.string(), image: z.string().nullable(), commit: z.string().nullable(), createdAt: z.number() }).nullable(),
+  replicas: z.array(
+    z.object({
+      name: z.string(),
+      deploymentId: z.string(),
+      state: z.string(),
+      healthy: z.boolean().optional(),
+      hostPort: z.number().nullable(),
+    }),
+  ),
+  deployment: z
+    .object({ id: z.string(), status: z.string(), image: z.string().nullable(), commit: z.string().nullable(), createdAt: z.number() })
+    .nullable(),
   autoscale: AutoscaleStatusView,
 });
 
 export const operationRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/apps/:name/status', tag: 'operations', access: 'user', response: StatusView,
+    method: 'get',
+    path: '/apps/:name/status',
+    tag: 'operations',
+    access: 'user',
+    response: StatusView,
     summary: "The app's state, its containers (with a live health probe) and the deployment serving",
     handler: async (ctx) => appStatus(ctx.deps, await loadApp(ctx, 'view')),
   }),
   defineRoute({
-    method: 'post', path: '/apps/:name/scale', tag: 'operations', access: 'user', audit: 'app.scale', response: StatusView,
+    method: 'post',
+    path: '/apps/:name/scale',
+    tag: 'operations',
+    access: 'user',
+    audit: 'app.scale',
+    response: StatusView,
     summary: 'Run exactly this many healthy replicas (0: stop serving, the gateway answers 503); within your quota',
     body: z.strictObject({ replicas: AppSettings.shape.replicas }),
     handler: async (ctx) => {
@@ -43,7 +63,12 @@ export const operationRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/apps/:name/restart', tag: 'operations', access: 'user', audit: 'app.restart', response: StatusView,
+    method: 'post',
+    path: '/apps/:name/restart',
+    tag: 'operations',
+    access: 'user',
+    audit: 'app.restart',
+    response: StatusView,
     summary: 'Rolling restart with the same image: each replica is replaced by a healthy new one before it drains',
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
@@ -52,7 +77,12 @@ export const operationRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/apps/:name/stop', tag: 'operations', access: 'user', audit: 'app.stop', response: StatusView,
+    method: 'post',
+    path: '/apps/:name/stop',
+    tag: 'operations',
+    access: 'user',
+    audit: 'app.stop',
+    response: StatusView,
     summary: 'Stop serving (routes keep the host, with no upstreams) and stop the containers; record and image stay',
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
@@ -61,7 +91,12 @@ export const operationRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/apps/:name/start', tag: 'operations', access: 'user', audit: 'app.start', response: StatusView,
+    method: 'post',
+    path: '/apps/:name/start',
+    tag: 'operations',
+    access: 'user',
+    audit: 'app.start',
+    response: StatusView,
     summary: 'Start a stopped app again, health-gated, and publish it',
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');

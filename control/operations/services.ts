@@ -5,10 +5,17 @@ import { MetricsSampler } from '../runtime/sampler.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import type { OpsDeps } from './deps.js';
 
-export function operationServices(x: OpsDeps & { events: EventEmitter; clock: () => number }): { metrics: MetricsSampler; reconciler: Reconciler } {
+export function operationServices(x: OpsDeps & { events: EventEmitter; clock: () => number }): {
+  metrics: MetricsSampler;
+  reconciler: Reconciler;
+} {
   return {
     metrics: new MetricsSampler({
-      runtime: x.deploy.runtime, events: x.events, log: x.log, clock: x.clock, labels: x.deploy.labels,
+      runtime: x.deploy.runtime,
+      events: x.events,
+      log: x.log,
+      clock: x.clock,
+      labels: x.deploy.labels,
       intervalMs: x.config.metricsIntervalSeconds * 1000,
     }),
     reconciler: new Reconciler(x, { intervalMs: x.config.reconcileIntervalSeconds * 1000 }),

@@ -4,7 +4,17 @@ import type { Deployment } from '../store/types.js';
 import { appState, runningDeployment } from './state.js';
 
 const d = (status: Deployment['status'], id: string = status): Deployment => ({
-  id, app: 'web', status, commit: null, ref: null, image: `deployflow/web:${id}`, source: 'git', createdBy: null, createdAt: 0, finishedAt: null, error: null,
+  id,
+  app: 'web',
+  status,
+  commit: null,
+  ref: null,
+  image: `deployflow/web:${id}`,
+  source: 'git',
+  createdBy: null,
+  createdAt: 0,
+  finishedAt: null,
+  error: null,
 });
 
 describe('app state', () => {
@@ -22,6 +32,7 @@ describe('app state', () => {
     assert.equal(appState([d('running')], true, 1, true), 'stopped');
   });
   it('is failed when nothing ever came up', () => assert.equal(appState([d('failed')], false, 1), 'failed'));
-  it('stays running after a failed redeploy (the old version serves)', () => assert.equal(appState([d('failed'), d('running')], false, 1), 'running'));
+  it('stays running after a failed redeploy (the old version serves)', () =>
+    assert.equal(appState([d('failed'), d('running')], false, 1), 'running'));
   it('finds the running deployment', () => assert.equal(runningDeployment([d('failed'), d('running', 'x')])?.id, 'x'));
 });

@@ -30,15 +30,26 @@ export async function appStatus(deps: ControlDeps, app: App): Promise<AppStatus>
   const stopped = await isStopped(deps.store, app.name);
   const sleep = await sleepState(deps.store, app.name);
   const containers = deps.deploy ? await deps.deploy.runtime.replicas(app.name).catch(() => []) : [];
-  const replicas = await Promise.all(containers.map(async (c): Promise<ReplicaStatus> => ({
-    name: c.name, deploymentId: c.deploymentId, state: c.state, hostPort: c.hostPort ?? null,
-    ...(c.running && c.hostPort ? { healthy: (await probeHttp(c.hostPort, app.healthcheck.path, 1000, c.host)).ok } : {}),
-  })));
+  const replicas = await Promise.all(
+    containers.map(
+      async (c): Promise<ReplicaStatus> => ({
+        name: c.name,
+        deploymentId: c.deploymentId,
+        state: c.state,
+        hostPort: c.hostPort ?? null,
+        ...(c.running && c.hostPort ? { healthy: (await probeHttp(c.hostPort, app.healthcheck.path, 1000, c.host)).ok } : {}),
+      }),
+    ),
+  );
   const d = runningDeployment(history) ?? history[0] ?? null;
   return {
     state: appState(history, stopped, app.replicas, sleep.sleeping),
     sleep: {
-      sleeping: sleep.sleeping && !stopped, wokeAt: sleep.wokeAt, wakes: sleep.wakes, lastColdStartMs: sleep.lastColdStartMs, lastWakeError: sleep.lastWakeError,
+      sleeping: sleep.sleeping && !stopped,
+      wokeAt: sleep.wokeAt,
+      wakes: sleep.wakes,
+      lastColdStartMs: sleep.lastColdStartMs,
+      lastWakeError: sleep.lastWakeError,
     },
     replicas,
     deployment: d ? { id: d.id, status: d.status, image: d.image, commit: d.commit, createdAt: d.createdAt } : null,

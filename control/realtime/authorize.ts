@@ -7,7 +7,11 @@ import type { App, Deployment, TeamRole, User } from '../store/types.js';
 import type { Subscription } from './rooms.js';
 
 /** Resolves the subscription's app (and deployment) if `user` may view it; throws otherwise. */
-export async function authorizeSubscription(deps: ControlDeps, user: User, sub: Subscription): Promise<{ app: string; deployment: Deployment | null }> {
+export async function authorizeSubscription(
+  deps: ControlDeps,
+  user: User,
+  sub: Subscription,
+): Promise<{ app: string; deployment: Deployment | null }> {
   if (sub.kind === 'app') {
     const app = await deps.store.apps.get(sub.app);
     assertMayWatch(user, app, sub, await teamRoleOn(deps.store, user, app));

@@ -11,13 +11,36 @@ import type { LogRing } from './ring.js';
 import { appRoom, deploymentRoom } from './rooms.js';
 import { SLEEP_EVENT, WAKE_FAILED_EVENT, type AppSleepEvent, type AppWakeFailedEvent } from '../edge/deps.js';
 
-export interface AppLogEvent { app: string; replica: string; line: string; at: number; stream: string }
-export interface AppMetricsEvent { app: string; sample: { at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rxBytes: number; txBytes: number } }
+export interface AppLogEvent {
+  app: string;
+  replica: string;
+  line: string;
+  at: number;
+  stream: string;
+}
+export interface AppMetricsEvent {
+  app: string;
+  sample: { at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rxBytes: number; txBytes: number };
+}
 
-export interface AppRequestsEvent { app: string; sample: RequestSample }
+export interface AppRequestsEvent {
+  app: string;
+  sample: RequestSample;
+}
 
 export function deploymentView(d: Deployment): Record<string, unknown> {
-  return { id: d.id, app: d.app, status: d.status, commit: d.commit, ref: d.ref, image: d.image, source: d.source, createdAt: d.createdAt, finishedAt: d.finishedAt, error: d.error };
+  return {
+    id: d.id,
+    app: d.app,
+    status: d.status,
+    commit: d.commit,
+    ref: d.ref,
+    image: d.image,
+    source: d.source,
+    createdAt: d.createdAt,
+    finishedAt: d.finishedAt,
+    error: d.error,
+  };
 }
 
 export function bridgeEvents(io: Server, deps: ControlDeps, ring: LogRing): () => void {

@@ -20,7 +20,8 @@ export function startRealtime(server: http.Server, deps: ControlDeps, options: R
     realtime.notifyUser(userId, view);
   });
   return {
-    realtime, notifier,
+    realtime,
+    notifier,
     async close() {
       notifier.stop();
       await realtime.close();

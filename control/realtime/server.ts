@@ -42,8 +42,15 @@ export interface Realtime {
 }
 
 /** A room the socket joined, with the app it belongs to (a deployment's app never changes). */
-interface Joined { app: string; sub: Subscription }
-interface SocketData extends GuardedSession { user: User; follows: Set<string>; joined: Map<string, Joined> }
+interface Joined {
+  app: string;
+  sub: Subscription;
+}
+interface SocketData extends GuardedSession {
+  user: User;
+  follows: Set<string>;
+  joined: Map<string, Joined>;
+}
 type Ack = (answer: unknown) => void;
 
 /** Sent when the server takes a socket out of a room it had subscribed to (access ended). */
@@ -80,11 +87,14 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const refuse = (err: DeployFlowError): void => next(Object.assign(new Error(err.message), { data: { code: err.code } }));
     if (typeof token !== 'string' || token === '') return refuse(new DeployFlowError('DF_ERR_UNAUTHENTICATED'));
-    deps.tokens.userForCredential(token).then((user) => {
-      if (!user) return refuse(new DeployFlowError('DF_ERR_INVALID_TOKEN'));
-      socket.data = { user, token, expiresAt: credentialExpiry(token), follows: new Set(), joined: new Map() } satisfies SocketData;
-      next();
-    }, () => refuse(new DeployFlowError('DF_ERR_UNAVAILABLE')));
+    deps.tokens.userForCredential(token).then(
+      (user) => {
+        if (!user) return refuse(new DeployFlowError('DF_ERR_INVALID_TOKEN'));
+        socket.data = { user, token, expiresAt: credentialExpiry(token), follows: new Set(), joined: new Map() } satisfies SocketData;
+        next();
+      },
+      () => refuse(new DeployFlowError('DF_ERR_UNAVAILABLE')),
+    );
   });
 
   io.on('connection', (socket) => {
@@ -92,7 +102,10 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     void socket.join(userRoom(data.user.id));
     const unguard = guardSession(socket, data, deps, options.recheckMs, () => recheckRooms(socket));
     socket.on('subscribe', (payload: unknown, ack?: Ack) => {
-      subscribe(socket, payload).then((answer) => ack?.(answer), (err: unknown) => ack?.(ackError(err)));
+      subscribe(socket, payload).then(
+        (answer) => ack?.(answer),
+        (err: unknown) => ack?.(ackError(err)),
+      );
     });
     socket.on('unsubscribe', (payload: unknown, ack?: Ack) => {
       try {
@@ -133,7 +146,10 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     const found = await Promise.allSettled(names.map((name) => deps.store.apps.get(name)));
     const apps = new Map<string, App | null>();
     // A failed lookup is no answer: that app's rooms are kept until the next round.
-    names.forEach((name, i) => { const r = found[i]!; if (r.status === 'fulfilled') apps.set(name, r.value); });
+    names.forEach((name, i) => {
+      const r = found[i]!;
+      if (r.status === 'fulfilled') apps.set(name, r.value);
+    });
     for (const [room, joined] of entries) {
       // Left, or subscribed again (authorized afresh) while the lookups ran.
       if (data.joined.get(room) !== joined || !apps.has(joined.app)) continue;
@@ -176,16 +192,26 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     // The event carries the app as stored: no lookup.
     for (const [socket, rooms] of watchersOf(app.name)) for (const [room, joined] of rooms) void checkRoom(socket, room, joined, app);
   };
-  io.on(APP_GONE, (name: unknown) => { if (typeof name === 'string') appDeletedHere(name); });
+  io.on(APP_GONE, (name: unknown) => {
+    if (typeof name === 'string') appDeletedHere(name);
+  });
   // A password change or a disable ended some of the user's credentials: each of their sockets
   // (on any instance, through the adapter) is checked now rather than at its next recheck.
   const onSessionsEnded = (user: { id: string }): void => {
-    void io.in(userRoom(user.id)).fetchSockets().then((sockets) => Promise.all(sockets.map(async (s) => {
-      const token = (s.data as SocketData).token;
-      if (await deps.tokens.userForCredential(token).catch(() => 'unknown')) return;
-      s.emit(SESSION_END, { code: 'DF_ERR_INVALID_TOKEN', message: revokedError().message });
-      s.disconnect(true);
-    }))).catch((err: unknown) => deps.log.warn({ err }, 'ending the sockets of a user failed'));
+    void io
+      .in(userRoom(user.id))
+      .fetchSockets()
+      .then((sockets) =>
+        Promise.all(
+          sockets.map(async (s) => {
+            const token = (s.data as SocketData).token;
+            if (await deps.tokens.userForCredential(token).catch(() => 'unknown')) return;
+            s.emit(SESSION_END, { code: 'DF_ERR_INVALID_TOKEN', message: revokedError().message });
+            s.disconnect(true);
+          }),
+        ),
+      )
+      .catch((err: unknown) => deps.log.warn({ err }, 'ending the sockets of a user failed'));
   };
   deps.events.on('app.deleted', onAppDeleted);
   deps.events.on('app.updated', onAppUpdated);
@@ -221,8 +247,9 @@ export function attachRealtime(server: http.Server, deps: ControlDeps, options: 
     // Joined first, then replayed: a line written in between arrives twice at worst, and the
     // client places lines by seq, so nothing is lost and nothing shows twice.
     if (sub.offset === null || !deployment) return { ok: true, status: deployment?.status };
-    const missed = ring.since(deployment.id, sub.offset)
-      ?? storedLines(deployment.id, deployment.app, await deps.store.deployments.getLog(deployment.id), sub.offset);
+    const missed =
+      ring.since(deployment.id, sub.offset) ??
+      storedLines(deployment.id, deployment.app, await deps.store.deployments.getLog(deployment.id), sub.offset);
     for (const line of missed) socket.emit('deployment:log', line);
     return { ok: true, status: deployment.status, replayed: missed.length };
   }

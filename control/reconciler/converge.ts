@@ -2,8 +2,18 @@
 // healthy ones — only when the route table would actually change. Shared by the reconciler,
 // scale and start, always inside the app's per-app queue.
 import {
-  containerName, freeReplicaNumbers, listAppContainers, prepareInfra, replicaDeps, retire, startHealthy, upstreamsOf, validateRelease, waitHealthy,
-  type Started, type Upstream,
+  containerName,
+  freeReplicaNumbers,
+  listAppContainers,
+  prepareInfra,
+  replicaDeps,
+  retire,
+  startHealthy,
+  upstreamsOf,
+  validateRelease,
+  waitHealthy,
+  type Started,
+  type Upstream,
 } from '../../builder/index.js';
 import { appHosts } from '../deploy/hosts.js';
 import type { ConvergeOptions, ConvergeResult, ConvergeTarget, OpsDeps } from '../app-runtime/runtime.js';
@@ -20,12 +30,23 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
   // Containers draining after a release (on any instance) are the deploy engine's to stop, once their requests finished.
   const draining = await x.deploy.drainingIds(app.name);
   const containers = (await listAppContainers(x.docker, app.name)).filter((c) => !draining.has(c.id));
-  const observed = await Promise.all(containers.map(async (c) => ({
-    id: c.id, name: c.name, deploymentId: c.deploymentId, replica: c.replica, running: c.running, hostPort: c.hostPort,
-    healthy: c.running && !target.stopped && c.deploymentId === target.deploymentId
-      ? await waitHealthy({ runner: d.runner, clock: d.clock, timeoutMs: opts.healthWaitMs }, c.id, app.port, check).then(() => true, () => false)
-      : false,
-  })));
+  const observed = await Promise.all(
+    containers.map(async (c) => ({
+      id: c.id,
+      name: c.name,
+      deploymentId: c.deploymentId,
+      replica: c.replica,
+      running: c.running,
+      hostPort: c.hostPort,
+      healthy:
+        c.running && !target.stopped && c.deploymentId === target.deploymentId
+          ? await waitHealthy({ runner: d.runner, clock: d.clock, timeoutMs: opts.healthWaitMs }, c.id, app.port, check).then(
+              () => true,
+              () => false,
+            )
+          : false,
+    })),
+  );
   const plan = planApp(target, observed);
   await Promise.all(plan.remove.map((c) => d.runner.remove(c.id)));
   await Promise.all(plan.stop.map((c) => d.runner.stop(c.id)));
@@ -34,14 +55,26 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
   if (plan.create > 0 && target.deploymentId && target.image) {
     const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
     const r = validateRelease({
-      app: app.name, deploymentId: target.deploymentId, image: target.image, replicas: plan.create, env, limits: app.limits,
-      healthcheck: check, port: app.port, volumes: app.volumes, labels: x.deploy.labels,
+      app: app.name,
+      deploymentId: target.deploymentId,
+      image: target.image,
+      replicas: plan.create,
+      env,
+      limits: app.limits,
+      healthcheck: check,
+      port: app.port,
+      volumes: app.volumes,
+      labels: x.deploy.labels,
     });
     opts.write(`-----> Starting ${plan.create} replica${plan.create === 1 ? '' : 's'} of ${app.name}`);
     await prepareInfra(d, r);
     const removed = new Set(plan.remove.map((c) => c.id));
     const taken = new Set(containers.filter((c) => !removed.has(c.id)).map((c) => c.name));
-    created = await startHealthy(d, r, freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), plan.create));
+    created = await startHealthy(
+      d,
+      r,
+      freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), plan.create),
+    );
   }
 
   const upstreams = upstreamsOf([...plan.upstreamPorts.map((hostPort) => ({ hostPort })), ...created]);
@@ -49,8 +82,12 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
   const published = target.deploymentId ? await publishIfChanged(x, app, upstreams, opts.write) : false;
   await retire(rd, d.runner, plan.retire);
   return {
-    upstreams, published, removed: plan.remove.map((c) => c.name), stopped: plan.stop.map((c) => c.name),
-    created: created.map((c) => c.name), retired: plan.retire.map((c) => c.name),
+    upstreams,
+    published,
+    removed: plan.remove.map((c) => c.name),
+    stopped: plan.stop.map((c) => c.name),
+    created: created.map((c) => c.name),
+    retired: plan.retire.map((c) => c.name),
   };
 }
 
@@ -60,8 +97,9 @@ export async function publishIfChanged(x: OpsDeps, app: App, upstreams: Upstream
   const table = await x.routes.readRouteTable();
   const hosts = appHosts(x.config, app);
   const current = Object.entries(table.routes).filter(([, r]) => r.app === app.name);
-  const same = current.length === hosts.length
-    && hosts.every((h) => table.routes[h]?.app === app.name && sameUpstreams(table.routes[h].upstreams, upstreams));
+  const same =
+    current.length === hosts.length &&
+    hosts.every((h) => table.routes[h]?.app === app.name && sameUpstreams(table.routes[h].upstreams, upstreams));
   if (same) return false;
   await x.deploy.publish(app, upstreams, write);
   return true;

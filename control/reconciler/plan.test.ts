@@ -4,7 +4,13 @@ import { isNoop, orphanApps, planApp, sameUpstreams, type Observed } from './pla
 
 let n = 0;
 const c = (deploymentId: string, replica: number, running = true, healthy = running): Observed => ({
-  id: `id${++n}`, name: `web.${deploymentId}.${replica}`, deploymentId, replica, running, healthy, hostPort: running ? 40000 + replica : undefined,
+  id: `id${++n}`,
+  name: `web.${deploymentId}.${replica}`,
+  deploymentId,
+  replica,
+  running,
+  healthy,
+  hostPort: running ? 40000 + replica : undefined,
 });
 const ids = (list: Observed[]): string[] => list.map((o) => o.name);
 

@@ -38,8 +38,9 @@ export function planApp(desired: Desired, observed: Observed[]): AppPlan {
   const mine: Observed[] = [];
   for (const c of observed) {
     if (c.deploymentId !== desired.deploymentId) plan.remove.push(c);
-    else if (desired.stopped) { if (c.running) plan.stop.push(c); }
-    else if (!c.running) plan.remove.push(c);
+    else if (desired.stopped) {
+      if (c.running) plan.stop.push(c);
+    } else if (!c.running) plan.remove.push(c);
     else mine.push(c);
   }
   if (desired.stopped || desired.deploymentId === null) return plan;
@@ -48,7 +49,10 @@ export function planApp(desired: Desired, observed: Observed[]): AppPlan {
   plan.keep = mine.slice(0, desired.replicas);
   plan.retire = mine.slice(desired.replicas);
   plan.create = Math.max(0, desired.replicas - plan.keep.length);
-  plan.upstreamPorts = plan.keep.filter((c) => c.healthy && c.hostPort).map((c) => c.hostPort!).sort((a, b) => a - b);
+  plan.upstreamPorts = plan.keep
+    .filter((c) => c.healthy && c.hostPort)
+    .map((c) => c.hostPort!)
+    .sort((a, b) => a - b);
   return plan;
 }
 
@@ -62,7 +66,10 @@ export function orphanApps(known: ReadonlySet<string>, containerApps: Iterable<s
   return [...new Set(containerApps)].filter((app) => !known.has(app)).sort();
 }
 
-export interface UpstreamLike { host: string; port: number }
+export interface UpstreamLike {
+  host: string;
+  port: number;
+}
 
 /** Order-insensitive comparison: the route table is republished only when the set differs. */
 export function sameUpstreams(a: readonly UpstreamLike[], b: readonly UpstreamLike[]): boolean {

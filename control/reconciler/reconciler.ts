@@ -37,14 +37,19 @@ export class Reconciler {
   private first = true;
   private platformRoutes: PlatformRoutes = [];
 
-  constructor(private readonly x: OpsDeps, private readonly opts: ReconcilerOptions) {}
+  constructor(
+    private readonly x: OpsDeps,
+    private readonly opts: ReconcilerOptions,
+  ) {}
 
   /** `platformRoutes` (control's own apex) are republished on every pass too: a Redis flush loses them. */
   start(platformRoutes: PlatformRoutes = []): void {
     this.platformRoutes = platformRoutes;
     void this.run();
     if (this.opts.intervalMs > 0) {
-      this.timer = setInterval(() => { if (!this.running) void this.run(); }, this.opts.intervalMs);
+      this.timer = setInterval(() => {
+        if (!this.running) void this.run();
+      }, this.opts.intervalMs);
       this.timer.unref();
     }
   }
@@ -103,7 +108,11 @@ export class Reconciler {
     if (this.first || live) {
       for (const d of history) {
         if (['queued', 'building', 'deploying'].includes(d.status) && interrupted(d) && !live?.has(d.id)) {
-          await this.x.store.deployments.update(d.id, { status: 'failed', finishedAt: Date.now(), error: 'Interrupted: control stopped during the deploy' });
+          await this.x.store.deployments.update(d.id, {
+            status: 'failed',
+            finishedAt: Date.now(),
+            error: 'Interrupted: control stopped during the deploy',
+          });
         }
       }
     }
@@ -112,10 +121,17 @@ export class Reconciler {
     // A sleeping app is kept like a stopped one (containers stopped), but its route must keep
     // sleeping, not be republished as an ordinary empty one: converge does not publish it.
     const sleeping = await isSleeping(this.x.store, name);
-    const result = await this.x.deploy.runtime.converge(sleeping ? { ...this.x, routes: null } : this.x, app, {
-      deploymentId: running?.id ?? null, image: running?.image ?? null, replicas: app.replicas,
-      stopped: sleeping || await isStopped(this.x.store, name),
-    }, { healthWaitMs: this.opts.healthWaitMs ?? 2000, write });
+    const result = await this.x.deploy.runtime.converge(
+      sleeping ? { ...this.x, routes: null } : this.x,
+      app,
+      {
+        deploymentId: running?.id ?? null,
+        image: running?.image ?? null,
+        replicas: app.replicas,
+        stopped: sleeping || (await isStopped(this.x.store, name)),
+      },
+      { healthWaitMs: this.opts.healthWaitMs ?? 2000, write },
+    );
     const { upstreams: _upstreams, ...changes } = result;
     if (sleeping && running) changes.published = await restoreSleepRoute(this.x, app);
     const changed = changes.published || Object.values(changes).some((v) => Array.isArray(v) && v.length > 0);
@@ -132,7 +148,7 @@ export class Reconciler {
     for (const app of orphanApps(known, await runtime.instanceApps(instance))) {
       await this.x.deploy.runExclusive(app, async () => {
         if (await this.x.store.apps.get(app)) return; // created meanwhile
-        removed.push(...await runtime.removeInstanceApp(instance, app));
+        removed.push(...(await runtime.removeInstanceApp(instance, app)));
         await this.x.routes?.removeApp(app).catch(() => undefined);
       });
     }

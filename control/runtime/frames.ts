@@ -4,7 +4,10 @@
 import { StringDecoder } from 'node:string_decoder';
 
 export type LogStream = 'stdout' | 'stderr';
-export interface LogLine { stream: LogStream; line: string }
+export interface LogLine {
+  stream: LogStream;
+  line: string;
+}
 
 export class LogFrameDecoder {
   private pending: Buffer = Buffer.alloc(0);

@@ -10,14 +10,27 @@ import type { ReplicaLogLine } from '../app-runtime/runtime.js';
 import type { ControlDeps } from '../server/deps.js';
 import { LogFrameDecoder, splitTimestamp, type LogStream } from './frames.js';
 
-export interface AppLogLine { app: string; replica: string; line: string; at: number; stream: LogStream }
+export interface AppLogLine {
+  app: string;
+  replica: string;
+  line: string;
+  at: number;
+  stream: LogStream;
+}
 
 export async function tailContainerLogs(docker: Docker, app: string, tail: number): Promise<string[]> {
   const containers = await listAppContainers(docker, app);
-  const lines = (await Promise.all(containers.map(async (c) => {
-    const raw = await docker.getContainer(c.id).logs({ stdout: true, stderr: true, tail, timestamps: true, follow: false }).catch(() => Buffer.alloc(0));
-    return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).map((l) => ({ ...splitTimestamp(l), replica: c.name }));
-  }))).flat();
+  const lines = (
+    await Promise.all(
+      containers.map(async (c) => {
+        const raw = await docker
+          .getContainer(c.id)
+          .logs({ stdout: true, stderr: true, tail, timestamps: true, follow: false })
+          .catch(() => Buffer.alloc(0));
+        return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).map((l) => ({ ...splitTimestamp(l), replica: c.name }));
+      }),
+    )
+  ).flat();
   // Docker's timestamps are fixed-width RFC 3339 in UTC, so they sort as strings.
   lines.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
   return lines.slice(-tail).map((l) => `${l.replica} | ${l.text}`);
@@ -30,7 +43,12 @@ export class ContainerLogFollower {
   private readonly startedSec = Math.floor(Date.now() / 1000);
   private first = true;
 
-  constructor(private readonly docker: Docker, private readonly app: string, private readonly onLine: (l: ReplicaLogLine) => void, pollMs: number) {
+  constructor(
+    private readonly docker: Docker,
+    private readonly app: string,
+    private readonly onLine: (l: ReplicaLogLine) => void,
+    pollMs: number,
+  ) {
     void this.sync();
     this.timer = setInterval(() => void this.sync(), pollMs);
     this.timer.unref();
@@ -40,22 +58,33 @@ export class ContainerLogFollower {
   private async sync(): Promise<void> {
     const first = this.first;
     this.first = false;
-    const running = await listAppContainers(this.docker, this.app).then((l) => l.filter((c) => c.running), () => []);
+    const running = await listAppContainers(this.docker, this.app).then(
+      (l) => l.filter((c) => c.running),
+      () => [],
+    );
     for (const c of running) {
       if (this.attached.has(c.id)) continue;
       // Containers already running when the first listener came: only lines from now on.
       const from = first ? { tail: 0 } : { since: Math.max(this.startedSec, Math.floor(c.created)) };
       this.attached.set(c.id, null as unknown as Readable);
       try {
-        const stream = await this.docker.getContainer(c.id).logs({ follow: true, stdout: true, stderr: true, ...from }) as unknown as Readable;
-        if (!this.attached.has(c.id)) { stream.destroy(); continue; }
+        const stream = (await this.docker
+          .getContainer(c.id)
+          .logs({ follow: true, stdout: true, stderr: true, ...from })) as unknown as Readable;
+        if (!this.attached.has(c.id)) {
+          stream.destroy();
+          continue;
+        }
         this.attached.set(c.id, stream);
         const decoder = new LogFrameDecoder();
         const emit = (lines: ReturnType<LogFrameDecoder['push']>): void => {
           for (const l of lines) this.onLine({ replica: c.name, line: l.line, stream: l.stream });
         };
         stream.on('data', (chunk: Buffer) => emit(decoder.push(chunk)));
-        stream.once('close', () => { emit(decoder.end()); this.attached.delete(c.id); });
+        stream.once('close', () => {
+          emit(decoder.end());
+          this.attached.delete(c.id);
+        });
         stream.once('error', () => this.attached.delete(c.id));
       } catch {
         this.attached.delete(c.id);
@@ -70,7 +99,10 @@ export class ContainerLogFollower {
   }
 }
 
-interface Follower { refs: number; close(): void }
+interface Follower {
+  refs: number;
+  close(): void;
+}
 
 const followers = new WeakMap<EventEmitter, Map<string, Follower>>();
 
@@ -83,11 +115,13 @@ export function followAppLogs(deps: Pick<ControlDeps, 'deploy' | 'events'>, app:
   const runtime = deps.deploy?.runtime;
   if (!runtime) return () => undefined;
   let byApp = followers.get(deps.events);
-  if (!byApp) followers.set(deps.events, byApp = new Map());
+  if (!byApp) followers.set(deps.events, (byApp = new Map()));
   let f = byApp.get(app);
   if (!f) {
-    const emit = (l: ReplicaLogLine): void => { deps.events.emit('app.log', { app, ...l, at: Date.now() } satisfies AppLogLine); };
-    byApp.set(app, f = { refs: 0, close: runtime.followLogs(app, emit, pollMs) });
+    const emit = (l: ReplicaLogLine): void => {
+      deps.events.emit('app.log', { app, ...l, at: Date.now() } satisfies AppLogLine);
+    };
+    byApp.set(app, (f = { refs: 0, close: runtime.followLogs(app, emit, pollMs) }));
   }
   f.refs += 1;
   let done = false;

@@ -28,7 +28,9 @@ export abstract class PeriodicHistory<T extends { at: number }> {
 
   start(): void {
     if (this.history.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => { if (!this.ticking) void this.tick(); }, this.history.intervalMs);
+    this.timer = setInterval(() => {
+      if (!this.ticking) void this.tick();
+    }, this.history.intervalMs);
     this.timer.unref();
   }
 
@@ -39,7 +41,9 @@ export abstract class PeriodicHistory<T extends { at: number }> {
   }
 
   tick(): Promise<void> {
-    this.ticking ??= this.collect().finally(() => { this.ticking = null; });
+    this.ticking ??= this.collect().finally(() => {
+      this.ticking = null;
+    });
     return this.ticking;
   }
 
@@ -53,7 +57,7 @@ export abstract class PeriodicHistory<T extends { at: number }> {
 
   protected record(app: string, sample: T): void {
     let ring = this.rings.get(app);
-    if (!ring) this.rings.set(app, ring = new SampleRing(this.history.capacity ?? this.defaultCapacity, this.history.maxAgeMs));
+    if (!ring) this.rings.set(app, (ring = new SampleRing(this.history.capacity ?? this.defaultCapacity, this.history.maxAgeMs)));
     ring.push(sample);
     this.history.events.emit(this.event, { app, sample });
   }

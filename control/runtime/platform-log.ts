@@ -11,7 +11,10 @@ import type { AppLogLine } from './logs.js';
 export const PLATFORM_REPLICA = 'deployflow';
 const KEEP = 50;
 
-export interface PlatformLine { at: number; line: string }
+export interface PlatformLine {
+  at: number;
+  line: string;
+}
 
 const key = (app: string): string => `app.platform-log:${app}`;
 
@@ -19,8 +22,13 @@ export async function platformLines(store: Store, app: string): Promise<Platform
   return (await store.settings.get<PlatformLine[]>(key(app))) ?? [];
 }
 
-export async function writePlatformLine(deps: { store: Store; events: EventEmitter }, app: string, line: string, at: number): Promise<void> {
-  const kept = [...await platformLines(deps.store, app), { at, line }].slice(-KEEP);
+export async function writePlatformLine(
+  deps: { store: Store; events: EventEmitter },
+  app: string,
+  line: string,
+  at: number,
+): Promise<void> {
+  const kept = [...(await platformLines(deps.store, app)), { at, line }].slice(-KEEP);
   await deps.store.settings.set(key(app), kept);
   deps.events.emit('app.log', { app, replica: PLATFORM_REPLICA, line, at, stream: 'stderr' } satisfies AppLogLine);
 }

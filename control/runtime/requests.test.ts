@@ -4,8 +4,17 @@ import type { AppMetrics, GatewayMetricsReport } from '../../common/gateway-repo
 import { counterDelta, percentileMs, RequestAggregator } from './requests.js';
 
 const BOUNDS = [10, 100, 1000];
-const metrics = (requests: number, latency: number[] = [requests, 0, 0, 0], status = [0, requests, 0, 0, 0]): AppMetrics => ({ requests, status, latency, bytesIn: 0 });
-const report = (id: string, seconds: number, apps: Record<string, AppMetrics>): GatewayMetricsReport => ({ id, at: new Date(seconds * 1000).toISOString(), apps });
+const metrics = (requests: number, latency: number[] = [requests, 0, 0, 0], status = [0, requests, 0, 0, 0]): AppMetrics => ({
+  requests,
+  status,
+  latency,
+  bytesIn: 0,
+});
+const report = (id: string, seconds: number, apps: Record<string, AppMetrics>): GatewayMetricsReport => ({
+  id,
+  at: new Date(seconds * 1000).toISOString(),
+  apps,
+});
 
 describe('request metrics math', () => {
   it('interpolates percentiles inside the histogram bucket', () => {
@@ -38,7 +47,9 @@ describe('request metrics math', () => {
   it('reads in-flight requests as a gauge of the latest reports, summed over gateways', () => {
     const agg = new RequestAggregator();
     agg.ingest([report('g1', 100, { web: { ...metrics(10), inflight: 9 } }), report('g2', 100, { web: metrics(0) })], 0);
-    const s = agg.ingest([report('g1', 102, { web: { ...metrics(20), inflight: 3 } }), report('g2', 102, { web: { ...metrics(4), inflight: 2 } })], 1).get('web')!;
+    const s = agg
+      .ingest([report('g1', 102, { web: { ...metrics(20), inflight: 3 } }), report('g2', 102, { web: { ...metrics(4), inflight: 2 } })], 1)
+      .get('web')!;
     assert.equal(s.inflight, 5, 'the gauges now, not a difference of them');
   });
 

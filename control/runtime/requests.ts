@@ -56,8 +56,15 @@ export function counterDelta(prev: AppMetrics | undefined, next: AppMetrics): Ap
   };
 }
 
-interface Window { ms: number; apps: Record<string, AppMetrics> }
-interface Seen { report: GatewayMetricsReport; seenAt: number; window: Window | null }
+interface Window {
+  ms: number;
+  apps: Record<string, AppMetrics>;
+}
+interface Seen {
+  report: GatewayMetricsReport;
+  seenAt: number;
+  window: Window | null;
+}
 
 export class RequestAggregator {
   private readonly gateways = new Map<string, Seen>();
@@ -115,14 +122,19 @@ export class RequestAggregator {
         entry.s.status['3xx'] += d.status[2] ?? 0;
         entry.s.status['4xx'] += d.status[3] ?? 0;
         entry.s.status['5xx'] += d.status[4] ?? 0;
-        d.latency.forEach((n, i) => { entry.latency[i] = (entry.latency[i] ?? 0) + n; });
+        d.latency.forEach((n, i) => {
+          entry.latency[i] = (entry.latency[i] ?? 0) + n;
+        });
       }
     }
     const result = new Map<string, RequestSample>();
     for (const [app, { s, latency }] of out) {
       result.set(app, {
-        ...s, ratePerSecond: Math.round(s.ratePerSecond * 100) / 100,
-        p50Ms: percentileMs(latency, 0.5), p95Ms: percentileMs(latency, 0.95), p99Ms: percentileMs(latency, 0.99),
+        ...s,
+        ratePerSecond: Math.round(s.ratePerSecond * 100) / 100,
+        p50Ms: percentileMs(latency, 0.5),
+        p95Ms: percentileMs(latency, 0.95),
+        p99Ms: percentileMs(latency, 0.99),
       });
     }
     return result;
@@ -130,7 +142,18 @@ export class RequestAggregator {
 }
 
 function emptySample(at: number): RequestSample {
-  return { at, requests: 0, ratePerSecond: 0, status: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, p50Ms: null, p95Ms: null, p99Ms: null, total: 0, inflight: 0, gateways: 0 };
+  return {
+    at,
+    requests: 0,
+    ratePerSecond: 0,
+    status: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+    p50Ms: null,
+    p95Ms: null,
+    p99Ms: null,
+    total: 0,
+    inflight: 0,
+    gateways: 0,
+  };
 }
 
 function round1(n: number): number {

@@ -6,7 +6,11 @@ import { createLogger } from '../../common/log/logger.js';
 import { DockerRuntime } from '../app-runtime/docker.js';
 import { MetricsSampler } from './sampler.js';
 
-const readings = { cpu_stats: { cpu_usage: { total_usage: 2 }, system_cpu_usage: 20, online_cpus: 1 }, precpu_stats: { cpu_usage: { total_usage: 1 }, system_cpu_usage: 10 }, memory_stats: { usage: 64, limit: 128 } };
+const readings = {
+  cpu_stats: { cpu_usage: { total_usage: 2 }, system_cpu_usage: 20, online_cpus: 1 },
+  precpu_stats: { cpu_usage: { total_usage: 1 }, system_cpu_usage: 10 },
+  memory_stats: { usage: 64, limit: 128 },
+};
 // What Docker Engine answers for a container that stops between the listing and the stats call.
 const stopping = { read: '0001-01-01T00:00:00Z', cpu_stats: { throttling_data: {} }, precpu_stats: {}, memory_stats: {} };
 
@@ -21,9 +25,19 @@ describe('metrics sampler', () => {
       listContainers: async () => containers,
       getContainer: (id: string) => ({ stats: async () => (id === 'a2' ? stopping : readings) }),
     } as unknown as Docker;
-    const sampler = new MetricsSampler({ runtime: new DockerRuntime(docker), log: createLogger('test', 'silent'), clock: () => 1000, labels: {}, events: new EventEmitter(), intervalMs: 0 });
+    const sampler = new MetricsSampler({
+      runtime: new DockerRuntime(docker),
+      log: createLogger('test', 'silent'),
+      clock: () => 1000,
+      labels: {},
+      events: new EventEmitter(),
+      intervalMs: 0,
+    });
     await sampler.tick();
-    assert.deepEqual(sampler.samples('shop').map((s) => s.replicas.map((r) => r.replica)), [['shop.d1.1']]);
+    assert.deepEqual(
+      sampler.samples('shop').map((s) => s.replicas.map((r) => r.replica)),
+      [['shop.d1.1']],
+    );
     assert.equal(sampler.samples('shop')[0]!.cpuPercent, 10);
     assert.equal(sampler.samples('blog').length, 1);
   });

@@ -33,6 +33,13 @@ export class MetricsSampler extends PeriodicHistory<MetricsSample> {
       byApp.set(app, list);
     }
     const at = this.o.clock();
-    for (const [app, replicas] of byApp) this.record(app, appSample(at, replicas.sort((a, b) => a.replica.localeCompare(b.replica))));
+    for (const [app, replicas] of byApp)
+      this.record(
+        app,
+        appSample(
+          at,
+          replicas.sort((a, b) => a.replica.localeCompare(b.replica)),
+        ),
+      );
   }
 }

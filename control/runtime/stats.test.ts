@@ -15,12 +15,20 @@ describe('docker stats math', () => {
     assert.equal(cpuPercent(stats()), 80); // 2000/10000 × 4 × 100
   });
   it('falls back to the per-CPU list, and to 0 without a delta', () => {
-    assert.equal(cpuPercent(stats({ cpu_stats: { cpu_usage: { total_usage: 3_000, percpu_usage: [1, 2] }, system_cpu_usage: 20_000 } })), 40);
+    assert.equal(
+      cpuPercent(stats({ cpu_stats: { cpu_usage: { total_usage: 3_000, percpu_usage: [1, 2] }, system_cpu_usage: 20_000 } })),
+      40,
+    );
     assert.equal(cpuPercent(stats({ precpu_stats: { cpu_usage: { total_usage: 3_000 }, system_cpu_usage: 20_000 } })), 0);
   });
   it('tells empty readings (a container stopping) apart, and computes nothing from them without throwing', () => {
     // What Docker Engine answers for a container that stops between the listing and the stats call.
-    const stopping = { read: '0001-01-01T00:00:00Z', cpu_stats: { throttling_data: {} }, precpu_stats: {}, memory_stats: {} } as unknown as DockerStats;
+    const stopping = {
+      read: '0001-01-01T00:00:00Z',
+      cpu_stats: { throttling_data: {} },
+      precpu_stats: {},
+      memory_stats: {},
+    } as unknown as DockerStats;
     assert.equal(hasReadings(stopping), false);
     assert.equal(cpuPercent(stopping), 0);
     assert.equal(hasReadings(stats()), true);
@@ -39,10 +47,19 @@ describe('docker stats math', () => {
   it('keeps a bounded ring by count and by age', () => {
     const ring = new SampleRing<{ at: number }>(3, 100);
     for (const at of [1, 2, 3, 4]) ring.push({ at });
-    assert.deepEqual(ring.since().map((s) => s.at), [2, 3, 4]);
+    assert.deepEqual(
+      ring.since().map((s) => s.at),
+      [2, 3, 4],
+    );
     ring.push({ at: 150 });
-    assert.deepEqual(ring.since().map((s) => s.at), [150]);
+    assert.deepEqual(
+      ring.since().map((s) => s.at),
+      [150],
+    );
     ring.push({ at: 160 });
-    assert.deepEqual(ring.since(150).map((s) => s.at), [160]);
+    assert.deepEqual(
+      ring.since(150).map((s) => s.at),
+      [160],
+    );
   });
 });

@@ -54,10 +54,17 @@ export function memoryBytes(s: DockerStats): number {
 export function replicaSample(replica: string, s: DockerStats): ReplicaSample {
   let rx = 0;
   let tx = 0;
-  for (const n of Object.values(s.networks ?? {})) { rx += n.rx_bytes; tx += n.tx_bytes; }
+  for (const n of Object.values(s.networks ?? {})) {
+    rx += n.rx_bytes;
+    tx += n.tx_bytes;
+  }
   return {
-    replica, cpuPercent: round2(cpuPercent(s)), memoryBytes: memoryBytes(s), memoryLimitBytes: s.memory_stats.limit ?? 0,
-    networkRxBytes: rx, networkTxBytes: tx,
+    replica,
+    cpuPercent: round2(cpuPercent(s)),
+    memoryBytes: memoryBytes(s),
+    memoryLimitBytes: s.memory_stats.limit ?? 0,
+    networkRxBytes: rx,
+    networkTxBytes: tx,
   };
 }
 
@@ -65,8 +72,13 @@ export function replicaSample(replica: string, s: DockerStats): ReplicaSample {
 export function appSample(at: number, replicas: ReplicaSample[]): MetricsSample {
   const sum = (f: (r: ReplicaSample) => number): number => replicas.reduce((a, r) => a + f(r), 0);
   return {
-    at, cpuPercent: round2(sum((r) => r.cpuPercent)), memoryBytes: sum((r) => r.memoryBytes), memoryLimitBytes: sum((r) => r.memoryLimitBytes),
-    networkRxBytes: sum((r) => r.networkRxBytes), networkTxBytes: sum((r) => r.networkTxBytes), replicas,
+    at,
+    cpuPercent: round2(sum((r) => r.cpuPercent)),
+    memoryBytes: sum((r) => r.memoryBytes),
+    memoryLimitBytes: sum((r) => r.memoryLimitBytes),
+    networkRxBytes: sum((r) => r.networkRxBytes),
+    networkTxBytes: sum((r) => r.networkTxBytes),
+    replicas,
   };
 }
 
@@ -78,7 +90,10 @@ function round2(n: number): number {
 export class SampleRing<T extends { at: number }> {
   private items: T[] = [];
 
-  constructor(private readonly capacity = 720, private readonly maxAgeMs = 3_600_000) {}
+  constructor(
+    private readonly capacity = 720,
+    private readonly maxAgeMs = 3_600_000,
+  ) {}
 
   push(item: T): void {
     this.items.push(item);

@@ -54,38 +54,73 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const events = new EventEmitter();
   // With Redis, deploys and operations of an app are ordered across every control instance and
   // git service sharing it, and route writes carry the app lock's fence.
-  const exclusive = new AppExclusive(redis ? new FencedLocks(redis, {
-    onLost: (name) => log.warn({ lock: name }, 'an app lock expired while its holder still worked; its route writes will be refused'),
-  }) : null);
+  const exclusive = new AppExclusive(
+    redis
+      ? new FencedLocks(redis, {
+          onLost: (name) => log.warn({ lock: name }, 'an app lock expired while its holder still worked; its route writes will be refused'),
+        })
+      : null,
+  );
   const turns = redis ? new SharedTurns(redis, new TicketQueues(redis)) : undefined;
   const routes = redis ? createRoutePublisher(redis, exclusive.fenceFor) : null;
   const builder = createBuilder({
-    docker, images: config.images, engine: config.builder, buildTimeoutMs: config.build.timeoutSeconds * 1000,
+    docker,
+    images: config.images,
+    engine: config.builder,
+    buildTimeoutMs: config.build.timeoutSeconds * 1000,
     imageSettings: () => buildImageSettings(store.settings),
     appCache: { budgetMb: config.build.appCacheMb, ledger: buildCacheLedger(store.settings) },
-    ...(config.build.isolation === 'on' ? {
-      isolation: {
-        limits: buildLimits({ store, config }), allowPrivate: () => allowPrivateUrls(store.settings),
-        contextMb: config.build.contextMb, imageMb: config.build.imageMb, diskMb: config.build.diskMb,
-      },
-    } : {}),
+    ...(config.build.isolation === 'on'
+      ? {
+          isolation: {
+            limits: buildLimits({ store, config }),
+            allowPrivate: () => allowPrivateUrls(store.settings),
+            contextMb: config.build.contextMb,
+            imageMb: config.build.imageMb,
+            diskMb: config.build.diskMb,
+          },
+        }
+      : {}),
   });
   // DEPLOYFLOW_RUNTIME=swarm on an engine that is not a Swarm manager stops the start here.
   const runtime = await selectRuntime(docker, config, log);
   const deploy = new DeployEngine({
-    config, store, docker, builder, routes, envCipher, events, log, clock, runtime,
-    healthTimeoutMs: config.healthTimeoutSeconds * 1000, drainMs: config.drainSeconds * 1000,
-    checkQuota: deployQuotaCheck({ store, config }), releaseRefusal: releaseRefusal(store), labels: { [LABEL_INSTANCE]: await platformInstanceId(store) },
-    exclusive, ...(turns ? { turns } : {}),
+    config,
+    store,
+    docker,
+    builder,
+    routes,
+    envCipher,
+    events,
+    log,
+    clock,
+    runtime,
+    healthTimeoutMs: config.healthTimeoutSeconds * 1000,
+    drainMs: config.drainSeconds * 1000,
+    checkQuota: deployQuotaCheck({ store, config }),
+    releaseRefusal: releaseRefusal(store),
+    labels: { [LABEL_INSTANCE]: await platformInstanceId(store) },
+    exclusive,
+    ...(turns ? { turns } : {}),
     // A drain entry outlives the drain by two minutes at most (a crashed instance's).
     ...(redis ? { drains: new SharedDrains(redis, config.drainSeconds * 1000 + 120_000) } : {}),
   });
   events.on('app.deleted', (app: { name: string }) => {
-    Promise.all([deploy.removeApp(app.name), deleteRepo(config, app.name)])
-      .catch((err: unknown) => log.error({ err, app: app.name }, 'removing the deleted app failed'));
+    Promise.all([deploy.removeApp(app.name), deleteRepo(config, app.name)]).catch((err: unknown) =>
+      log.error({ err, app: app.name }, 'removing the deleted app failed'),
+    );
   });
   const deps: ControlDeps = {
-    config, store, log, redis, clock, docker, envCipher, events, routes, deploy,
+    config,
+    store,
+    log,
+    redis,
+    clock,
+    docker,
+    envCipher,
+    events,
+    routes,
+    deploy,
     ...operationServices({ config, store, docker, deploy, routes, envCipher, log, events, clock }),
     // Gateways publish every 2 s; reading every second sees each report within a second.
     requests: redis ? new GatewayRequestPoller({ read: () => readGatewayMetrics(redis), events, log, clock, intervalMs: 1000 }) : null,
@@ -96,11 +131,16 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   };
   if (deps.requests) {
     const a = config.autoscale;
-    deps.autoscaler = new Autoscaler({ config, store, docker, deploy, routes, envCipher, log, events, clock, requests: deps.requests }, {
-      intervalMs: a.intervalSeconds * 1000,
-      timings: { windowMs: a.windowSeconds * 1000, panicWindowMs: a.panicWindowSeconds * 1000, cooldownMs: a.cooldownSeconds * 1000 },
+    deps.autoscaler = new Autoscaler(
+      { config, store, docker, deploy, routes, envCipher, log, events, clock, requests: deps.requests },
+      {
+        intervalMs: a.intervalSeconds * 1000,
+        timings: { windowMs: a.windowSeconds * 1000, panicWindowMs: a.panicWindowSeconds * 1000, cooldownMs: a.cooldownSeconds * 1000 },
+      },
+    );
+    events.on('app.deleted', (app: { name: string }) => {
+      forgetRecord(store, app.name).catch(() => undefined);
     });
-    events.on('app.deleted', (app: { name: string }) => { forgetRecord(store, app.name).catch(() => undefined); });
   }
   attachOperationHooks(deps);
   return deps;

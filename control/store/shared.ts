@@ -48,7 +48,16 @@ export function checkLimit(limit: number | undefined): number | undefined {
 export const AUDIT_DEFAULT_LIMIT = 100;
 
 const APP_PATCH_KEYS = [
-  'replicas', 'limits', 'healthcheck', 'port', 'domains', 'webhookSecret', 'collaboratorIds', 'volumes', 'deployBranch', ...EDGE_KEYS,
+  'replicas',
+  'limits',
+  'healthcheck',
+  'port',
+  'domains',
+  'webhookSecret',
+  'collaboratorIds',
+  'volumes',
+  'deployBranch',
+  ...EDGE_KEYS,
 ] as const;
 
 /** The edge settings of a stored record, defaults filled in for records written before they existed. */

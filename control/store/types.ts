@@ -40,7 +40,10 @@ export interface UserStore {
   list(): Promise<User[]>;
   count(): Promise<number>;
   /** Returns the updated user, or null when there is no such user. */
-  update(id: string, patch: Partial<Pick<User, 'name' | 'role' | 'passwordHash' | 'googleId' | 'disabledAt' | 'sessionVersion'>>): Promise<User | null>;
+  update(
+    id: string,
+    patch: Partial<Pick<User, 'name' | 'role' | 'passwordHash' | 'googleId' | 'disabledAt' | 'sessionVersion'>>,
+  ): Promise<User | null>;
   /**
    * Removes the user with their API, refresh and SSH keys, collaborations, team memberships and
    * notifications, in one step; false when absent. Apps they own are the caller's to move or
@@ -94,7 +97,11 @@ export interface AppEdge {
 export const EDGE_KEYS = ['scaleToZero', 'autoscale', 'plugins', 'balance', 'httpsRedirect'] as const satisfies readonly (keyof AppEdge)[];
 
 export const DEFAULT_EDGE: AppEdge = {
-  scaleToZero: { idleSeconds: 0 }, autoscale: null, plugins: [], balance: 'round-robin', httpsRedirect: false,
+  scaleToZero: { idleSeconds: 0 },
+  autoscale: null,
+  plugins: [],
+  balance: 'round-robin',
+  httpsRedirect: false,
 };
 
 /** Who owns an app: one user, or a team whose members get rights by their team role. */
@@ -119,8 +126,21 @@ export interface App extends AppEdge {
   updatedAt: number;
 }
 
-export type AppPatch = Partial<Pick<App, 'replicas' | 'limits' | 'healthcheck' | 'port' | 'domains' | 'webhookSecret' | 'collaboratorIds' | 'volumes'
-  | 'deployBranch' | keyof AppEdge>>;
+export type AppPatch = Partial<
+  Pick<
+    App,
+    | 'replicas'
+    | 'limits'
+    | 'healthcheck'
+    | 'port'
+    | 'domains'
+    | 'webhookSecret'
+    | 'collaboratorIds'
+    | 'volumes'
+    | 'deployBranch'
+    | keyof AppEdge
+  >
+>;
 
 export interface AppStore {
   /**

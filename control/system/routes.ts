@@ -38,20 +38,39 @@ const Probe = z.object({ status: z.enum(['ok', 'down', 'absent']) }).passthrough
 
 export const systemRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/system', tag: 'system', access: 'admin', summary: 'Platform process CPU/memory, Docker, Redis and store status (admin)',
+    method: 'get',
+    path: '/system',
+    tag: 'system',
+    access: 'admin',
+    summary: 'Platform process CPU/memory, Docker, Redis and store status (admin)',
     response: z.object({
-      processes: z.array(z.object({ name: z.string(), pid: z.number(), cpuPercent: z.number(), memoryBytes: z.number(), uptimeSeconds: z.number() })),
-      docker: Probe, redis: Probe, store: Probe.extend({ backend: z.string() }),
+      processes: z.array(
+        z.object({ name: z.string(), pid: z.number(), cpuPercent: z.number(), memoryBytes: z.number(), uptimeSeconds: z.number() }),
+      ),
+      docker: Probe,
+      redis: Probe,
+      store: Probe.extend({ backend: z.string() }),
     }),
     handler: async (ctx) => {
       const usage = await pidusage(process.pid);
-      const [docker, redis, storeOk] = await Promise.all([dockerStatus(ctx.deps), redisStatus(ctx.deps), within(ctx.deps.store.ping()).catch(() => false)]);
+      const [docker, redis, storeOk] = await Promise.all([
+        dockerStatus(ctx.deps),
+        redisStatus(ctx.deps),
+        within(ctx.deps.store.ping()).catch(() => false),
+      ]);
       return {
-        processes: [{
-          name: 'deployflow', pid: process.pid, cpuPercent: Math.round(usage.cpu * 10) / 10, memoryBytes: usage.memory,
-          uptimeSeconds: Math.round(process.uptime()),
-        }],
-        docker, redis, store: { status: storeOk ? 'ok' : 'down', backend: ctx.deps.store.backend },
+        processes: [
+          {
+            name: 'deployflow',
+            pid: process.pid,
+            cpuPercent: Math.round(usage.cpu * 10) / 10,
+            memoryBytes: usage.memory,
+            uptimeSeconds: Math.round(process.uptime()),
+          },
+        ],
+        docker,
+        redis,
+        store: { status: storeOk ? 'ok' : 'down', backend: ctx.deps.store.backend },
       };
     },
   }),

@@ -3,7 +3,10 @@
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import type { Store, Team, TeamRole, User } from '../store/types.js';
 
-export interface TeamAccess { team: Team; role: TeamRole | null }
+export interface TeamAccess {
+  team: Team;
+  role: TeamRole | null;
+}
 
 /** Loads the team if `user` may see it (a member or a platform admin); 404 otherwise. */
 export async function loadTeam(store: Store, user: User, id: string): Promise<TeamAccess> {
@@ -16,7 +19,8 @@ export async function loadTeam(store: Store, user: User, id: string): Promise<Te
 /** Loads the team if `user` may manage it (a team admin or a platform admin): 404 for strangers, 403 for members. */
 export async function loadManagedTeam(store: Store, user: User, id: string): Promise<TeamAccess> {
   const access = await loadTeam(store, user, id);
-  if (access.role !== 'admin' && user.role !== 'admin') throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only team admins may manage the team');
+  if (access.role !== 'admin' && user.role !== 'admin')
+    throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only team admins may manage the team');
   return access;
 }
 

@@ -12,7 +12,12 @@ import { loadManagedTeam, loadTeam, teamApps } from './access.js';
 import { memberViews, teamSummary, TeamMemberView, TeamSummary, TeamView } from './view.js';
 
 // A label people read, never a name that reaches Docker, git or DNS: any text without control characters.
-const TeamName = z.string().trim().min(1).max(100).regex(/^[^\p{Cc}\p{Cf}]+$/u, 'no control or format characters');
+const TeamName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'no control or format characters');
 const TeamRoleSchema = z.enum(['admin', 'developer', 'viewer']);
 
 const AddMemberBody = z.union([
@@ -20,10 +25,14 @@ const AddMemberBody = z.union([
   z.strictObject({ email: z.email().max(320), role: TeamRoleSchema.default('developer') }),
 ]);
 
-const MemberAccepted = z.object({
-  accepted: z.literal(true),
-  userId: z.string().optional(), email: z.string().optional(), role: TeamRoleSchema,
-}).describe('The same answer for an e-mail whether or not it has an account; only an existing account is added');
+const MemberAccepted = z
+  .object({
+    accepted: z.literal(true),
+    userId: z.string().optional(),
+    email: z.string().optional(),
+    role: TeamRoleSchema,
+  })
+  .describe('The same answer for an e-mail whether or not it has an account; only an existing account is added');
 
 /** Sockets watching the team's apps are checked again now (a member left or lost rights), not at their next recheck. */
 async function recheckTeamApps(deps: ControlDeps, teamId: string): Promise<void> {
@@ -41,20 +50,33 @@ function target(ctx: AuthedContext<unknown, unknown>): string {
 
 export const teamRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/teams', tag: 'teams', access: 'user', status: 201, audit: 'team.create',
+    method: 'post',
+    path: '/teams',
+    tag: 'teams',
+    access: 'user',
+    status: 201,
+    audit: 'team.create',
     summary: 'Create a team; you become its first admin (developers and admins)',
-    body: z.strictObject({ name: TeamName }), response: TeamView,
+    body: z.strictObject({ name: TeamName }),
+    response: TeamView,
     handler: async (ctx) => {
       if (!canCreateApps(ctx.user)) throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Viewers may not create teams');
       const now = ctx.deps.clock();
-      const team = await ctx.deps.store.teams.create({ id: randomUUID(), name: ctx.body.name, createdAt: now, updatedAt: now }, ctx.user.id);
+      const team = await ctx.deps.store.teams.create(
+        { id: randomUUID(), name: ctx.body.name, createdAt: now, updatedAt: now },
+        ctx.user.id,
+      );
       ctx.audit.target = `team:${team.id}`;
       ctx.audit.details = { name: team.name };
       return { ...teamSummary(team, 'admin'), members: await memberViews(ctx.deps.store, team.id), apps: [] };
     },
   }),
   defineRoute({
-    method: 'get', path: '/teams', tag: 'teams', access: 'user', response: z.array(TeamSummary),
+    method: 'get',
+    path: '/teams',
+    tag: 'teams',
+    access: 'user',
+    response: z.array(TeamSummary),
     summary: 'The teams you belong to, with your role (admins: all=true lists every team)',
     query: z.strictObject({ all: z.enum(['true', 'false']).optional() }),
     handler: async (ctx) => {
@@ -66,16 +88,30 @@ export const teamRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/teams/:id', tag: 'teams', access: 'user', response: TeamView,
+    method: 'get',
+    path: '/teams/:id',
+    tag: 'teams',
+    access: 'user',
+    response: TeamView,
     summary: 'A team with its members and apps (members and admins)',
     handler: async (ctx) => {
       const { team, role } = await loadTeam(ctx.deps.store, ctx.user, ctx.params.id as string);
-      return { ...teamSummary(team, role), members: await memberViews(ctx.deps.store, team.id), apps: await teamApps(ctx.deps.store, team.id) };
+      return {
+        ...teamSummary(team, role),
+        members: await memberViews(ctx.deps.store, team.id),
+        apps: await teamApps(ctx.deps.store, team.id),
+      };
     },
   }),
   defineRoute({
-    method: 'patch', path: '/teams/:id', tag: 'teams', access: 'user', audit: 'team.rename', response: TeamSummary,
-    summary: 'Rename a team (team admins)', body: z.strictObject({ name: TeamName }),
+    method: 'patch',
+    path: '/teams/:id',
+    tag: 'teams',
+    access: 'user',
+    audit: 'team.rename',
+    response: TeamSummary,
+    summary: 'Rename a team (team admins)',
+    body: z.strictObject({ name: TeamName }),
     handler: async (ctx) => {
       const { team, role } = await loadManagedTeam(ctx.deps.store, ctx.user, target(ctx));
       ctx.audit.details = { from: team.name, to: ctx.body.name };
@@ -85,22 +121,34 @@ export const teamRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'delete', path: '/teams/:id', tag: 'teams', access: 'user', audit: 'team.delete',
+    method: 'delete',
+    path: '/teams/:id',
+    tag: 'teams',
+    access: 'user',
+    audit: 'team.delete',
     summary: 'Delete a team that owns no apps (team admins); 409 names the apps to transfer or delete first',
     handler: async (ctx) => {
       const { team } = await loadManagedTeam(ctx.deps.store, ctx.user, target(ctx));
       ctx.audit.details = { name: team.name };
       const apps = await teamApps(ctx.deps.store, team.id);
-      if (apps.length > 0) throw new DeployFlowError('DF_ERR_CONFLICT', 'The team still owns apps: transfer or delete them first', { apps });
+      if (apps.length > 0)
+        throw new DeployFlowError('DF_ERR_CONFLICT', 'The team still owns apps: transfer or delete them first', { apps });
       await ctx.deps.store.teams.delete(team.id);
       return undefined;
     },
   }),
   defineRoute({
-    method: 'post', path: '/teams/:id/members', tag: 'teams', access: 'user', status: 202, audit: 'team.member.add',
-    summary: 'Add a member by user id or e-mail with a role (team admins); an e-mail gets the same answer whether or not it has an '
-      + 'account, and one without an account adds nobody',
-    body: AddMemberBody, response: MemberAccepted,
+    method: 'post',
+    path: '/teams/:id/members',
+    tag: 'teams',
+    access: 'user',
+    status: 202,
+    audit: 'team.member.add',
+    summary:
+      'Add a member by user id or e-mail with a role (team admins); an e-mail gets the same answer whether or not it has an ' +
+      'account, and one without an account adds nobody',
+    body: AddMemberBody,
+    response: MemberAccepted,
     handler: async (ctx) => {
       const { team } = await loadManagedTeam(ctx.deps.store, ctx.user, target(ctx));
       const { role } = ctx.body;
@@ -124,14 +172,20 @@ export const teamRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'patch', path: '/teams/:id/members/:userId', tag: 'teams', access: 'user', audit: 'team.member.role', response: TeamMemberView,
+    method: 'patch',
+    path: '/teams/:id/members/:userId',
+    tag: 'teams',
+    access: 'user',
+    audit: 'team.member.role',
+    response: TeamMemberView,
     summary: "Change a member's role (team admins); the team's last admin keeps the role",
     body: z.strictObject({ role: TeamRoleSchema }),
     handler: async (ctx) => {
       const { team } = await loadManagedTeam(ctx.deps.store, ctx.user, target(ctx));
       const userId = ctx.params.userId as string;
       ctx.audit.details = { userId, role: ctx.body.role };
-      if ((await ctx.deps.store.teams.roleOf(team.id, userId)) === null) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'Not a member of this team');
+      if ((await ctx.deps.store.teams.roleOf(team.id, userId)) === null)
+        throw new DeployFlowError('DF_ERR_NOT_FOUND', 'Not a member of this team');
       await ctx.deps.store.teams.setMember(team.id, userId, ctx.body.role, ctx.deps.clock());
       await recheckTeamApps(ctx.deps, team.id);
       const view = (await memberViews(ctx.deps.store, team.id)).find((m) => m.userId === userId);
@@ -140,14 +194,20 @@ export const teamRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'delete', path: '/teams/:id/members/:userId', tag: 'teams', access: 'user', audit: 'team.member.remove',
+    method: 'delete',
+    path: '/teams/:id/members/:userId',
+    tag: 'teams',
+    access: 'user',
+    audit: 'team.member.remove',
     summary: 'Remove a member (team admins), or leave a team yourself; the last admin stays',
     handler: async (ctx) => {
       const id = target(ctx);
       const userId = ctx.params.userId as string;
       ctx.audit.details = { userId };
-      const { team } = userId === ctx.user.id ? await loadTeam(ctx.deps.store, ctx.user, id) : await loadManagedTeam(ctx.deps.store, ctx.user, id);
-      if (!(await ctx.deps.store.teams.removeMember(team.id, userId))) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'Not a member of this team');
+      const { team } =
+        userId === ctx.user.id ? await loadTeam(ctx.deps.store, ctx.user, id) : await loadManagedTeam(ctx.deps.store, ctx.user, id);
+      if (!(await ctx.deps.store.teams.removeMember(team.id, userId)))
+        throw new DeployFlowError('DF_ERR_NOT_FOUND', 'Not a member of this team');
       await recheckTeamApps(ctx.deps, team.id);
       return undefined;
     },

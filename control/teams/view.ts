@@ -4,12 +4,19 @@ import type { Store, Team, TeamRole } from '../store/types.js';
 const Role = z.enum(['admin', 'developer', 'viewer']);
 
 export const TeamSummary = z.object({
-  id: z.string(), name: z.string(), createdAt: z.number(), updatedAt: z.number(),
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
   role: Role.nullable().describe('Your role in the team (null: you are a platform admin, not a member)'),
 });
 
 export const TeamMemberView = z.object({
-  userId: z.string(), email: z.string(), name: z.string(), role: Role, addedAt: z.number(),
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: Role,
+  addedAt: z.number(),
 });
 
 export const TeamView = TeamSummary.extend({

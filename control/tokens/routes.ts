@@ -7,7 +7,12 @@ const TokenView = z.object({ id: z.string(), name: z.string(), createdAt: z.numb
 
 export const tokenRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/tokens', tag: 'tokens', access: 'user', status: 201, audit: 'token.create',
+    method: 'post',
+    path: '/tokens',
+    tag: 'tokens',
+    access: 'user',
+    status: 201,
+    audit: 'token.create',
     summary: 'Create an API token (Bearer, and the git HTTP password); the token is shown only now',
     body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
     response: TokenView.extend({ token: z.string() }),
@@ -18,13 +23,26 @@ export const tokenRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/tokens', tag: 'tokens', access: 'user', summary: 'Your API tokens (without their secrets)',
+    method: 'get',
+    path: '/tokens',
+    tag: 'tokens',
+    access: 'user',
+    summary: 'Your API tokens (without their secrets)',
     response: z.array(TokenView),
-    handler: async (ctx) => (await ctx.deps.store.apiTokens.listForUser(ctx.user.id))
-      .map((t) => ({ id: t.id, name: t.name, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt })),
+    handler: async (ctx) =>
+      (await ctx.deps.store.apiTokens.listForUser(ctx.user.id)).map((t) => ({
+        id: t.id,
+        name: t.name,
+        createdAt: t.createdAt,
+        lastUsedAt: t.lastUsedAt,
+      })),
   }),
   defineRoute({
-    method: 'delete', path: '/tokens/:id', tag: 'tokens', access: 'user', audit: 'token.revoke',
+    method: 'delete',
+    path: '/tokens/:id',
+    tag: 'tokens',
+    access: 'user',
+    audit: 'token.revoke',
     summary: 'Revoke one of your API tokens',
     handler: async (ctx) => {
       const id = ctx.params.id as string;

@@ -9,16 +9,28 @@ import { REQUIRE_FOR_ADMINS_SETTING } from '../accounts/second-factor.js';
 
 const Settings = z.object({
   registrationOpen: z.boolean(),
-  secondFactorRequiredForAdmins: z.boolean().describe('Admins must turn on two-factor sign-in before using a signed-in session (API tokens keep working)'),
+  secondFactorRequiredForAdmins: z
+    .boolean()
+    .describe('Admins must turn on two-factor sign-in before using a signed-in session (API tokens keep working)'),
 });
 
 export const userRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/users', tag: 'users', access: 'admin', summary: 'All users (admin)', response: z.array(UserView),
+    method: 'get',
+    path: '/users',
+    tag: 'users',
+    access: 'admin',
+    summary: 'All users (admin)',
+    response: z.array(UserView),
     handler: async (ctx) => (await ctx.deps.store.users.list()).map(userView),
   }),
   defineRoute({
-    method: 'patch', path: '/users/:id', tag: 'users', access: 'admin', audit: 'user.role', response: UserView,
+    method: 'patch',
+    path: '/users/:id',
+    tag: 'users',
+    access: 'admin',
+    audit: 'user.role',
+    response: UserView,
     summary: "Change a user's role (admin); the last admin cannot be demoted",
     body: z.strictObject({ role: z.enum(['admin', 'developer', 'viewer']) }),
     handler: async (ctx) => {
@@ -38,15 +50,26 @@ export const userRoutes: RouteSpec[] = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/settings', tag: 'users', access: 'admin', summary: 'Platform settings (admin)', response: Settings,
+    method: 'get',
+    path: '/settings',
+    tag: 'users',
+    access: 'admin',
+    summary: 'Platform settings (admin)',
+    response: Settings,
     handler: async (ctx) => ({
       registrationOpen: await registrationOpen(ctx.deps.store),
       secondFactorRequiredForAdmins: (await ctx.deps.store.settings.get<boolean>(REQUIRE_FOR_ADMINS_SETTING)) === true,
     }),
   }),
   defineRoute({
-    method: 'patch', path: '/settings', tag: 'users', access: 'admin', audit: 'settings.update', response: Settings,
-    summary: 'Open or close registration, require two-factor sign-in for admins (admin)', body: Settings.partial().strict(),
+    method: 'patch',
+    path: '/settings',
+    tag: 'users',
+    access: 'admin',
+    audit: 'settings.update',
+    response: Settings,
+    summary: 'Open or close registration, require two-factor sign-in for admins (admin)',
+    body: Settings.partial().strict(),
     handler: async (ctx) => {
       ctx.audit.target = 'settings';
       ctx.audit.details = { ...ctx.body };

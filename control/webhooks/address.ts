@@ -4,7 +4,15 @@
 import net from 'node:net';
 
 export type AddressClass =
-  | 'public' | 'private' | 'loopback' | 'link-local' | 'cgnat' | 'multicast' | 'unspecified' | 'reserved' | 'invalid';
+  | 'public'
+  | 'private'
+  | 'loopback'
+  | 'link-local'
+  | 'cgnat'
+  | 'multicast'
+  | 'unspecified'
+  | 'reserved'
+  | 'invalid';
 
 type Range = [first: number[], prefixBits: number, cls: AddressClass];
 
@@ -56,8 +64,11 @@ export function parseIPv6(text: string): number[] | null {
   let addr = text.replace(/%.*$/, '');
   if (!net.isIPv6(addr)) return null;
   // A dotted IPv4 tail is two 16-bit words written differently: rewrite it as hex first.
-  addr = addr.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a: string, b: string, c: string, d: string) =>
-    `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`);
+  addr = addr.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_m, a: string, b: string, c: string, d: string) =>
+      `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`,
+  );
   const halves = addr.split('::');
   if (halves.length > 2) return null;
   const parse = (s: string | undefined): number[] => (s ? s.split(':').map((h) => parseInt(h, 16)) : []);

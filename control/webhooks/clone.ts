@@ -13,44 +13,91 @@ import type { CloneTarget } from './clone-url.js';
 
 export const CLONE_TIMEOUT_MS = 120_000;
 
-export interface GitInvocation { file: 'git'; args: string[] }
+export interface GitInvocation {
+  file: 'git';
+  args: string[];
+}
 
 /** `-c` settings every remote git command runs with. */
 export function safetyConfig(target: CloneTarget): string[] {
   const settings = [
-    'protocol.allow=never', 'protocol.http.allow=always', 'protocol.https.allow=always',
-    'http.followRedirects=false', 'credential.helper=', 'core.hooksPath=/dev/null',
+    'protocol.allow=never',
+    'protocol.http.allow=always',
+    'protocol.https.allow=always',
+    'http.followRedirects=false',
+    'credential.helper=',
+    'core.hooksPath=/dev/null',
     ...(target.pin ? [`http.curloptResolve=${target.pin}`] : []),
   ];
   return settings.flatMap((s) => ['-c', s]);
 }
 
 export function cloneCommand(target: CloneTarget, branch: GitRef, dir: string): GitInvocation {
-  return { file: 'git', args: [...safetyConfig(target), 'clone', '--quiet', '--depth', '1', '--branch', branch, '--no-tags', '--single-branch', '--', target.url, dir] };
+  return {
+    file: 'git',
+    args: [
+      ...safetyConfig(target),
+      'clone',
+      '--quiet',
+      '--depth',
+      '1',
+      '--branch',
+      branch,
+      '--no-tags',
+      '--single-branch',
+      '--',
+      target.url,
+      dir,
+    ],
+  };
 }
 
 export function fetchCommitCommand(target: CloneTarget, dir: string, commit: CommitSha): GitInvocation {
-  return { file: 'git', args: ['-C', dir, ...safetyConfig(target), 'fetch', '--quiet', '--depth', '1', '--no-tags', '--', 'origin', commit] };
+  return {
+    file: 'git',
+    args: ['-C', dir, ...safetyConfig(target), 'fetch', '--quiet', '--depth', '1', '--no-tags', '--', 'origin', commit],
+  };
 }
 
 function gitEnv(home: string): NodeJS.ProcessEnv {
   return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LC_ALL: 'C',
-    GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_ASKPASS: '/bin/false', GIT_LFS_SKIP_SMUDGE: '1',
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    LC_ALL: 'C',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_ASKPASS: '/bin/false',
+    GIT_LFS_SKIP_SMUDGE: '1',
   };
 }
 
 function run(cmd: GitInvocation, home: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd.file, cmd.args, { env: gitEnv(home), stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(cmd.file, cmd.args, {
+      env: gitEnv(home),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { if (out.length < 65536) out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { if (err.length < 65536) err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      if (out.length < 65536) out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      if (err.length < 65536) err += d.toString();
+    });
     child.once('error', (e) => reject(new DeployFlowError('DF_ERR_INTERNAL', `git could not run: ${e.message}`)));
     child.once('close', (code, signal) => {
       if (code === 0) resolve(out);
-      else if (signal) reject(new DeployFlowError('DF_ERR_CLONE_FAILED', `git ${cmd.args.find((a) => a === 'clone' || a === 'fetch')} took too long and was stopped`));
+      else if (signal)
+        reject(
+          new DeployFlowError(
+            'DF_ERR_CLONE_FAILED',
+            `git ${cmd.args.find((a) => a === 'clone' || a === 'fetch')} took too long and was stopped`,
+          ),
+        );
       else reject(new DeployFlowError('DF_ERR_CLONE_FAILED', `The repository could not be cloned: ${lastLine(err)}`));
     });
   });
@@ -69,7 +116,12 @@ export interface Clone {
 }
 
 /** Clones `branch` and, when given, makes sure `commit` is what is checked out. */
-export async function cloneRepository(target: CloneTarget, branch: GitRef, commit: CommitSha | null, timeoutMs = CLONE_TIMEOUT_MS): Promise<Clone> {
+export async function cloneRepository(
+  target: CloneTarget,
+  branch: GitRef,
+  commit: CommitSha | null,
+  timeoutMs = CLONE_TIMEOUT_MS,
+): Promise<Clone> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'df-webhook-'));
   const remove = (): Promise<void> => fs.rm(root, { recursive: true, force: true });
   const dir = path.join(root, 'src');
@@ -81,7 +133,11 @@ export async function cloneRepository(target: CloneTarget, branch: GitRef, commi
     if (commit && head !== commit) {
       // The branch moved on after this push: build what was pushed, as the webhook announced.
       await run(fetchCommitCommand(target, dir, commit), root, left());
-      await run({ file: 'git', args: ['-C', dir, '-c', 'core.hooksPath=/dev/null', 'checkout', '--quiet', '--detach', commit] }, root, left());
+      await run(
+        { file: 'git', args: ['-C', dir, '-c', 'core.hooksPath=/dev/null', 'checkout', '--quiet', '--detach', commit] },
+        root,
+        left(),
+      );
       head = (await run({ file: 'git', args: ['-C', dir, 'rev-parse', 'HEAD'] }, root, left())).trim();
       if (head !== commit) throw new DeployFlowError('DF_ERR_CLONE_FAILED', `Commit ${commit} was not found in the repository`);
     }

@@ -65,10 +65,10 @@ export async function handleDelivery(deps: ControlDeps, d: Delivery, opts: Deliv
 }
 
 async function handleAuthentic(deps: ControlDeps, app: App, d: Delivery, lookup: Lookup | undefined): Promise<Outcome> {
-
   const event = String(d.headers[d.provider === 'github' ? 'x-github-event' : 'x-gitlab-event'] ?? '');
   if (d.provider === 'github' && event === 'ping') return { status: 200, body: { ok: true, event: 'ping' }, details: { event } };
-  if (event !== (d.provider === 'github' ? 'push' : 'Push Hook')) return { status: 202, body: { ignored: 'event' }, details: { event, ignored: 'event' } };
+  if (event !== (d.provider === 'github' ? 'push' : 'Push Hook'))
+    return { status: 202, body: { ignored: 'event' }, details: { event, ignored: 'event' } };
 
   const push = parsePush(d.provider, decodeBody(d.body, d.headers['content-type']));
   // A push GitHub dates (repository.pushed_at) older than the replay window is a replay the
@@ -85,10 +85,18 @@ async function handleAuthentic(deps: ControlDeps, app: App, d: Delivery, lookup:
   // The URL is checked now, so a refused repository is the sender's answer; the clone itself
   // is the deployment's first step, so the sender gets 202 at once (GitHub gives up after 10 s)
   // and a clone that fails shows as a failed deployment with its reason.
-  const target = await resolveCloneUrl(push.cloneUrl, { allowPrivate: await allowPrivateUrls(deps.store.settings), ...(lookup ? { lookup } : {}) });
+  const target = await resolveCloneUrl(push.cloneUrl, {
+    allowPrivate: await allowPrivateUrls(deps.store.settings),
+    ...(lookup ? { lookup } : {}),
+  });
   const commit = push.commit ? parseCommitSha(push.commit) : null;
   const { deployment } = await deps.deploy.enqueue({
-    app: app.name, origin: 'webhook', commit, ref: push.ref, createdBy: null, source: cloneSource(target, branch, commit),
+    app: app.name,
+    origin: 'webhook',
+    commit,
+    ref: push.ref,
+    createdBy: null,
+    source: cloneSource(target, branch, commit),
   });
   return { status: 202, body: { deploymentId: deployment.id }, details: { ...details, deploymentId: deployment.id } };
 }

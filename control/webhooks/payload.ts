@@ -50,17 +50,20 @@ export function parsePush(provider: Provider, body: unknown): PushInfo {
     const deleted = p.data.deleted === true || p.data.after === ZERO;
     // pushed_at is epoch seconds in push payloads (an ISO date in other events): only a number counts.
     const pushedAt = typeof p.data.repository.pushed_at === 'number' ? p.data.repository.pushed_at : null;
-    return { ref: p.data.ref, commit: deleted ? null : p.data.after ?? null, deleted, cloneUrl: p.data.repository.clone_url, pushedAt };
+    return { ref: p.data.ref, commit: deleted ? null : (p.data.after ?? null), deleted, cloneUrl: p.data.repository.clone_url, pushedAt };
   }
   const p = GitlabPush.safeParse(body);
   if (!p.success) throw invalid(p.error);
   const deleted = p.data.after === ZERO;
   // checkout_sha is the head GitLab means to build; `after` is the same for plain pushes.
-  const commit = deleted ? null : p.data.checkout_sha ?? p.data.after ?? null;
+  const commit = deleted ? null : (p.data.checkout_sha ?? p.data.after ?? null);
   return { ref: p.data.ref, commit, deleted, cloneUrl: p.data.project.git_http_url, pushedAt: null };
 }
 
 function invalid(error: z.ZodError): DeployFlowError {
   const issue = error.issues[0];
-  return new DeployFlowError('DF_ERR_VALIDATION', `Invalid push payload: ${issue?.path.join('.') || 'body'} ${issue?.message ?? ''}`.trim());
+  return new DeployFlowError(
+    'DF_ERR_VALIDATION',
+    `Invalid push payload: ${issue?.path.join('.') || 'body'} ${issue?.message ?? ''}`.trim(),
+  );
 }

@@ -30,7 +30,13 @@ export class DeliveryMemory {
     // One point per key and window: the first delivery takes it, any later one finds none left.
     const memory = new RateLimiterMemory({ keyPrefix: 'webhook-delivery', points: 1, duration: windowSeconds });
     this.seen = redis
-      ? new RateLimiterRedis({ storeClient: redis, keyPrefix: 'deployflow:webhook-delivery', points: 1, duration: windowSeconds, insuranceLimiter: memory })
+      ? new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: 'deployflow:webhook-delivery',
+          points: 1,
+          duration: windowSeconds,
+          insuranceLimiter: memory,
+        })
       : memory;
   }
 

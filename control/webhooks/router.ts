@@ -51,12 +51,26 @@ export function webhookRouter(deps: ControlDeps): Router {
   return router;
 }
 
-async function audit(deps: ControlDeps, provider: Provider, app: string, req: Request, details: Record<string, unknown>, result: 'ok' | 'error'): Promise<void> {
+async function audit(
+  deps: ControlDeps,
+  provider: Provider,
+  app: string,
+  req: Request,
+  details: Record<string, unknown>,
+  result: 'ok' | 'error',
+): Promise<void> {
   try {
     await deps.store.audit.append({
-      id: randomUUID(), at: deps.clock(), actorId: null, actorEmail: null, action: `webhook.${provider}`,
+      id: randomUUID(),
+      at: deps.clock(),
+      actorId: null,
+      actorEmail: null,
+      action: `webhook.${provider}`,
       // A name that is not even an app name is not echoed into the log.
-      target: isAppName(app) ? `app:${app}` : null, result, ip: req.ip ?? req.socket.remoteAddress ?? null, details,
+      target: isAppName(app) ? `app:${app}` : null,
+      result,
+      ip: req.ip ?? req.socket.remoteAddress ?? null,
+      details,
     });
   } catch (auditErr) {
     deps.log.error({ err: auditErr, provider }, 'audit write failed');

@@ -16,14 +16,19 @@ export function webhookUrls(config: Config, app: string): { github: string; gitl
 const WebhookSecretView = z.object({
   enabled: z.boolean(),
   secret: z.string().nullable().describe('32 random bytes, hex; GitHub: the hook secret, GitLab: the secret token'),
-  branch: z.string().describe('Only pushes to this branch deploy (the app\'s deployBranch)'),
+  branch: z.string().describe("Only pushes to this branch deploy (the app's deployBranch)"),
   urls: z.object({ github: z.string(), gitlab: z.string() }),
 });
 
 export const webhookSecretRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'post', path: '/apps/:name/webhook-secret', tag: 'webhooks', access: 'user', audit: 'app.webhook.secret.rotate',
-    summary: 'Generate (or rotate) the app\'s webhook secret (owner or admin); the old one stops working', response: WebhookSecretView,
+    method: 'post',
+    path: '/apps/:name/webhook-secret',
+    tag: 'webhooks',
+    access: 'user',
+    audit: 'app.webhook.secret.rotate',
+    summary: "Generate (or rotate) the app's webhook secret (owner or admin); the old one stops working",
+    response: WebhookSecretView,
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'administer');
       const secret = randomBytes(32).toString('hex');
@@ -34,16 +39,30 @@ export const webhookSecretRoutes: RouteSpec[] = [
   }),
   defineRoute({
     // Reading a secret is worth an audit line too: it is how a leak would be traced.
-    method: 'get', path: '/apps/:name/webhook-secret', tag: 'webhooks', access: 'user', audit: 'app.webhook.secret.read',
-    summary: 'Show the app\'s webhook secret and URLs (owner or admin)', response: WebhookSecretView,
+    method: 'get',
+    path: '/apps/:name/webhook-secret',
+    tag: 'webhooks',
+    access: 'user',
+    audit: 'app.webhook.secret.read',
+    summary: "Show the app's webhook secret and URLs (owner or admin)",
+    response: WebhookSecretView,
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'administer');
-      return { enabled: app.webhookSecret !== null, secret: app.webhookSecret, branch: app.deployBranch, urls: webhookUrls(ctx.deps.config, app.name) };
+      return {
+        enabled: app.webhookSecret !== null,
+        secret: app.webhookSecret,
+        branch: app.deployBranch,
+        urls: webhookUrls(ctx.deps.config, app.name),
+      };
     },
   }),
   defineRoute({
-    method: 'delete', path: '/apps/:name/webhook-secret', tag: 'webhooks', access: 'user', audit: 'app.webhook.secret.delete',
-    summary: 'Remove the app\'s webhook secret: webhooks are refused until a new one is generated (owner or admin)',
+    method: 'delete',
+    path: '/apps/:name/webhook-secret',
+    tag: 'webhooks',
+    access: 'user',
+    audit: 'app.webhook.secret.delete',
+    summary: "Remove the app's webhook secret: webhooks are refused until a new one is generated (owner or admin)",
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'administer');
       await ctx.deps.store.apps.update(app.name, { webhookSecret: null });

@@ -17,13 +17,23 @@ const WebhookSettings = z.object({
 
 export const webhookSettingsRoutes: RouteSpec[] = [
   defineRoute({
-    method: 'get', path: '/settings/webhooks', tag: 'webhooks', access: 'admin', summary: 'Webhook settings (admin)',
+    method: 'get',
+    path: '/settings/webhooks',
+    tag: 'webhooks',
+    access: 'admin',
+    summary: 'Webhook settings (admin)',
     response: WebhookSettings,
     handler: async (ctx) => ({ allowPrivateUrls: await allowPrivateUrls(ctx.deps.store.settings) }),
   }),
   defineRoute({
-    method: 'put', path: '/settings/webhooks', tag: 'webhooks', access: 'admin', audit: 'settings.webhooks',
-    summary: 'Allow or refuse webhook clones from private addresses (admin)', body: WebhookSettings.strict(), response: WebhookSettings,
+    method: 'put',
+    path: '/settings/webhooks',
+    tag: 'webhooks',
+    access: 'admin',
+    audit: 'settings.webhooks',
+    summary: 'Allow or refuse webhook clones from private addresses (admin)',
+    body: WebhookSettings.strict(),
+    response: WebhookSettings,
     handler: async (ctx) => {
       ctx.audit.target = 'settings';
       ctx.audit.details = { ...ctx.body };

@@ -19,8 +19,16 @@ export function forwardQuery(query: Buffer, upstream: { host: string; port: numb
     socket.on('error', () => done(null));
     socket.on('message', (msg, rinfo) => {
       // Only the upstream's reply to this very query (same ID) counts.
-      if (rinfo.address === upstream.host && rinfo.port === upstream.port && msg.length >= 2 && msg.readUInt16BE(0) === query.readUInt16BE(0)) done(msg);
+      if (
+        rinfo.address === upstream.host &&
+        rinfo.port === upstream.port &&
+        msg.length >= 2 &&
+        msg.readUInt16BE(0) === query.readUInt16BE(0)
+      )
+        done(msg);
     });
-    socket.send(query, upstream.port, upstream.host, (err) => { if (err) done(null); });
+    socket.send(query, upstream.port, upstream.host, (err) => {
+      if (err) done(null);
+    });
   });
 }

@@ -16,12 +16,27 @@ export interface DnsOptions {
 }
 
 /** Loopback, RFC 1918, CGNAT, link-local and unique-local networks. */
-const PRIVATE_NETWORKS = ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10'];
+const PRIVATE_NETWORKS = [
+  '127.0.0.0/8',
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '169.254.0.0/16',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+];
 
 function forwardAllowList(raw: string | undefined): (client: string) => boolean {
   if (raw?.trim() === 'any') return () => true;
   const list = new net.BlockList();
-  const cidrs = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : PRIVATE_NETWORKS;
+  const cidrs = raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : PRIVATE_NETWORKS;
   for (const cidr of cidrs) {
     const [address, bits] = cidr.split('/');
     const family = net.isIP(address ?? '');
@@ -41,7 +56,10 @@ function forwardAllowList(raw: string | undefined): (client: string) => boolean 
 type Env = Record<string, string | undefined>;
 
 export function dnsOptions(env: Env = process.env): DnsOptions {
-  const ips = (env.DEPLOYFLOW_PUBLIC_IP || '127.0.0.1').split(',').map((s) => s.trim()).filter(Boolean);
+  const ips = (env.DEPLOYFLOW_PUBLIC_IP || '127.0.0.1')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const ip of ips) if (net.isIP(ip) === 0) throw new ConfigError('DEPLOYFLOW_PUBLIC_IP', `is not an IP address: "${ip}"`);
   // One of each family keeps every answer small (no truncation over UDP to think about).
   if (ips.filter((ip) => net.isIPv4(ip)).length > 1 || ips.filter((ip) => net.isIPv6(ip)).length > 1) {
@@ -50,7 +68,8 @@ export function dnsOptions(env: Env = process.env): DnsOptions {
   let forward: DnsOptions['forward'] = null;
   const raw = env.DNS_FORWARD;
   if (raw) {
-    const m = /^(?:\[([0-9a-fA-F:]+)\]|([0-9.]+))(?::([0-9]{1,5}))?$/.exec(raw) ?? (net.isIPv6(raw) ? [raw, raw, undefined, undefined] : null);
+    const m =
+      /^(?:\[([0-9a-fA-F:]+)\]|([0-9.]+))(?::([0-9]{1,5}))?$/.exec(raw) ?? (net.isIPv6(raw) ? [raw, raw, undefined, undefined] : null);
     const host = m ? (m[1] ?? m[2]!) : '';
     const port = m?.[3] ? Number(m[3]) : 53;
     if (!m || net.isIP(host) === 0 || port < 1 || port > 65535) throw new ConfigError('DNS_FORWARD', `must be ip or ip:port, got "${raw}"`);

@@ -5,7 +5,18 @@
 // packets for ever.
 import { forwardQuery } from '../forward/forward.js';
 import type { DnsOptions } from '../options/options.js';
-import { encodeAnswers, headerOnly, opcode, parseQuery, RCODE, reply, soaRecord, TYPE, type EncodedAnswers, type Query } from '../wire/raw.js';
+import {
+  encodeAnswers,
+  headerOnly,
+  opcode,
+  parseQuery,
+  RCODE,
+  reply,
+  soaRecord,
+  TYPE,
+  type EncodedAnswers,
+  type Query,
+} from '../wire/raw.js';
 import type { Zone } from '../zone/zone.js';
 
 /** Forwarded queries in flight at once; beyond, SERVFAIL (each holds a socket for up to 2 s). */
@@ -15,7 +26,10 @@ export class Resolver {
   private readonly answers: EncodedAnswers;
   private forwarding = 0;
 
-  constructor(private readonly zone: Zone, private readonly options: DnsOptions) {
+  constructor(
+    private readonly zone: Zone,
+    private readonly options: DnsOptions,
+  ) {
     this.answers = encodeAnswers(options.ipv4, options.ipv6, options.ttl);
   }
 
@@ -37,20 +51,28 @@ export class Resolver {
       if (q.cls !== 1 && q.cls !== 255) return reply(buf, q, null, 0, RCODE.REFUSED, false);
       const a = this.answers;
       switch (q.type) {
-        case TYPE.A: return a.aCount > 0 ? reply(buf, q, a.a, a.aCount, RCODE.NOERROR, true) : this.noData(buf, q);
-        case TYPE.AAAA: return a.aaaaCount > 0 ? reply(buf, q, a.aaaa, a.aaaaCount, RCODE.NOERROR, true) : this.noData(buf, q);
-        case TYPE.ANY: return reply(buf, q, a.any, a.anyCount, RCODE.NOERROR, true);
+        case TYPE.A:
+          return a.aCount > 0 ? reply(buf, q, a.a, a.aCount, RCODE.NOERROR, true) : this.noData(buf, q);
+        case TYPE.AAAA:
+          return a.aaaaCount > 0 ? reply(buf, q, a.aaaa, a.aaaaCount, RCODE.NOERROR, true) : this.noData(buf, q);
+        case TYPE.ANY:
+          return reply(buf, q, a.any, a.anyCount, RCODE.NOERROR, true);
         case TYPE.SOA:
-          if (this.zone.apexOf(q.name) === q.name) return reply(buf, q, soaRecord(q, q.name.length, this.options.ttl), 1, RCODE.NOERROR, true);
+          if (this.zone.apexOf(q.name) === q.name)
+            return reply(buf, q, soaRecord(q, q.name.length, this.options.ttl), 1, RCODE.NOERROR, true);
           return this.noData(buf, q);
-        default: return this.noData(buf, q);
+        default:
+          return this.noData(buf, q);
       }
     }
     const upstream = this.options.forward;
     if (!upstream || !this.options.mayForward(client)) return reply(buf, q, null, 0, RCODE.REFUSED, false);
     if (this.forwarding >= MAX_FORWARDS_IN_FLIGHT) return reply(buf, q, null, 0, RCODE.SERVFAIL, false);
     this.forwarding++;
-    return forwardQuery(buf, upstream).then((r) => r ?? reply(buf, q, null, 0, RCODE.SERVFAIL, false))
-      .finally(() => { this.forwarding--; });
+    return forwardQuery(buf, upstream)
+      .then((r) => r ?? reply(buf, q, null, 0, RCODE.SERVFAIL, false))
+      .finally(() => {
+        this.forwarding--;
+      });
   }
 }

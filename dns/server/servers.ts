@@ -16,7 +16,9 @@ export function udpServer(resolver: Resolver, type: 'udp4' | 'udp6', log: Logger
   const send = (out: Buffer | null, rinfo: RemoteInfo): void => {
     if (!out) return;
     try {
-      server.send(out, rinfo.port, rinfo.address, (err) => { if (err) log.debug({ err: err.message }, 'dns: udp reply not sent'); });
+      server.send(out, rinfo.port, rinfo.address, (err) => {
+        if (err) log.debug({ err: err.message }, 'dns: udp reply not sent');
+      });
     } catch (err) {
       log.debug({ err }, 'dns: udp reply not sent');
     }
@@ -26,7 +28,11 @@ export function udpServer(resolver: Resolver, type: 'udp4' | 'udp6', log: Logger
     if (rinfo.port === 0) return;
     try {
       const out = resolver.resolve(data, rinfo.address);
-      if (out instanceof Promise) out.then((r) => send(r, rinfo), () => undefined);
+      if (out instanceof Promise)
+        out.then(
+          (r) => send(r, rinfo),
+          () => undefined,
+        );
       else send(out, rinfo);
     } catch (err) {
       log.debug({ err }, 'dns: udp query failed');

@@ -40,7 +40,14 @@ function ipv6Bytes(ip: string): Buffer {
 export function encodeAnswers(ipv4: string[], ipv6: string[], ttl: number): EncodedAnswers {
   const a = ipv4.map((ip) => rr(TYPE.A, ttl, Buffer.from(ip.split('.').map(Number))));
   const aaaa = ipv6.map((ip) => rr(TYPE.AAAA, ttl, ipv6Bytes(ip)));
-  return { a: Buffer.concat(a), aCount: a.length, aaaa: Buffer.concat(aaaa), aaaaCount: aaaa.length, any: Buffer.concat([...a, ...aaaa]), anyCount: a.length + aaaa.length };
+  return {
+    a: Buffer.concat(a),
+    aCount: a.length,
+    aaaa: Buffer.concat(aaaa),
+    aaaaCount: aaaa.length,
+    any: Buffer.concat([...a, ...aaaa]),
+    anyCount: a.length + aaaa.length,
+  };
 }
 
 export interface Query {
@@ -83,7 +90,15 @@ export function opcode(buf: Buffer): number {
  * header + question + `records`, flagged as an (authoritative) answer with `rcode`; `authority`
  * (one record, the zone's SOA) goes in the authority section.
  */
-export function reply(buf: Buffer, q: Query, records: Buffer | null, count: number, rcode: number, authoritative: boolean, authority: Buffer | null = null): Buffer {
+export function reply(
+  buf: Buffer,
+  q: Query,
+  records: Buffer | null,
+  count: number,
+  rcode: number,
+  authoritative: boolean,
+  authority: Buffer | null = null,
+): Buffer {
   const size = q.end + (records ? records.length : 0) + (authority ? authority.length : 0);
   const out = Buffer.allocUnsafe(size);
   buf.copy(out, 0, 0, q.end);

@@ -19,7 +19,13 @@ export class Backend {
   /** Raw keep-alive sockets for the fast engine, made on first use. */
   private fast: UpstreamPool | undefined;
 
-  constructor(readonly key: string, readonly host: string, readonly port: number, private readonly connections: number, private readonly timeoutMs: number) {
+  constructor(
+    readonly key: string,
+    readonly host: string,
+    readonly port: number,
+    private readonly connections: number,
+    private readonly timeoutMs: number,
+  ) {
     const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.pool = new Pool(origin, {
       connections,
@@ -52,7 +58,10 @@ export const backendKey = (u: Upstream): string => `${u.host}:${u.port}`;
 export class BackendRegistry {
   private readonly backends = new Map<string, Backend>();
 
-  constructor(private readonly connections: number, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly connections: number,
+    private readonly timeoutMs: number,
+  ) {}
 
   acquire(u: Upstream): Backend {
     const key = backendKey(u);

@@ -5,7 +5,15 @@
 // replayed), at most three attempts in all.
 
 /** Connection errors meaning the app never saw the request (undici's names and the fast engine's). */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** A connection cut under the request: reset, broken pipe, closed (undici's name and the fast engine's). */
 const CUT = new Set(['ECONNRESET', 'EPIPE', 'EOF', 'UND_ERR_SOCKET']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);

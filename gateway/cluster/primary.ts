@@ -14,23 +14,28 @@ export async function startCluster(config: Config, workers: number, drainMs: num
   // Compiled (make build), the worker is the JavaScript beside this module; from the sources, tsx runs it.
   const compiled = import.meta.url.endsWith('.js');
   cluster.setupPrimary({
-    exec: path.join(import.meta.dirname, compiled ? 'worker.js' : 'worker.ts'), execArgv: compiled ? [] : ['--import', 'tsx'], silent: false,
+    exec: path.join(import.meta.dirname, compiled ? 'worker.js' : 'worker.ts'),
+    execArgv: compiled ? [] : ['--import', 'tsx'],
+    silent: false,
   });
   const env = { [WORKER_CONFIG_ENV]: JSON.stringify(config), GATEWAY_WORKERS: '1' };
   const started: Worker[] = [];
   let stopping = false;
-  const fork = (): Promise<Worker> => new Promise((resolve, reject) => {
-    const w = cluster.fork(env);
-    started.push(w);
-    w.on('message', (m: unknown) => { if (m === 'ready') resolve(w); });
-    w.once('exit', (code) => {
-      started.splice(started.indexOf(w), 1);
-      if (stopping) return;
-      reject(new Error(`gateway worker exited with ${code} before it was ready`));
-      log.error({ code }, 'gateway worker exited; starting another');
-      fork().catch((err: unknown) => log.error({ err }, 'gateway worker restart failed'));
+  const fork = (): Promise<Worker> =>
+    new Promise((resolve, reject) => {
+      const w = cluster.fork(env);
+      started.push(w);
+      w.on('message', (m: unknown) => {
+        if (m === 'ready') resolve(w);
+      });
+      w.once('exit', (code) => {
+        started.splice(started.indexOf(w), 1);
+        if (stopping) return;
+        reject(new Error(`gateway worker exited with ${code} before it was ready`));
+        log.error({ code }, 'gateway worker exited; starting another');
+        fork().catch((err: unknown) => log.error({ err }, 'gateway worker restart failed'));
+      });
     });
-  });
   await Promise.all(Array.from({ length: workers }, fork));
   log.info({ workers }, 'gateway cluster ready');
   return {
@@ -38,11 +43,19 @@ export async function startCluster(config: Config, workers: number, drainMs: num
     addresses: [`http://${config.bind}:${config.gatewayHttpPort}`, `https://${config.bind}:${config.gatewayHttpsPort}`],
     async stop() {
       stopping = true;
-      await Promise.all([...started].map((w) => new Promise<void>((resolve) => {
-        const kill = setTimeout(() => w.kill('SIGKILL'), drainMs + 5000);
-        w.once('exit', () => { clearTimeout(kill); resolve(); });
-        w.send('stop');
-      })));
+      await Promise.all(
+        [...started].map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              const kill = setTimeout(() => w.kill('SIGKILL'), drainMs + 5000);
+              w.once('exit', () => {
+                clearTimeout(kill);
+                resolve();
+              });
+              w.send('stop');
+            }),
+        ),
+      );
     },
   };
 }

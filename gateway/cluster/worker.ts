@@ -11,4 +11,6 @@ process.send?.('ready');
 process.on('message', (m: unknown) => {
   if (m === 'stop') void gateway.stop().finally(() => process.exit(0));
 });
-process.on('disconnect', () => { void gateway.stop().finally(() => process.exit(0)); });
+process.on('disconnect', () => {
+  void gateway.stop().finally(() => process.exit(0));
+});

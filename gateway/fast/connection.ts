@@ -42,11 +42,16 @@ export class ClientConn implements ClientSide {
    */
   private stopped: number | null = null;
 
-  constructor(readonly socket: Socket, private readonly host: ConnHost) {
+  constructor(
+    readonly socket: Socket,
+    private readonly host: ConnHost,
+  ) {
     const a = socket.remoteAddress ?? '';
     this.remote = a.startsWith('::ffff:') ? a.slice(7) : a;
     this.parser = createParser(HTTPParser.REQUEST, host.maxHeaderBytes, {
-      begin: () => { this.inHead = true; },
+      begin: () => {
+        this.inHead = true;
+      },
       head: (_major, minor, raw, method, url, _s, _t, upgrade, keepAlive) => {
         this.inHead = false;
         const req = new FastRequest(this, METHODS[method] ?? '', url!, raw!, minor, keepAlive, upgrade);
@@ -55,7 +60,11 @@ export class ClientConn implements ClientSide {
         return 0;
       },
       body: (chunk) => this.parsing?.onBody(chunk, host.maxBodyBytes),
-      complete: () => { const r = this.parsing; this.parsing = null; r?.onComplete(); },
+      complete: () => {
+        const r = this.parsing;
+        this.parsing = null;
+        r?.onComplete();
+      },
     });
     socket.setNoDelay(true);
     this.setTimeout(host.idleTimeoutMs);
@@ -68,7 +77,10 @@ export class ClientConn implements ClientSide {
   private readonly onData = (d: Buffer): void => {
     if (this.done || this.stopped !== null) return;
     const ret = this.parser.execute(d);
-    if (typeof ret !== 'number') { this.parseError(ret); return; }
+    if (typeof ret !== 'number') {
+      this.parseError(ret);
+      return;
+    }
     const last = this.queue.at(-1);
     if (last?.upgrade) {
       // Bytes after an upgrade head belong to the tunnel, not to HTTP.
@@ -90,11 +102,17 @@ export class ClientConn implements ClientSide {
   private pump(): void {
     if (this.active !== null || this.socket.destroyed) return;
     const next = this.queue.shift();
-    if (next === undefined) { this.resume(PAUSE_QUEUE); return; }
+    if (next === undefined) {
+      this.resume(PAUSE_QUEUE);
+      return;
+    }
     if (this.queue.length > 0) this.pause(PAUSE_QUEUE);
     this.active = next;
     this.setTimeout(this.host.activeTimeoutMs);
-    if (next.upgrade) { this.host.tunnel(this, next, this.socket, this.upgradeHead ?? Buffer.alloc(0)); return; }
+    if (next.upgrade) {
+      this.host.tunnel(this, next, this.socket, this.upgradeHead ?? Buffer.alloc(0));
+      return;
+    }
     this.host.start(next);
   }
 
@@ -103,8 +121,14 @@ export class ClientConn implements ClientSide {
     if (this.active !== req) return;
     this.active = null;
     // A body still arriving for an answered request cannot be skipped safely: close instead.
-    if (close || this.done || !req.keepAlive || !req.requestDone || this.host.draining()) { this.end(); return; }
-    if (this.stopped !== null && this.queue.length === 0) { this.end(this.stopped === 0 ? undefined : rawPage(this.stopped as 400 | 431)); return; }
+    if (close || this.done || !req.keepAlive || !req.requestDone || this.host.draining()) {
+      this.end();
+      return;
+    }
+    if (this.stopped !== null && this.queue.length === 0) {
+      this.end(this.stopped === 0 ? undefined : rawPage(this.stopped as 400 | 431));
+      return;
+    }
     this.setTimeout(this.host.idleTimeoutMs);
     this.pump();
   }
@@ -135,8 +159,12 @@ export class ClientConn implements ClientSide {
     if (this.paused === 0 && !this.done) this.socket.resume();
   }
 
-  pauseForUpstream(): void { this.pause(PAUSE_UPSTREAM); }
-  resumeForUpstream(): void { this.resume(PAUSE_UPSTREAM); }
+  pauseForUpstream(): void {
+    this.pause(PAUSE_UPSTREAM);
+  }
+  resumeForUpstream(): void {
+    this.resume(PAUSE_UPSTREAM);
+  }
 
   private setTimeout(ms: number): void {
     if (ms === this.timeout) return; // the default idle and active limits are equal: no timer work
@@ -164,7 +192,10 @@ export class ClientConn implements ClientSide {
     if (broken !== null) this.queue.splice(this.queue.indexOf(broken), 1);
     this.stopped = status;
     if (active !== null) return; // its finish() goes on with the queue
-    if (this.queue.length > 0) { this.pump(); return; }
+    if (this.queue.length > 0) {
+      this.pump();
+      return;
+    }
     this.end(status === 0 ? undefined : rawPage(status));
   }
 

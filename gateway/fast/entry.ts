@@ -22,17 +22,31 @@ import { pageResponse, requestHead, simpleResponse } from './wire.js';
 const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
 
 const entryOf = (req: FastRequest, host: string, app: string, id: string) => ({
-  id, remote: req.conn.remote, host, method: req.method, path: req.url, app, upstream: '',
+  id,
+  remote: req.conn.remote,
+  host,
+  method: req.method,
+  path: req.url,
+  app,
+  upstream: '',
 });
 
 export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: FastRequest) => void {
   const host: FastExchangeHost = {
-    get passiveDownMs() { return core.options.passiveDownMs; },
+    get passiveDownMs() {
+      return core.options.passiveDownMs;
+    },
     draining: () => core.draining,
     finished(x, status) {
       const r = x.req;
       countFinished(core, x.start, status, {
-        id: x.requestId, remote: r.conn.remote, host: x.route.host, method: r.method, path: r.url, app: x.route.app, upstream: x.backend ? x.backend.key : '',
+        id: x.requestId,
+        remote: r.conn.remote,
+        host: x.route.host,
+        method: r.method,
+        path: r.url,
+        app: x.route.app,
+        upstream: x.backend ? x.backend.key : '',
       });
     },
   };
@@ -42,7 +56,15 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
     const close = status === 400 || status === 413 || status === 417 || (req.hasBody && !req.requestDone) || core.draining;
     if (head !== undefined) req.conn.socket.write(head, 'latin1');
     else req.conn.socket.write(pageResponse(status, req.wantsHtml, req.isHead, id, close));
-    countFinished(core, start, status, { id, remote: req.conn.remote, host: (req.host ?? '').slice(0, 300), method: req.method, path: req.url, app, upstream: '' });
+    countFinished(core, start, status, {
+      id,
+      remote: req.conn.remote,
+      host: (req.host ?? '').slice(0, 300),
+      method: req.method,
+      path: req.url,
+      app,
+      upstream: '',
+    });
     req.conn.finish(req, close);
   };
 
@@ -52,7 +74,8 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
     const fwd = forwardRequestHeaders(req.raw, req.conn.remote, proto, name, id);
     if (fwd.hostCount !== 1) return answer(req, 400, id, route.app);
     const rid = fwd.requestId ?? id;
-    if (route.chain !== null) return withPlugins(req, route, route.chain.start(req.method, req.url, name, proto, req.conn.remote, fwd.headers), rid, start);
+    if (route.chain !== null)
+      return withPlugins(req, route, route.chain.start(req.method, req.url, name, proto, req.conn.remote, fwd.headers), rid, start);
     forward(req, route, requestHead(req.method, req.url, fwd.headers, req.chunked), rid, start, null);
   };
 
@@ -71,14 +94,23 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
   const withPlugins = (req: FastRequest, route: CompiledRoute, run: PluginRun, rid: string, start: number): void => {
     const outcome = run.request();
     if (!isPromise<RawAnswer | null>(outcome)) return afterHooks(req, route, run, outcome, rid, start);
-    outcome.then((o) => {
-      // The client left (or sent a malformed body) while a hook waited.
-      if (req.conn.socket.destroyed) return countFinished(core, start, 499, entryOf(req, route.host, route.app, rid));
-      afterHooks(req, route, run, o, rid, start);
-    }).catch(() => req.conn.socket.destroy());
+    outcome
+      .then((o) => {
+        // The client left (or sent a malformed body) while a hook waited.
+        if (req.conn.socket.destroyed) return countFinished(core, start, 499, entryOf(req, route.host, route.app, rid));
+        afterHooks(req, route, run, o, rid, start);
+      })
+      .catch(() => req.conn.socket.destroy());
   };
 
-  const afterHooks = (req: FastRequest, route: CompiledRoute, run: PluginRun, outcome: RawAnswer | null, rid: string, start: number): void => {
+  const afterHooks = (
+    req: FastRequest,
+    route: CompiledRoute,
+    run: PluginRun,
+    outcome: RawAnswer | null,
+    rid: string,
+    start: number,
+  ): void => {
     if (outcome !== null) return pluginAnswer(req, route, run, outcome, rid, start);
     if (req.tooLarge) return answer(req, 413, rid, route.app);
     forward(req, route, requestHead(req.method, run.path, run.headers.raw, req.chunked), rid, start, run);
@@ -115,13 +147,19 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
     const name = normaliseHost(req.host);
     if (name === null || name === '') return answer(req, 400, id);
     const url = req.url;
-    if (url.startsWith(ACME_PREFIX)) { acme(req, url.slice(ACME_PREFIX.length), id).catch(() => req.conn.socket.destroy()); return; }
+    if (url.startsWith(ACME_PREFIX)) {
+      acme(req, url.slice(ACME_PREFIX.length), id).catch(() => req.conn.socket.destroy());
+      return;
+    }
     const route = core.index.get(name);
     if (!route) return answer(req, 404, id);
     if (proto === 'http' && route.route.httpsRedirect) {
       return answer(req, 308, id, route.app, start, simpleResponse(308, `location: https://${name}${url}\r\n`, '', core.draining));
     }
-    if (route.route.sleeping) { holdWhileWaking(req, route, name, id, start).catch(() => req.conn.socket.destroy()); return; }
+    if (route.route.sleeping) {
+      holdWhileWaking(req, route, name, id, start).catch(() => req.conn.socket.destroy());
+      return;
+    }
     proxy(req, route, name, id, start);
   };
 }

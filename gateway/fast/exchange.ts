@@ -90,11 +90,18 @@ export class FastExchange implements UpstreamUser, BodySink {
     if (this.run !== null) {
       // The parser's own list (ours to change): hop-by-hop fields in it are dropped by responseHead below.
       const res = this.run.respond(status, raw, bodyless);
-      if (res === null) { this.abort(502); return 1; }
+      if (res === null) {
+        this.abort(502);
+        return 1;
+      }
       if (res.status !== status) statusText = undefined;
       status = res.status;
       raw = res.headers.raw;
-      if (res.filtered) this.writer = res.writer(this.clientWriter(), (err) => { this.run?.filterFailed(err); this.abort(502); });
+      if (res.filtered)
+        this.writer = res.writer(this.clientWriter(), (err) => {
+          this.run?.filterFailed(err);
+          this.abort(502);
+        });
     }
     this.status = status;
     const close = !req.keepAlive || !req.requestDone || this.host.draining();
@@ -130,15 +137,24 @@ export class FastExchange implements UpstreamUser, BodySink {
   /** Where plugin body filters write: the client, framed like an unfiltered body (made only for plugin routes). */
   private clientWriter(): BodyWriter {
     return {
-      write: (chunk) => { if (!this.done && chunk.length > 0) this.toClient(chunk); },
-      end: () => { if (!this.done) this.clientDone(); },
+      write: (chunk) => {
+        if (!this.done && chunk.length > 0) this.toClient(chunk);
+      },
+      end: () => {
+        if (!this.done) this.clientDone();
+      },
       // A filter that failed later (a compressor's error): cut the response.
-      destroy: () => { if (this.writer !== null) this.abort(502); },
+      destroy: () => {
+        if (this.writer !== null) this.abort(502);
+      },
     };
   }
 
   flush(): void {
-    if (this.corked) { this.corked = false; this.req.conn.socket.uncork(); }
+    if (this.corked) {
+      this.corked = false;
+      this.req.conn.socket.uncork();
+    }
   }
 
   onEnd(keepAlive: boolean): void {
@@ -188,12 +204,21 @@ export class FastExchange implements UpstreamUser, BodySink {
     writer?.destroy?.();
     const conn = this.conn;
     this.conn = null;
-    if (conn) { conn.user = null; conn.destroy(); }
-    else this.backend?.fastPool().cancel(this);
+    if (conn) {
+      conn.user = null;
+      conn.destroy();
+    } else this.backend?.fastPool().cancel(this);
     const req = this.req;
     const client = req.conn;
-    if (status === 499 || client.socket.destroyed) { this.finish(499); return; }
-    if (this.headSent) { client.socket.destroy(); this.finish(this.status); return; }
+    if (status === 499 || client.socket.destroyed) {
+      this.finish(499);
+      return;
+    }
+    if (this.headSent) {
+      client.socket.destroy();
+      this.finish(this.status);
+      return;
+    }
     this.finish(status);
     client.end(pageResponse(status, req.wantsHtml, req.isHead, this.requestId, true));
   }
@@ -202,7 +227,10 @@ export class FastExchange implements UpstreamUser, BodySink {
     if (this.done) return;
     this.done = true;
     if (this.backend) this.backend.inflight--;
-    try { this.host.finished(this, status); } catch { /* counted as best effort */ }
+    try {
+      this.host.finished(this, status);
+    } catch {
+      /* counted as best effort */
+    }
   }
 }
-

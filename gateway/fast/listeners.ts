@@ -24,18 +24,26 @@ function fastListener(server: net.Server, core: GatewayCore, proto: 'http' | 'ht
     activeTimeoutMs: o.upstreamTimeoutMs + 5_000,
     draining: () => core.draining,
     start: fastEntry(core, proto),
-    tunnel: (conn, req, socket, head) => { conns.delete(conn); ws.open(req, socket, head); },
+    tunnel: (conn, req, socket, head) => {
+      conns.delete(conn);
+      ws.open(req, socket, head);
+    },
     closed: (c) => conns.delete(c),
   };
   const accept = (socket: net.Socket): void => {
-    if (core.draining) { socket.destroy(); return; }
+    if (core.draining) {
+      socket.destroy();
+      return;
+    }
     conns.add(new ClientConn(socket, host));
   };
   server.on(proto === 'https' ? 'secureConnection' : 'connection', accept);
   return {
     listen: (port, bindHost) => listen(server, port, bindHost),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    closeIdle() { for (const c of conns) if (c.idle) c.socket.destroy(); },
+    closeIdle() {
+      for (const c of conns) if (c.idle) c.socket.destroy();
+    },
     closeAll() {
       for (const c of conns) c.socket.destroy();
       ws.closeAll();

@@ -37,8 +37,17 @@ export const HTTPParser = common.HTTPParser;
 /** Method names by the index llhttp reports. */
 export const METHODS = common.methods;
 
-export type HeadersComplete = (major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined,
-  status: number, statusText: string | undefined, upgrade: boolean, keepAlive: boolean) => number;
+export type HeadersComplete = (
+  major: number,
+  minor: number,
+  headers: string[] | undefined,
+  method: number,
+  url: string | undefined,
+  status: number,
+  statusText: string | undefined,
+  upgrade: boolean,
+  keepAlive: boolean,
+) => number;
 
 export interface ParserCallbacks {
   begin?(): void;
@@ -62,10 +71,25 @@ export function createParser(type: number, maxHeaderSize: number, cb: ParserCall
     for (const h of headers) pendingHeaders.push(h);
     pendingUrl += url;
   };
-  p[HTTPParser.kOnHeadersComplete] = (major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined,
-    status: number, statusText: string | undefined, upgrade: boolean, keepAlive: boolean): number => {
-    if (headers === undefined) { headers = pendingHeaders; pendingHeaders = []; }
-    if (url === undefined) { url = pendingUrl; pendingUrl = ''; }
+  p[HTTPParser.kOnHeadersComplete] = (
+    major: number,
+    minor: number,
+    headers: string[] | undefined,
+    method: number,
+    url: string | undefined,
+    status: number,
+    statusText: string | undefined,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ): number => {
+    if (headers === undefined) {
+      headers = pendingHeaders;
+      pendingHeaders = [];
+    }
+    if (url === undefined) {
+      url = pendingUrl;
+      pendingUrl = '';
+    }
     return cb.head(major, minor, headers, method, url, status, statusText, upgrade, keepAlive);
   };
   p[HTTPParser.kOnBody] = cb.body;

@@ -61,13 +61,19 @@ export class FastRequest {
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
       switch (name.length) {
-        case 4: if (this.host === undefined && name.toLowerCase() === 'host') this.host = raw[i + 1]; break;
+        case 4:
+          if (this.host === undefined && name.toLowerCase() === 'host') this.host = raw[i + 1];
+          break;
         case 6:
           if (name.toLowerCase() === 'accept') this.accept = raw[i + 1]!;
           else if (name.toLowerCase() === 'expect') this.expect = raw[i + 1];
           break;
-        case 14: if (name.toLowerCase() === 'content-length') this.contentLength = raw[i + 1]; break;
-        case 17: if (name.toLowerCase() === 'transfer-encoding') this.chunked = true; break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') this.contentLength = raw[i + 1];
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') this.chunked = true;
+          break;
       }
     }
   }
@@ -88,7 +94,10 @@ export class FastRequest {
   onBody(chunk: Buffer, maxBytes: number): void {
     this.bodyBytes += chunk.length;
     if (this.bodyBytes > maxBytes) {
-      if (!this.tooLarge) { this.tooLarge = true; this.sink?.abort(413); }
+      if (!this.tooLarge) {
+        this.tooLarge = true;
+        this.sink?.abort(413);
+      }
       return;
     }
     if (this.streaming) this.sink!.body(chunk);

@@ -34,7 +34,9 @@ const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** The Sec-WebSocket-Accept a real WebSocket server answers to `key` (RFC 6455 §4.2.2). */
 export function websocketAccept(key: string): string {
-  return createHash('sha1').update(key + WS_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 }
 
 /** The request head sent upstream for a WebSocket upgrade: hop-by-hop fields dropped as for any request. */
@@ -81,7 +83,11 @@ export function splice(s: Splice): void {
   let switched = '';
 
   const fail = (status: number): void => {
-    if (state === 'relaying' || state === 'open') { client.destroy(); upstream.destroy(); return; }
+    if (state === 'relaying' || state === 'open') {
+      client.destroy();
+      upstream.destroy();
+      return;
+    }
     state = 'failed';
     upstream.destroy();
     if (client.writable) {
@@ -96,7 +102,10 @@ export function splice(s: Splice): void {
       if (state !== 'waiting') return 0;
       const headers = raw ?? [];
       if (status === 101) {
-        if (!switchesToWebsocket(headers, s.key)) { fail(502); return 0; }
+        if (!switchesToWebsocket(headers, s.key)) {
+          fail(502);
+          return 0;
+        }
         state = 'switching';
         switched = `HTTP/1.1 101 Switching Protocols\r\n${responseFields(headers)}connection: Upgrade\r\nupgrade: websocket\r\n\r\n`;
         return 2;
@@ -104,10 +113,15 @@ export function splice(s: Splice): void {
       if (status < 200) return 0; // an interim answer (100, 103): skipped
       // A final answer instead of a switch: relayed once, de-chunked and ended by closing.
       state = 'relaying';
-      client.write(`HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n${responseFields(headers)}connection: close\r\n\r\n`, 'latin1');
+      client.write(
+        `HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n${responseFields(headers)}connection: close\r\n\r\n`,
+        'latin1',
+      );
       return 0;
     },
-    body: (chunk) => { if (state === 'relaying') client.write(chunk); },
+    body: (chunk) => {
+      if (state === 'relaying') client.write(chunk);
+    },
     complete: () => {
       if (state !== 'relaying') return;
       state = 'failed';
@@ -118,7 +132,10 @@ export function splice(s: Splice): void {
 
   const onData = (d: Buffer): void => {
     const ret = parser.execute(d);
-    if (typeof ret !== 'number') { parseFailed(ret); return; }
+    if (typeof ret !== 'number') {
+      parseFailed(ret);
+      return;
+    }
     if (state !== 'switching') return;
     // The tunnel opens: from here on bytes pass through unparsed, both ways.
     state = 'open';
@@ -132,7 +149,9 @@ export function splice(s: Splice): void {
     upstream.pipe(client);
     client.resume();
   };
-  const parseFailed = (_err: ParseError): void => { fail(502); };
+  const parseFailed = (_err: ParseError): void => {
+    fail(502);
+  };
 
   upstream.setTimeout(5_000, () => fail(state === 'connecting' ? 503 : 504));
   upstream.once('connect', () => {
@@ -148,7 +167,10 @@ export function splice(s: Splice): void {
   upstream.once('close', () => {
     if (state === 'connecting') fail(503);
     else if (state === 'waiting') fail(502);
-    else if (state === 'relaying') { state = 'failed'; client.end(); } // a close-delimited (or cut) body ends here
+    else if (state === 'relaying') {
+      state = 'failed';
+      client.end();
+    } // a close-delimited (or cut) body ends here
     else if (state === 'open') client.destroy();
     if (state !== 'open') closeParser(parser);
   });
@@ -238,7 +260,11 @@ export function tunnels(core: GatewayCore, proto: 'http' | 'https'): Tunnels {
         const tunnel = (path: string, headers: string[]): void => {
           core.metrics.record(route.app, 101, 0);
           splice({
-            client, head, key, backend, core,
+            client,
+            head,
+            key,
+            backend,
+            core,
             request: upgradeRequestHead(req.method, path, headers),
             page: (status) => pageResponse(status, req.wantsHtml, false, fwd.requestId ?? id, true),
             closed: () => open.delete(client),
@@ -247,11 +273,17 @@ export function tunnels(core: GatewayCore, proto: 'http' | 'https'): Tunnels {
         if (route.chain === null) return tunnel(req.url, fwd.headers);
         // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
         const run = route.chain.start(req.method, req.url, name, proto, req.conn.remote, fwd.headers);
-        upgradeGate(run).then((refusal) => {
-          if (client.destroyed) return;
-          if (refusal !== null) { open.delete(client); client.end(refusal); return; }
-          tunnel(run.path, run.headers.raw);
-        }).catch(() => client.destroy());
+        upgradeGate(run)
+          .then((refusal) => {
+            if (client.destroyed) return;
+            if (refusal !== null) {
+              open.delete(client);
+              client.end(refusal);
+              return;
+            }
+            tunnel(run.path, run.headers.raw);
+          })
+          .catch(() => client.destroy());
       };
 
       const first = core.index.get(name);
@@ -261,15 +293,18 @@ export function tunnels(core: GatewayCore, proto: 'http' | 'https'): Tunnels {
         // the woken replicas; the client's later bytes wait in its paused socket meanwhile.
         open.add(client);
         client.once('close', () => open.delete(client));
-        core.holds.hold(first).then((held) => {
-          if (client.destroyed) return;
-          if (held.refusal) {
-            core.metrics.record(first.app, 503, 0);
-            client.end(wakeRefusalResponse(held.refusal, req.wantsHtml, false, id, true));
-            return;
-          }
-          toRoute(held.route);
-        }).catch(() => client.destroy());
+        core.holds
+          .hold(first)
+          .then((held) => {
+            if (client.destroyed) return;
+            if (held.refusal) {
+              core.metrics.record(first.app, 503, 0);
+              client.end(wakeRefusalResponse(held.refusal, req.wantsHtml, false, id, true));
+              return;
+            }
+            toRoute(held.route);
+          })
+          .catch(() => client.destroy());
         return;
       }
       toRoute(first);

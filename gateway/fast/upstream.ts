@@ -49,13 +49,24 @@ export class UpstreamConn {
   private keepAlive = false;
   private readonly parser: Parser;
 
-  constructor(private readonly pool: UpstreamPool, host: string, port: number, connectTimeoutMs: number, private readonly timeoutMs: number) {
+  constructor(
+    private readonly pool: UpstreamPool,
+    host: string,
+    port: number,
+    connectTimeoutMs: number,
+    private readonly timeoutMs: number,
+  ) {
     this.parser = createParser(HTTPParser.RESPONSE, 0, {
-      begin: () => { if (this.ended) this.extra = true; },
+      begin: () => {
+        if (this.ended) this.extra = true;
+      },
       head: (_ma, _mi, raw, _m, _u, status, text, _up, keepAlive) => {
         if (this.ended) return 1;
         // Upgrades have their own sockets (tunnel.ts): a 101 here answers a request that asked for none.
-        if (status === 101) { this.switched = true; return 1; }
+        if (status === 101) {
+          this.switched = true;
+          return 1;
+        }
         if (status < 200) return 1; // informational: the final head follows
         this.final = true;
         this.keepAlive = keepAlive;
@@ -67,7 +78,9 @@ export class UpstreamConn {
         }
         return this.user ? this.user.onHead(status, text, raw!, keepAlive) : 1;
       },
-      body: (chunk) => { if (!this.ended) this.user?.onBody(chunk); },
+      body: (chunk) => {
+        if (!this.ended) this.user?.onBody(chunk);
+      },
       // Noted only: the user ends (and the socket may go to a waiting request) after execute().
       complete: () => {
         if (!this.final || this.ended) return;
@@ -76,11 +89,22 @@ export class UpstreamConn {
       },
     });
     this.socket = net.connect({
-      host, port, noDelay: true,
-      onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n: number, buf: Uint8Array) => { this.data(buf as Buffer, n); return true; } },
+      host,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+        callback: (n: number, buf: Uint8Array) => {
+          this.data(buf as Buffer, n);
+          return true;
+        },
+      },
     });
     this.socket.setTimeout(connectTimeoutMs);
-    this.socket.once('connect', () => { this.connected = true; this.socket.setTimeout(this.timeoutMs); });
+    this.socket.once('connect', () => {
+      this.connected = true;
+      this.socket.setTimeout(this.timeoutMs);
+    });
     this.socket.on('timeout', () => this.fail(this.connected ? 'TIMEOUT' : 'CONNECT_TIMEOUT'));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code ?? 'ERROR'));
     this.socket.on('end', () => {
@@ -96,13 +120,25 @@ export class UpstreamConn {
 
   private data(buf: Buffer, n: number): void {
     const user = this.user;
-    if (!user) { this.destroy(); return; } // nothing was asked: an idle socket must stay silent
+    if (!user) {
+      this.destroy();
+      return;
+    } // nothing was asked: an idle socket must stay silent
     this.gotBytes = true;
     const ret = this.parser.execute(buf.subarray(0, n));
-    if (this.switched) { this.fail('SWITCHED'); return; }
+    if (this.switched) {
+      this.fail('SWITCHED');
+      return;
+    }
     // A parse error after the response completed is about bytes that follow it: `extra`.
-    if (this.ended) { this.end(!this.extra && typeof ret === 'number'); return; }
-    if (typeof ret !== 'number') { this.fail(ret.code); return; }
+    if (this.ended) {
+      this.end(!this.extra && typeof ret === 'number');
+      return;
+    }
+    if (typeof ret !== 'number') {
+      this.fail(ret.code);
+      return;
+    }
     user.flush();
   }
 
@@ -112,7 +148,10 @@ export class UpstreamConn {
     this.extra = false;
     this.served++;
     const user = this.user;
-    if (!user) { this.destroy(); return; } // the exchange was aborted meanwhile
+    if (!user) {
+      this.destroy();
+      return;
+    } // the exchange was aborted meanwhile
     if (!clean) this.keepAlive = false;
     user.onEnd(this.keepAlive);
   }
@@ -152,14 +191,24 @@ export class UpstreamPool {
   private readonly open = new Set<UpstreamConn>();
   private closed = false;
 
-  constructor(readonly host: string, readonly port: number, private readonly max: number, private readonly connectTimeoutMs: number, private readonly timeoutMs: number) {}
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly max: number,
+    private readonly connectTimeoutMs: number,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** Gives `user` a socket now (onSocket) or once one is free. */
   acquire(user: UpstreamUser, fresh = false): void {
     const now = Date.now();
     while (!fresh && this.idle.length > 0) {
       const c = this.idle.pop()!;
-      if (now - c.idleSince < c.keepAliveMs) { c.attach(user); user.onSocket(c); return; }
+      if (now - c.idleSince < c.keepAliveMs) {
+        c.attach(user);
+        user.onSocket(c);
+        return;
+      }
       c.destroy();
     }
     if (this.open.size < this.max || fresh) {
@@ -180,8 +229,15 @@ export class UpstreamPool {
 
   giveBack(c: UpstreamConn): void {
     const next = this.waiters.shift();
-    if (next) { c.attach(next); next.onSocket(c); return; }
-    if (this.closed) { c.destroy(); return; }
+    if (next) {
+      c.attach(next);
+      next.onSocket(c);
+      return;
+    }
+    if (this.closed) {
+      c.destroy();
+      return;
+    }
     c.idleSince = Date.now();
     this.idle.push(c);
   }

@@ -6,7 +6,16 @@ import { STATUS_CODES } from 'node:http';
 import { listedResponseFields } from '../proxying/headers.js';
 import { pageBody } from '../proxying/pages.js';
 
-const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
+const RESPONSE_DROP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+]);
 const DROP_LEN: boolean[] = [];
 for (const n of RESPONSE_DROP) DROP_LEN[n.length] = true;
 
@@ -16,7 +25,10 @@ let dateValue = '';
 function httpDate(): string {
   const now = Date.now();
   const s = Math.floor(now / 1000);
-  if (s !== dateSecond) { dateSecond = s; dateValue = new Date(now).toUTCString(); }
+  if (s !== dateSecond) {
+    dateSecond = s;
+    dateValue = new Date(now).toUTCString();
+  }
   return dateValue;
 }
 
@@ -39,7 +51,14 @@ export interface ResponseHead {
  * added. Without an upstream Content-Length, HTTP/1.1 clients get chunked framing and HTTP/1.0
  * clients a close-delimited body, as node:http's ServerResponse does.
  */
-export function responseHead(status: number, statusText: string | undefined, raw: string[], clientMinor: number, close: boolean, bodyless: boolean): ResponseHead {
+export function responseHead(
+  status: number,
+  statusText: string | undefined,
+  raw: string[],
+  clientMinor: number,
+  close: boolean,
+  bodyless: boolean,
+): ResponseHead {
   let h = `HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n`;
   let hasLength = false;
   let hasDate = false;
@@ -66,7 +85,8 @@ export function responseHead(status: number, statusText: string | undefined, raw
 /** A whole gateway page response (404, 503, …) with its body, ready for one write. */
 export function pageResponse(status: number, html: boolean, isHead: boolean, requestId: string, close: boolean, extra = ''): Buffer {
   const body = pageBody(status, html);
-  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: ${html ? 'text/html; charset=utf-8' : 'application/json'}\r\n` +
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: ${html ? 'text/html; charset=utf-8' : 'application/json'}\r\n` +
     `content-length: ${body.length}\r\ncache-control: no-store\r\nx-request-id: ${requestId}\r\ndate: ${httpDate()}\r\n${extra}${close ? 'connection: close\r\n' : ''}\r\n`;
   return isHead ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }

@@ -8,7 +8,10 @@ import type { Backend, BackendRegistry } from '../balancing/backends.js';
 export function probe(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    const done = (ok: boolean): void => { socket.destroy(); resolve(ok); };
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
@@ -18,7 +21,13 @@ export function probe(host: string, port: number, timeoutMs: number): Promise<bo
 /** GET over the backend's own keep-alive pool, so a check also keeps a warm connection. */
 export async function probeHttp(b: Backend, timeoutMs: number): Promise<boolean> {
   try {
-    const res = await b.pool.request({ path: b.healthPath!, method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, headers: { 'user-agent': 'deployflow-gateway-health' } });
+    const res = await b.pool.request({
+      path: b.healthPath!,
+      method: 'GET',
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      headers: { 'user-agent': 'deployflow-gateway-health' },
+    });
     await res.body.dump();
     return res.statusCode < 500;
   } catch {
@@ -30,7 +39,10 @@ export class ActiveHealth {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
 
-  constructor(private readonly registry: BackendRegistry, private readonly intervalMs: number) {}
+  constructor(
+    private readonly registry: BackendRegistry,
+    private readonly intervalMs: number,
+  ) {}
 
   start(): void {
     if (this.intervalMs <= 0) return;
@@ -47,7 +59,11 @@ export class ActiveHealth {
     this.running = true;
     try {
       const timeout = Math.min(2000, this.intervalMs);
-      await Promise.all([...this.registry.all()].map(async (b: Backend) => { b.healthy = b.healthPath ? await probeHttp(b, timeout) : await probe(b.host, b.port, timeout); }));
+      await Promise.all(
+        [...this.registry.all()].map(async (b: Backend) => {
+          b.healthy = b.healthPath ? await probeHttp(b, timeout) : await probe(b.host, b.port, timeout);
+        }),
+      );
     } finally {
       this.running = false;
     }

@@ -48,7 +48,11 @@ export class AccessLog {
     const data = this.buffer;
     this.buffer = '';
     // Synchronous on purpose: at most every 100 ms or 64 KB, and it keeps lines whole and ordered.
-    try { fs.writeSync(this.fd, data); } catch { /* a full disk must not stop the proxy */ }
+    try {
+      fs.writeSync(this.fd, data);
+    } catch {
+      /* a full disk must not stop the proxy */
+    }
   }
 
   close(): void {

@@ -29,7 +29,8 @@ export class Metrics {
     const out: Record<string, AppMetrics> = {};
     for (const [app, m] of this.apps) out[app] = { ...m, inflight: inflight.get(app) ?? 0 };
     // An app whose first requests are all still in flight has no counters yet, only the gauge.
-    for (const [app, n] of inflight) out[app] ??= { requests: 0, status: [0, 0, 0, 0, 0], latency: emptyLatency(), bytesIn: 0, inflight: n };
+    for (const [app, n] of inflight)
+      out[app] ??= { requests: 0, status: [0, 0, 0, 0, 0], latency: emptyLatency(), bytesIn: 0, inflight: n };
     return out;
   }
 }

@@ -5,21 +5,35 @@ import type { RouteTableConsumer } from '../../common/routes/index.js';
 import { METRICS_KEY, VIEWS_KEY, type GatewayMetricsReport, type GatewayView } from '../../common/gateway-reports/index.js';
 import type { Metrics } from './metrics.js';
 
-export function startPublishing(redis: Redis, id: string, consumer: RouteTableConsumer, metrics: Metrics, everyMs = 2000): () => Promise<void> {
+export function startPublishing(
+  redis: Redis,
+  id: string,
+  consumer: RouteTableConsumer,
+  metrics: Metrics,
+  everyMs = 2000,
+): () => Promise<void> {
   const publish = async (): Promise<void> => {
     const at = new Date().toISOString();
     const view: GatewayView = { id, version: consumer.version, hosts: consumer.routes.size, connectedToRedis: consumer.connected, at };
     const report: GatewayMetricsReport = { id, at, apps: metrics.snapshot() };
-    await redis.multi()
+    await redis
+      .multi()
       .hset(VIEWS_KEY, id, JSON.stringify(view))
       .hset(METRICS_KEY, id, JSON.stringify(report))
       .publish(METRICS_KEY, JSON.stringify(report))
       .exec();
   };
-  const timer = setInterval(() => { publish().catch(() => undefined); }, everyMs);
+  const timer = setInterval(() => {
+    publish().catch(() => undefined);
+  }, everyMs);
   timer.unref();
   return async () => {
     clearInterval(timer);
-    await redis.multi().hdel(VIEWS_KEY, id).hdel(METRICS_KEY, id).exec().catch(() => undefined);
+    await redis
+      .multi()
+      .hdel(VIEWS_KEY, id)
+      .hdel(METRICS_KEY, id)
+      .exec()
+      .catch(() => undefined);
   };
 }

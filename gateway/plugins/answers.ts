@@ -19,7 +19,13 @@ function responded(run: PluginRun, a: RawAnswer, bodyless: boolean): { res: Resp
 }
 
 /** Fast engine: writes the answer on the client socket; `done` gets the status sent and whether to close. */
-export function sendFastAnswer(req: FastRequest, run: PluginRun, a: RawAnswer, close: boolean, done: (status: number, close: boolean) => void): void {
+export function sendFastAnswer(
+  req: FastRequest,
+  run: PluginRun,
+  a: RawAnswer,
+  close: boolean,
+  done: (status: number, close: boolean) => void,
+): void {
   const bodyless = req.isHead || a.status === 204 || a.status === 304;
   const { res, body } = responded(run, a, bodyless);
   const r = responseHead(res.status, undefined, res.headers.raw, req.minor, close, bodyless);
@@ -47,24 +53,48 @@ export function sendFastAnswer(req: FastRequest, run: PluginRun, a: RawAnswer, c
   };
   socket.cork();
   socket.write(r.head, 'latin1');
-  const w = res.writer(client, (err) => { run.filterFailed(err); client.destroy!(); });
+  const w = res.writer(client, (err) => {
+    run.filterFailed(err);
+    client.destroy!();
+  });
   if (!bodyless && body.length > 0) w.write(body);
   w.end();
   socket.uncork();
 }
 
 /** http engine: writes the answer on the ServerResponse; `done` gets the status sent. */
-export function sendHttpAnswer(req: IncomingMessage, out: ServerResponse, run: PluginRun, a: RawAnswer, done: (status: number) => void): void {
+export function sendHttpAnswer(
+  req: IncomingMessage,
+  out: ServerResponse,
+  run: PluginRun,
+  a: RawAnswer,
+  done: (status: number) => void,
+): void {
   const bodyless = req.method === 'HEAD' || a.status === 204 || a.status === 304;
   const { res, body } = responded(run, a, bodyless);
   let ended = false;
   const client: BodyWriter = {
-    write(chunk) { if (!ended && chunk.length > 0) out.write(chunk); },
-    end() { if (ended) return; ended = true; out.end(); done(res.status); },
-    destroy() { if (ended) return; ended = true; out.destroy(); done(res.status); },
+    write(chunk) {
+      if (!ended && chunk.length > 0) out.write(chunk);
+    },
+    end() {
+      if (ended) return;
+      ended = true;
+      out.end();
+      done(res.status);
+    },
+    destroy() {
+      if (ended) return;
+      ended = true;
+      out.destroy();
+      done(res.status);
+    },
   };
   out.writeHead(res.status, res.headers.raw);
-  const w = res.writer(client, (err) => { run.filterFailed(err); client.destroy!(); });
+  const w = res.writer(client, (err) => {
+    run.filterFailed(err);
+    client.destroy!();
+  });
   if (!bodyless && body.length > 0) w.write(body);
   w.end();
 }

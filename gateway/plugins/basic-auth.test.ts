@@ -24,7 +24,8 @@ describe('basic-auth plugin', () => {
     assert.equal((await send(chain, { headers: basic('ada', 'wrong') })).status, 401);
     assert.equal((await send(chain, { headers: basic('eve', 's3cret') })).status, 401);
     assert.equal((await send(chain, { headers: { authorization: 'Bearer x' } })).status, 401);
-    for (let i = 0; i < 2; i++) { // the second answer comes from the remembered check
+    for (let i = 0; i < 2; i++) {
+      // the second answer comes from the remembered check
       const ok = await send(chain, { headers: basic('bob', 's3cret') });
       assert.equal(ok.by, 'app');
       assert.equal(ok.status, 200);
@@ -37,12 +38,18 @@ describe('basic-auth plugin', () => {
     const users = again!.config.users as Record<string, string>;
     assert.equal(users.ada, (first!.config.users as Record<string, string>).ada);
     assert.deepEqual(Object.keys(users), ['ada', 'carol']);
-    assert.throws(() => compilePluginChain([{ name: 'basic-auth', config: { users: { dan: null } } }], [first!]), /plugins\[0\]\.config\.users\.dan/);
+    assert.throws(
+      () => compilePluginChain([{ name: 'basic-auth', config: { users: { dan: null } } }], [first!]),
+      /plugins\[0\]\.config\.users\.dan/,
+    );
   });
 
   it('refuses 10 000 users, a colon in a name and an empty list, naming the field', () => {
     const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`u${i}`, 'pw']));
-    assert.throws(() => compilePluginChain([{ name: 'basic-auth', config: { users: many } }]), /plugins\[0\]\.config\.users: at most 100 users/);
+    assert.throws(
+      () => compilePluginChain([{ name: 'basic-auth', config: { users: many } }]),
+      /plugins\[0\]\.config\.users: at most 100 users/,
+    );
     assert.throws(() => compilePluginChain([{ name: 'basic-auth', config: { users: { 'a:b': 'pw' } } }]), /plugins\[0\]\.config\.users/);
     assert.throws(() => compilePluginChain([{ name: 'basic-auth', config: { users: {} } }]), /at least one user/);
   });

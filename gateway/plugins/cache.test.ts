@@ -55,12 +55,22 @@ describe('cache plugin', () => {
     store.put('b', entry('b'));
     assert.ok(store.get('a', () => undefined, 1));
     store.put('c', entry('c'));
-    assert.equal(store.get('b', () => undefined, 1), undefined);
+    assert.equal(
+      store.get('b', () => undefined, 1),
+      undefined,
+    );
     assert.ok(store.get('a', () => undefined, 1));
     const bytes = new ResponseStore(100, 10);
     bytes.put('x', entry('123456'));
     bytes.put('y', entry('123456'));
     assert.deepEqual(bytes.size, { entries: 1, bytes: 6 });
-    assert.deepEqual([...cacheDirectives('public, max-age="30", No-Store')], [['public', ''], ['max-age', '30'], ['no-store', '']]);
+    assert.deepEqual(
+      [...cacheDirectives('public, max-age="30", No-Store')],
+      [
+        ['public', ''],
+        ['max-age', '30'],
+        ['no-store', ''],
+      ],
+    );
   });
 });

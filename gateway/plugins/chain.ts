@@ -27,7 +27,11 @@ export class CompiledChain implements ChainView {
 
   close(): void {
     for (const e of this.entries) {
-      try { e.instance.close?.(); } catch (err) { this.log.warn({ err, plugin: e.name }, 'plugin close failed'); }
+      try {
+        e.instance.close?.();
+      } catch (err) {
+        this.log.warn({ err, plugin: e.name }, 'plugin close failed');
+      }
     }
   }
 }

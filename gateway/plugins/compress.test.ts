@@ -17,13 +17,21 @@ describe('compress plugin', () => {
   });
 
   it('compresses text for clients that accept it, and the bytes decompress to the original', async () => {
-    const br = await send(chain, { headers: { 'accept-encoding': 'br, gzip' } }, { headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(text.length) }, body: text });
+    const br = await send(
+      chain,
+      { headers: { 'accept-encoding': 'br, gzip' } },
+      { headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(text.length) }, body: text },
+    );
     assert.equal(br.headers.get('content-encoding'), 'br');
     assert.equal(br.headers.get('content-length'), undefined);
     assert.match(br.headers.get('vary') ?? '', /Accept-Encoding/);
     assert.ok(br.body.length < text.length / 5);
     assert.equal(zlib.brotliDecompressSync(br.body).toString(), text);
-    const gz = await send(chain, { headers: { 'accept-encoding': 'gzip' } }, { headers: { 'content-type': 'application/json' }, body: text });
+    const gz = await send(
+      chain,
+      { headers: { 'accept-encoding': 'gzip' } },
+      { headers: { 'content-type': 'application/json' }, body: text },
+    );
     assert.equal(gz.headers.get('content-encoding'), 'gzip');
     assert.equal(zlib.gunzipSync(gz.body).toString(), text);
   });
@@ -42,7 +50,11 @@ describe('compress plugin', () => {
       assert.equal(out.headers.get('content-encoding'), resHeaders['content-encoding'], what);
       assert.equal(out.body.toString(), text, what);
     }
-    const head = await send(chain, { method: 'HEAD', headers: { 'accept-encoding': 'gzip' } }, { headers: { 'content-type': 'text/plain' }, body: text });
+    const head = await send(
+      chain,
+      { method: 'HEAD', headers: { 'accept-encoding': 'gzip' } },
+      { headers: { 'content-type': 'text/plain' }, body: text },
+    );
     assert.equal(head.headers.get('content-encoding'), undefined);
   });
 });

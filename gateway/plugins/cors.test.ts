@@ -4,17 +4,28 @@ import { compilePluginChain } from '../../common/plugins/index.js';
 import { chainOf, send } from './testing/run-chain.js';
 
 describe('cors plugin', () => {
-  const chain = chainOf([{ name: 'cors', config: { origins: ['https://ui.example.com'], methods: ['GET', 'PUT'], credentials: true, exposeHeaders: ['x-total'] } }]);
+  const chain = chainOf([
+    {
+      name: 'cors',
+      config: { origins: ['https://ui.example.com'], methods: ['GET', 'PUT'], credentials: true, exposeHeaders: ['x-total'] },
+    },
+  ]);
 
   it('answers an allowed preflight at the edge and refuses another origin', async () => {
-    const pre = await send(chain, { method: 'OPTIONS', headers: { origin: 'https://ui.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-token' } });
+    const pre = await send(chain, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://ui.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-token' },
+    });
     assert.equal(pre.by, 'plugin');
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), 'https://ui.example.com');
     assert.equal(pre.headers.get('access-control-allow-methods'), 'GET, PUT');
     assert.equal(pre.headers.get('access-control-allow-headers'), 'x-token');
     assert.equal(pre.headers.get('access-control-allow-credentials'), 'true');
-    const other = await send(chain, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'PUT' } });
+    const other = await send(chain, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'PUT' },
+    });
     assert.equal(other.status, 403);
     assert.equal(other.headers.get('access-control-allow-origin'), undefined);
   });
@@ -30,7 +41,13 @@ describe('cors plugin', () => {
   });
 
   it('refuses credentials for every origin, naming the field', () => {
-    assert.throws(() => compilePluginChain([{ name: 'cors', config: { origins: ['*'], credentials: true } }]), /plugins\[0\]\.config\.credentials/);
-    assert.throws(() => compilePluginChain([{ name: 'cors', config: { origins: ['ui.example.com'] } }]), /plugins\[0\]\.config\.origins\.0/);
+    assert.throws(
+      () => compilePluginChain([{ name: 'cors', config: { origins: ['*'], credentials: true } }]),
+      /plugins\[0\]\.config\.credentials/,
+    );
+    assert.throws(
+      () => compilePluginChain([{ name: 'cors', config: { origins: ['ui.example.com'] } }]),
+      /plugins\[0\]\.config\.origins\.0/,
+    );
   });
 });

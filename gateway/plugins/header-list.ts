@@ -58,7 +58,10 @@ export class HeaderList {
   /** Adds `token` to a comma-separated list header (Vary) unless it is already listed. */
   addToken(name: string, token: string): void {
     const current = this.list(name);
-    if (current === undefined) { this.raw.push(name, token); return; }
+    if (current === undefined) {
+      this.raw.push(name, token);
+      return;
+    }
     const tokens = current.split(',').map((t) => t.trim().toLowerCase());
     if (tokens.includes('*') || tokens.includes(token.toLowerCase())) return;
     this.set(name, `${current}, ${token}`);

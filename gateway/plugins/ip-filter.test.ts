@@ -17,8 +17,11 @@ describe('ip-filter plugin', () => {
 
   it('refuses a CIDR that does not parse, naming the entry', () => {
     for (const bad of ['10.0.0.0/33', '10.0.0.300/8', 'example.com', '::/129', '10.0.0.0/']) {
-      assert.throws(() => compilePluginChain([{ name: 'ip-filter', config: { allow: ['127.0.0.1', bad] } }]),
-        (err: Error) => err.message.startsWith('plugins[0].config.allow.1:') && err.message.includes(bad), bad);
+      assert.throws(
+        () => compilePluginChain([{ name: 'ip-filter', config: { allow: ['127.0.0.1', bad] } }]),
+        (err: Error) => err.message.startsWith('plugins[0].config.allow.1:') && err.message.includes(bad),
+        bad,
+      );
     }
     assert.throws(() => compilePluginChain([{ name: 'ip-filter', config: {} }]), /at least one allow or deny/);
   });

@@ -17,6 +17,9 @@ describe('rate-limit plugin', () => {
 
   it('refuses a rate of 0 naming the field', () => {
     assert.throws(() => compilePluginChain([{ name: 'rate-limit', config: { rate: 0 } }]), /plugins\[0\]\.config\.rate/);
-    assert.throws(() => compilePluginChain([{ name: 'rate-limit', config: { rate: 5, periodSeconds: 0 } }]), /plugins\[0\]\.config\.periodSeconds/);
+    assert.throws(
+      () => compilePluginChain([{ name: 'rate-limit', config: { rate: 5, periodSeconds: 0 } }]),
+      /plugins\[0\]\.config\.periodSeconds/,
+    );
   });
 });

@@ -9,7 +9,10 @@ describe('redirect plugin', () => {
     assert.equal(redirectTarget({ https: true }, 'https', 'shop.example.com', '/a'), null);
     assert.equal(redirectTarget({ host: 'www' }, 'https', 'example.com', '/'), 'https://www.example.com/');
     assert.equal(redirectTarget({ host: 'apex', https: true }, 'http', 'www.example.com', '/x'), 'https://example.com/x');
-    const prefixes = [{ from: '/old', to: '/new' }, { from: '/docs/', to: '/' }];
+    const prefixes = [
+      { from: '/old', to: '/new' },
+      { from: '/docs/', to: '/' },
+    ];
     assert.equal(redirectTarget({ prefixes }, 'http', 'h', '/old/page?q=1'), 'http://h/new/page?q=1');
     assert.equal(redirectTarget({ prefixes }, 'http', 'h', '/old'), 'http://h/new');
     assert.equal(redirectTarget({ prefixes }, 'http', 'h', '/older'), null);
@@ -21,7 +24,9 @@ describe('redirect plugin', () => {
     const out = await send(chainOf([{ name: 'redirect', config: { https: true } }]), { path: '/p' });
     assert.equal(out.status, 308);
     assert.equal(out.headers.get('location'), 'https://app.paas.local/p');
-    const temp = await send(chainOf([{ name: 'redirect', config: { prefixes: [{ from: '/a', to: '/b' }], permanent: false } }]), { path: '/a/1' });
+    const temp = await send(chainOf([{ name: 'redirect', config: { prefixes: [{ from: '/a', to: '/b' }], permanent: false } }]), {
+      path: '/a/1',
+    });
     assert.equal(temp.status, 307);
     assert.equal((await send(chainOf([{ name: 'redirect', config: { https: true } }]), { proto: 'https' })).by, 'app');
   });

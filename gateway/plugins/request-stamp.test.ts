@@ -27,7 +27,10 @@ describe('the example plugin module (request-stamp)', () => {
 
   it('validates its config with its own validate(), naming the field', () => {
     assert.throws(() => compilePluginChain([{ name: 'request-stamp', config: { value: 'a b' } }]), /plugins\[0\]\.config\.value: must be/);
-    assert.throws(() => compilePluginChain([{ name: 'request-stamp', config: { value: 'x', colour: 'red' } }]), /plugins\[0\]\.config\.colour: unknown setting/);
+    assert.throws(
+      () => compilePluginChain([{ name: 'request-stamp', config: { value: 'x', colour: 'red' } }]),
+      /plugins\[0\]\.config\.colour: unknown setting/,
+    );
   });
 
   it('refuses relative paths and files that are not plugin modules', async () => {

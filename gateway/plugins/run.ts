@@ -19,7 +19,11 @@ type FilterMaker = (next: BodyWriter) => BodyWriter;
 export class ResponseState implements PluginResponse {
   private filters: FilterMaker[] | null = null;
 
-  constructor(public status: number, readonly headers: HeaderList, readonly bodyless: boolean) {}
+  constructor(
+    public status: number,
+    readonly headers: HeaderList,
+    readonly bodyless: boolean,
+  ) {}
 
   filter(make: FilterMaker): void {
     (this.filters ??= []).push(make);
@@ -42,12 +46,24 @@ export class ResponseState implements PluginResponse {
     let broken = false;
     const guard = (fn: () => void): void => {
       if (broken) return;
-      try { fn(); } catch (err) { broken = true; failed(err); }
+      try {
+        fn();
+      } catch (err) {
+        broken = true;
+        failed(err);
+      }
     };
     return {
       write: (chunk) => guard(() => first.write(chunk)),
       end: () => guard(() => first.end()),
-      destroy: () => { broken = true; try { first.destroy?.(); } catch { /* already failing */ } },
+      destroy: () => {
+        broken = true;
+        try {
+          first.destroy?.();
+        } catch {
+          /* already failing */
+        }
+      },
     };
   }
 }
@@ -98,7 +114,10 @@ export class PluginRun implements PluginRequest {
         return this.hookFailed(i, 'request', err);
       }
       if (isPromise<PluginAnswer | void>(out)) {
-        return out.then((a) => (a ? this.answer(a) : this.from(i + 1)), (err: unknown) => this.hookFailed(i, 'request', err));
+        return out.then(
+          (a) => (a ? this.answer(a) : this.from(i + 1)),
+          (err: unknown) => this.hookFailed(i, 'request', err),
+        );
       }
       if (out) return this.answer(out);
     }
@@ -143,7 +162,10 @@ export class PluginRun implements PluginRequest {
   }
 
   private hookFailed(i: number, phase: 'request' | 'response', err: unknown): RawAnswer {
-    this.chain.log.error({ err, app: this.app, host: this.host, plugin: this.chain.entries[i]!.name, phase }, 'plugin failed; request answered with an error page');
+    this.chain.log.error(
+      { err, app: this.app, host: this.host, plugin: this.chain.entries[i]!.name, phase },
+      'plugin failed; request answered with an error page',
+    );
     return this.failurePage(500);
   }
 
@@ -153,7 +175,14 @@ export class PluginRun implements PluginRequest {
     const body = pageBody(status, html);
     return {
       status,
-      headers: ['content-type', html ? 'text/html; charset=utf-8' : 'application/json', 'content-length', String(body.length), 'cache-control', 'no-store'],
+      headers: [
+        'content-type',
+        html ? 'text/html; charset=utf-8' : 'application/json',
+        'content-length',
+        String(body.length),
+        'cache-control',
+        'no-store',
+      ],
       body,
     };
   }

@@ -18,7 +18,10 @@ async function serialise(run: PluginRun, a: RawAnswer): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const state = res;
   const filtered = await new Promise<Buffer>((resolve, reject) => {
-    const w = state.writer({ write: (c) => chunks.push(c), end: () => resolve(Buffer.concat(chunks)), destroy: () => reject(new Error('filter failed')) }, reject);
+    const w = state.writer(
+      { write: (c) => chunks.push(c), end: () => resolve(Buffer.concat(chunks)), destroy: () => reject(new Error('filter failed')) },
+      reject,
+    );
     if (body.length > 0) w.write(body);
     w.end();
   });

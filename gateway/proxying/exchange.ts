@@ -18,7 +18,6 @@ export interface ExchangeHost {
   finished(x: Exchange, status: number): void;
 }
 
-
 export class Exchange {
   backend: Backend | null = null;
   status = 0;
@@ -85,13 +84,29 @@ export class Exchange {
         if (this.done || chunk.length === 0) return;
         if (!this.res.write(chunk) && !this.blocked) {
           this.blocked = true;
-          this.res.once('drain', () => { this.blocked = false; this.resume?.(); });
+          this.res.once('drain', () => {
+            this.blocked = false;
+            this.resume?.();
+          });
         }
       },
-      end: () => { if (!this.done) { this.res.end(); this.finish(this.status); } },
-      destroy: () => { if (!this.done) { this.res.destroy(); this.finish(this.status); } },
+      end: () => {
+        if (!this.done) {
+          this.res.end();
+          this.finish(this.status);
+        }
+      },
+      destroy: () => {
+        if (!this.done) {
+          this.res.destroy();
+          this.finish(this.status);
+        }
+      },
     };
-    this.writer = res.writer(client, (err) => { this.run?.filterFailed(err); client.destroy!(); });
+    this.writer = res.writer(client, (err) => {
+      this.run?.filterFailed(err);
+      client.destroy!();
+    });
     return true;
   }
 
@@ -107,7 +122,10 @@ export class Exchange {
 
   onComplete(): void {
     // Filters may still hold bytes (a compressor flushes on end): the client side ends through them.
-    if (this.writer !== null) { this.writer.end(); return; }
+    if (this.writer !== null) {
+      this.writer.end();
+      return;
+    }
     this.res.end();
     this.finish(this.status);
   }
@@ -132,8 +150,15 @@ export class Exchange {
     this.backend = null; // inflight already released
     this.writer?.destroy?.();
     this.writer = null;
-    if (this.res.destroyed) { this.finish(499); return; }
-    if (this.res.headersSent) { this.res.destroy(); this.finish(this.status); return; }
+    if (this.res.destroyed) {
+      this.finish(499);
+      return;
+    }
+    if (this.res.headersSent) {
+      this.res.destroy();
+      this.finish(this.status);
+      return;
+    }
     const status = err.name === 'BodyTooLarge' ? 413 : code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : neverReachedApp(code) ? 503 : 502;
     sendPage(this.req, this.res, status, this.requestId);
     this.finish(status);
@@ -144,6 +169,10 @@ export class Exchange {
     this.done = true;
     if (this.backend) this.backend.inflight--;
     // Bookkeeping must never turn into an upstream error (undici would route a throw to onError).
-    try { this.host.finished(this, status); } catch { /* counted as best effort */ }
+    try {
+      this.host.finished(this, status);
+    } catch {
+      /* counted as best effort */
+    }
   }
 }

@@ -38,10 +38,18 @@ export const clientIp = (req: IncomingMessage): string => {
 
 export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req: IncomingMessage, res: ServerResponse) => void {
   const host: ExchangeHost = {
-    get passiveDownMs() { return core.options.passiveDownMs; },
+    get passiveDownMs() {
+      return core.options.passiveDownMs;
+    },
     finished(x, status) {
       countFinished(core, x.start, status, {
-        id: x.requestId, remote: x.remote, host: x.route.host, method: x.req.method ?? '', path: x.req.url ?? '', app: x.route.app, upstream: x.backend ? x.backend.key : '',
+        id: x.requestId,
+        remote: x.remote,
+        host: x.route.host,
+        method: x.req.method ?? '',
+        path: x.req.url ?? '',
+        app: x.route.app,
+        upstream: x.backend ? x.backend.key : '',
       });
     },
   };
@@ -49,7 +57,15 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
   /** Answers without an upstream; logged and counted like any other request. */
   const refuse = (req: IncomingMessage, res: ServerResponse, status: number, id: string, app = '', start = performance.now()): void => {
     if (!res.headersSent) sendPage(req, res, status, id, status === 400 || status === 413); // a 308 or an ACME 200 is already sent
-    countFinished(core, start, status, { id, remote: clientIp(req), host: String(req.headers.host ?? '').slice(0, 300), method: req.method ?? '', path: req.url ?? '', app, upstream: '' });
+    countFinished(core, start, status, {
+      id,
+      remote: clientIp(req),
+      host: String(req.headers.host ?? '').slice(0, 300),
+      method: req.method ?? '',
+      path: req.url ?? '',
+      app,
+      upstream: '',
+    });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -80,7 +96,13 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
     const chunked = req.headers['transfer-encoding'] !== undefined;
     if (length !== undefined && Number(length) > core.options.maxBodyBytes) return refuse(req, res, 413, id, route.app);
     const remote = clientIp(req);
-    const fwd = forwardRequestHeaders(target.authority ? withHost(req.rawHeaders, target.authority) : req.rawHeaders, remote, proto, name, id);
+    const fwd = forwardRequestHeaders(
+      target.authority ? withHost(req.rawHeaders, target.authority) : req.rawHeaders,
+      remote,
+      proto,
+      name,
+      id,
+    );
     if (fwd.hostCount !== 1) return refuse(req, res, 400, id, route.app);
     const rid = fwd.requestId ?? id;
     let run: PluginRun | null = null;
@@ -92,9 +114,17 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
       if (isPromise<RawAnswer | null>(outcome)) outcome = await outcome;
       if (outcome !== null) {
         const finished = route.app;
-        sendHttpAnswer(req, res, run, outcome, (status) => countFinished(core, start, status, {
-          id: rid, remote, host: name, method: req.method ?? '', path: url, app: finished, upstream: '',
-        }));
+        sendHttpAnswer(req, res, run, outcome, (status) =>
+          countFinished(core, start, status, {
+            id: rid,
+            remote,
+            host: name,
+            method: req.method ?? '',
+            path: url,
+            app: finished,
+            upstream: '',
+          }),
+        );
         return;
       }
       path = run.path;
@@ -120,7 +150,15 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
     const body = wakeRefusalBody(r, html);
     res.writeHead(503, { ...wakeRefusalHeaders(r, html, id), 'content-length': String(body.length) });
     res.end(req.method === 'HEAD' ? undefined : body);
-    countFinished(core, start, 503, { id, remote: clientIp(req), host: String(req.headers.host ?? '').slice(0, 300), method: req.method ?? '', path: req.url ?? '', app, upstream: '' });
+    countFinished(core, start, 503, {
+      id,
+      remote: clientIp(req),
+      host: String(req.headers.host ?? '').slice(0, 300),
+      method: req.method ?? '',
+      path: req.url ?? '',
+      app,
+      upstream: '',
+    });
   };
 
   const acme = async (req: IncomingMessage, res: ServerResponse, token: string, id: string): Promise<void> => {

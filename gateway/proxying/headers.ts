@@ -4,13 +4,35 @@
 
 /** Request headers a proxy must not forward (hop-by-hop, RFC 9110 §7.6.1) or that it sets itself. */
 const REQUEST_DROP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
-  'proxy-authorization', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'http2-settings',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authorization',
+  'expect',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-request-id',
+  'http2-settings',
   // Client addresses an app may trust: only the gateway's own values reach it (X-Real-IP is set
   // below; RFC 7239 Forwarded is not set, so a client's cannot pass for the gateway's).
-  'x-real-ip', 'forwarded',
+  'x-real-ip',
+  'forwarded',
 ]);
-const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
+const RESPONSE_DROP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+]);
 
 const lengths = (names: Set<string>): boolean[] => {
   const out: boolean[] = [];
@@ -46,13 +68,26 @@ export function forwardRequestHeaders(raw: string[], clientIp: string, proto: st
     if (REQUEST_LEN[name.length] === true) {
       const lower = name.toLowerCase();
       if (lower === 'host') hostCount++;
-      else if (lower === 'x-request-id') { if (REQUEST_ID.test(value)) incomingId = value; continue; }
-      else if (REQUEST_DROP.has(lower)) continue;
+      else if (lower === 'x-request-id') {
+        if (REQUEST_ID.test(value)) incomingId = value;
+        continue;
+      } else if (REQUEST_DROP.has(lower)) continue;
     }
     if (listed !== undefined && listed.has(name.toLowerCase())) continue;
     out.push(name, value);
   }
-  out.push('x-forwarded-for', clientIp, 'x-real-ip', clientIp, 'x-forwarded-proto', proto, 'x-forwarded-host', host, 'x-request-id', incomingId ?? requestId);
+  out.push(
+    'x-forwarded-for',
+    clientIp,
+    'x-real-ip',
+    clientIp,
+    'x-forwarded-proto',
+    proto,
+    'x-forwarded-host',
+    host,
+    'x-request-id',
+    incomingId ?? requestId,
+  );
   return { headers: out, requestId: incomingId, hostCount };
 }
 

@@ -4,19 +4,30 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GATEWAY_ERRORS, type GatewayErrorCode } from '../../common/errors/catalogue.js';
 
 const PAGE_CODES: GatewayErrorCode[] = [
-  'DF_ERR_BAD_REQUEST', 'DF_ERR_NO_ROUTE', 'DF_ERR_PAYLOAD_TOO_LARGE', 'DF_ERR_EXPECTATION_FAILED', 'DF_ERR_PLUGIN_FAILED', 'DF_ERR_UPSTREAM',
-  'DF_ERR_NO_HEALTHY_UPSTREAM', 'DF_ERR_UPSTREAM_TIMEOUT',
+  'DF_ERR_BAD_REQUEST',
+  'DF_ERR_NO_ROUTE',
+  'DF_ERR_PAYLOAD_TOO_LARGE',
+  'DF_ERR_EXPECTATION_FAILED',
+  'DF_ERR_PLUGIN_FAILED',
+  'DF_ERR_UPSTREAM',
+  'DF_ERR_NO_HEALTHY_UPSTREAM',
+  'DF_ERR_UPSTREAM_TIMEOUT',
 ];
 const TEXT: Record<number, [code: string, message: string]> = Object.fromEntries(
   PAGE_CODES.map((code) => [GATEWAY_ERRORS[code].status, [code, GATEWAY_ERRORS[code].message]]),
 );
 
-interface Page { json: Buffer; html: Buffer }
+interface Page {
+  json: Buffer;
+  html: Buffer;
+}
 const pages = new Map<number, Page>();
 for (const [status, [code, message]] of Object.entries(TEXT)) {
   pages.set(Number(status), {
     json: Buffer.from(JSON.stringify({ error: { code, message } })),
-    html: Buffer.from(`<!doctype html><title>${status}</title><h1>${status}</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`),
+    html: Buffer.from(
+      `<!doctype html><title>${status}</title><h1>${status}</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`,
+    ),
   });
 }
 
@@ -40,10 +51,14 @@ export function sendPage(req: IncomingMessage, res: ServerResponse, status: numb
   const html = (req.headers.accept ?? '').includes('text/html');
   const body = html ? page.html : page.json;
   res.writeHead(status, [
-    'content-type', html ? 'text/html; charset=utf-8' : 'application/json',
-    'content-length', String(body.length),
-    'cache-control', 'no-store',
-    'x-request-id', requestId,
+    'content-type',
+    html ? 'text/html; charset=utf-8' : 'application/json',
+    'content-length',
+    String(body.length),
+    'cache-control',
+    'no-store',
+    'x-request-id',
+    requestId,
     ...(close ? ['connection', 'close'] : []),
   ]);
   res.end(req.method === 'HEAD' ? undefined : body);

@@ -25,7 +25,11 @@ import type { CompiledRoute } from '../routing/index-table.js';
 import { wakeRefusalResponse } from '../waking/hold.js';
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  400: 'Bad Request',
+  404: 'Not Found',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 function page(status: number): string {
@@ -52,8 +56,13 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
-    res.once('finish', () => { res.detachSocket(socket); socket.end(); });
-    socket.once('close', () => { if (!res.writableFinished) res.destroy(); });
+    res.once('finish', () => {
+      res.detachSocket(socket);
+      socket.end();
+    });
+    socket.once('close', () => {
+      if (!res.writableFinished) res.destroy();
+    });
     plain(req, res);
   };
 
@@ -86,7 +95,12 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
         const tunnel = (path: string, headers: string[]): void => {
           core.metrics.record(route.app, 101, 0);
           splice({
-            client: sock, head, key, backend, core, page,
+            client: sock,
+            head,
+            key,
+            backend,
+            core,
+            page,
             request: upgradeRequestHead('GET', path, headers),
             closed: () => undefined,
           });
@@ -94,11 +108,16 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
         if (route.chain === null) return tunnel(target.path, fwd.headers);
         // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
         const run = route.chain.start('GET', target.path, name, proto, clientIp(req), fwd.headers);
-        upgradeGate(run).then((refusal) => {
-          if (sock.destroyed) return;
-          if (refusal !== null) { sock.end(refusal); return; }
-          tunnel(run.path, run.headers.raw);
-        }).catch(() => sock.destroy());
+        upgradeGate(run)
+          .then((refusal) => {
+            if (sock.destroyed) return;
+            if (refusal !== null) {
+              sock.end(refusal);
+              return;
+            }
+            tunnel(run.path, run.headers.raw);
+          })
+          .catch(() => sock.destroy());
       };
 
       const first = core.index.get(name);
@@ -106,15 +125,18 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
       if (first.route.sleeping) {
         // Held like any request while control wakes the app (waking/hold.ts), then tunnelled to
         // the woken replicas; the client's later bytes wait in its paused socket meanwhile.
-        core.holds.hold(first).then((held) => {
-          if (sock.destroyed) return;
-          if (held.refusal) {
-            core.metrics.record(first.app, 503, 0);
-            sock.end(wakeRefusalResponse(held.refusal, (req.headers.accept ?? '').includes('text/html'), false, nextRequestId(), true));
-            return;
-          }
-          toRoute(held.route);
-        }).catch(() => sock.destroy());
+        core.holds
+          .hold(first)
+          .then((held) => {
+            if (sock.destroyed) return;
+            if (held.refusal) {
+              core.metrics.record(first.app, 503, 0);
+              sock.end(wakeRefusalResponse(held.refusal, (req.headers.accept ?? '').includes('text/html'), false, nextRequestId(), true));
+              return;
+            }
+            toRoute(held.route);
+          })
+          .catch(() => sock.destroy());
         return;
       }
       toRoute(first);

@@ -18,7 +18,11 @@ export class RouteIndex {
   private readonly byHost = new Map<string, CompiledRoute>();
   private readonly waiters = new Map<string, Set<(r: CompiledRoute | undefined) => void>>();
 
-  constructor(private readonly registry: BackendRegistry, consumer: RouteTableConsumer, private readonly plugins?: PluginHost) {
+  constructor(
+    private readonly registry: BackendRegistry,
+    consumer: RouteTableConsumer,
+    private readonly plugins?: PluginHost,
+  ) {
     for (const [host, route] of consumer.routes) this.set(host, route);
     consumer.on('change', (c: RouteChange) => this.set(c.host, c.route));
   }
@@ -50,7 +54,11 @@ export class RouteIndex {
     return new Promise((resolve) => {
       let set = this.waiters.get(host);
       if (!set) this.waiters.set(host, (set = new Set()));
-      const done = (r: CompiledRoute | undefined): void => { clearTimeout(timer); set.delete(done); resolve(r); };
+      const done = (r: CompiledRoute | undefined): void => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve(r);
+      };
       const timer = setTimeout(() => done(undefined), timeoutMs);
       set.add(done);
     });

@@ -11,7 +11,8 @@ describe('request targets', () => {
     assert.deepEqual(splitTarget('http://web.paas.local?q'), { authority: 'web.paas.local', path: '/?q' });
   });
   it('refuses anything else: other schemes, userinfo, no authority, authority-form', () => {
-    for (const bad of ['ftp://x/y', 'http://user:pw@web.paas.local/', 'http:///x', 'web.paas.local:443', 'x', '']) assert.equal(splitTarget(bad), null, bad);
+    for (const bad of ['ftp://x/y', 'http://user:pw@web.paas.local/', 'http:///x', 'web.paas.local:443', 'x', ''])
+      assert.equal(splitTarget(bad), null, bad);
   });
   it('replaces every Host value, or adds one', () => {
     assert.deepEqual(withHost(['Host', 'a', 'X', '1', 'host', 'b'], 'c'), ['Host', 'c', 'X', '1', 'host', 'c']);

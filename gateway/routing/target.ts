@@ -30,7 +30,10 @@ export function withHost(raw: readonly string[], authority: string): string[] {
   const out = raw.slice();
   let found = false;
   for (let i = 0; i < out.length; i += 2) {
-    if (out[i]!.length === 4 && out[i]!.toLowerCase() === 'host') { out[i + 1] = authority; found = true; }
+    if (out[i]!.length === 4 && out[i]!.toLowerCase() === 'host') {
+      out[i + 1] = authority;
+      found = true;
+    }
   }
   if (!found) out.push('Host', authority);
   return out;

@@ -33,7 +33,10 @@ function tune(server: http.Server, o: GatewayOptions, core: GatewayCore, proto: 
   // gateway's 504 wins over a silent close.
   server.timeout = o.upstreamTimeoutMs + 5_000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return; }
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     socket.end(rawPage(status));
   });
@@ -43,7 +46,10 @@ function tune(server: http.Server, o: GatewayOptions, core: GatewayCore, proto: 
     listen: (port, host) => listen(server, port, host),
     close: () => new Promise<void>((r) => server.close(() => r())),
     closeIdle: () => server.closeIdleConnections(),
-    closeAll: () => { server.closeAllConnections(); upgrades.closeAll(); },
+    closeAll: () => {
+      server.closeAllConnections();
+      upgrades.closeAll();
+    },
   };
 }
 

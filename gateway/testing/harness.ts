@@ -30,7 +30,13 @@ export async function startUpstream(name: string, port = 0): Promise<Upstream> {
     req.on('end', () => {
       const reply = (): void => {
         const body = `${name} ${req.method} ${req.url}${chunks.length ? ` ${Buffer.concat(chunks).toString()}` : ''}`;
-        res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': name, 'keep-alive': 'timeout=5', 'x-hop': 'drop-me', connection: 'x-hop' });
+        res.writeHead(200, {
+          'content-type': 'text/plain',
+          'x-upstream': name,
+          'keep-alive': 'timeout=5',
+          'x-hop': 'drop-me',
+          connection: 'x-hop',
+        });
         res.end(body);
       };
       const slow = /^\/slow\?ms=([0-9]+)$/.exec(req.url ?? '');
@@ -44,7 +50,9 @@ export async function startUpstream(name: string, port = 0): Promise<Upstream> {
     tunnels.add(socket);
     socket.on('close', () => tunnels.delete(socket));
     const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Upstream: ${name}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Upstream: ${name}\r\n\r\n`,
+    );
     socket.on('data', (d) => socket.write(d));
     socket.on('error', () => socket.destroy());
   });
@@ -54,7 +62,12 @@ export async function startUpstream(name: string, port = 0): Promise<Upstream> {
     port: (server.address() as AddressInfo).port,
     name,
     seen,
-    close: () => new Promise<void>((r) => { for (const t of tunnels) t.destroy(); server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const t of tunnels) t.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -80,14 +93,22 @@ export interface Reply {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-export function request(port: number, host: string, p = '/', init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+export function request(
+  port: number,
+  host: string,
+  p = '/',
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: p, method: init.method ?? 'GET', agent, headers: { host, ...init.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: p, method: init.method ?? 'GET', agent, headers: { host, ...init.headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end(init.body);

@@ -20,7 +20,12 @@ export interface UpstreamSocket {
 }
 
 /** A request as the scripted app parsed it. */
-export interface SeenRequest { line: string; head: string; body: string; conn: UpstreamSocket }
+export interface SeenRequest {
+  line: string;
+  head: string;
+  body: string;
+  conn: UpstreamSocket;
+}
 
 /** The bytes to answer with (written at once; '' for the echo), or null: it answers later itself. */
 export type Responder = (req: SeenRequest) => string | null;
@@ -33,7 +38,11 @@ export interface ScriptedApp {
   requests: SeenRequest[];
 }
 
-interface Parsed { line: string; head: string; body: string }
+interface Parsed {
+  line: string;
+  head: string;
+  body: string;
+}
 
 /** The complete requests at the start of `buf` (bodies with a length or chunked), and the rest. */
 function takeRequests(buf: string): { reqs: Parsed[]; rest: string } {
@@ -86,7 +95,10 @@ export const undated = (s: string): string => s.replace(/\r\ndate: [^\r]*/gi, ''
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export interface Received { data: string; ms: number }
+export interface Received {
+  data: string;
+  ms: number;
+}
 
 export interface ByteGateway {
   port: number;
@@ -110,7 +122,10 @@ export async function startByteGateway(env: Record<string, string> = {}): Promis
     config = await gatewayConfig(redis.url);
     gateway = await startGateway(config, createLogger('gateway', 'silent'));
   } finally {
-    for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     if (!('GATEWAY_ENGINE' in env)) delete process.env.GATEWAY_ENGINE;
   }
   const port = config.gatewayHttpPort;
@@ -129,7 +144,10 @@ export async function startByteGateway(env: Record<string, string> = {}): Promis
         const { reqs, rest } = takeRequests(pending + d.toString('latin1'));
         pending = rest;
         for (const r of reqs) {
-          if (!ready) { socket.write(echo(r)); continue; } // the route check
+          if (!ready) {
+            socket.write(echo(r));
+            continue;
+          } // the route check
           const seen = { ...r, conn };
           requests.push(seen);
           const out = respond(seen);
@@ -137,7 +155,9 @@ export async function startByteGateway(env: Record<string, string> = {}): Promis
         }
       });
       socket.on('error', () => socket.destroy());
-      socket.on('close', () => { conn.closed = true; });
+      socket.on('close', () => {
+        conn.closed = true;
+      });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     servers.push({ server, conns });
@@ -147,20 +167,26 @@ export async function startByteGateway(env: Record<string, string> = {}): Promis
     return { host, conns, requests };
   };
 
-  const exchange = (data: string, ms = 5000): Promise<Received> => new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const socket = net.connect(port, '127.0.0.1');
-    let out = '';
-    socket.setTimeout(ms, () => socket.destroy());
-    socket.on('data', (d: Buffer) => { out += d.toString('latin1'); });
-    socket.on('close', () => resolve({ data: undated(out), ms: Date.now() - t0 }));
-    socket.on('error', reject);
-    socket.write(data, 'latin1');
-  });
+  const exchange = (data: string, ms = 5000): Promise<Received> =>
+    new Promise((resolve, reject) => {
+      const t0 = Date.now();
+      const socket = net.connect(port, '127.0.0.1');
+      let out = '';
+      socket.setTimeout(ms, () => socket.destroy());
+      socket.on('data', (d: Buffer) => {
+        out += d.toString('latin1');
+      });
+      socket.on('close', () => resolve({ data: undated(out), ms: Date.now() - t0 }));
+      socket.on('error', reject);
+      socket.write(data, 'latin1');
+    });
 
   const stop = async (): Promise<void> => {
     await gateway.stop();
-    for (const s of servers) { for (const c of s.conns) c.socket.destroy(); s.server.close(); }
+    for (const s of servers) {
+      for (const c of s.conns) c.socket.destroy();
+      s.server.close();
+    }
     client.disconnect();
     await redis.stop();
   };

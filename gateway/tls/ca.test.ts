@@ -15,11 +15,20 @@ import { loadOrCreateLocalCa, type KeyPair } from './ca.js';
 const DOMAIN = 'paas.local';
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'df-ca-test-'));
 
-type Ext = { id?: string; critical?: boolean; permittedSubtrees?: { type: number; value: string }[]; excludedSubtrees?: { type: number; value: string }[] };
+type Ext = {
+  id?: string;
+  critical?: boolean;
+  permittedSubtrees?: { type: number; value: string }[];
+  excludedSubtrees?: { type: number; value: string }[];
+};
 
 /** A leaf for `name` signed directly with the CA key, as someone holding a leaked key would. */
 function forgeLeaf(ca: KeyPair, name: string): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   const caCert = forge.pki.certificateFromPem(ca.cert);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
@@ -44,7 +53,10 @@ async function handshake(leaf: KeyPair, caPem: string, servername: string): Prom
   const { port } = server.address() as { port: number };
   try {
     return await new Promise((resolve) => {
-      const socket = tls.connect({ host: '127.0.0.1', port, servername, ca: caPem }, () => { socket.destroy(); resolve(null); });
+      const socket = tls.connect({ host: '127.0.0.1', port, servername, ca: caPem }, () => {
+        socket.destroy();
+        resolve(null);
+      });
       socket.once('error', (err) => resolve(err));
     });
   } finally {
@@ -60,7 +72,13 @@ void test('a new CA carries a critical Name Constraints extension permitting onl
   assert.equal(ext.critical, true);
   assert.deepEqual(ext.permittedSubtrees, [{ type: 2, value: DOMAIN }]);
   // No IP address can be certified either (a DNS-only permit leaves other name types open).
-  assert.deepEqual(ext.excludedSubtrees?.map((s) => [s.type, s.value.length]), [[7, 8], [7, 32]]);
+  assert.deepEqual(
+    ext.excludedSubtrees?.map((s) => [s.type, s.value.length]),
+    [
+      [7, 8],
+      [7, 32],
+    ],
+  );
   assert.ok(new X509Certificate(local.ca.cert).ca);
 });
 
@@ -76,7 +94,17 @@ void test('the platform certificate and names under the domain are still issued 
 
 void test('issuing for a name outside the platform domain is refused', async () => {
   const local = loadOrCreateLocalCa(tmp(), DOMAIN);
-  for (const name of ['accounts.google.com', 'github.com', `${DOMAIN}.evil.com`, `evil${DOMAIN}`, 'local', `*.${DOMAIN}`, `.${DOMAIN}`, `a..${DOMAIN}`, '']) {
+  for (const name of [
+    'accounts.google.com',
+    'github.com',
+    `${DOMAIN}.evil.com`,
+    `evil${DOMAIN}`,
+    'local',
+    `*.${DOMAIN}`,
+    `.${DOMAIN}`,
+    `a..${DOMAIN}`,
+    '',
+  ]) {
     await assert.rejects(local.issue(name), { name: 'DeployFlowError', code: 'DF_ERR_INVALID_DOMAIN' }, name);
   }
 });
@@ -95,7 +123,11 @@ void test('a CA made before name constraints is kept, and still refuses to issue
   const dir = tmp();
   const fresh = loadOrCreateLocalCa(dir, DOMAIN);
   // Replace it by an old-style CA (no nameConstraints), as an installation made earlier has on disk.
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   const old = forge.pki.createCertificate();
   old.publicKey = forge.pki.publicKeyFromPem(publicKey);
   old.serialNumber = '01' + randomBytes(15).toString('hex');
@@ -104,7 +136,10 @@ void test('a CA made before name constraints is kept, and still refuses to issue
   const subject = [{ name: 'commonName', value: `DeployFlow local CA (${DOMAIN})` }];
   old.setSubject(subject);
   old.setIssuer(subject);
-  old.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, critical: true }]);
+  old.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, critical: true },
+  ]);
   old.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
   const oldPem = forge.pki.certificateToPem(old);
   fs.writeFileSync(path.join(dir, 'ca.crt'), oldPem);

@@ -18,7 +18,11 @@ import { DeployFlowError } from '../../common/errors/catalogue.js';
 export type { KeyPair };
 
 const generateKeyPairAsync = promisify(generateKeyPair);
-const RSA = { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } } as const;
+const RSA = {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+} as const;
 
 function writeSecret(file: string, data: string): void {
   fs.writeFileSync(file, data, { mode: 0o600 });
@@ -63,9 +67,8 @@ export function withinPlatformDomain(name: string, domain: string, allowWildcard
  */
 function nameConstraints(domain: string): forge.asn1.Asn1 {
   const { asn1 } = forge;
-  const subtree = (tag: number, value: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, false, value),
-  ]);
+  const subtree = (tag: number, value: string) =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, false, value)]);
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [subtree(2, domain)]), // permittedSubtrees: dNSName
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [subtree(7, '\0'.repeat(8)), subtree(7, '\0'.repeat(32))]), // excluded: iPAddress
@@ -75,7 +78,10 @@ function nameConstraints(domain: string): forge.asn1.Asn1 {
 function createCa(domain: string): KeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', RSA);
   const cert = baseCert(publicKey, 3650);
-  const subject = [{ name: 'commonName', value: `DeployFlow local CA (${domain})` }, { name: 'organizationName', value: 'DeployFlow' }];
+  const subject = [
+    { name: 'commonName', value: `DeployFlow local CA (${domain})` },
+    { name: 'organizationName', value: 'DeployFlow' },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
@@ -92,7 +98,10 @@ function assertSignable(domain: string, names: string[], allowWildcard = false):
   if (names.length === 0) throw new DeployFlowError('DF_ERR_INVALID_DOMAIN', 'No name to sign');
   for (const name of names) {
     if (!withinPlatformDomain(name, domain, allowWildcard)) {
-      throw new DeployFlowError('DF_ERR_INVALID_DOMAIN', `The local CA signs only ${domain} and names under it, not "${name.slice(0, 100)}": upload a certificate or use ACME for other domains`);
+      throw new DeployFlowError(
+        'DF_ERR_INVALID_DOMAIN',
+        `The local CA signs only ${domain} and names under it, not "${name.slice(0, 100)}": upload a certificate or use ACME for other domains`,
+      );
     }
   }
 }

@@ -43,7 +43,10 @@ export class CertificateSelector {
       p = this.resolve(name).finally(() => this.pending.delete(name));
       this.pending.set(name, p);
     }
-    p.then((ctx) => cb(null, ctx), () => cb(null, this.platform));
+    p.then(
+      (ctx) => cb(null, ctx),
+      () => cb(null, this.platform),
+    );
   };
 
   /** A certificate for `host` changed (uploaded, renewed, removed). */
@@ -61,7 +64,8 @@ export class CertificateSelector {
     let ctx: SecureContext;
     if (custom) ctx = context(custom);
     else if (this.coveredByPlatform(name) || !this.index.get(name)) ctx = this.platform;
-    else if (!withinPlatformDomain(name, this.domain)) ctx = this.platform; // a custom domain: see the top
+    else if (!withinPlatformDomain(name, this.domain))
+      ctx = this.platform; // a custom domain: see the top
     else {
       this.log.info({ host: name }, 'issuing a local-CA certificate');
       ctx = context(await this.ca.issue(name));

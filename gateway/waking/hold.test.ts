@@ -29,7 +29,11 @@ for (const engine of ['fast', 'http'] as const) {
       pub = createRoutePublisher(client);
       sub.on('message', (_c: string, m: string) => wakes.push(m));
       await sub.subscribe(WAKE_CHANNEL);
-      const config = await gatewayConfig(redis.url, { GATEWAY_ENGINE: engine, GATEWAY_ACCESS_LOG: 'off', GATEWAY_WAKE_TIMEOUT_MS: '10000' });
+      const config = await gatewayConfig(redis.url, {
+        GATEWAY_ENGINE: engine,
+        GATEWAY_ACCESS_LOG: 'off',
+        GATEWAY_WAKE_TIMEOUT_MS: '10000',
+      });
       gateway = await startGateway(config, createLogger('gateway', 'silent'));
       port = config.gatewayHttpPort;
       app = await startUpstream('woken');

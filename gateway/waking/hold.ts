@@ -13,11 +13,12 @@ import type { CompiledRoute, RouteIndex } from '../routing/index-table.js';
 
 export type WakeRefusalCode = 'DF_ERR_APP_WAKING' | 'DF_ERR_WAKE_FAILED';
 
-export type HoldResult =
-  | { route: CompiledRoute; refusal?: undefined }
-  | { route?: undefined; refusal: WakeRefusal };
+export type HoldResult = { route: CompiledRoute; refusal?: undefined } | { route?: undefined; refusal: WakeRefusal };
 
-export interface WakeRefusal { code: WakeRefusalCode; retryAfterSeconds: number }
+export interface WakeRefusal {
+  code: WakeRefusalCode;
+  retryAfterSeconds: number;
+}
 
 export interface WakeHoldOptions {
   /** How long one request is held (ms). */
@@ -30,14 +31,21 @@ export interface WakeHoldOptions {
 
 type Release = (r: HoldResult) => void;
 
-interface Episode { app: string; waiters: Set<Release> }
+interface Episode {
+  app: string;
+  waiters: Set<Release>;
+}
 
 export class WakeHolds {
   private readonly episodes = new Map<string, Episode>();
   private readonly heldPerApp = new Map<string, number>();
   private readonly failedUntil = new Map<string, number>();
 
-  constructor(private readonly index: RouteIndex, private readonly o: WakeHoldOptions, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly index: RouteIndex,
+    private readonly o: WakeHoldOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Requests currently held for `app` (for tests and metrics). */
   held(app: string): number {
@@ -116,20 +124,23 @@ function retryAfter(timeoutMs: number): number {
   return Math.min(30, Math.max(1, Math.ceil(timeoutMs / 1000)));
 }
 
-
 /** The 503 body for a refusal: a tiny HTML page for browsers, JSON for API clients. */
 export function wakeRefusalBody(r: WakeRefusal, html: boolean): Buffer {
   const message = GATEWAY_ERRORS[r.code].message;
-  return Buffer.from(html
-    ? `<!doctype html><title>503</title><h1>503</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`
-    : JSON.stringify({ error: { code: r.code, message } }));
+  return Buffer.from(
+    html
+      ? `<!doctype html><title>503</title><h1>503</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`
+      : JSON.stringify({ error: { code: r.code, message } }),
+  );
 }
 
 /** Header fields of a refusal (node:http engine), besides content-length. */
 export function wakeRefusalHeaders(r: WakeRefusal, html: boolean, requestId: string): Record<string, string> {
   return {
-    'content-type': html ? 'text/html; charset=utf-8' : 'application/json', 'cache-control': 'no-store',
-    'retry-after': String(r.retryAfterSeconds), 'x-request-id': requestId,
+    'content-type': html ? 'text/html; charset=utf-8' : 'application/json',
+    'cache-control': 'no-store',
+    'retry-after': String(r.retryAfterSeconds),
+    'x-request-id': requestId,
   };
 }
 
@@ -148,7 +159,11 @@ export function parseWakeFailure(message: string): WakeFailure | null {
     const v = JSON.parse(message) as Partial<WakeFailure>;
     if (typeof v.app !== 'string' || !/^[a-z][a-z0-9-]{0,62}$/.test(v.app)) return null;
     const seconds = typeof v.retryAfterSeconds === 'number' && Number.isFinite(v.retryAfterSeconds) ? Math.round(v.retryAfterSeconds) : 30;
-    return { app: v.app, retryAfterSeconds: Math.min(3600, Math.max(1, seconds)), reason: typeof v.reason === 'string' ? v.reason.slice(0, 500) : '' };
+    return {
+      app: v.app,
+      retryAfterSeconds: Math.min(3600, Math.max(1, seconds)),
+      reason: typeof v.reason === 'string' ? v.reason.slice(0, 500) : '',
+    };
   } catch {
     return null;
   }

@@ -6,7 +6,10 @@
 // that end without signing in.
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
-export interface AuthFailureLimits { points: number; windowSeconds: number }
+export interface AuthFailureLimits {
+  points: number;
+  windowSeconds: number;
+}
 
 export const DEFAULT_GIT_AUTH_LIMITS: AuthFailureLimits = { points: 30, windowSeconds: 15 * 60 };
 

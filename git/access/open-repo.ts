@@ -11,8 +11,13 @@ export function modeFor(service: GitServiceName): 'read' | 'write' {
 }
 
 /** The repo path, or null for "no such repository" (bad name, no access, nothing pushed yet). */
-export async function openRepo(config: Config, access: GitAccess, userId: string, app: string,
-  service: GitServiceName): Promise<string | null> {
+export async function openRepo(
+  config: Config,
+  access: GitAccess,
+  userId: string,
+  app: string,
+  service: GitServiceName,
+): Promise<string | null> {
   if (!isAppName(app)) return null;
   const mode = modeFor(service);
   if (!(await access.mayAccess(userId, app, mode))) return null;

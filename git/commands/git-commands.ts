@@ -6,7 +6,11 @@ import { gitChildEnv } from '../../common/git/env.js';
 
 export type GitServiceName = 'upload-pack' | 'receive-pack';
 
-export interface GitCommand { file: string; args: string[]; env: Record<string, string> }
+export interface GitCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
 
 export function parseServiceName(value: string | null | undefined): GitServiceName | null {
   if (value === 'git-upload-pack') return 'upload-pack';
@@ -22,22 +26,34 @@ export function gitProtocol(value: unknown): string | undefined {
 /** 1 GiB: far above any source tree, far below a disk-filling push. */
 export const MAX_PUSH_BYTES = 1024 * 1024 * 1024;
 
-export function gitServiceCommand(service: GitServiceName, repo: string, opts: {
-  statelessRpc?: boolean; advertiseRefs?: boolean; protocol?: string | undefined; env?: Record<string, string>;
-} = {}): GitCommand {
+export function gitServiceCommand(
+  service: GitServiceName,
+  repo: string,
+  opts: {
+    statelessRpc?: boolean;
+    advertiseRefs?: boolean;
+    protocol?: string | undefined;
+    env?: Record<string, string>;
+  } = {},
+): GitCommand {
   // -c on the command line beats any system or user config: our hooks always run, deletions are
   // refused by git itself too, and objects are checked before they are accepted. Every ref
   // update goes to our proc-receive hook (git/repos/hook.ts; `refs` matches refs/<anything>),
   // which moves a deploying branch when its version goes live, so git holds no lock while a
   // push deploys.
   const args = [
-    '-c', `core.hooksPath=${path.join(repo, 'hooks')}`,
-    '-c', 'receive.procReceiveRefs=refs',
-    '-c', 'receive.denyDeletes=true',
-    '-c', 'receive.fsckObjects=true',
+    '-c',
+    `core.hooksPath=${path.join(repo, 'hooks')}`,
+    '-c',
+    'receive.procReceiveRefs=refs',
+    '-c',
+    'receive.denyDeletes=true',
+    '-c',
+    'receive.fsckObjects=true',
     // A push larger than this is refused by git before anything is stored (a full disk would
     // take every app down with it).
-    '-c', `receive.maxInputSize=${MAX_PUSH_BYTES}`,
+    '-c',
+    `receive.maxInputSize=${MAX_PUSH_BYTES}`,
     service,
   ];
   if (opts.statelessRpc) args.push('--stateless-rpc');

@@ -21,12 +21,17 @@ export async function requireProcReceive(): Promise<void> {
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn('git', ['version'], { env: gitChildEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
     let text = '';
-    child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+    });
     child.once('error', (err) => reject(new DeployFlowError('DF_ERR_CONFIG', `git could not run: ${err.message}`)));
     child.once('close', () => resolve(text));
   });
   const version = parseGitVersion(out);
   if (!version || !supportsProcReceive(version)) {
-    throw new DeployFlowError('DF_ERR_CONFIG', `The git service needs git ${MIN_GIT.join('.')} or later (its proc-receive hook); found: ${out.trim() || 'no version'}`);
+    throw new DeployFlowError(
+      'DF_ERR_CONFIG',
+      `The git service needs git ${MIN_GIT.join('.')} or later (its proc-receive hook); found: ${out.trim() || 'no version'}`,
+    );
   }
 }

@@ -4,7 +4,11 @@
 import { isAppName, type AppName } from '../../common/names/validate.js';
 import { parseServiceName, type GitServiceName } from '../commands/git-commands.js';
 
-export interface GitHttpRequest { app: AppName; service: GitServiceName; advertise: boolean }
+export interface GitHttpRequest {
+  app: AppName;
+  service: GitServiceName;
+  advertise: boolean;
+}
 
 const PATH = /^\/([a-z0-9-]+)\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 

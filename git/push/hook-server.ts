@@ -14,12 +14,25 @@ import { receivePush, type Pending, type PushDeps } from './run-push.js';
 
 const MAX_REQUEST = 1024 * 1024;
 
-interface HookRequest { pushId: string; secret: string; app: string; userId: string; refs: string }
+interface HookRequest {
+  pushId: string;
+  secret: string;
+  app: string;
+  userId: string;
+  refs: string;
+}
 
 function isHookRequest(value: unknown): value is HookRequest {
   const v = value as Partial<HookRequest> | null;
-  return typeof v === 'object' && v !== null && typeof v.pushId === 'string' && typeof v.secret === 'string'
-    && typeof v.app === 'string' && typeof v.userId === 'string' && typeof v.refs === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.pushId === 'string' &&
+    typeof v.secret === 'string' &&
+    typeof v.app === 'string' &&
+    typeof v.userId === 'string' &&
+    typeof v.refs === 'string'
+  );
 }
 
 export class HookServer {
@@ -29,7 +42,11 @@ export class HookServer {
   private readonly deps: PushDeps;
   port = 0;
 
-  constructor(private readonly log: Logger, onPush: PushHandler, access: Pick<GitAccess, 'deployBranch' | 'mayAccess'>) {
+  constructor(
+    private readonly log: Logger,
+    onPush: PushHandler,
+    access: Pick<GitAccess, 'deployBranch' | 'mayAccess'>,
+  ) {
     this.deps = { onPush, access, log, moveRef, contains };
   }
 
@@ -54,10 +71,15 @@ export class HookServer {
     this.pending.set(pushId, { app, userId, repoPath, secret });
     return {
       env: {
-        [HOOK_ENV.port]: String(this.port), [HOOK_ENV.pushId]: pushId, [HOOK_ENV.secret]: secret.toString('hex'),
-        [HOOK_ENV.app]: app, [HOOK_ENV.userId]: userId,
+        [HOOK_ENV.port]: String(this.port),
+        [HOOK_ENV.pushId]: pushId,
+        [HOOK_ENV.secret]: secret.toString('hex'),
+        [HOOK_ENV.app]: app,
+        [HOOK_ENV.userId]: userId,
       },
-      release: () => { this.pending.delete(pushId); },
+      release: () => {
+        this.pending.delete(pushId);
+      },
     };
   }
 
@@ -81,23 +103,35 @@ export class HookServer {
     let buffered = '';
     const onData = (data: string): void => {
       buffered += data;
-      if (buffered.length > MAX_REQUEST) { sock.destroy(); return; }
+      if (buffered.length > MAX_REQUEST) {
+        sock.destroy();
+        return;
+      }
       const nl = buffered.indexOf('\n');
       if (nl < 0) return;
       sock.off('data', onData);
       sock.setTimeout(0);
       let parsed: unknown;
-      try { parsed = JSON.parse(buffered.slice(0, nl)); } catch { parsed = null; }
+      try {
+        parsed = JSON.parse(buffered.slice(0, nl));
+      } catch {
+        parsed = null;
+      }
       const pending = isHookRequest(parsed) ? this.claim(parsed) : null;
       if (!isHookRequest(parsed) || !pending) {
         this.log.warn('git hook: request with no valid push secret refused');
         sock.destroy();
         return;
       }
-      const send = (msg: object): void => { if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(msg) + '\n'); };
+      const send = (msg: object): void => {
+        if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(msg) + '\n');
+      };
       const print = (line: string): void => send({ line });
       receivePush(pending, parsed.refs, this.deps, print)
-        .then((results) => { send({ done: true, ok: results.every((r) => r.ok), results }); sock.end(); })
+        .then((results) => {
+          send({ done: true, ok: results.every((r) => r.ok), results });
+          sock.end();
+        })
         .catch((err: unknown) => {
           this.log.error({ err }, 'git hook: push handling failed');
           send({ line: '! Internal error while handling the push' });

@@ -31,5 +31,8 @@ export async function moveRef(repoPath: string, ref: string, commit: string, exp
 
 /** Whether `ancestor` is reachable from `commit`. */
 export async function contains(repoPath: string, commit: string, ancestor: string): Promise<boolean> {
-  return runGit(repoPath, ['merge-base', '--is-ancestor', ancestor, commit]).then(() => true, () => false);
+  return runGit(repoPath, ['merge-base', '--is-ancestor', ancestor, commit]).then(
+    () => true,
+    () => false,
+  );
 }

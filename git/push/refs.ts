@@ -4,7 +4,11 @@
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseCommitSha, parseGitRef, type CommitSha, type GitRef } from '../../common/names/validate.js';
 
-export interface RefUpdate { ref: GitRef; oldCommit: CommitSha; newCommit: CommitSha }
+export interface RefUpdate {
+  ref: GitRef;
+  oldCommit: CommitSha;
+  newCommit: CommitSha;
+}
 
 export interface PushPlan {
   /** Updates of the app's deploy branch, deployed in order. */
@@ -35,9 +39,13 @@ function describeRefs(refs: ReadonlySet<string>): string {
 }
 
 export function parseRefLines(text: string): RefUpdate[] {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines.length === 0) throw new DeployFlowError('DF_ERR_INVALID_REF', 'The push carries no valid ref updates');
-  if (lines.length > MAX_REF_UPDATES) throw new DeployFlowError('DF_ERR_INVALID_REF', `A push may update at most ${MAX_REF_UPDATES} refs; this one updates ${lines.length}`);
+  if (lines.length > MAX_REF_UPDATES)
+    throw new DeployFlowError('DF_ERR_INVALID_REF', `A push may update at most ${MAX_REF_UPDATES} refs; this one updates ${lines.length}`);
   return lines.map((line) => {
     const parts = line.split(' ');
     if (parts.length !== 3) throw new DeployFlowError('DF_ERR_INVALID_REF', 'A ref update line is malformed');

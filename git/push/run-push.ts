@@ -9,10 +9,18 @@ import type { Logger } from '../../common/log/logger.js';
 import type { GitAccess, PushHandler } from '../types.js';
 import { planPush, ZERO_SHA, type PushPlan, type RefUpdate } from './refs.js';
 
-export interface Pending { app: string; userId: string; repoPath: string }
+export interface Pending {
+  app: string;
+  userId: string;
+  repoPath: string;
+}
 
 /** What one ref of the push came to: proc-receive answers `ok` or `ng <reason>` with it. */
-export interface RefResult { ref: string; ok: boolean; reason?: string }
+export interface RefResult {
+  ref: string;
+  ok: boolean;
+  reason?: string;
+}
 
 export interface PushDeps {
   onPush: PushHandler;
@@ -30,7 +38,9 @@ export interface PushDeps {
 
 /** Splits handler output into single lines; a stray CR would overwrite the pusher's line. */
 function lineWriter(print: (line: string) => void): (text: string) => void {
-  return (text) => { for (const line of String(text).split(/\r?\n|\r/)) print(line); };
+  return (text) => {
+    for (const line of String(text).split(/\r?\n|\r/)) print(line);
+  };
 }
 
 /** The push's plan, or null (with the reason printed) when the whole push is refused. */
@@ -63,9 +73,15 @@ const short = (sha: string): string => sha.slice(0, 12);
 async function publishRef(pending: Pending, update: RefUpdate, deps: PushDeps, out: (text: string) => void): Promise<void> {
   const before = await deps.moveRef(pending.repoPath, update.ref, update.newCommit);
   const branch = update.ref.replace(/^refs\/heads\//, '');
-  if (before && before !== update.oldCommit && before !== update.newCommit
-    && !(await deps.contains(pending.repoPath, update.newCommit, before))) {
-    out(`-----> ${branch} was at ${short(before)} (pushed meanwhile), which ${short(update.newCommit)} does not contain; ${branch} now points at ${short(update.newCommit)}`);
+  if (
+    before &&
+    before !== update.oldCommit &&
+    before !== update.newCommit &&
+    !(await deps.contains(pending.repoPath, update.newCommit, before))
+  ) {
+    out(
+      `-----> ${branch} was at ${short(before)} (pushed meanwhile), which ${short(update.newCommit)} does not contain; ${branch} now points at ${short(update.newCommit)}`,
+    );
   }
 }
 
@@ -92,7 +108,10 @@ export async function receivePush(pending: Pending, refs: string, deps: PushDeps
   const out = lineWriter(print);
   const plan = await checkPush(pending, refs, deps, out);
   if (!plan) {
-    const named = refs.split('\n').map((l) => l.trim().split(' ')[2]).filter((r): r is string => r !== undefined);
+    const named = refs
+      .split('\n')
+      .map((l) => l.trim().split(' ')[2])
+      .filter((r): r is string => r !== undefined);
     return named.map((ref) => ({ ref, ok: false, reason: 'push refused' }));
   }
   const deploying = new Set(plan.deploy);

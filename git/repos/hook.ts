@@ -97,8 +97,10 @@ function receive() {
 
 export function hookScript(nodePath = process.execPath): string {
   const body = (CALL + PROC_RECEIVE)
-    .replaceAll('__PORT__', HOOK_ENV.port).replaceAll('__SECRET__', HOOK_ENV.secret)
-    .replaceAll('__PUSH_ID__', HOOK_ENV.pushId).replaceAll('__APP__', HOOK_ENV.app)
+    .replaceAll('__PORT__', HOOK_ENV.port)
+    .replaceAll('__SECRET__', HOOK_ENV.secret)
+    .replaceAll('__PUSH_ID__', HOOK_ENV.pushId)
+    .replaceAll('__APP__', HOOK_ENV.app)
     .replaceAll('__USER_ID__', HOOK_ENV.userId);
   return `#!${nodePath}\n// Written by DeployFlow; rewritten before every push.\n${body}`;
 }
@@ -115,7 +117,9 @@ export function installHook(repo: string): void {
   const script = hookScript();
   try {
     if (fs.readFileSync(target, 'utf8') === script) return;
-  } catch { /* not written yet */ }
+  } catch {
+    /* not written yet */
+  }
   const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, script, { mode: 0o755 });
   fs.chmodSync(tmp, 0o755);

@@ -16,10 +16,14 @@ describe('app repositories', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs git init without control\'s secrets or the user\'s git config', async () => {
+  it("runs git init without control's secrets or the user's git config", async () => {
     const dump = path.join(dir, 'env.txt');
     fs.writeFileSync(path.join(dir, 'git'), `#!/bin/sh\nenv > '${dump}'\n`, { mode: 0o755 });
-    Object.assign(process.env, { PATH: `${dir}:${process.env.PATH ?? ''}`, DEPLOYFLOW_JWT_SECRET: 'jwt-secret-value', MONGODB_URL: 'mongodb://u:pw@db/x' });
+    Object.assign(process.env, {
+      PATH: `${dir}:${process.env.PATH ?? ''}`,
+      DEPLOYFLOW_JWT_SECRET: 'jwt-secret-value',
+      MONGODB_URL: 'mongodb://u:pw@db/x',
+    });
     // The stand-in makes no repository, so what comes after init may fail; the init ran first.
     await ensureRepo({ dataDir: path.join(dir, 'data') }, 'envcheck').catch(() => undefined);
     const env = fs.readFileSync(dump, 'utf8');

@@ -45,9 +45,11 @@ function run(file: string, args: string[]): Promise<void> {
     // Not a copy of our environment: it holds control's secrets (common/git/env.ts).
     const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: gitChildEnv(ISOLATED_GIT_ENV) });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
-    child.on('close', (code) => code === 0 ? resolve() : reject(new Error(`${file} ${args[0]} exited ${code}: ${stderr.trim()}`)));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${file} ${args[0]} exited ${code}: ${stderr.trim()}`))));
   });
 }
 
@@ -59,7 +61,11 @@ function run(file: string, args: string[]): Promise<void> {
  */
 async function ensureProcReceive(full: string): Promise<void> {
   let text = '';
-  try { text = fs.readFileSync(path.join(full, 'config'), 'utf8'); } catch { /* git writes it at init */ }
+  try {
+    text = fs.readFileSync(path.join(full, 'config'), 'utf8');
+  } catch {
+    /* git writes it at init */
+  }
   if (/^\s*procReceiveRefs\s*=\s*refs\s*$/m.test(text)) return;
   await run('git', ['--git-dir', full, 'config', 'receive.procReceiveRefs', 'refs']);
 }

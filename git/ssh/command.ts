@@ -4,7 +4,10 @@
 import { isAppName, type AppName } from '../../common/names/validate.js';
 import type { GitServiceName } from '../commands/git-commands.js';
 
-export interface SshGitCommand { service: GitServiceName; app: AppName }
+export interface SshGitCommand {
+  service: GitServiceName;
+  app: AppName;
+}
 
 const COMMAND = /^git-(upload-pack|receive-pack) (?:'([^']*)'|"([^"]*)"|([^'"\s]+))$/;
 const REPO = /^\/?([a-z0-9-]+?)(?:\.git)?\/?$/;

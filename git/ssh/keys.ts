@@ -3,7 +3,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 
-export interface PublicKeyBlob { type: string; data: Buffer }
+export interface PublicKeyBlob {
+  type: string;
+  data: Buffer;
+}
 
 /** Parses an OpenSSH public key line; null for private keys, garbage or unsupported types. */
 export function parsePublicKey(text: string): PublicKeyBlob | null {

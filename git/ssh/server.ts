@@ -11,7 +11,15 @@ import type { GitAccess } from '../types.js';
 import { parseSshCommand } from './command.js';
 import { sameKey } from './keys.js';
 
-export interface GitSshDeps { config: Config; log: Logger; access: GitAccess; hooks: HookServer; runner: GitRunner; hostKey: Buffer; failures: AuthFailures }
+export interface GitSshDeps {
+  config: Config;
+  log: Logger;
+  access: GitAccess;
+  hooks: HookServer;
+  runner: GitRunner;
+  hostKey: Buffer;
+  failures: AuthFailures;
+}
 
 const AUTH_DEADLINE_MS = 30_000;
 
@@ -38,8 +46,13 @@ async function authenticate(deps: GitSshDeps, ctx: ssh2.AuthContext): Promise<st
   return user.id;
 }
 
-async function exec(deps: GitSshDeps, userId: string, command: string, protocol: string | undefined,
-  accept: () => ssh2.ServerChannel | undefined): Promise<void> {
+async function exec(
+  deps: GitSshDeps,
+  userId: string,
+  command: string,
+  protocol: string | undefined,
+  accept: () => ssh2.ServerChannel | undefined,
+): Promise<void> {
   // Accepted before anything is awaited: once the client has sent EOF (stdin from /dev/null),
   // ssh2 no longer hands out the channel, and the answer would be a dropped connection.
   const channel = accept();
@@ -51,13 +64,18 @@ async function exec(deps: GitSshDeps, userId: string, command: string, protocol:
     return;
   }
   const repo = await openRepo(deps.config, deps.access, userId, parsed.app, parsed.service);
-  if (!repo) { refuse(channel, 'repository not found'); return; }
+  if (!repo) {
+    refuse(channel, 'repository not found');
+    return;
+  }
   const push = parsed.service === 'receive-pack' ? deps.hooks.register(parsed.app, userId, repo) : null;
   const child = deps.runner.run(gitServiceCommand(parsed.service, repo, { protocol, env: push?.env ?? {} }));
   channel.pipe(child.stdin);
   child.stdout.pipe(channel, { end: false });
   child.stderr.pipe(channel.stderr, { end: false });
-  child.on('error', (err) => { deps.log.error({ err }, 'git ssh: cannot run git'); });
+  child.on('error', (err) => {
+    deps.log.error({ err }, 'git ssh: cannot run git');
+  });
   child.on('close', (code) => {
     push?.release();
     channel.exit(code ?? 1);
@@ -67,7 +85,9 @@ async function exec(deps: GitSshDeps, userId: string, command: string, protocol:
 
 function onClient(deps: GitSshDeps, client: ssh2.Connection, address: string): void {
   let userId: string | null = null;
-  const deadline = setTimeout(() => { if (!userId) client.end(); }, AUTH_DEADLINE_MS);
+  const deadline = setTimeout(() => {
+    if (!userId) client.end();
+  }, AUTH_DEADLINE_MS);
   client.on('error', (err) => deps.log.debug({ err }, 'git ssh: client error'));
   client.on('close', () => {
     clearTimeout(deadline);
@@ -75,13 +95,17 @@ function onClient(deps: GitSshDeps, client: ssh2.Connection, address: string): v
     if (!userId) void deps.failures.record(address);
   });
   client.on('authentication', (ctx) => {
-    authenticate(deps, ctx).then((id) => {
-      if (id && ctx.method === 'publickey' && ctx.signature) userId = id;
-      if (id) ctx.accept(); else ctx.reject(['publickey']);
-    }, (err: unknown) => {
-      deps.log.error({ err }, 'git ssh: authentication failed');
-      ctx.reject(['publickey']);
-    });
+    authenticate(deps, ctx).then(
+      (id) => {
+        if (id && ctx.method === 'publickey' && ctx.signature) userId = id;
+        if (id) ctx.accept();
+        else ctx.reject(['publickey']);
+      },
+      (err: unknown) => {
+        deps.log.error({ err }, 'git ssh: authentication failed');
+        ctx.reject(['publickey']);
+      },
+    );
   });
   client.on('ready', () => {
     clearTimeout(deadline);
@@ -89,12 +113,18 @@ function onClient(deps: GitSshDeps, client: ssh2.Connection, address: string): v
       const session = acceptSession();
       let protocol: string | undefined;
       session.on('env', (accept, reject, info) => {
-        if (info.key === 'GIT_PROTOCOL' && gitProtocol(info.val)) { protocol = gitProtocol(info.val); accept?.(); } else reject?.();
+        if (info.key === 'GIT_PROTOCOL' && gitProtocol(info.val)) {
+          protocol = gitProtocol(info.val);
+          accept?.();
+        } else reject?.();
       });
       session.on('pty', (_accept, reject) => reject?.());
       session.on('shell', (accept) => refuse(accept(), 'there is no shell here; use git push'));
       session.on('exec', (accept, _reject, info) => {
-        if (!userId) { refuse(accept(), 'not authenticated'); return; }
+        if (!userId) {
+          refuse(accept(), 'not authenticated');
+          return;
+        }
         exec(deps, userId, info.command, protocol, accept).catch((err: unknown) => {
           deps.log.error({ err }, 'git ssh: exec failed');
           client.end();
@@ -111,11 +141,19 @@ export function createGitSshServer(deps: GitSshDeps): { server: ssh2.Server; dis
     clients.add(client);
     client.on('close', () => clients.delete(client));
     void deps.failures.blockedFor(info.ip).then((wait) => {
-      if (wait === 0) { onClient(deps, client, info.ip); return; }
+      if (wait === 0) {
+        onClient(deps, client, info.ip);
+        return;
+      }
       deps.log.info({ ip: info.ip }, 'git ssh: address blocked after failed sign-ins');
       client.on('error', () => undefined);
       client.end();
     });
   });
-  return { server, disconnectAll: () => { for (const client of clients) client.end(); } };
+  return {
+    server,
+    disconnectAll: () => {
+      for (const client of clients) client.end();
+    },
+  };
 }

@@ -5,8 +5,11 @@ import { BEGIN, END, localAddress, platformNames, withBlock, withoutBlock } from
 const HOSTS = '127.0.0.1 localhost\n::1 localhost ip6-localhost\n# keep me\n';
 
 void test('the block names the apex and each routed name under the domain, nothing else', () => {
-  assert.deepEqual(platformNames('paas.local', ['shop.paas.local', 'Blog.paas.local', 'paas.local', 'shop.example.com', '*.paas.local']),
-    ['paas.local', 'blog.paas.local', 'shop.paas.local']);
+  assert.deepEqual(platformNames('paas.local', ['shop.paas.local', 'Blog.paas.local', 'paas.local', 'shop.example.com', '*.paas.local']), [
+    'paas.local',
+    'blog.paas.local',
+    'shop.paas.local',
+  ]);
   assert.deepEqual(platformNames('paas.local', ['notpaas.local']), ['paas.local'], 'a suffix match is not a subdomain');
 });
 

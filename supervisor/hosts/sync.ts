@@ -29,7 +29,8 @@ export async function startHostsSync(file: string, config: Config, say: (line: s
       written = key;
     } catch (err) {
       // Not fatal: the platform serves; only the names on this machine are missing.
-      if (!warned) say(`deployflow: could not update ${file} (${(err as Error).message}); names under ${config.domain} will not resolve here`);
+      if (!warned)
+        say(`deployflow: could not update ${file} (${(err as Error).message}); names under ${config.domain} will not resolve here`);
       warned = true;
     }
   };

@@ -17,8 +17,12 @@ function run(file: string, args: string[]): Promise<string> {
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} exited ${code}: ${err}`))));
   });
@@ -52,7 +56,12 @@ async function assemble(root: string): Promise<void> {
   const nodeBin = await fs.realpath(process.execPath);
 
   const npmDir = path.join(path.dirname(path.dirname(nodeBin)), 'lib/node_modules/npm');
-  if (await fs.stat(npmDir).then(() => true, () => false)) {
+  if (
+    await fs.stat(npmDir).then(
+      () => true,
+      () => false,
+    )
+  ) {
     await copyInto(root, npmDir, '/usr/local/lib/node_modules/npm');
     await fs.symlink('../lib/node_modules/npm/bin/npm-cli.js', path.join(root, 'usr/local/bin/npm'));
   }
@@ -67,7 +76,10 @@ async function assemble(root: string): Promise<void> {
   await fs.symlink('/bin/busybox', path.join(root, 'usr/bin/env'));
 
   await fs.mkdir(path.join(root, 'etc'), { recursive: true });
-  await fs.writeFile(path.join(root, 'etc/passwd'), `root:x:0:0:root:/root:/bin/sh\nnode:x:${NODE_UID}:${NODE_UID}:node:/home/node:/bin/sh\n`);
+  await fs.writeFile(
+    path.join(root, 'etc/passwd'),
+    `root:x:0:0:root:/root:/bin/sh\nnode:x:${NODE_UID}:${NODE_UID}:node:/home/node:/bin/sh\n`,
+  );
   await fs.writeFile(path.join(root, 'etc/group'), `root:x:0:\nnode:x:${NODE_UID}:\n`);
   await fs.mkdir(path.join(root, 'home/node'), { recursive: true });
   await fs.mkdir(path.join(root, 'root'), { recursive: true });
@@ -76,7 +88,13 @@ async function assemble(root: string): Promise<void> {
 }
 
 async function imageExists(docker: Docker, name: string): Promise<boolean> {
-  return docker.getImage(name).inspect().then(() => true, () => false);
+  return docker
+    .getImage(name)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
 }
 
 async function importDir(docker: Docker, root: string, repo: string, tag: string): Promise<void> {

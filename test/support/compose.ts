@@ -10,7 +10,11 @@ import { requireProgram } from './programs.js';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 
-export interface ComposeRun { code: number | null; stdout: string; stderr: string }
+export interface ComposeRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 type Service = { environment?: Record<string, unknown>; depends_on?: Record<string, unknown>; build?: unknown };
 
@@ -41,12 +45,18 @@ export function compose(args: string[], opts: { file: string; project: string; e
   const file = requireProgram('docker-compose');
   return new Promise((resolve, reject) => {
     const child = spawn(file, ['--ansi', 'never', '-f', opts.file, '-p', opts.project, ...args], {
-      cwd: path.dirname(opts.file), env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: path.dirname(opts.file),
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });

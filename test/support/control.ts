@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any --
+   response bodies are whatever JSON the API answered; tests read them as `any` on purpose. */
 // Starts a real control instance (real HTTP on 127.0.0.1, real store in a temp data dir) for a
 // test file, with a small JSON client around fetch.
 import fs from 'node:fs';
@@ -19,7 +21,10 @@ export interface TestControl {
 export async function startTestControl(env: Record<string, string> = {}, dataDir?: string): Promise<TestControl> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'deployflow-test-'));
   const config = loadConfig({
-    DEPLOYFLOW_DATA_DIR: dir, DEPLOYFLOW_BIND: '127.0.0.1', CONTROL_PORT: '0', DEPLOYFLOW_LOG_LEVEL: 'silent',
+    DEPLOYFLOW_DATA_DIR: dir,
+    DEPLOYFLOW_BIND: '127.0.0.1',
+    CONTROL_PORT: '0',
+    DEPLOYFLOW_LOG_LEVEL: 'silent',
     // Tests of routing, certificates and the dashboard add example domains no DNS can vouch for;
     // the ownership check itself is tested with it on (test/domain-verification.test.ts).
     DEPLOYFLOW_DOMAIN_VERIFICATION: 'off',
@@ -28,7 +33,10 @@ export async function startTestControl(env: Record<string, string> = {}, dataDir
   const service = await startControl(config, createLogger('test', 'silent'));
   const url = service.addresses[0]!.replace('0.0.0.0', '127.0.0.1');
   return {
-    url, config, dataDir: dir, service,
+    url,
+    config,
+    dataDir: dir,
+    service,
     stop: async (removeData = true) => {
       await service.stop();
       if (removeData) fs.rmSync(dir, { recursive: true, force: true });
@@ -36,16 +44,19 @@ export async function startTestControl(env: Record<string, string> = {}, dataDir
   };
 }
 
-export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface ApiResponse<T = any> {
   status: number;
   body: T;
   headers: Headers;
 }
 
 export class Client {
-  constructor(readonly base: string, public token: string | null = null) {}
+  constructor(
+    readonly base: string,
+    public token: string | null = null,
+  ) {}
 
-  async request<T = any>(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async request<T = any>(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
     const res = await fetch(this.base + urlPath, {
       method,
       headers: {
@@ -57,26 +68,48 @@ export class Client {
     });
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : null; } catch { /* plain text answer */ }
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* plain text answer */
+    }
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
 
-  get<T = any>(p: string) { return this.request<T>('GET', p); } // eslint-disable-line @typescript-eslint/no-explicit-any
-  post<T = any>(p: string, b?: unknown) { return this.request<T>('POST', p, b ?? {}); } // eslint-disable-line @typescript-eslint/no-explicit-any
-  put<T = any>(p: string, b?: unknown) { return this.request<T>('PUT', p, b ?? {}); } // eslint-disable-line @typescript-eslint/no-explicit-any
-  patch<T = any>(p: string, b?: unknown) { return this.request<T>('PATCH', p, b ?? {}); } // eslint-disable-line @typescript-eslint/no-explicit-any
-  delete<T = any>(p: string) { return this.request<T>('DELETE', p); } // eslint-disable-line @typescript-eslint/no-explicit-any
+  get<T = any>(p: string) {
+    return this.request<T>('GET', p);
+  }
+  post<T = any>(p: string, b?: unknown) {
+    return this.request<T>('POST', p, b ?? {});
+  }
+  put<T = any>(p: string, b?: unknown) {
+    return this.request<T>('PUT', p, b ?? {});
+  }
+  patch<T = any>(p: string, b?: unknown) {
+    return this.request<T>('PATCH', p, b ?? {});
+  }
+  delete<T = any>(p: string) {
+    return this.request<T>('DELETE', p);
+  }
 }
 
 let counter = 0;
 
 /** Registers a fresh user and returns a client signed in as them. */
-export async function registerUser(base: string, role?: 'admin' | 'developer' | 'viewer', admin?: Client): Promise<Client & { userId: string; email: string; refreshToken: string }> {
+export async function registerUser(
+  base: string,
+  role?: 'admin' | 'developer' | 'viewer',
+  admin?: Client,
+): Promise<Client & { userId: string; email: string; refreshToken: string }> {
   counter += 1;
   const email = `user${counter}-${Date.now()}@example.test`;
   const res = await new Client(base).post('/api/v1/auth/register', { email, password: 'correct horse battery' });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
-  const client = Object.assign(new Client(base, res.body.accessToken), { userId: res.body.user.id as string, email, refreshToken: res.body.refreshToken as string });
+  const client = Object.assign(new Client(base, res.body.accessToken), {
+    userId: res.body.user.id as string,
+    email,
+    refreshToken: res.body.refreshToken as string,
+  });
   if (role && role !== res.body.user.role) {
     if (!admin) throw new Error('an admin client is needed to set a role');
     const set = await admin.patch(`/api/v1/users/${client.userId}`, { role });
@@ -92,7 +125,8 @@ export async function registerUser(base: string, role?: 'admin' | 'developer' | 
  */
 export async function addCollaborator(owner: Client, app: string, member: Client & { email: string }): Promise<void> {
   const sent = await owner.post(`/api/v1/apps/${app}/collaborators`, { email: member.email });
-  if (sent.status !== 202 || typeof sent.body.url !== 'string') throw new Error(`invitation failed: ${sent.status} ${JSON.stringify(sent.body)}`);
+  if (sent.status !== 202 || typeof sent.body.url !== 'string')
+    throw new Error(`invitation failed: ${sent.status} ${JSON.stringify(sent.body)}`);
   const accepted = await member.post('/api/v1/invitations/accept', { token: invitationToken(sent.body.url) });
   if (accepted.status !== 200) throw new Error(`accepting failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
 }

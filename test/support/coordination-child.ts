@@ -7,7 +7,9 @@ import { createRoutePublisher } from '../../common/routes/index.js';
 
 const [mode, url, arg] = process.argv.slice(2) as [string, string, string | undefined];
 const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-const say = (msg: object): void => { process.stdout.write(JSON.stringify(msg) + '\n'); };
+const say = (msg: object): void => {
+  process.stdout.write(JSON.stringify(msg) + '\n');
+};
 
 if (mode === 'lock') {
   // Takes the app's lock, says so, and on each line of stdin tries one route write under it.
@@ -34,10 +36,15 @@ if (mode === 'lock') {
   say({ turn: t.seq });
   await new Promise(() => undefined); // holds the turn until killed
 } else if (mode === 'leader') {
-  const lease = new LeaderLease(redis, 'reconciler', {
-    lead: () => say({ leading: true, at: Date.now() }),
-    follow: () => say({ leading: false, at: Date.now() }),
-  }, { ttlMs: Number(arg ?? 10_000), id: `child-${process.pid}` });
+  const lease = new LeaderLease(
+    redis,
+    'reconciler',
+    {
+      lead: () => say({ leading: true, at: Date.now() }),
+      follow: () => say({ leading: false, at: Date.now() }),
+    },
+    { ttlMs: Number(arg ?? 10_000), id: `child-${process.pid}` },
+  );
   lease.start();
   say({ started: lease.id });
 } else {

@@ -22,10 +22,16 @@ function run(file: string, args: string[]): Promise<string> {
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(file)} ${args.join(' ')}: ${err.trim()}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${path.basename(file)} ${args.join(' ')}: ${err.trim()}`)),
+    );
   });
 }
 
@@ -38,7 +44,11 @@ const ip = (...args: string[]): Promise<string> => run(requireProgram('ip'), arg
 export async function teardown(steps: Array<() => unknown>): Promise<void> {
   let first: unknown = null;
   for (const step of steps) {
-    try { await step(); } catch (err) { first ??= err; }
+    try {
+      await step();
+    } catch (err) {
+      first ??= err;
+    }
   }
   if (first) throw first;
 }
@@ -79,7 +89,9 @@ export async function startLan(): Promise<TestLan> {
   }
   let next = 2;
   return {
-    prefix, hostAddr: `${prefix}.1`, stop,
+    prefix,
+    hostAddr: `${prefix}.1`,
+    stop,
     async attach(node) {
       const k = next++;
       const addr = `${prefix}.${k}`;
@@ -117,7 +129,10 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => { clearTimeout(timer); resolve(true); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
 }
 
@@ -132,7 +147,12 @@ async function stopProcess(child: ChildProcess | null, graceMs: number): Promise
 
 async function waitFile(file: string, child: ChildProcess, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await fs.stat(file).then(() => true, () => false))) {
+  while (
+    !(await fs.stat(file).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode} before it was ready`);
     if (Date.now() > deadline) throw new Error(`${what} did not create ${file} within ${timeoutMs} ms`);
     await delay(50);
@@ -144,10 +164,12 @@ async function waitFile(file: string, child: ChildProcess, what: string, timeout
  * its containerd's task state): a container's processes, wherever they were reparented to.
  */
 async function containerProcesses(dir: string): Promise<number[]> {
-  const ids = new Set([
-    ...await fs.readdir(path.join(dir, 'data', 'containers')).catch(() => [] as string[]),
-    ...await fs.readdir(path.join(dir, 'containerd-state', 'io.containerd.runtime.v2.task', 'moby')).catch(() => [] as string[]),
-  ].filter((id) => /^[0-9a-f]{64}$/.test(id)));
+  const ids = new Set(
+    [
+      ...(await fs.readdir(path.join(dir, 'data', 'containers')).catch(() => [] as string[])),
+      ...(await fs.readdir(path.join(dir, 'containerd-state', 'io.containerd.runtime.v2.task', 'moby')).catch(() => [] as string[])),
+    ].filter((id) => /^[0-9a-f]{64}$/.test(id)),
+  );
   if (ids.size === 0) return [];
   const pids: number[] = [];
   for (const entry of await fs.readdir('/proc')) {
@@ -161,8 +183,11 @@ async function containerProcesses(dir: string): Promise<number[]> {
 
 /** Removes what is left mounted under `dir` (deepest first), so the temp dir can go. */
 async function unmountUnder(dir: string): Promise<void> {
-  const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n')
-    .map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
+  const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
   for (const m of mounts) await run(requireProgram('umount'), ['-l', m]).catch(() => undefined);
 }
 
@@ -195,13 +220,20 @@ export async function startExtraEngine(o: ExtraEngineOptions): Promise<ExtraEngi
     // Until a pass finds nothing (at least two): a container being created as the node dies (its
     // runc still starting it) shows up only after the first pass.
     for (let pass = 0; pass < 10; pass++) {
-      const pids = (await ip('netns', 'pids', ns).catch(() => '')).split('\n').map(Number).filter((p) => p > 1);
+      const pids = (await ip('netns', 'pids', ns).catch(() => ''))
+        .split('\n')
+        .map(Number)
+        .filter((p) => p > 1);
       // The containers' processes live in namespaces of their own, not the node's: without this
       // they would outlive their node (and the test), serving on into nothing.
-      pids.push(...await containerProcesses(dir));
+      pids.push(...(await containerProcesses(dir)));
       if (pids.length === 0 && pass > 0) return;
       for (const pid of pids) {
-        try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone already */
+        }
       }
       await delay(300);
     }
@@ -210,11 +242,25 @@ export async function startExtraEngine(o: ExtraEngineOptions): Promise<ExtraEngi
   const stop = async (): Promise<void> => {
     if (engine && engine.exitCode === null && engine.signalCode === null) {
       const services = await docker.listServices().catch(() => []);
-      await Promise.all(services.map((s) => docker.getService(s.ID).remove().catch(() => undefined)));
+      await Promise.all(
+        services.map((s) =>
+          docker
+            .getService(s.ID)
+            .remove()
+            .catch(() => undefined),
+        ),
+      );
       for (let i = 0; i < 50; i++) {
         const left = await docker.listContainers({ all: true }).catch(() => []);
         if (left.length === 0) break;
-        await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+        await Promise.all(
+          left.map((c) =>
+            docker
+              .getContainer(c.Id)
+              .remove({ force: true })
+              .catch(() => undefined),
+          ),
+        );
         await delay(200);
       }
       await docker.swarmLeave({ force: true }).catch(() => undefined);
@@ -237,24 +283,52 @@ export async function startExtraEngine(o: ExtraEngineOptions): Promise<ExtraEngi
     const inNs = (file: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess =>
       spawn(nsenter, [`--net=/run/netns/${ns}`, '--', file, ...args], { stdio: out, ...(env ? { env } : {}) });
     const ctd = inNs(containerdBin, [
-      '--config', path.join(dir, 'containerd.toml'), '--address', ctdSock,
-      '--root', path.join(dir, 'containerd-root'), '--state', path.join(dir, 'containerd-state'),
+      '--config',
+      path.join(dir, 'containerd.toml'),
+      '--address',
+      ctdSock,
+      '--root',
+      path.join(dir, 'containerd-root'),
+      '--state',
+      path.join(dir, 'containerd-state'),
     ]);
     containerd = ctd;
     await waitFile(ctdSock, ctd, 'containerd', 20_000);
-    const daemon = inNs(dockerd, [
-      '--config-file', path.join(dir, 'daemon.json'),
-      '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'docker.pid'),
-      '-H', `unix://${sock}`, '--containerd', ctdSock,
-      '--bridge', 'none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
-      ...(o.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]),
-    // Without a registry: Swarm tasks use the local image instead of asking Docker Hub first (with
-    // this set, Swarm never pulls — so not when the engine has a registry to pull from).
-    ], { ...process.env, ...(o.insecureRegistries?.length ? {} : { DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' }) });
+    const daemon = inNs(
+      dockerd,
+      [
+        '--config-file',
+        path.join(dir, 'daemon.json'),
+        '--data-root',
+        path.join(dir, 'data'),
+        '--exec-root',
+        path.join(dir, 'exec'),
+        '--pidfile',
+        path.join(dir, 'docker.pid'),
+        '-H',
+        `unix://${sock}`,
+        '--containerd',
+        ctdSock,
+        '--bridge',
+        'none',
+        '--iptables=false',
+        '--ip-masq=false',
+        '--ip6tables=false',
+        ...(o.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]),
+        // Without a registry: Swarm tasks use the local image instead of asking Docker Hub first (with
+        // this set, Swarm never pulls — so not when the engine has a registry to pull from).
+      ],
+      { ...process.env, ...(o.insecureRegistries?.length ? {} : { DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' }) },
+    );
     engine = daemon;
     await waitFile(sock, daemon, 'dockerd', 30_000);
     const deadline = Date.now() + 30_000;
-    while (!(await docker.ping().then(() => true, () => false))) {
+    while (
+      !(await docker.ping().then(
+        () => true,
+        () => false,
+      ))
+    ) {
       if (daemon.exitCode !== null || Date.now() > deadline) throw new Error('dockerd did not answer');
       await delay(100);
     }
@@ -266,16 +340,29 @@ export async function startExtraEngine(o: ExtraEngineOptions): Promise<ExtraEngi
 
   const nodeId = async (): Promise<string> => ((await docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
   return {
-    docker, host: `unix://${sock}`, addr, dir, stop,
+    docker,
+    host: `unix://${sock}`,
+    addr,
+    dir,
+    stop,
     log: () => fs.readFile(path.join(dir, 'daemons.log'), 'utf8').catch(() => ''),
     async swarmInit() {
       // Heartbeats every second (default 5 s): a node that dies is seen down within seconds.
-      await docker.swarmInit({ ListenAddr: `${addr}:2377`, AdvertiseAddr: `${addr}:2377`, Spec: { Dispatcher: { HeartbeatPeriod: 1_000_000_000 } } });
+      await docker.swarmInit({
+        ListenAddr: `${addr}:2377`,
+        AdvertiseAddr: `${addr}:2377`,
+        Spec: { Dispatcher: { HeartbeatPeriod: 1_000_000_000 } },
+      });
       return nodeId();
     },
     async swarmJoin(manager) {
-      const swarm = await manager.docker.swarmInspect() as { JoinTokens: { Worker: string } };
-      await docker.swarmJoin({ ListenAddr: `${addr}:2377`, AdvertiseAddr: `${addr}:2377`, RemoteAddrs: [`${manager.addr}:2377`], JoinToken: swarm.JoinTokens.Worker });
+      const swarm = (await manager.docker.swarmInspect()) as { JoinTokens: { Worker: string } };
+      await docker.swarmJoin({
+        ListenAddr: `${addr}:2377`,
+        AdvertiseAddr: `${addr}:2377`,
+        RemoteAddrs: [`${manager.addr}:2377`],
+        JoinToken: swarm.JoinTokens.Worker,
+      });
       return nodeId();
     },
     kill: killAll,

@@ -28,10 +28,16 @@ export async function startTestProvider(port: number, redirectUri: string, accou
   const clientId = 'deployflow-test';
   const clientSecret = randomBytes(24).toString('base64url');
   const provider = new Provider(issuer, {
-    clients: [{
-      client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri],
-      grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post',
-    }],
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    ],
     async findAccount(_ctx, sub) {
       const account = accounts[sub];
       if (!account) return undefined;
@@ -53,7 +59,9 @@ export async function startTestProvider(port: number, redirectUri: string, accou
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return {
-    issuer, clientId, clientSecret,
+    issuer,
+    clientId,
+    clientSecret,
     env: {
       GOOGLE_CLIENT_ID: clientId,
       GOOGLE_CLIENT_SECRET: clientSecret,
@@ -75,7 +83,11 @@ export async function startTestProvider(port: number, redirectUri: string, accou
  * `atCallback` may rewrite the redirect to control's callback (to tamper with it).
  */
 export async function signInAtProvider(
-  b: TestBrowser, url: URL, sub: string, landingOrigin: string, atCallback?: (callback: URL) => URL,
+  b: TestBrowser,
+  url: URL,
+  sub: string,
+  landingOrigin: string,
+  atCallback?: (callback: URL) => URL,
 ): Promise<URL> {
   for (let hop = 0; hop < 20; hop += 1) {
     if (url.origin === landingOrigin && url.pathname === '/') return url;
@@ -86,7 +98,9 @@ export async function signInAtProvider(
       const action = /action="([^"]+)"/.exec(html)?.[1];
       const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
       if (!action || !prompt) throw new Error(`no provider form at ${url.pathname}`);
-      res = await b.request(new URL(action, url).toString(), { form: prompt === 'login' ? { prompt, login: sub, password: 'anything' } : { prompt } });
+      res = await b.request(new URL(action, url).toString(), {
+        form: prompt === 'login' ? { prompt, login: sub, password: 'anything' } : { prompt },
+      });
     }
     const location = res.headers.get('location');
     if (res.status < 300 || res.status >= 400 || !location) throw new Error(`redirect expected at ${url.pathname}, got ${res.status}`);

@@ -22,20 +22,32 @@ export async function startPebble(opts: { httpPort: number; dnsServer: string })
   // ca.crt (trusted by the test) and platform.crt/.key (served by Pebble) into `dir`.
   loadOrCreateLocalCa(dir, 'localhost');
   const port = await freePort();
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({
-    pebble: {
-      listenAddress: `127.0.0.1:${port}`, managementListenAddress: `127.0.0.1:${await freePort()}`,
-      certificate: path.join(dir, 'platform.crt'), privateKey: path.join(dir, 'platform.key'),
-      httpPort: opts.httpPort, tlsPort: await freePort(), ocspResponderURL: '', externalAccountBindingRequired: false,
-    },
-  }));
+  fs.writeFileSync(
+    path.join(dir, 'config.json'),
+    JSON.stringify({
+      pebble: {
+        listenAddress: `127.0.0.1:${port}`,
+        managementListenAddress: `127.0.0.1:${await freePort()}`,
+        certificate: path.join(dir, 'platform.crt'),
+        privateKey: path.join(dir, 'platform.key'),
+        httpPort: opts.httpPort,
+        tlsPort: await freePort(),
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
+      },
+    }),
+  );
   const child: ChildProcess = spawn('pebble', ['-config', path.join(dir, 'config.json'), '-dnsserver', opts.dnsServer], {
     env: { PATH: process.env.PATH ?? '', PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const deadline = Date.now() + 10_000;
   while (!out.includes('Listening on')) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`pebble did not start: ${out.slice(-500)}`);
@@ -45,7 +57,11 @@ export async function startPebble(opts: { httpPort: number; dnsServer: string })
     directoryUrl: `https://localhost:${port}/dir`,
     caFile: path.join(dir, 'ca.crt'),
     stop: async () => {
-      if (child.exitCode === null) await new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); });
+      if (child.exitCode === null)
+        await new Promise((r) => {
+          child.once('exit', r);
+          child.kill('SIGTERM');
+        });
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

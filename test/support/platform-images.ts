@@ -32,8 +32,12 @@ function patternRegex(pattern: string): RegExp {
 
 /** Whether .dockerignore keeps a path (relative to the context root) out, minus the patterns in `keep`. */
 function dockerignore(keep: string[]): (relPath: string) => boolean {
-  const regexes = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#') && !keep.includes(l)).map(patternRegex);
+  const regexes = fs
+    .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#') && !keep.includes(l))
+    .map(patternRegex);
   return (relPath) => regexes.some((r) => r.test(relPath));
 }
 
@@ -57,7 +61,13 @@ async function build(docker: Docker, context: NodeJS.ReadableStream, options: Do
 }
 
 async function imageExists(docker: Docker, name: string): Promise<boolean> {
-  return docker.getImage(name).inspect().then(() => true, () => false);
+  return docker
+    .getImage(name)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
 }
 
 const DEPS_DOCKERFILE = `ARG BASE_IMAGE
@@ -77,8 +87,11 @@ export async function ensureDepsImage(docker: Docker, baseImage: string): Promis
   const name = `deployflow-test/platform-deps:${hash}`;
   if (await imageExists(docker, name)) return name;
   // Dev-only packages stay out of the context (npm prune would remove them anyway).
-  const devOnly = new Set(Object.entries((JSON.parse(lock.toString('utf8')) as { packages: Record<string, { dev?: boolean }> }).packages)
-    .filter(([, meta]) => meta.dev).map(([key]) => path.join(ROOT, key)));
+  const devOnly = new Set(
+    Object.entries((JSON.parse(lock.toString('utf8')) as { packages: Record<string, { dev?: boolean }> }).packages)
+      .filter(([, meta]) => meta.dev)
+      .map(([key]) => path.join(ROOT, key)),
+  );
   const context = tarFs.pack(ROOT, {
     entries: ['package.json', 'package-lock.json', 'node_modules'],
     ignore: (name) => devOnly.has(name),
@@ -95,17 +108,36 @@ export async function ensureDepsImage(docker: Docker, baseImage: string): Promis
 
 /** Builds one service's image (`<repo>/<target>:<tag>`) from this checkout. */
 export async function buildPlatformImage(
-  docker: Docker, target: PlatformTarget, image: string, args: { baseImage: string; depsImage: string },
+  docker: Docker,
+  target: PlatformTarget,
+  image: string,
+  args: { baseImage: string; depsImage: string },
 ): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `make web` (make test does) first');
   // The context `docker build` sends, plus the dashboard this checkout built (the Dockerfile uses it).
   const ignored = dockerignore(['web/dist']);
   const context = tarFs.pack(ROOT, { ignore: (name) => ignored(path.relative(ROOT, name)) });
-  const previous = await docker.getImage(image).inspect().then((i) => i.Id, () => null);
+  const previous = await docker
+    .getImage(image)
+    .inspect()
+    .then(
+      (i) => i.Id,
+      () => null,
+    );
   await build(docker, context as unknown as NodeJS.ReadableStream, {
-    t: image, dockerfile: 'deploy/docker/Dockerfile', target, buildargs: { BASE_IMAGE: args.baseImage, DEPS_IMAGE: args.depsImage },
+    t: image,
+    dockerfile: 'deploy/docker/Dockerfile',
+    target,
+    buildargs: { BASE_IMAGE: args.baseImage, DEPS_IMAGE: args.depsImage },
   });
   // The image the tag named before (older sources) would stay behind untagged on every source change.
-  const current = await docker.getImage(image).inspect().then((i) => i.Id);
-  if (previous && previous !== current) await docker.getImage(previous).remove().catch(() => undefined);
+  const current = await docker
+    .getImage(image)
+    .inspect()
+    .then((i) => i.Id);
+  if (previous && previous !== current)
+    await docker
+      .getImage(previous)
+      .remove()
+      .catch(() => undefined);
 }

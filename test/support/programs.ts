@@ -44,7 +44,9 @@ export function findProgram(program: string): string | null {
     try {
       accessSync(file, constants.X_OK);
       return file;
-    } catch { /* not in this folder */ }
+    } catch {
+      /* not in this folder */
+    }
   }
   return null;
 }

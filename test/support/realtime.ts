@@ -18,7 +18,8 @@ export function connectSocket(url: string, token: string | undefined): Promise<C
   const events = new Map<string, unknown[]>(KINDS.map((k) => [k, []]));
   for (const k of KINDS) socket.on(k, (payload: unknown) => events.get(k)!.push(payload));
   const collected: Collected = {
-    socket, events,
+    socket,
+    events,
     async waitFor(name, count = 1, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       while ((events.get(name)?.length ?? 0) < count) {
@@ -28,7 +29,9 @@ export function connectSocket(url: string, token: string | undefined): Promise<C
       return events.get(name)!.slice(0, count) as never;
     },
     request: (event, payload) => socket.timeout(5000).emitWithAck(event, payload),
-    close: () => { socket.close(); },
+    close: () => {
+      socket.close();
+    },
   };
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(collected));

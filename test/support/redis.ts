@@ -20,7 +20,10 @@ function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
       const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
       socket.once('error', () => {
         socket.destroy();
         if (Date.now() > deadline) reject(new Error(`redis did not listen on ${port}`));
@@ -50,7 +53,10 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     const c = child;
     child = null;
     if (!c || c.exitCode !== null) return;
-    await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill('SIGKILL'); });
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGKILL');
+    });
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, stop, start };

@@ -35,9 +35,16 @@ export function useMyTeams(): { id: string; name: string; role: TeamRole }[] {
   const [teams, setTeams] = useState<{ id: string; name: string; role: TeamRole }[]>([]);
   useEffect(() => {
     let live = true;
-    myTeams ??= api<{ id: string; name: string; role: TeamRole }[]>('GET', '/teams').catch(() => { myTeams = null; return []; });
-    void myTeams.then((t) => { if (live) setTeams(t as { id: string; name: string; role: TeamRole }[]); });
-    return () => { live = false; };
+    myTeams ??= api<{ id: string; name: string; role: TeamRole }[]>('GET', '/teams').catch(() => {
+      myTeams = null;
+      return [];
+    });
+    void myTeams.then((t) => {
+      if (live) setTeams(t as { id: string; name: string; role: TeamRole }[]);
+    });
+    return () => {
+      live = false;
+    };
   }, []);
   return teams;
 }
@@ -58,10 +65,16 @@ export function useMe(): User | null {
   const [user, setUser] = useState<User | null>(session.get()?.user ?? null);
   useEffect(() => {
     const off = session.subscribe((s) => setUser(s?.user ?? null));
-    fresh ??= api<User>('GET', '/auth/me').then((me) => {
-      const s = session.get();
-      if (s && (s.user.id !== me.id || s.user.role !== me.role || s.user.email !== me.email || s.user.name !== me.name)) session.set({ ...s, user: me });
-    }, () => { fresh = null; });
+    fresh ??= api<User>('GET', '/auth/me').then(
+      (me) => {
+        const s = session.get();
+        if (s && (s.user.id !== me.id || s.user.role !== me.role || s.user.email !== me.email || s.user.name !== me.name))
+          session.set({ ...s, user: me });
+      },
+      () => {
+        fresh = null;
+      },
+    );
     return off;
   }, []);
   return user;
@@ -70,7 +83,7 @@ export function useMe(): User | null {
 /** The reason (as a title) when the action is not allowed; spread on a button with `disabled`. */
 export function useCan(app: Owned, action: AppAction): { allowed: boolean; title: string | undefined } {
   const teams = useMyTeams();
-  const teamRole = app.ownerKind === 'team' ? teams.find((t) => t.id === app.ownerId)?.role ?? null : null;
+  const teamRole = app.ownerKind === 'team' ? (teams.find((t) => t.id === app.ownerId)?.role ?? null) : null;
   const why = whyNot(useMe(), app, action, teamRole);
   return { allowed: why === null, title: why ?? undefined };
 }

@@ -1,15 +1,30 @@
 // The REST client: Bearer access token from the session, one shared refresh when it expires
 // (refresh tokens rotate, so two parallel refreshes would revoke the session), errors as
 // ApiError with the server's DF_ERR_* code.
-export interface User { id: string; email: string; name: string; role: 'admin' | 'developer' | 'viewer'; google: boolean; disabled?: boolean }
-export interface Session { user: User; accessToken: string; refreshToken: string }
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'developer' | 'viewer';
+  google: boolean;
+  disabled?: boolean;
+}
+export interface Session {
+  user: User;
+  accessToken: string;
+  refreshToken: string;
+}
 
 const KEY = 'deployflow.session';
 type Listener = (s: Session | null) => void;
 const listeners = new Set<Listener>();
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -41,7 +56,9 @@ export function refreshSession(): Promise<boolean> {
     const current = session.get();
     if (!current) return false;
     const res = await fetch('/api/v1/auth/refresh', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: current.refreshToken }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: current.refreshToken }),
     });
     if (!res.ok) {
       session.set(null);
@@ -49,7 +66,9 @@ export function refreshSession(): Promise<boolean> {
     }
     session.set((await res.json()) as Session);
     return true;
-  })().finally(() => { refreshing = null; });
+  })().finally(() => {
+    refreshing = null;
+  });
   return refreshing;
 }
 
@@ -57,7 +76,10 @@ async function send(method: string, path: string, body: unknown): Promise<Respon
   const token = session.get()?.accessToken;
   return fetch(`/api/v1${path}`, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
 }

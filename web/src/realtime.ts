@@ -25,7 +25,9 @@ export function socketNotice(): string | null {
 
 export function onSocketNotice(l: (n: string | null) => void): () => void {
   noticeListeners.add(l);
-  return () => { noticeListeners.delete(l); };
+  return () => {
+    noticeListeners.delete(l);
+  };
 }
 
 export function getSocket(): Socket {
@@ -39,7 +41,9 @@ export function getSocket(): Socket {
     const wait = Date.now() - lastRetry < RETRY_GAP_MS ? RETRY_GAP_MS : 0;
     lastRetry = Date.now() + wait;
     setTimeout(() => {
-      void refreshSession().then((ok) => { if (ok && socket === s) s.connect(); });
+      void refreshSession().then((ok) => {
+        if (ok && socket === s) s.connect();
+      });
     }, wait);
   };
   s.on('connect_error', (err: Error & { data?: { code?: string } }) => {
@@ -67,7 +71,12 @@ export function closeSocket(): void {
   setNotice(null);
 }
 
-export interface Ack { ok: boolean; error?: { code: string; message: string }; replayed?: number; status?: string }
+export interface Ack {
+  ok: boolean;
+  error?: { code: string; message: string };
+  replayed?: number;
+  status?: string;
+}
 
 export function subscribe(payload: Record<string, unknown>): Promise<Ack> {
   return getSocket().timeout(10_000).emitWithAck('subscribe', payload) as Promise<Ack>;

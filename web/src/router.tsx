@@ -15,7 +15,10 @@ export function usePath(): string {
     const update = (): void => setPath(location.pathname);
     listeners.add(update);
     window.addEventListener('popstate', update);
-    return () => { listeners.delete(update); window.removeEventListener('popstate', update); };
+    return () => {
+      listeners.delete(update);
+      window.removeEventListener('popstate', update);
+    };
   }, []);
   return path;
 }
@@ -41,13 +44,29 @@ export function match(pattern: string, path: string): Record<string, string> | n
   return params;
 }
 
-export function Link({ to, children, className, onNavigate }: { to: string; children: React.ReactNode; className?: string; onNavigate?: () => void }) {
+export function Link({
+  to,
+  children,
+  className,
+  onNavigate,
+}: {
+  to: string;
+  children: React.ReactNode;
+  className?: string;
+  onNavigate?: () => void;
+}) {
   return (
-    <a href={to} className={className} onClick={(e) => {
-      if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-      e.preventDefault();
-      onNavigate?.();
-      navigate(to);
-    }}>{children}</a>
+    <a
+      href={to}
+      className={className}
+      onClick={(e) => {
+        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        onNavigate?.();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
   );
 }

@@ -17,24 +17,43 @@ export function announceChange(app: string): void {
   channel?.postMessage({ app });
 }
 
-export function useAppStatus(app: string): { status: AppStatus | null; refresh: () => void; set: (s: AppStatus) => void; hold: (on: boolean) => void } {
+export function useAppStatus(app: string): {
+  status: AppStatus | null;
+  refresh: () => void;
+  set: (s: AppStatus) => void;
+  hold: (on: boolean) => void;
+} {
   const [status, setStatus] = useState<AppStatus | null>(null);
   const latest = useRef(0);
   const held = useRef(false);
   const refresh = useCallback(() => {
     const n = ++latest.current;
-    void api<AppStatus>('GET', `/apps/${encodeURIComponent(app)}/status`).then((s) => {
-      if (n === latest.current && !held.current) setStatus(s);
-    }, () => undefined);
+    void api<AppStatus>('GET', `/apps/${encodeURIComponent(app)}/status`).then(
+      (s) => {
+        if (n === latest.current && !held.current) setStatus(s);
+      },
+      () => undefined,
+    );
   }, [app]);
-  const set = useCallback((s: AppStatus) => { latest.current += 1; setStatus(s); }, []);
-  const hold = useCallback((on: boolean) => { held.current = on; }, []);
+  const set = useCallback((s: AppStatus) => {
+    latest.current += 1;
+    setStatus(s);
+  }, []);
+  const hold = useCallback((on: boolean) => {
+    held.current = on;
+  }, []);
   useEffect(() => {
     setStatus(null);
     refresh();
-    const timer = setInterval(() => { if (document.visibilityState === 'visible') refresh(); }, STATUS_POLL_MS);
-    const onVisible = (): void => { if (document.visibilityState === 'visible') refresh(); };
-    const onAnnounce = (e: MessageEvent<{ app?: string }>): void => { if (e.data.app === app) refresh(); };
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') refresh();
+    }, STATUS_POLL_MS);
+    const onVisible = (): void => {
+      if (document.visibilityState === 'visible') refresh();
+    };
+    const onAnnounce = (e: MessageEvent<{ app?: string }>): void => {
+      if (e.data.app === app) refresh();
+    };
     document.addEventListener('visibilitychange', onVisible);
     channel?.addEventListener('message', onAnnounce);
     return () => {
@@ -46,10 +65,18 @@ export function useAppStatus(app: string): { status: AppStatus | null; refresh: 
   // Bursts of deployment events (queued → building → deploying → running) cost one fetch each
   // at most every half second.
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => { if (pending.current) clearTimeout(pending.current); }, []);
+  useEffect(
+    () => () => {
+      if (pending.current) clearTimeout(pending.current);
+    },
+    [],
+  );
   useAppStream(app, 'status', 'deployment:status', () => {
     if (pending.current) return;
-    pending.current = setTimeout(() => { pending.current = null; refresh(); }, 500);
+    pending.current = setTimeout(() => {
+      pending.current = null;
+      refresh();
+    }, 500);
   });
   return { status, refresh, set, hold };
 }

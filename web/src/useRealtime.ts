@@ -5,7 +5,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { getSocket, onSocketNotice, socketNotice, subscribe, unsubscribe, type Ack } from './realtime';
 
-export interface LogLine { deploymentId: string; app: string; line: string; at: number; seq: number }
+export interface LogLine {
+  deploymentId: string;
+  app: string;
+  line: string;
+  at: number;
+  seq: number;
+}
 
 function useFrameBatch(): [number, () => void] {
   const [version, setVersion] = useState(0);
@@ -13,7 +19,10 @@ function useFrameBatch(): [number, () => void] {
   const bump = useRef(() => {
     if (scheduled.current) return;
     scheduled.current = true;
-    requestAnimationFrame(() => { scheduled.current = false; setVersion((v) => v + 1); });
+    requestAnimationFrame(() => {
+      scheduled.current = false;
+      setVersion((v) => v + 1);
+    });
   });
   return [version, bump.current];
 }
@@ -40,9 +49,12 @@ export function useDeploymentLog(deploymentId: string | null): { lines: string[]
       return i;
     };
     const join = (): void => {
-      void subscribe({ deploymentId, offset: firstMissing() }).then((ack: Ack) => {
-        if (!ack.ok) setError(ack.error?.message ?? 'refused');
-      }, () => setError('The server did not answer the subscription'));
+      void subscribe({ deploymentId, offset: firstMissing() }).then(
+        (ack: Ack) => {
+          if (!ack.ok) setError(ack.error?.message ?? 'refused');
+        },
+        () => setError('The server did not answer the subscription'),
+      );
     };
     socket.on('deployment:log', onLog);
     socket.on('connect', join);
@@ -57,7 +69,12 @@ export function useDeploymentLog(deploymentId: string | null): { lines: string[]
 }
 
 /** Calls `onEvent` for every event of an app stream while mounted; returns the refusal, if any. */
-export function useAppStream<T>(app: string, stream: 'logs' | 'metrics' | 'status', event: string, onEvent: (payload: T) => void): string | null {
+export function useAppStream<T>(
+  app: string,
+  stream: 'logs' | 'metrics' | 'status',
+  event: string,
+  onEvent: (payload: T) => void,
+): string | null {
   const handler = useRef(onEvent);
   handler.current = onEvent;
   const [error, setError] = useState<string | null>(null);
@@ -67,7 +84,10 @@ export function useAppStream<T>(app: string, stream: 'logs' | 'metrics' | 'statu
       if (payload.app === undefined || payload.app === app) handler.current(payload);
     };
     const join = (): void => {
-      void subscribe({ app, stream }).then((ack) => setError(ack.ok ? null : ack.error?.message ?? 'refused'), () => setError('no answer'));
+      void subscribe({ app, stream }).then(
+        (ack) => setError(ack.ok ? null : (ack.error?.message ?? 'refused')),
+        () => setError('no answer'),
+      );
     };
     socket.on(event, on);
     socket.on('connect', join);
@@ -89,7 +109,9 @@ export function useSocketEvent<T>(event: string, onEvent: (payload: T) => void):
     const socket = getSocket();
     const on = (p: T): void => handler.current(p);
     socket.on(event, on);
-    return () => { socket.off(event, on); };
+    return () => {
+      socket.off(event, on);
+    };
   }, [event]);
 }
 

@@ -7,9 +7,26 @@ import { definePlugin } from '../chain.js';
 
 export const cacheSchema = z.strictObject({
   maxEntries: z.number().int().min(1).max(10_000).default(1000).describe('Responses kept (least recently used go first)'),
-  maxBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024).describe('Bytes kept in all'),
-  maxEntryBytes: z.number().int().min(1).max(16 * 1024 * 1024).default(1024 * 1024).describe('Larger responses are not kept'),
-  defaultTtlSeconds: z.number().int().min(0).max(86_400).default(0)
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .default(16 * 1024 * 1024)
+    .describe('Bytes kept in all'),
+  maxEntryBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('Larger responses are not kept'),
+  defaultTtlSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(0)
     .describe('Lifetime of responses that give none (0: only responses with max-age or s-maxage are kept)'),
 });
 

@@ -23,12 +23,17 @@ export function parseCidr(text: string): Cidr | null {
   return { address, prefix: Number(prefixText), family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
-const cidr = z.string().max(64).refine((c) => parseCidr(c) !== null, { error: (i) => `not an address or CIDR: "${String(i.input)}"` });
+const cidr = z
+  .string()
+  .max(64)
+  .refine((c) => parseCidr(c) !== null, { error: (i) => `not an address or CIDR: "${String(i.input)}"` });
 const list = z.array(cidr).max(1000);
 
-export const ipFilterSchema = z.strictObject({
-  allow: list.optional().describe('Only these addresses pass (empty or absent: everyone not denied)'),
-  deny: list.optional().describe('These addresses get 403, even when allowed'),
-}).refine((c) => (c.allow?.length ?? 0) + (c.deny?.length ?? 0) > 0, 'give at least one allow or deny entry');
+export const ipFilterSchema = z
+  .strictObject({
+    allow: list.optional().describe('Only these addresses pass (empty or absent: everyone not denied)'),
+    deny: list.optional().describe('These addresses get 403, even when allowed'),
+  })
+  .refine((c) => (c.allow?.length ?? 0) + (c.deny?.length ?? 0) > 0, 'give at least one allow or deny entry');
 
 definePlugin({ name: 'ip-filter', schema: ipFilterSchema });

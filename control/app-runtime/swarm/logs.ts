@@ -26,8 +26,10 @@ async function slotNames(docker: Docker, app: string): Promise<Map<string, strin
 }
 
 export async function tailServiceLogs(docker: Docker, app: string, tail: number): Promise<string[]> {
-  const raw = await docker.getService(serviceName(app)).logs({ stdout: true, stderr: true, tail, timestamps: true, details: true, follow: false })
-    .catch(() => Buffer.alloc(0)) as unknown;
+  const raw = (await docker
+    .getService(serviceName(app))
+    .logs({ stdout: true, stderr: true, tail, timestamps: true, details: true, follow: false })
+    .catch(() => Buffer.alloc(0))) as unknown;
   const names = await slotNames(docker, app);
   const lines = demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).map((l) => {
     const { ts, text } = splitTimestamp(l);
@@ -48,24 +50,37 @@ export function followServiceLogs(docker: Docker, app: string, onLine: (l: Repli
     while (!closed) {
       names = await slotNames(docker, app);
       try {
-        const s = await docker.getService(serviceName(app)).logs({ follow: true, stdout: true, stderr: true, details: true, since }) as unknown as Readable;
-        if (closed) { s.destroy(); return; }
+        const s = (await docker
+          .getService(serviceName(app))
+          .logs({ follow: true, stdout: true, stderr: true, details: true, since })) as unknown as Readable;
+        if (closed) {
+          s.destroy();
+          return;
+        }
         stream = s;
         const decoder = new LogFrameDecoder();
         const emit = (lines: ReturnType<LogFrameDecoder['push']>): void => {
           for (const l of lines) {
             const { task, text } = splitDetails(l.line);
-            if (task && !names.has(task)) void slotNames(docker, app).then((n) => { names = n; });
+            if (task && !names.has(task))
+              void slotNames(docker, app).then((n) => {
+                names = n;
+              });
             onLine({ replica: (task && names.get(task)) ?? app, line: text, stream: l.stream });
           }
         };
         await new Promise<void>((resolve) => {
           s.on('data', (chunk: Buffer) => emit(decoder.push(chunk)));
-          s.once('close', () => { emit(decoder.end()); resolve(); });
+          s.once('close', () => {
+            emit(decoder.end());
+            resolve();
+          });
           s.once('error', () => resolve());
         });
         since = Math.floor(Date.now() / 1000);
-      } catch { /* no service yet: look again */ }
+      } catch {
+        /* no service yet: look again */
+      }
       if (!closed) await new Promise((r) => setTimeout(r, pollMs).unref());
     }
   };

@@ -24,7 +24,10 @@ export async function pushImage(docker: Docker, image: string, registry: string)
       });
     });
   } catch (err) {
-    throw new DeployFlowError('DF_ERR_RELEASE_FAILED', `The registry ${registry} refused ${ref}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new DeployFlowError(
+      'DF_ERR_RELEASE_FAILED',
+      `The registry ${registry} refused ${ref}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return ref;
 }

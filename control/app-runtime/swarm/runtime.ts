@@ -8,7 +8,14 @@ import type Docker from 'dockerode';
 import { DeployFlowError } from '../../../common/errors/catalogue.js';
 import type { Logger } from '../../../common/log/logger.js';
 import {
-  LABEL_APP, removeAppImages, validateRelease, type LiveRelease, type ReleaseDeps, type ReleaseSpec, type Upstream, type ValidRelease,
+  LABEL_APP,
+  removeAppImages,
+  validateRelease,
+  type LiveRelease,
+  type ReleaseDeps,
+  type ReleaseSpec,
+  type Upstream,
+  type ValidRelease,
 } from '../../../builder/index.js';
 import type { OpsDeps } from '../../operations/deps.js';
 import { publishIfChanged, type ConvergeOptions, type ConvergeResult, type ConvergeTarget } from '../../reconciler/converge.js';
@@ -66,7 +73,10 @@ export class SwarmRuntime implements AppRuntime {
   readonly kind = 'swarm' as const;
   private readonly pollMs: number;
 
-  constructor(readonly docker: Docker, private readonly o: SwarmRuntimeOptions) {
+  constructor(
+    readonly docker: Docker,
+    private readonly o: SwarmRuntimeOptions,
+  ) {
     this.pollMs = o.pollMs ?? 250;
   }
 
@@ -75,7 +85,10 @@ export class SwarmRuntime implements AppRuntime {
   async goLive(deps: ReleaseDeps, spec: ReleaseSpec): Promise<LiveRelease> {
     const r = validateRelease(spec);
     const healthTimeoutMs = deps.healthTimeoutMs ?? 60_000;
-    step(deps.log, `Releasing ${r.image} as ${r.app} on Swarm (${r.replicas} replica${r.replicas === 1 ? '' : 's'}, ${r.limits.memoryMb} MB, ${r.limits.cpus} CPU)`);
+    step(
+      deps.log,
+      `Releasing ${r.image} as ${r.app} on Swarm (${r.replicas} replica${r.replicas === 1 ? '' : 's'}, ${r.limits.memoryMb} MB, ${r.limits.cpus} CPU)`,
+    );
     // Before anything changes: a registry that refuses the image fails the deploy here.
     const image = await this.imageFor(r, deps.log);
     await this.ensureNetwork();
@@ -83,7 +96,10 @@ export class SwarmRuntime implements AppRuntime {
     const options = this.serviceOptions(r, healthTimeoutMs, deps.stopGraceSeconds ?? 10, existing);
     const desired = serviceSpec({ ...r, image }, options);
     if (!existing) {
-      step(deps.log, `Creating service ${serviceName(r.app)}; health check: GET ${'path' in r.healthcheck ? r.healthcheck.path : '(tcp)'} on port ${r.port}`);
+      step(
+        deps.log,
+        `Creating service ${serviceName(r.app)}; health check: GET ${'path' in r.healthcheck ? r.healthcheck.path : '(tcp)'} on port ${r.port}`,
+      );
       const since = Date.now();
       await this.docker.createService(desired);
       try {
@@ -100,14 +116,21 @@ export class SwarmRuntime implements AppRuntime {
     }
     const replicas = (await this.replicas(r.app)).filter((x) => x.running && x.deploymentId === r.deploymentId);
     const upstreams = upstreamsOfReplicas(replicas, r.deploymentId);
-    step(deps.log, `Publishing ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}: ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`);
+    step(
+      deps.log,
+      `Publishing ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}: ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`,
+    );
     try {
       await deps.publish(upstreams);
     } catch (err) {
       throw new DeployFlowError('DF_ERR_RELEASE_FAILED', `Publishing the new upstreams failed: ${message(err)}`);
     }
     await deps.onLive?.(upstreams);
-    return { containers: replicas.map((x) => ({ id: x.id, name: x.name, replica: x.replica, hostPort: x.hostPort ?? 0 })), upstreams, old: [] };
+    return {
+      containers: replicas.map((x) => ({ id: x.id, name: x.name, replica: x.replica, hostPort: x.hostPort ?? 0 })),
+      upstreams,
+      old: [],
+    };
   }
 
   /** Swarm already stopped the old tasks during the update. */
@@ -127,7 +150,9 @@ export class SwarmRuntime implements AppRuntime {
       opts.write(`-----> Creating service ${serviceName(app.name)} with ${want} replica${want === 1 ? '' : 's'}`);
       const r = await this.releaseOf(x, app, target.deploymentId, target.image, want);
       await this.ensureNetwork();
-      await this.docker.createService(serviceSpec({ ...r, image: await this.imageFor(r, opts.write) }, this.serviceOptions(r, healthTimeoutMs, 10, null)));
+      await this.docker.createService(
+        serviceSpec({ ...r, image: await this.imageFor(r, opts.write) }, this.serviceOptions(r, healthTimeoutMs, 10, null)),
+      );
       await this.waitRunning(app.name, target.deploymentId, want, healthTimeoutMs + 30_000, since).catch(async (err: unknown) => {
         throw await this.failure(app.name, message(err), since);
       });
@@ -175,9 +200,15 @@ export class SwarmRuntime implements AppRuntime {
   }
 
   start(x: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult> {
-    return this.converge(x, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, {
-      healthWaitMs: x.config.healthTimeoutSeconds * 1000, write: (line) => x.log.info({ app: app.name }, line.replace(/^-----> /, '')),
-    });
+    return this.converge(
+      x,
+      app,
+      { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false },
+      {
+        healthWaitMs: x.config.healthTimeoutSeconds * 1000,
+        write: (line) => x.log.info({ app: app.name }, line.replace(/^-----> /, '')),
+      },
+    );
   }
 
   async restart(x: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
@@ -187,8 +218,15 @@ export class SwarmRuntime implements AppRuntime {
     const old = (await this.replicas(app.name)).filter((c) => c.running).map((c) => c.name);
     const spec = structuredClone(svc.Spec);
     spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
-    await this.rollingUpdate(app.name, svc, spec, spec.Mode?.Replicated?.Replicas ?? app.replicas, x.config.healthTimeoutSeconds * 1000,
-      (u) => x.deploy.publish(app, u, write), write);
+    await this.rollingUpdate(
+      app.name,
+      svc,
+      spec,
+      spec.Mode?.Replicated?.Replicas ?? app.replicas,
+      x.config.healthTimeoutSeconds * 1000,
+      (u) => x.deploy.publish(app, u, write),
+      write,
+    );
     await publishIfChanged(x, app, upstreamsOfReplicas(await this.replicas(app.name), running.id), write);
     return old;
   }
@@ -204,9 +242,15 @@ export class SwarmRuntime implements AppRuntime {
 
   async wake(x: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
     // Not published here: the route still sleeps until the caller switches it.
-    const result = await this.converge({ ...x, routes: null }, app, { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false }, {
-      healthWaitMs: x.config.healthTimeoutSeconds * 1000, write: (line) => x.log.info({ app: app.name }, line.replace(/^-----> /, '')),
-    });
+    const result = await this.converge(
+      { ...x, routes: null },
+      app,
+      { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false },
+      {
+        healthWaitMs: x.config.healthTimeoutSeconds * 1000,
+        write: (line) => x.log.info({ app: app.name }, line.replace(/^-----> /, '')),
+      },
+    );
     return result.upstreams;
   }
 
@@ -238,7 +282,14 @@ export class SwarmRuntime implements AppRuntime {
     if (!opts.removeVolumes) return;
     // A volume lives on the node its tasks ran on; this removes the manager's copy.
     const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${LABEL_APP}=${app}`] } });
-    await Promise.all((Volumes ?? []).map((v) => this.docker.getVolume(v.Name).remove().catch(() => undefined)));
+    await Promise.all(
+      (Volumes ?? []).map((v) =>
+        this.docker
+          .getVolume(v.Name)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
   }
 
   async instanceApps(instance: string): Promise<string[]> {
@@ -257,7 +308,7 @@ export class SwarmRuntime implements AppRuntime {
 
   private async inspect(app: string): Promise<ServiceInfo | null> {
     try {
-      return await this.docker.getService(serviceName(app)).inspect() as ServiceInfo;
+      return (await this.docker.getService(serviceName(app)).inspect()) as ServiceInfo;
     } catch (err) {
       if (statusCode(err) === 404) return null;
       throw err;
@@ -265,9 +316,17 @@ export class SwarmRuntime implements AppRuntime {
   }
 
   private async ensureNetwork(): Promise<void> {
-    const exists = await this.docker.getNetwork(SWARM_NETWORK).inspect().then(() => true, () => false);
+    const exists = await this.docker
+      .getNetwork(SWARM_NETWORK)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
     if (exists) return;
-    await this.docker.createNetwork(networkSpec()).catch((err: unknown) => { if (statusCode(err) !== 409) throw err; });
+    await this.docker.createNetwork(networkSpec()).catch((err: unknown) => {
+      if (statusCode(err) !== 409) throw err;
+    });
   }
 
   private serviceOptions(r: ValidRelease, healthTimeoutMs: number, stopGraceSeconds: number, existing: ServiceInfo | null): ServiceOptions {
@@ -276,16 +335,28 @@ export class SwarmRuntime implements AppRuntime {
     const pinned = existing?.Spec.TaskTemplate?.Placement?.Constraints ?? [];
     const pin = !this.o.registry || r.volumes.length > 0 ? [`node.id==${this.o.managerNodeId}`] : [];
     return {
-      constraints: pinned.length ? pinned : pin, healthTimeoutMs, monitorMs: this.o.monitorMs ?? 2000, stopGraceSeconds,
-      forceUpdate: (existing?.Spec.TaskTemplate?.ForceUpdate ?? 0) + (existing?.Spec.Labels?.['deployflow.deployment'] === r.deploymentId ? 1 : 0),
+      constraints: pinned.length ? pinned : pin,
+      healthTimeoutMs,
+      monitorMs: this.o.monitorMs ?? 2000,
+      stopGraceSeconds,
+      forceUpdate:
+        (existing?.Spec.TaskTemplate?.ForceUpdate ?? 0) + (existing?.Spec.Labels?.['deployflow.deployment'] === r.deploymentId ? 1 : 0),
     };
   }
 
   private async releaseOf(x: OpsDeps, app: App, deploymentId: string, image: string, replicas: number): Promise<ValidRelease> {
     const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
     return validateRelease({
-      app: app.name, deploymentId, image, replicas, env, limits: app.limits,
-      healthcheck: { path: app.healthcheck.path }, port: app.port, volumes: app.volumes, labels: x.deploy.labels,
+      app: app.name,
+      deploymentId,
+      image,
+      replicas,
+      env,
+      limits: app.limits,
+      healthcheck: { path: app.healthcheck.path },
+      port: app.port,
+      volumes: app.volumes,
+      labels: x.deploy.labels,
     });
   }
 
@@ -303,11 +374,19 @@ export class SwarmRuntime implements AppRuntime {
   }
 
   private async removeService(app: string): Promise<void> {
-    await this.docker.getService(serviceName(app)).remove().catch((err: unknown) => { if (statusCode(err) !== 404) throw err; });
+    await this.docker
+      .getService(serviceName(app))
+      .remove()
+      .catch((err: unknown) => {
+        if (statusCode(err) !== 404) throw err;
+      });
     // The tasks' containers go shortly after the service: wait, so volumes and images are free.
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const left = await this.docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${serviceName(app)}`] } });
+      const left = await this.docker.listContainers({
+        all: true,
+        filters: { label: [`com.docker.swarm.service.name=${serviceName(app)}`] },
+      });
       if (left.length === 0) return;
       await delay(this.pollMs);
     }
@@ -325,7 +404,9 @@ export class SwarmRuntime implements AppRuntime {
       if (deploymentId === null ? running.length === 0 : running.length >= count) return;
       if (Date.now() > deadline) {
         const failure = lastTaskFailure(await listTasks(this.docker, app, 'any'), since);
-        throw new Error(`${running.length} of ${count} replicas running after ${Math.round(timeoutMs / 1000)}s${failure ? ` (${failure})` : ''}`);
+        throw new Error(
+          `${running.length} of ${count} replicas running after ${Math.round(timeoutMs / 1000)}s${failure ? ` (${failure})` : ''}`,
+        );
       }
       await delay(this.pollMs);
     }
@@ -338,19 +419,31 @@ export class SwarmRuntime implements AppRuntime {
    * a dead node: its tasks stay "running" in Swarm's books while Swarm replaces them elsewhere).
    * `until: 'chosen'` returns earlier, once Swarm has picked the tasks that keep running.
    */
-  private async waitSettled(app: string, deploymentId: string | null, count: number, timeoutMs: number, since: number,
-    until: 'stopped' | 'chosen' = 'stopped'): Promise<void> {
+  private async waitSettled(
+    app: string,
+    deploymentId: string | null,
+    count: number,
+    timeoutMs: number,
+    since: number,
+    until: 'stopped' | 'chosen' = 'stopped',
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const [tasks, nodes] = await Promise.all([listTasks(this.docker, app, 'any'), nodeAddresses(this.docker)]);
       const meant = tasks.filter((t) => t.DesiredState === 'running');
       const running = meant.filter((t) => t.Status?.State === 'running' && (deploymentId === null || taskDeployment(t) === deploymentId));
-      const stopping = tasks.filter((t) => t.DesiredState !== 'running' && LIVE_TASK_STATES.has(t.Status?.State ?? '')
-        && t.NodeID !== undefined && nodes.get(t.NodeID)?.ready === true);
+      const stopping = tasks.filter(
+        (t) =>
+          t.DesiredState !== 'running' &&
+          LIVE_TASK_STATES.has(t.Status?.State ?? '') &&
+          t.NodeID !== undefined &&
+          nodes.get(t.NodeID)?.ready === true,
+      );
       if (meant.length <= count && (until === 'chosen' || (running.length >= count && stopping.length === 0))) return;
       if (Date.now() > deadline) {
         const failure = lastTaskFailure(tasks, since);
-        const what = running.length < count ? `${running.length} of ${count} replicas running` : `${stopping.length} replicas still stopping`;
+        const what =
+          running.length < count ? `${running.length} of ${count} replicas running` : `${stopping.length} replicas still stopping`;
         throw new Error(`${what} after ${Math.round(timeoutMs / 1000)}s${failure ? ` (${failure})` : ''}`);
       }
       await delay(this.pollMs);
@@ -362,8 +455,15 @@ export class SwarmRuntime implements AppRuntime {
    * published as they come and go, so the gateway always has the ones serving. A failed update
    * rolls back (Swarm's FailureAction) and this throws once the old version serves again.
    */
-  private async rollingUpdate(app: string, svc: ServiceInfo, spec: Docker.ServiceSpec, replicas: number, healthTimeoutMs: number,
-    publish: (u: Upstream[]) => Promise<void>, log: (line: string) => void): Promise<void> {
+  private async rollingUpdate(
+    app: string,
+    svc: ServiceInfo,
+    spec: Docker.ServiceSpec,
+    replicas: number,
+    healthTimeoutMs: number,
+    publish: (u: Upstream[]) => Promise<void>,
+    log: (line: string) => void,
+  ): Promise<void> {
     const before = svc.UpdateStatus?.StartedAt;
     const since = Date.now();
     // A node that was ready when the update began and is not any more has left mid-deploy.
@@ -395,7 +495,9 @@ export class SwarmRuntime implements AppRuntime {
       } else if (left.length > 0 || Date.now() > deadline) {
         // A node that left (its replicas are Swarm's to replace), or tasks that never get placed:
         // this release stops here, and the version before it serves again.
-        const reason = left.length ? `node${left.length === 1 ? '' : 's'} ${left.join(', ')} left the Swarm during the update` : 'the update did not finish in time';
+        const reason = left.length
+          ? `node${left.length === 1 ? '' : 's'} ${left.join(', ')} left the Swarm during the update`
+          : 'the update did not finish in time';
         log(`       ${reason}; rolling back`);
         // Not when Swarm rolls back already: "previous" would then be the very spec that failed.
         if (!status?.State?.startsWith('rollback')) await this.rollback(current);
@@ -407,7 +509,9 @@ export class SwarmRuntime implements AppRuntime {
   }
 
   private async rollback(svc: ServiceInfo): Promise<void> {
-    await this.docker.getService(svc.ID).update({ _query: { version: svc.Version.Index, rollback: 'previous' }, _body: svc.Spec } as never)
+    await this.docker
+      .getService(svc.ID)
+      .update({ _query: { version: svc.Version.Index, rollback: 'previous' }, _body: svc.Spec } as never)
       .catch((err: unknown) => this.o.log.warn({ err, service: svc.ID }, 'asking Swarm to roll back failed'));
   }
 
@@ -428,8 +532,12 @@ export class SwarmRuntime implements AppRuntime {
   }
 
   /** The deploy's error: the reason, the failing task's state and the app's last lines (never env). */
-  private async failure(app: string, reason: string, since: number,
-    code: 'DF_ERR_HEALTHCHECK_FAILED' | 'DF_ERR_RELEASE_FAILED' = 'DF_ERR_HEALTHCHECK_FAILED'): Promise<DeployFlowError> {
+  private async failure(
+    app: string,
+    reason: string,
+    since: number,
+    code: 'DF_ERR_HEALTHCHECK_FAILED' | 'DF_ERR_RELEASE_FAILED' = 'DF_ERR_HEALTHCHECK_FAILED',
+  ): Promise<DeployFlowError> {
     const tasks = await listTasks(this.docker, app, 'any').catch(() => []);
     const task = lastTaskFailure(tasks, since);
     const logs = await tailServiceLogs(this.docker, app, 30).catch(() => []);

@@ -42,8 +42,8 @@ export const HEALTH_SCRIPT = [
   // No -T: a static busybox wget crashes with it; Docker's health timeout bounds the wait instead.
   'if command -v wget >/dev/null 2>&1; then exec wget -q -O /dev/null "$u"; fi',
   'if command -v curl >/dev/null 2>&1; then exec curl -fsS -m 2 -o /dev/null "$u"; fi',
-  'if command -v node >/dev/null 2>&1; then exec node -e "require(\'http\').get(process.argv[1],{timeout:2000},'
-    + '(r)=>process.exit(r.statusCode<400?0:1)).on(\'error\',()=>process.exit(1))" "$u"; fi',
+  "if command -v node >/dev/null 2>&1; then exec node -e \"require('http').get(process.argv[1],{timeout:2000}," +
+    '(r)=>process.exit(r.statusCode<400?0:1)).on(\'error\',()=>process.exit(1))" "$u"; fi',
   'exec python3 -c "import sys,urllib.request;urllib.request.urlopen(sys.argv[1],timeout=2)" "$u"',
 ].join('; ');
 
@@ -52,7 +52,9 @@ export function healthcheck(r: ValidRelease, o: Pick<ServiceOptions, 'healthTime
   if (!('path' in r.healthcheck)) return { Test: ['NONE'] };
   return {
     Test: ['CMD-SHELL', HEALTH_SCRIPT],
-    Interval: SECOND_NS, Timeout: 3 * SECOND_NS, Retries: 3,
+    Interval: SECOND_NS,
+    Timeout: 3 * SECOND_NS,
+    Retries: 3,
     // Failures while the app starts do not count; the first success ends this period early.
     StartPeriod: Math.max(1, Math.round(o.healthTimeoutMs / 1000)) * SECOND_NS,
   };
@@ -63,12 +65,19 @@ export function serviceLabels(r: ValidRelease): Record<string, string> {
 }
 
 export function serviceSpec(r: ValidRelease, o: ServiceOptions): Docker.ServiceSpec {
-  const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`).concat(`PORT=${r.port}`);
+  const env = Object.entries(r.env)
+    .map(([k, v]) => `${k}=${v}`)
+    .concat(`PORT=${r.port}`);
   if ('path' in r.healthcheck) env.push(`DEPLOYFLOW_HEALTH_PATH=${r.healthcheck.path}`);
   const bytes = r.limits.memoryMb * 1024 * 1024;
   const nano = Math.round(r.limits.cpus * 1e9);
   const update = {
-    Parallelism: 1, Delay: 0, FailureAction: 'rollback', Monitor: o.monitorMs * 1_000_000, MaxFailureRatio: 0, Order: 'start-first',
+    Parallelism: 1,
+    Delay: 0,
+    FailureAction: 'rollback',
+    Monitor: o.monitorMs * 1_000_000,
+    MaxFailureRatio: 0,
+    Order: 'start-first',
   };
   return {
     Name: serviceName(r.app),
@@ -82,7 +91,9 @@ export function serviceSpec(r: ValidRelease, o: ServiceOptions): Docker.ServiceS
         CapabilityDrop: ['ALL'],
         CapabilityAdd: r.capAdd,
         Mounts: r.volumes.map((v) => ({
-          Type: 'volume' as const, Source: v.volume, Target: v.path,
+          Type: 'volume' as const,
+          Source: v.volume,
+          Target: v.path,
           VolumeOptions: { Labels: { ...(r.labels ?? {}), [LABEL_APP]: r.app, [LABEL_VOLUME]: v.name } },
         })),
         StopGracePeriod: o.stopGraceSeconds * SECOND_NS,

@@ -13,7 +13,10 @@ export interface SwarmTask {
   DesiredState?: string;
   Spec?: { ContainerSpec?: { Image?: string; Labels?: Record<string, string> } };
   Status?: {
-    State?: string; Err?: string; Message?: string; Timestamp?: string;
+    State?: string;
+    Err?: string;
+    Message?: string;
+    Timestamp?: string;
     PortStatus?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number; PublishMode?: string }> };
     ContainerStatus?: { ContainerID?: string };
   };
@@ -21,13 +24,19 @@ export interface SwarmTask {
 
 /** Node id → the address its published ports answer on (Swarm's advertised address). */
 export async function nodeAddresses(docker: Docker): Promise<Map<string, { addr: string; ready: boolean; name: string }>> {
-  const nodes = await docker.listNodes() as Array<{ ID: string; Description?: { Hostname?: string };
-    Status?: { State?: string; Addr?: string }; ManagerStatus?: { Addr?: string } }>;
-  return new Map(nodes.map((n) => {
-    const status = n.Status?.Addr && n.Status.Addr !== '0.0.0.0' ? n.Status.Addr : undefined;
-    const addr = status ?? n.ManagerStatus?.Addr?.replace(/:\d+$/, '') ?? '127.0.0.1';
-    return [n.ID, { addr, ready: n.Status?.State === 'ready', name: n.Description?.Hostname ?? n.ID.slice(0, 12) }];
-  }));
+  const nodes = (await docker.listNodes()) as Array<{
+    ID: string;
+    Description?: { Hostname?: string };
+    Status?: { State?: string; Addr?: string };
+    ManagerStatus?: { Addr?: string };
+  }>;
+  return new Map(
+    nodes.map((n) => {
+      const status = n.Status?.Addr && n.Status.Addr !== '0.0.0.0' ? n.Status.Addr : undefined;
+      const addr = status ?? n.ManagerStatus?.Addr?.replace(/:\d+$/, '') ?? '127.0.0.1';
+      return [n.ID, { addr, ready: n.Status?.State === 'ready', name: n.Description?.Hostname ?? n.ID.slice(0, 12) }];
+    }),
+  );
 }
 
 export function listTasks(docker: Docker, app: string, desired: 'running' | 'any' = 'running'): Promise<SwarmTask[]> {
@@ -46,16 +55,25 @@ export function replicaName(app: string, t: SwarmTask): string {
 
 /** Tasks as the status API and the reconciler see replicas (pure). */
 export function taskReplicas(app: string, tasks: SwarmTask[], nodes: Map<string, { addr: string }>): Replica[] {
-  return tasks.map((t) => {
-    const port = Number(t.Spec?.ContainerSpec?.Labels?.[LABEL_PORT] ?? 0);
-    const published = t.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === port && p.PublishMode === 'host')?.PublishedPort;
-    const running = t.Status?.State === 'running';
-    return {
-      id: t.ID, name: replicaName(app, t), deploymentId: taskDeployment(t), replica: t.Slot ?? 0, image: t.Spec?.ContainerSpec?.Image ?? '',
-      state: t.Status?.State ?? 'unknown', running, hostPort: running ? published : undefined, host: nodes.get(t.NodeID ?? '')?.addr ?? '127.0.0.1',
-      created: Math.floor(Date.parse(t.CreatedAt ?? '') / 1000) || 0,
-    };
-  }).sort((a, b) => a.replica - b.replica);
+  return tasks
+    .map((t) => {
+      const port = Number(t.Spec?.ContainerSpec?.Labels?.[LABEL_PORT] ?? 0);
+      const published = t.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === port && p.PublishMode === 'host')?.PublishedPort;
+      const running = t.Status?.State === 'running';
+      return {
+        id: t.ID,
+        name: replicaName(app, t),
+        deploymentId: taskDeployment(t),
+        replica: t.Slot ?? 0,
+        image: t.Spec?.ContainerSpec?.Image ?? '',
+        state: t.Status?.State ?? 'unknown',
+        running,
+        hostPort: running ? published : undefined,
+        host: nodes.get(t.NodeID ?? '')?.addr ?? '127.0.0.1',
+        created: Math.floor(Date.parse(t.CreatedAt ?? '') / 1000) || 0,
+      };
+    })
+    .sort((a, b) => a.replica - b.replica);
 }
 
 /** Running (so healthy: Swarm runs a task only once its health check passed) replicas as upstreams. */
@@ -69,7 +87,10 @@ export function upstreamsOfReplicas(replicas: Replica[], deploymentId?: string):
 /** The latest failure among the tasks, in words (for the deployment log and the error). */
 export function lastTaskFailure(tasks: SwarmTask[], since: number): string | null {
   const failed = tasks
-    .filter((t) => ['failed', 'rejected', 'shutdown', 'orphaned'].includes(t.Status?.State ?? '') && (t.Status?.Err || t.Status?.State === 'orphaned'))
+    .filter(
+      (t) =>
+        ['failed', 'rejected', 'shutdown', 'orphaned'].includes(t.Status?.State ?? '') && (t.Status?.Err || t.Status?.State === 'orphaned'),
+    )
     .filter((t) => Date.parse(t.Status?.Timestamp ?? '') >= since)
     .sort((a, b) => Date.parse(b.Status?.Timestamp ?? '') - Date.parse(a.Status?.Timestamp ?? ''));
   const t = failed[0];

@@ -35,8 +35,10 @@ export async function resolveGoogleUser(store: Store, who: GoogleIdentity): Prom
   const sameEmail = await store.users.getByEmail(who.email);
   if (sameEmail) {
     // Unverified: we cannot tell the address is theirs, so the account stays untouched.
-    if (!who.emailVerified) throw new DeployFlowError('DF_ERR_EMAIL_TAKEN', 'An account with that email exists and Google has not verified the address');
-    if (sameEmail.googleId !== null) throw new DeployFlowError('DF_ERR_CONFLICT', 'That account is already linked to another Google account');
+    if (!who.emailVerified)
+      throw new DeployFlowError('DF_ERR_EMAIL_TAKEN', 'An account with that email exists and Google has not verified the address');
+    if (sameEmail.googleId !== null)
+      throw new DeployFlowError('DF_ERR_CONFLICT', 'That account is already linked to another Google account');
     const linked = await store.users.update(sameEmail.id, { googleId: who.googleId });
     if (!linked) throw new DeployFlowError('DF_ERR_CONFLICT', 'That account changed during sign-in; try again');
     return { user: linked, outcome: 'linked' };

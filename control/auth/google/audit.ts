@@ -16,9 +16,15 @@ export interface GoogleAuditEntry {
 export async function auditGoogle(deps: ControlDeps, req: Request, entry: GoogleAuditEntry): Promise<void> {
   try {
     await deps.store.audit.append({
-      id: randomUUID(), at: deps.clock(), actorId: entry.user?.id ?? null, actorEmail: entry.user?.email ?? null,
-      action: AUDIT_ACTION, target: entry.user ? `user:${entry.user.id}` : null, result: entry.result,
-      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', details: entry.details,
+      id: randomUUID(),
+      at: deps.clock(),
+      actorId: entry.user?.id ?? null,
+      actorEmail: entry.user?.email ?? null,
+      action: AUDIT_ACTION,
+      target: entry.user ? `user:${entry.user.id}` : null,
+      result: entry.result,
+      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      details: entry.details,
     });
   } catch (auditErr) {
     deps.log.error({ err: auditErr, action: AUDIT_ACTION }, 'audit write failed');

@@ -47,7 +47,11 @@ export function googleRouter(deps: ControlDeps): Router {
 
   router.get('/auth/google/callback', (req, res, next) => {
     const refuse = async (code: ErrorCode, reason?: string): Promise<void> => {
-      await auditGoogle(deps, req, { user: null, result: 'error', details: { step: 'callback', error: code, ...(reason ? { reason } : {}) } });
+      await auditGoogle(deps, req, {
+        user: null,
+        result: 'error',
+        details: { step: 'callback', error: code, ...(reason ? { reason } : {}) },
+      });
       // Also on paths where passport never reached the state store (provider error, no code).
       clearCookie(res, deps.config, STATE_COOKIE);
       res.redirect(302, `${home}/?loginError=${code}`);

@@ -68,7 +68,8 @@ export class SignedCookieStateStore {
     if (typeof providedState !== 'string' || providedState === '') return refuse('The login request carries no state');
     if (!cookie) return refuse('The login state cookie is missing; start the login again');
     const [body, signature, extra] = cookie.split('.');
-    if (!body || !signature || extra !== undefined || !sameBytes(signature, this.sign(body))) return refuse('The login state cookie is not genuine');
+    if (!body || !signature || extra !== undefined || !sameBytes(signature, this.sign(body)))
+      return refuse('The login state cookie is not genuine');
     let payload: StatePayload;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StatePayload;

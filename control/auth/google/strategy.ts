@@ -38,10 +38,12 @@ export function googleAuthenticator(deps: ControlDeps, google: GoogleConfig): pa
     },
     (_accessToken, _refreshToken, profile, done) => {
       // A promise chain, so a profile we refuse (no email) is an error result, not a throw.
-      Promise.resolve(profile).then((p) => resolveGoogleUser(deps.store, identityFromProfile(p))).then(
-        ({ user, outcome }) => done(null, user, { outcome }),
-        (err: unknown) => done(err as Error),
-      );
+      Promise.resolve(profile)
+        .then((p) => resolveGoogleUser(deps.store, identityFromProfile(p)))
+        .then(
+          ({ user, outcome }) => done(null, user, { outcome }),
+          (err: unknown) => done(err as Error),
+        );
     },
   );
   // Our own instance, not passport's global one: dependencies are passed in, never shared.

@@ -7,14 +7,28 @@ export function appSuite(ctx: Ctx): void {
     it('round-trips every field and lists apps by name', async () => {
       const s = ctx.store();
       const app = newApp('web', 'owner-1', {
-        collaboratorIds: ['u-b', 'u-a'], replicas: 3, limits: { memoryMb: 512, cpus: 1.5 }, healthcheck: { path: '/healthz' },
-        port: 8080, domains: ['example.com', 'www.example.com'], webhookSecret: 'whsec', createdAt: T0, updatedAt: T0 + 1,
-        volumes: [{ name: 'uploads', path: '/srv/uploads' }, { name: 'cache', path: '/cache' }], deployBranch: 'production',
+        collaboratorIds: ['u-b', 'u-a'],
+        replicas: 3,
+        limits: { memoryMb: 512, cpus: 1.5 },
+        healthcheck: { path: '/healthz' },
+        port: 8080,
+        domains: ['example.com', 'www.example.com'],
+        webhookSecret: 'whsec',
+        createdAt: T0,
+        updatedAt: T0 + 1,
+        volumes: [
+          { name: 'uploads', path: '/srv/uploads' },
+          { name: 'cache', path: '/cache' },
+        ],
+        deployBranch: 'production',
       });
       assert.deepEqual(await s.apps.create(app, 10), app);
       assert.deepEqual(await s.apps.get('web'), app);
       await s.apps.create(newApp('api-a', 'owner-1'), 10);
-      assert.deepEqual((await s.apps.list()).map((a) => a.name), ['api-a', 'web']);
+      assert.deepEqual(
+        (await s.apps.list()).map((a) => a.name),
+        ['api-a', 'web'],
+      );
       assert.equal(await s.apps.get('nope'), null);
       const patched = await s.apps.update('web', { volumes: [{ name: 'data', path: '/data' }], deployBranch: 'main' });
       assert.deepEqual(patched?.volumes, [{ name: 'data', path: '/data' }]);
@@ -70,7 +84,10 @@ export function appSuite(ctx: Ctx): void {
       assert.equal(ok.length, 3);
       assert.deepEqual(codes, Array(7).fill('DF_ERR_QUOTA_EXCEEDED'));
       assert.equal(await s.apps.countOwnedBy('owner-1'), 3);
-      assert.deepEqual((await s.apps.list()).map((a) => a.name), ok.map((a) => a.name).sort());
+      assert.deepEqual(
+        (await s.apps.list()).map((a) => a.name),
+        ok.map((a) => a.name).sort(),
+      );
     });
 
     it('frees quota when an app is deleted', async () => {
@@ -110,12 +127,24 @@ export function appSuite(ctx: Ctx): void {
       await s.apps.create(newApp('shared', 'bob', { collaboratorIds: ['alice', 'carol'] }), 5);
       await s.apps.create(newApp('bobs', 'bob', { collaboratorIds: ['carol'] }), 5);
       await s.apps.create(newApp('carols', 'carol'), 5);
-      assert.deepEqual((await s.apps.listForUser('alice')).map((a) => a.name), ['owned', 'shared']);
-      assert.deepEqual((await s.apps.listForUser('bob')).map((a) => a.name), ['bobs', 'shared']);
-      assert.deepEqual((await s.apps.listForUser('carol')).map((a) => a.name), ['bobs', 'carols', 'shared']);
+      assert.deepEqual(
+        (await s.apps.listForUser('alice')).map((a) => a.name),
+        ['owned', 'shared'],
+      );
+      assert.deepEqual(
+        (await s.apps.listForUser('bob')).map((a) => a.name),
+        ['bobs', 'shared'],
+      );
+      assert.deepEqual(
+        (await s.apps.listForUser('carol')).map((a) => a.name),
+        ['bobs', 'carols', 'shared'],
+      );
       assert.deepEqual(await s.apps.listForUser('mallory'), []);
       await s.apps.update('shared', { collaboratorIds: ['carol'] });
-      assert.deepEqual((await s.apps.listForUser('alice')).map((a) => a.name), ['owned']);
+      assert.deepEqual(
+        (await s.apps.listForUser('alice')).map((a) => a.name),
+        ['owned'],
+      );
     });
 
     it('deletes an app with its env vars, collaborators and deployments', async () => {

@@ -15,10 +15,14 @@ export function auditSuite(ctx: Ctx): void {
       ];
       // Stored out of order: the order of the answer must come from the times, not the inserts.
       for (const i of [2, 0, 4, 1, 3]) await s.audit.append(e[i]!);
-      const ids = async (q: Parameters<typeof s.audit.query>[0]): Promise<(string | undefined)[]> => (await s.audit.query(q)).map((x) => x.id);
+      const ids = async (q: Parameters<typeof s.audit.query>[0]): Promise<(string | undefined)[]> =>
+        (await s.audit.query(q)).map((x) => x.id);
       const all = await s.audit.query({});
       assert.equal(all.length, 5);
-      assert.deepEqual(all.slice(2).map((x) => x.id), [e[2]!.id, e[1]!.id, e[0]!.id]);
+      assert.deepEqual(
+        all.slice(2).map((x) => x.id),
+        [e[2]!.id, e[1]!.id, e[0]!.id],
+      );
       assert.deepEqual(new Set(all.slice(0, 2).map((x) => x.id)), new Set([e[3]!.id, e[4]!.id]));
       assert.deepEqual(await ids({ actorId: 'alice' }), [e[3]!.id, e[2]!.id, e[0]!.id]);
       assert.deepEqual(await ids({ action: 'app.create' }), [e[1]!.id, e[0]!.id]);
@@ -28,8 +32,14 @@ export function auditSuite(ctx: Ctx): void {
       assert.deepEqual(await ids({ actorId: 'alice', limit: 2 }), [e[3]!.id, e[2]!.id]);
       assert.deepEqual(await ids({ actorId: 'nobody' }), []);
       assert.deepEqual(await ids({ limit: 0 }), []);
-      assert.deepEqual(all.find((x) => x.id === e[4]!.id), e[4]);
-      assert.deepEqual(all.find((x) => x.id === e[3]!.id), e[3]);
+      assert.deepEqual(
+        all.find((x) => x.id === e[4]!.id),
+        e[4],
+      );
+      assert.deepEqual(
+        all.find((x) => x.id === e[3]!.id),
+        e[3],
+      );
     });
 
     it('orders events of the same millisecond by when they were recorded', async () => {
@@ -38,7 +48,10 @@ export function auditSuite(ctx: Ctx): void {
       const second = newAudit(T0, { action: 'second' });
       await s.audit.append(first);
       await s.audit.append(second);
-      assert.deepEqual((await s.audit.query({})).map((x) => x.action), ['second', 'first']);
+      assert.deepEqual(
+        (await s.audit.query({})).map((x) => x.action),
+        ['second', 'first'],
+      );
     });
   });
 }

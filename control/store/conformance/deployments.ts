@@ -8,8 +8,14 @@ export function deploymentSuite(ctx: Ctx): void {
       const s = ctx.store();
       await s.apps.create(newApp('web', 'owner-1'), 5);
       const full = newDeployment('web', T0 + 10, {
-        status: 'failed', commit: 'a'.repeat(40), ref: 'refs/heads/main', image: 'deployflow/web:1', source: 'webhook',
-        createdBy: 'user-1', finishedAt: T0 + 20, error: 'health check failed',
+        status: 'failed',
+        commit: 'a'.repeat(40),
+        ref: 'refs/heads/main',
+        image: 'deployflow/web:1',
+        source: 'webhook',
+        createdBy: 'user-1',
+        finishedAt: T0 + 20,
+        error: 'health check failed',
       });
       assert.deepEqual(await s.deployments.create(full), full);
       assert.deepEqual(await s.deployments.get(full.id), full);
@@ -20,7 +26,10 @@ export function deploymentSuite(ctx: Ctx): void {
       await s.deployments.create(newDeployment('other', T0 + 40));
       const ids = (await s.deployments.listByApp('web')).map((d) => d.id);
       assert.deepEqual(ids, [tieLater.id, newer.id, full.id, older.id]);
-      assert.deepEqual((await s.deployments.listByApp('web', 2)).map((d) => d.id), [tieLater.id, newer.id]);
+      assert.deepEqual(
+        (await s.deployments.listByApp('web', 2)).map((d) => d.id),
+        [tieLater.id, newer.id],
+      );
       assert.deepEqual(await s.deployments.listByApp('web', 0), []);
       assert.deepEqual(await s.deployments.listByApp('nope'), []);
       assert.equal(await s.deployments.get('no-such-id'), null);

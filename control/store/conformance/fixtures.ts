@@ -40,22 +40,47 @@ export function newApp(name: string, ownerId: string, over: Partial<App> = {}): 
 
 export function newDeployment(app: string, createdAt: number, over: Partial<Deployment> = {}): Deployment {
   return {
-    id: randomUUID(), app, status: 'queued', commit: null, ref: null, image: null, source: 'git',
-    createdBy: null, createdAt, finishedAt: null, error: null, ...over,
+    id: randomUUID(),
+    app,
+    status: 'queued',
+    commit: null,
+    ref: null,
+    image: null,
+    source: 'git',
+    createdBy: null,
+    createdAt,
+    finishedAt: null,
+    error: null,
+    ...over,
   };
 }
 
 export function newRefresh(userId: string, familyId: string, over: Partial<RefreshToken> = {}): RefreshToken {
   return {
-    id: randomUUID(), userId, familyId, tokenHash: randomUUID().replaceAll('-', ''), createdAt: T0,
-    expiresAt: T0 + 86_400_000, rotatedAt: null, revokedAt: null, ...over,
+    id: randomUUID(),
+    userId,
+    familyId,
+    tokenHash: randomUUID().replaceAll('-', ''),
+    createdAt: T0,
+    expiresAt: T0 + 86_400_000,
+    rotatedAt: null,
+    revokedAt: null,
+    ...over,
   };
 }
 
 export function newAudit(at: number, over: Partial<AuditEvent> = {}): AuditEvent {
   return {
-    id: randomUUID(), at, actorId: null, actorEmail: null, action: 'app.create', target: null, result: 'ok',
-    ip: null, details: null, ...over,
+    id: randomUUID(),
+    at,
+    actorId: null,
+    actorEmail: null,
+    action: 'app.create',
+    target: null,
+    result: 'ok',
+    ip: null,
+    details: null,
+    ...over,
   };
 }
 

@@ -7,8 +7,17 @@ import { rejectsWith, T0, type Ctx } from './fixtures.js';
 const DAY = 86_400_000;
 
 const invitation = (over: Partial<Invitation> = {}): Invitation => ({
-  id: randomUUID(), tokenHash: randomUUID().replaceAll('-', ''), email: 'ana@example.test', role: 'developer', app: null,
-  invitedBy: 'admin', createdAt: T0, expiresAt: T0 + DAY, acceptedAt: null, revokedAt: null, ...over,
+  id: randomUUID(),
+  tokenHash: randomUUID().replaceAll('-', ''),
+  email: 'ana@example.test',
+  role: 'developer',
+  app: null,
+  invitedBy: 'admin',
+  createdAt: T0,
+  expiresAt: T0 + DAY,
+  acceptedAt: null,
+  revokedAt: null,
+  ...over,
 });
 
 export function invitationSuite(ctx: Ctx): void {
@@ -22,9 +31,15 @@ export function invitationSuite(ctx: Ctx): void {
       assert.deepEqual(await s.invitations.getByTokenHash(shop.tokenHash), shop);
       assert.equal(await s.invitations.getByTokenHash('unknown'), null);
       assert.equal(await s.invitations.get('unknown'), null);
-      assert.deepEqual((await s.invitations.listPending(T0 + 100)).map((i) => i.id), [platform.id, shop.id]);
+      assert.deepEqual(
+        (await s.invitations.listPending(T0 + 100)).map((i) => i.id),
+        [platform.id, shop.id],
+      );
       assert.deepEqual((await s.invitations.listPending(T0 + 5)).map((i) => i.id).sort(), [platform.id, shop.id, expired.id].sort());
-      assert.deepEqual((await s.invitations.listPending(T0 + 100, 'shop')).map((i) => i.id), [shop.id]);
+      assert.deepEqual(
+        (await s.invitations.listPending(T0 + 100, 'shop')).map((i) => i.id),
+        [shop.id],
+      );
       assert.deepEqual(await s.invitations.listPending(T0 + 100, 'other'), []);
       await rejectsWith(s.invitations.create(invitation({ tokenHash: platform.tokenHash })), 'DF_ERR_CONFLICT');
     });

@@ -5,7 +5,13 @@ import type { ApiToken, SshKey } from '../types.js';
 import { rejectsWith, T0, type Ctx } from './fixtures.js';
 
 const apiToken = (userId: string, over: Partial<ApiToken> = {}): ApiToken => ({
-  id: randomUUID(), userId, name: 'ci', tokenHash: randomUUID().replaceAll('-', ''), createdAt: T0, lastUsedAt: null, ...over,
+  id: randomUUID(),
+  userId,
+  name: 'ci',
+  tokenHash: randomUUID().replaceAll('-', ''),
+  createdAt: T0,
+  lastUsedAt: null,
+  ...over,
 });
 
 export function apiTokenSuite(ctx: Ctx): void {
@@ -43,7 +49,13 @@ export function apiTokenSuite(ctx: Ctx): void {
 }
 
 const sshKey = (userId: string, fingerprint: string, over: Partial<SshKey> = {}): SshKey => ({
-  id: randomUUID(), userId, name: 'laptop', publicKey: `ssh-ed25519 AAAAC3Nz${fingerprint} me@laptop`, fingerprint, createdAt: T0, ...over,
+  id: randomUUID(),
+  userId,
+  name: 'laptop',
+  publicKey: `ssh-ed25519 AAAAC3Nz${fingerprint} me@laptop`,
+  fingerprint,
+  createdAt: T0,
+  ...over,
 });
 
 export function sshKeySuite(ctx: Ctx): void {

@@ -5,11 +5,22 @@ import type { AppDoc, Collections } from './collections.js';
 import { isDuplicateKey } from './errors.js';
 
 export const toApp = (d: AppDoc): App => ({
-  name: d._id, ownerId: d.ownerId, ownerKind: d.ownerKind ?? 'user', collaboratorIds: d.collaboratorIds, replicas: d.replicas, limits: d.limits,
-  healthcheck: d.healthcheck, port: d.port, domains: d.domains, webhookSecret: d.webhookSecret,
+  name: d._id,
+  ownerId: d.ownerId,
+  ownerKind: d.ownerKind ?? 'user',
+  collaboratorIds: d.collaboratorIds,
+  replicas: d.replicas,
+  limits: d.limits,
+  healthcheck: d.healthcheck,
+  port: d.port,
+  domains: d.domains,
+  webhookSecret: d.webhookSecret,
   // Documents written before these fields existed read as their defaults.
-  volumes: d.volumes ?? [], deployBranch: d.deployBranch ?? 'main', ...edgeOf(d),
-  createdAt: d.createdAt, updatedAt: d.updatedAt,
+  volumes: d.volumes ?? [],
+  deployBranch: d.deployBranch ?? 'main',
+  ...edgeOf(d),
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
 });
 
 // Env vars are read through the env store only; listing apps need not carry them.
@@ -52,10 +63,22 @@ export function mongoApps(c: Collections): AppStore {
     async create(app, maxPerOwner) {
       await reserveQuota(app.ownerId, maxPerOwner);
       const doc: AppDoc = {
-        _id: app.name, ownerId: app.ownerId, ownerKind: app.ownerKind, collaboratorIds: uniqueIds(app.collaboratorIds), replicas: app.replicas,
-        limits: app.limits, healthcheck: app.healthcheck, port: app.port, domains: app.domains,
-        webhookSecret: app.webhookSecret, volumes: app.volumes, deployBranch: app.deployBranch, ...pickEdge(app),
-        createdAt: app.createdAt, updatedAt: app.updatedAt, env: {},
+        _id: app.name,
+        ownerId: app.ownerId,
+        ownerKind: app.ownerKind,
+        collaboratorIds: uniqueIds(app.collaboratorIds),
+        replicas: app.replicas,
+        limits: app.limits,
+        healthcheck: app.healthcheck,
+        port: app.port,
+        domains: app.domains,
+        webhookSecret: app.webhookSecret,
+        volumes: app.volumes,
+        deployBranch: app.deployBranch,
+        ...pickEdge(app),
+        createdAt: app.createdAt,
+        updatedAt: app.updatedAt,
+        env: {},
       };
       try {
         await c.apps.insertOne(doc);
@@ -72,7 +95,10 @@ export function mongoApps(c: Collections): AppStore {
       return (await c.apps.find({}, WITHOUT_ENV).sort({ _id: 1 }).toArray()).map(toApp);
     },
     async listForUser(userId) {
-      const docs = await c.apps.find({ $or: [{ ownerId: userId }, { collaboratorIds: userId }] }, WITHOUT_ENV).sort({ _id: 1 }).toArray();
+      const docs = await c.apps
+        .find({ $or: [{ ownerId: userId }, { collaboratorIds: userId }] }, WITHOUT_ENV)
+        .sort({ _id: 1 })
+        .toArray();
       return docs.map(toApp);
     },
     async countOwnedBy(userId) {

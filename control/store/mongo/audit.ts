@@ -4,16 +4,31 @@ import type { AuditEvent, AuditStore } from '../types.js';
 import type { AuditDoc, Collections } from './collections.js';
 
 const toEvent = (d: AuditDoc): AuditEvent => ({
-  id: d._id, at: d.at, actorId: d.actorId, actorEmail: d.actorEmail, action: d.action, target: d.target,
-  result: d.result, ip: d.ip, details: d.details === null ? null : (JSON.parse(d.details) as Record<string, unknown>),
+  id: d._id,
+  at: d.at,
+  actorId: d.actorId,
+  actorEmail: d.actorEmail,
+  action: d.action,
+  target: d.target,
+  result: d.result,
+  ip: d.ip,
+  details: d.details === null ? null : (JSON.parse(d.details) as Record<string, unknown>),
 });
 
 export function mongoAudit(c: Collections): AuditStore {
   return {
     async append(e) {
       await c.audit.insertOne({
-        _id: e.id, ord: new ObjectId(), at: e.at, actorId: e.actorId, actorEmail: e.actorEmail, action: e.action,
-        target: e.target, result: e.result, ip: e.ip, details: e.details === null ? null : JSON.stringify(e.details),
+        _id: e.id,
+        ord: new ObjectId(),
+        at: e.at,
+        actorId: e.actorId,
+        actorEmail: e.actorEmail,
+        action: e.action,
+        target: e.target,
+        result: e.result,
+        ip: e.ip,
+        details: e.details === null ? null : JSON.stringify(e.details),
       });
     },
     async query(q) {

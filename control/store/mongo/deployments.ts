@@ -6,8 +6,17 @@ import type { Collections, DeploymentDoc } from './collections.js';
 import { isDuplicateKey } from './errors.js';
 
 const toDeployment = (d: DeploymentDoc): Deployment => ({
-  id: d._id, app: d.app, status: d.status, commit: d.commit, ref: d.ref, image: d.image, source: d.source,
-  createdBy: d.createdBy, createdAt: d.createdAt, finishedAt: d.finishedAt, error: d.error,
+  id: d._id,
+  app: d.app,
+  status: d.status,
+  commit: d.commit,
+  ref: d.ref,
+  image: d.image,
+  source: d.source,
+  createdBy: d.createdBy,
+  createdAt: d.createdAt,
+  finishedAt: d.finishedAt,
+  error: d.error,
 });
 
 export function mongoDeployments(c: Collections): DeploymentStore {
@@ -19,9 +28,19 @@ export function mongoDeployments(c: Collections): DeploymentStore {
   return {
     async create(d) {
       const doc: DeploymentDoc = {
-        _id: d.id, app: d.app, status: d.status, commit: d.commit, ref: d.ref, image: d.image, source: d.source,
-        createdBy: d.createdBy, createdAt: d.createdAt, finishedAt: d.finishedAt, error: d.error,
-        ord: new ObjectId(), logSeq: 0,
+        _id: d.id,
+        app: d.app,
+        status: d.status,
+        commit: d.commit,
+        ref: d.ref,
+        image: d.image,
+        source: d.source,
+        createdBy: d.createdBy,
+        createdAt: d.createdAt,
+        finishedAt: d.finishedAt,
+        error: d.error,
+        ord: new ObjectId(),
+        logSeq: 0,
       };
       try {
         await c.deployments.insertOne(doc);
@@ -36,7 +55,11 @@ export function mongoDeployments(c: Collections): DeploymentStore {
       const max = checkLimit(limit);
       // limit(0) is the driver's "no limit", so an explicit 0 is answered here.
       if (max === 0) return [];
-      const docs = await c.deployments.find({ app }).sort({ createdAt: -1, ord: -1 }).limit(max ?? 0).toArray();
+      const docs = await c.deployments
+        .find({ app })
+        .sort({ createdAt: -1, ord: -1 })
+        .limit(max ?? 0)
+        .toArray();
       return docs.map(toDeployment);
     },
     async update(id, patch) {
@@ -54,13 +77,18 @@ export function mongoDeployments(c: Collections): DeploymentStore {
       // The sequence number comes from an atomic $inc on the deployment, so chunks keep the
       // order in which appends reached the server, whichever process sent them.
       const d = await c.deployments.findOneAndUpdate(
-        { _id: id }, { $inc: { logSeq: 1 } }, { returnDocument: 'after', projection: { logSeq: 1 } },
+        { _id: id },
+        { $inc: { logSeq: 1 } },
+        { returnDocument: 'after', projection: { logSeq: 1 } },
       );
       if (!d) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such deployment', { id });
       await c.logChunks.insertOne({ deploymentId: id, seq: d.logSeq, text });
     },
     async getLog(id) {
-      const chunks = await c.logChunks.find({ deploymentId: id }, { projection: { text: 1 } }).sort({ seq: 1 }).toArray();
+      const chunks = await c.logChunks
+        .find({ deploymentId: id }, { projection: { text: 1 } })
+        .sort({ seq: 1 })
+        .toArray();
       return chunks.map((chunk) => chunk.text).join('');
     },
   };

@@ -25,9 +25,10 @@ export function mongoEnv(c: Collections): EnvStore {
       if (Object.keys(set).length > 0) update.$set = set;
       if (Object.keys(unset).length > 0) update.$unset = unset;
       // One update of one document: every change lands, or none does.
-      const doc = Object.keys(update).length > 0
-        ? await c.apps.findOneAndUpdate({ _id: app }, update, { returnDocument: 'after', projection: { env: 1 } })
-        : await c.apps.findOne({ _id: app }, { projection: { env: 1 } });
+      const doc =
+        Object.keys(update).length > 0
+          ? await c.apps.findOneAndUpdate({ _id: app }, update, { returnDocument: 'after', projection: { env: 1 } })
+          : await c.apps.findOne({ _id: app }, { projection: { env: 1 } });
       if (!doc) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
       return read(doc);
     },

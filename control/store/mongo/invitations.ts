@@ -20,8 +20,16 @@ interface InvitationDoc {
 }
 
 const toInvitation = (d: InvitationDoc): Invitation => ({
-  id: d._id, tokenHash: d.tokenHash, email: d.email, role: d.role, app: d.app, invitedBy: d.invitedBy,
-  createdAt: d.createdAt, expiresAt: d.expiresAt, acceptedAt: d.acceptedAt, revokedAt: d.revokedAt,
+  id: d._id,
+  tokenHash: d.tokenHash,
+  email: d.email,
+  role: d.role,
+  app: d.app,
+  invitedBy: d.invitedBy,
+  createdAt: d.createdAt,
+  expiresAt: d.expiresAt,
+  acceptedAt: d.acceptedAt,
+  revokedAt: d.revokedAt,
 });
 
 const pending = (at: number) => ({ acceptedAt: null, revokedAt: null, expiresAt: { $gt: at } });
@@ -36,8 +44,16 @@ export async function mongoInvitations(db: Db): Promise<InvitationStore> {
     async create(i) {
       try {
         await items.insertOne({
-          _id: i.id, tokenHash: i.tokenHash, email: i.email, role: i.role, app: i.app, invitedBy: i.invitedBy,
-          createdAt: i.createdAt, expiresAt: i.expiresAt, acceptedAt: i.acceptedAt, revokedAt: i.revokedAt,
+          _id: i.id,
+          tokenHash: i.tokenHash,
+          email: i.email,
+          role: i.role,
+          app: i.app,
+          invitedBy: i.invitedBy,
+          createdAt: i.createdAt,
+          expiresAt: i.expiresAt,
+          acceptedAt: i.acceptedAt,
+          revokedAt: i.revokedAt,
         });
       } catch (err) {
         if (isDuplicateKey(err)) throw new DeployFlowError('DF_ERR_CONFLICT', 'That invitation already exists');

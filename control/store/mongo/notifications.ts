@@ -24,7 +24,14 @@ interface SettingDoc {
 }
 
 const toNotification = (d: NotificationDoc): Notification => ({
-  id: d._id, userId: d.userId, kind: d.kind, app: d.app, deploymentId: d.deploymentId, message: d.message, createdAt: d.createdAt, readAt: d.readAt,
+  id: d._id,
+  userId: d.userId,
+  kind: d.kind,
+  app: d.app,
+  deploymentId: d.deploymentId,
+  message: d.message,
+  createdAt: d.createdAt,
+  readAt: d.readAt,
 });
 
 export async function mongoNotifications(db: Db): Promise<NotificationStore> {
@@ -34,8 +41,15 @@ export async function mongoNotifications(db: Db): Promise<NotificationStore> {
   return {
     async create(n) {
       await items.insertOne({
-        _id: n.id, ord: new ObjectId(), userId: n.userId, kind: n.kind, app: n.app, deploymentId: n.deploymentId,
-        message: n.message, createdAt: n.createdAt, readAt: n.readAt,
+        _id: n.id,
+        ord: new ObjectId(),
+        userId: n.userId,
+        kind: n.kind,
+        app: n.app,
+        deploymentId: n.deploymentId,
+        message: n.message,
+        createdAt: n.createdAt,
+        readAt: n.readAt,
       });
       return { ...n };
     },

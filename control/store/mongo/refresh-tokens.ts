@@ -4,16 +4,28 @@ import type { Collections, RefreshTokenDoc } from './collections.js';
 import { isDuplicateKey } from './errors.js';
 
 const toToken = (d: RefreshTokenDoc): RefreshToken => ({
-  id: d._id, userId: d.userId, familyId: d.familyId, tokenHash: d.tokenHash, createdAt: d.createdAt,
-  expiresAt: d.expiresAt, rotatedAt: d.rotatedAt, revokedAt: d.revokedAt,
+  id: d._id,
+  userId: d.userId,
+  familyId: d.familyId,
+  tokenHash: d.tokenHash,
+  createdAt: d.createdAt,
+  expiresAt: d.expiresAt,
+  rotatedAt: d.rotatedAt,
+  revokedAt: d.revokedAt,
 });
 
 export function mongoRefreshTokens(c: Collections): RefreshTokenStore {
   const insert = async (t: RefreshToken): Promise<void> => {
     try {
       await c.refreshTokens.insertOne({
-        _id: t.id, userId: t.userId, familyId: t.familyId, tokenHash: t.tokenHash, createdAt: t.createdAt,
-        expiresAt: t.expiresAt, rotatedAt: t.rotatedAt, revokedAt: t.revokedAt,
+        _id: t.id,
+        userId: t.userId,
+        familyId: t.familyId,
+        tokenHash: t.tokenHash,
+        createdAt: t.createdAt,
+        expiresAt: t.expiresAt,
+        rotatedAt: t.rotatedAt,
+        revokedAt: t.revokedAt,
       });
     } catch (err) {
       if (isDuplicateKey(err)) throw new DeployFlowError('DF_ERR_CONFLICT', 'That refresh token already exists');

@@ -4,7 +4,12 @@ import type { Collections, SshKeyDoc } from './collections.js';
 import { isDuplicateKey } from './errors.js';
 
 const toKey = (d: SshKeyDoc): SshKey => ({
-  id: d._id, userId: d.userId, name: d.name, publicKey: d.publicKey, fingerprint: d.fingerprint, createdAt: d.createdAt,
+  id: d._id,
+  userId: d.userId,
+  name: d.name,
+  publicKey: d.publicKey,
+  fingerprint: d.fingerprint,
+  createdAt: d.createdAt,
 });
 
 export function mongoSshKeys(c: Collections): SshKeyStore {
@@ -12,7 +17,12 @@ export function mongoSshKeys(c: Collections): SshKeyStore {
     async create(k) {
       try {
         await c.sshKeys.insertOne({
-          _id: k.id, userId: k.userId, name: k.name, publicKey: k.publicKey, fingerprint: k.fingerprint, createdAt: k.createdAt,
+          _id: k.id,
+          userId: k.userId,
+          name: k.name,
+          publicKey: k.publicKey,
+          fingerprint: k.fingerprint,
+          createdAt: k.createdAt,
         });
       } catch (err) {
         // One key, one user: otherwise a push with that key could not tell whose it is.

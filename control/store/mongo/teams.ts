@@ -5,7 +5,11 @@ import type { Db, Filter } from 'mongodb';
 import { DeployFlowError } from '../../../common/errors/catalogue.js';
 import type { Team, TeamMember, TeamRole, TeamStore } from '../types.js';
 
-interface MemberDoc { userId: string; role: TeamRole; addedAt: number }
+interface MemberDoc {
+  userId: string;
+  role: TeamRole;
+  addedAt: number;
+}
 
 export interface TeamDoc {
   _id: string;
@@ -35,8 +39,13 @@ export async function mongoTeams(db: Db): Promise<TeamStore> {
 
   return {
     async create(team, adminId) {
-      await teams.insertOne({ _id: team.id, name: team.name, createdAt: team.createdAt, updatedAt: team.updatedAt,
-        members: [{ userId: adminId, role: 'admin', addedAt: team.createdAt }] });
+      await teams.insertOne({
+        _id: team.id,
+        name: team.name,
+        createdAt: team.createdAt,
+        updatedAt: team.updatedAt,
+        members: [{ userId: adminId, role: 'admin', addedAt: team.createdAt }],
+      });
       return { ...team };
     },
     async get(id) {
@@ -48,9 +57,7 @@ export async function mongoTeams(db: Db): Promise<TeamStore> {
     },
     async listForUser(userId) {
       const docs = await teams.find({ 'members.userId': { $eq: userId } }).toArray();
-      return docs
-        .map((d) => ({ team: toTeam(d), role: memberOf(d, userId)!.role }))
-        .sort((a, b) => byName(a.team, b.team));
+      return docs.map((d) => ({ team: toTeam(d), role: memberOf(d, userId)!.role })).sort((a, b) => byName(a.team, b.team));
     },
     async rename(id, name, at) {
       const d = await teams.findOneAndUpdate({ _id: id }, { $set: { name, updatedAt: at } }, { returnDocument: 'after' });

@@ -4,7 +4,12 @@ import type { ApiTokenDoc, Collections } from './collections.js';
 import { isDuplicateKey } from './errors.js';
 
 const toToken = (d: ApiTokenDoc): ApiToken => ({
-  id: d._id, userId: d.userId, name: d.name, tokenHash: d.tokenHash, createdAt: d.createdAt, lastUsedAt: d.lastUsedAt,
+  id: d._id,
+  userId: d.userId,
+  name: d.name,
+  tokenHash: d.tokenHash,
+  createdAt: d.createdAt,
+  lastUsedAt: d.lastUsedAt,
 });
 
 export function mongoApiTokens(c: Collections): ApiTokenStore {
@@ -12,7 +17,12 @@ export function mongoApiTokens(c: Collections): ApiTokenStore {
     async create(t) {
       try {
         await c.apiTokens.insertOne({
-          _id: t.id, userId: t.userId, name: t.name, tokenHash: t.tokenHash, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt,
+          _id: t.id,
+          userId: t.userId,
+          name: t.name,
+          tokenHash: t.tokenHash,
+          createdAt: t.createdAt,
+          lastUsedAt: t.lastUsedAt,
         });
       } catch (err) {
         if (isDuplicateKey(err)) throw new DeployFlowError('DF_ERR_CONFLICT', 'That token already exists');

@@ -9,8 +9,15 @@ import { TEAMS_COLLECTION, type TeamDoc } from './teams.js';
 export const FIRST_ADMIN = 'first-admin';
 
 const toUser = (d: UserDoc): User => ({
-  id: d._id, email: d.email, name: d.name, role: d.role, passwordHash: d.passwordHash, googleId: d.googleId, createdAt: d.createdAt,
-  disabledAt: d.disabledAt ?? null, sessionVersion: d.sessionVersion ?? 0,
+  id: d._id,
+  email: d.email,
+  name: d.name,
+  role: d.role,
+  passwordHash: d.passwordHash,
+  googleId: d.googleId,
+  createdAt: d.createdAt,
+  disabledAt: d.disabledAt ?? null,
+  sessionVersion: d.sessionVersion ?? 0,
 });
 
 function uniquenessError(err: unknown): unknown {
@@ -48,8 +55,15 @@ export function mongoUsers(c: Collections, db: Db): UserStore {
   return {
     async create(input) {
       const doc: UserDoc = {
-        _id: newId(), email: normalizeEmail(input.email), name: input.name, role: input.role,
-        passwordHash: input.passwordHash, googleId: input.googleId, createdAt: Date.now(), disabledAt: null, sessionVersion: 0,
+        _id: newId(),
+        email: normalizeEmail(input.email),
+        name: input.name,
+        role: input.role,
+        passwordHash: input.passwordHash,
+        googleId: input.googleId,
+        createdAt: Date.now(),
+        disabledAt: null,
+        sessionVersion: 0,
       };
       try {
         await c.users.insertOne(doc);

@@ -113,7 +113,12 @@ export function sqliteApps(db: Db): AppStore {
     if ((countOwned.get(to.ownerId)?.n ?? 0) >= maxPerOwner) {
       throw new DeployFlowError('DF_ERR_QUOTA_EXCEEDED', `The new owner may own at most ${maxPerOwner} apps`, { max: maxPerOwner });
     }
-    db.prepare('UPDATE apps SET owner_id = ?, owner_kind = ?, updated_at = ? WHERE name = ?').run(to.ownerId, to.ownerKind, Date.now(), name);
+    db.prepare('UPDATE apps SET owner_id = ?, owner_kind = ?, updated_at = ? WHERE name = ?').run(
+      to.ownerId,
+      to.ownerKind,
+      Date.now(),
+      name,
+    );
     db.prepare('DELETE FROM app_collaborators WHERE app = ? AND user_id = ?').run(name, to.ownerId);
     const stored = byName.get(name);
     return stored ? toApp(stored) : null;

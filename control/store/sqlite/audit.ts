@@ -35,15 +35,27 @@ export function sqliteAudit(db: Db): AuditStore {
   return {
     async append(e) {
       insert.run({
-        id: e.id, at: e.at, actor_id: e.actorId, actor_email: e.actorEmail, action: e.action, target: e.target,
-        result: e.result, ip: e.ip, details: e.details === null ? null : JSON.stringify(e.details),
+        id: e.id,
+        at: e.at,
+        actor_id: e.actorId,
+        actor_email: e.actorEmail,
+        action: e.action,
+        target: e.target,
+        result: e.result,
+        ip: e.ip,
+        details: e.details === null ? null : JSON.stringify(e.details),
       });
     },
     async query(q) {
       // Only fixed fragments go into the SQL; every value is a bound parameter.
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: checkLimit(q.limit) ?? AUDIT_DEFAULT_LIMIT };
-      const filters: [keyof typeof q, string][] = [['actorId', 'actor_id = @actorId'], ['action', 'action = @action'], ['target', 'target = @target'], ['before', 'at < @before']];
+      const filters: [keyof typeof q, string][] = [
+        ['actorId', 'actor_id = @actorId'],
+        ['action', 'action = @action'],
+        ['target', 'target = @target'],
+        ['before', 'at < @before'],
+      ];
       for (const [field, clause] of filters) {
         if (q[field] === undefined) continue;
         where.push(clause);

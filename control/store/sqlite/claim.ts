@@ -10,7 +10,9 @@ import { DeployFlowError } from '../../../common/errors/catalogue.js';
 
 export const CLAIM_FILE = 'control.claim';
 
-export interface SqliteClaim { release(): void }
+export interface SqliteClaim {
+  release(): void;
+}
 
 /** Claims the data dir's embedded store for this control process; throws DF_ERR_STORE_IN_USE when another holds it. */
 export function claimSqliteStore(dataDir: string): SqliteClaim {
@@ -29,10 +31,17 @@ export function claimSqliteStore(dataDir: string): SqliteClaim {
   } catch (err) {
     db.close();
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new DeployFlowError('DF_ERR_STORE_IN_USE', `another control process already runs on the embedded SQLite store in ${dataDir}; `
-        + 'SQLite serves one control instance: for several, set MONGODB_URL (see docs/operations.md, "Several instances")');
+      throw new DeployFlowError(
+        'DF_ERR_STORE_IN_USE',
+        `another control process already runs on the embedded SQLite store in ${dataDir}; ` +
+          'SQLite serves one control instance: for several, set MONGODB_URL (see docs/operations.md, "Several instances")',
+      );
     }
     throw err;
   }
-  return { release: () => { if (db.open) db.close(); } };
+  return {
+    release: () => {
+      if (db.open) db.close();
+    },
+  };
 }

@@ -42,7 +42,9 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
   const known = new Set(migrations.map((m) => m.version));
   const unknown = [...applied()].filter((v) => !known.has(v));
   if (unknown.length > 0) {
-    throw new Error(`the database has schema versions this DeployFlow does not know (${unknown.join(', ')}); it was written by a newer release`);
+    throw new Error(
+      `the database has schema versions this DeployFlow does not know (${unknown.join(', ')}); it was written by a newer release`,
+    );
   }
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {

@@ -64,8 +64,17 @@ export function sqliteDeployments(db: Db): DeploymentStore {
     async create(d) {
       try {
         insert.run({
-          id: d.id, app: d.app, status: d.status, commit_sha: d.commit, ref: d.ref, image: d.image, source: d.source,
-          created_by: d.createdBy, created_at: d.createdAt, finished_at: d.finishedAt, error: d.error,
+          id: d.id,
+          app: d.app,
+          status: d.status,
+          commit_sha: d.commit,
+          ref: d.ref,
+          image: d.image,
+          source: d.source,
+          created_by: d.createdBy,
+          created_at: d.createdAt,
+          finished_at: d.finishedAt,
+          error: d.error,
         });
       } catch (err) {
         if (byId.get(d.id)) throw new DeployFlowError('DF_ERR_CONFLICT', 'A deployment with that id already exists');
@@ -96,7 +105,10 @@ export function sqliteDeployments(db: Db): DeploymentStore {
       }
     },
     async getLog(id) {
-      return chunks.all(id).map((c) => c.text).join('');
+      return chunks
+        .all(id)
+        .map((c) => c.text)
+        .join('');
     },
   };
 }

@@ -18,8 +18,16 @@ interface InvitationRow {
 }
 
 const toInvitation = (r: InvitationRow): Invitation => ({
-  id: r.id, tokenHash: r.token_hash, email: r.email, role: r.role, app: r.app, invitedBy: r.invited_by,
-  createdAt: r.created_at, expiresAt: r.expires_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at,
+  id: r.id,
+  tokenHash: r.token_hash,
+  email: r.email,
+  role: r.role,
+  app: r.app,
+  invitedBy: r.invited_by,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  acceptedAt: r.accepted_at,
+  revokedAt: r.revoked_at,
 });
 
 const PENDING = 'accepted_at IS NULL AND revoked_at IS NULL AND expires_at > @at';
@@ -44,8 +52,16 @@ export function sqliteInvitations(db: Db): InvitationStore {
     async create(i) {
       try {
         insert.run({
-          id: i.id, token_hash: i.tokenHash, email: i.email, role: i.role, app: i.app, invited_by: i.invitedBy,
-          created_at: i.createdAt, expires_at: i.expiresAt, accepted_at: i.acceptedAt, revoked_at: i.revokedAt,
+          id: i.id,
+          token_hash: i.tokenHash,
+          email: i.email,
+          role: i.role,
+          app: i.app,
+          invited_by: i.invitedBy,
+          created_at: i.createdAt,
+          expires_at: i.expiresAt,
+          accepted_at: i.acceptedAt,
+          revoked_at: i.revokedAt,
         });
       } catch (err) {
         const code = sqliteCode(err);

@@ -14,8 +14,14 @@ interface Row {
 }
 
 const toNotification = (r: Row): Notification => ({
-  id: r.id, userId: r.user_id, kind: r.kind, app: r.app, deploymentId: r.deployment_id, message: r.message,
-  createdAt: r.created_at, readAt: r.read_at,
+  id: r.id,
+  userId: r.user_id,
+  kind: r.kind,
+  app: r.app,
+  deploymentId: r.deployment_id,
+  message: r.message,
+  createdAt: r.created_at,
+  readAt: r.read_at,
 });
 
 export function sqliteNotifications(db: Db): NotificationStore {
@@ -30,13 +36,21 @@ export function sqliteNotifications(db: Db): NotificationStore {
   const setSetting = db.prepare(`INSERT INTO notification_settings (scope, id, value) VALUES (?, ?, ?)
                                  ON CONFLICT (scope, id) DO UPDATE SET value = excluded.value`);
   const deleteSetting = db.prepare('DELETE FROM notification_settings WHERE scope = ? AND id = ?');
-  const readMany = db.transaction((userId: string, ids: string[], at: number) => ids.reduce((n, id) => n + readOne.run(at, userId, id).changes, 0));
+  const readMany = db.transaction((userId: string, ids: string[], at: number) =>
+    ids.reduce((n, id) => n + readOne.run(at, userId, id).changes, 0),
+  );
 
   return {
     async create(n) {
       insert.run({
-        id: n.id, user_id: n.userId, kind: n.kind, app: n.app, deployment_id: n.deploymentId, message: n.message,
-        created_at: n.createdAt, read_at: n.readAt,
+        id: n.id,
+        user_id: n.userId,
+        kind: n.kind,
+        app: n.app,
+        deployment_id: n.deploymentId,
+        message: n.message,
+        created_at: n.createdAt,
+        read_at: n.readAt,
       });
       return { ...n };
     },
@@ -46,7 +60,10 @@ export function sqliteNotifications(db: Db): NotificationStore {
       const sql = `SELECT * FROM notifications WHERE user_id = @userId
                    ${q.unreadOnly ? 'AND read_at IS NULL' : ''} ${q.before !== undefined ? 'AND created_at < @before' : ''}
                    ORDER BY created_at DESC, seq DESC LIMIT @limit`;
-      return db.prepare<[Record<string, unknown>], Row>(sql).all({ userId, limit, before: q.before ?? null }).map(toNotification);
+      return db
+        .prepare<[Record<string, unknown>], Row>(sql)
+        .all({ userId, limit, before: q.before ?? null })
+        .map(toNotification);
     },
     async unreadCount(userId) {
       return unread.get(userId) ?? 0;

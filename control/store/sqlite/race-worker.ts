@@ -21,13 +21,31 @@ Atomics.wait(gate, 0, 0);
 const codes: string[] = [];
 let role = '';
 try {
-  role = (await store.users.create({ email: `w${input.worker}@example.com`, name: 'w', passwordHash: null, googleId: null, role: 'developer' })).role;
+  role = (
+    await store.users.create({ email: `w${input.worker}@example.com`, name: 'w', passwordHash: null, googleId: null, role: 'developer' })
+  ).role;
   for (let i = 0; i < 3; i++) {
     try {
-      await store.apps.create({
-        name: `w${input.worker}-${i}`, ownerId: 'shared-owner', ownerKind: 'user', collaboratorIds: [], replicas: 1, limits: { memoryMb: 128, cpus: 1 },
-        healthcheck: { path: '/' }, port: 3000, domains: [], webhookSecret: null, volumes: [], deployBranch: 'main', createdAt: 0, updatedAt: 0, ...DEFAULT_EDGE,
-      }, input.quota);
+      await store.apps.create(
+        {
+          name: `w${input.worker}-${i}`,
+          ownerId: 'shared-owner',
+          ownerKind: 'user',
+          collaboratorIds: [],
+          replicas: 1,
+          limits: { memoryMb: 128, cpus: 1 },
+          healthcheck: { path: '/' },
+          port: 3000,
+          domains: [],
+          webhookSecret: null,
+          volumes: [],
+          deployBranch: 'main',
+          createdAt: 0,
+          updatedAt: 0,
+          ...DEFAULT_EDGE,
+        },
+        input.quota,
+      );
       codes.push('ok');
     } catch (err) {
       codes.push(isDeployFlowError(err) ? err.code : String(err));

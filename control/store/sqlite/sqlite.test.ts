@@ -48,7 +48,10 @@ describe('sqlite backend', () => {
     const db = openDb(tmp);
     try {
       const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
-      assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        MIGRATIONS.map((m) => m.version),
+      );
     } finally {
       db.close();
     }

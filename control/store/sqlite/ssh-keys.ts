@@ -32,7 +32,14 @@ export function sqliteSshKeys(db: Db): SshKeyStore {
   return {
     async create(k) {
       try {
-        insert.run({ id: k.id, user_id: k.userId, name: k.name, public_key: k.publicKey, fingerprint: k.fingerprint, created_at: k.createdAt });
+        insert.run({
+          id: k.id,
+          user_id: k.userId,
+          name: k.name,
+          public_key: k.publicKey,
+          fingerprint: k.fingerprint,
+          created_at: k.createdAt,
+        });
       } catch (err) {
         const code = sqliteCode(err);
         // One key, one user: otherwise a push with that key could not tell whose it is.

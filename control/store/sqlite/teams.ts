@@ -2,8 +2,18 @@ import { DeployFlowError } from '../../../common/errors/catalogue.js';
 import type { Team, TeamMember, TeamRole, TeamStore } from '../types.js';
 import type { Db } from './db.js';
 
-interface TeamRow { id: string; name: string; created_at: number; updated_at: number }
-interface MemberRow { team_id: string; user_id: string; role: TeamRole; added_at: number }
+interface TeamRow {
+  id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+interface MemberRow {
+  team_id: string;
+  user_id: string;
+  role: TeamRole;
+  added_at: number;
+}
 
 const toTeam = (r: TeamRow): Team => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at });
 const toMember = (r: MemberRow): TeamMember => ({ teamId: r.team_id, userId: r.user_id, role: r.role, addedAt: r.added_at });
@@ -19,7 +29,12 @@ export function sqliteTeams(db: Db): TeamStore {
   const insertMember = db.prepare('INSERT INTO team_members (team_id, user_id, role, added_at) VALUES (?, ?, ?, ?)');
 
   const createTx = db.transaction((team: Team, adminId: string): Team => {
-    db.prepare('INSERT INTO teams (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(team.id, team.name, team.createdAt, team.updatedAt);
+    db.prepare('INSERT INTO teams (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
+      team.id,
+      team.name,
+      team.createdAt,
+      team.updatedAt,
+    );
     insertMember.run(team.id, adminId, 'admin', team.createdAt);
     return team;
   });
@@ -32,7 +47,8 @@ export function sqliteTeams(db: Db): TeamStore {
     if (!current) {
       insertMember.run(teamId, userId, role, at);
     } else if (current.role !== role) {
-      if (current.role === 'admin' && (otherAdmins.get(teamId, userId)?.n ?? 0) === 0) throw new DeployFlowError('DF_ERR_CONFLICT', LAST_ADMIN);
+      if (current.role === 'admin' && (otherAdmins.get(teamId, userId)?.n ?? 0) === 0)
+        throw new DeployFlowError('DF_ERR_CONFLICT', LAST_ADMIN);
       db.prepare('UPDATE team_members SET role = ? WHERE team_id = ? AND user_id = ?').run(role, teamId, userId);
     }
     const stored = member.get(teamId, userId);
@@ -42,7 +58,8 @@ export function sqliteTeams(db: Db): TeamStore {
   const removeTx = db.transaction((teamId: string, userId: string): boolean => {
     const current = member.get(teamId, userId);
     if (!current) return false;
-    if (current.role === 'admin' && (otherAdmins.get(teamId, userId)?.n ?? 0) === 0) throw new DeployFlowError('DF_ERR_CONFLICT', LAST_ADMIN);
+    if (current.role === 'admin' && (otherAdmins.get(teamId, userId)?.n ?? 0) === 0)
+      throw new DeployFlowError('DF_ERR_CONFLICT', LAST_ADMIN);
     return db.prepare('DELETE FROM team_members WHERE team_id = ? AND user_id = ?').run(teamId, userId).changes > 0;
   });
 
@@ -75,7 +92,10 @@ export function sqliteTeams(db: Db): TeamStore {
       return db.prepare('DELETE FROM teams WHERE id = ?').run(id).changes > 0;
     },
     async members(teamId) {
-      return db.prepare<[string], MemberRow>('SELECT * FROM team_members WHERE team_id = ? ORDER BY added_at, rowid').all(teamId).map(toMember);
+      return db
+        .prepare<[string], MemberRow>('SELECT * FROM team_members WHERE team_id = ? ORDER BY added_at, rowid')
+        .all(teamId)
+        .map(toMember);
     },
     async roleOf(teamId, userId) {
       return member.get(teamId, userId)?.role ?? null;

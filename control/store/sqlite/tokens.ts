@@ -35,7 +35,12 @@ export function sqliteApiTokens(db: Db): ApiTokenStore {
     async create(t) {
       try {
         insert.run({
-          id: t.id, user_id: t.userId, name: t.name, token_hash: t.tokenHash, created_at: t.createdAt, last_used_at: t.lastUsedAt,
+          id: t.id,
+          user_id: t.userId,
+          name: t.name,
+          token_hash: t.tokenHash,
+          created_at: t.createdAt,
+          last_used_at: t.lastUsedAt,
         });
       } catch (err) {
         const code = sqliteCode(err);

@@ -28,7 +28,12 @@ const toUser = (r: UserRow): User => ({
 });
 
 const COLUMNS = {
-  name: 'name', role: 'role', passwordHash: 'password_hash', googleId: 'google_id', disabledAt: 'disabled_at', sessionVersion: 'session_version',
+  name: 'name',
+  role: 'role',
+  passwordHash: 'password_hash',
+  googleId: 'google_id',
+  disabledAt: 'disabled_at',
+  sessionVersion: 'session_version',
 } as const;
 
 export function sqliteUsers(db: Db): UserStore {

@@ -19,7 +19,10 @@ export class ResponseStore {
   private bytes = 0;
   private entries = 0;
 
-  constructor(private readonly maxEntries: number, private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes: number,
+  ) {}
 
   get size(): { entries: number; bytes: number } {
     return { entries: this.entries, bytes: this.bytes };
@@ -32,7 +35,10 @@ export class ResponseStore {
     for (let i = 0; i < variants.length; i++) {
       const v = variants[i]!;
       if (!v.vary.every(([n, value]) => (header(n) ?? '') === value)) continue;
-      if (v.expiresAt <= now) { this.drop(key, i); return undefined; }
+      if (v.expiresAt <= now) {
+        this.drop(key, i);
+        return undefined;
+      }
       this.byKey.delete(key); // re-insert: Map order is the recency order
       this.byKey.set(key, variants);
       return v;
@@ -44,7 +50,10 @@ export class ResponseStore {
     if (entry.body.length > this.maxBytes) return;
     let variants = this.byKey.get(key);
     if (variants) {
-      const same = variants.findIndex((v) => v.vary.length === entry.vary.length && v.vary.every(([n, value], i) => entry.vary[i]![0] === n && entry.vary[i]![1] === value));
+      const same = variants.findIndex(
+        (v) =>
+          v.vary.length === entry.vary.length && v.vary.every(([n, value], i) => entry.vary[i]![0] === n && entry.vary[i]![1] === value),
+      );
       if (same !== -1) this.drop(key, same);
       else if (variants.length >= MAX_VARIANTS) this.drop(key, 0);
       variants = this.byKey.get(key);
@@ -71,7 +80,10 @@ export class ResponseStore {
     const variants = this.byKey.get(key);
     if (!variants) return;
     const [gone] = variants.splice(index, 1);
-    if (gone) { this.entries--; this.bytes -= gone.body.length; }
+    if (gone) {
+      this.entries--;
+      this.bytes -= gone.body.length;
+    }
     if (variants.length === 0) this.byKey.delete(key);
   }
 }

@@ -21,7 +21,11 @@ export function cacheDirectives(value: string | undefined): Map<string, string> 
 }
 
 /** Seconds a response may be served from a shared cache; 0: not at all. */
-export function sharedLifetime(status: number, headers: { list(n: string): string | undefined; has(n: string): boolean }, defaultTtl: number): number {
+export function sharedLifetime(
+  status: number,
+  headers: { list(n: string): string | undefined; has(n: string): boolean },
+  defaultTtl: number,
+): number {
   if (!CACHEABLE_STATUS.has(status) || headers.has('set-cookie')) return 0;
   const vary = headers.list('vary');
   if (vary !== undefined && vary.split(',').some((t) => t.trim() === '*')) return 0;
@@ -32,7 +36,9 @@ export function sharedLifetime(status: number, headers: { list(n: string): strin
   return defaultTtl;
 }
 
-interface Pending { key: string }
+interface Pending {
+  key: string;
+}
 
 export const cache: GatewayPlugin = {
   name: 'cache',
@@ -64,11 +70,15 @@ export const cache: GatewayPlugin = {
         const h = res.headers;
         const ttl = sharedLifetime(res.status, h, defaultTtl);
         const length = h.get('content-length');
-        const stored = ttl > 0 && !(length !== undefined && Number(length) > maxEntryBytes) && !h.has('content-encoding') ? h.raw.slice() : null;
+        const stored =
+          ttl > 0 && !(length !== undefined && Number(length) > maxEntryBytes) && !h.has('content-encoding') ? h.raw.slice() : null;
         h.set('x-cache', 'MISS');
         if (stored === null) return;
         const status = res.status;
-        const vary = (h.list('vary') ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)
+        const vary = (h.list('vary') ?? '')
+          .split(',')
+          .map((t) => t.trim().toLowerCase())
+          .filter(Boolean)
           .map((n): [string, string] => [n, req.headers.list(n) ?? '']);
         res.filter((next) => {
           const chunks: Buffer[] = [];
@@ -78,22 +88,37 @@ export const cache: GatewayPlugin = {
             write(chunk) {
               if (keep) {
                 size += chunk.length;
-                if (size > maxEntryBytes) { keep = false; chunks.length = 0; } else chunks.push(chunk);
+                if (size > maxEntryBytes) {
+                  keep = false;
+                  chunks.length = 0;
+                } else chunks.push(chunk);
               }
               next.write(chunk);
             },
             end() {
               if (keep) {
                 const now = Date.now();
-                store.put(pending.key, { status, headers: withoutLength(stored), body: Buffer.concat(chunks, size), storedAt: now, expiresAt: now + ttl * 1000, vary });
+                store.put(pending.key, {
+                  status,
+                  headers: withoutLength(stored),
+                  body: Buffer.concat(chunks, size),
+                  storedAt: now,
+                  expiresAt: now + ttl * 1000,
+                  vary,
+                });
               }
               next.end();
             },
-            destroy() { keep = false; next.destroy?.(); },
+            destroy() {
+              keep = false;
+              next.destroy?.();
+            },
           };
         });
       },
-      close() { store.clear(); },
+      close() {
+        store.clear();
+      },
     };
     return self;
   },

@@ -22,22 +22,30 @@ export function chooseEncoding(acceptEncoding: string | undefined, preferred: re
   let bestQ = 0;
   for (const alg of preferred) {
     const v = q.get(alg) ?? (alg === 'gzip' ? q.get('x-gzip') : undefined) ?? q.get('*') ?? 0;
-    if (v > bestQ) { best = alg; bestQ = v; }
+    if (v > bestQ) {
+      best = alg;
+      bestQ = v;
+    }
   }
   return best;
 }
 
 function compressor(alg: Algorithm, next: BodyWriter): BodyWriter {
-  const z = alg === 'br'
-    ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
-    : zlib.createGzip({ level: 6 });
+  const z =
+    alg === 'br' ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } }) : zlib.createGzip({ level: 6 });
   z.on('data', (d: Buffer) => next.write(d));
   z.on('end', () => next.end());
   z.on('error', () => next.destroy?.());
   return {
-    write: (chunk) => { z.write(chunk); },
-    end: () => { z.end(); },
-    destroy: () => { z.destroy(); },
+    write: (chunk) => {
+      z.write(chunk);
+    },
+    end: () => {
+      z.end();
+    },
+    destroy: () => {
+      z.destroy();
+    },
   };
 }
 

@@ -32,7 +32,12 @@ export const cors: GatewayPlugin = {
         const allow = allowOrigin(origin);
         const asked = req.headers.get('access-control-request-method');
         if (req.method === 'OPTIONS' && asked !== undefined) {
-          if (allow === null) return { status: 403, headers: { 'content-type': 'application/json', vary: 'Origin' }, body: '{"error":{"code":"DF_ERR_FORBIDDEN","message":"Origin not allowed"}}' };
+          if (allow === null)
+            return {
+              status: 403,
+              headers: { 'content-type': 'application/json', vary: 'Origin' },
+              body: '{"error":{"code":"DF_ERR_FORBIDDEN","message":"Origin not allowed"}}',
+            };
           const headers: Record<string, string> = {
             'access-control-allow-origin': allow,
             'access-control-allow-methods': methods,

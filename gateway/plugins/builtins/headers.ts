@@ -3,7 +3,10 @@
 import type { HeaderList } from '../header-list.js';
 import type { GatewayPlugin } from '../types.js';
 
-interface Changes { add?: Record<string, string>; remove?: string[] }
+interface Changes {
+  add?: Record<string, string>;
+  remove?: string[];
+}
 
 function applier(changes: Changes | undefined): ((h: HeaderList) => void) | null {
   if (!changes) return null;
@@ -22,8 +25,20 @@ export const headers: GatewayPlugin = {
     const request = applier(config.request as Changes | undefined);
     const response = applier(config.response as Changes | undefined);
     return {
-      ...(request ? { onRequest: (req) => { request(req.headers); } } : {}),
-      ...(response ? { onResponse: (_req, res) => { response(res.headers); } } : {}),
+      ...(request
+        ? {
+            onRequest: (req) => {
+              request(req.headers);
+            },
+          }
+        : {}),
+      ...(response
+        ? {
+            onResponse: (_req, res) => {
+              response(res.headers);
+            },
+          }
+        : {}),
     };
   },
 };

@@ -61,16 +61,26 @@ export async function send(chain: CompiledChain, req: FakeRequest = {}, app: Fak
     status = app.status ?? 200;
     body = app.body === undefined ? Buffer.from('hello') : Buffer.from(app.body);
     raw = [];
-    for (const [k, v] of Object.entries(app.headers ?? { 'content-type': 'text/plain', 'content-length': String(body.length) })) raw.push(k, v);
+    for (const [k, v] of Object.entries(app.headers ?? { 'content-type': 'text/plain', 'content-length': String(body.length) }))
+      raw.push(k, v);
   }
   const bodyless = method === 'HEAD' || status === 204 || status === 304;
   const res = run.respond(status, raw, bodyless);
   if (res === null) throw new Error('a response hook failed');
   const chunks: Buffer[] = [];
   const out = await new Promise<Buffer>((resolve, reject) => {
-    const w = res.writer({ write: (c) => chunks.push(c), end: () => resolve(Buffer.concat(chunks)), destroy: () => reject(new Error('destroyed')) }, reject);
+    const w = res.writer(
+      { write: (c) => chunks.push(c), end: () => resolve(Buffer.concat(chunks)), destroy: () => reject(new Error('destroyed')) },
+      reject,
+    );
     if (!bodyless) w.write(body);
     w.end();
   });
-  return { by: answer !== null ? 'plugin' : 'app', status: res.status, headers: res.headers, body: out, ...(forwarded ? { forwarded } : {}) };
+  return {
+    by: answer !== null ? 'plugin' : 'app',
+    status: res.status,
+    headers: res.headers,
+    body: out,
+    ...(forwarded ? { forwarded } : {}),
+  };
 }

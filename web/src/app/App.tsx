@@ -35,35 +35,54 @@ export default function App() {
   const [menu, setMenu] = useState(false);
   const liveNotice = useSocketNotice();
   useEffect(() => session.subscribe(setCurrent), []);
-  useEffect(() => { if (!current) closeSocket(); }, [current]);
+  useEffect(() => {
+    if (!current) closeSocket();
+  }, [current]);
   useEffect(() => setMenu(false), [path]);
   if (path === '/reset-password') return <ResetPassword />;
   // Signed in or not: a new account accepts there, and so does an existing one once signed in.
   if (path === '/invite' || path.startsWith('/invite/')) return <Invite current={current} />;
   if (!current) return <Login initialMode={path === '/register' ? 'register' : 'login'} />;
   const logout = (): void => {
-    void api('POST', '/auth/logout', { refreshToken: current.refreshToken }).catch(() => undefined).finally(() => {
-      session.set(null);
-      navigate('/', true);
-    });
+    void api('POST', '/auth/logout', { refreshToken: current.refreshToken })
+      .catch(() => undefined)
+      .finally(() => {
+        session.set(null);
+        navigate('/', true);
+      });
   };
   return (
     <div className="shell">
       <header className="top">
-        <Link to="/" className="brand">DeployFlow</Link>
-        <button type="button" className="menu-toggle" aria-expanded={menu} aria-label="Menu" onClick={() => setMenu(!menu)}>☰</button>
+        <Link to="/" className="brand">
+          DeployFlow
+        </Link>
+        <button type="button" className="menu-toggle" aria-expanded={menu} aria-label="Menu" onClick={() => setMenu(!menu)}>
+          ☰
+        </button>
         <nav className={menu ? 'open' : ''} aria-label="Main">
           <Link to="/">Apps</Link>
           <Link to="/teams">Teams</Link>
           <Link to="/audit">Activity</Link>
           <Link to="/account">Account</Link>
-          {current.user.role === 'admin' && <><Link to="/admin/users">Users</Link><Link to="/admin/system">System</Link></>}
-          <button type="button" className="link" onClick={logout}>Sign out</button>
+          {current.user.role === 'admin' && (
+            <>
+              <Link to="/admin/users">Users</Link>
+              <Link to="/admin/system">System</Link>
+            </>
+          )}
+          <button type="button" className="link" onClick={logout}>
+            Sign out
+          </button>
         </nav>
         <Notifications />
       </header>
       <main>
-        {liveNotice && <p className="muted" role="status" data-testid="live-notice">{liveNotice}</p>}
+        {liveNotice && (
+          <p className="muted" role="status" data-testid="live-notice">
+            {liveNotice}
+          </p>
+        )}
         <Suspense fallback={<p className="muted">Loading…</p>}>
           <Page path={path} user={current.user} />
         </Suspense>

@@ -16,7 +16,11 @@ function Ansi({ text }: { text: string }) {
         if (p.decorations?.includes('bold')) style.fontWeight = 'bold';
         if (p.decorations?.includes('italic')) style.fontStyle = 'italic';
         if (p.decorations?.includes('underline')) style.textDecoration = 'underline';
-        return <span key={i} style={style}>{p.content}</span>;
+        return (
+          <span key={i} style={style}>
+            {p.content}
+          </span>
+        );
       })}
     </>
   );

@@ -15,7 +15,17 @@ function Row({ index, style, lines }: RowComponentProps<{ lines: string[]; versi
   );
 }
 
-export default function LogViewer({ lines, version, label, height = 420 }: { lines: string[]; version: number; label: string; height?: number }) {
+export default function LogViewer({
+  lines,
+  version,
+  label,
+  height = 420,
+}: {
+  lines: string[];
+  version: number;
+  label: string;
+  height?: number;
+}) {
   const listRef = useListRef(null);
   const [follow, setFollow] = useState(true);
   const lastTop = useRef(0);
@@ -36,7 +46,9 @@ export default function LogViewer({ lines, version, label, height = 420 }: { lin
     <div className="log" aria-label={label}>
       <div className="log-bar">
         <span>{lines.length} lines</span>
-        <label><input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow</label>
+        <label>
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
+        </label>
       </div>
       <List
         listRef={listRef}

@@ -4,9 +4,22 @@ import { useState } from 'react';
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [done, setDone] = useState(false);
   return (
-    <button type="button" className="small" aria-label={label} onClick={() => {
-      void navigator.clipboard?.writeText(text).then(() => { setDone(true); setTimeout(() => setDone(false), 1500); }, () => undefined);
-    }}>{done ? 'Copied' : 'Copy'}</button>
+    <button
+      type="button"
+      className="small"
+      aria-label={label}
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(
+          () => {
+            setDone(true);
+            setTimeout(() => setDone(false), 1500);
+          },
+          () => undefined,
+        );
+      }}
+    >
+      {done ? 'Copied' : 'Copy'}
+    </button>
   );
 }
 
@@ -15,7 +28,11 @@ export function Status({ status }: { status: string }) {
 }
 
 export function ErrorLine({ error }: { error: string | null }) {
-  return error ? <p className="error" role="alert">{error}</p> : null;
+  return error ? (
+    <p className="error" role="alert">
+      {error}
+    </p>
+  ) : null;
 }
 
 export function ago(at: number | null | undefined): string {

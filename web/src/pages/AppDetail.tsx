@@ -40,7 +40,11 @@ export default function AppDetail({ name, tab }: { name: string; tab: string }) 
       <h1>{app.name}</h1>
       <OwnerLine app={app} />
       <nav className="tabs" aria-label="App sections" ref={tabs}>
-        {TABS.map((t) => <Link key={t} to={`/apps/${app.name}/${t}`} className={t === tab ? 'active' : ''}>{t[0]!.toUpperCase() + t.slice(1)}</Link>)}
+        {TABS.map((t) => (
+          <Link key={t} to={`/apps/${app.name}/${t}`} className={t === tab ? 'active' : ''}>
+            {t[0]!.toUpperCase() + t.slice(1)}
+          </Link>
+        ))}
       </nav>
       <Suspense fallback={<p className="muted">Loading…</p>}>
         {tab === 'overview' && <Overview app={app} onChange={reload} />}

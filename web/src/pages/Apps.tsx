@@ -22,7 +22,9 @@ export default function Apps() {
   // The list itself (apps created, deleted or shared with you elsewhere) at the status pace.
   useEffect(() => {
     void load();
-    const timer = setInterval(() => { if (document.visibilityState === 'visible') void load(); }, STATUS_POLL_MS);
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void load();
+    }, STATUS_POLL_MS);
     return () => clearInterval(timer);
   }, [load]);
   return (
@@ -35,9 +37,19 @@ export default function Apps() {
       {apps && apps.length === 0 && <p className="muted">No apps yet. Create one, then push to it with git.</p>}
       {apps && apps.length > 0 && (
         <table className="table">
-          <thead><tr><th>App</th><th>Status</th><th className="hide-sm">URL</th><th>Last deploy</th><th className="hide-sm">Replicas</th></tr></thead>
+          <thead>
+            <tr>
+              <th>App</th>
+              <th>Status</th>
+              <th className="hide-sm">URL</th>
+              <th>Last deploy</th>
+              <th className="hide-sm">Replicas</th>
+            </tr>
+          </thead>
           <tbody>
-            {apps.map((app) => <AppRow key={app.name} app={app} />)}
+            {apps.map((app) => (
+              <AppRow key={app.name} app={app} />
+            ))}
           </tbody>
         </table>
       )}
@@ -49,9 +61,17 @@ function AppRow({ app }: { app: AppInfo }) {
   const { status } = useAppStatus(app.name);
   return (
     <tr data-app={app.name}>
-      <td><Link to={`/apps/${app.name}`}>{app.name}</Link></td>
-      <td><Status status={status?.state ?? '…'} /></td>
-      <td className="hide-sm"><a href={app.url} target="_blank" rel="noreferrer noopener">{app.url}</a></td>
+      <td>
+        <Link to={`/apps/${app.name}`}>{app.name}</Link>
+      </td>
+      <td>
+        <Status status={status?.state ?? '…'} />
+      </td>
+      <td className="hide-sm">
+        <a href={app.url} target="_blank" rel="noreferrer noopener">
+          {app.url}
+        </a>
+      </td>
       <td>{ago(status?.deployment?.createdAt)}</td>
       <td className="hide-sm">{status ? `${runningReplicas(status)} / ${app.replicas}` : app.replicas}</td>
     </tr>
@@ -78,24 +98,53 @@ function CreateApp() {
   };
   return (
     <>
-      <button type="button" className="primary" disabled={why !== null} title={why ?? undefined} onClick={() => { setError(null); dialog.current?.showModal(); }}>New app</button>
+      <button
+        type="button"
+        className="primary"
+        disabled={why !== null}
+        title={why ?? undefined}
+        onClick={() => {
+          setError(null);
+          dialog.current?.showModal();
+        }}
+      >
+        New app
+      </button>
       <dialog ref={dialog} aria-label="Create an app">
         <form onSubmit={(e) => void submit(e)} className="stack">
           <h2>Create an app</h2>
-          <label>App name <input value={name} onChange={(e) => setName(e.target.value.toLowerCase())} required pattern="[a-z][a-z0-9\-]{0,61}[a-z0-9]" placeholder="my-shop" /></label>
+          <label>
+            App name{' '}
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value.toLowerCase())}
+              required
+              pattern="[a-z][a-z0-9\-]{0,61}[a-z0-9]"
+              placeholder="my-shop"
+            />
+          </label>
           <small className="muted">Lowercase letters, digits and hyphens; it becomes part of the app's URL.</small>
           {teams.length > 0 && (
-            <label>Owner{' '}
+            <label>
+              Owner{' '}
               <select value={team} onChange={(e) => setTeam(e.target.value)} aria-label="Owner">
                 <option value="">You</option>
-                {teams.map((t) => <option key={t.id} value={t.id}>Team {t.name}</option>)}
+                {teams.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    Team {t.name}
+                  </option>
+                ))}
               </select>
             </label>
           )}
           <ErrorLine error={error} />
           <div className="row">
-            <button type="submit" className="primary">Create</button>
-            <button type="button" onClick={() => dialog.current?.close()}>Cancel</button>
+            <button type="submit" className="primary">
+              Create
+            </button>
+            <button type="button" onClick={() => dialog.current?.close()}>
+              Cancel
+            </button>
           </div>
         </form>
       </dialog>

@@ -8,8 +8,18 @@ import { ErrorLine } from '../components/ui';
 import { navigate } from '../router';
 import Login from './Login';
 
-interface Offer { email: string; role: string | null; app: string | null; invitedByEmail: string; expiresAt: number }
-interface Accepted { kind: 'account' | 'collaboration'; app: string | null; session: Session | null }
+interface Offer {
+  email: string;
+  role: string | null;
+  app: string | null;
+  invitedByEmail: string;
+  expiresAt: number;
+}
+interface Accepted {
+  kind: 'account' | 'collaboration';
+  app: string | null;
+  session: Session | null;
+}
 
 function tokenOf(): string {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
@@ -41,7 +51,17 @@ export default function Invite({ current }: { current: Session | null }) {
       setError(errorText(err));
     }
   };
-  const what = offer && (offer.app ? <>to work on the app <strong>{offer.app}</strong></> : <>to DeployFlow as <strong>{offer.role}</strong></>);
+  const what =
+    offer &&
+    (offer.app ? (
+      <>
+        to work on the app <strong>{offer.app}</strong>
+      </>
+    ) : (
+      <>
+        to DeployFlow as <strong>{offer.role}</strong>
+      </>
+    ));
   return (
     <main className="login">
       <h1>DeployFlow</h1>
@@ -50,27 +70,47 @@ export default function Invite({ current }: { current: Session | null }) {
         {!token && <p className="muted">This link has no token: open the link from the invitation as it was sent.</p>}
         {offer && (
           <p data-testid="invitation-offer">
-            {offer.invitedByEmail} invited <strong>{offer.email}</strong> {what}. The link works once, until {new Date(offer.expiresAt).toLocaleDateString()}.
+            {offer.invitedByEmail} invited <strong>{offer.email}</strong> {what}. The link works once, until{' '}
+            {new Date(offer.expiresAt).toLocaleDateString()}.
           </p>
         )}
         {offer && current && current.user.email !== offer.email && (
-          <p className="muted">You are signed in as {current.user.email}; this invitation is for {offer.email}. Sign out, or sign in with that address, to accept it.</p>
+          <p className="muted">
+            You are signed in as {current.user.email}; this invitation is for {offer.email}. Sign out, or sign in with that address, to
+            accept it.
+          </p>
         )}
         {offer && current && !offer.app && current.user.email === offer.email && (
           <p className="muted">You already have an account: this invitation was for a new one, and there is nothing left to accept.</p>
         )}
         {offer && !current && (
           <>
-            <label>Name <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" /></label>
-            <label>Choose a password <input type="password" required minLength={8} value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" /></label>
+            <label>
+              Name <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" />
+            </label>
+            <label>
+              Choose a password{' '}
+              <input
+                type="password"
+                required
+                minLength={8}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                autoComplete="new-password"
+              />
+            </label>
           </>
         )}
         <ErrorLine error={error} />
         {offer && (!current || offer.app) && (
-          <button type="submit" className="primary">{current ? `Accept as ${current.user.email}` : 'Create the account and accept'}</button>
+          <button type="submit" className="primary">
+            {current ? `Accept as ${current.user.email}` : 'Create the account and accept'}
+          </button>
         )}
         {offer && !current && offer.app && (
-          <button type="button" className="link" onClick={() => setSignIn(!signIn)}>Already have an account? Sign in to accept</button>
+          <button type="button" className="link" onClick={() => setSignIn(!signIn)}>
+            Already have an account? Sign in to accept
+          </button>
         )}
       </form>
       {signIn && !current && <Login />}

@@ -22,7 +22,13 @@ export default function Login({ initialMode = 'login' }: { initialMode?: 'login'
     const loginError = params.get('loginError');
     if (loginError) setError(`Google sign-in failed (${loginError.replace(/[^A-Z_]/g, '')})`);
     if (params.get('login') === 'google') {
-      void api<Session>('POST', '/auth/google/exchange').then((s) => { history.replaceState(null, '', '/'); session.set(s); }, (err: unknown) => setError(errorText(err)));
+      void api<Session>('POST', '/auth/google/exchange').then(
+        (s) => {
+          history.replaceState(null, '', '/');
+          session.set(s);
+        },
+        (err: unknown) => setError(errorText(err)),
+      );
     }
     if (loginError) history.replaceState(null, '', '/');
   }, []);
@@ -34,11 +40,15 @@ export default function Login({ initialMode = 'login' }: { initialMode?: 'login'
         setNotice((await api<{ message: string }>('POST', '/auth/password-reset/request', { email })).message);
         return;
       }
-      const body = mode === 'register' ? { email, password, ...(name ? { name } : {}) } : { email, password, ...(needCode ? { code } : {}) };
+      const body =
+        mode === 'register' ? { email, password, ...(name ? { name } : {}) } : { email, password, ...(needCode ? { code } : {}) };
       session.set(await api<Session>('POST', `/auth/${mode}`, body));
       if (location.pathname === '/register') history.replaceState(null, '', '/');
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'DF_ERR_SECOND_FACTOR_REQUIRED') { setNeedCode(true); return; }
+      if (err instanceof ApiError && err.code === 'DF_ERR_SECOND_FACTOR_REQUIRED') {
+        setNeedCode(true);
+        return;
+      }
       setError(errorText(err));
     }
   };
@@ -48,12 +58,26 @@ export default function Login({ initialMode = 'login' }: { initialMode?: 'login'
         <h1>DeployFlow</h1>
         <form onSubmit={(e) => void submit(e)} className="card stack" aria-label="Reset your password">
           <h2>Reset your password</h2>
-          <label>Email <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" /></label>
+          <label>
+            Email <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" />
+          </label>
           <ErrorLine error={error} />
           {notice && <p role="status">{notice}</p>}
-          <button type="submit" className="primary">E-mail me a reset link</button>
+          <button type="submit" className="primary">
+            E-mail me a reset link
+          </button>
           <p className="muted">No e-mail on this platform? An admin can make you a reset link.</p>
-          <button type="button" className="link" onClick={() => { setMode('login'); setNotice(null); setError(null); }}>Back to sign in</button>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setMode('login');
+              setNotice(null);
+              setError(null);
+            }}
+          >
+            Back to sign in
+          </button>
         </form>
       </main>
     );
@@ -63,20 +87,68 @@ export default function Login({ initialMode = 'login' }: { initialMode?: 'login'
       <h1>DeployFlow</h1>
       <form onSubmit={(e) => void submit(e)} className="card stack" aria-label={mode === 'login' ? 'Sign in' : 'Register'}>
         <h2>{mode === 'login' ? 'Sign in' : 'Create an account'}</h2>
-        {mode === 'register' && <label>Name <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" /></label>}
-        <label>Email <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" /></label>
-        <label>Password <input type="password" required minLength={mode === 'register' ? 8 : 1} value={password} onChange={(e) => setPassword(e.target.value)} autoComplete={mode === 'login' ? 'current-password' : 'new-password'} /></label>
+        {mode === 'register' && (
+          <label>
+            Name <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" />
+          </label>
+        )}
+        <label>
+          Email <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" />
+        </label>
+        <label>
+          Password{' '}
+          <input
+            type="password"
+            required
+            minLength={mode === 'register' ? 8 : 1}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+          />
+        </label>
         {mode === 'login' && needCode && (
-          <label>Authenticator code (or a recovery code)
-            <input value={code} onChange={(e) => setCode(e.target.value)} required autoComplete="one-time-code" inputMode="numeric" autoFocus />
+          <label>
+            Authenticator code (or a recovery code)
+            <input
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              required
+              autoComplete="one-time-code"
+              inputMode="numeric"
+              autoFocus
+            />
           </label>
         )}
         <ErrorLine error={error} />
-        <button type="submit" className="primary">{mode === 'login' ? 'Sign in' : 'Register'}</button>
-        {mode === 'login' && <button type="button" className="link" onClick={() => { setMode('forgot'); setError(null); }}>Forgot your password?</button>}
-        {config?.google && <a className="button google" href="/api/v1/auth/google">Sign in with Google</a>}
+        <button type="submit" className="primary">
+          {mode === 'login' ? 'Sign in' : 'Register'}
+        </button>
+        {mode === 'login' && (
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setMode('forgot');
+              setError(null);
+            }}
+          >
+            Forgot your password?
+          </button>
+        )}
+        {config?.google && (
+          <a className="button google" href="/api/v1/auth/google">
+            Sign in with Google
+          </a>
+        )}
         {(config?.registrationOpen ?? true) && (
-          <button type="button" className="link" onClick={() => { setMode(mode === 'login' ? 'register' : 'login'); setError(null); }}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setMode(mode === 'login' ? 'register' : 'login');
+              setError(null);
+            }}
+          >
             {mode === 'login' ? 'No account? Register' : 'Have an account? Sign in'}
           </button>
         )}

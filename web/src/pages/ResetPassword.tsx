@@ -12,16 +12,44 @@ export default function ResetPassword() {
   return (
     <main className="login">
       <h1>DeployFlow</h1>
-      <form className="card stack" aria-label="Choose a new password" onSubmit={(e) => {
-        e.preventDefault();
-        api<{ message: string }>('POST', '/auth/password-reset', { token, newPassword: password })
-          .then((r) => { setDone(r.message); setError(null); history.replaceState(null, '', '/reset-password'); }, (err: unknown) => setError(errorText(err)));
-      }}>
+      <form
+        className="card stack"
+        aria-label="Choose a new password"
+        onSubmit={(e) => {
+          e.preventDefault();
+          api<{ message: string }>('POST', '/auth/password-reset', { token, newPassword: password }).then(
+            (r) => {
+              setDone(r.message);
+              setError(null);
+              history.replaceState(null, '', '/reset-password');
+            },
+            (err: unknown) => setError(errorText(err)),
+          );
+        }}
+      >
         <h2>Choose a new password</h2>
         {!token && <p className="muted">This link has no token: open the link from the e-mail, or ask an admin for a new one.</p>}
-        <label>New password <input type="password" required minLength={8} value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" /></label>
+        <label>
+          New password{' '}
+          <input
+            type="password"
+            required
+            minLength={8}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete="new-password"
+          />
+        </label>
         <ErrorLine error={error} />
-        {done ? <p role="status">{done} <a href="/">Sign in</a></p> : <button type="submit" className="primary" disabled={!token}>Set the password</button>}
+        {done ? (
+          <p role="status">
+            {done} <a href="/">Sign in</a>
+          </p>
+        ) : (
+          <button type="submit" className="primary" disabled={!token}>
+            Set the password
+          </button>
+        )}
       </form>
     </main>
   );

@@ -5,8 +5,16 @@ import { useState } from 'react';
 import { api, errorText } from '../../api';
 import { ErrorLine } from '../../components/ui';
 
-export default function DeployFromGit({ app, allowed, title, onStarted }: {
-  app: string; allowed: boolean; title: string | undefined; onStarted: (id: string) => void;
+export default function DeployFromGit({
+  app,
+  allowed,
+  title,
+  onStarted,
+}: {
+  app: string;
+  allowed: boolean;
+  title: string | undefined;
+  onStarted: (id: string) => void;
 }) {
   const [open, setOpen] = useState(false);
   const [gitUrl, setGitUrl] = useState('');
@@ -14,7 +22,13 @@ export default function DeployFromGit({ app, allowed, title, onStarted }: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   if (!open) {
-    return <div className="row"><button type="button" disabled={!allowed} title={title} onClick={() => setOpen(true)}>Deploy from a Git URL</button></div>;
+    return (
+      <div className="row">
+        <button type="button" disabled={!allowed} title={title} onClick={() => setOpen(true)}>
+          Deploy from a Git URL
+        </button>
+      </div>
+    );
   }
   const submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
@@ -33,13 +47,27 @@ export default function DeployFromGit({ app, allowed, title, onStarted }: {
   };
   return (
     <form className="card stack" aria-label="Deploy from a Git URL" onSubmit={(e) => void submit(e)}>
-      <label>Repository URL (http or https, public) <input type="url" required value={gitUrl} onChange={(e) => setGitUrl(e.target.value)}
-        placeholder="https://github.com/you/app.git" /></label>
-      <label>Branch, tag or commit <input value={ref} onChange={(e) => setRef(e.target.value)} placeholder="the app's deploy branch" /></label>
+      <label>
+        Repository URL (http or https, public){' '}
+        <input
+          type="url"
+          required
+          value={gitUrl}
+          onChange={(e) => setGitUrl(e.target.value)}
+          placeholder="https://github.com/you/app.git"
+        />
+      </label>
+      <label>
+        Branch, tag or commit <input value={ref} onChange={(e) => setRef(e.target.value)} placeholder="the app's deploy branch" />
+      </label>
       <ErrorLine error={error} />
       <div className="row">
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Starting…' : 'Deploy'}</button>
-        <button type="button" className="link" onClick={() => setOpen(false)}>Cancel</button>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Starting…' : 'Deploy'}
+        </button>
+        <button type="button" className="link" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
       </div>
     </form>
   );

@@ -6,8 +6,15 @@ import { useCan } from '../../access';
 import { ErrorLine } from '../../components/ui';
 import type { AppInfo } from '../../types';
 
-interface Issued { domain: string; issuer: string; notAfter: string }
-interface Pending { domain: string; record: { type: 'TXT'; name: string; value: string } }
+interface Issued {
+  domain: string;
+  issuer: string;
+  notAfter: string;
+}
+interface Pending {
+  domain: string;
+  record: { type: 'TXT'; name: string; value: string };
+}
 
 export default function Domains({ app, onChange }: { app: AppInfo; onChange: () => void }) {
   const [domain, setDomain] = useState('');
@@ -16,7 +23,9 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
   const [issued, setIssued] = useState<Issued | null>(null);
   const { allowed, title } = useCan(app, 'operate');
   const [pending, setPending] = useState<Pending[]>([]);
-  const loadPending = (): void => { api<Pending[]>('GET', `/apps/${app.name}/domains/pending`).then(setPending, () => undefined); };
+  const loadPending = (): void => {
+    api<Pending[]>('GET', `/apps/${app.name}/domains/pending`).then(setPending, () => undefined);
+  };
   useEffect(loadPending, [app.name]);
   const verify = async (d: string): Promise<void> => {
     setError(null);
@@ -56,14 +65,35 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
   return (
     <div className="stack">
       <ul className="list">
-        <li><a href={app.url} target="_blank" rel="noreferrer noopener">{new URL(app.url).host}</a> <small className="muted">(platform)</small></li>
+        <li>
+          <a href={app.url} target="_blank" rel="noreferrer noopener">
+            {new URL(app.url).host}
+          </a>{' '}
+          <small className="muted">(platform)</small>
+        </li>
         {app.domains.map((d) => (
           <li key={d}>
             {d}{' '}
-            <button type="button" className="small" aria-label={`Get a certificate for ${d}`} disabled={!allowed || issuing !== null} title={title} onClick={() => void certify(d)}>
+            <button
+              type="button"
+              className="small"
+              aria-label={`Get a certificate for ${d}`}
+              disabled={!allowed || issuing !== null}
+              title={title}
+              onClick={() => void certify(d)}
+            >
               {issuing === d ? 'Asking the CA…' : 'Get certificate'}
             </button>{' '}
-            <button type="button" className="small danger" aria-label={`Remove ${d}`} disabled={!allowed} title={title} onClick={() => void run('DELETE', d)}>Remove</button>
+            <button
+              type="button"
+              className="small danger"
+              aria-label={`Remove ${d}`}
+              disabled={!allowed}
+              title={title}
+              onClick={() => void run('DELETE', d)}
+            >
+              Remove
+            </button>
           </li>
         ))}
       </ul>
@@ -75,9 +105,21 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
             {pending.map((p) => (
               <li key={p.domain}>
                 <strong>{p.domain}</strong>: <code>{p.record.name}</code> TXT <code>{p.record.value}</code>{' '}
-                <button type="button" className="small" disabled={!allowed} title={title} onClick={() => void verify(p.domain)}>Verify</button>{' '}
-                <button type="button" className="small danger" disabled={!allowed} title={title}
-                  onClick={() => void api('DELETE', `/apps/${app.name}/domains/pending/${encodeURIComponent(p.domain)}`).then(loadPending, (err: unknown) => setError(errorText(err)))}>
+                <button type="button" className="small" disabled={!allowed} title={title} onClick={() => void verify(p.domain)}>
+                  Verify
+                </button>{' '}
+                <button
+                  type="button"
+                  className="small danger"
+                  disabled={!allowed}
+                  title={title}
+                  onClick={() =>
+                    void api('DELETE', `/apps/${app.name}/domains/pending/${encodeURIComponent(p.domain)}`).then(
+                      loadPending,
+                      (err: unknown) => setError(errorText(err)),
+                    )
+                  }
+                >
                   Withdraw
                 </button>
               </li>
@@ -85,12 +127,29 @@ export default function Domains({ app, onChange }: { app: AppInfo; onChange: () 
           </ul>
         </div>
       )}
-      <form className="card row wrap" onSubmit={(e) => { e.preventDefault(); void run('POST', domain); }} aria-label="Add a domain">
-        <label className="grow">Domain <input value={domain} onChange={(e) => setDomain(e.target.value.toLowerCase())} required placeholder="www.example.com" /></label>
-        <button type="submit" className="primary" disabled={!allowed} title={title}>Add</button>
+      <form
+        className="card row wrap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run('POST', domain);
+        }}
+        aria-label="Add a domain"
+      >
+        <label className="grow">
+          Domain <input value={domain} onChange={(e) => setDomain(e.target.value.toLowerCase())} required placeholder="www.example.com" />
+        </label>
+        <button type="submit" className="primary" disabled={!allowed} title={title}>
+          Add
+        </button>
       </form>
-      <p className="muted">Point the domain's DNS (A record) at the gateway; then "Get certificate" obtains one from Let's Encrypt, renewed automatically.</p>
-      {issued && <p role="status">Certificate for {issued.domain} from {issued.issuer}, valid until {new Date(issued.notAfter).toLocaleDateString()}.</p>}
+      <p className="muted">
+        Point the domain's DNS (A record) at the gateway; then "Get certificate" obtains one from Let's Encrypt, renewed automatically.
+      </p>
+      {issued && (
+        <p role="status">
+          Certificate for {issued.domain} from {issued.issuer}, valid until {new Date(issued.notAfter).toLocaleDateString()}.
+        </p>
+      )}
       <ErrorLine error={error} />
     </div>
   );

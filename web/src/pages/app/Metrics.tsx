@@ -9,14 +9,37 @@ import { useAppStream, useSocketEvent } from '../../useRealtime';
 import type { AppInfo, RequestSample } from '../../types';
 import { Chart } from './Chart';
 
-interface Sample { at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rx: number; tx: number; replicas: number }
-type Raw = Partial<{ at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rxBytes: number; txBytes: number; networkRxBytes: number; networkTxBytes: number; replicas: unknown[] }>;
+interface Sample {
+  at: number;
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  rx: number;
+  tx: number;
+  replicas: number;
+}
+type Raw = Partial<{
+  at: number;
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  rxBytes: number;
+  txBytes: number;
+  networkRxBytes: number;
+  networkTxBytes: number;
+  replicas: unknown[];
+}>;
 
 const MAX = 720;
 const MAX_REQUESTS = 1800;
 const normalize = (s: Raw): Sample => ({
-  at: s.at ?? Date.now(), cpuPercent: s.cpuPercent ?? 0, memoryBytes: s.memoryBytes ?? 0, memoryLimitBytes: s.memoryLimitBytes ?? 0,
-  rx: s.rxBytes ?? s.networkRxBytes ?? 0, tx: s.txBytes ?? s.networkTxBytes ?? 0, replicas: s.replicas?.length ?? 0,
+  at: s.at ?? Date.now(),
+  cpuPercent: s.cpuPercent ?? 0,
+  memoryBytes: s.memoryBytes ?? 0,
+  memoryLimitBytes: s.memoryLimitBytes ?? 0,
+  rx: s.rxBytes ?? s.networkRxBytes ?? 0,
+  tx: s.txBytes ?? s.networkTxBytes ?? 0,
+  replicas: s.replicas?.length ?? 0,
 });
 
 function rate(samples: Sample[], key: 'rx' | 'tx'): number[] {
@@ -29,7 +52,11 @@ function rate(samples: Sample[], key: 'rx' | 'tx'): number[] {
 
 /** GET /apps/:name/metrics → sleep: scale to zero's wakes and cold starts. */
 interface SleepFigures {
-  sleeping: boolean; wakes: number; lastColdStartMs: number | null; averageColdStartMs: number | null; coldStarts: { at: number; ms: number }[];
+  sleeping: boolean;
+  wakes: number;
+  lastColdStartMs: number | null;
+  averageColdStartMs: number | null;
+  coldStarts: { at: number; ms: number }[];
 }
 
 const ms = (v: number | null): string => (v === null ? '—' : `${v} ms`);
@@ -39,7 +66,8 @@ function ColdStarts({ sleep }: { sleep: SleepFigures | null }) {
   return (
     <p className="muted" data-testid="cold-starts">
       {sleep.sleeping ? 'Asleep now (scale to zero) · ' : ''}
-      {sleep.wakes} {sleep.wakes === 1 ? 'wake' : 'wakes'} from sleep · last cold start {ms(sleep.lastColdStartMs)} · average {ms(sleep.averageColdStartMs)}
+      {sleep.wakes} {sleep.wakes === 1 ? 'wake' : 'wakes'} from sleep · last cold start {ms(sleep.lastColdStartMs)} · average{' '}
+      {ms(sleep.averageColdStartMs)}
     </p>
   );
 }
@@ -51,24 +79,36 @@ function RequestsNote({ requests, gateways }: { requests: RequestSample[]; gatew
   if (last) {
     return (
       <p className="muted" data-testid="request-count">
-        {last.total} requests counted by the gateway · last window: 2xx {last.status['2xx']}, 3xx {last.status['3xx']}, 4xx {last.status['4xx']}, 5xx {last.status['5xx']}
+        {last.total} requests counted by the gateway · last window: 2xx {last.status['2xx']}, 3xx {last.status['3xx']}, 4xx{' '}
+        {last.status['4xx']}, 5xx {last.status['5xx']}
       </p>
     );
   }
   if (gateways === null) return null;
-  const why = gateways === 0
-    ? 'The gateway has not reported yet: request rate and latency appear once it does (every 2 seconds).'
-    : 'No request has reached this app through the gateway yet.';
-  return <p className="muted" data-testid="requests-note">{why}</p>;
+  const why =
+    gateways === 0
+      ? 'The gateway has not reported yet: request rate and latency appear once it does (every 2 seconds).'
+      : 'No request has reached this app through the gateway yet.';
+  return (
+    <p className="muted" data-testid="requests-note">
+      {why}
+    </p>
+  );
 }
 
 function RequestsChart({ requests }: { requests: RequestSample[] }) {
   return (
-    <Chart title="Requests" unit="req/s" rightUnit="ms" labels={requests.map((r) => new Date(r.at).toLocaleTimeString())} series={[
-      { label: 'req/s', data: requests.map((r) => r.ratePerSecond), color: '#0891b2' },
-      { label: 'p50 latency', data: requests.map((r) => r.p50Ms), color: '#16a34a', right: true },
-      { label: 'p99 latency', data: requests.map((r) => r.p99Ms), color: '#dc2626', right: true },
-    ]} />
+    <Chart
+      title="Requests"
+      unit="req/s"
+      rightUnit="ms"
+      labels={requests.map((r) => new Date(r.at).toLocaleTimeString())}
+      series={[
+        { label: 'req/s', data: requests.map((r) => r.ratePerSecond), color: '#0891b2' },
+        { label: 'p50 latency', data: requests.map((r) => r.p50Ms), color: '#16a34a', right: true },
+        { label: 'p99 latency', data: requests.map((r) => r.p99Ms), color: '#dc2626', right: true },
+      ]}
+    />
   );
 }
 
@@ -79,12 +119,21 @@ export default function Metrics({ app }: { app: AppInfo }) {
   const [error, setError] = useState<string | null>(null);
   const [sleep, setSleep] = useState<SleepFigures | null>(null);
   useEffect(() => {
-    api<{ samples: Raw[]; requests?: RequestSample[]; gateways?: number; sleep?: SleepFigures }>('GET', `/apps/${app.name}/metrics`).then((r) => {
-      setSleep(r.sleep ?? null);
-      setSamples((live) => merge(r.samples.map(normalize), live, MAX));
-      setRequests((live) => merge((r.requests ?? []).filter((x) => !live.some((l) => l.at === x.at)), live, MAX_REQUESTS));
-      setGateways(r.gateways ?? 0);
-    }, () => setError('No metrics history yet; live samples appear below as they arrive.'));
+    api<{ samples: Raw[]; requests?: RequestSample[]; gateways?: number; sleep?: SleepFigures }>('GET', `/apps/${app.name}/metrics`).then(
+      (r) => {
+        setSleep(r.sleep ?? null);
+        setSamples((live) => merge(r.samples.map(normalize), live, MAX));
+        setRequests((live) =>
+          merge(
+            (r.requests ?? []).filter((x) => !live.some((l) => l.at === x.at)),
+            live,
+            MAX_REQUESTS,
+          ),
+        );
+        setGateways(r.gateways ?? 0);
+      },
+      () => setError('No metrics history yet; live samples appear below as they arrive.'),
+    );
   }, [app.name]);
   const refused = useAppStream<{ sample: Raw }>(app.name, 'metrics', 'app:metrics', (e) => {
     const s = normalize(e.sample);
@@ -100,28 +149,49 @@ export default function Metrics({ app }: { app: AppInfo }) {
   return (
     <div className="stack">
       <ErrorLine error={refused ?? error} />
-      <p className="muted" data-testid="sample-count">{samples.length} samples</p>
+      <p className="muted" data-testid="sample-count">
+        {samples.length} samples
+      </p>
       <RequestsNote requests={requests} gateways={gateways} />
       <ColdStarts sleep={sleep} />
       <div className="charts">
-        <Chart title="CPU and replicas" unit="%" rightUnit="replicas" labels={labels} series={[
-          { label: 'CPU %', data: samples.map((s) => s.cpuPercent), color: '#2f6fde' },
-          // The replica count over time: the autoscaler's (or a manual scale's) changes show here.
-          { label: 'replicas', data: samples.map((s) => s.replicas), color: '#111827', right: true },
-        ]} />
-        <Chart title="Memory" unit="MiB" labels={labels} series={[
-          { label: 'used', data: samples.map((s) => s.memoryBytes / 1048576), color: '#16a34a' },
-          { label: 'limit', data: samples.map((s) => s.memoryLimitBytes / 1048576), color: '#9ca3af' },
-        ]} />
-        <Chart title="Network" unit="KiB/s" labels={labels} series={[
-          { label: 'in', data: rate(samples, 'rx'), color: '#d97706' },
-          { label: 'out', data: rate(samples, 'tx'), color: '#7c3aed' },
-        ]} />
+        <Chart
+          title="CPU and replicas"
+          unit="%"
+          rightUnit="replicas"
+          labels={labels}
+          series={[
+            { label: 'CPU %', data: samples.map((s) => s.cpuPercent), color: '#2f6fde' },
+            // The replica count over time: the autoscaler's (or a manual scale's) changes show here.
+            { label: 'replicas', data: samples.map((s) => s.replicas), color: '#111827', right: true },
+          ]}
+        />
+        <Chart
+          title="Memory"
+          unit="MiB"
+          labels={labels}
+          series={[
+            { label: 'used', data: samples.map((s) => s.memoryBytes / 1048576), color: '#16a34a' },
+            { label: 'limit', data: samples.map((s) => s.memoryLimitBytes / 1048576), color: '#9ca3af' },
+          ]}
+        />
+        <Chart
+          title="Network"
+          unit="KiB/s"
+          labels={labels}
+          series={[
+            { label: 'in', data: rate(samples, 'rx'), color: '#d97706' },
+            { label: 'out', data: rate(samples, 'tx'), color: '#7c3aed' },
+          ]}
+        />
         {requests.length > 0 && <RequestsChart requests={requests} />}
         {sleep && sleep.coldStarts.length > 0 && (
-          <Chart title="Cold starts" unit="ms" labels={sleep.coldStarts.map((c) => new Date(c.at).toLocaleTimeString())} series={[
-            { label: 'request in → awake', data: sleep.coldStarts.map((c) => c.ms), color: '#0f766e' },
-          ]} />
+          <Chart
+            title="Cold starts"
+            unit="ms"
+            labels={sleep.coldStarts.map((c) => new Date(c.at).toLocaleTimeString())}
+            series={[{ label: 'request in → awake', data: sleep.coldStarts.map((c) => c.ms), color: '#0f766e' }]}
+          />
         )}
       </div>
     </div>

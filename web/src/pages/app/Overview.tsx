@@ -8,7 +8,12 @@ import { announceChange, runningReplicas, useAppStatus } from '../../useAppStatu
 import type { AppInfo, AppStatus } from '../../types';
 
 function Command({ text, label }: { text: string; label: string }) {
-  return <div className="command"><code>{text}</code><CopyButton text={text} label={label} /></div>;
+  return (
+    <div className="command">
+      <code>{text}</code>
+      <CopyButton text={text} label={label} />
+    </div>
+  );
 }
 
 export default function Overview({ app, onChange }: { app: AppInfo; onChange: () => void }) {
@@ -17,10 +22,26 @@ export default function Overview({ app, onChange }: { app: AppInfo; onChange: ()
   return (
     <div className="stack">
       <div className="card grid2" aria-label="App status" role="group">
-        <div><div className="muted">Status</div><span data-testid="app-state"><Status status={status?.state ?? '…'} /></span></div>
-        <div><div className="muted">URL</div><a href={app.url} target="_blank" rel="noreferrer noopener">{app.url}</a></div>
-        <div><div className="muted">Replicas</div><span data-testid="replicas">{status ? `${runningReplicas(status)} / ${app.replicas}` : app.replicas}</span></div>
-        <div><div className="muted">Deploy branch</div>{app.deployBranch}</div>
+        <div>
+          <div className="muted">Status</div>
+          <span data-testid="app-state">
+            <Status status={status?.state ?? '…'} />
+          </span>
+        </div>
+        <div>
+          <div className="muted">URL</div>
+          <a href={app.url} target="_blank" rel="noreferrer noopener">
+            {app.url}
+          </a>
+        </div>
+        <div>
+          <div className="muted">Replicas</div>
+          <span data-testid="replicas">{status ? `${runningReplicas(status)} / ${app.replicas}` : app.replicas}</span>
+        </div>
+        <div>
+          <div className="muted">Deploy branch</div>
+          {app.deployBranch}
+        </div>
       </div>
       <Operate app={app} status={status} live={live} onChange={onChange} />
       <div className="card stack">
@@ -43,8 +64,16 @@ const PROGRESS: Record<Action, string> = {
   start: 'Starting: waiting for the replicas to be healthy…',
 };
 
-function Operate({ app, status, live, onChange }: {
-  app: AppInfo; status: AppStatus | null; live: ReturnType<typeof useAppStatus>; onChange: () => void;
+function Operate({
+  app,
+  status,
+  live,
+  onChange,
+}: {
+  app: AppInfo;
+  status: AppStatus | null;
+  live: ReturnType<typeof useAppStatus>;
+  onChange: () => void;
 }) {
   const { allowed, title } = useCan(app, 'operate');
   const [replicas, setReplicas] = useState(app.replicas);
@@ -67,12 +96,14 @@ function Operate({ app, status, live, onChange }: {
       live.set(s);
       announceChange(app.name);
       const n = runningReplicas(s);
-      setResult({
-        scale: `Scaled to ${replicas} replica${replicas === 1 ? '' : 's'}; ${n} running.`,
-        restart: `Restarted; ${n} replica${n === 1 ? '' : 's'} running.`,
-        stop: 'Stopped: the gateway answers 503 until you start the app.',
-        start: `Started; ${n} replica${n === 1 ? '' : 's'} running.`,
-      }[action]);
+      setResult(
+        {
+          scale: `Scaled to ${replicas} replica${replicas === 1 ? '' : 's'}; ${n} running.`,
+          restart: `Restarted; ${n} replica${n === 1 ? '' : 's'} running.`,
+          stop: 'Stopped: the gateway answers 503 until you start the app.',
+          start: `Started; ${n} replica${n === 1 ? '' : 's'} running.`,
+        }[action],
+      );
       if (action === 'scale') onChange();
     } catch (err) {
       setError(errorText(err));
@@ -88,29 +119,85 @@ function Operate({ app, status, live, onChange }: {
     <section className="card stack" aria-label="Operate">
       <h2>Operate</h2>
       <div className="row wrap">
-        <form className="row" aria-label="Scale" onSubmit={(e) => { e.preventDefault(); void run('scale'); }}>
-          <button type="button" aria-label="One replica fewer" title={title} disabled={off || replicas <= 0} onClick={() => setReplicas((r) => Math.max(0, r - 1))}>−</button>
-          <label className="sr-only" htmlFor="operate-replicas">Replicas</label>
-          <input id="operate-replicas" className="stepper" type="number" min={0} max={20} value={replicas} title={title}
-            disabled={off} onChange={(e) => setReplicas(Math.trunc(Number(e.target.value)))} />
-          <button type="button" aria-label="One replica more" title={title} disabled={off || replicas >= 20} onClick={() => setReplicas((r) => Math.min(20, r + 1))}>+</button>
-          <button type="submit" className="primary" title={title} disabled={off || !validReplicas}>{busy === 'scale' ? 'Scaling…' : 'Scale'}</button>
+        <form
+          className="row"
+          aria-label="Scale"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run('scale');
+          }}
+        >
+          <button
+            type="button"
+            aria-label="One replica fewer"
+            title={title}
+            disabled={off || replicas <= 0}
+            onClick={() => setReplicas((r) => Math.max(0, r - 1))}
+          >
+            −
+          </button>
+          <label className="sr-only" htmlFor="operate-replicas">
+            Replicas
+          </label>
+          <input
+            id="operate-replicas"
+            className="stepper"
+            type="number"
+            min={0}
+            max={20}
+            value={replicas}
+            title={title}
+            disabled={off}
+            onChange={(e) => setReplicas(Math.trunc(Number(e.target.value)))}
+          />
+          <button
+            type="button"
+            aria-label="One replica more"
+            title={title}
+            disabled={off || replicas >= 20}
+            onClick={() => setReplicas((r) => Math.min(20, r + 1))}
+          >
+            +
+          </button>
+          <button type="submit" className="primary" title={title} disabled={off || !validReplicas}>
+            {busy === 'scale' ? 'Scaling…' : 'Scale'}
+          </button>
         </form>
-        <button type="button" title={title} disabled={off} onClick={() => void run('restart')}>{busy === 'restart' ? 'Restarting…' : 'Restart'}</button>
-        {stopped
-          ? <button type="button" title={title} disabled={off} onClick={() => void run('start')}>{busy === 'start' ? 'Starting…' : 'Start'}</button>
-          : <button type="button" className="danger" title={title} disabled={off || confirmStop} onClick={() => setConfirmStop(true)}>{busy === 'stop' ? 'Stopping…' : 'Stop'}</button>}
+        <button type="button" title={title} disabled={off} onClick={() => void run('restart')}>
+          {busy === 'restart' ? 'Restarting…' : 'Restart'}
+        </button>
+        {stopped ? (
+          <button type="button" title={title} disabled={off} onClick={() => void run('start')}>
+            {busy === 'start' ? 'Starting…' : 'Start'}
+          </button>
+        ) : (
+          <button type="button" className="danger" title={title} disabled={off || confirmStop} onClick={() => setConfirmStop(true)}>
+            {busy === 'stop' ? 'Stopping…' : 'Stop'}
+          </button>
+        )}
       </div>
       {confirmStop && (
         <div className="row wrap confirm" role="group" aria-label="Confirm stop">
           <span>Stop {app.name}? Its URL answers 503 until you start it again.</span>
-          <button type="button" className="danger" disabled={off} onClick={() => void run('stop')}>Stop {app.name}</button>
-          <button type="button" onClick={() => setConfirmStop(false)}>Cancel</button>
+          <button type="button" className="danger" disabled={off} onClick={() => void run('stop')}>
+            Stop {app.name}
+          </button>
+          <button type="button" onClick={() => setConfirmStop(false)}>
+            Cancel
+          </button>
         </div>
       )}
       {!allowed && <p className="muted">{title}</p>}
-      {busy && <p className="muted" role="status">{PROGRESS[busy]}</p>}
-      {!busy && result && <p className="ok" role="status">{result}</p>}
+      {busy && (
+        <p className="muted" role="status">
+          {PROGRESS[busy]}
+        </p>
+      )}
+      {!busy && result && (
+        <p className="ok" role="status">
+          {result}
+        </p>
+      )}
       <ErrorLine error={error} />
     </section>
   );

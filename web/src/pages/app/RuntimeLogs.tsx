@@ -14,10 +14,13 @@ export default function RuntimeLogs({ app }: { app: AppInfo }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     lines.current = [];
-    apiText(`/apps/${app.name}/logs?tail=300`).then((text) => {
-      lines.current = [...text.split('\n').filter((l) => l !== ''), ...lines.current];
-      setVersion((v) => v + 1);
-    }, (err: unknown) => setError(errorText(err)));
+    apiText(`/apps/${app.name}/logs?tail=300`).then(
+      (text) => {
+        lines.current = [...text.split('\n').filter((l) => l !== ''), ...lines.current];
+        setVersion((v) => v + 1);
+      },
+      (err: unknown) => setError(errorText(err)),
+    );
   }, [app.name]);
   const refused = useAppStream<{ replica: string; line: string; stream: string }>(app.name, 'logs', 'app:log', (e) => {
     // Labelled as GET /logs labels the earlier lines (the full replica name), so old and live lines match.

@@ -8,7 +8,9 @@ import { ErrorLine } from '../../../components/ui';
 import type { AppInfo, PluginEntry } from '../../../types';
 import { formFor, PLUGIN_FORMS, type Config } from './pluginForms';
 
-interface Item extends PluginEntry { key: number }
+interface Item extends PluginEntry {
+  key: number;
+}
 let nextKey = 0;
 const keyed = (list: PluginEntry[]): Item[] => list.map((p) => ({ ...p, key: nextKey++ }));
 
@@ -28,7 +30,10 @@ export default function PluginsSection({ app, onChange }: { app: AppInfo; onChan
   const [saved, setSaved] = useState(false);
   const operate = useCan(app, 'operate');
 
-  const edit = (next: Item[]) => { setItems(next); setSaved(false); };
+  const edit = (next: Item[]) => {
+    setItems(next);
+    setSaved(false);
+  };
   const move = (i: number, by: number) => {
     const next = items.slice();
     const [it] = next.splice(i, 1);
@@ -50,51 +55,91 @@ export default function PluginsSection({ app, onChange }: { app: AppInfo; onChan
       onChange();
     } catch (err) {
       const at = locate(err);
-      if (at) setFieldErr(at); else setError(errorText(err));
+      if (at) setFieldErr(at);
+      else setError(errorText(err));
     }
   };
 
   return (
     <section className="card stack" aria-label="Plugin chain">
       <h2>Plugin chain</h2>
-      <p className="muted">Every gateway runs these on the app&apos;s requests, in order; the first may answer before the app is asked. Changes apply at once, without a deploy.</p>
+      <p className="muted">
+        Every gateway runs these on the app&apos;s requests, in order; the first may answer before the app is asked. Changes apply at once,
+        without a deploy.
+      </p>
       {items.length === 0 && <p className="muted">No plugins: requests go straight to the app.</p>}
       <ol className="stack plain">
         {items.map((it, i) => {
           const Form = formFor(it.name);
-          const errorFor = (key: string): string | null => (fieldErr && fieldErr.index === i && (fieldErr.key === key || (key === '' && fieldErr.key !== 'name')) ? fieldErr.message : null);
-          const shownOnField = fieldErr?.index === i && fieldErr.key !== 'name' && (fieldErr.key === '' || Object.hasOwn(it.config, fieldErr.key) || fieldErr.key in (PLUGIN_FORMS[it.name]?.initial ?? {}));
+          const errorFor = (key: string): string | null =>
+            fieldErr && fieldErr.index === i && (fieldErr.key === key || (key === '' && fieldErr.key !== 'name')) ? fieldErr.message : null;
+          const shownOnField =
+            fieldErr?.index === i &&
+            fieldErr.key !== 'name' &&
+            (fieldErr.key === '' || Object.hasOwn(it.config, fieldErr.key) || fieldErr.key in (PLUGIN_FORMS[it.name]?.initial ?? {}));
           return (
             <li key={it.key} className="card stack" aria-label={`Plugin ${i + 1}: ${it.name}`}>
               <div className="row between">
-                <strong>{i + 1}. {it.name}</strong>
+                <strong>
+                  {i + 1}. {it.name}
+                </strong>
                 <span className="row">
-                  <button type="button" disabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move ${it.name} up`}>↑</button>
-                  <button type="button" disabled={i === items.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${it.name} down`}>↓</button>
-                  <button type="button" onClick={() => edit(items.filter((_, j) => j !== i))}>Remove</button>
+                  <button type="button" disabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move ${it.name} up`}>
+                    ↑
+                  </button>
+                  <button type="button" disabled={i === items.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${it.name} down`}>
+                    ↓
+                  </button>
+                  <button type="button" onClick={() => edit(items.filter((_, j) => j !== i))}>
+                    Remove
+                  </button>
                 </span>
               </div>
               {PLUGIN_FORMS[it.name] && <span className="muted">{PLUGIN_FORMS[it.name]!.about}</span>}
-              <Form config={it.config} fieldError={errorFor}
-                onChange={(config: Config) => edit(items.map((x, j) => (j === i ? { ...x, config } : x)))} />
-              {fieldErr?.index === i && !shownOnField && <span className="error" role="alert">{fieldErr.message}</span>}
+              <Form
+                config={it.config}
+                fieldError={errorFor}
+                onChange={(config: Config) => edit(items.map((x, j) => (j === i ? { ...x, config } : x)))}
+              />
+              {fieldErr?.index === i && !shownOnField && (
+                <span className="error" role="alert">
+                  {fieldErr.message}
+                </span>
+              )}
             </li>
           );
         })}
       </ol>
       <div className="row wrap">
-        <label>Add a plugin
+        <label>
+          Add a plugin
           <select value={adding} onChange={(e) => setAdding(e.target.value)}>
-            {Object.keys(PLUGIN_FORMS).map((n) => <option key={n} value={n}>{n}</option>)}
+            {Object.keys(PLUGIN_FORMS).map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
             <option value="custom">another (operator plugin)…</option>
           </select>
         </label>
-        {adding === 'custom' && <label>Name <input value={custom} onChange={(e) => setCustom(e.target.value)} /></label>}
-        <button type="button" onClick={add}>Add</button>
+        {adding === 'custom' && (
+          <label>
+            Name <input value={custom} onChange={(e) => setCustom(e.target.value)} />
+          </label>
+        )}
+        <button type="button" onClick={add}>
+          Add
+        </button>
       </div>
       <div className="row">
-        <button type="button" className="primary" disabled={!operate.allowed} title={operate.title} onClick={() => void save()}>Save the chain</button>
-        {saved && <span className="ok" role="status">Saved: the gateways apply it now.</span>}
+        <button type="button" className="primary" disabled={!operate.allowed} title={operate.title} onClick={() => void save()}>
+          Save the chain
+        </button>
+        {saved && (
+          <span className="ok" role="status">
+            Saved: the gateways apply it now.
+          </span>
+        )}
       </div>
       <ErrorLine error={error} />
     </section>
