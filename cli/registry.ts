@@ -275,6 +275,16 @@ export const COMMANDS: CommandSpec[] = [
     app: true,
     example: 'deployflow collaborators:add ana@example.com',
   },
+  {
+    name: 'collaborators:remove',
+    group: 'access',
+    summary: "Take a collaborator's access to the app away (by e-mail or user id)",
+    args: 'EMAIL|USER_ID',
+    minArgs: 1,
+    maxArgs: 1,
+    app: true,
+    example: 'deployflow collaborators:remove ana@example.com',
+  },
 
   {
     name: 'teams',

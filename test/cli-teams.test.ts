@@ -3,14 +3,14 @@
 // team's from the start and counts against the team's quota, not its creator's; only a team admin
 // or developer may do it (a team viewer 403, a stranger 404, every refusal audited); `teams`,
 // `teams:create`, `teams:info`, `teams:members:add/remove`, `apps:transfer` and `teams:destroy` do
-// what they say.
+// what they say. A personal app's collaborator is removed with `collaborators:remove` by e-mail.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { addCollaborator, registerUser, startTestControl, type TestControl } from './support/control.js';
 
 const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 type User = Awaited<ReturnType<typeof registerUser>>;
@@ -204,5 +204,19 @@ describe('teams from the API and the deployflow CLI', () => {
     assert.deepEqual((await admin.get('/api/v1/teams?all=true')).body, []);
     const adminList = await cli(admin, ['teams', '--all']);
     assert.match(adminList.stdout, /No teams yet/);
+  });
+
+  it('collaborators:remove takes a collaborator away by e-mail; an unknown one exits 4', async () => {
+    assert.equal((await stranger.post('/api/v1/apps', { name: 'notes' })).status, 201);
+    const helper = await registerUser(control.url);
+    await addCollaborator(stranger, 'notes', helper);
+    assert.equal((await helper.get('/api/v1/apps/notes')).status, 200);
+    const removed = await cli(stranger, ['collaborators:remove', helper.email.toUpperCase(), '-a', 'notes', '--json']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(JSON.parse(removed.stdout), { app: 'notes', userId: helper.userId, removed: true });
+    assert.equal((await helper.get('/api/v1/apps/notes')).status, 404, 'the former collaborator no longer sees the app');
+    const again = await cli(stranger, ['collaborators:remove', helper.email, '-a', 'notes']);
+    assert.equal(again.code, 4);
+    assert.match(again.stderr, /DF_ERR_NOT_FOUND: .* is not a collaborator of notes/);
   });
 });

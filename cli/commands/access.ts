@@ -128,4 +128,20 @@ export const handlers: Handlers = {
     print(sent.message);
     if (sent.url) print(sent.url);
   },
+
+  async 'collaborators:remove'(ctx: Context) {
+    const name = await ctx.app();
+    const given = ctx.args[0]!;
+    const api = ctx.api();
+    // An e-mail is looked up among the app's collaborators (the owner or an admin may read them).
+    let id = given;
+    if (given.includes('@')) {
+      const users = await api.get<UserView[]>(`/apps/${segment(name)}/collaborators`);
+      const found = users.find((u) => u.email.toLowerCase() === given.toLowerCase());
+      if (!found) throw new CliError('DF_ERR_NOT_FOUND', `${given} is not a collaborator of ${name}`, EXIT.notFound);
+      id = found.id;
+    }
+    await progress(`Removing ${given} from ${name}`, () => api.delete(`/apps/${segment(name)}/collaborators/${segment(id)}`));
+    if (ctx.json) printJson({ app: name, userId: id, removed: true });
+  },
 };
