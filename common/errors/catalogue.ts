@@ -107,6 +107,7 @@ export const GATEWAY_ERRORS = {
   DF_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
   DF_ERR_NO_ROUTE: { status: 404, message: 'No app is deployed at this address' },
   DF_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  DF_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
   DF_ERR_EXPECTATION_FAILED: { status: 417, message: 'Only Expect: 100-continue is supported' },
   DF_ERR_PLUGIN_FAILED: { status: 500, message: 'A plugin of this app failed on this request' },
   DF_ERR_UPSTREAM: { status: 502, message: 'The app did not answer properly' },

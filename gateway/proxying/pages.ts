@@ -64,9 +64,18 @@ export function sendPage(req: IncomingMessage, res: ServerResponse, status: numb
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+const RAW_CODES = {
+  400: 'DF_ERR_BAD_REQUEST',
+  408: 'DF_ERR_REQUEST_TIMEOUT',
+  413: 'DF_ERR_PAYLOAD_TOO_LARGE',
+  431: 'DF_ERR_HEADERS_TOO_LARGE',
+} as const satisfies Record<number, GatewayErrorCode>;
+
 /** For errors found before a request object exists (parse errors): a raw HTTP/1.1 response. */
 export function rawPage(status: 400 | 408 | 413 | 431): string {
   const reason = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' }[status];
-  const body = JSON.stringify({ error: { code: status === 431 ? 'DF_ERR_HEADERS_TOO_LARGE' : 'DF_ERR_BAD_REQUEST', message: reason } });
+  // The same code for a status as the gateway's other pages (a 413 is DF_ERR_PAYLOAD_TOO_LARGE wherever it is found).
+  const code = RAW_CODES[status];
+  const body = JSON.stringify({ error: { code, message: reason } });
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`;
 }
