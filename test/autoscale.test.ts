@@ -133,7 +133,9 @@ describe("autoscaling on the gateways' request figures", () => {
       assert.equal(down.autoscale.decisions[0]?.kind, 'down');
       assert.match(down.autoscale.decisions[0]?.message ?? '', /^scaled busy 2 → 1: at most [0-9.]+ req\/s for 8 s, target 5 per replica$/);
       assert.deepEqual(busy.failed, [], "every request through the gateway got the app's answer");
-      assert.ok(busy.ok > 100, `${busy.ok} answers counted`);
+      // Enough answers that "no failed request" means something: the load ran through the scale-up
+      // (at ~40 req/s on a quiet machine that can take only 2 s) and the trickle through the scale-down.
+      assert.ok(busy.ok > 30, `${busy.ok} answers counted`);
     } finally {
       await busy.stop();
       await trickle?.stop();
