@@ -49,7 +49,11 @@ export function buildMarker(
         .split('\n')
         .map((p) => Number.parseInt(p, 10))
         .filter((p) => p > 0)
-        .slice(0, 16);
+        // Oldest first, and more than a few: in a fork bomb most processes are gone (or zombies with
+        // no readable environment) by the time they are read, while the step's shell still lives;
+        // 'unknown' would count the step against every build and stop a neighbour's.
+        .sort((a, b) => a - b)
+        .slice(0, 128);
       for (const pid of pids) {
         const found = MARKER.exec(await readEnviron(pid))?.[1];
         if (!found) continue;
