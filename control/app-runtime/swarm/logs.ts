@@ -59,14 +59,21 @@ export function followServiceLogs(docker: Docker, app: string, onLine: (l: Repli
         }
         stream = s;
         const decoder = new LogFrameDecoder();
+        // A task started while following (a start, a scale-up) is not in `names` yet: its slot is
+        // looked up before its first line goes out, in order, so the line names its replica.
+        let ordered = Promise.resolve();
         const emit = (lines: ReturnType<LogFrameDecoder['push']>): void => {
           for (const l of lines) {
             const { task, text } = splitDetails(l.line);
-            if (task && !names.has(task))
-              void slotNames(docker, app).then((n) => {
-                names = n;
+            if (task && !names.has(task)) {
+              ordered = ordered.then(async () => {
+                if (!names.has(task)) names = await slotNames(docker, app).catch(() => names);
               });
-            onLine({ replica: (task && names.get(task)) ?? app, line: text, stream: l.stream });
+            }
+            // A listener that throws must not stop the lines after it (nor reject unhandled).
+            ordered = ordered
+              .then(() => onLine({ replica: (task && names.get(task)) ?? app, line: text, stream: l.stream }))
+              .catch(() => undefined);
           }
         };
         await new Promise<void>((resolve) => {
