@@ -9,11 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import dns2 from 'dns2';
-import { freePort } from './support/ports.js';
+import { startTxtDns, type TxtDns } from './support/txt-dns.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
 
-const { Packet } = dns2;
 const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 const APP = 'shop';
 const DOMAIN = 'www.shop.example';
@@ -29,8 +27,7 @@ interface Pending {
 }
 
 describe('deployflow domains with ownership verification', () => {
-  const txt = new Map<string, string>();
-  let server: ReturnType<typeof dns2.createServer>;
+  let dns: TxtDns;
   let control: TestControl;
   let dev: Awaited<ReturnType<typeof registerUser>>;
   let home: string;
@@ -55,31 +52,11 @@ describe('deployflow domains with ownership verification', () => {
   const pending = async (): Promise<Pending[]> => (await dev.get(`/api/v1/apps/${APP}/domains/pending`)).body as Pending[];
 
   before(async () => {
-    const port = await freePort();
-    server = dns2.createServer({
-      udp: true,
-      handle: (request, send) => {
-        const response = Packet.createResponseFromRequest(request);
-        const q = request.questions[0];
-        const value = q ? txt.get(q.name.toLowerCase()) : undefined;
-        if (q && value !== undefined && q.type === Packet.TYPE.TXT) {
-          // dns2's types want a class instance; its encoder takes this plain record.
-          response.answers.push({
-            name: q.name,
-            type: Packet.TYPE.TXT,
-            class: Packet.CLASS.IN,
-            ttl: 1,
-            data: value,
-          } as unknown as (typeof response.answers)[number]);
-        }
-        void send(response);
-      },
-    });
-    await server.listen({ udp: { port, address: '127.0.0.1' } });
+    dns = await startTxtDns();
     control = await startTestControl({
       DEPLOYFLOW_DOMAIN: 'paas.test',
       DEPLOYFLOW_DOMAIN_VERIFICATION: 'on',
-      DEPLOYFLOW_DOMAIN_RESOLVER: `127.0.0.1:${port}`,
+      DEPLOYFLOW_DOMAIN_RESOLVER: dns.resolver,
     });
     await registerUser(control.url); // the first account is the admin, who skips the check
     dev = await registerUser(control.url);
@@ -89,7 +66,7 @@ describe('deployflow domains with ownership verification', () => {
   });
   after(async () => {
     await control?.stop();
-    await server?.close();
+    await dns?.close();
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
@@ -117,7 +94,7 @@ describe('deployflow domains with ownership verification', () => {
     assert.deepEqual((await dev.get(`/api/v1/apps/${APP}`)).body.domains, []);
 
     const [claim] = await pending();
-    txt.set(claim!.record.name, claim!.record.value);
+    dns.records.set(claim!.record.name, claim!.record.value);
     const r = await cli(['domains:verify', DOMAIN]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`${DOMAIN} is verified and routed to ${APP}`));

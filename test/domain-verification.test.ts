@@ -5,18 +5,14 @@
 // verified domain; deleting the app forgets its claims.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import dns2 from 'dns2';
 import { readRouteTable } from '../common/routes/index.js';
 import { Redis } from 'ioredis';
-import { freePort } from './support/ports.js';
+import { startTxtDns, type TxtDns } from './support/txt-dns.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
 
-const { Packet } = dns2;
-
 describe('custom domain ownership', () => {
-  const txt = new Map<string, string>();
-  let server: ReturnType<typeof dns2.createServer>;
+  let dns: TxtDns;
   let redis: TestRedis;
   let probe: Redis;
   let control: TestControl;
@@ -33,34 +29,14 @@ describe('custom domain ownership', () => {
   };
 
   before(async () => {
-    const port = await freePort();
-    server = dns2.createServer({
-      udp: true,
-      handle: (request, send) => {
-        const response = Packet.createResponseFromRequest(request);
-        const q = request.questions[0];
-        const value = q ? txt.get(q.name.toLowerCase()) : undefined;
-        if (q && value !== undefined && q.type === Packet.TYPE.TXT) {
-          // dns2's types want a class instance; its encoder takes this plain record.
-          response.answers.push({
-            name: q.name,
-            type: Packet.TYPE.TXT,
-            class: Packet.CLASS.IN,
-            ttl: 1,
-            data: value,
-          } as unknown as (typeof response.answers)[number]);
-        }
-        void send(response);
-      },
-    });
-    await server.listen({ udp: { port, address: '127.0.0.1' } });
+    dns = await startTxtDns();
     redis = await startRedis();
     probe = new Redis(redis.url);
     control = await startTestControl({
       REDIS_URL: redis.url,
       DEPLOYFLOW_DOMAIN: 'paas.test',
       DEPLOYFLOW_DOMAIN_VERIFICATION: 'on',
-      DEPLOYFLOW_DOMAIN_RESOLVER: `127.0.0.1:${port}`,
+      DEPLOYFLOW_DOMAIN_RESOLVER: dns.resolver,
     });
     admin = await registerUser(control.url);
     dev = await registerUser(control.url);
@@ -79,7 +55,7 @@ describe('custom domain ownership', () => {
     await control.stop();
     probe.disconnect();
     await redis.stop();
-    await server.close();
+    await dns.close();
   });
 
   it('keeps a claimed domain out of the route table until its TXT record carries the token', async () => {
@@ -91,7 +67,7 @@ describe('custom domain ownership', () => {
     attack(!(await other.get('/api/v1/apps/thief')).body.domains.includes('github.com'), "not among the app's domains");
     const unverified = await other.post('/api/v1/apps/thief/domains/github.com/verify');
     attack(unverified.status === 409 && unverified.body.error.code === 'DF_ERR_DOMAIN_UNVERIFIED', 'no record, no domain');
-    txt.set('_deployflow-challenge.github.com', 'deployflow-verify=guessed-token');
+    dns.records.set('_deployflow-challenge.github.com', 'deployflow-verify=guessed-token');
     attack((await other.post('/api/v1/apps/thief/domains/github.com/verify')).status === 409, 'a wrong token is refused');
     attack(!(await routed('github.com')), 'still not routed');
     assert.deepEqual(
@@ -112,12 +88,12 @@ describe('custom domain ownership', () => {
     // The thief claims it too, and even publishes a record of its own token.
     const theirs = await other.post('/api/v1/apps/thief/domains', { domain: 'shop.example.org' });
     assert.equal(theirs.status, 202);
-    txt.set('_deployflow-challenge.shop.example.org', claim.body.record.value);
+    dns.records.set('_deployflow-challenge.shop.example.org', claim.body.record.value);
     const verified = await dev.post('/api/v1/apps/shop/domains/shop.example.org/verify');
     assert.equal(verified.status, 201);
     assert.ok(verified.body.domains.includes('shop.example.org'));
     assert.equal((await readRouteTable(probe)).routes['shop.example.org']?.app, 'shop');
-    txt.set('_deployflow-challenge.shop.example.org', theirs.body.record.value);
+    dns.records.set('_deployflow-challenge.shop.example.org', theirs.body.record.value);
     const taken = await other.post('/api/v1/apps/thief/domains/shop.example.org/verify');
     attack(taken.status === 409 && taken.body.error.code === 'DF_ERR_CONFLICT', 'a verified domain belongs to one app');
     attack((await other.post('/api/v1/apps/thief/domains', { domain: 'shop.example.org' })).status === 409, 'and cannot be claimed again');

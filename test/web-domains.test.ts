@@ -4,47 +4,24 @@
 // for the domain's DNS) answers the record, Verify routes the domain and the pending card goes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import dns2 from 'dns2';
 import { ensureDashboardBuilt, launchBrowser } from './support/chromium.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
-import { freePort } from './support/ports.js';
+import { startTxtDns, type TxtDns } from './support/txt-dns.js';
 
-const { Packet } = dns2;
 const APP = 'shop';
 const DOMAIN = 'www.shop.example';
 
 describe('the Domains tab with ownership verification', () => {
-  const txt = new Map<string, string>();
-  let server: ReturnType<typeof dns2.createServer>;
+  let dns: TxtDns;
   let control: TestControl;
   let dev: Awaited<ReturnType<typeof registerUser>>;
 
   before(async () => {
-    const port = await freePort();
-    server = dns2.createServer({
-      udp: true,
-      handle: (request, send) => {
-        const response = Packet.createResponseFromRequest(request);
-        const q = request.questions[0];
-        const value = q ? txt.get(q.name.toLowerCase()) : undefined;
-        if (q && value !== undefined && q.type === Packet.TYPE.TXT) {
-          // dns2's types want a class instance; its encoder takes this plain record.
-          response.answers.push({
-            name: q.name,
-            type: Packet.TYPE.TXT,
-            class: Packet.CLASS.IN,
-            ttl: 1,
-            data: value,
-          } as unknown as (typeof response.answers)[number]);
-        }
-        void send(response);
-      },
-    });
-    await server.listen({ udp: { port, address: '127.0.0.1' } });
+    dns = await startTxtDns();
     control = await startTestControl({
       DEPLOYFLOW_DOMAIN: 'paas.test',
       DEPLOYFLOW_DOMAIN_VERIFICATION: 'on',
-      DEPLOYFLOW_DOMAIN_RESOLVER: `127.0.0.1:${port}`,
+      DEPLOYFLOW_DOMAIN_RESOLVER: dns.resolver,
     });
     await registerUser(control.url); // the first account is the admin, who skips the check
     dev = await registerUser(control.url);
@@ -52,7 +29,7 @@ describe('the Domains tab with ownership verification', () => {
   });
   after(async () => {
     await control?.stop();
-    await server?.close();
+    await dns?.close();
   });
 
   it('shows a new domain pending with its TXT record, refuses Verify without it, routes it with it', async () => {
@@ -84,7 +61,7 @@ describe('the Domains tab with ownership verification', () => {
         .waitFor();
       assert.deepEqual((await dev.get(`/api/v1/apps/${APP}`)).body.domains, [], 'nothing routed without the record');
 
-      txt.set(claim.record.name, claim.record.value);
+      dns.records.set(claim.record.name, claim.record.value);
       await card.getByRole('button', { name: 'Verify' }).click();
       await page.getByRole('button', { name: `Remove ${DOMAIN}` }).waitFor();
       await card.waitFor({ state: 'detached' });
