@@ -76,8 +76,18 @@ describe('account flows in a browser', () => {
     await page.getByRole('heading', { name: 'Apps' }).waitFor();
   };
 
-  it('changes the password on the Account page: a wrong current one is refused, then other sessions end', async () => {
+  it('changes the password on the Account page: a wrong current one is refused, then other sessions end', async (t) => {
     const dev = await registerUser(control.url);
+    // The same account open in another browser: its session is one of those that end.
+    const elsewhere = await launchBrowser();
+    t.after(() => elsewhere.close());
+    const otherPage = await elsewhere.context.newPage();
+    await otherPage.goto(control.url);
+    const otherForm = otherPage.getByRole('form', { name: 'Sign in' });
+    await otherForm.getByLabel('Email').fill(dev.email);
+    await otherForm.getByLabel('Password').fill(PASSWORD);
+    await otherForm.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await otherPage.getByRole('heading', { name: 'Apps' }).waitFor();
     await signIn(dev.email);
     await page.getByRole('link', { name: 'Account' }).first().click();
     const form = page.getByRole('form', { name: 'Change password' });
@@ -98,6 +108,13 @@ describe('account flows in a browser', () => {
     await page.getByRole('link', { name: 'Apps' }).first().click();
     await page.getByRole('heading', { name: 'Apps' }).waitFor();
     assert.equal(await page.getByRole('form', { name: 'Sign in' }).count(), 0);
+    // The other browser is sent back to the sign-in form (its socket was ended, its refresh refused).
+    await otherPage
+      .getByRole('link', { name: 'Account' })
+      .first()
+      .click()
+      .catch(() => undefined);
+    await otherPage.getByRole('form', { name: 'Sign in' }).waitFor();
   });
 
   it('disables and enables a user and makes a reset link from the Users page', async () => {

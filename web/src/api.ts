@@ -61,6 +61,10 @@ export function refreshSession(): Promise<boolean> {
       body: JSON.stringify({ refreshToken: current.refreshToken }),
     });
     if (!res.ok) {
+      // A password change ends every other session and hands this tab new tokens: the socket's
+      // refresh with the old token can fail after they arrived. Only the session refreshed ends.
+      const now = session.get();
+      if (now && now.refreshToken !== current.refreshToken) return true;
       session.set(null);
       return false;
     }
