@@ -11,36 +11,9 @@ import { cloneSource } from '../webhooks/clone.js';
 import { resolveCloneUrl } from '../webhooks/clone-url.js';
 import { branchName } from '../webhooks/handle.js';
 import { allowPrivateUrls } from '../webhooks/settings.js';
-
-const DeploymentView = z.object({
-  id: z.string(),
-  app: z.string(),
-  status: z.enum(['queued', 'building', 'deploying', 'running', 'failed', 'superseded', 'cancelled']),
-  commit: z.string().nullable(),
-  ref: z.string().nullable(),
-  image: z.string().nullable(),
-  source: z.string(),
-  createdAt: z.number(),
-  finishedAt: z.number().nullable(),
-  error: z.string().nullable(),
-});
+import { DeploymentView, deploymentView } from './view.js';
 
 const IMAGE_REF = /^[a-z0-9][a-z0-9._\-/]*(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
-
-function view(d: Deployment): z.infer<typeof DeploymentView> {
-  return {
-    id: d.id,
-    app: d.app,
-    status: d.status,
-    commit: d.commit,
-    ref: d.ref,
-    image: d.image,
-    source: d.source,
-    createdAt: d.createdAt,
-    finishedAt: d.finishedAt,
-    error: d.error,
-  };
-}
 
 async function loadDeployment(ctx: AuthedContext<unknown, unknown>): Promise<Deployment> {
   const id = ctx.params.id as string;
@@ -92,7 +65,7 @@ export const deploymentRoutes: RouteSpec[] = [
     access: 'user',
     response: z.array(DeploymentView),
     summary: "An app's deployments, newest first",
-    handler: async (ctx) => (await ctx.deps.store.deployments.listByApp((await loadApp(ctx, 'view')).name, 100)).map(view),
+    handler: async (ctx) => (await ctx.deps.store.deployments.listByApp((await loadApp(ctx, 'view')).name, 100)).map(deploymentView),
   }),
   defineRoute({
     method: 'post',
@@ -188,7 +161,7 @@ export const deploymentRoutes: RouteSpec[] = [
     access: 'user',
     response: DeploymentView,
     summary: 'One deployment',
-    handler: async (ctx) => view(await loadDeployment(ctx)),
+    handler: async (ctx) => deploymentView(await loadDeployment(ctx)),
   }),
   defineRoute({
     method: 'get',

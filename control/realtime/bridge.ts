@@ -6,6 +6,8 @@
 import type { Server } from 'socket.io';
 import type { ControlDeps } from '../server/deps.js';
 import type { Deployment } from '../store/types.js';
+import type { DeploymentLogLine } from '../deploy/log.js';
+import { deploymentView } from '../deployments/view.js';
 import type { RequestSample } from '../runtime/requests.js';
 import type { LogRing } from './ring.js';
 import { appRoom, deploymentRoom } from './rooms.js';
@@ -28,23 +30,8 @@ export interface AppRequestsEvent {
   sample: RequestSample;
 }
 
-export function deploymentView(d: Deployment): Record<string, unknown> {
-  return {
-    id: d.id,
-    app: d.app,
-    status: d.status,
-    commit: d.commit,
-    ref: d.ref,
-    image: d.image,
-    source: d.source,
-    createdAt: d.createdAt,
-    finishedAt: d.finishedAt,
-    error: d.error,
-  };
-}
-
 export function bridgeEvents(io: Server, deps: ControlDeps, ring: LogRing): () => void {
-  const onLog = (l: { deploymentId: string; app: string; line: string; at: number }): void => {
+  const onLog = (l: DeploymentLogLine): void => {
     io.to(deploymentRoom(l.deploymentId)).emit('deployment:log', ring.push(l));
   };
   const onStatus = (d: Deployment): void => {
