@@ -77,6 +77,12 @@ export function taskReplicas(app: string, tasks: SwarmTask[], nodes: Map<string,
 }
 
 /** Running (so healthy: Swarm runs a task only once its health check passed) replicas as upstreams. */
+/** The app's tasks as replicas, each with the address its port is published on. */
+export async function serviceReplicas(docker: Docker, app: string): Promise<Replica[]> {
+  const [tasks, nodes] = await Promise.all([listTasks(docker, app), nodeAddresses(docker)]);
+  return taskReplicas(app, tasks, nodes);
+}
+
 export function upstreamsOfReplicas(replicas: Replica[], deploymentId?: string): Upstream[] {
   return replicas
     .filter((r) => r.running && r.hostPort && (deploymentId === undefined || r.deploymentId === deploymentId))
