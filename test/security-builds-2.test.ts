@@ -6,18 +6,25 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import tarFs from 'tar-fs';
-import { createBuilder, release, purgeApp, type Builder, type BuildRequest, type ReleaseSpec } from '../builder/index.js';
+import { purgeApp } from '../builder/index.js';
 import type { BuildImageSettings } from '../builder/policy/images.js';
-import { loadConfig } from '../common/config/config.js';
-import { isDeployFlowError } from '../common/errors/catalogue.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
+import {
+  batteryBuilder,
+  BuildBattery,
+  firewallRules,
+  startControlStandIn,
+  startVictim,
+  statusesWhile,
+  statusOf,
+  type ControlStandIn,
+} from './support/hostile-builds.js';
 
 const docker = new Docker();
 const run = Math.random().toString(36).slice(2, 8);
@@ -27,33 +34,6 @@ const LIMITS = { memoryMb: 256, cpus: 1, pids: 128 };
 // What a build may write: small, so the attack below is stopped after a few hundred MB at most.
 const DISK_MB = 64;
 
-let tried = 0;
-let refused = 0;
-
-function get(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
-      .once('error', () => resolve(0));
-  });
-}
-
-function ip6tablesRules(chain: string): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('ip6tables', ['-w', '5', '-S', chain], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.once('close', () => resolve(out));
-    child.once('error', () => resolve(''));
-  });
-}
-
-/** The interface's IPv6 link-local address from /proc/net/if_inet6 (listed even while the bridge has no carrier). */
 /**
  * The host's IPv4 address on the bridge, as the interface has it: Docker lists it as the network's
  * IPAM gateway only sometimes (a freshly started engine gives the default bridge a subnet alone).
@@ -70,6 +50,7 @@ function bridgeIpv4(ifname: string): Promise<string | undefined> {
   });
 }
 
+/** The interface's IPv6 link-local address from /proc/net/if_inet6 (listed even while the bridge has no carrier). */
 async function linkLocal(ifname: string): Promise<string | undefined> {
   const table = await fs.readFile('/proc/net/if_inet6', 'utf8').catch(() => '');
   const hex = table
@@ -118,82 +99,32 @@ async function engineBuild(tag: string, lines: string[]): Promise<void> {
 
 describe('hostile builds, part 2', { timeout: 600_000 }, () => {
   let base: string;
-  let builder: Builder;
+  let battery: BuildBattery;
   let victimImage: string;
   let victimPort: number;
-  const dirs: string[] = [];
   const ownImages: string[] = [];
   let imageSettings: BuildImageSettings = { allowedImages: [], allowHostImages: false };
-  let hits: string[] = [];
-  let control: http.Server;
-  let controlPort: number;
+  let control: ControlStandIn;
 
   before(async () => {
     base = await ensureNodeBaseImage(docker);
-    const images = loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images;
-    builder = createBuilder({
-      docker,
-      images,
-      maxConcurrentBuilds: 1,
-      buildTimeoutMs: 120_000,
-      imageSettings: async () => imageSettings,
-      isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: DISK_MB },
-    });
+    const builder = batteryBuilder(docker, base, { limits: LIMITS, diskMb: DISK_MB, imageSettings: async () => imageSettings });
     // Stands for control's API on 127.0.0.1: any request reaching it is a leak.
-    control = http.createServer((req, res) => {
-      hits.push(req.url ?? '');
-      res.end('control-secret\n');
+    control = await startControlStandIn();
+    battery = new BuildBattery({
+      builder,
+      dirPrefix: 'df-sec2-',
+      attacker: apps.attacker,
+      leaks: { markers: [`victim-source-${run}`, 'control-secret'], hits: control.hits },
     });
-    await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-    controlPort = (control.address() as AddressInfo).port;
-
-    const victim = await build(apps.victim, 'v1', [
-      `FROM ${base}`,
-      'WORKDIR /srv',
-      `RUN echo victim-source-${run} > /srv/secret.txt`,
-      `RUN printf '%s' "require('http').createServer((q,s)=>s.end('ok')).listen(8080)" > server.js`,
-      'EXPOSE 8080',
-      'CMD ["node", "server.js"]',
-    ]);
+    const victim = await startVictim(docker, battery, { app: apps.victim, base, network, label: run, secret: `victim-source-${run}` });
     victimImage = victim.image;
-    await docker.createNetwork({ Name: network, Driver: 'bridge', Labels: { 'deployflow.test': run } });
-    const spec: ReleaseSpec = {
-      app: apps.victim,
-      deploymentId: 'v1',
-      image: victimImage,
-      replicas: 1,
-      env: {},
-      limits: { memoryMb: 128, cpus: 0.5 },
-      port: 8080,
-    };
-    const deps = {
-      docker,
-      log: () => undefined,
-      publish: async () => undefined,
-      network,
-      healthTimeoutMs: 30_000,
-      drainMs: 0,
-      stopGraceSeconds: 1,
-    };
-    const released = await release(deps, spec);
-    victimPort = released.upstreams[0]!.port;
-    assert.equal(await get(victimPort), 200);
+    victimPort = victim.port;
+    assert.equal(await statusOf(victimPort), 200);
   });
 
   after(async () => {
-    console.log(`security battery (builds, part 2): ${tried} attacks tried, ${refused} refused`);
-    // The engine's build cgroup is shared with every build on this host: leave it unlimited again.
-    for (const [file, value] of [
-      ['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'],
-      ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
-      ['pids/docker/buildkit/pids.max', 'max'],
-      ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'],
-      ['docker/buildkit/memory.max', 'max'],
-      ['docker/buildkit/pids.max', 'max'],
-      ['docker/buildkit/cpu.max', 'max'],
-    ] as const) {
-      await fs.writeFile(path.join('/sys/fs/cgroup', file), value).catch(() => undefined);
-    }
+    await battery.close('security battery (builds, part 2)');
     control.close();
     for (const app of Object.values(apps)) await purgeApp(docker, app, { removeVolumes: true }).catch(() => undefined);
     for (const image of ownImages)
@@ -205,61 +136,32 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
       .getNetwork(network)
       .remove()
       .catch(() => undefined);
-    for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
   });
-
-  async function build(app: string, id: string, lines: string[], log: string[] = []): Promise<Awaited<ReturnType<Builder['build']>>> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-sec2-'));
-    dirs.push(dir);
-    await fs.writeFile(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n');
-    const req: BuildRequest = { app, deploymentId: id, source: { kind: 'dir', dir }, log: (l) => log.push(l) };
-    return builder.build(req);
-  }
-
-  /** One attack: the build must fail with `code`, say so in its log, and leak nothing. */
-  async function attack(name: string, code: string, lines: string[], pattern: RegExp, app = apps.attacker): Promise<string[]> {
-    tried += 1;
-    const log: string[] = [];
-    hits = [];
-    await assert.rejects(
-      build(app, `a${tried}`, lines, log),
-      (err: unknown) => {
-        assert.ok(isDeployFlowError(err), `${name}: expected a refusal, got ${String(err)}\n${log.join('\n')}`);
-        assert.equal(err.code, code, `${name}: ${err.message}\n${log.join('\n')}`);
-        assert.match(err.message, pattern, name);
-        return true;
-      },
-      `${name} must fail`,
-    );
-    assert.ok(
-      log.some((l) => l.includes(`${code}: `)),
-      `${name}: the build log names ${code}\n${log.join('\n')}`,
-    );
-    assert.ok(!log.some((l) => l.includes(`victim-source-${run}`) || l.includes('control-secret')), `${name}: nothing leaked into the log`);
-    assert.deepEqual(hits, [], `${name}: nothing reached the control port`);
-    refused += 1;
-    return log;
-  }
 
   it("checks an allowed base image's ONBUILD triggers like the file's own lines", async () => {
     const fetching = `df-sec2-onbuild-add-${run}:1`;
     const copying = `df-sec2-onbuild-copy-${run}:1`;
     const harmless = `df-sec2-onbuild-ok-${run}:1`;
-    const url = `http://127.0.0.1:${controlPort}/api/v1/openapi.json`;
+    const url = `http://127.0.0.1:${control.port}/api/v1/openapi.json`;
     await engineBuild(fetching, [`FROM ${base}`, `ONBUILD ADD ${url} /x`, 'ONBUILD RUN cat /x']);
     await engineBuild(copying, [`FROM ${base}`, `ONBUILD COPY --from=${victimImage} /srv/secret.txt /x`, 'ONBUILD RUN cat /x']);
     await engineBuild(harmless, [`FROM ${base}`, `ONBUILD RUN echo trigger-ran-${run} > /trigger`]);
     ownImages.push(fetching, copying, harmless);
     // An admin allows all three as bases: their triggers are still the tenant's build.
     imageSettings = { allowedImages: [fetching, copying, harmless], allowHostImages: false };
-    await attack(
+    await battery.attack(
       'ONBUILD ADD url',
       'DF_ERR_BUILD_REFUSED',
       [`FROM ${fetching}`, 'CMD ["node"]'],
       /ONBUILD trigger builds may not run: ADD http/,
     );
-    await attack('ONBUILD COPY --from other app', 'DF_ERR_BUILD_REFUSED', [`FROM ${copying}`, 'CMD ["node"]'], /another app's image/);
-    const ok = await build(apps.other, 'ob1', [`FROM ${harmless}`, 'CMD ["cat", "/trigger"]']);
+    await battery.attack(
+      'ONBUILD COPY --from other app',
+      'DF_ERR_BUILD_REFUSED',
+      [`FROM ${copying}`, 'CMD ["node"]'],
+      /another app's image/,
+    );
+    const ok = await battery.build(apps.other, 'ob1', [`FROM ${harmless}`, 'CMD ["cat", "/trigger"]']);
     const container = await docker.createContainer({ Image: ok.image, HostConfig: { NetworkMode: 'none' } });
     try {
       await container.start();
@@ -296,38 +198,30 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     try {
       const targets = [{ name: 'mapped', host: `::ffff:${v4}`, port: await listen(v4) }];
       if (v6) targets.push({ name: 'link-local', host: `${v6}%eth0`, port: await listen(`${v6}%${bridge}`) });
-      tried += 1;
+      battery.tried += 1;
       const log: string[] = [];
-      await build(apps.attacker, `v6-${run}`, [`FROM ${base}`, connectStep(targets)], log);
+      await battery.build(apps.attacker, `v6-${run}`, [`FROM ${base}`, connectStep(targets)], { log });
       const probes = log.filter((l) => / probe /.test(l));
       assert.equal(probes.length, targets.length, log.join('\n'));
       assert.ok(!probes.some((l) => l.endsWith(':connected')), probes.join('\n'));
       assert.deepEqual(arrived, [], 'nothing reached the host');
-      refused += 1;
+      battery.refused += 1;
     } finally {
       for (const server of servers) server.close();
     }
     // The second layer, for an engine that gives the bridge IPv6 one day: the ip6tables chains.
-    const host = await ip6tablesRules('DEPLOYFLOW-BUILD-HOST');
+    const host = await firewallRules(6, 'DEPLOYFLOW-BUILD-HOST');
     assert.match(host, /-A DEPLOYFLOW-BUILD-HOST -j REJECT/);
-    const forward = await ip6tablesRules('DEPLOYFLOW-BUILD-NET');
+    const forward = await firewallRules(6, 'DEPLOYFLOW-BUILD-NET');
     for (const cidr of ['::/96', '::ffff:0.0.0.0/96', 'fe80::/10', 'fc00::/7']) {
       assert.ok(forward.includes(`-d ${cidr} -j REJECT`), `${cidr} in\n${forward}`);
     }
   });
 
   it('stops a RUN step that writes past the disk limit while another app keeps answering', async () => {
-    const statuses: number[] = [];
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        statuses.push(await get(victimPort));
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
-    try {
+    const statuses = await statusesWhile(victimPort, async () => {
       // 4 GB asked for; the watcher cancels it far earlier, and BuildKit drops the step's layer.
-      const log = await attack(
+      const log = await battery.attack(
         'disk filler',
         'DF_ERR_BUILD_LIMIT',
         [`FROM ${base}`, 'RUN dd if=/dev/zero of=/big bs=1M count=4096'],
@@ -341,13 +235,10 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
         log.some((l) => l.includes(`${DISK_MB} MB written`)),
         'the limits line names the disk budget',
       );
-    } finally {
-      polling = false;
-      await poller;
-    }
+    });
     assert.ok(statuses.length > 0 && statuses.every((s) => s === 200), `the other app answered ${statuses.join(',')}`);
     // Writing less than the budget builds.
-    const ok = await build(apps.other, 'd1', [`FROM ${base}`, 'RUN dd if=/dev/zero of=/small bs=1M count=8', 'CMD ["node"]']);
+    const ok = await battery.build(apps.other, 'd1', [`FROM ${base}`, 'RUN dd if=/dev/zero of=/small bs=1M count=8', 'CMD ["node"]']);
     assert.equal(ok.image, `deployflow/${apps.other}:d1`);
   });
 });

@@ -4,15 +4,12 @@
 // same engine (two builders: two DeployFlow instances, e.g. control and the git service). Runs
 // through the real builder on the real Docker Engine with the platform's isolation on.
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { createBuilder, listBuildCache, memoryLedger, type Builder, type BuildRequest, type CacheLedgerStore } from '../builder/index.js';
-import { loadConfig } from '../common/config/config.js';
+import { listBuildCache, memoryLedger, type Builder, type CacheLedgerStore } from '../builder/index.js';
 import { isDeployFlowError } from '../common/errors/catalogue.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
+import { batteryBuilder, BuildBattery } from './support/hostile-builds.js';
 
 const docker = new Docker();
 const run = Math.random().toString(36).slice(2, 8);
@@ -21,72 +18,42 @@ const LIMITS = { memoryMb: 256, cpus: 1, pids: 128 };
 // Each build of the filler adds 3 MB to its cache mount and leaves a 2 MB layer: over 8 MB by its third build.
 const CACHE_MB = 8;
 
-let tried = 0;
-let refused = 0;
-
 describe('hostile builds, part 3', { timeout: 600_000 }, () => {
   let base: string;
-  let builder: Builder;
+  let battery: BuildBattery;
   let second: Builder;
   let ledger: CacheLedgerStore;
-  const dirs: string[] = [];
   const images: string[] = [];
 
   before(async () => {
     base = await ensureNodeBaseImage(docker);
     ledger = memoryLedger();
-    builder = createBuilder({
-      docker,
-      images: loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images,
-      maxConcurrentBuilds: 1,
-      buildTimeoutMs: 120_000,
-      isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: 256 },
-      appCache: { budgetMb: CACHE_MB, ledger },
+    battery = new BuildBattery({
+      builder: batteryBuilder(docker, base, { limits: LIMITS, diskMb: 256, appCache: { budgetMb: CACHE_MB, ledger } }),
+      dirPrefix: 'df-sec3-',
     });
-    second = createBuilder({
-      docker,
-      images: loadConfig({ DEPLOYFLOW_IMAGE_NODE: base }).images,
-      maxConcurrentBuilds: 1,
-      buildTimeoutMs: 120_000,
-      isolation: { limits: async () => LIMITS, allowPrivate: async () => false, contextMb: 64, imageMb: 1024, diskMb: 256 },
-    });
+    second = batteryBuilder(docker, base, { limits: LIMITS, diskMb: 256 });
   });
 
   after(async () => {
-    console.log(`security battery (builds, part 3): ${tried} attacks tried, ${refused} refused`);
-    for (const [file, value] of [
-      ['memory/docker/buildkit/memory.memsw.limit_in_bytes', '-1'],
-      ['memory/docker/buildkit/memory.limit_in_bytes', '-1'],
-      ['pids/docker/buildkit/pids.max', 'max'],
-      ['cpu/docker/buildkit/cpu.cfs_quota_us', '-1'],
-      ['docker/buildkit/memory.max', 'max'],
-      ['docker/buildkit/pids.max', 'max'],
-      ['docker/buildkit/cpu.max', 'max'],
-    ] as const) {
-      await fs.writeFile(path.join('/sys/fs/cgroup', file), value).catch(() => undefined);
-    }
+    await battery.close('security battery (builds, part 3)');
     for (const image of images)
       await docker
         .getImage(image)
         .remove({ force: true })
         .catch(() => undefined);
-    for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
   });
 
+  /** Builds through the battery (with `by`, another builder) and returns the build's log. */
   async function build(
     app: string,
     id: string,
     lines: string[],
     files: Record<string, string> = {},
     log: string[] = [],
-    by = builder,
+    by?: Builder,
   ): Promise<string[]> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'df-sec3-'));
-    dirs.push(dir);
-    await fs.writeFile(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n');
-    for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(dir, name), text);
-    const req: BuildRequest = { app, deploymentId: id, source: { kind: 'dir', dir }, log: (l) => log.push(l) };
-    const built = await by.build(req);
+    const built = await battery.build(app, id, lines, { files, log, by });
     images.push(built.image);
     return log;
   }
@@ -99,7 +66,7 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
   }
 
   it("trims an app that fills the layer cache down to its budget, and leaves another app's cache alone", async () => {
-    tried += 1;
+    battery.tried += 1;
     const neighbourFile = [
       `FROM ${base}`,
       `RUN --mount=type=cache,target=/c dd if=/dev/urandom of=/c/n-${run} bs=1M count=2 && sleep 1`,
@@ -156,11 +123,11 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
     );
     const again = await build(apps.neighbour, 'n2', neighbourFile);
     assert.ok(cached(again, `of=/neighbour-${run}`) && cached(again, `of=/c/n-${run}`), again.join('\n'));
-    refused += 1;
+    battery.refused += 1;
   });
 
   it("stops a fork bomb's build without stopping another tenant's build running beside it", async () => {
-    tried += 1;
+    battery.tried += 1;
     // The busy build holds 60 processes (within its 128) for a while; the bomb starts once they run.
     const busyLog: string[] = [];
     const busy = build(
@@ -195,6 +162,6 @@ describe('hostile builds, part 3', { timeout: 600_000 }, () => {
       busyLog.some((l) => l.includes(`Built deployflow/${apps.busy}:b1`)),
       busyLog.join('\n'),
     );
-    refused += 1;
+    battery.refused += 1;
   });
 });
