@@ -5,11 +5,9 @@
 // Between rounds the app is brought back to 1 replica (short long-window and cool-down, which
 // play no part in scaling up). Knob: BENCH_AUTOSCALE_ROUNDS (3).
 import http from 'node:http';
-import { createLogger } from '../common/log/logger.js';
-import { startGateway } from '../gateway/index.js';
 import { startOpsStack, waitFor } from '../test/ops-fixtures.js';
-import { freePort } from '../test/support/ports.js';
-import { percentile } from './support/procs.js';
+import { median as med } from './support/procs.js';
+import { firstOk, publishedPort, startGatewayInProcess } from './support/start.js';
 
 const rounds = Number(process.env.BENCH_AUTOSCALE_ROUNDS ?? 3);
 const APP = 'bench-scale';
@@ -18,15 +16,11 @@ const s = await startOpsStack({
   DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS: '4',
   DEPLOYFLOW_DRAIN_SECONDS: '1',
 });
-const gatewayPort = await freePort();
-const gateway = await startGateway(
-  { ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
-  createLogger('gateway', 'silent'),
-);
+const gateway = await startGatewayInProcess(s.control.config);
 
 const get = (): Promise<string> =>
   new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port: gateway.port, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {
@@ -36,19 +30,6 @@ const get = (): Promise<string> =>
     });
     req.once('error', (err) => resolve(`error ${err.message}`));
   });
-
-async function firstOk(port: number): Promise<void> {
-  for (;;) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const replicas = async (): Promise<number> => (await s.owner.get(`/api/v1/apps/${APP}/status`)).body.autoscale.replicas as number;
 const reactions: number[] = [];
@@ -89,7 +70,7 @@ try {
       HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
     });
     await c.start();
-    await firstOk(Number((await c.inspect()).NetworkSettings.Ports['8080/tcp']![0]!.HostPort));
+    await firstOk(await publishedPort(c));
     floors.push(performance.now() - f0);
     await c.remove({ force: true });
   }
@@ -98,11 +79,6 @@ try {
   await s.cleanup([APP]);
 }
 
-const med = (xs: number[]): number =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
 const fmt = (xs: number[]): string => `median ${(med(xs) / 1000).toFixed(2)} s  (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})`;
 console.log(`\nautoscale reaction, ${rounds} rounds, ~40 req/s through the gateway against a target of 5 req/s per replica (max 2)`);
 console.log(`floor: docker create + start + first 200 of one more container:   ${fmt(floors)}`);

@@ -6,42 +6,23 @@
 // Knob: BENCH_COLDSTART_ROUNDS (3).
 import http from 'node:http';
 import { listAppContainers } from '../builder/index.js';
-import { createLogger } from '../common/log/logger.js';
-import { startGateway } from '../gateway/index.js';
 import { startOpsStack, waitFor } from '../test/ops-fixtures.js';
-import { freePort } from '../test/support/ports.js';
-import { percentile } from './support/procs.js';
+import { median as med } from './support/procs.js';
+import { firstOk, publishedPort, startGatewayInProcess } from './support/start.js';
 
 const rounds = Number(process.env.BENCH_COLDSTART_ROUNDS ?? 3);
 const APP = 'bench-cold';
 const s = await startOpsStack();
-const gatewayPort = await freePort();
-const gateway = await startGateway(
-  { ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
-  createLogger('gateway', 'silent'),
-);
+const gateway = await startGatewayInProcess(s.control.config);
 
 const get = (): Promise<number> =>
   new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port: gateway.port, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
     req.once('error', () => resolve(0));
   });
-
-async function firstOk(port: number): Promise<void> {
-  for (;;) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const asleep = async (): Promise<boolean> =>
   (await s.route(APP))?.sleeping === true && (await listAppContainers(s.docker, APP)).every((c) => !c.running);
@@ -60,7 +41,7 @@ try {
     const c = s.docker.getContainer(stopped!.id);
     const f0 = performance.now();
     await c.start();
-    await firstOk(Number((await c.inspect()).NetworkSettings.Ports['8080/tcp']![0]!.HostPort));
+    await firstOk(await publishedPort(c), 5);
     floors.push(performance.now() - f0);
     await c.stop({ t: 2 });
 
@@ -77,11 +58,6 @@ try {
   await s.cleanup([APP]);
 }
 
-const med = (xs: number[]): number =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
 const fmt = (xs: number[]): string => `median ${Math.round(med(xs))} ms  (${xs.map((x) => Math.round(x)).join(', ')})`;
 console.log(`\ncold start from sleep, ${rounds} rounds, one replica (tiny Node app, memory 64 MB)`);
 console.log(`floor: docker start of the stopped container + first 200:      ${fmt(floors)}`);

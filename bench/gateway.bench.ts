@@ -8,21 +8,8 @@
 // Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_GATEWAY_WORKERS ("1,2"),
 // BENCH_GATEWAY_ENGINES ("fast,http": GATEWAY_ENGINE values, each measured in the same run),
 // BENCH_GATEWAY_NODE_ARGS (extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
-import { Redis } from 'ioredis';
-import { createRoutePublisher } from '../common/routes/index.js';
-import {
-  freePort,
-  machineTicks,
-  start,
-  startNginx,
-  startRedis,
-  stop,
-  tmpDir,
-  treeCpuSeconds,
-  waitForLine,
-  wrk,
-  type WrkResult,
-} from './support/procs.js';
+import { freePort, machineTicks, start, startNginx, stop, treeCpuSeconds, waitForLine, wrk, type WrkResult } from './support/procs.js';
+import { startGatewayProcess, startNginxUpstream, startRouteTable } from './support/start.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -30,11 +17,7 @@ const workerCounts = (process.env.BENCH_GATEWAY_WORKERS ?? '1,2').split(',').map
 const engines = (process.env.BENCH_GATEWAY_ENGINES ?? 'fast,http').split(',');
 const host = 'web.paas.local';
 
-const upstreamPort = await freePort();
-const upstream = await startNginx(
-  `server { listen 127.0.0.1:${upstreamPort}; keepalive_requests 100000; location / { return 200 "hello from the upstream\\n"; } }`,
-  upstreamPort,
-);
+const { port: upstreamPort, child: upstream } = await startNginxUpstream();
 const nginxPort = await freePort();
 const nginx = await startNginx(
   `
@@ -50,9 +33,8 @@ const nginx = await startNginx(
   nginxPort,
 );
 
-const redis = await startRedis();
-const client = new Redis(redis.url);
-await createRoutePublisher(client).setAppRoutes('web', [host], [{ host: '127.0.0.1', port: upstreamPort }]);
+const routes = await startRouteTable();
+await routes.publisher.setAppRoutes('web', [host], [{ host: '127.0.0.1', port: upstreamPort }]);
 
 interface Row extends WrkResult {
   userUs: number;
@@ -100,19 +82,10 @@ for (const mode of ['bytes', 'parsed']) {
 }
 for (const workers of workerCounts)
   for (const engine of engines) {
-    const port = await freePort();
-    const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const gw = start(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/support/gateway-process.ts'], {
-      REDIS_URL: redis.url,
-      DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-gw-'),
-      DEPLOYFLOW_BIND: '127.0.0.1',
-      GATEWAY_HTTP_PORT: String(port),
-      GATEWAY_HTTPS_PORT: String(await freePort()),
-      GATEWAY_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'off',
-      GATEWAY_WORKERS: String(workers),
-      GATEWAY_ENGINE: engine,
+    const { port, child: gw } = await startGatewayProcess(routes.url, {
+      nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      env: { GATEWAY_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'off', GATEWAY_WORKERS: String(workers), GATEWAY_ENGINE: engine },
     });
-    await waitForLine(gw, /gateway ready/);
     rows.push(await measure(`gateway ${engine} (${workers}w)`, `http://127.0.0.1:${port}/`, gw.pid!));
     await stop(gw);
   }
@@ -134,5 +107,4 @@ for (const [name, r] of rows) {
   );
 }
 
-client.disconnect();
-await Promise.all([stop(upstream), stop(nginx), stop(redis.child)]);
+await Promise.all([stop(upstream), stop(nginx), routes.stop()]);

@@ -1,29 +1,18 @@
 // Route-change propagation: time from the publish call to the first request the gateway serves
 // from the new upstream, polled over a keep-alive connection. Goal (issue 4): p99 ≤ 50 ms.
 // Knobs: BENCH_ROUTE_CHANGES (300).
-import { Redis } from 'ioredis';
-import { createRoutePublisher } from '../common/routes/index.js';
 import { request, startUpstream } from '../gateway/testing/harness.js';
-import { freePort, percentile, start, startRedis, stop, tmpDir, waitForLine } from './support/procs.js';
+import { percentile, stop } from './support/procs.js';
+import { startGatewayProcess, startRouteTable } from './support/start.js';
 
 const changes = Number(process.env.BENCH_ROUTE_CHANGES ?? 300);
-const redis = await startRedis();
-const client = new Redis(redis.url);
-const pub = createRoutePublisher(client);
+const routes = await startRouteTable();
+const pub = routes.publisher;
 const ups = [await startUpstream('blue'), await startUpstream('green')];
 const host = 'web.paas.local';
 await pub.setAppRoutes('web', [host], [{ host: '127.0.0.1', port: ups[0]!.port }]);
 
-const port = await freePort();
-const gw = start(process.execPath, ['--import', 'tsx', 'bench/support/gateway-process.ts'], {
-  REDIS_URL: redis.url,
-  DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-routes-'),
-  DEPLOYFLOW_BIND: '127.0.0.1',
-  GATEWAY_HTTP_PORT: String(port),
-  GATEWAY_HTTPS_PORT: String(await freePort()),
-  GATEWAY_ACCESS_LOG: 'off',
-});
-await waitForLine(gw, /gateway ready/);
+const { port, child: gw } = await startGatewayProcess(routes.url, { dataDirPrefix: 'df-bench-routes-' });
 
 const samples: number[] = [];
 let timeouts = 0;
@@ -52,5 +41,4 @@ console.log(
 
 await stop(gw);
 for (const u of ups) await u.close();
-client.disconnect();
-await stop(redis.child);
+await routes.stop();

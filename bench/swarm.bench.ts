@@ -18,7 +18,7 @@ import { registerUser, startTestControl, type TestControl } from '../test/suppor
 import { startExtraEngine, startLan } from '../test/support/extra-engine.js';
 import { startRedis } from '../test/support/redis.js';
 import Docker from 'dockerode';
-import { percentile } from './support/procs.js';
+import { median as med } from './support/procs.js';
 
 const rounds = Number(process.env.BENCH_SWARM_ROUNDS ?? 3);
 const APP = 'bench-swarm';
@@ -157,11 +157,6 @@ try {
     perRequest[s.name] = (performance.now() - t0) / n;
   }
 
-  const med = (xs: number[]): number =>
-    percentile(
-      [...xs].sort((a, b) => a - b),
-      50,
-    );
   const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   console.log(
     `\npush-to-live, swarm beside docker, ${rounds} rolling rounds (alternating order), tiny Node app, classic builder, 1 replica`,

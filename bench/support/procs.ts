@@ -140,6 +140,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** Percentile 50 of unsorted figures (of an even count, the upper of the two middle ones). */
+export function median(xs: number[]): number {
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+}
+
 /** Every pid in the process tree under `pid` (nginx's worker, the gateway's cluster workers). */
 function processTree(pid: number): number[] {
   const pids = [pid];
