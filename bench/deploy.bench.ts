@@ -26,7 +26,8 @@ import { ensureNodeBaseImage } from '../test/support/base-image.js';
 import { registerUser, startTestControl } from '../test/support/control.js';
 import { startRedis } from '../test/support/redis.js';
 import { run } from '../test/git-fixtures.js';
-import { percentile } from './support/procs.js';
+import { median as med } from './support/procs.js';
+import { firstOk } from './support/start.js';
 
 const rounds = Number(process.env.BENCH_DEPLOY_ROUNDS ?? 3);
 const builder = process.env.BENCH_DEPLOY_BUILDER === 'legacy' ? 'legacy' : 'buildkit';
@@ -36,17 +37,6 @@ const base = await ensureNodeBaseImage(docker);
 const server = (nonce: string): string =>
   `require('node:http').createServer((q, s) => s.end(${JSON.stringify(nonce)})).listen(Number(process.env.PORT));\n`;
 const dockerfile = `FROM ${base}\nWORKDIR /srv\nCOPY server.js .\nENV PORT=8080\nUSER node\nEXPOSE 8080\nCMD ["node", "server.js"]\n`;
-
-async function firstOk(port: number): Promise<void> {
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function floor(dir: string, tag: string, engine: 'buildkit' | 'legacy'): Promise<{ ms: number; id: string }> {
   const t0 = performance.now();
@@ -240,11 +230,6 @@ try {
   await fs.rm(floorDir, { recursive: true, force: true });
 }
 
-const med = (xs: number[]): number =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
 const fmt = (xs: number[]): string => `median ${(med(xs) / 1000).toFixed(2)} s  (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})`;
 console.log(`\npush-to-live vs plain docker build + run + first 200, ${rounds} rounds side by side, tiny Node app`);
 console.log(`floor, classic builder (build --no-cache + run + first 200): ${fmt(floors.legacy)}`);

@@ -15,21 +15,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { compilePluginChain } from '../common/plugins/index.js';
-import { createRoutePublisher } from '../common/routes/index.js';
-import {
-  freePort,
-  start,
-  startNginx,
-  startRedis,
-  stop,
-  tmpDir,
-  treeCpuSeconds,
-  waitForLine,
-  wrk,
-  type WrkResult,
-} from './support/procs.js';
+import { stop, tmpDir, treeCpuSeconds, wrk, type WrkResult } from './support/procs.js';
+import { startGatewayProcess, startNginxUpstream, startRouteTable } from './support/start.js';
 
 const seconds = Number(process.env.BENCH_PLUGIN_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -50,14 +38,9 @@ function extractBaseline(): string {
   return dir;
 }
 
-const upstreamPort = await freePort();
-const upstream = await startNginx(
-  `server { listen 127.0.0.1:${upstreamPort}; keepalive_requests 100000; location / { return 200 "hello from the upstream\\n"; } }`,
-  upstreamPort,
-);
-const redis = await startRedis();
-const client = new Redis(redis.url);
-const pub = createRoutePublisher(client);
+const { port: upstreamPort, child: upstream } = await startNginxUpstream();
+const routes = await startRouteTable();
+const pub = routes.publisher;
 const up = [{ host: '127.0.0.1', port: upstreamPort }];
 await pub.setAppRoutes('bare', ['bare.paas.local'], up);
 await pub.setAppRoutes('empty', ['empty.paas.local'], up, { plugins: [] });
@@ -72,21 +55,8 @@ await pub.setAppRoutes('guarded', ['guarded.paas.local'], up, {
 });
 const auth = `Authorization: Basic ${Buffer.from('bench:a long bench password').toString('base64')}`;
 
-async function gateway(cwd: string): Promise<{ port: number; child: ReturnType<typeof start> }> {
-  const port = await freePort();
-  const child = start(process.execPath, ['--import', 'tsx', path.join(cwd, 'bench/support/gateway-process.ts')], {
-    REDIS_URL: redis.url,
-    DEPLOYFLOW_DATA_DIR: tmpDir('df-bench-gw-'),
-    DEPLOYFLOW_BIND: '127.0.0.1',
-    GATEWAY_HTTP_PORT: String(port),
-    GATEWAY_HTTPS_PORT: String(await freePort()),
-    GATEWAY_ACCESS_LOG: 'off',
-    GATEWAY_WORKERS: '1',
-    GATEWAY_ENGINE: engine,
-  });
-  await waitForLine(child, /gateway ready/);
-  return { port, child };
-}
+const gateway = (tree: string): ReturnType<typeof startGatewayProcess> =>
+  startGatewayProcess(routes.url, { tree, env: { GATEWAY_WORKERS: '1', GATEWAY_ENGINE: engine } });
 
 const baselineDir = extractBaseline();
 const old = await gateway(baselineDir);
@@ -163,6 +133,5 @@ console.log(
 console.log(`basic-auth + headers vs no plugins: ${guardedRatio.toFixed(3)}× (goal ≥ 0.90×) ${guardedRatio >= 0.9 ? 'met' : 'NOT met'}`);
 if (guarded.runs.some((x) => x.errors > 0)) console.log('WARNING: the guarded route answered non-2xx: check the Authorization header');
 
-client.disconnect();
-await Promise.all([stop(old.child), stop(current.child), stop(upstream), stop(redis.child)]);
+await Promise.all([stop(old.child), stop(current.child), stop(upstream), routes.stop()]);
 fs.rmSync(baselineDir, { recursive: true, force: true });
