@@ -4,7 +4,7 @@
 // order of status events and log lines, never on durations.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DeploymentLogLine } from '../control/deploy/log.js';
+import type { DeploymentLogLine } from '../control/server/events.js';
 import type { Deployment } from '../control/store/types.js';
 import type { FileSpec } from './builder-fixtures.js';
 import { answer, opsApp, startOpsStack, type OpsStack } from './ops-fixtures.js';

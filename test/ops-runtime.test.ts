@@ -3,7 +3,8 @@
 // and stderr told apart), and the sampler's timer fills the metrics API.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { followAppLogs, type AppLogLine } from '../control/runtime/logs.js';
+import { followAppLogs } from '../control/runtime/logs.js';
+import type { AppLogLine } from '../control/server/events.js';
 import { answer, startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
 
 const APP = 'ops-runtime';

@@ -77,7 +77,7 @@ describe('realtime room membership follows access', () => {
   const metrics = (c: TestControl, app: string, cpuPercent: number): boolean =>
     c.service.deps.events.emit('app.metrics', {
       app,
-      sample: { at: Date.now(), cpuPercent, memoryBytes: 1, memoryLimitBytes: 1, rxBytes: 0, txBytes: 0 },
+      sample: { at: Date.now(), cpuPercent, memoryBytes: 1, memoryLimitBytes: 1, networkRxBytes: 0, networkTxBytes: 0, replicas: [] },
     });
 
   before(async () => {

@@ -37,7 +37,7 @@ describe('realtime sessions end with their credentials', () => {
   const emitMetrics = (): boolean =>
     control.service.deps.events.emit('app.metrics', {
       app: APP,
-      sample: { at: Date.now(), cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: 1, rxBytes: 0, txBytes: 0 },
+      sample: { at: Date.now(), cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: 1, networkRxBytes: 0, networkTxBytes: 0, replicas: [] },
     });
 
   before(async () => {

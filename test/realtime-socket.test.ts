@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Deployment } from '../control/store/types.js';
+import type { ControlEventBus } from '../control/server/events.js';
 import { addCollaborator, registerUser, startTestControl, type TestControl } from './support/control.js';
 import { connectSocket } from './support/realtime.js';
 import { startRedis, type TestRedis } from './support/redis.js';
@@ -36,7 +37,7 @@ describe('realtime', () => {
   let owner: Awaited<ReturnType<typeof registerUser>>;
   let stranger: Awaited<ReturnType<typeof registerUser>>;
   let viewer: Awaited<ReturnType<typeof registerUser>>;
-  const emit = (name: string, payload: unknown): boolean => control.service.deps.events.emit(name, payload);
+  const emit: ControlEventBus['emit'] = (...args) => control.service.deps.events.emit(...args);
 
   before(async () => {
     redis = await startRedis();
@@ -84,7 +85,15 @@ describe('realtime', () => {
       emit('app.log', { app: APP, replica: 'r1', line: 'hello from the container', at: Date.now(), stream: 'stdout' });
       emit('app.metrics', {
         app: APP,
-        sample: { at: Date.now(), cpuPercent: 12.5, memoryBytes: 1e7, memoryLimitBytes: 2.6e8, rxBytes: 10, txBytes: 20 },
+        sample: {
+          at: Date.now(),
+          cpuPercent: 12.5,
+          memoryBytes: 1e7,
+          memoryLimitBytes: 2.6e8,
+          networkRxBytes: 10,
+          networkTxBytes: 20,
+          replicas: [],
+        },
       });
       assert.equal((await mine.waitFor('app:log'))[0].line, 'hello from the container');
       assert.equal((await watcher.waitFor('app:metrics'))[0].sample.cpuPercent, 12.5);
@@ -140,7 +149,7 @@ describe('realtime', () => {
       [2, 3, 4, 5, 6, 7, 8],
     );
     const updated = await control.service.deps.store.deployments.update(d.id, { status: 'running', finishedAt: Date.now() });
-    emit('deployment.status', updated);
+    emit('deployment.status', updated!);
     assert.equal((await again.waitFor('deployment:status'))[0].status, 'running');
     assert.equal((await statusWatcher.waitFor('deployment:status'))[0].id, d.id);
     again.close();

@@ -254,7 +254,7 @@ describe('dashboard in a browser', () => {
       }
       control.service.deps.events.emit('app.metrics', {
         app: APP,
-        sample: { at: Date.now(), cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: 1, rxBytes: 0, txBytes: 0 },
+        sample: { at: Date.now(), cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: 1, networkRxBytes: 0, networkTxBytes: 0, replicas: [] },
       });
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(socket.events.get('app:metrics')!.length, 0);

@@ -58,7 +58,6 @@ export const appRoutes: RouteSpec[] = [
         await removeApp(ctx.deps, app);
         throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such team');
       }
-      ctx.deps.events.emit('app.created', app);
       return appView(ctx.deps.config, app);
     },
   }),

@@ -4,10 +4,8 @@
 // decided on its own: one app's slow scale-up (a health check) never delays another app's.
 // Sleeping is not its business: at no load it stops at one replica, and an app with scale to zero
 // set is put to sleep by the idle detector, which the autoscaler then leaves alone until it wakes.
-import type { EventEmitter } from 'node:events';
 import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import type { RequestSample } from '../runtime/requests.js';
-import { APP_NOTICE, type AppNotice } from '../notifications/notice.js';
 import { opsLog, type OpsDeps } from '../operations/deps.js';
 import { scaleApp } from '../operations/lifecycle.js';
 import { footprint, sumFootprints } from '../operations/quota.js';
@@ -15,11 +13,12 @@ import { runningDeployment } from '../operations/state.js';
 import { isStopped } from '../operations/stopped.js';
 import { isSleeping } from '../edge/state.js';
 import type { App } from '../store/types.js';
+import type { ControlEventBus } from '../server/events.js';
 import { decide, fitQuota, type AutoscaleTimings, type Decision, type LoadSample } from './decide.js';
 import { readRecord, writeRecord, type AutoscaleEvent, type AutoscaleRecord } from './history.js';
 
 export interface AutoscalerDeps extends OpsDeps {
-  events: EventEmitter;
+  events: ControlEventBus;
   clock: () => number;
   /** The gateways' per-app figures (null without Redis: then nothing is decided). */
   requests: { samples(app: string, since: number): RequestSample[] } | null;
@@ -181,7 +180,7 @@ export class Autoscaler {
       message: `${message} (wanted for ${decision.reason})`,
     };
     await writeRecord(this.x.store, app.name, { ...record, events: [event, ...record.events], refusal: { at: now, message } });
-    this.x.events.emit(APP_NOTICE, { app: app.name, kind: 'autoscale.refused', message: `Autoscaling ${message}` } satisfies AppNotice);
+    this.x.events.emit('app.notice', { app: app.name, kind: 'autoscale.refused', message: `Autoscaling ${message}` });
   }
 
   private async apply(app: App, decision: Decision, to: number): Promise<void> {

@@ -6,7 +6,6 @@
 // The old containers drain in the background, so the next deploy's switch never waits for them.
 // Each step logs one `-----> step` line; the record's status follows.
 import { randomUUID } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
 import type { Config } from '../../common/config/config.js';
 import { appUrl } from '../apps/urls.js';
@@ -17,6 +16,7 @@ import type { Builder, LiveRelease, ReleaseDeps, SourceSpec, Upstream } from '..
 import type { AppRuntime } from '../app-runtime/runtime.js';
 import type { EnvCipher } from '../env/cipher.js';
 import type { App, Deployment, DeploymentStatus, Store } from '../store/types.js';
+import type { ControlEventBus } from '../server/events.js';
 import { appHosts } from './hosts.js';
 import { appRouteOptions } from '../edge/route-options.js';
 import { DeploymentLog } from './log.js';
@@ -31,7 +31,7 @@ export interface DeployDeps {
   builder: Builder;
   routes: RoutePublisher | null;
   envCipher: EnvCipher;
-  events: EventEmitter;
+  events: ControlEventBus;
   log: Logger;
   clock: () => number;
   /** Release timings; tests shorten them. */

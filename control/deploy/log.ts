@@ -1,15 +1,8 @@
 // One deployment's log: every line goes to the store (appended in order, writes serialized so
 // a slow disk never reorders lines), to live listeners (git push, Socket.IO), and to nobody
 // else — env values never pass through here.
-import type { EventEmitter } from 'node:events';
 import type { Store } from '../store/types.js';
-
-export interface DeploymentLogLine {
-  deploymentId: string;
-  app: string;
-  line: string;
-  at: number;
-}
+import type { ControlEventBus } from '../server/events.js';
 
 export class DeploymentLog {
   private chain: Promise<void> = Promise.resolve();
@@ -17,7 +10,7 @@ export class DeploymentLog {
 
   constructor(
     private readonly store: Store,
-    private readonly events: EventEmitter,
+    private readonly events: ControlEventBus,
     readonly deploymentId: string,
     readonly app: string,
     private readonly clock: () => number,
@@ -31,7 +24,7 @@ export class DeploymentLog {
         app: this.app,
         line: part,
         at: this.clock(),
-      } satisfies DeploymentLogLine);
+      });
       this.pending.push(part);
     }
     // Batch lines written in one tick into one store append.

@@ -8,9 +8,8 @@
 import type { Redis } from 'ioredis';
 import { isAppName } from '../../common/names/validate.js';
 import { WAKE_CHANNEL, WAKE_FAILED_CHANNEL, type WakeFailure } from '../../common/routes/index.js';
-import { WAKE_FAILED_EVENT, type AppWakeFailedEvent, type EdgeDeps } from './deps.js';
+import type { EdgeDeps } from './deps.js';
 import { wakeApp, type WakeOutcome } from './wake.js';
-import { APP_NOTICE, type AppNotice } from '../notifications/notice.js';
 import { writePlatformLine } from '../runtime/platform-log.js';
 
 export interface WakeListener {
@@ -39,14 +38,14 @@ export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken:
     } else if (outcome.kind === 'failed') {
       x.log.warn({ app, reason: outcome.reason }, 'waking the app failed; it stays asleep');
       const at = x.clock();
-      x.events.emit(WAKE_FAILED_EVENT, { app, reason: outcome.reason, at } satisfies AppWakeFailedEvent);
+      x.events.emit('app.wake-failed', { app, reason: outcome.reason, at });
       await announceFailure(app, outcome);
       // Where the app's people look: its runtime log and their notifications.
       const message = `Waking ${app} failed: ${outcome.reason}. It stays asleep; the next request after ${outcome.retryAfterSeconds} s tries again.`;
       await writePlatformLine(x, app, message, at).catch((err: unknown) =>
         x.log.warn({ err, app }, 'writing the wake failure to the app log failed'),
       );
-      x.events.emit(APP_NOTICE, { app, kind: 'wake.failed', message } satisfies AppNotice);
+      x.events.emit('app.notice', { app, kind: 'wake.failed', message });
     } else if (outcome.kind === 'backing-off') {
       await announceFailure(app, outcome);
     }

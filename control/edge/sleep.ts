@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { runningDeployment } from '../operations/state.js';
 import { isStopped } from '../operations/stopped.js';
-import { edgeLockTtlMs, SLEEP_EVENT, type AppSleepEvent, type EdgeDeps } from './deps.js';
+import { edgeLockTtlMs, type EdgeDeps } from './deps.js';
 import { withEdgeLock } from './lock.js';
 import { publishSleepRoute } from './publish.js';
 import { isSleeping, updateSleepState } from './state.js';
@@ -29,7 +29,7 @@ export async function sleepApp(x: EdgeDeps, name: string): Promise<boolean> {
       await delay(SETTLE_MS);
       const stopped = await x.deploy.runtime.stop(name, 5);
       x.log.info({ app: name, stopped, idleSeconds: app.scaleToZero.idleSeconds }, 'idle: the app went to sleep');
-      x.events.emit(SLEEP_EVENT, { app: name, sleeping: true, at: x.clock() } satisfies AppSleepEvent);
+      x.events.emit('app.sleep', { app: name, sleeping: true, at: x.clock() });
       return true;
     }),
   );

@@ -14,7 +14,7 @@ import { isStopped } from '../operations/stopped.js';
 import type { App } from '../store/types.js';
 import type { RunningDeployment } from '../app-runtime/runtime.js';
 import type { OpsDeps } from '../operations/deps.js';
-import { edgeLockTtlMs, SLEEP_EVENT, type AppSleepEvent, type EdgeDeps } from './deps.js';
+import { edgeLockTtlMs, type EdgeDeps } from './deps.js';
 import { withEdgeLock } from './lock.js';
 import { publishSleepRoute } from './publish.js';
 import { COLD_STARTS_KEPT, sleepState, updateSleepState, type SleepState } from './state.js';
@@ -98,7 +98,7 @@ async function wakeNow(x: EdgeDeps, name: string, requestedAt: number): Promise<
     lastWakeFailedAt: null,
     coldStarts: [...previous.coldStarts, { at: now, ms: coldStartMs }].slice(-COLD_STARTS_KEPT),
   });
-  x.events.emit(SLEEP_EVENT, { app: name, sleeping: false, at: now } satisfies AppSleepEvent);
+  x.events.emit('app.sleep', { app: name, sleeping: false, at: now });
   return { kind: 'woken', coldStartMs, upstreams: upstreams.length };
 }
 

@@ -65,7 +65,6 @@ export const envRoutes: RouteSpec[] = [
       }
       ctx.audit.details = { keys: Object.keys(changes) };
       const stored = await ctx.deps.store.env.apply(app.name, changes);
-      ctx.deps.events.emit('app.env.changed', app);
       return { keys: Object.keys(stored).sort() };
     },
   }),
@@ -83,7 +82,6 @@ export const envRoutes: RouteSpec[] = [
       const stored = await ctx.deps.store.env.get(app.name);
       if (!Object.hasOwn(stored, key)) throw new DeployFlowError('DF_ERR_NOT_FOUND', `No env var ${key}`);
       await ctx.deps.store.env.apply(app.name, { [key]: null });
-      ctx.deps.events.emit('app.env.changed', app);
       return undefined;
     },
   }),

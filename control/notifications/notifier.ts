@@ -4,9 +4,9 @@
 // allowed to disturb the deploy or the other channels.
 import { randomUUID } from 'node:crypto';
 import type { ControlDeps } from '../server/deps.js';
+import type { AppNotice } from '../server/events.js';
 import type { App, Deployment, Notification, NotificationKind } from '../store/types.js';
 import { createMailer, postWebhook, type Mailer } from './deliver.js';
-import { APP_NOTICE, type AppNotice } from './notice.js';
 import { allowPrivateUrls } from '../webhooks/settings.js';
 import { kindOf, messageOf } from './message.js';
 import { appSettings, userSettings } from './settings.js';
@@ -37,13 +37,13 @@ export function startNotifier(deps: ControlDeps, push: PushToUser, mailer: Maile
       deps.store.apps.get(n.app).then((app) => (app ? notifyMembers(deps, push, mailer, track, app, n.kind, n.message, null) : undefined)),
     );
   };
-  const onAppDeleted = (app: { name: string }): void => {
+  const onAppDeleted = (app: App): void => {
     // A later app of the same name (maybe someone else's) must not inherit these channels.
     track(deps.store.notifications.deleteSettings('app', app.name));
   };
   deps.events.on('deployment.status', onStatus);
   deps.events.on('app.deleted', onAppDeleted);
-  deps.events.on(APP_NOTICE, onNotice);
+  deps.events.on('app.notice', onNotice);
   return {
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
@@ -51,7 +51,7 @@ export function startNotifier(deps: ControlDeps, push: PushToUser, mailer: Maile
     stop() {
       deps.events.off('deployment.status', onStatus);
       deps.events.off('app.deleted', onAppDeleted);
-      deps.events.off(APP_NOTICE, onNotice);
+      deps.events.off('app.notice', onNotice);
       mailer?.close();
     },
   };

@@ -3,14 +3,13 @@
 // the app's queue and trims BuildKit's cache to its budget; a deleted app's metrics history goes.
 import { trimBuildCache } from '../../builder/index.js';
 import type { ControlDeps } from '../server/deps.js';
-import type { Deployment } from '../store/types.js';
 import { pruneImages } from './retention.js';
 import { setStopped } from './stopped.js';
 
 export function attachOperationHooks(deps: ControlDeps): void {
   const { deploy, docker } = deps;
   if (!deploy || !docker) return;
-  deps.events.on('deployment.status', (d: Deployment) => {
+  deps.events.on('deployment.status', (d) => {
     if (d.status !== 'running') return;
     deploy
       .runExclusive(d.app, async () => {
@@ -23,7 +22,7 @@ export function attachOperationHooks(deps: ControlDeps): void {
       })
       .catch((err: unknown) => deps.log.warn({ err, app: d.app }, 'image retention failed'));
   });
-  deps.events.on('app.deleted', (app: { name: string }) => {
+  deps.events.on('app.deleted', (app) => {
     deps.metrics?.forget(app.name);
     void setStopped(deps.store, app.name, false).catch(() => undefined);
   });

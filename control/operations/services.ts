@@ -1,11 +1,11 @@
 // The long-lived parts of day-two operations, built with control's dependencies and started
 // and stopped with control: the metrics sampler and the reconciler.
-import type { EventEmitter } from 'node:events';
 import { MetricsSampler } from '../runtime/sampler.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import type { OpsDeps } from './deps.js';
+import type { ControlEventBus } from '../server/events.js';
 
-export function operationServices(x: OpsDeps & { events: EventEmitter; clock: () => number }): {
+export function operationServices(x: OpsDeps & { events: ControlEventBus; clock: () => number }): {
   metrics: MetricsSampler;
   reconciler: Reconciler;
 } {

@@ -5,49 +5,32 @@
 // samples are local too: every instance computes the same ones from the gateways' reports.
 import type { Server } from 'socket.io';
 import type { ControlDeps } from '../server/deps.js';
-import type { Deployment } from '../store/types.js';
-import type { DeploymentLogLine } from '../deploy/log.js';
+import type { ControlEvents } from '../server/events.js';
 import { deploymentView } from '../deployments/view.js';
-import type { RequestSample } from '../runtime/requests.js';
 import type { LogRing } from './ring.js';
 import { appRoom, deploymentRoom } from './rooms.js';
-import { SLEEP_EVENT, WAKE_FAILED_EVENT, type AppSleepEvent, type AppWakeFailedEvent } from '../edge/deps.js';
 
-export interface AppLogEvent {
-  app: string;
-  replica: string;
-  line: string;
-  at: number;
-  stream: string;
-}
-export interface AppMetricsEvent {
-  app: string;
-  sample: { at: number; cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; rxBytes: number; txBytes: number };
-}
-
-export interface AppRequestsEvent {
-  app: string;
-  sample: RequestSample;
-}
+/** The payload of control event `E`: each handler below takes exactly what its event carries. */
+type Payload<E extends keyof ControlEvents> = ControlEvents[E][0];
 
 export function bridgeEvents(io: Server, deps: ControlDeps, ring: LogRing): () => void {
-  const onLog = (l: DeploymentLogLine): void => {
+  const onLog = (l: Payload<'deployment.log'>): void => {
     io.to(deploymentRoom(l.deploymentId)).emit('deployment:log', ring.push(l));
   };
-  const onStatus = (d: Deployment): void => {
+  const onStatus = (d: Payload<'deployment.status'>): void => {
     io.to([deploymentRoom(d.id), appRoom(d.app, 'status')]).emit('deployment:status', deploymentView(d));
   };
-  const onAppLog = (e: AppLogEvent): void => {
+  const onAppLog = (e: Payload<'app.log'>): void => {
     io.local.to(appRoom(e.app, 'logs')).emit('app:log', e);
   };
-  const onMetrics = (e: AppMetricsEvent): void => {
+  const onMetrics = (e: Payload<'app.metrics'>): void => {
     io.to(appRoom(e.app, 'metrics')).emit('app:metrics', e);
   };
   // An app fell asleep, woke, or failed to wake: its status viewers reload the status.
-  const onSleep = (e: AppSleepEvent | AppWakeFailedEvent): void => {
+  const onSleep = (e: Payload<'app.sleep'> | Payload<'app.wake-failed'>): void => {
     io.to(appRoom(e.app, 'status')).emit('app:sleep', e);
   };
-  const onRequests = (e: AppRequestsEvent): void => {
+  const onRequests = (e: Payload<'app.requests'>): void => {
     io.local.to(appRoom(e.app, 'metrics')).emit('app:requests', e);
   };
   deps.events.on('deployment.log', onLog);
@@ -55,15 +38,15 @@ export function bridgeEvents(io: Server, deps: ControlDeps, ring: LogRing): () =
   deps.events.on('app.log', onAppLog);
   deps.events.on('app.metrics', onMetrics);
   deps.events.on('app.requests', onRequests);
-  deps.events.on(SLEEP_EVENT, onSleep);
-  deps.events.on(WAKE_FAILED_EVENT, onSleep);
+  deps.events.on('app.sleep', onSleep);
+  deps.events.on('app.wake-failed', onSleep);
   return () => {
     deps.events.off('deployment.log', onLog);
     deps.events.off('deployment.status', onStatus);
     deps.events.off('app.log', onAppLog);
     deps.events.off('app.metrics', onMetrics);
     deps.events.off('app.requests', onRequests);
-    deps.events.off(SLEEP_EVENT, onSleep);
-    deps.events.off(WAKE_FAILED_EVENT, onSleep);
+    deps.events.off('app.sleep', onSleep);
+    deps.events.off('app.wake-failed', onSleep);
   };
 }

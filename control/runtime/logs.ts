@@ -2,21 +2,13 @@
 // prefixed with its replica's name), and a follower that emits every new line on the control
 // event bus as `app.log` while anyone listens. Lines are the app's own output, never env. The
 // container parts here are the docker runtime's; followAppLogs asks whichever runtime runs apps.
-import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { demuxLogs, listAppContainers } from '../../builder/index.js';
 import type { ReplicaLogLine } from '../app-runtime/runtime.js';
 import type { ControlDeps } from '../server/deps.js';
-import { LogFrameDecoder, splitTimestamp, type LogStream } from './frames.js';
-
-export interface AppLogLine {
-  app: string;
-  replica: string;
-  line: string;
-  at: number;
-  stream: LogStream;
-}
+import type { ControlEventBus } from '../server/events.js';
+import { LogFrameDecoder, splitTimestamp } from './frames.js';
 
 export async function tailContainerLogs(docker: Docker, app: string, tail: number): Promise<string[]> {
   const containers = await listAppContainers(docker, app);
@@ -104,7 +96,7 @@ interface Follower {
   close(): void;
 }
 
-const followers = new WeakMap<EventEmitter, Map<string, Follower>>();
+const followers = new WeakMap<ControlEventBus, Map<string, Follower>>();
 
 /**
  * Starts (or joins) following `app`'s container logs; every new line is emitted on
@@ -119,7 +111,7 @@ export function followAppLogs(deps: Pick<ControlDeps, 'deploy' | 'events'>, app:
   let f = byApp.get(app);
   if (!f) {
     const emit = (l: ReplicaLogLine): void => {
-      deps.events.emit('app.log', { app, ...l, at: Date.now() } satisfies AppLogLine);
+      deps.events.emit('app.log', { app, ...l, at: Date.now() });
     };
     byApp.set(app, (f = { refs: 0, close: runtime.followLogs(app, emit, pollMs) }));
   }

@@ -1,10 +1,10 @@
 // What the Docker stats sampler and the gateway request poller share: a timer whose ticks never
-// overlap, and per-app history in bounded rings that the metrics API reads and `event` streams.
-import type { EventEmitter } from 'node:events';
+// overlap, and per-app history in bounded rings that the metrics API reads and `publish` streams.
+import type { ControlEventBus } from '../server/events.js';
 import { SampleRing } from './stats.js';
 
 export interface HistoryOptions {
-  events: EventEmitter;
+  events: ControlEventBus;
   /** 0: never run on a timer (tick() still works). */
   intervalMs: number;
   capacity?: number;
@@ -18,8 +18,8 @@ export abstract class PeriodicHistory<T extends { at: number }> {
 
   protected constructor(
     private readonly history: HistoryOptions,
-    /** The event every new sample is emitted as, with `{app, sample}`. */
-    private readonly event: string,
+    /** Sends every new sample out as the subclass's event (`app.metrics`, `app.requests`). */
+    private readonly publish: (app: string, sample: T) => void,
     private readonly defaultCapacity: number,
   ) {}
 
@@ -59,6 +59,6 @@ export abstract class PeriodicHistory<T extends { at: number }> {
     let ring = this.rings.get(app);
     if (!ring) this.rings.set(app, (ring = new SampleRing(this.history.capacity ?? this.defaultCapacity, this.history.maxAgeMs)));
     ring.push(sample);
-    this.history.events.emit(this.event, { app, sample });
+    this.publish(app, sample);
   }
 }

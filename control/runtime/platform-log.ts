@@ -4,9 +4,8 @@
 // show them), added after the replicas' lines in the log tail under the replica name `deployflow`
 // (the runtimes' tails carry no timestamps to merge by), and sent live to open log views as an
 // `app.log` event.
-import type { EventEmitter } from 'node:events';
 import type { Store } from '../store/types.js';
-import type { AppLogLine } from './logs.js';
+import type { ControlEventBus } from '../server/events.js';
 
 export const PLATFORM_REPLICA = 'deployflow';
 const KEEP = 50;
@@ -23,14 +22,14 @@ export async function platformLines(store: Store, app: string): Promise<Platform
 }
 
 export async function writePlatformLine(
-  deps: { store: Store; events: EventEmitter },
+  deps: { store: Store; events: ControlEventBus },
   app: string,
   line: string,
   at: number,
 ): Promise<void> {
   const kept = [...(await platformLines(deps.store, app)), { at, line }].slice(-KEEP);
   await deps.store.settings.set(key(app), kept);
-  deps.events.emit('app.log', { app, replica: PLATFORM_REPLICA, line, at, stream: 'stderr' } satisfies AppLogLine);
+  deps.events.emit('app.log', { app, replica: PLATFORM_REPLICA, line, at, stream: 'stderr' });
 }
 
 export async function forgetPlatformLines(store: Store, app: string): Promise<void> {

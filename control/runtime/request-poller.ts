@@ -19,7 +19,7 @@ export class GatewayRequestPoller extends PeriodicHistory<RequestSample> {
 
   /** A gateway publishes every 2 s, so an hour is 1800 windows. */
   constructor(private readonly o: RequestPollerOptions) {
-    super(o, 'app.requests', 1800);
+    super(o, (app, sample) => o.events.emit('app.requests', { app, sample }), 1800);
   }
 
   /** How many gateway processes currently report (0: the dashboard says the gateway is silent). */

@@ -17,7 +17,7 @@ export interface SamplerOptions extends HistoryOptions {
 
 export class MetricsSampler extends PeriodicHistory<MetricsSample> {
   constructor(private readonly o: SamplerOptions) {
-    super(o, 'app.metrics', 720);
+    super(o, (app, sample) => o.events.emit('app.metrics', { app, sample }), 720);
   }
 
   /** One sampling round over every running app container. */

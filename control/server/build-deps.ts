@@ -33,6 +33,7 @@ import { forgetRecord } from '../autoscale/history.js';
 import { readGatewayMetrics } from '../../common/gateway-reports/index.js';
 import { LABEL_INSTANCE, platformInstanceId } from '../reconciler/instance.js';
 import type { ControlDeps } from './deps.js';
+import type { ControlEvents } from './events.js';
 
 export async function connectRedis(url: string, log: Logger): Promise<Redis> {
   // Commands fail fast while Redis is down instead of queueing forever; ioredis keeps
@@ -51,7 +52,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
   const clock = Date.now;
   const docker = new Docker();
   const envCipher = new EnvCipher(envKey);
-  const events = new EventEmitter();
+  const events = new EventEmitter<ControlEvents>();
   // With Redis, deploys and operations of an app are ordered across every control instance and
   // git service sharing it, and route writes carry the app lock's fence.
   const exclusive = new AppExclusive(
@@ -105,7 +106,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
     // A drain entry outlives the drain by two minutes at most (a crashed instance's).
     ...(redis ? { drains: new SharedDrains(redis, config.drainSeconds * 1000 + 120_000) } : {}),
   });
-  events.on('app.deleted', (app: { name: string }) => {
+  events.on('app.deleted', (app) => {
     Promise.all([deploy.removeApp(app.name), deleteRepo(config, app.name)]).catch((err: unknown) =>
       log.error({ err, app: app.name }, 'removing the deleted app failed'),
     );
@@ -138,7 +139,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
         timings: { windowMs: a.windowSeconds * 1000, panicWindowMs: a.panicWindowSeconds * 1000, cooldownMs: a.cooldownSeconds * 1000 },
       },
     );
-    events.on('app.deleted', (app: { name: string }) => {
+    events.on('app.deleted', (app) => {
       forgetRecord(store, app.name).catch(() => undefined);
     });
   }

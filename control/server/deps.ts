@@ -1,6 +1,5 @@
 // Everything control's handlers need, passed in (never reached through globals) so tests can
 // build a control instance around a temp store, a private Redis and a fake clock.
-import type { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../common/config/config.js';
@@ -16,6 +15,7 @@ import type { MetricsSampler } from '../runtime/sampler.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { GatewayRequestPoller } from '../runtime/request-poller.js';
 import type { Autoscaler } from '../autoscale/autoscaler.js';
+import type { ControlEventBus } from './events.js';
 
 export interface ControlDeps {
   config: Config;
@@ -30,8 +30,8 @@ export interface ControlDeps {
   resetLimiter: LoginLimiter;
   /** TOTP second factors and recovery codes. */
   secondFactors: SecondFactors;
-  /** App lifecycle events (`app.created`, `app.deleted`, `app.updated`) for the deploy side. */
-  events: EventEmitter;
+  /** In-process events between control's parts; every name and payload is in ./events.ts. */
+  events: ControlEventBus;
   clock: () => number;
   /** The deploy pipeline; null when no Docker Engine is reachable at start. */
   deploy: DeployEngine | null;
