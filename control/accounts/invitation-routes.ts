@@ -190,8 +190,7 @@ export const invitationRoutes: RouteSpec[] = [
     handler: async (ctx) => {
       ctx.audit.target = 'invitation';
       // The route is public so that a new account can accept; a signed-in caller is still known.
-      const who = ctx.user as typeof ctx.user | null;
-      const accepted = await accept(ctx.deps, ctx.body.token, who, { name: ctx.body.name, password: ctx.body.password });
+      const accepted = await accept(ctx.deps, ctx.body.token, ctx.user, { name: ctx.body.name, password: ctx.body.password });
       ctx.user = accepted.user;
       ctx.audit.target = `user:${accepted.user.id}`;
       ctx.audit.details = { invitationId: accepted.invitationId, kind: accepted.kind, app: accepted.app, email: accepted.user.email };

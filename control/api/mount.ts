@@ -9,7 +9,7 @@ import type { ControlDeps } from '../server/deps.js';
 import { REQUIRE_FOR_ADMINS_SETTING } from '../accounts/second-factor.js';
 import { isApiToken } from '../auth/tokens.js';
 import type { User } from '../store/types.js';
-import { RESPONDED, type AuthedContext, type RouteSpec } from './route.js';
+import { RESPONDED, type PublicContext, type RouteSpec } from './route.js';
 
 export function bearerCredential(req: Request): string | null {
   const header = req.headers.authorization;
@@ -64,24 +64,23 @@ export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec
   for (const spec of routes) {
     if (spec.method !== 'get' && !spec.audit) throw new Error(`route ${spec.method} ${spec.path} must declare its audit action`);
     router[spec.method](spec.path, async (req, res) => {
-      const ctx = {
+      const ctx: PublicContext<unknown, unknown> = {
         req,
         res,
         deps,
-        user: null as User | null,
+        user: null,
         params: req.params as Record<string, string>,
-        body: undefined as unknown,
-        query: undefined as unknown,
+        body: undefined,
+        query: undefined,
         ip: clientAddress(req),
-        audit: { target: null, details: null } as AuthedContext<unknown, unknown>['audit'],
+        audit: { target: null, details: null },
       };
       try {
         ctx.user = await authenticate(deps, req, spec.path);
-        if (spec.access !== 'public' && !ctx.user) throw new DeployFlowError('DF_ERR_UNAUTHENTICATED');
-        if (spec.access === 'admin' && ctx.user?.role !== 'admin') throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only admins may do that');
+        const handle = admit(spec, ctx);
         ctx.query = parse(spec.query, req.query, 'query');
         ctx.body = parse(spec.body, req.body, 'body');
-        const result = await spec.handler(ctx as AuthedContext<unknown, unknown>);
+        const result = await handle();
         if (spec.audit) await recordAudit(deps, spec.audit, ctx, 'ok');
         if (result === RESPONDED) return;
         if (result === undefined) res.status(spec.status ?? 204).end();
@@ -92,6 +91,21 @@ export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec
       }
     });
   }
+}
+
+/**
+ * Checks the caller against the route's access (before any input is read) and binds the handler
+ * to the context that access promises: a known user, or on a public route whoever it is. The same
+ * object either way, so what a handler writes into it (the user it signed in, the audit target)
+ * is what the audit records.
+ */
+function admit(spec: RouteSpec, ctx: PublicContext<unknown, unknown>): () => Promise<unknown> {
+  if (spec.access === 'public') return () => spec.handler(ctx);
+  const user = ctx.user;
+  if (!user) throw new DeployFlowError('DF_ERR_UNAUTHENTICATED');
+  if (spec.access === 'admin' && user.role !== 'admin') throw new DeployFlowError('DF_ERR_FORBIDDEN', 'Only admins may do that');
+  const authed = Object.assign(ctx, { user });
+  return () => spec.handler(authed);
 }
 
 /**
@@ -115,7 +129,7 @@ function printable(value: string | null): string | null {
 async function recordAudit(
   deps: ControlDeps,
   action: string,
-  ctx: { user: User | null; ip: string; audit: AuthedContext<unknown, unknown>['audit'] },
+  ctx: { user: User | null; ip: string; audit: PublicContext<unknown, unknown>['audit'] },
   result: 'ok' | 'error',
   err?: unknown,
 ): Promise<void> {

@@ -11,11 +11,15 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** public: anyone; user: any signed-in user; admin: role admin. Resource checks come on top. */
 export type Access = 'public' | 'user' | 'admin';
 
-export interface RequestContext<B, Q> {
+/** Who the handler is told called: a signed-in user, except on public routes (signed in or not). */
+export type CallerOf<A extends Access> = A extends 'public' ? User | null : User;
+
+export interface RequestContext<B, Q, U extends User | null = User | null> {
   req: Request;
   res: Response;
   deps: ControlDeps;
-  user: User | null;
+  /** A public route that signs someone in (or makes an account) sets it, so the audit names them. */
+  user: U;
   params: Record<string, string>;
   body: B;
   query: Q;
@@ -24,19 +28,21 @@ export interface RequestContext<B, Q> {
   audit: { target: string | null; details: Record<string, unknown> | null };
 }
 
-export interface AuthedContext<B, Q> extends RequestContext<B, Q> {
-  user: User;
-}
+/** What a `user` or `admin` route's handler gets: the caller is known. */
+export type AuthedContext<B, Q> = RequestContext<B, Q, User>;
+
+/** What a `public` route's handler gets: the caller, if they sent a valid credential. */
+export type PublicContext<B, Q> = RequestContext<B, Q, User | null>;
 
 /** Returned by handlers that wrote the response themselves (redirects, plain text). */
 export const RESPONDED = Symbol('responded');
 
-export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
+interface Declaration<B extends z.ZodType, Q extends z.ZodType, A extends Access> {
   method: Method;
   path: string;
   summary: string;
   tag: string;
-  access: Access;
+  access: A;
   body?: B;
   query?: Q;
   /** Documents the success body; not enforced at run time. */
@@ -44,9 +50,15 @@ export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType 
   status?: number;
   /** Every mutating route must name its audit action (enforced at mount). */
   audit?: string;
-  handler: (ctx: AuthedContext<z.infer<B>, z.infer<Q>>) => Promise<unknown>;
+  handler: (ctx: RequestContext<z.infer<B>, z.infer<Q>, CallerOf<A>>) => Promise<unknown>;
 }
 
-export function defineRoute<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType>(spec: RouteSpec<B, Q>): RouteSpec {
+/** A declared route, its input types forgotten: `access` still tells which context its handler takes. */
+export type RouteSpec = { [A in Access]: Declaration<z.ZodType, z.ZodType, A> }[Access];
+
+export function defineRoute<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, A extends Access = Access>(
+  spec: Declaration<B, Q, A>,
+): RouteSpec {
+  // Forgets the schemas' types only: the handler is mounted behind the schemas it was typed by.
   return spec as unknown as RouteSpec;
 }
