@@ -38,7 +38,7 @@ interface Operation {
   summary?: string;
   tags?: string[];
   security?: unknown[];
-  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: Schema }>;
+  parameters?: Array<{ name: string; in: string; required?: boolean; description?: string; schema?: Schema }>;
   requestBody?: { content?: Record<string, { schema?: Schema }> };
   responses?: Record<string, { description?: string; content?: Record<string, { schema?: Schema }> }>;
   'x-deployflow-access'?: string;
@@ -137,9 +137,11 @@ export function renderApiDocs(doc: Document): string {
       out.push(`Access: ${accessOf(op)}.`, '');
       const params = op.parameters ?? [];
       if (params.length > 0) {
-        out.push('| parameter | in | type | required |', '| --- | --- | --- | --- |');
-        for (const prm of params)
-          out.push(`| \`${prm.name}\` | ${prm.in} | ${cell(typeOf(prm.schema ?? {}))} | ${prm.required ? 'yes' : ''} |`);
+        out.push('| parameter | in | type | required | description |', '| --- | --- | --- | --- | --- |');
+        for (const prm of params) {
+          const about = prm.description ?? prm.schema?.description ?? '';
+          out.push(`| \`${prm.name}\` | ${prm.in} | ${cell(typeOf(prm.schema ?? {}))} | ${prm.required ? 'yes' : ''} | ${cell(about)} |`);
+        }
         out.push('');
       }
       out.push(...schemaBlock('Request body (JSON)', op.requestBody?.content?.['application/json']?.schema));

@@ -4,6 +4,7 @@
 // their tokens, keys, collaborations, team memberships, notifications and second factor. The
 // audit log keeps their events under their id and e-mail. The last enabled admin cannot be deleted.
 import { z } from 'zod';
+import { RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { removeApp } from '../apps/remove.js';
@@ -30,6 +31,7 @@ export const deletionRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/users/:id',
+    params: z.strictObject({ id: RecordId }),
     tag: 'users',
     access: 'admin',
     audit: 'user.delete',
@@ -38,7 +40,7 @@ export const deletionRoutes: RouteSpec[] = [
       'as the body says (409 lists them when it says nothing)',
     body: DeleteUserBody,
     handler: async (ctx) => {
-      const id = ctx.params.id as string;
+      const id = ctx.params.id;
       ctx.audit.target = `user:${id}`;
       if (id === ctx.user.id) throw new DeployFlowError('DF_ERR_CONFLICT', 'You cannot delete your own account');
       const user = await ctx.deps.store.users.get(id);

@@ -3,6 +3,7 @@
 // and whoever holds a link looks at it and accepts it — signed out, which makes the account, or
 // signed in as the invited address, which adds the collaboration.
 import { z } from 'zod';
+import { RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { may } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
@@ -106,12 +107,13 @@ export const invitationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/invitations/:id',
+    params: z.strictObject({ id: RecordId }),
     tag: 'users',
     access: 'user',
     audit: 'invitation.revoke',
     summary: "Revoke a pending invitation (admins any; an app's owner those to the app); its link stops working",
     handler: async (ctx) => {
-      const id = ctx.params.id as string;
+      const id = ctx.params.id;
       ctx.audit.target = `invitation:${id}`;
       const invitation = await managedInvitation(ctx, id);
       ctx.audit.details = { email: invitation.email, app: invitation.app };
@@ -124,6 +126,7 @@ export const invitationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/invitations/:id/resend',
+    params: z.strictObject({ id: RecordId }),
     tag: 'users',
     access: 'user',
     status: 202,
@@ -133,7 +136,7 @@ export const invitationRoutes: RouteSpec[] = [
       'the old link stops working. Whoever may revoke it may resend it, and becomes its sender',
     response: InvitationSent,
     handler: async (ctx) => {
-      const id = ctx.params.id as string;
+      const id = ctx.params.id;
       ctx.audit.target = `invitation:${id}`;
       const old = await managedInvitation(ctx, id);
       ctx.audit.details = { email: old.email, app: old.app };

@@ -3,6 +3,7 @@
 // password reset link for platforms without e-mail. The last enabled admin cannot be disabled,
 // and nobody disables themselves.
 import { z } from 'zod';
+import { RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { UserView } from '../auth/schemas.js';
@@ -21,13 +22,14 @@ export const offboardingRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/users/:id/disable',
+    params: z.strictObject({ id: RecordId }),
     tag: 'users',
     access: 'admin',
     audit: 'user.disable',
     response: UserView,
     summary: 'Disable an account (admin): its sessions, refresh and API tokens, SSH keys and open sockets stop working at once',
     handler: async (ctx) => {
-      const id = ctx.params.id as string;
+      const id = ctx.params.id;
       ctx.audit.target = `user:${id}`;
       if (id === ctx.user.id) throw new DeployFlowError('DF_ERR_CONFLICT', 'You cannot disable your own account');
       const user = await target(ctx.deps, id);
@@ -45,13 +47,14 @@ export const offboardingRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/users/:id/enable',
+    params: z.strictObject({ id: RecordId }),
     tag: 'users',
     access: 'admin',
     audit: 'user.enable',
     response: UserView,
     summary: 'Enable a disabled account again (admin); it signs in afresh (its API tokens and SSH keys work again)',
     handler: async (ctx) => {
-      const id = ctx.params.id as string;
+      const id = ctx.params.id;
       ctx.audit.target = `user:${id}`;
       const user = await target(ctx.deps, id);
       const updated = user.disabledAt === null ? user : await ctx.deps.store.users.update(id, { disabledAt: null });
@@ -61,6 +64,7 @@ export const offboardingRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/users/:id/password-reset-link',
+    params: z.strictObject({ id: RecordId }),
     tag: 'users',
     access: 'admin',
     status: 201,
@@ -68,7 +72,7 @@ export const offboardingRoutes: RouteSpec[] = [
     summary: 'Make a single-use password reset link for a user (admin; shown once, valid 30 minutes) — for platforms without SMTP',
     response: z.object({ url: z.string(), expiresAt: z.number() }),
     handler: async (ctx) => {
-      const id = ctx.params.id as string;
+      const id = ctx.params.id;
       ctx.audit.target = `user:${id}`;
       const user = await target(ctx.deps, id);
       if (user.disabledAt !== null) throw new DeployFlowError('DF_ERR_ACCOUNT_DISABLED', 'Enable the account first');

@@ -43,6 +43,8 @@ function isEmptyBody(value: unknown): boolean {
   return value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
 }
 
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T>;
+function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> | undefined;
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> | undefined {
   if (!schema) {
     // A route that takes no body refuses one rather than silently ignoring what the caller meant.
@@ -63,6 +65,7 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
 export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec[]): void {
   for (const spec of routes) {
     if (spec.method !== 'get' && !spec.audit) throw new Error(`route ${spec.method} ${spec.path} must declare its audit action`);
+    checkParamsDeclared(spec);
     router[spec.method](spec.path, async (req, res) => {
       const ctx: PublicContext<unknown, unknown> = {
         req,
@@ -78,6 +81,7 @@ export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec
       try {
         ctx.user = await authenticate(deps, req, spec.path);
         const handle = admit(spec, ctx);
+        if (spec.params) ctx.params = parse(spec.params, req.params, 'params');
         ctx.query = parse(spec.query, req.query, 'query');
         ctx.body = parse(spec.body, req.body, 'body');
         const result = await handle();
@@ -91,6 +95,15 @@ export function mountRoutes(router: Router, deps: ControlDeps, routes: RouteSpec
       }
     });
   }
+}
+
+/** A route's params schema names exactly the path's `:params`: none is left unparsed, none is made up. */
+export function checkParamsDeclared(spec: Pick<RouteSpec, 'method' | 'path' | 'params'>): void {
+  if (!spec.params) return;
+  const inPath = [...spec.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]).sort();
+  const declared = spec.params instanceof z.ZodObject ? Object.keys(spec.params.shape as object).sort() : null;
+  if (declared?.join() !== inPath.join())
+    throw new Error(`route ${spec.method} ${spec.path}: its params schema must be an object of exactly ${inPath.join(', ') || 'nothing'}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 // The apps API: create, list, get, patch, delete, and collaborators.
 import { z } from 'zod';
+import { AppNameParam, RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseAppName } from '../../common/names/validate.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
@@ -154,13 +155,14 @@ export const appRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/apps/:name/collaborators/:userId',
+    params: z.strictObject({ name: AppNameParam, userId: RecordId }),
     tag: 'apps',
     access: 'user',
     audit: 'app.collaborator.remove',
     summary: 'Remove a collaborator (owner or admin)',
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'administer');
-      const userId = ctx.params.userId as string;
+      const userId = ctx.params.userId;
       ctx.audit.details = { userId };
       if (!app.collaboratorIds.includes(userId)) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'Not a collaborator of this app');
       const updated = await ctx.deps.store.apps.update(app.name, { collaboratorIds: app.collaboratorIds.filter((id) => id !== userId) });

@@ -1,6 +1,7 @@
 // Deployments API: history, one record, its log, a deploy of an image or of a git URL's ref, a
 // redeploy, and rollback to an earlier successful deployment's image without rebuilding.
 import { z } from 'zod';
+import { RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
 import { checkAccess, may } from '../apps/access.js';
@@ -15,8 +16,8 @@ import { DeploymentView, deploymentView } from './view.js';
 
 const IMAGE_REF = /^[a-z0-9][a-z0-9._\-/]*(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
 
-async function loadDeployment(ctx: AuthedContext<unknown, unknown>): Promise<Deployment> {
-  const id = ctx.params.id as string;
+async function loadDeployment(ctx: AuthedContext<unknown, unknown, { id: string }>): Promise<Deployment> {
+  const id = ctx.params.id;
   const deployment = /^[0-9a-f-]{36}$/.test(id) ? await ctx.deps.store.deployments.get(id) : null;
   if (!deployment) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such deployment');
   const app = await ctx.deps.store.apps.get(deployment.app);
@@ -157,6 +158,7 @@ export const deploymentRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/deployments/:id',
+    params: z.strictObject({ id: RecordId }),
     tag: 'deployments',
     access: 'user',
     response: DeploymentView,
@@ -166,6 +168,7 @@ export const deploymentRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/deployments/:id/logs',
+    params: z.strictObject({ id: RecordId }),
     tag: 'deployments',
     access: 'user',
     summary: 'The build and deploy log as text',

@@ -2,6 +2,7 @@
 // exactly one person), listed with their fingerprints, removed by their owner.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parsePublicKey } from '../../git/index.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
@@ -57,12 +58,13 @@ export const keyRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/keys/:id',
+    params: z.strictObject({ id: RecordId }),
     tag: 'keys',
     access: 'user',
     audit: 'key.remove',
     summary: 'Remove one of your SSH keys',
     handler: async (ctx) => {
-      const id = ctx.params.id as string;
+      const id = ctx.params.id;
       ctx.audit.target = `key:${id}`;
       if (!(await ctx.deps.store.sshKeys.delete(id, ctx.user.id))) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such key');
       return undefined;

@@ -17,6 +17,19 @@ function openapiPath(path: string): { path: string; params: string[] } {
   return { path: converted, params };
 }
 
+/** A path param as the route's params schema types and describes it (a plain string without one). */
+function pathParam(route: RouteSpec, name: string): Record<string, unknown> {
+  const declared = route.params instanceof z.ZodObject ? (route.params.shape as Record<string, z.ZodType | undefined>)[name] : undefined;
+  if (!declared) return { name, in: 'path', required: true, schema: { type: 'string' } };
+  return {
+    name,
+    in: 'path',
+    required: true,
+    ...(declared.description ? { description: declared.description } : {}),
+    schema: schema(declared),
+  };
+}
+
 export function openApiDocument(routes: RouteSpec[], prefix: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
@@ -35,7 +48,7 @@ export function openApiDocument(routes: RouteSpec[], prefix: string): Record<str
       summary: route.summary,
       tags: [route.tag],
       ...(route.access === 'public' ? { security: [] } : {}),
-      parameters: [...params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })), ...queryParams],
+      parameters: [...params.map((name) => pathParam(route, name)), ...queryParams],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(route.body) } } } } : {}),
       responses: {
         [status]: route.response

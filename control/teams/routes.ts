@@ -4,6 +4,7 @@
 // whether or not the address has an account: an address without one adds nobody (invite them).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { defineRoute, type AuthedContext, type RouteSpec } from '../api/route.js';
 import { canCreateApps } from '../apps/access.js';
@@ -42,8 +43,8 @@ async function recheckTeamApps(deps: ControlDeps, teamId: string): Promise<void>
   }
 }
 
-function target(ctx: AuthedContext<unknown, unknown>): string {
-  const id = ctx.params.id as string;
+function target(ctx: AuthedContext<unknown, unknown, { id: string }>): string {
+  const id = ctx.params.id;
   ctx.audit.target = `team:${id}`;
   return id;
 }
@@ -90,12 +91,13 @@ export const teamRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/teams/:id',
+    params: z.strictObject({ id: RecordId }),
     tag: 'teams',
     access: 'user',
     response: TeamView,
     summary: 'A team with its members and apps (members and admins)',
     handler: async (ctx) => {
-      const { team, role } = await loadTeam(ctx.deps.store, ctx.user, ctx.params.id as string);
+      const { team, role } = await loadTeam(ctx.deps.store, ctx.user, ctx.params.id);
       return {
         ...teamSummary(team, role),
         members: await memberViews(ctx.deps.store, team.id),
@@ -106,6 +108,7 @@ export const teamRoutes: RouteSpec[] = [
   defineRoute({
     method: 'patch',
     path: '/teams/:id',
+    params: z.strictObject({ id: RecordId }),
     tag: 'teams',
     access: 'user',
     audit: 'team.rename',
@@ -123,6 +126,7 @@ export const teamRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/teams/:id',
+    params: z.strictObject({ id: RecordId }),
     tag: 'teams',
     access: 'user',
     audit: 'team.delete',
@@ -140,6 +144,7 @@ export const teamRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/teams/:id/members',
+    params: z.strictObject({ id: RecordId }),
     tag: 'teams',
     access: 'user',
     status: 202,
@@ -174,6 +179,7 @@ export const teamRoutes: RouteSpec[] = [
   defineRoute({
     method: 'patch',
     path: '/teams/:id/members/:userId',
+    params: z.strictObject({ id: RecordId, userId: RecordId }),
     tag: 'teams',
     access: 'user',
     audit: 'team.member.role',
@@ -182,7 +188,7 @@ export const teamRoutes: RouteSpec[] = [
     body: z.strictObject({ role: TeamRoleSchema }),
     handler: async (ctx) => {
       const { team } = await loadManagedTeam(ctx.deps.store, ctx.user, target(ctx));
-      const userId = ctx.params.userId as string;
+      const userId = ctx.params.userId;
       ctx.audit.details = { userId, role: ctx.body.role };
       if ((await ctx.deps.store.teams.roleOf(team.id, userId)) === null)
         throw new DeployFlowError('DF_ERR_NOT_FOUND', 'Not a member of this team');
@@ -196,13 +202,14 @@ export const teamRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/teams/:id/members/:userId',
+    params: z.strictObject({ id: RecordId, userId: RecordId }),
     tag: 'teams',
     access: 'user',
     audit: 'team.member.remove',
     summary: 'Remove a member (team admins), or leave a team yourself; the last admin stays',
     handler: async (ctx) => {
       const id = target(ctx);
-      const userId = ctx.params.userId as string;
+      const userId = ctx.params.userId;
       ctx.audit.details = { userId };
       const { team } =
         userId === ctx.user.id ? await loadTeam(ctx.deps.store, ctx.user, id) : await loadManagedTeam(ctx.deps.store, ctx.user, id);

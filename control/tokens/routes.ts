@@ -1,5 +1,6 @@
 // API tokens: created with a name, shown once, listed without their secret, revoked by id.
 import { z } from 'zod';
+import { RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 
@@ -40,12 +41,13 @@ export const tokenRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/tokens/:id',
+    params: z.strictObject({ id: RecordId }),
     tag: 'tokens',
     access: 'user',
     audit: 'token.revoke',
     summary: 'Revoke one of your API tokens',
     handler: async (ctx) => {
-      const id = ctx.params.id as string;
+      const id = ctx.params.id;
       ctx.audit.target = `token:${id}`;
       if (!(await ctx.deps.store.apiTokens.revoke(id, ctx.user.id))) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such token');
       return undefined;

@@ -1,5 +1,6 @@
 // Admin: list users, set roles, open or close registration.
 import { z } from 'zod';
+import { RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { REGISTRATION_SETTING, registrationOpen } from '../auth/registration.js';
@@ -27,6 +28,7 @@ export const userRoutes: RouteSpec[] = [
   defineRoute({
     method: 'patch',
     path: '/users/:id',
+    params: z.strictObject({ id: RecordId }),
     tag: 'users',
     access: 'admin',
     audit: 'user.role',
@@ -34,7 +36,7 @@ export const userRoutes: RouteSpec[] = [
     summary: "Change a user's role (admin); the last admin cannot be demoted",
     body: z.strictObject({ role: z.enum(['admin', 'developer', 'viewer']) }),
     handler: async (ctx) => {
-      const id = ctx.params.id as string;
+      const id = ctx.params.id;
       ctx.audit.target = `user:${id}`;
       ctx.audit.details = { role: ctx.body.role };
       const target = await ctx.deps.store.users.get(id);
