@@ -5,7 +5,7 @@
 # two commands, `make test` and `make up`, then checks that the banner's dashboard URL, git URL and
 # an app URL answer there (curl, Chromium, git push). See docs/operations.md#proving-a-fresh-machine.
 #
-#   bash scripts/fresh-machine.sh                       # the whole suite (long: 48 min here, 2 shared cores)
+#   bash scripts/fresh-machine.sh                       # the whole suite (long: 20 min here when quiet, 48 min on 2 busy cores)
 #   DEPLOYFLOW_FRESH_TESTS='test/prereqs.test.ts test/doctor.test.ts' bash scripts/fresh-machine.sh
 #                                                       # prerequisites, typecheck, lint, build, then only these tests
 #
