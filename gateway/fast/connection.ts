@@ -3,7 +3,7 @@
 // in the same read never reaches an upstream. Pipelined requests wait their turn (reading pauses
 // meanwhile), so responses go out in order.
 import type { Socket } from 'node:net';
-import { rawPage } from '../proxying/pages.js';
+import { rawPage } from '../shared/pages.js';
 import { createParser, HTTPParser, METHODS, closeParser, type ParseError, type Parser } from './parser.js';
 import { FastRequest, type ClientSide } from './request.js';
 

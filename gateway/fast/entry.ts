@@ -1,5 +1,5 @@
 // The fast engine's request entry: Host → route → replica → FastExchange, with the same refusals
-// in the same order as proxying/handler.ts (malformed or duplicate Host, ACME, HTTPS redirect,
+// in the same order as http/handler.ts (malformed or duplicate Host, ACME, HTTPS redirect,
 // sleeping app, oversized body, no healthy replica). The common case stays synchronous: no
 // promise per request; only ACME answers, waking apps and async plugins go async. A route with
 // a plugin chain takes withPlugins(); a route without one checks `route.chain` once and pays
@@ -10,8 +10,8 @@ import { isPromise, sendFastAnswer } from '../plugins/answers.js';
 import type { PluginRun, RawAnswer } from '../plugins/run.js';
 import { pick } from '../balancing/pick.js';
 import type { GatewayCore } from '../core.js';
-import { forwardRequestHeaders } from '../proxying/headers.js';
-import { nextRequestId } from '../proxying/ids.js';
+import { forwardRequestHeaders } from '../shared/headers.js';
+import { nextRequestId } from '../shared/ids.js';
 import { normaliseHost } from '../routing/host.js';
 import type { CompiledRoute } from '../routing/index-table.js';
 import { FastExchange, type FastExchangeHost } from './exchange.js';

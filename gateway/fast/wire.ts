@@ -1,10 +1,10 @@
 // Serialising heads for the fast engine: the upstream request head, the client response head and
 // the gateway's own pages, as latin1 strings (llhttp hands header bytes over as latin1, so bytes
-// round-trip unchanged). Hop-by-hop filtering matches proxying/headers.ts, Connection-listed
+// round-trip unchanged). Hop-by-hop filtering matches shared/headers.ts, Connection-listed
 // fields included.
 import { STATUS_CODES } from 'node:http';
-import { listedResponseFields } from '../proxying/headers.js';
-import { pageBody } from '../proxying/pages.js';
+import { listedResponseFields } from '../shared/headers.js';
+import { pageBody } from '../shared/pages.js';
 
 const RESPONSE_DROP = new Set([
   'connection',

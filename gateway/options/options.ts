@@ -33,7 +33,7 @@ export interface GatewayOptions {
   /** Worker processes (cluster mode); 1 = serve in this process; GATEWAY_WORKERS=auto = one per core. */
   workers: number;
   tlsDir: string;
-  /** 'fast': llhttp on raw sockets (fast/); 'http': node:http server + undici (proxying/). */
+  /** 'fast': llhttp on raw sockets (fast/); 'http': node:http server + undici (http/). */
   engine: 'fast' | 'http';
   /** GATEWAY_PLUGINS: operators' plugin modules (absolute paths), loaded at start. */
   pluginModules: string[];

@@ -5,7 +5,7 @@
 // a cut connection when a body filter failed after the head left.
 import { HeaderList } from './header-list.js';
 import type { BodyWriter, ChainView, PluginAnswer, PluginRequest, PluginResponse } from './types.js';
-import { pageBody } from '../proxying/pages.js';
+import { pageBody } from '../shared/pages.js';
 
 /** An answer made at the gateway (a plugin's, or the page for a plugin that failed). */
 export interface RawAnswer {

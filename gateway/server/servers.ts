@@ -9,9 +9,9 @@ import type { Socket } from 'node:net';
 import { listen } from '../../common/net/listen.js';
 import type { GatewayOptions } from '../options/options.js';
 import type { GatewayCore } from '../core.js';
-import { requestHandler } from '../proxying/handler.js';
-import { rawPage } from '../proxying/pages.js';
-import { upgradeHandler } from '../proxying/upgrade.js';
+import { requestHandler } from '../http/handler.js';
+import { rawPage } from '../shared/pages.js';
+import { upgradeHandler } from '../http/upgrade.js';
 import type { CertificateSelector } from '../tls/sni.js';
 
 /** What shutdown needs from a listener, whichever engine serves it. */

@@ -3,7 +3,7 @@
 // answers that went to the app carry `X-Cache: MISS`. A request with no-cache / no-store /
 // max-age=0 (or Pragma: no-cache) goes to the app; one carrying Authorization is neither served
 // from nor stored in the cache.
-import { filterResponseHeaders } from '../../proxying/headers.js';
+import { filterResponseHeaders } from '../../shared/headers.js';
 import type { GatewayPlugin, PluginInstance } from '../types.js';
 import { ResponseStore } from './cache-store.js';
 

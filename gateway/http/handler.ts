@@ -11,9 +11,9 @@ import type { GatewayCore } from '../core.js';
 import { normaliseHost } from '../routing/host.js';
 import { splitTarget, withHost } from '../routing/target.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
-import { forwardRequestHeaders } from './headers.js';
-import { nextRequestId } from './ids.js';
-import { sendPage } from './pages.js';
+import { forwardRequestHeaders } from '../shared/headers.js';
+import { nextRequestId } from '../shared/ids.js';
+import { sendPage } from '../shared/pages.js';
 import { wakeRefusalBody, wakeRefusalHeaders, type WakeRefusal } from '../waking/hold.js';
 
 const nextId = nextRequestId;

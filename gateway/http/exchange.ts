@@ -10,8 +10,8 @@ import { cutBeforeAnswer, mayRetry, neverReachedApp } from '../balancing/retry.j
 import type { CompiledRoute } from '../routing/index-table.js';
 import type { PluginRun } from '../plugins/run.js';
 import type { BodyWriter } from '../plugins/types.js';
-import { forwardResponseHeaders } from './headers.js';
-import { sendPage } from './pages.js';
+import { forwardResponseHeaders } from '../shared/headers.js';
+import { sendPage } from '../shared/pages.js';
 
 export interface ExchangeHost {
   passiveDownMs: number;
