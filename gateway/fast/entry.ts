@@ -14,7 +14,7 @@ import { forwardRequestHeaders } from '../shared/headers.js';
 import { nextRequestId } from '../shared/ids.js';
 import { normaliseHost } from '../routing/host.js';
 import type { CompiledRoute } from '../routing/index-table.js';
-import { FastExchange, type FastExchangeHost } from './exchange.js';
+import { FastExchange, type FastExchangeHost } from './socket-relay.js';
 import type { FastRequest } from './request.js';
 import { wakeRefusalResponse } from '../waking/hold.js';
 import { pageResponse, requestHead, simpleResponse } from './wire.js';

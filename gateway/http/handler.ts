@@ -10,7 +10,7 @@ import { pick } from '../balancing/pick.js';
 import type { GatewayCore } from '../core.js';
 import { normaliseHost } from '../routing/host.js';
 import { splitTarget, withHost } from '../routing/target.js';
-import { Exchange, type ExchangeHost } from './exchange.js';
+import { Exchange, type ExchangeHost } from './undici-relay.js';
 import { forwardRequestHeaders } from '../shared/headers.js';
 import { nextRequestId } from '../shared/ids.js';
 import { sendPage } from '../shared/pages.js';

@@ -2,7 +2,7 @@
 // upstream socket, the upstream's response re-framed onto the client socket, with backpressure
 // both ways, retry of refused connections (and of keep-alive races, and of connections cut
 // before any answer) for idempotent bodiless requests, and passive health marking — the same
-// rules as http/exchange.ts.
+// rules as http/undici-relay.ts.
 import type { Backend } from '../balancing/backends.js';
 import { pick } from '../balancing/pick.js';
 import { cutBeforeAnswer, mayRetry, neverReachedApp } from '../balancing/retry.js';
