@@ -9,7 +9,10 @@
 // Then back-to-back pushes: a first push, and a second one (a new commit on top) one second after
 // the first began, while the first still deploys (git accepts it at once: the proc-receive hook
 // holds no ref lock); the second's push-to-live against a single push's. The drain is the default 5 s.
-// Knobs: BENCH_DEPLOY_ROUNDS (3), BENCH_DEPLOY_BUILDER (buildkit | legacy: DEPLOYFLOW_BUILDER).
+// Its floor, in the same rounds: two plain builds + run + first 200 of two new trees, the second
+// started one second after the first, against a single one — what two builds at once cost this host.
+// Knobs: BENCH_DEPLOY_ROUNDS (3), BENCH_DEPLOY_BUILDER (buildkit | legacy: DEPLOYFLOW_BUILDER),
+// DEPLOYFLOW_BUILD_CONCURRENCY (passed on to control; its default otherwise).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +77,7 @@ const control = await startTestControl({
   DEPLOYFLOW_DRAIN_SECONDS: '5',
   DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
   DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
+  ...(process.env.DEPLOYFLOW_BUILD_CONCURRENCY ? { DEPLOYFLOW_BUILD_CONCURRENCY: process.env.DEPLOYFLOW_BUILD_CONCURRENCY } : {}),
 });
 const deps = control.service.deps;
 const git = await startGitService({
@@ -100,9 +104,13 @@ await fs.writeFile(path.join(floorDir, 'Dockerfile'), dockerfile);
 // Where the time goes: each `----->` step of the last first deploy, as an offset from the push.
 let steps: string[] = [];
 let stepT0 = 0;
-deps.events.on('deployment.log', (e: { line: string }) => {
-  if (e.line.startsWith('----->') || /healthy on/.test(e.line))
-    steps.push(`${((performance.now() - stepT0) / 1000).toFixed(2).padStart(6)} s  ${e.line.trim().slice(0, 90)}`);
+const pushOf = new Map<string, number>();
+deps.events.on('deployment.log', (e: { line: string; deploymentId?: string }) => {
+  if (!e.line.startsWith('----->') && !/healthy on/.test(e.line)) return;
+  // Back-to-back rounds interleave two deploys' lines: each is marked with its push (#1, #2).
+  const id = e.deploymentId ?? '';
+  if (!pushOf.has(id)) pushOf.set(id, pushOf.size + 1);
+  steps.push(`${((performance.now() - stepT0) / 1000).toFixed(2).padStart(6)} s  #${pushOf.get(id)} ${e.line.trim().slice(0, 86)}`);
 });
 
 /** Pushes, and times until the route's upstream is a new one answering 200. */
@@ -114,6 +122,7 @@ async function pushToLive(): Promise<{ live: number; push: number }> {
   const t0 = performance.now();
   steps = [];
   stepT0 = t0;
+  pushOf.clear();
   let live = 0;
   let failed = false;
   const watch = (async () => {
@@ -170,6 +179,9 @@ async function backToBack(i: number): Promise<number> {
   while (deps.deploy!.busy(APP)) await new Promise((r) => setTimeout(r, 20));
   await commitTree(`first ${i} ${Date.now()}`);
   const t0 = performance.now();
+  steps = [];
+  stepT0 = t0;
+  pushOf.clear();
   const first = g(['push', '-q', remote, 'HEAD:main']);
   let firstReturned = 0;
   void first.then(() => {
@@ -184,10 +196,32 @@ async function backToBack(i: number): Promise<number> {
   const [r1, r2] = await Promise.all([first, g(['push', '-q', remote, 'HEAD:main'])]);
   if (r1.code !== 0) throw new Error(`first push failed: ${r1.stderr}`);
   if (r2.code !== 0) throw new Error(`second push failed: ${r2.stderr}`);
-  return liveWith(second, t1);
+  const live = await liveWith(second, t1);
+  backToBackSteps = steps;
+  return live;
+}
+let backToBackSteps: string[] = [];
+
+/** The floor of back-to-back: two plain builds + runs of new trees, the second one second after the first; the second's time. */
+async function floorBackToBack(i: number): Promise<number> {
+  const dirs = [floorDir, await fs.mkdtemp(path.join(os.tmpdir(), 'df-bench-floor2-'))];
+  try {
+    await fs.writeFile(path.join(dirs[1]!, 'Dockerfile'), dockerfile);
+    const tags = dirs.map((_, k) => `deployflow-bench/floor:b2b-${k}-${i}-${Date.now()}`);
+    floorTags.push(...tags);
+    for (const [k, dir] of dirs.entries()) await fs.writeFile(path.join(dir, 'server.js'), server(`floor b2b ${k} ${i} ${Date.now()}`));
+    const first = floor(dirs[0]!, tags[0]!, builder);
+    await new Promise((r) => setTimeout(r, 1000));
+    const [a, b] = await Promise.all([first, floor(dirs[1]!, tags[1]!, builder)]);
+    for (const c of [a, b]) await docker.getContainer(c.id).remove({ force: true });
+    return b.ms;
+  } finally {
+    await fs.rm(dirs[1]!, { recursive: true, force: true });
+  }
 }
 
 const floors: Record<'buildkit' | 'legacy', number[]> = { buildkit: [], legacy: [] };
+const floorSeconds: number[] = [];
 const seconds: number[] = [];
 const lives: number[] = [];
 const cached: number[] = [];
@@ -214,7 +248,10 @@ try {
     await g(['commit', '-q', '--allow-empty', '-m', `redeploy ${i}`]);
     cached.push((await pushToLive()).live);
   }
-  for (let i = 0; i < rounds; i++) seconds.push(await backToBack(i));
+  for (let i = 0; i < rounds; i++) {
+    floorSeconds.push(await floorBackToBack(i));
+    seconds.push(await backToBack(i));
+  }
 } finally {
   await purgeApp(docker, APP).catch(() => undefined);
   for (const tag of floorTags)
@@ -242,4 +279,7 @@ console.log(
 console.log(`cached redeploy (push → new upstream answers):    ${fmt(cached)}`);
 console.log(`back-to-back: the second of two pushes 1 s apart (push → it answers): ${fmt(seconds)}`);
 console.log(`ratio ${(med(seconds) / med(lives)).toFixed(2)}× against a single push (goal ≤ 1.15×)`);
+console.log(`floor of back-to-back: the second of two plain ${builder} builds + run + first 200, 1 s apart: ${fmt(floorSeconds)}`);
+console.log(`floor ratio ${(med(floorSeconds) / med(floors[builder])).toFixed(2)}× against a single plain build + run (same rounds)`);
 console.log(`\nsteps of the last first deploy (offset from the push):\n${firstSteps.join('\n')}`);
+console.log(`\nsteps of the last back-to-back round (offset from the first push; the second began 1 s in):\n${backToBackSteps.join('\n')}`);

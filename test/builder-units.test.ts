@@ -147,6 +147,39 @@ describe('semaphore', () => {
     assert.deepEqual(waits, [1, 2]);
     assert.equal(s.running, 0);
   });
+
+  it('runs two at once with a limit of 2; one that asks for every slot runs alone, and those behind it wait their turn', async () => {
+    const s = new Semaphore(2);
+    const gates = new Map<string, () => void>();
+    const running = new Set<string>();
+    const seen: string[] = [];
+    const job = (name: string) => async () => {
+      running.add(name);
+      seen.push(`${name} with ${[...running].sort().join('+')}`);
+      await new Promise<void>((r) => gates.set(name, r));
+      running.delete(name);
+    };
+    const tick = () => new Promise((r) => setImmediate(r));
+    const a = s.run(job('a'));
+    const b = s.run(job('b'));
+    const alone = s.run(job('alone'), undefined, 2);
+    const c = s.run(job('c'));
+    await tick();
+    assert.deepEqual(seen, ['a with a', 'b with a+b'], 'two at once; the heavy one and c behind it wait');
+    assert.equal(s.queued, 2);
+    gates.get('a')!();
+    await tick();
+    assert.deepEqual(seen.length, 2, 'one free slot is not enough for the one that runs alone, and c does not pass it');
+    gates.get('b')!();
+    await tick();
+    assert.deepEqual(seen.slice(2), ['alone with alone']);
+    gates.get('alone')!();
+    await tick();
+    assert.deepEqual(seen.slice(3), ['c with c']);
+    gates.get('c')!();
+    await Promise.all([a, b, alone, c]);
+    assert.equal(s.running, 0);
+  });
 });
 
 describe('health probes', () => {
@@ -329,5 +362,39 @@ describe('BuildKit output', () => {
     );
     await builder.build({ app: 'fallback', deploymentId: 'f2', source: { kind: 'dir', dir }, log: () => undefined });
     assert.deepEqual(asked, ['2', undefined, undefined], 'BuildKit is not asked again');
+  });
+
+  it('runs as many builds at once as it is allowed, and the next one waits for a slot', async () => {
+    let started = 0;
+    const finish: Array<() => void> = [];
+    const docker = {
+      buildImage: (context: NodeJS.ReadableStream) => {
+        started++;
+        (context as unknown as Readable).resume();
+        return new Promise<Readable>((resolve) => finish.push(() => resolve(Readable.from([Buffer.from('{"aux":{"ID":"sha256:1"}}\n')]))));
+      },
+      getImage: () => ({ inspect: () => Promise.resolve({ Config: {} }) }),
+    } as unknown as Docker;
+    const builder = createBuilder({ docker, images: { node: 'base', static: 's', python: 'p', go: 'g' }, maxConcurrentBuilds: 2 });
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'df-slots-'));
+    after(() => fsp.rm(dir, { recursive: true, force: true }));
+    await fsp.writeFile(path.join(dir, 'Dockerfile'), 'FROM base\n');
+    const logs: string[][] = [[], [], []];
+    const builds = logs.map((lines, i) =>
+      builder.build({ app: `slots${i}`, deploymentId: `d${i}`, source: { kind: 'dir', dir }, log: (l) => lines.push(l) }),
+    );
+    while (started < 2) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(started, 2, 'the third build waits');
+    assert.equal(builder.running, 2);
+    assert.ok(
+      logs[2]!.some((l) => l.includes('Waiting for a build slot (number 1 in the queue)')),
+      logs[2]!.join('\n'),
+    );
+    finish.shift()!();
+    while (started < 3) await new Promise((r) => setTimeout(r, 5));
+    finish.splice(0).forEach((f) => f());
+    await Promise.all(builds);
+    assert.equal(builder.running, 0);
   });
 });

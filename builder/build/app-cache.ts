@@ -18,6 +18,9 @@ const MB = 1024 * 1024;
 const mb = (bytes: number): string => (bytes / MB).toFixed(1);
 
 export class AppCacheBudget {
+  /** `end`s one after another: each reads, changes and writes the one ledger (builds may run at once). */
+  private settling: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly docker: Docker,
     private readonly opts: AppCacheOptions,
@@ -29,7 +32,19 @@ export class AppCacheBudget {
   }
 
   /** After a build of `app` (succeeded or failed): credit it, then trim it to its budget. */
-  async end(app: string, before: CacheRecord[] | string, dockerfile: string, seen: CacheMountSeen[], log: LogSink): Promise<void> {
+  end(app: string, before: CacheRecord[] | string, dockerfile: string, seen: CacheMountSeen[], log: LogSink): Promise<void> {
+    const done = this.settling.then(() => this.credit(app, before, dockerfile, seen, log));
+    this.settling = done;
+    return done;
+  }
+
+  private async credit(
+    app: string,
+    before: CacheRecord[] | string,
+    dockerfile: string,
+    seen: CacheMountSeen[],
+    log: LogSink,
+  ): Promise<void> {
     try {
       if (typeof before === 'string') throw new Error(`the engine did not list its cache before the build: ${before}`);
       const after = await listBuildCache(this.docker);

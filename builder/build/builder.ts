@@ -1,6 +1,6 @@
 // Image builds through dockerode: context prepared and checked, then `buildImage` with every
-// output line streamed to the deployment log. Builds share a semaphore (the host has few cores)
-// and each has a deadline that aborts the request, which makes the daemon cancel the build.
+// output line streamed to the deployment log. Builds share a semaphore (the host has few cores:
+// `maxConcurrentBuilds` at once, 1 unless set) and each has a deadline that aborts the request, which makes the daemon cancel the build.
 // BuildKit is used when the engine offers it (metadata steps such as ENV or EXPOSE cost nothing
 // there, where the classic builder runs a container for each); the classic builder otherwise.
 import type Docker from 'dockerode';
@@ -28,6 +28,10 @@ import { Semaphore } from './semaphore.js';
 export interface BuilderOptions {
   docker: Docker;
   images: BaseImages;
+  /**
+   * Builds at once (default 1). A confined build whose steps cannot be told from another's (the
+   * classic builder marks none: attribution.ts) still runs alone, so a neighbour's breach never stops it.
+   */
   maxConcurrentBuilds?: number;
   buildTimeoutMs?: number;
   clock?: Clock;
@@ -398,12 +402,14 @@ export function createBuilder(opts: BuilderOptions): Builder {
 
   return {
     async build(req) {
+      const alone = opts.isolation !== undefined && engine !== 'buildkit';
       return slots.run(
         async () => {
           if (req.signal?.aborted) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build was cancelled before it started');
           return runBuild(req);
         },
         (position) => step(req.log, `Waiting for a build slot (number ${position} in the queue)`),
+        alone ? slots.limit : 1,
       );
     },
     get running() {

@@ -1,6 +1,6 @@
 // A layer-cache budget per app. The engine's BuildKit cache records (`/system/df`) carry no app:
 // a layer's description is `mount / from exec <command>`, a cache mount's `cached mount <target>
-// from exec <command>` (not its namespaced id). So each build (builds take turns in the builder)
+// from exec <command>` (not its namespaced id). So each build (others may run beside it)
 // lists the records before and after, and the app is credited with the new records that are its
 // own: those whose command is one of this build's RUN commands, plus the new records chained to
 // them (the COPY layers under and over them). What cannot be told apart — the per-build context

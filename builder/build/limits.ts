@@ -1,11 +1,10 @@
 // Resource limits for build steps. The engine's BuildKit runs every RUN step in a container under
 // one cgroup parent (`docker/buildkit` with the cgroupfs driver) and, in this engine version,
 // ignores a build's memory, CPU and cgroup-parent options — so the limits are written on that
-// parent, where the kernel enforces them over all of a build's steps together. Builds take turns
-// (the builder's semaphore), so the parent's limits are the running build's limits. Another
-// builder on the same engine (a second instance) may run a build at the same time: with the steps
-// told apart (attribution.ts) each build's steps get its limits on their own cgroups and the
-// parent holds the sum. The classic builder gets the same parent (`cgroupparent`) plus its own
+// parent, where the kernel enforces them over all of a build's steps together. Several builds may
+// run at once (the builder's semaphore allows DEPLOYFLOW_BUILD_CONCURRENCY; another builder on the
+// same engine, a second instance, adds its own): with the steps told apart (attribution.ts) each
+// build's steps get its limits on their own cgroups and the parent holds the sum. The classic builder gets the same parent (`cgroupparent`) plus its own
 // per-build memory and CPU options.
 //
 // The kernel stops a step at the limit (OOM kill, failed fork) but a fork bomb stopped that way

@@ -25,6 +25,7 @@ describe('config', () => {
     assert.match(c.dataDir, /\/data$/);
     assert.equal(c.builder, 'buildkit');
     assert.equal(c.buildCacheMb, 10_240);
+    assert.equal(c.build.concurrency, 2);
     assert.equal(loadConfig({ DEPLOYFLOW_BUILDER: 'legacy' }).builder, 'legacy');
     assert.deepEqual(c.acme, { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', email: undefined, caFile: undefined });
   });
@@ -46,6 +47,7 @@ describe('config', () => {
       failure({ DEPLOYFLOW_BUILDER: 'kaniko' }),
       'DF_ERR_CONFIG: DEPLOYFLOW_BUILDER must be "buildkit" or "legacy", got "kaniko"',
     );
+    assert.equal(failure({ DEPLOYFLOW_BUILD_CONCURRENCY: '0' }), 'DF_ERR_CONFIG: DEPLOYFLOW_BUILD_CONCURRENCY must be at least 1, got 0');
     for (const message of [failure({ DNS_PORT: '-1' }), failure({ DEPLOYFLOW_BIND: 'any' })]) assert.equal(message.split('\n').length, 1);
   });
 

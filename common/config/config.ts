@@ -39,7 +39,7 @@ export interface Config {
   images: { node: string; static: string; python: string; go: string };
   /** `buildkit` (default, the classic builder when the engine refuses it) or `legacy` (the classic builder). */
   builder: 'buildkit' | 'legacy';
-  /** Limits of one build (builds take turns); `isolation: 'off'` runs builds unconfined (an engine DeployFlow cannot manage). */
+  /** Limits of one build (`concurrency` builds at once); `isolation: 'off'` runs builds unconfined (an engine DeployFlow cannot manage). */
   build: {
     memoryMb: number;
     cpus: number;
@@ -48,6 +48,8 @@ export interface Config {
     imageMb: number;
     diskMb: number;
     timeoutSeconds: number;
+    /** Builds at once per DeployFlow instance (pushes of one app build at once too; their routes switch in push order). */
+    concurrency: number;
     isolation: 'on' | 'off';
     /** Most one app's own BuildKit cache records may weigh (MB); its least recently used are pruned past it. */
     appCacheMb: number;
@@ -236,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
       imageMb: atLeast(env, 'DEPLOYFLOW_BUILD_IMAGE_MB', 4096, 1),
       diskMb: atLeast(env, 'DEPLOYFLOW_BUILD_DISK_MB', 10_240, 16),
       timeoutSeconds: atLeast(env, 'DEPLOYFLOW_BUILD_TIMEOUT_SECONDS', 600, 1),
+      concurrency: atLeast(env, 'DEPLOYFLOW_BUILD_CONCURRENCY', 2, 1),
       isolation: choice(env, 'DEPLOYFLOW_BUILD_ISOLATION', ['on', 'off'] as const),
       appCacheMb: positiveInt(env, 'DEPLOYFLOW_BUILD_CACHE_APP_MB', 2048),
     },

@@ -69,6 +69,7 @@ export async function buildControlDeps(config: Config, log: Logger): Promise<Con
     images: config.images,
     engine: config.builder,
     buildTimeoutMs: config.build.timeoutSeconds * 1000,
+    maxConcurrentBuilds: config.build.concurrency,
     imageSettings: () => buildImageSettings(store.settings),
     appCache: { budgetMb: config.build.appCacheMb, ledger: buildCacheLedger(store.settings) },
     ...(config.build.isolation === 'on'
