@@ -89,21 +89,24 @@ export interface LiveRelease {
 /** Everything up to the route switch: start, health-gate, publish, `onLive`. The old set is left running. */
 export async function goLive(deps: ReleaseDeps, spec: ReleaseSpec): Promise<LiveRelease> {
   const r = validateRelease(spec);
-  const d = replicaDeps(deps);
+  const forReplicas = replicaDeps(deps);
   step(
     deps.log,
     `Releasing ${r.image} as ${r.app} (${r.replicas} replica${r.replicas === 1 ? '' : 's'}, ${r.limits.memoryMb} MB, ${r.limits.cpus} CPU)`,
   );
-  step(deps.log, `Preparing network ${d.network}${r.volumes.length ? ` and volumes ${r.volumes.map((v) => v.volume).join(', ')}` : ''}`);
-  await prepareInfra(d, r);
+  step(
+    deps.log,
+    `Preparing network ${forReplicas.network}${r.volumes.length ? ` and volumes ${r.volumes.map((v) => v.volume).join(', ')}` : ''}`,
+  );
+  await prepareInfra(forReplicas, r);
 
   // The old set is fixed before anything new starts, so a retry of the same deployment
   // retires its own earlier containers too.
-  const listed = (await d.runner.list(r.app)).map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, '') }));
+  const listed = (await forReplicas.runner.list(r.app)).map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, '') }));
   const old = listed.filter((c) => !deps.retiring?.has(c.id));
   const numbers = freeReplicaNumbers(new Set(listed.map((o) => o.name)), (n) => containerName(r.app, r.deploymentId, n), r.replicas);
   step(deps.log, `Starting ${numbers.map((n) => containerName(r.app, r.deploymentId, n)).join(', ') || 'no containers'}`);
-  const started = await startHealthy(d, r, numbers);
+  const started = await startHealthy(forReplicas, r, numbers);
 
   const upstreams = upstreamsOf(started);
   step(
@@ -114,7 +117,7 @@ export async function goLive(deps: ReleaseDeps, spec: ReleaseSpec): Promise<Live
     await deps.publish(upstreams);
   } catch (err) {
     // The route table did not switch, so the old version is still the one serving.
-    await Promise.allSettled(started.map((s) => d.runner.remove(s.id)));
+    await Promise.allSettled(started.map((s) => forReplicas.runner.remove(s.id)));
     throw new DeployFlowError(
       'DF_ERR_RELEASE_FAILED',
       `Publishing the new upstreams failed: ${err instanceof Error ? err.message : String(err)}`,

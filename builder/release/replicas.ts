@@ -30,18 +30,18 @@ export function freeReplicaNumbers(taken: ReadonlySet<string>, nameOf: (n: numbe
 }
 
 /** The network and the app's volumes; settles which Docker volume each mount of `r` uses. */
-export async function prepareInfra(d: ReplicaDeps, r: ValidRelease): Promise<void> {
-  await d.runner.ensureNetwork(networkPlan(d.network));
-  for (const v of r.volumes) v.volume = await d.runner.claimVolume(volumePlan(r, v), v.legacy);
+export async function prepareInfra(forReplicas: ReplicaDeps, r: ValidRelease): Promise<void> {
+  await forReplicas.runner.ensureNetwork(networkPlan(forReplicas.network));
+  for (const v of r.volumes) v.volume = await forReplicas.runner.claimVolume(volumePlan(r, v), v.legacy);
 }
 
-export async function startHealthy(d: ReplicaDeps, r: ValidRelease, replicas: number[]): Promise<Started[]> {
+export async function startHealthy(forReplicas: ReplicaDeps, r: ValidRelease, replicas: number[]): Promise<Started[]> {
   const created: Array<{ id: string; name: string; replica: number }> = [];
-  const removeAll = (): Promise<unknown> => Promise.allSettled(created.map((c) => d.runner.remove(c.id)));
+  const removeAll = (): Promise<unknown> => Promise.allSettled(created.map((c) => forReplicas.runner.remove(c.id)));
   try {
     for (const n of replicas) {
-      const plan = containerPlan(r, n, d.network);
-      created.push({ id: await d.runner.createAndStart(plan), name: plan.name, replica: n });
+      const plan = containerPlan(r, n, forReplicas.network);
+      created.push({ id: await forReplicas.runner.createAndStart(plan), name: plan.name, replica: n });
     }
   } catch (err) {
     await removeAll();
@@ -51,22 +51,29 @@ export async function startHealthy(d: ReplicaDeps, r: ValidRelease, replicas: nu
     );
   }
   const check = 'path' in r.healthcheck ? `GET ${r.healthcheck.path}` : 'TCP connect';
-  d.log(`       health check: ${check} on port ${r.port}, up to ${Math.round(d.healthTimeoutMs / 1000)}s`);
-  const started = d.clock.now();
+  forReplicas.log(`       health check: ${check} on port ${r.port}, up to ${Math.round(forReplicas.healthTimeoutMs / 1000)}s`);
+  const started = forReplicas.clock.now();
   try {
     return await Promise.all(
       created.map(async (c) => {
-        const hostPort = await waitHealthy({ runner: d.runner, clock: d.clock, timeoutMs: d.healthTimeoutMs }, c.id, r.port, r.healthcheck);
-        d.log(`       ${c.name} healthy on 127.0.0.1:${hostPort} after ${((d.clock.now() - started) / 1000).toFixed(1)}s`);
+        const hostPort = await waitHealthy(
+          { runner: forReplicas.runner, clock: forReplicas.clock, timeoutMs: forReplicas.healthTimeoutMs },
+          c.id,
+          r.port,
+          r.healthcheck,
+        );
+        forReplicas.log(
+          `       ${c.name} healthy on 127.0.0.1:${hostPort} after ${((forReplicas.clock.now() - started) / 1000).toFixed(1)}s`,
+        );
         return { ...c, hostPort };
       }),
     );
   } catch (err) {
     const failed = created.find((c) => err instanceof HealthFailure && c.id === err.containerId) ?? created[0];
     const reason = err instanceof Error ? err.message : String(err);
-    const logs = failed ? await d.runner.tailLogs(failed.id, 30).catch(() => []) : [];
-    d.log(`       ${failed?.name ?? 'container'} failed: ${reason}`);
-    for (const line of logs) d.log(`       | ${line}`);
+    const logs = failed ? await forReplicas.runner.tailLogs(failed.id, 30).catch(() => []) : [];
+    forReplicas.log(`       ${failed?.name ?? 'container'} failed: ${reason}`);
+    for (const line of logs) forReplicas.log(`       | ${line}`);
     await removeAll();
     throw new DeployFlowError('DF_ERR_HEALTHCHECK_FAILED', `${failed?.name ?? 'A new container'} did not become healthy: ${reason}`, {
       reason,

@@ -37,28 +37,28 @@ export class DockerRuntime implements AppRuntime {
   }
 
   retire(deps: ReleaseDeps, old: LiveRelease['old']): Promise<void> {
-    const d = { ...deps, docker: this.docker };
-    return retire(d, replicaDeps(d).runner, old);
+    const forRelease = { ...deps, docker: this.docker };
+    return retire(forRelease, replicaDeps(forRelease).runner, old);
   }
 
-  converge(x: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult> {
-    return converge(x, app, target, opts);
+  converge(ops: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult> {
+    return converge(ops, app, target, opts);
   }
 
-  start(x: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult> {
-    return startContainers(x, app, running);
+  start(ops: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult> {
+    return startContainers(ops, app, running);
   }
 
-  restart(x: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
-    return rollContainers(x, app, running);
+  restart(ops: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
+    return rollContainers(ops, app, running);
   }
 
   stop(app: string, graceSeconds?: number): Promise<string[]> {
     return stopAppContainers(this.docker, app, graceSeconds);
   }
 
-  wake(x: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
-    return wakeContainers(x, app, running);
+  wake(ops: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
+    return wakeContainers(ops, app, running);
   }
 
   replicas(app: string): Promise<Replica[]> {

@@ -99,15 +99,15 @@ export interface AppRuntime {
    * Makes the app match `target` (that many healthy replicas of the deployment, or stopped) and
    * publishes the healthy ones when the route table would change: reconciler and scale.
    */
-  converge(x: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult>;
+  converge(ops: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult>;
   /** Starts a stopped app again (health-gated) and publishes it. */
-  start(x: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult>;
+  start(ops: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult>;
   /** Rolling restart with the same image, never below the serving capacity; names of replaced replicas. */
-  restart(x: OpsDeps, app: App, running: RunningDeployment): Promise<string[]>;
+  restart(ops: OpsDeps, app: App, running: RunningDeployment): Promise<string[]>;
   /** Stops every replica (they stay stopped across restarts of the engine); names of those stopped. */
   stop(app: string, graceSeconds?: number): Promise<string[]>;
   /** Brings a sleeping app's replicas up, health-gated, without publishing; the healthy upstreams. */
-  wake(x: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]>;
+  wake(ops: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]>;
   /** The app's replicas (running or not), by replica number. */
   replicas(app: string): Promise<Replica[]>;
   /** The last `tail` lines across replicas in time order, each `replica | line`. */

@@ -47,35 +47,35 @@ export class Autoscaler {
   private readonly latest = new Map<string, LatestDecision>();
 
   constructor(
-    private readonly x: AutoscalerDeps,
+    private readonly deps: AutoscalerDeps,
     private readonly opts: AutoscalerOptions,
   ) {}
 
   start(): void {
-    if (this.opts.intervalMs <= 0 || this.timer || !this.x.requests) return;
+    if (this.opts.intervalMs <= 0 || this.timer || !this.deps.requests) return;
     this.timer = setInterval(() => {
       if (!this.ticking) void this.tick();
     }, this.opts.intervalMs);
     this.timer.unref();
     // A new figure from the gateways is looked at at once, not at the next tick: up to an
     // interval less between a burst and the replica it needs.
-    this.x.events.on('app.requests', this.onSample);
+    this.deps.events.on('app.requests', this.onSample);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    this.x.events.off('app.requests', this.onSample);
+    this.deps.events.off('app.requests', this.onSample);
     await this.ticking;
     await Promise.allSettled([...this.busy.values()]);
   }
 
   private readonly onSample = (e: { app: string }): void => {
     if (this.busy.has(e.app)) return;
-    const run = this.x.store.apps
+    const run = this.deps.store.apps
       .get(e.app)
       .then((app) => (app?.autoscale ? this.evaluate(app) : undefined))
-      .catch((err: unknown) => this.x.log.warn({ err, app: e.app }, 'autoscaler: deciding failed'))
+      .catch((err: unknown) => this.deps.log.warn({ err, app: e.app }, 'autoscaler: deciding failed'))
       .finally(() => this.busy.delete(e.app));
     this.busy.set(e.app, run);
   };
@@ -95,9 +95,9 @@ export class Autoscaler {
   private async round(): Promise<void> {
     let apps: App[];
     try {
-      apps = await this.x.store.apps.list();
+      apps = await this.deps.store.apps.list();
     } catch (err) {
-      this.x.log.warn({ err }, 'autoscaler: listing apps failed');
+      this.deps.log.warn({ err }, 'autoscaler: listing apps failed');
       return;
     }
     const sleeping = await this.sleepingApps();
@@ -108,7 +108,7 @@ export class Autoscaler {
       }
       if (this.busy.has(app.name) || sleeping.has(app.name)) continue;
       const run = this.evaluate(app)
-        .catch((err: unknown) => this.x.log.warn({ err, app: app.name }, 'autoscaler: deciding failed'))
+        .catch((err: unknown) => this.deps.log.warn({ err, app: app.name }, 'autoscaler: deciding failed'))
         .finally(() => this.busy.delete(app.name));
       this.busy.set(app.name, run);
     }
@@ -117,29 +117,30 @@ export class Autoscaler {
   /** Apps the route table marks sleeping (scaled to zero): waking them is the gateway's and the idle detector's part. */
   private async sleepingApps(): Promise<Set<string>> {
     const out = new Set<string>();
-    const table = await this.x.routes?.readRouteTable().catch(() => null);
+    const table = await this.deps.routes?.readRouteTable().catch(() => null);
     for (const route of Object.values(table?.routes ?? {})) if (route.sleeping && route.app) out.add(route.app);
     return out;
   }
 
   private async evaluate(app: App): Promise<void> {
     const settings = app.autoscale;
-    if (!settings || !this.x.requests) return;
+    if (!settings || !this.deps.requests) return;
     // A deploy or operation in progress releases app.replicas itself; decide on what it leaves.
-    if (this.x.deploy.busy(app.name) || (await isStopped(this.x.store, app.name)) || (await isSleeping(this.x.store, app.name))) return;
-    if (!runningDeployment(await this.x.store.deployments.listByApp(app.name, 20))) return;
-    const now = this.x.clock();
+    if (this.deps.deploy.busy(app.name) || (await isStopped(this.deps.store, app.name)) || (await isSleeping(this.deps.store, app.name)))
+      return;
+    if (!runningDeployment(await this.deps.store.deployments.listByApp(app.name, 20))) return;
+    const now = this.deps.clock();
     const { timings } = this.opts;
-    const samples: LoadSample[] = this.x.requests
+    const samples: LoadSample[] = this.deps.requests
       .samples(app.name, now - timings.windowMs)
       .filter((s) => s.gateways > 0)
       .map((s) => ({ at: s.at, rps: s.ratePerSecond, inflight: s.inflight }));
-    const record = await readRecord(this.x.store, app.name);
+    const record = await readRecord(this.deps.store, app.name);
     const decision = decide({ settings, current: app.replicas, samples, now, lastChangeAt: record.lastChangeAt, timings });
     this.latest.set(app.name, { ...decision, at: now, current: app.replicas });
     if (decision.direction === 'hold') {
       if (record.refusal && decision.desired <= app.replicas && !decision.reason.startsWith('no recent')) {
-        await writeRecord(this.x.store, app.name, { ...record, refusal: null });
+        await writeRecord(this.deps.store, app.name, { ...record, refusal: null });
       }
       return;
     }
@@ -156,22 +157,22 @@ export class Autoscaler {
   }
 
   private async fitOwnerQuota(app: App, desired: number): Promise<{ replicas: number; refusal: string | null }> {
-    const owner = await this.x.store.users.get(app.ownerId);
+    const owner = await this.deps.store.users.get(app.ownerId);
     if (owner?.role === 'admin') return { replicas: desired, refusal: null };
-    const others = (await this.x.store.apps.listForUser(app.ownerId)).filter((a) => a.ownerId === app.ownerId && a.name !== app.name);
+    const others = (await this.deps.store.apps.listForUser(app.ownerId)).filter((a) => a.ownerId === app.ownerId && a.name !== app.name);
     return fitQuota(desired, app.replicas, app.limits.memoryMb, sumFootprints(others.map(footprint)), {
-      replicas: this.x.config.replicaQuota,
-      memoryMb: this.x.config.memoryQuotaMb,
+      replicas: this.deps.config.replicaQuota,
+      memoryMb: this.deps.config.memoryQuotaMb,
     });
   }
 
   /** A refusal is visible: the app's log, its members' notifications, its status — said once, not every tick. */
   private async refuse(app: App, record: AutoscaleRecord, decision: Decision, to: number, refusal: string): Promise<void> {
-    const now = this.x.clock();
+    const now = this.deps.clock();
     const message = `could not scale ${app.name} ${app.replicas} → ${decision.desired}${to > app.replicas ? ` (only to ${to})` : ''}: ${refusal}`;
     const repeated = record.refusal?.message === message && now - record.refusal.at < REPEAT_REFUSAL_MS;
     if (repeated) return;
-    opsLog(this.x, app.name)(`autoscale: ${message} (wanted for ${decision.reason})`);
+    opsLog(this.deps, app.name)(`autoscale: ${message} (wanted for ${decision.reason})`);
     const event: AutoscaleEvent = {
       at: now,
       kind: 'refused',
@@ -179,18 +180,18 @@ export class Autoscaler {
       to: decision.desired,
       message: `${message} (wanted for ${decision.reason})`,
     };
-    await writeRecord(this.x.store, app.name, { ...record, events: [event, ...record.events], refusal: { at: now, message } });
-    this.x.events.emit('app.notice', { app: app.name, kind: 'autoscale.refused', message: `Autoscaling ${message}` });
+    await writeRecord(this.deps.store, app.name, { ...record, events: [event, ...record.events], refusal: { at: now, message } });
+    this.deps.events.emit('app.notice', { app: app.name, kind: 'autoscale.refused', message: `Autoscaling ${message}` });
   }
 
   private async apply(app: App, decision: Decision, to: number): Promise<void> {
     const from = app.replicas;
-    const log = opsLog(this.x, app.name);
+    const log = opsLog(this.deps, app.name);
     let event: AutoscaleEvent;
     try {
-      await scaleApp(this.x, app.name, to);
+      await scaleApp(this.deps, app.name, to);
       event = {
-        at: this.x.clock(),
+        at: this.deps.clock(),
         kind: to > from ? 'up' : 'down',
         from,
         to,
@@ -199,12 +200,12 @@ export class Autoscaler {
       log(`autoscale: ${event.message}`);
     } catch (err) {
       const reason = isDeployFlowError(err) ? err.message : 'internal error';
-      event = { at: this.x.clock(), kind: 'failed', from, to, message: `scaling ${app.name} ${from} → ${to} failed: ${reason}` };
-      this.x.log.warn({ err, app: app.name }, `autoscale: ${event.message}`);
+      event = { at: this.deps.clock(), kind: 'failed', from, to, message: `scaling ${app.name} ${from} → ${to} failed: ${reason}` };
+      this.deps.log.warn({ err, app: app.name }, `autoscale: ${event.message}`);
     }
     // Read again: a refusal may have been written meanwhile by this same decision.
-    const record = await readRecord(this.x.store, app.name);
-    await writeRecord(this.x.store, app.name, {
+    const record = await readRecord(this.deps.store, app.name);
+    await writeRecord(this.deps.store, app.name, {
       events: [event, ...record.events],
       // A failed scale also waits the cool-down, so a crashing image is not started in a loop.
       lastChangeAt: event.at,

@@ -96,10 +96,10 @@ export class DeployEngine {
   /** Where every release, operation and convergence of this engine runs its apps. */
   readonly runtime: AppRuntime;
 
-  constructor(private readonly d: DeployDeps) {
-    this.runtime = d.runtime;
-    this.queue = d.exclusive ?? new AppExclusive(null);
-    this.turns = d.turns ?? new ReleaseTurns();
+  constructor(private readonly deps: DeployDeps) {
+    this.runtime = deps.runtime;
+    this.queue = deps.exclusive ?? new AppExclusive(null);
+    this.turns = deps.turns ?? new ReleaseTurns();
   }
 
   /**
@@ -107,8 +107,8 @@ export class DeployEngine {
    * version serves (or with the failed record); `done` once the old containers are gone too.
    */
   async enqueue(req: DeployRequest): Promise<{ deployment: Deployment; done: Promise<Deployment>; live: Promise<Deployment> }> {
-    await this.d.checkQuota?.(req.app, req.createdBy);
-    const deployment = await this.d.store.deployments.create({
+    await this.deps.checkQuota?.(req.app, req.createdBy);
+    const deployment = await this.deps.store.deployments.create({
       id: randomUUID(),
       app: req.app,
       status: 'queued',
@@ -117,11 +117,11 @@ export class DeployEngine {
       image: req.source.kind === 'image' ? req.source.image : null,
       source: req.origin,
       createdBy: req.createdBy,
-      createdAt: this.d.clock(),
+      createdAt: this.deps.clock(),
       finishedAt: null,
       error: null,
     });
-    const log = new DeploymentLog(this.d.store, this.d.events, deployment.id, req.app, this.d.clock);
+    const log = new DeploymentLog(this.deps.store, this.deps.events, deployment.id, req.app, this.deps.clock);
     const write = req.out
       ? (line: string): void => {
           log.write(line);
@@ -133,8 +133,8 @@ export class DeployEngine {
       turn = await this.turns.take(req.app, deployment.id);
     } catch (err) {
       // No turn (Redis away): the deploy cannot be ordered, so it does not start.
-      this.d.log.warn({ err, deployment: deployment.id }, 'taking the deploy turn failed');
-      await this.setStatus(deployment.id, 'failed', { finishedAt: this.d.clock(), error: 'Deploy order unavailable (Redis)' });
+      this.deps.log.warn({ err, deployment: deployment.id }, 'taking the deploy turn failed');
+      await this.setStatus(deployment.id, 'failed', { finishedAt: this.deps.clock(), error: 'Deploy order unavailable (Redis)' });
       throw isDeployFlowError(err)
         ? err
         : new DeployFlowError('DF_ERR_UNAVAILABLE', 'Deploys are ordered through Redis, which did not answer');
@@ -153,9 +153,9 @@ export class DeployEngine {
   }
 
   private async setStatus(id: string, status: DeploymentStatus, extra: Partial<Deployment> = {}): Promise<Deployment> {
-    const updated = await this.d.store.deployments.update(id, { status, ...extra });
+    const updated = await this.deps.store.deployments.update(id, { status, ...extra });
     if (!updated) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'deployment vanished');
-    this.d.events.emit('deployment.status', updated);
+    this.deps.events.emit('deployment.status', updated);
     return updated;
   }
 
@@ -171,7 +171,7 @@ export class DeployEngine {
     let app: App | null = null;
     try {
       try {
-        app = await this.d.store.apps.get(req.app);
+        app = await this.deps.store.apps.get(req.app);
         if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
         let image: string;
         if (req.source.kind === 'image') {
@@ -183,25 +183,25 @@ export class DeployEngine {
         await turn.ready;
         if (await this.turns.superseded(req.app, turn)) {
           write(`-----> Superseded: a later deploy of ${req.app} is already live, so this one is not released`);
-          return await this.setStatus(deployment.id, 'superseded', { finishedAt: this.d.clock() });
+          return await this.setStatus(deployment.id, 'superseded', { finishedAt: this.deps.clock() });
         }
         // A build takes a while, and waiting for the turn longer: whoever started it is asked again now.
-        const refusal = await this.d.releaseRefusal?.(req.app, req.createdBy);
+        const refusal = await this.deps.releaseRefusal?.(req.app, req.createdBy);
         if (refusal) throw new DeployFlowError('DF_ERR_FORBIDDEN', `Not released: ${refusal}`);
         await this.setStatus(deployment.id, 'deploying');
         // The app as it is now: settings (replicas, limits) may have changed during the build.
-        const current: App = (await this.d.store.apps.get(req.app)) ?? app;
+        const current: App = (await this.deps.store.apps.get(req.app)) ?? app;
         released = await this.queue.run(req.app, () =>
           this.goLive(current, deployment.id, image, write, async () => {
             await this.turns.wentLive(req.app, turn);
-            const previous = (await this.d.store.deployments.listByApp(current.name, 50)).filter(
+            const previous = (await this.deps.store.deployments.listByApp(current.name, 50)).filter(
               (p) => p.status === 'running' && p.id !== deployment.id,
             );
             for (const p of previous) await this.setStatus(p.id, 'superseded');
-            write(`-----> ${current.name} is live at ${appUrl(this.d.config, current.name)}`);
-            live = await this.setStatus(deployment.id, 'running', { finishedAt: this.d.clock() });
+            write(`-----> ${current.name} is live at ${appUrl(this.deps.config, current.name)}`);
+            live = await this.setStatus(deployment.id, 'running', { finishedAt: this.deps.clock() });
             await req.onLive?.().catch((err: unknown) => {
-              this.d.log.warn({ err, deployment: deployment.id }, 'the after-live step failed');
+              this.deps.log.warn({ err, deployment: deployment.id }, 'the after-live step failed');
               write(`       Live, but ${isDeployFlowError(err) ? err.message : 'the after-live step failed'}`);
             });
             markLive(live);
@@ -212,19 +212,19 @@ export class DeployEngine {
         await turn.end();
       }
       await this.retireInBackground(app, released.old, write);
-      return live ?? (await this.d.store.deployments.get(deployment.id)) ?? deployment;
+      return live ?? (await this.deps.store.deployments.get(deployment.id)) ?? deployment;
     } catch (err) {
       const message = isDeployFlowError(err) ? err.message : 'Internal error during deploy';
       // Once live, the deploy stands: a failure while retiring the old containers is reported
       // (the reconciler removes what is left), not turned into a failed deployment.
       if (live) {
-        this.d.log.warn({ err, deployment: deployment.id }, 'retiring the old containers failed');
+        this.deps.log.warn({ err, deployment: deployment.id }, 'retiring the old containers failed');
         write(`       Retiring the old containers failed: ${message}`);
         return live;
       }
-      if (!isDeployFlowError(err)) this.d.log.error({ err, deployment: deployment.id }, 'deploy failed');
+      if (!isDeployFlowError(err)) this.deps.log.error({ err, deployment: deployment.id }, 'deploy failed');
       write(`-----> Deploy failed: ${message}`);
-      return this.setStatus(deployment.id, 'failed', { finishedAt: this.d.clock(), error: message });
+      return this.setStatus(deployment.id, 'failed', { finishedAt: this.deps.clock(), error: message });
     }
   }
 
@@ -235,22 +235,22 @@ export class DeployEngine {
     if (!set) this.draining.set(app.name, (set = new Set()));
     for (const o of old) set.add(o.id);
     const ids = old.map((o) => o.id);
-    const warn = (err: unknown): void => this.d.log.warn({ err, app: app.name }, 'sharing the draining containers failed');
-    await this.d.drains?.mark(app.name, ids).catch(warn);
+    const warn = (err: unknown): void => this.deps.log.warn({ err, app: app.name }, 'sharing the draining containers failed');
+    await this.deps.drains?.mark(app.name, ids).catch(warn);
     try {
       await this.runtime.retire(this.releaseDeps(app, write), old);
       write(`-----> Retired ${old.map((o) => o.name).join(', ')}`);
     } finally {
       for (const o of old) set.delete(o.id);
       if (set.size === 0 && this.draining.get(app.name) === set) this.draining.delete(app.name);
-      await this.d.drains?.unmark(app.name, ids).catch(warn);
+      await this.deps.drains?.unmark(app.name, ids).catch(warn);
     }
   }
 
   /** Containers of `app` draining after a release, here or on another instance (convergence must leave them be). */
   async drainingIds(app: string): Promise<Set<string>> {
     const local = this.draining.get(app) ?? new Set<string>();
-    const shared = (await this.d.drains?.list(app).catch(() => [])) ?? [];
+    const shared = (await this.deps.drains?.list(app).catch(() => [])) ?? [];
     return new Set([...local, ...shared]);
   }
 
@@ -262,25 +262,25 @@ export class DeployEngine {
   ): Promise<string> {
     const prepared = source.kind === 'prepare' ? await source.prepare(write) : null;
     try {
-      if (prepared?.commit) await this.d.store.deployments.update(deploymentId, { commit: prepared.commit });
+      if (prepared?.commit) await this.deps.store.deployments.update(deploymentId, { commit: prepared.commit });
       const spec = prepared ? prepared.spec : (source as { spec: SourceSpec }).spec;
-      const built = await this.d.builder.build({ app: app.name, deploymentId, source: spec, port: app.port, log: write });
-      await this.d.store.deployments.update(deploymentId, { image: built.image });
+      const built = await this.deps.builder.build({ app: app.name, deploymentId, source: spec, port: app.port, log: write });
+      await this.deps.store.deployments.update(deploymentId, { image: built.image });
       return built.image;
     } finally {
-      await prepared?.cleanup().catch((err: unknown) => this.d.log.warn({ err, deploymentId }, 'source cleanup failed'));
+      await prepared?.cleanup().catch((err: unknown) => this.deps.log.warn({ err, deploymentId }, 'source cleanup failed'));
     }
   }
 
   private releaseDeps(app: App, write: (line: string) => void, onLive?: () => Promise<void>, retiring?: ReadonlySet<string>): ReleaseDeps {
     return {
-      docker: this.d.docker,
+      docker: this.deps.docker,
       log: write,
       publish: (upstreams) => this.publish(app, upstreams, write),
       retiring: retiring ?? this.draining.get(app.name) ?? new Set(),
       ...(onLive ? { onLive } : {}),
-      ...(this.d.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.d.healthTimeoutMs } : {}),
-      ...(this.d.drainMs !== undefined ? { drainMs: this.d.drainMs } : {}),
+      ...(this.deps.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.deps.healthTimeoutMs } : {}),
+      ...(this.deps.drainMs !== undefined ? { drainMs: this.deps.drainMs } : {}),
     };
   }
 
@@ -292,7 +292,7 @@ export class DeployEngine {
     write: (line: string) => void,
     onLive: () => Promise<void>,
   ): Promise<LiveRelease> {
-    const env = this.d.envCipher.decryptAll(app.name, await this.d.store.env.get(app.name));
+    const env = this.deps.envCipher.decryptAll(app.name, await this.deps.store.env.get(app.name));
     return this.runtime.goLive(this.releaseDeps(app, write, onLive, await this.drainingIds(app.name)), {
       app: app.name,
       deploymentId,
@@ -308,7 +308,7 @@ export class DeployEngine {
   }
 
   get labels(): Record<string, string> {
-    return this.d.labels ?? {};
+    return this.deps.labels ?? {};
   }
 
   /** Runs `fn` in the app's queue, so day-two operations never race a deploy or each other. */
@@ -336,16 +336,16 @@ export class DeployEngine {
    */
   async removeApp(app: string): Promise<void> {
     await this.queue.run(app, async () => {
-      await this.d.routes?.removeApp(app);
+      await this.deps.routes?.removeApp(app);
       await this.runtime.remove(app, { removeVolumes: true });
     });
   }
 
   async publish(app: App, upstreams: Upstream[], write: (line: string) => void): Promise<void> {
-    if (!this.d.routes) {
+    if (!this.deps.routes) {
       write('       (no route table: REDIS_URL is not set, so the gateway is not told)');
       return;
     }
-    await this.d.routes.setAppRoutes(app.name, appHosts(this.d.config, app), upstreams, appRouteOptions(app));
+    await this.deps.routes.setAppRoutes(app.name, appHosts(this.deps.config, app), upstreams, appRouteOptions(app));
   }
 }

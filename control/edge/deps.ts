@@ -11,6 +11,6 @@ export interface EdgeDeps extends OpsDeps {
 }
 
 /** Longest a sleep or wake may hold the app's edge lock: a full health wait and some. */
-export function edgeLockTtlMs(x: EdgeDeps): number {
-  return x.config.healthTimeoutSeconds * 1000 + 30_000;
+export function edgeLockTtlMs(edge: EdgeDeps): number {
+  return edge.config.healthTimeoutSeconds * 1000 + 30_000;
 }

@@ -18,34 +18,34 @@ export interface WakeListener {
   stop(): Promise<void>;
 }
 
-export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken: (app: string) => void): Promise<WakeListener> {
+export async function startWakeListener(edge: EdgeDeps & { redis: Redis }, onWoken: (app: string) => void): Promise<WakeListener> {
   const inProgress = new Map<string, Promise<WakeOutcome>>();
   // Its own connection (a subscriber can do nothing else) that queues the subscribe until Redis is
   // up and re-subscribes after a reconnect, so a Redis that is down at start delays wakes only.
-  const sub = x.redis.duplicate({ enableOfflineQueue: true, lazyConnect: false, maxRetriesPerRequest: null });
+  const sub = edge.redis.duplicate({ enableOfflineQueue: true, lazyConnect: false, maxRetriesPerRequest: null });
   sub.on('error', () => undefined);
 
   const announceFailure = async (app: string, outcome: Extract<WakeOutcome, { kind: 'failed' | 'backing-off' }>): Promise<void> => {
     const failure: WakeFailure = { app, retryAfterSeconds: Math.max(1, outcome.retryAfterSeconds), reason: outcome.reason };
-    await x.redis.publish(WAKE_FAILED_CHANNEL, JSON.stringify(failure)).catch(() => undefined);
+    await edge.redis.publish(WAKE_FAILED_CHANNEL, JSON.stringify(failure)).catch(() => undefined);
   };
 
   const run = async (app: string): Promise<WakeOutcome> => {
-    const outcome = await wakeApp(x, app, x.clock());
+    const outcome = await wakeApp(edge, app, edge.clock());
     if (outcome.kind === 'woken') {
-      x.log.info({ app, coldStartMs: outcome.coldStartMs, replicas: outcome.upstreams }, 'woke the app on request');
+      edge.log.info({ app, coldStartMs: outcome.coldStartMs, replicas: outcome.upstreams }, 'woke the app on request');
       onWoken(app);
     } else if (outcome.kind === 'failed') {
-      x.log.warn({ app, reason: outcome.reason }, 'waking the app failed; it stays asleep');
-      const at = x.clock();
-      x.events.emit('app.wake-failed', { app, reason: outcome.reason, at });
+      edge.log.warn({ app, reason: outcome.reason }, 'waking the app failed; it stays asleep');
+      const at = edge.clock();
+      edge.events.emit('app.wake-failed', { app, reason: outcome.reason, at });
       await announceFailure(app, outcome);
       // Where the app's people look: its runtime log and their notifications.
       const message = `Waking ${app} failed: ${outcome.reason}. It stays asleep; the next request after ${outcome.retryAfterSeconds} s tries again.`;
-      await writePlatformLine(x, app, message, at).catch((err: unknown) =>
-        x.log.warn({ err, app }, 'writing the wake failure to the app log failed'),
+      await writePlatformLine(edge, app, message, at).catch((err: unknown) =>
+        edge.log.warn({ err, app }, 'writing the wake failure to the app log failed'),
       );
-      x.events.emit('app.notice', { app, kind: 'wake.failed', message });
+      edge.events.emit('app.notice', { app, kind: 'wake.failed', message });
     } else if (outcome.kind === 'backing-off') {
       await announceFailure(app, outcome);
     }
@@ -57,8 +57,8 @@ export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken:
     if (!p) {
       p = run(app)
         .catch((err: unknown) => {
-          x.log.error({ err, app }, 'wake failed unexpectedly');
-          return { kind: 'failed', reason: 'internal error while waking', retryAfterSeconds: x.config.wakeBackoffSeconds } as const;
+          edge.log.error({ err, app }, 'wake failed unexpectedly');
+          return { kind: 'failed', reason: 'internal error while waking', retryAfterSeconds: edge.config.wakeBackoffSeconds } as const;
         })
         .finally(() => inProgress.delete(app));
       inProgress.set(app, p);
@@ -76,7 +76,7 @@ export async function startWakeListener(x: EdgeDeps & { redis: Redis }, onWoken:
     // Anything on the channel is untrusted input: only a valid app name goes any further.
     if (isAppName(app)) void request(app);
   });
-  await sub.subscribe(WAKE_CHANNEL).catch((err: unknown) => x.log.warn({ err }, 'subscribing to the wake channel failed'));
+  await sub.subscribe(WAKE_CHANNEL).catch((err: unknown) => edge.log.warn({ err }, 'subscribing to the wake channel failed'));
 
   return {
     request,

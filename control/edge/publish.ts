@@ -8,23 +8,23 @@ import type { EdgeDeps } from './deps.js';
 import { appRouteOptions } from './route-options.js';
 
 export async function publishSleepRoute(
-  x: Pick<EdgeDeps, 'routes' | 'config'>,
+  edge: Pick<EdgeDeps, 'routes' | 'config'>,
   app: App,
   upstreams: Upstream[],
   sleeping: boolean,
 ): Promise<void> {
-  if (!x.routes) return;
-  await x.routes.setAppRoutes(app.name, appHosts(x.config, app), upstreams, appRouteOptions(app, { sleeping }));
+  if (!edge.routes) return;
+  await edge.routes.setAppRoutes(app.name, appHosts(edge.config, app), upstreams, appRouteOptions(app, { sleeping }));
 }
 
 /**
  * Puts a sleeping app's route back, still sleeping, when the route table lost it (a Redis flush or
  * a new Redis): without it the app's names answer 404 instead of waking it. Returns whether it wrote.
  */
-export async function restoreSleepRoute(x: Pick<EdgeDeps, 'routes' | 'config'>, app: App): Promise<boolean> {
-  if (!x.routes) return false;
-  const { routes } = await x.routes.readRouteTable();
-  if (appHosts(x.config, app).every((host) => routes[host]?.app === app.name && routes[host]?.sleeping === true)) return false;
-  await publishSleepRoute(x, app, [], true);
+export async function restoreSleepRoute(edge: Pick<EdgeDeps, 'routes' | 'config'>, app: App): Promise<boolean> {
+  if (!edge.routes) return false;
+  const { routes } = await edge.routes.readRouteTable();
+  if (appHosts(edge.config, app).every((host) => routes[host]?.app === app.name && routes[host]?.sleeping === true)) return false;
+  await publishSleepRoute(edge, app, [], true);
   return true;
 }

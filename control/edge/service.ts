@@ -29,7 +29,7 @@ export async function startScaleToZero(
 ): Promise<ScaleToZero | null> {
   const { redis } = deps;
   if (!redis || !deps.docker || !deps.deploy) return null;
-  const x: EdgeDeps & { redis: Redis } = { ...opsDeps(deps), redis, events: deps.events, clock: deps.clock };
+  const edge: EdgeDeps & { redis: Redis } = { ...opsDeps(deps), redis, events: deps.events, clock: deps.clock };
   const idle = new IdleTracker(deps.clock());
 
   const onRequests = (e: { app: string; sample: RequestSample }): void => idle.seen(e.app, e.sample, deps.clock());
@@ -47,7 +47,7 @@ export async function startScaleToZero(
   deps.events.on('app.requests', onRequests);
   deps.events.on('deployment.status', onStatus);
   deps.events.on('app.deleted', onDeleted);
-  const wakes = await startWakeListener(x, (app) => idle.touch(app, deps.clock()));
+  const wakes = await startWakeListener(edge, (app) => idle.touch(app, deps.clock()));
 
   const check = async (): Promise<void> => {
     for (const app of await deps.store.apps.list()) {
@@ -59,7 +59,7 @@ export async function startScaleToZero(
       }
       if (!dueForSleep(app.scaleToZero.idleSeconds, idle.idleMs(app.name, now))) continue;
       if ((await isSleeping(deps.store, app.name)) || (await isStopped(deps.store, app.name))) continue;
-      await sleepApp(x, app.name).catch((err: unknown) => deps.log.warn({ err, app: app.name }, 'putting the idle app to sleep failed'));
+      await sleepApp(edge, app.name).catch((err: unknown) => deps.log.warn({ err, app: app.name }, 'putting the idle app to sleep failed'));
     }
   };
   let running: Promise<void> | null = null;

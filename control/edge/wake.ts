@@ -36,60 +36,62 @@ export function backoffLeftMs(state: SleepState, now: number, backoffMs: number)
 }
 
 /** `requestedAt`: when the wake was asked for; the cold start is measured from it. */
-export async function wakeApp(x: EdgeDeps, name: string, requestedAt: number): Promise<WakeOutcome> {
-  const early = await gate(x, name);
+export async function wakeApp(edge: EdgeDeps, name: string, requestedAt: number): Promise<WakeOutcome> {
+  const early = await gate(edge, name);
   if (early) return early;
   // The lock held means a sleep still stopping the replicas (the route already sleeps, and on
   // Swarm the stop takes seconds) or another instance waking the app: wait for it and look
   // again — turning the ask away would leave the gateway holding requests nobody wakes the app for.
-  const deadline = Date.now() + edgeLockTtlMs(x);
+  const deadline = Date.now() + edgeLockTtlMs(edge);
   for (;;) {
-    const outcome = await withEdgeLock(x.redis, name, edgeLockTtlMs(x), () =>
-      x.deploy.runExclusive(name, async () => {
+    const outcome = await withEdgeLock(edge.redis, name, edgeLockTtlMs(edge), () =>
+      edge.deploy.runExclusive(name, async () => {
         // Read again in the queue: a deploy, a start or another wake may have happened meanwhile.
-        return (await gate(x, name)) ?? wakeNow(x, name, requestedAt);
+        return (await gate(edge, name)) ?? wakeNow(edge, name, requestedAt);
       }),
     );
     if (outcome) return outcome;
     if (Date.now() > deadline) return { kind: 'busy' };
     await delay(LOCK_POLL_MS);
-    const again = await gate(x, name);
+    const again = await gate(edge, name);
     if (again) return again;
   }
 }
 
 const LOCK_POLL_MS = 200;
 
-async function gate(x: EdgeDeps, name: string): Promise<WakeOutcome | null> {
-  const state = await sleepState(x.store, name);
-  if (!state.sleeping || (await isStopped(x.store, name))) return { kind: 'not-sleeping' };
-  const left = backoffLeftMs(state, x.clock(), x.config.wakeBackoffSeconds * 1000);
+async function gate(edge: EdgeDeps, name: string): Promise<WakeOutcome | null> {
+  const state = await sleepState(edge.store, name);
+  if (!state.sleeping || (await isStopped(edge.store, name))) return { kind: 'not-sleeping' };
+  const left = backoffLeftMs(state, edge.clock(), edge.config.wakeBackoffSeconds * 1000);
   if (left > 0)
     return { kind: 'backing-off', reason: state.lastWakeError ?? 'the last wake failed', retryAfterSeconds: Math.ceil(left / 1000) };
   return null;
 }
 
-async function wakeNow(x: EdgeDeps, name: string, requestedAt: number): Promise<WakeOutcome> {
-  const app = await x.store.apps.get(name);
+async function wakeNow(edge: EdgeDeps, name: string, requestedAt: number): Promise<WakeOutcome> {
+  const app = await edge.store.apps.get(name);
   if (!app) return { kind: 'not-sleeping' };
   let upstreams: Upstream[] = [];
   let reason = 'no replica became healthy';
   try {
-    upstreams = await startReplicas(x, app);
+    upstreams = await startReplicas(edge, app);
   } catch (err) {
     reason = isDeployFlowError(err) || err instanceof Error ? err.message : String(err);
   }
   if (upstreams.length === 0) {
     // Never a half-started app: whatever runs now is stopped, the route keeps sleeping.
-    await x.deploy.runtime.stop(name, 2).catch((err: unknown) => x.log.warn({ err, app: name }, 'stopping after a failed wake failed'));
-    await updateSleepState(x.store, name, { lastWakeError: reason, lastWakeFailedAt: x.clock() });
-    return { kind: 'failed', reason, retryAfterSeconds: x.config.wakeBackoffSeconds };
+    await edge.deploy.runtime
+      .stop(name, 2)
+      .catch((err: unknown) => edge.log.warn({ err, app: name }, 'stopping after a failed wake failed'));
+    await updateSleepState(edge.store, name, { lastWakeError: reason, lastWakeFailedAt: edge.clock() });
+    return { kind: 'failed', reason, retryAfterSeconds: edge.config.wakeBackoffSeconds };
   }
-  await publishSleepRoute(x, app, upstreams, false);
-  const now = x.clock();
-  const previous = await sleepState(x.store, name);
+  await publishSleepRoute(edge, app, upstreams, false);
+  const now = edge.clock();
+  const previous = await sleepState(edge.store, name);
   const coldStartMs = Math.max(0, now - requestedAt);
-  await updateSleepState(x.store, name, {
+  await updateSleepState(edge.store, name, {
     sleeping: false,
     wokeAt: now,
     wakes: previous.wakes + 1,
@@ -98,23 +100,23 @@ async function wakeNow(x: EdgeDeps, name: string, requestedAt: number): Promise<
     lastWakeFailedAt: null,
     coldStarts: [...previous.coldStarts, { at: now, ms: coldStartMs }].slice(-COLD_STARTS_KEPT),
   });
-  x.events.emit('app.sleep', { app: name, sleeping: false, at: now });
+  edge.events.emit('app.sleep', { app: name, sleeping: false, at: now });
   return { kind: 'woken', coldStartMs, upstreams: upstreams.length };
 }
 
 /** The replicas serving after the wake: stopped ones started again, the rest created health-gated. */
-async function startReplicas(x: EdgeDeps, app: App): Promise<Upstream[]> {
-  const running = runningDeployment(await x.store.deployments.listByApp(app.name, 50));
+async function startReplicas(edge: EdgeDeps, app: App): Promise<Upstream[]> {
+  const running = runningDeployment(await edge.store.deployments.listByApp(app.name, 50));
   if (!running) throw new Error('the app has no running deployment to wake');
-  return x.deploy.runtime.wake(x, app, running);
+  return edge.deploy.runtime.wake(edge, app, running);
 }
 
 /** The docker runtime's wake: the stopped containers started again (the fast path), converge for the rest. */
-export async function wakeContainers(x: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
-  const runner = new DockerRunner(x.docker);
-  const mine = (await listAppContainers(x.docker, app.name)).filter((c) => c.deploymentId === running.id).slice(0, app.replicas);
+export async function wakeContainers(ops: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
+  const runner = new DockerRunner(ops.docker);
+  const mine = (await listAppContainers(ops.docker, app.name)).filter((c) => c.deploymentId === running.id).slice(0, app.replicas);
   const check = { path: app.healthcheck.path };
-  const wait = { runner, clock: systemClock, timeoutMs: x.config.healthTimeoutSeconds * 1000 };
+  const wait = { runner, clock: systemClock, timeoutMs: ops.config.healthTimeoutSeconds * 1000 };
   const started = await Promise.all(
     mine.map(async (c) => {
       await runner.start(c.id);
@@ -129,12 +131,12 @@ export async function wakeContainers(x: OpsDeps, app: App, running: RunningDeplo
   // Missing or failing replicas: converge removes what crashed and creates what is missing, held
   // to the same health check. It must not publish (the route still sleeps): no route table here.
   const result = await converge(
-    { ...x, routes: null },
+    { ...ops, routes: null },
     app,
     { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false },
     {
       healthWaitMs: 2000,
-      write: opsLog(x, app.name),
+      write: opsLog(ops, app.name),
     },
   );
   return result.upstreams;

@@ -26,17 +26,17 @@ export function opsDeps(deps: MaybeOpsDeps): OpsDeps {
 }
 
 /** Lines of an operation go to control's log (there is no deployment log to write them to). */
-export function opsLog(x: OpsDeps, app: string): (line: string) => void {
-  return (line) => x.log.info({ app }, line.replace(/^-----> /, '').trim());
+export function opsLog(ops: OpsDeps, app: string): (line: string) => void {
+  return (line) => ops.log.info({ app }, line.replace(/^-----> /, '').trim());
 }
 
 /** Release timings and the publish hook the builder's release primitives expect. */
-export function releaseDeps(x: OpsDeps, app: App, write: (line: string) => void): ReleaseDeps {
+export function releaseDeps(ops: OpsDeps, app: App, write: (line: string) => void): ReleaseDeps {
   return {
-    docker: x.docker,
+    docker: ops.docker,
     log: write,
-    publish: (upstreams) => x.deploy.publish(app, upstreams, write),
-    healthTimeoutMs: x.config.healthTimeoutSeconds * 1000,
-    drainMs: x.config.drainSeconds * 1000,
+    publish: (upstreams) => ops.deploy.publish(app, upstreams, write),
+    healthTimeoutMs: ops.config.healthTimeoutSeconds * 1000,
+    drainMs: ops.config.drainSeconds * 1000,
   };
 }

@@ -22,26 +22,26 @@ import { isSleeping } from '../edge/state.js';
 import type { RunningDeployment } from '../app-runtime/runtime.js';
 import type { App } from '../store/types.js';
 
-export function restartApp(x: OpsDeps, name: string): Promise<string[]> {
-  return x.deploy.runExclusive(name, async () => {
-    const app = await x.store.apps.get(name);
+export function restartApp(ops: OpsDeps, name: string): Promise<string[]> {
+  return ops.deploy.runExclusive(name, async () => {
+    const app = await ops.store.apps.get(name);
     if (!app) throw new DeployFlowError('DF_ERR_APP_NOT_FOUND');
-    const running = runningDeployment(await x.store.deployments.listByApp(name, 50));
+    const running = runningDeployment(await ops.store.deployments.listByApp(name, 50));
     if (!running) throw new DeployFlowError('DF_ERR_NOT_DEPLOYED');
-    if (await isStopped(x.store, name)) throw new DeployFlowError('DF_ERR_APP_STOPPED');
+    if (await isStopped(ops.store, name)) throw new DeployFlowError('DF_ERR_APP_STOPPED');
     // Asleep: nothing runs, and the next wake starts the containers afresh anyway.
-    if (await isSleeping(x.store, name)) return [];
-    return x.deploy.runtime.restart(x, app, running);
+    if (await isSleeping(ops.store, name)) return [];
+    return ops.deploy.runtime.restart(ops, app, running);
   });
 }
 
 /** The docker runtime's rolling restart: one container at a time, replaced by a healthy new one. */
-export async function rollContainers(x: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
+export async function rollContainers(ops: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
   const name = app.name;
-  const write = opsLog(x, name);
-  const rd = releaseDeps(x, app, write);
-  const d = replicaDeps(rd);
-  const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
+  const write = opsLog(ops, name);
+  const forRelease = releaseDeps(ops, app, write);
+  const forReplicas = replicaDeps(forRelease);
+  const env = ops.envCipher.decryptAll(app.name, await ops.store.env.get(app.name));
   const r = validateRelease({
     app: app.name,
     deploymentId: running.id,
@@ -52,30 +52,30 @@ export async function rollContainers(x: OpsDeps, app: App, running: RunningDeplo
     healthcheck: { path: app.healthcheck.path },
     port: app.port,
     volumes: app.volumes,
-    labels: x.deploy.labels,
+    labels: ops.deploy.labels,
   });
-  await prepareInfra(d, r);
-  const all = await listAppContainers(x.docker, name);
+  await prepareInfra(forReplicas, r);
+  const all = await listAppContainers(ops.docker, name);
   const old = all.filter((c) => c.deploymentId === running.id && c.running && c.hostPort);
   const taken = new Set(all.map((c) => c.name));
   let serving: Upstream[] = old.map((c) => ({ host: '127.0.0.1', port: c.hostPort! }));
   const replaced: string[] = [];
   for (const c of old) {
     const [fresh] = await startHealthy(
-      d,
+      forReplicas,
       r,
       freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), 1),
     );
     if (!fresh) break;
     taken.add(fresh.name);
     serving = [...serving.filter((u) => u.port !== c.hostPort), { host: '127.0.0.1', port: fresh.hostPort }];
-    await x.deploy.publish(app, serving, write);
-    await retire(rd, d.runner, [c]);
+    await ops.deploy.publish(app, serving, write);
+    await retire(forRelease, forReplicas.runner, [c]);
     replaced.push(c.name);
   }
   // Replicas that had crashed, or a count that drifted, are put right the same way the reconciler would.
   await converge(
-    x,
+    ops,
     app,
     { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false },
     { healthWaitMs: 2000, write },

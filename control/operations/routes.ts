@@ -55,10 +55,10 @@ export const operationRoutes: RouteSpec[] = [
     body: z.strictObject({ replicas: AppSettings.shape.replicas }),
     handler: async (ctx) => {
       const app = await loadApp(ctx, 'operate');
-      const x = opsDeps(ctx.deps);
+      const ops = opsDeps(ctx.deps);
       ctx.audit.details = { from: app.replicas, to: ctx.body.replicas };
       await assertQuota(ctx.deps, ctx.user, app, { replicas: ctx.body.replicas });
-      await scaleApp(x, app.name, ctx.body.replicas);
+      await scaleApp(ops, app.name, ctx.body.replicas);
       return appStatus(ctx.deps, (await ctx.deps.store.apps.get(app.name)) ?? app);
     },
   }),

@@ -5,19 +5,19 @@ import { Reconciler } from '../reconciler/reconciler.js';
 import type { OpsDeps } from './deps.js';
 import type { ControlEventBus } from '../server/events.js';
 
-export function operationServices(x: OpsDeps & { events: ControlEventBus; clock: () => number }): {
+export function operationServices(ops: OpsDeps & { events: ControlEventBus; clock: () => number }): {
   metrics: MetricsSampler;
   reconciler: Reconciler;
 } {
   return {
     metrics: new MetricsSampler({
-      runtime: x.deploy.runtime,
-      events: x.events,
-      log: x.log,
-      clock: x.clock,
-      labels: x.deploy.labels,
-      intervalMs: x.config.metricsIntervalSeconds * 1000,
+      runtime: ops.deploy.runtime,
+      events: ops.events,
+      log: ops.log,
+      clock: ops.clock,
+      labels: ops.deploy.labels,
+      intervalMs: ops.config.metricsIntervalSeconds * 1000,
     }),
-    reconciler: new Reconciler(x, { intervalMs: x.config.reconcileIntervalSeconds * 1000 }),
+    reconciler: new Reconciler(ops, { intervalMs: ops.config.reconcileIntervalSeconds * 1000 }),
   };
 }

@@ -23,13 +23,13 @@ import { planApp, sameUpstreams } from './plan.js';
 
 export type { ConvergeOptions, ConvergeResult, ConvergeTarget };
 
-export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult> {
-  const rd = releaseDeps(x, app, opts.write);
-  const d = replicaDeps(rd);
+export async function converge(ops: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult> {
+  const forRelease = releaseDeps(ops, app, opts.write);
+  const forReplicas = replicaDeps(forRelease);
   const check = { path: app.healthcheck.path };
   // Containers draining after a release (on any instance) are the deploy engine's to stop, once their requests finished.
-  const draining = await x.deploy.drainingIds(app.name);
-  const containers = (await listAppContainers(x.docker, app.name)).filter((c) => !draining.has(c.id));
+  const draining = await ops.deploy.drainingIds(app.name);
+  const containers = (await listAppContainers(ops.docker, app.name)).filter((c) => !draining.has(c.id));
   const observed = await Promise.all(
     containers.map(async (c) => ({
       id: c.id,
@@ -40,7 +40,12 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
       hostPort: c.hostPort,
       healthy:
         c.running && !target.stopped && c.deploymentId === target.deploymentId
-          ? await waitHealthy({ runner: d.runner, clock: d.clock, timeoutMs: opts.healthWaitMs }, c.id, app.port, check).then(
+          ? await waitHealthy(
+              { runner: forReplicas.runner, clock: forReplicas.clock, timeoutMs: opts.healthWaitMs },
+              c.id,
+              app.port,
+              check,
+            ).then(
               () => true,
               () => false,
             )
@@ -48,12 +53,12 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
     })),
   );
   const plan = planApp(target, observed);
-  await Promise.all(plan.remove.map((c) => d.runner.remove(c.id)));
-  await Promise.all(plan.stop.map((c) => d.runner.stop(c.id)));
+  await Promise.all(plan.remove.map((c) => forReplicas.runner.remove(c.id)));
+  await Promise.all(plan.stop.map((c) => forReplicas.runner.stop(c.id)));
 
   let created: Started[] = [];
   if (plan.create > 0 && target.deploymentId && target.image) {
-    const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
+    const env = ops.envCipher.decryptAll(app.name, await ops.store.env.get(app.name));
     const r = validateRelease({
       app: app.name,
       deploymentId: target.deploymentId,
@@ -64,14 +69,14 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
       healthcheck: check,
       port: app.port,
       volumes: app.volumes,
-      labels: x.deploy.labels,
+      labels: ops.deploy.labels,
     });
     opts.write(`-----> Starting ${plan.create} replica${plan.create === 1 ? '' : 's'} of ${app.name}`);
-    await prepareInfra(d, r);
+    await prepareInfra(forReplicas, r);
     const removed = new Set(plan.remove.map((c) => c.id));
     const taken = new Set(containers.filter((c) => !removed.has(c.id)).map((c) => c.name));
     created = await startHealthy(
-      d,
+      forReplicas,
       r,
       freeReplicaNumbers(taken, (n) => containerName(r.app, r.deploymentId, n), plan.create),
     );
@@ -79,8 +84,8 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
 
   const upstreams = upstreamsOf([...plan.upstreamPorts.map((hostPort) => ({ hostPort })), ...created]);
   // An app that never ran gets no route at all (404), not an empty one (503).
-  const published = target.deploymentId ? await publishIfChanged(x, app, upstreams, opts.write) : false;
-  await retire(rd, d.runner, plan.retire);
+  const published = target.deploymentId ? await publishIfChanged(ops, app, upstreams, opts.write) : false;
+  await retire(forRelease, forReplicas.runner, plan.retire);
   return {
     upstreams,
     published,
@@ -92,15 +97,15 @@ export async function converge(x: OpsDeps, app: App, target: ConvergeTarget, opt
 }
 
 /** Publishes unless every host of the app already routes to exactly these upstreams. */
-export async function publishIfChanged(x: OpsDeps, app: App, upstreams: Upstream[], write: (line: string) => void): Promise<boolean> {
-  if (!x.routes) return false;
-  const table = await x.routes.readRouteTable();
-  const hosts = appHosts(x.config, app);
+export async function publishIfChanged(ops: OpsDeps, app: App, upstreams: Upstream[], write: (line: string) => void): Promise<boolean> {
+  if (!ops.routes) return false;
+  const table = await ops.routes.readRouteTable();
+  const hosts = appHosts(ops.config, app);
   const current = Object.entries(table.routes).filter(([, r]) => r.app === app.name);
   const same =
     current.length === hosts.length &&
     hosts.every((h) => table.routes[h]?.app === app.name && sameUpstreams(table.routes[h].upstreams, upstreams));
   if (same) return false;
-  await x.deploy.publish(app, upstreams, write);
+  await ops.deploy.publish(app, upstreams, write);
   return true;
 }

@@ -38,7 +38,7 @@ export class Reconciler {
   private platformRoutes: PlatformRoutes = [];
 
   constructor(
-    private readonly x: OpsDeps,
+    private readonly ops: OpsDeps,
     private readonly opts: ReconcilerOptions,
   ) {}
 
@@ -71,23 +71,23 @@ export class Reconciler {
     this.running = true;
     const report: ReconcileReport = { changed: {}, orphansRemoved: [], errors: {} };
     try {
-      const apps = await this.x.store.apps.list();
+      const apps = await this.ops.store.apps.list();
       for (const app of apps) {
         try {
-          const result = await this.x.deploy.runExclusive(app.name, () => this.reconcileApp(app.name));
+          const result = await this.ops.deploy.runExclusive(app.name, () => this.reconcileApp(app.name));
           if (result) report.changed[app.name] = result;
         } catch (err) {
           report.errors[app.name] = err instanceof Error ? err.message : String(err);
-          this.x.log.warn({ err, app: app.name }, 'reconciler: could not converge the app');
+          this.ops.log.warn({ err, app: app.name }, 'reconciler: could not converge the app');
         }
       }
       report.orphansRemoved = await this.removeOrphans(new Set(apps.map((a) => a.name)));
       // Unchanged routes cost nothing: the publisher bumps no version for an identical body.
       const platform = typeof this.platformRoutes === 'function' ? await this.platformRoutes() : this.platformRoutes;
-      for (const p of platform) await this.x.routes?.setRoute(p.host, p.route);
+      for (const p of platform) await this.ops.routes?.setRoute(p.host, p.route);
       this.first = false;
     } catch (err) {
-      this.x.log.warn({ err }, 'reconciler pass failed (Docker or the store unavailable?)');
+      this.ops.log.warn({ err }, 'reconciler pass failed (Docker or the store unavailable?)');
       report.errors['*'] = err instanceof Error ? err.message : String(err);
     } finally {
       this.running = false;
@@ -96,19 +96,19 @@ export class Reconciler {
   }
 
   private async reconcileApp(name: string): Promise<Omit<ConvergeResult, 'upstreams'> | null> {
-    const app = await this.x.store.apps.get(name);
+    const app = await this.ops.store.apps.get(name);
     if (!app) return null;
-    const history = await this.x.store.deployments.listByApp(name, 50);
+    const history = await this.ops.store.deployments.listByApp(name, 50);
     // Deploys a previous control was running when it stopped will never finish: say so.
     // With shared turns (Redis), a deploy in progress anywhere holds a live ticket: one without
     // (older than the moment between its record and its ticket) lost its instance, at any pass.
-    const live = await this.x.deploy.inProgressElsewhere(name);
+    const live = await this.ops.deploy.inProgressElsewhere(name);
     const interrupted = (d: { createdAt: number }): boolean =>
       (this.first && d.createdAt < this.startedAt) || (live !== null && d.createdAt < Date.now() - 30_000);
     if (this.first || live) {
       for (const d of history) {
         if (['queued', 'building', 'deploying'].includes(d.status) && interrupted(d) && !live?.has(d.id)) {
-          await this.x.store.deployments.update(d.id, {
+          await this.ops.store.deployments.update(d.id, {
             status: 'failed',
             finishedAt: Date.now(),
             error: 'Interrupted: control stopped during the deploy',
@@ -117,42 +117,42 @@ export class Reconciler {
       }
     }
     const running = runningDeployment(history);
-    const write = opsLog(this.x, name);
+    const write = opsLog(this.ops, name);
     // A sleeping app is kept like a stopped one (containers stopped), but its route must keep
     // sleeping, not be republished as an ordinary empty one: converge does not publish it.
-    const sleeping = await isSleeping(this.x.store, name);
-    const result = await this.x.deploy.runtime.converge(
-      sleeping ? { ...this.x, routes: null } : this.x,
+    const sleeping = await isSleeping(this.ops.store, name);
+    const result = await this.ops.deploy.runtime.converge(
+      sleeping ? { ...this.ops, routes: null } : this.ops,
       app,
       {
         deploymentId: running?.id ?? null,
         image: running?.image ?? null,
         replicas: app.replicas,
-        stopped: sleeping || (await isStopped(this.x.store, name)),
+        stopped: sleeping || (await isStopped(this.ops.store, name)),
       },
       { healthWaitMs: this.opts.healthWaitMs ?? 2000, write },
     );
     const { upstreams: _upstreams, ...changes } = result;
-    if (sleeping && running) changes.published = await restoreSleepRoute(this.x, app);
+    if (sleeping && running) changes.published = await restoreSleepRoute(this.ops, app);
     const changed = changes.published || Object.values(changes).some((v) => Array.isArray(v) && v.length > 0);
-    if (changed) this.x.log.info({ app: name, ...changes }, 'reconciler converged the app');
+    if (changed) this.ops.log.info({ app: name, ...changes }, 'reconciler converged the app');
     return changed ? changes : null;
   }
 
   /** Replicas of this instance labelled for apps that no longer exist, and their routes. */
   private async removeOrphans(known: Set<string>): Promise<string[]> {
-    const instance = this.x.deploy.labels[LABEL_INSTANCE];
+    const instance = this.ops.deploy.labels[LABEL_INSTANCE];
     if (!instance) return [];
-    const runtime = this.x.deploy.runtime;
+    const runtime = this.ops.deploy.runtime;
     const removed: string[] = [];
     for (const app of orphanApps(known, await runtime.instanceApps(instance))) {
-      await this.x.deploy.runExclusive(app, async () => {
-        if (await this.x.store.apps.get(app)) return; // created meanwhile
+      await this.ops.deploy.runExclusive(app, async () => {
+        if (await this.ops.store.apps.get(app)) return; // created meanwhile
         removed.push(...(await runtime.removeInstanceApp(instance, app)));
-        await this.x.routes?.removeApp(app).catch(() => undefined);
+        await this.ops.routes?.removeApp(app).catch(() => undefined);
       });
     }
-    if (removed.length) this.x.log.info({ removed }, 'reconciler removed orphan containers');
+    if (removed.length) this.ops.log.info({ removed }, 'reconciler removed orphan containers');
     return removed;
   }
 }
