@@ -3,10 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Redis } from 'ioredis';
-import { publishLocalCaCertificate, readChallenge, CERTS_CHANNEL } from '../common/certificates/index.js';
+import { claimLocalCa, readChallenge, CERTS_CHANNEL } from '../common/certificates/index.js';
 import { ConfigError } from '../common/config/config.js';
 import { startCluster } from './cluster/primary.js';
 import type { StartService } from '../common/service.js';
+import type { Logger } from '../common/log/logger.js';
 import { RouteTableConsumer, WAKE_CHANNEL, WAKE_FAILED_CHANNEL } from '../common/routes/index.js';
 import { BackendRegistry } from './balancing/backends.js';
 import { ActiveHealth } from './health/active.js';
@@ -21,7 +22,7 @@ import { PluginHost } from './plugins/chain.js';
 import { loadGatewayPlugins } from './plugins/registry.js';
 import { fastHttpListener, fastHttpsListener } from './fast/listeners.js';
 import { httpListener, httpsListener, type Listener } from './server/servers.js';
-import { loadOrCreateLocalCa } from './tls/ca.js';
+import { loadOrCreateLocalCa, loadSharedLocalCa, type LocalCa } from './tls/ca.js';
 import { CertificateSelector } from './tls/sni.js';
 
 export const startGateway: StartService = async (config, log) => {
@@ -60,14 +61,17 @@ export const startGateway: StartService = async (config, log) => {
     }),
   };
 
-  const ca = loadOrCreateLocalCa(options.tlsDir, config.domain);
-  // Control serves the CA's certificate from Redis (it may not share this host's disk); written
-  // again on every (re)connect, so a restarted Redis has it back.
-  const publishCa = (): void => {
-    publishLocalCaCertificate(redis, ca.ca.cert).catch(() => undefined);
-  };
-  redis.on('ready', publishCa);
-  if (redis.status === 'ready') publishCa();
+  const ca = await localCa(redis, options.tlsDir, config.domain, log);
+  // A restarted Redis has lost the shared CA: the first gateway to reconnect stores it again (SET
+  // NX, so all agree). One that started while Redis was away serves its disk CA: it says so when
+  // that is not the shared one, and a restart makes it serve the shared one.
+  redis.on('ready', () => {
+    claimLocalCa(redis, () => ca.ca)
+      .then((shared) => {
+        if (shared.cert !== ca.ca.cert) log.warn('this gateway serves a local CA other than the shared one: restart it');
+      })
+      .catch(() => undefined);
+  });
   const certs = new CertificateSelector(ca, config.domain, redis, index, log);
   sub.on('message', (ch: string, message: string) => {
     if (ch === WAKE_FAILED_CHANNEL) {
@@ -113,3 +117,27 @@ export const startGateway: StartService = async (config, log) => {
     },
   };
 };
+
+/**
+ * The CA every gateway on this Redis shares; this gateway's own (from its disk) when Redis does
+ * not answer within a few seconds of start, so HTTPS still comes up.
+ */
+async function localCa(redis: Redis, tlsDir: string, domain: string, log: Logger): Promise<LocalCa> {
+  const ready =
+    redis.status === 'ready' ||
+    (await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 5000);
+      redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    }));
+  if (ready) {
+    try {
+      return await loadSharedLocalCa(redis, tlsDir, domain);
+    } catch (err) {
+      log.warn({ err }, "reading the shared local CA failed; serving this gateway's own");
+    }
+  } else log.warn("Redis is away: serving this gateway's own local CA until it is restarted with Redis");
+  return loadOrCreateLocalCa(tlsDir, domain);
+}

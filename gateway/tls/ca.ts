@@ -1,6 +1,7 @@
-// The local certificate authority: made once on first start under <dataDir>/tls (keys mode
-// 0600), it signs a certificate for the domain and *.domain, and on demand one for a routed name
-// deeper under the domain. Users trust ca.crt (downloadable from the API), so it must never vouch
+// The local certificate authority: made once by the first gateway to start and shared through
+// Redis by every gateway on it (kept under <dataDir>/tls too, keys mode 0600), it signs a
+// certificate for the domain and *.domain, and on demand one for a routed name deeper under the
+// domain. Users trust ca.crt (downloadable from the API), so it must never vouch
 // for anyone else's name: it signs only the platform domain and names under it (signLeaf refuses
 // the rest — custom domains get their certificates by upload or ACME), and a CA made since carries
 // a critical Name Constraints extension (permitted: the domain; excluded: every IP address) so
@@ -12,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import type { KeyPair } from '../../common/certificates/index.js';
+import type { Redis } from 'ioredis';
+import { claimLocalCa, type KeyPair } from '../../common/certificates/index.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 
 export type { KeyPair };
@@ -124,11 +126,17 @@ function signLeaf(ca: KeyPair, domain: string, names: string[], publicKey: strin
   return forge.pki.certificateToPem(cert);
 }
 
-/** Covers the domain (it may have changed) and is valid for at least 30 more days. */
-function stillGood(pem: string, domain: string): boolean {
+/** Signed by `authority` (the shared CA may differ from the one that signed it), covers the domain, valid 30 more days. */
+function stillGood(pem: string, authority: KeyPair, domain: string): boolean {
   try {
     const x = new X509Certificate(pem);
-    return x.checkHost(domain) !== undefined && Date.parse(x.validTo) > Date.now() + 30 * 24 * 3600 * 1000;
+    const ca = new X509Certificate(authority.cert);
+    return (
+      x.checkIssued(ca) &&
+      x.verify(ca.publicKey) &&
+      x.checkHost(domain) !== undefined &&
+      Date.parse(x.validTo) > Date.now() + 30 * 24 * 3600 * 1000
+    );
   } catch {
     return false;
   }
@@ -145,16 +153,36 @@ export interface LocalCa {
   issue(name: string): Promise<KeyPair>;
 }
 
+/** This gateway's own CA, made once under `tlsDir` (without Redis, and the candidate for the shared one). */
 export function loadOrCreateLocalCa(tlsDir: string, domain: string): LocalCa {
+  return localCaFrom(diskCa(tlsDir, domain), tlsDir, domain);
+}
+
+/**
+ * The CA every gateway on this Redis shares (common/certificates/local-ca.ts): this gateway's disk
+ * CA becomes it when there is none yet, so an installation that already trusts it keeps it. The
+ * shared pair is kept on disk too: a gateway started while Redis is away serves the same CA.
+ */
+export async function loadSharedLocalCa(redis: Redis, tlsDir: string, domain: string): Promise<LocalCa> {
+  const shared = await claimLocalCa(redis, () => diskCa(tlsDir, domain));
+  if (readPair(tlsDir, 'ca')?.cert !== shared.cert) writePair(tlsDir, 'ca', shared);
+  return localCaFrom(shared, tlsDir, domain);
+}
+
+function diskCa(tlsDir: string, domain: string): KeyPair {
   fs.mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
   let ca = readPair(tlsDir, 'ca');
   if (!ca) {
     ca = createCa(domain);
     writePair(tlsDir, 'ca', ca);
   }
-  const authority = ca;
+  return ca;
+}
+
+function localCaFrom(authority: KeyPair, tlsDir: string, domain: string): LocalCa {
+  fs.mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
   let platform = readPair(tlsDir, 'platform');
-  if (!platform || !stillGood(platform.cert, domain)) {
+  if (!platform || !stillGood(platform.cert, authority, domain)) {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', RSA);
     platform = { cert: signLeaf(authority, domain, [domain, `*.${domain}`], publicKey, true), key: privateKey };
     writePair(tlsDir, 'platform', platform);
