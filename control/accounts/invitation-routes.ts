@@ -3,7 +3,7 @@
 // and whoever holds a link looks at it and accepts it — signed out, which makes the account, or
 // signed in as the invited address, which adds the collaboration.
 import { z } from 'zod';
-import { RecordId } from '../api/params.js';
+import { AppNameParam, RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { may } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
@@ -95,6 +95,7 @@ export const invitationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/invitations',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'apps',
     access: 'user',
     response: z.array(InvitationView),

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { z } from 'zod';
 import { isDeployFlowError } from '../../common/errors/catalogue.js';
 import { checkParamsDeclared } from './mount.js';
-import { AppNameParam, RecordId } from './params.js';
+import { AppNameParam, DomainParam, EnvKeyParam, RecordId } from './params.js';
 
 void test('a params schema must name exactly the path params', () => {
   checkParamsDeclared({ method: 'get', path: '/teams/:id/members/:userId', params: z.strictObject({ id: RecordId, userId: RecordId }) });
@@ -27,4 +27,17 @@ void test('an app name param goes through the one validator and keeps its error'
   );
   assert.equal(RecordId.safeParse('1b4e28ba-2fa1-11d2-883f-0016cb8bd8b1').success, true);
   assert.equal(RecordId.safeParse('x\r\ny').success, false);
+});
+
+void test('domain and env key params go through the one validator and keep its errors', () => {
+  assert.equal(DomainParam.parse('Shop.Example.COM'), 'shop.example.com');
+  assert.throws(
+    () => DomainParam.parse('127.0.0.1'),
+    (err: unknown) => isDeployFlowError(err) && err.code === 'DF_ERR_INVALID_DOMAIN',
+  );
+  assert.equal(EnvKeyParam.parse('DATABASE_URL'), 'DATABASE_URL');
+  assert.throws(
+    () => EnvKeyParam.parse('__proto__'),
+    (err: unknown) => isDeployFlowError(err) && err.code === 'DF_ERR_INVALID_ENV_KEY',
+  );
 });

@@ -2,7 +2,7 @@
 // (`params: z.strictObject({ id: RecordId })`); the router parses them like a body, and the
 // OpenAPI document shows each one typed and described.
 import { z } from 'zod';
-import { parseAppName } from '../../common/names/validate.js';
+import { parseAppName, parseDomain, parseEnvKey } from '../../common/names/validate.js';
 
 /** The id of a stored record (user, team, token, key, invitation, deployment): what the store makes, a UUID. */
 export const RecordId = z
@@ -18,7 +18,17 @@ export const RecordId = z
  */
 export const AppNameParam = z
   .string()
-  .min(1)
-  .max(63)
   .transform((name) => parseAppName(name))
-  .describe('The app name');
+  .describe('The app name: 2–63 of a-z, 0-9 and -, starting with a letter');
+
+/** A domain name, checked by the one validator (its DF_ERR_INVALID_DOMAIN otherwise). */
+export const DomainParam = z
+  .string()
+  .transform((domain) => parseDomain(domain))
+  .describe('The domain name');
+
+/** An env var name, checked by the one validator (its DF_ERR_INVALID_ENV_KEY otherwise). */
+export const EnvKeyParam = z
+  .string()
+  .transform((key) => parseEnvKey(key))
+  .describe('The env var name');

@@ -77,6 +77,7 @@ export const appRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'apps',
     access: 'user',
     summary: 'Get one app',
@@ -86,6 +87,7 @@ export const appRoutes: RouteSpec[] = [
   defineRoute({
     method: 'patch',
     path: '/apps/:name',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'apps',
     access: 'user',
     audit: 'app.update',
@@ -108,6 +110,7 @@ export const appRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/apps/:name',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'apps',
     access: 'user',
     audit: 'app.delete',
@@ -120,6 +123,7 @@ export const appRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/collaborators',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'apps',
     access: 'user',
     summary: "The app's collaborators with their e-mail addresses (owner or admin): each accepted an invitation to that address",
@@ -133,6 +137,7 @@ export const appRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/collaborators',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'apps',
     access: 'user',
     status: 202,

@@ -2,6 +2,7 @@
 // domains, env, history); only who holds the owner's rights changes, and the receiving owner's
 // quotas count it from then on. The previous owner keeps no rights unless they have them otherwise.
 import { z } from 'zod';
+import { AppNameParam } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
 import { assertQuota } from '../operations/quota.js';
@@ -62,6 +63,7 @@ export const transferRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/transfer',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'apps',
     access: 'user',
     audit: 'app.transfer',
@@ -78,6 +80,7 @@ export const transferRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/owner',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'apps',
     access: 'user',
     summary: 'Who owns the app: a user (their name) or a team (its name); anyone who may see the app',

@@ -1,7 +1,7 @@
 // Deployments API: history, one record, its log, a deploy of an image or of a git URL's ref, a
 // redeploy, and rollback to an earlier successful deployment's image without rebuilding.
 import { z } from 'zod';
-import { RecordId } from '../api/params.js';
+import { AppNameParam, RecordId } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
 import { checkAccess, may } from '../apps/access.js';
@@ -62,6 +62,7 @@ export const deploymentRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/deployments',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'deployments',
     access: 'user',
     response: z.array(DeploymentView),
@@ -71,6 +72,7 @@ export const deploymentRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/deployments',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'deployments',
     access: 'user',
     status: 202,
@@ -127,6 +129,7 @@ export const deploymentRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/rollback',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'deployments',
     access: 'user',
     status: 202,

@@ -1,6 +1,8 @@
 // Certificates from an ACME CA for an app's custom domains: issued on request through the API
 // (HTTP-01, answered by the gateways), then renewed by control before they run out. The CA is
 // Let's Encrypt unless DEPLOYFLOW_ACME_DIRECTORY names another (a private step-ca, or a test CA).
+import { z } from 'zod';
+import { AppNameParam, DomainParam } from '../api/params.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
@@ -31,6 +33,7 @@ export const acmeRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/domains/:domain/certificate/acme',
+    params: z.strictObject({ name: AppNameParam, domain: DomainParam }),
     tag: 'domains',
     access: 'user',
     audit: 'app.domain.acme',

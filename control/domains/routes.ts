@@ -3,6 +3,7 @@
 // Certificates for a custom domain can be uploaded or obtained by ACME (acme.ts); without one the
 // gateway serves the platform's certificate (its local CA signs names under the domain only).
 import { z } from 'zod';
+import { AppNameParam, DomainParam } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { parseDomain, type Domain } from '../../common/names/validate.js';
 import { forgetAcmeDomain, setCustomCertificate } from '../../common/certificates/index.js';
@@ -61,6 +62,7 @@ export const domainRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/domains',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'domains',
     access: 'user',
     status: 201,
@@ -90,6 +92,7 @@ export const domainRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/domains/pending',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'domains',
     access: 'user',
     response: z.array(PendingView),
@@ -99,6 +102,7 @@ export const domainRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/domains/:domain/verify',
+    params: z.strictObject({ name: AppNameParam, domain: DomainParam }),
     tag: 'domains',
     access: 'user',
     status: 201,
@@ -125,6 +129,7 @@ export const domainRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/apps/:name/domains/pending/:domain',
+    params: z.strictObject({ name: AppNameParam, domain: DomainParam }),
     tag: 'domains',
     access: 'user',
     audit: 'app.domain.remove',
@@ -172,6 +177,7 @@ export const domainRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/apps/:name/domains',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'domains',
     access: 'user',
     audit: 'app.domain.remove',
@@ -182,6 +188,7 @@ export const domainRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/apps/:name/domains/:domain',
+    params: z.strictObject({ name: AppNameParam, domain: DomainParam }),
     tag: 'domains',
     access: 'user',
     audit: 'app.domain.remove',
@@ -191,6 +198,7 @@ export const domainRoutes: RouteSpec[] = [
   defineRoute({
     method: 'put',
     path: '/apps/:name/domains/:domain/certificate',
+    params: z.strictObject({ name: AppNameParam, domain: DomainParam }),
     tag: 'domains',
     access: 'user',
     audit: 'app.domain.certificate',

@@ -3,6 +3,7 @@
 // wiping the others. Every key is validated before anything is written, so one bad key changes
 // nothing. GET shows values in clear only to those who may reveal them.
 import { z } from 'zod';
+import { AppNameParam, EnvKeyParam } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { checkEnvValue, parseEnvKey } from '../../common/names/validate.js';
 import { may } from '../apps/access.js';
@@ -25,6 +26,7 @@ export const envRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/env',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'env',
     access: 'user',
     query: EnvQuery,
@@ -45,6 +47,7 @@ export const envRoutes: RouteSpec[] = [
   defineRoute({
     method: 'put',
     path: '/apps/:name/env',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'env',
     access: 'user',
     body: PutEnvBody,
@@ -71,6 +74,7 @@ export const envRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/apps/:name/env/:key',
+    params: z.strictObject({ name: AppNameParam, key: EnvKeyParam }),
     tag: 'env',
     access: 'user',
     audit: 'app.env.unset',

@@ -1,6 +1,7 @@
 // Notifications API: your notifications (with the unread count), marking them read, your
 // delivery settings, and an app's team channels (read by viewers, changed by operators).
 import { z } from 'zod';
+import { AppNameParam } from '../api/params.js';
 import { may } from '../apps/access.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
@@ -100,6 +101,7 @@ export const notificationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/notifications',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'notifications',
     access: 'user',
     response: AppSettingsView,
@@ -112,6 +114,7 @@ export const notificationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'put',
     path: '/apps/:name/notifications',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'notifications',
     access: 'user',
     audit: 'app.notifications',

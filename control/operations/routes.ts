@@ -1,5 +1,6 @@
 // Day-two operations API: scale, restart, stop, start, and the app's status.
 import { z } from 'zod';
+import { AppNameParam } from '../api/params.js';
 import { loadApp } from '../apps/load.js';
 import { AppSettings } from '../apps/schemas.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
@@ -38,6 +39,7 @@ export const operationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/status',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'operations',
     access: 'user',
     response: StatusView,
@@ -47,6 +49,7 @@ export const operationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/scale',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'operations',
     access: 'user',
     audit: 'app.scale',
@@ -65,6 +68,7 @@ export const operationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/restart',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'operations',
     access: 'user',
     audit: 'app.restart',
@@ -79,6 +83,7 @@ export const operationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/stop',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'operations',
     access: 'user',
     audit: 'app.stop',
@@ -93,6 +98,7 @@ export const operationRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/start',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'operations',
     access: 'user',
     audit: 'app.start',

@@ -1,6 +1,7 @@
 // Runtime logs and metrics API: what the app's containers print, how much
 // CPU, memory and network they use, and how many requests the gateway answered for it and how fast.
 import { z } from 'zod';
+import { AppNameParam } from '../api/params.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { loadApp } from '../apps/load.js';
 import { defineRoute, RESPONDED, type RouteSpec } from '../api/route.js';
@@ -48,6 +49,7 @@ export const runtimeRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/logs',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'runtime',
     access: 'user',
     summary:
@@ -66,6 +68,7 @@ export const runtimeRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/apps/:name/metrics',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'runtime',
     access: 'user',
     response: MetricsAnswer,

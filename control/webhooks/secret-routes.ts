@@ -3,6 +3,7 @@
 // to turn webhooks off. An app without a secret accepts no webhook at all.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { AppNameParam } from '../api/params.js';
 import type { Config } from '../../common/config/config.js';
 import { DeployFlowError } from '../../common/errors/catalogue.js';
 import { defineRoute, type RouteSpec } from '../api/route.js';
@@ -24,6 +25,7 @@ export const webhookSecretRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/apps/:name/webhook-secret',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'webhooks',
     access: 'user',
     audit: 'app.webhook.secret.rotate',
@@ -41,6 +43,7 @@ export const webhookSecretRoutes: RouteSpec[] = [
     // Reading a secret is worth an audit line too: it is how a leak would be traced.
     method: 'get',
     path: '/apps/:name/webhook-secret',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'webhooks',
     access: 'user',
     audit: 'app.webhook.secret.read',
@@ -59,6 +62,7 @@ export const webhookSecretRoutes: RouteSpec[] = [
   defineRoute({
     method: 'delete',
     path: '/apps/:name/webhook-secret',
+    params: z.strictObject({ name: AppNameParam }),
     tag: 'webhooks',
     access: 'user',
     audit: 'app.webhook.secret.delete',
