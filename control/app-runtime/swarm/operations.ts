@@ -23,7 +23,7 @@ import { waitRunning, waitSettled } from './waits.js';
 
 export async function convergeService(
   swarm: SwarmContext,
-  x: OpsDeps,
+  ops: OpsDeps,
   app: App,
   target: ConvergeTarget,
   opts: ConvergeOptions,
@@ -31,13 +31,13 @@ export async function convergeService(
   const result: ConvergeResult = { upstreams: [], published: false, removed: [], stopped: [], created: [], retired: [] };
   if (!target.deploymentId || !target.image) return result;
   const want = target.stopped ? 0 : target.replicas;
-  const healthTimeoutMs = x.config.healthTimeoutSeconds * 1000;
+  const healthTimeoutMs = ops.config.healthTimeoutSeconds * 1000;
   let svc = await inspectService(swarm, app.name);
   const since = Date.now();
   if (!svc && want > 0) {
     // Gone from Swarm (removed by hand, or a new Swarm): created again from the store.
     opts.write(`-----> Creating service ${serviceName(app.name)} with ${want} replica${want === 1 ? '' : 's'}`);
-    const r = await releaseOf(x, app, target.deploymentId, target.image, want);
+    const r = await releaseOf(ops, app, target.deploymentId, target.image, want);
     await ensureNetwork(swarm);
     await swarm.docker.createService(
       serviceSpec({ ...r, image: await imageFor(swarm, r, opts.write) }, serviceOptions(swarm, r, healthTimeoutMs, 10, null)),
@@ -48,17 +48,17 @@ export async function convergeService(
     result.created = (await serviceReplicas(swarm.docker, app.name)).map((c) => c.name);
   } else if (svc && svc.Spec.Labels?.['deployflow.deployment'] !== target.deploymentId && want > 0) {
     // The service runs another deployment than the one the store says serves (control stopped mid-update).
-    const r = await releaseOf(x, app, target.deploymentId, target.image, want);
+    const r = await releaseOf(ops, app, target.deploymentId, target.image, want);
     const desired = serviceSpec({ ...r, image: await imageFor(swarm, r, opts.write) }, serviceOptions(swarm, r, healthTimeoutMs, 10, svc));
-    await rollingUpdate(swarm, app.name, svc, desired, want, healthTimeoutMs, (u) => x.deploy.publish(app, u, opts.write), opts.write);
+    await rollingUpdate(swarm, app.name, svc, desired, want, healthTimeoutMs, (u) => ops.deploy.publish(app, u, opts.write), opts.write);
     result.created = (await serviceReplicas(swarm.docker, app.name)).map((c) => c.name);
   } else if (svc && (svc.Spec.Mode?.Replicated?.Replicas ?? 0) !== want) {
     const before = (await serviceReplicas(swarm.docker, app.name)).filter((c) => c.running);
     const from = svc.Spec.Mode?.Replicated?.Replicas ?? 0;
     opts.write(`-----> Scaling ${serviceName(app.name)} from ${from} to ${want}`);
-    if (want < before.length && want > 0 && x.routes) {
+    if (want < before.length && want > 0 && ops.routes) {
       // Unpublished before Swarm stops them: the replicas with the highest slots go first.
-      await x.deploy.publish(app, upstreamsOfReplicas(before.slice(0, want), target.deploymentId), opts.write);
+      await ops.deploy.publish(app, upstreamsOfReplicas(before.slice(0, want), target.deploymentId), opts.write);
     }
     await setReplicas(swarm, svc, want);
     try {
@@ -66,7 +66,12 @@ export async function convergeService(
         // Swarm picks the tasks that go: once it has, the route is the ones it keeps, before
         // their containers have stopped (the guess above was only the likeliest).
         await waitSettled(swarm, app.name, target.deploymentId, want, 60_000, since, 'chosen');
-        await publishIfChanged(x, app, upstreamsOfReplicas(await serviceReplicas(swarm.docker, app.name), target.deploymentId), opts.write);
+        await publishIfChanged(
+          ops,
+          app,
+          upstreamsOfReplicas(await serviceReplicas(swarm.docker, app.name), target.deploymentId),
+          opts.write,
+        );
       }
       await waitSettled(swarm, app.name, target.deploymentId, want, want > from ? healthTimeoutMs + 30_000 : 60_000, since);
     } catch (err) {
@@ -84,27 +89,27 @@ export async function convergeService(
     result.created = after.filter((c) => !had.has(c.name)).map((c) => c.name);
   }
   result.upstreams = want === 0 ? [] : upstreamsOfReplicas(await serviceReplicas(swarm.docker, app.name), target.deploymentId);
-  result.published = await publishIfChanged(x, app, result.upstreams, opts.write);
+  result.published = await publishIfChanged(ops, app, result.upstreams, opts.write);
   return result;
 }
 
-export function startService(swarm: SwarmContext, x: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult> {
+export function startService(swarm: SwarmContext, ops: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult> {
   return convergeService(
     swarm,
-    x,
+    ops,
     app,
     { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false },
     {
-      healthWaitMs: x.config.healthTimeoutSeconds * 1000,
-      write: (line) => x.log.info({ app: app.name }, line.replace(/^-----> /, '')),
+      healthWaitMs: ops.config.healthTimeoutSeconds * 1000,
+      write: (line) => ops.log.info({ app: app.name }, line.replace(/^-----> /, '')),
     },
   );
 }
 
-export async function restartService(swarm: SwarmContext, x: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
-  const write = (line: string): void => x.log.info({ app: app.name }, line.replace(/^-----> /, ''));
+export async function restartService(swarm: SwarmContext, ops: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
+  const write = (line: string): void => ops.log.info({ app: app.name }, line.replace(/^-----> /, ''));
   const svc = await inspectService(swarm, app.name);
-  if (!svc) return (await startService(swarm, x, app, running)).created;
+  if (!svc) return (await startService(swarm, ops, app, running)).created;
   const old = (await serviceReplicas(swarm.docker, app.name)).filter((c) => c.running).map((c) => c.name);
   const spec = structuredClone(svc.Spec);
   spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
@@ -114,11 +119,11 @@ export async function restartService(swarm: SwarmContext, x: OpsDeps, app: App, 
     svc,
     spec,
     spec.Mode?.Replicated?.Replicas ?? app.replicas,
-    x.config.healthTimeoutSeconds * 1000,
-    (u) => x.deploy.publish(app, u, write),
+    ops.config.healthTimeoutSeconds * 1000,
+    (u) => ops.deploy.publish(app, u, write),
     write,
   );
-  await publishIfChanged(x, app, upstreamsOfReplicas(await serviceReplicas(swarm.docker, app.name), running.id), write);
+  await publishIfChanged(ops, app, upstreamsOfReplicas(await serviceReplicas(swarm.docker, app.name), running.id), write);
   return old;
 }
 
@@ -131,16 +136,16 @@ export async function stopService(swarm: SwarmContext, app: string, graceSeconds
   return running;
 }
 
-export async function wakeService(swarm: SwarmContext, x: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
+export async function wakeService(swarm: SwarmContext, ops: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
   // Not published here: the route still sleeps until the caller switches it.
   const result = await convergeService(
     swarm,
-    { ...x, routes: null },
+    { ...ops, routes: null },
     app,
     { deploymentId: running.id, image: running.image, replicas: app.replicas, stopped: false },
     {
-      healthWaitMs: x.config.healthTimeoutSeconds * 1000,
-      write: (line) => x.log.info({ app: app.name }, line.replace(/^-----> /, '')),
+      healthWaitMs: ops.config.healthTimeoutSeconds * 1000,
+      write: (line) => ops.log.info({ app: app.name }, line.replace(/^-----> /, '')),
     },
   );
   return result.upstreams;
@@ -162,8 +167,8 @@ export async function removeAppService(swarm: SwarmContext, app: string, opts: R
   );
 }
 
-async function releaseOf(x: OpsDeps, app: App, deploymentId: string, image: string, replicas: number): Promise<ValidRelease> {
-  const env = x.envCipher.decryptAll(app.name, await x.store.env.get(app.name));
+async function releaseOf(ops: OpsDeps, app: App, deploymentId: string, image: string, replicas: number): Promise<ValidRelease> {
+  const env = ops.envCipher.decryptAll(app.name, await ops.store.env.get(app.name));
   return validateRelease({
     app: app.name,
     deploymentId,
@@ -174,6 +179,6 @@ async function releaseOf(x: OpsDeps, app: App, deploymentId: string, image: stri
     healthcheck: { path: app.healthcheck.path },
     port: app.port,
     volumes: app.volumes,
-    labels: x.deploy.labels,
+    labels: ops.deploy.labels,
   });
 }

@@ -37,24 +37,24 @@ export class SwarmRuntime implements AppRuntime, SwarmContext {
   /** Swarm already stopped the old tasks during the update. */
   async retire(): Promise<void> {}
 
-  converge(x: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult> {
-    return convergeService(this, x, app, target, opts);
+  converge(ops: OpsDeps, app: App, target: ConvergeTarget, opts: ConvergeOptions): Promise<ConvergeResult> {
+    return convergeService(this, ops, app, target, opts);
   }
 
-  start(x: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult> {
-    return startService(this, x, app, running);
+  start(ops: OpsDeps, app: App, running: RunningDeployment): Promise<ConvergeResult> {
+    return startService(this, ops, app, running);
   }
 
-  restart(x: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
-    return restartService(this, x, app, running);
+  restart(ops: OpsDeps, app: App, running: RunningDeployment): Promise<string[]> {
+    return restartService(this, ops, app, running);
   }
 
   stop(app: string, graceSeconds?: number): Promise<string[]> {
     return stopService(this, app, graceSeconds);
   }
 
-  wake(x: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
-    return wakeService(this, x, app, running);
+  wake(ops: OpsDeps, app: App, running: RunningDeployment): Promise<Upstream[]> {
+    return wakeService(this, ops, app, running);
   }
 
   replicas(app: string): Promise<Replica[]> {
