@@ -39,12 +39,13 @@ export async function startWakeListener(edge: EdgeDeps & { redis: Redis }, onWok
       edge.log.warn({ app, reason: outcome.reason }, 'waking the app failed; it stays asleep');
       const at = edge.clock();
       edge.events.emit('app.wake-failed', { app, reason: outcome.reason, at });
-      await announceFailure(app, outcome);
-      // Where the app's people look: its runtime log and their notifications.
+      // Where the app's people look: its runtime log (written before the held requests get their
+      // 503, so whoever reads the log after that answer finds the reason) and their notifications.
       const message = `Waking ${app} failed: ${outcome.reason}. It stays asleep; the next request after ${outcome.retryAfterSeconds} s tries again.`;
       await writePlatformLine(edge, app, message, at).catch((err: unknown) =>
         edge.log.warn({ err, app }, 'writing the wake failure to the app log failed'),
       );
+      await announceFailure(app, outcome);
       edge.events.emit('app.notice', { app, kind: 'wake.failed', message });
     } else if (outcome.kind === 'backing-off') {
       await announceFailure(app, outcome);
