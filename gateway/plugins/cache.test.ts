@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cacheDirectives } from './builtins/cache.js';
+import { cacheDirectives, sharedLifetime } from './builtins/cache.js';
 import { ResponseStore } from './builtins/cache-store.js';
 import { chainOf, send } from './testing/run-chain.js';
 
@@ -37,6 +37,28 @@ describe('cache plugin', () => {
       await send(chain, { path, method, headers: reqHeaders }, { headers: resHeaders });
       assert.equal((await send(chain, { path, method, headers: reqHeaders }, { headers: resHeaders })).by, 'app', what);
     }
+  });
+
+  it('honours Expires when the response has no max-age, counted from its Date', async () => {
+    const date = 'Sun, 06 Dec 2026 06:00:00 GMT';
+    const list = (h: Record<string, string>) => ({ list: (n: string) => h[n], has: (n: string) => n in h });
+    assert.equal(sharedLifetime(200, list({ date, expires: 'Sun, 06 Dec 2026 06:02:00 GMT' }), 0), 120);
+    assert.equal(sharedLifetime(200, list({ date, expires: 'Sun, 06 Dec 2026 05:00:00 GMT' }), 30), 0, 'in the past');
+    assert.equal(sharedLifetime(200, list({ expires: '0' }), 30), 0, 'not a date: already expired');
+    assert.equal(sharedLifetime(200, list({ date, expires: 'Sun, 06 Dec 2026 06:02:00 GMT', 'cache-control': 'max-age=5' }), 0), 5);
+    const now = Date.parse(date);
+    assert.equal(sharedLifetime(200, list({ expires: 'Sun, 06 Dec 2026 06:01:00 GMT' }), 0, now), 60, 'no Date: from now');
+
+    const chain = chainOf([{ name: 'cache', config: {} }]);
+    const inAMinute = new Date(Date.now() + 60_000).toUTCString();
+    const app = { headers: { date: new Date().toUTCString(), expires: inAMinute }, body: 'v1' };
+    assert.equal((await send(chain, { path: '/e' }, app)).by, 'app');
+    const hit = await send(chain, { path: '/e' }, { ...app, body: 'v2' });
+    assert.equal(hit.by, 'plugin', 'served from the cache until Expires');
+    assert.equal(hit.body.toString(), 'v1');
+    const gone = { headers: { expires: 'Thu, 01 Jan 1970 00:00:00 GMT' }, body: 'old' };
+    await send(chain, { path: '/past' }, gone);
+    assert.equal((await send(chain, { path: '/past' }, gone)).by, 'app', 'an Expires in the past is not stored');
   });
 
   it('keeps one variant per Vary value', async () => {

@@ -1,6 +1,6 @@
 // cache: a small in-memory response cache per app on each gateway. It stores only what a shared
-// cache may (RFC 9111): GET responses with an explicit lifetime (s-maxage or max-age, or the
-// configured default), never private, no-store, no-cache, Set-Cookie or Vary: * responses, and
+// cache may (RFC 9111): GET responses with an explicit lifetime (s-maxage, max-age or Expires, or
+// the configured default), never private, no-store, no-cache, Set-Cookie or Vary: * responses, and
 // nothing for requests carrying Authorization; Vary'd headers select the variant.
 import { z } from 'zod';
 import { definePlugin } from '../chain.js';
@@ -27,7 +27,7 @@ export const cacheSchema = z.strictObject({
     .min(0)
     .max(86_400)
     .default(0)
-    .describe('Lifetime of responses that give none (0: only responses with max-age or s-maxage are kept)'),
+    .describe('Lifetime of responses that give none (0: only responses with max-age, s-maxage or Expires are kept)'),
 });
 
 definePlugin({ name: 'cache', schema: cacheSchema });

@@ -20,11 +20,16 @@ export function cacheDirectives(value: string | undefined): Map<string, string> 
   return out;
 }
 
-/** Seconds a response may be served from a shared cache; 0: not at all. */
+/**
+ * Seconds a response may be served from a shared cache; 0: not at all. `s-maxage`, then `max-age`,
+ * then `Expires` counted from the response's `Date` (from `now` without one; an `Expires` that is
+ * not a date means already expired), then the configured default.
+ */
 export function sharedLifetime(
   status: number,
   headers: { list(n: string): string | undefined; has(n: string): boolean },
   defaultTtl: number,
+  now = Date.now(),
 ): number {
   if (!CACHEABLE_STATUS.has(status) || headers.has('set-cookie')) return 0;
   const vary = headers.list('vary');
@@ -33,6 +38,12 @@ export function sharedLifetime(
   if (cc.has('no-store') || cc.has('private') || cc.has('no-cache')) return 0;
   const seconds = cc.get('s-maxage') ?? cc.get('max-age');
   if (seconds !== undefined) return /^[0-9]{1,9}$/.test(seconds) ? Number(seconds) : 0;
+  const expires = headers.list('expires');
+  if (expires !== undefined) {
+    const at = Date.parse(expires);
+    const date = Date.parse(headers.list('date') ?? '');
+    return Number.isNaN(at) ? 0 : Math.max(0, Math.floor((at - (Number.isNaN(date) ? now : date)) / 1000));
+  }
   return defaultTtl;
 }
 
