@@ -13,7 +13,7 @@ describe('build step attribution', () => {
     const environs = new Map<number, string>();
     const ours = buildMarker(
       async (pid) => environs.get(pid) ?? '',
-      async (pid) => pid === 50,
+      async (pid) => pid === 50 || pid === 51,
     );
     const theirs = buildMarker();
     const env = (m: typeof ours): string => `PATH=/bin\0no_proxy=${m.buildArgs.no_proxy}\0NO_PROXY=${m.buildArgs.no_proxy}\0`;
@@ -29,8 +29,11 @@ describe('build step attribution', () => {
     assert.equal(await ours.owner(await step('a', [10, 11])), 'mine');
     assert.equal(await ours.owner(await step('b', [20])), 'other');
     assert.equal(await ours.owner(await step('c', [30])), 'unknown');
+    assert.equal(await ours.owner(await step('e', [50, 30])), 'unknown', 'one process past its start decides');
     const starting = await step('d', [50]);
     assert.equal(await ours.owner(starting), 'pending');
+    await fs.writeFile(path.join(starting, 'cgroup.procs'), '50\n51\n');
+    assert.equal(await ours.owner(starting), 'pending', 'runc init of several processes is still starting');
     await fs.writeFile(path.join(starting, 'cgroup.procs'), '10\n');
     assert.equal(await ours.owner(starting), 'mine', 'asked again once the step runs');
   });

@@ -61,8 +61,11 @@ export function buildMarker(
         known.set(name, owner);
         return owner;
       }
-      // Asked again at the next look: a container still starting has no step environment yet.
-      return pids.length === 0 || (pids.length === 1 && (await isStarting(pids[0]!))) ? 'pending' : 'unknown';
+      // Asked again at the next look: a container still starting has no step environment yet —
+      // and runc's init can be several processes for a moment. Counted as 'unknown' then, a step
+      // about to fork-bomb was held against a neighbour at the very look its processes multiplied.
+      for (const pid of pids) if (!(await isStarting(pid))) return 'unknown';
+      return 'pending';
     },
   };
 }
