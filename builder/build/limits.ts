@@ -142,9 +142,13 @@ async function countedSteps(l: Layout, steps: StepAttribution, limited: Set<stri
   const counted = new Set<string>();
   for (const dir of (await withChildren(l.pids)).slice(1)) {
     const owner = await steps.owner(dir);
-    if (owner === 'other') others.add(path.basename(dir));
-    if (owner === 'other' || owner === 'pending') continue;
     const name = path.basename(dir);
+    // A step not known to be this build's (another build's, still starting, or unattributed) means
+    // the parent's counts are not this build's alone: a neighbour's step starting as a fork bomb
+    // filled the parent between two looks and stopped this build.
+    if (owner === 'mine') others.delete(name);
+    else others.add(name);
+    if (owner === 'other' || owner === 'pending') continue;
     counted.add(name);
     if (owner === 'mine' && !limited.has(name)) {
       limited.add(name);
