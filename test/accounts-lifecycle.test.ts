@@ -316,25 +316,58 @@ describe('account lifecycle', () => {
     assert.equal((await overSsh()).code, 0, 'the key works again once enabled');
   });
 
-  it('never disables yourself or leaves no enabled admin, and records every attempt', async () => {
-    const self = await admin.post(`/api/v1/users/${admin.userId}/disable`);
-    assert.equal(self.status, 409);
-    assert.equal(self.body.error.code, 'DF_ERR_CONFLICT');
+  it('never disables or deletes yourself or leaves no enabled admin: a clear code, nothing changed, every attempt recorded', async () => {
+    type Refusal = { action: string; code: string };
+    const refusals: Refusal[] = [];
+    /** A refused attempt on the admin's own account: its status and code, and the audit entry it left. */
+    const refusedOnSelf = async (answer: Promise<ApiResponse>, action: string, code: string) => {
+      const r = await answer;
+      assert.equal(r.status, 409, `${action}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, code, action);
+      refusals.push({ action, code });
+    };
+    const usersNow = async () =>
+      ((await admin.get('/api/v1/users')).body as { id: string; role: string; disabled: boolean }[])
+        .map((u) => `${u.id}:${u.role}:${u.disabled}`)
+        .sort();
+    const before = await usersNow();
+    // This admin is the platform's only admin: disabling or deleting them is disabling or deleting the last admin.
+    assert.deepEqual(
+      ((await admin.get('/api/v1/users')).body as { id: string; role: string }[]).filter((u) => u.role === 'admin').map((u) => u.id),
+      [admin.userId],
+    );
+    await refusedOnSelf(admin.post(`/api/v1/users/${admin.userId}/disable`), 'user.disable', 'DF_ERR_OWN_ACCOUNT');
+    await refusedOnSelf(admin.request('DELETE', `/api/v1/users/${admin.userId}`, { apps: 'delete' }), 'user.delete', 'DF_ERR_OWN_ACCOUNT');
+    await refusedOnSelf(admin.patch(`/api/v1/users/${admin.userId}`, { role: 'developer' }), 'user.role', 'DF_ERR_LAST_ADMIN');
+    assert.deepEqual(await usersNow(), before, 'nothing changed');
+    assert.equal((await admin.get('/api/v1/auth/me')).body.role, 'admin', 'the session goes on');
+
     const second = await registerUser(control.url, 'admin', admin);
     assert.equal((await admin.post(`/api/v1/users/${second.userId}/disable`)).status, 200);
     // The other admin is disabled: demoting yourself would leave no admin who can sign in.
-    const demote = await admin.patch(`/api/v1/users/${admin.userId}`, { role: 'developer' });
-    assert.equal(demote.status, 409);
+    await refusedOnSelf(admin.patch(`/api/v1/users/${admin.userId}`, { role: 'viewer' }), 'user.role', 'DF_ERR_LAST_ADMIN');
     assert.equal((await admin.get('/api/v1/auth/me')).body.role, 'admin');
+    // With another admin, yourself is still yours to keep: not disabled, not deleted.
     assert.equal((await admin.post(`/api/v1/users/${second.userId}/enable`)).status, 200);
-    const audit = await admin.get(`/api/v1/audit?action=user.disable&limit=50`);
-    const events = (Array.isArray(audit.body) ? audit.body : audit.body.events) as { target: string; result: string }[];
-    assert.ok(
-      events.some((e) => e.target === `user:${admin.userId}` && e.result !== 'ok'),
-      'the refused attempt is in the audit log',
-    );
-    assert.ok(
-      events.some((e) => e.target === `user:${second.userId}`),
+    await refusedOnSelf(admin.post(`/api/v1/users/${admin.userId}/disable`), 'user.disable', 'DF_ERR_OWN_ACCOUNT');
+    await refusedOnSelf(admin.request('DELETE', `/api/v1/users/${admin.userId}`, {}), 'user.delete', 'DF_ERR_OWN_ACCOUNT');
+    const afterAll = await admin.get('/api/v1/users');
+    const me = (afterAll.body as { id: string; role: string; disabled: boolean }[]).find((u) => u.id === admin.userId);
+    assert.deepEqual({ role: me?.role, disabled: me?.disabled }, { role: 'admin', disabled: false }, 'nothing changed');
+
+    // Every refused attempt is in the audit log, one entry each, with its code; the allowed ones too.
+    for (const action of new Set(refusals.map((r) => r.action))) {
+      const mine = (await audited(action)).filter((e) => e.target === `user:${admin.userId}`);
+      assert.deepEqual(
+        mine.map((e) => [e.actorId, e.result, e.details?.error]).reverse(),
+        refusals.filter((r) => r.action === action).map((r) => [admin.userId, 'error', r.code]),
+        `${action} attempts on yourself`,
+      );
+    }
+    const disables = (await audited('user.disable')).filter((e) => e.target === `user:${second.userId}`);
+    assert.deepEqual(
+      disables.map((e) => e.result),
+      ['ok'],
       'the disable is in the audit log',
     );
   });

@@ -164,7 +164,7 @@ describe('auth', () => {
     assert.equal((await admin.patch('/api/v1/settings', { registrationOpen: true })).status, 200);
     const promoted = await admin.patch(`/api/v1/users/${dev.userId}`, { role: 'viewer' });
     assert.equal(promoted.body.role, 'viewer');
-    assert.equal((await admin.patch(`/api/v1/users/${admin.userId}`, { role: 'developer' })).body.error.code, 'DF_ERR_CONFLICT');
+    assert.equal((await admin.patch(`/api/v1/users/${admin.userId}`, { role: 'developer' })).body.error.code, 'DF_ERR_LAST_ADMIN');
     const users = await admin.get('/api/v1/users');
     assert.ok(users.body.every((u: Record<string, unknown>) => u.passwordHash === undefined));
   });

@@ -319,7 +319,10 @@ describe('teams', () => {
   it('keeps the last admin: not deleted, not disabled', async () => {
     const self = await admin.request('DELETE', `/api/v1/users/${admin.userId}`, { apps: 'delete' });
     assert.equal(self.status, 409);
-    assert.equal((await admin.post(`/api/v1/users/${admin.userId}/disable`)).status, 409);
+    assert.equal(self.body.error.code, 'DF_ERR_OWN_ACCOUNT');
+    const disable = await admin.post(`/api/v1/users/${admin.userId}/disable`);
+    assert.equal(disable.status, 409);
+    assert.equal(disable.body.error.code, 'DF_ERR_OWN_ACCOUNT');
     assert.equal((await admin.get('/api/v1/auth/me')).status, 200);
   });
 });

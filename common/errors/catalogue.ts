@@ -56,6 +56,11 @@ export const ERRORS = {
     message: 'Another control process already uses the embedded SQLite store; several control instances need MongoDB',
   },
   DF_ERR_CONFLICT: { status: 409, message: 'That conflicts with an existing record' },
+  DF_ERR_OWN_ACCOUNT: { status: 409, message: 'You cannot disable or delete your own account; another admin can' },
+  DF_ERR_LAST_ADMIN: {
+    status: 409,
+    message: 'At least one enabled admin must remain: make another admin (or enable one) first',
+  },
   DF_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   DF_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'Send JSON with Content-Type: application/json' },
   DF_ERR_RATE_LIMITED: { status: 429, message: 'Too many attempts; try again later' },

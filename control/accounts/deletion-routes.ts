@@ -24,7 +24,7 @@ const DeleteUserBody = z
 async function assertNotLastAdmin(deps: ControlDeps, user: User): Promise<void> {
   if (user.role !== 'admin') return;
   const others = (await deps.store.users.list()).filter((u) => u.role === 'admin' && u.disabledAt === null && u.id !== user.id);
-  if (others.length === 0) throw new DeployFlowError('DF_ERR_CONFLICT', 'At least one enabled admin must remain');
+  if (others.length === 0) throw new DeployFlowError('DF_ERR_LAST_ADMIN');
 }
 
 export const deletionRoutes: RouteSpec[] = [
@@ -37,12 +37,13 @@ export const deletionRoutes: RouteSpec[] = [
     audit: 'user.delete',
     summary:
       'Delete an account (admin): its credentials end at once; the apps it owns are given to a user or team, or deleted, ' +
-      'as the body says (409 lists them when it says nothing)',
+      'as the body says (409 lists them when it says nothing); never your own (409 DF_ERR_OWN_ACCOUNT) nor the last enabled ' +
+      'admin (409 DF_ERR_LAST_ADMIN)',
     body: DeleteUserBody,
     handler: async (ctx) => {
       const id = ctx.params.id;
       ctx.audit.target = `user:${id}`;
-      if (id === ctx.user.id) throw new DeployFlowError('DF_ERR_CONFLICT', 'You cannot delete your own account');
+      if (id === ctx.user.id) throw new DeployFlowError('DF_ERR_OWN_ACCOUNT', 'You cannot delete your own account; another admin can');
       const user = await ctx.deps.store.users.get(id);
       if (!user) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such user');
       await assertNotLastAdmin(ctx.deps, user);

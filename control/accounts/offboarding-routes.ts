@@ -27,17 +27,19 @@ export const offboardingRoutes: RouteSpec[] = [
     access: 'admin',
     audit: 'user.disable',
     response: UserView,
-    summary: 'Disable an account (admin): its sessions, refresh and API tokens, SSH keys and open sockets stop working at once',
+    summary:
+      'Disable an account (admin): its sessions, refresh and API tokens, SSH keys and open sockets stop working at once; ' +
+      'never your own (409 DF_ERR_OWN_ACCOUNT) nor the last enabled admin (409 DF_ERR_LAST_ADMIN)',
     handler: async (ctx) => {
       const id = ctx.params.id;
       ctx.audit.target = `user:${id}`;
-      if (id === ctx.user.id) throw new DeployFlowError('DF_ERR_CONFLICT', 'You cannot disable your own account');
+      if (id === ctx.user.id) throw new DeployFlowError('DF_ERR_OWN_ACCOUNT', 'You cannot disable your own account; another admin can');
       const user = await target(ctx.deps, id);
       ctx.audit.details = { email: user.email };
       if (user.disabledAt !== null) return userView(user);
       if (user.role === 'admin') {
         const admins = (await ctx.deps.store.users.list()).filter((u) => u.role === 'admin' && u.disabledAt === null);
-        if (admins.length <= 1) throw new DeployFlowError('DF_ERR_CONFLICT', 'At least one enabled admin must remain');
+        if (admins.length <= 1) throw new DeployFlowError('DF_ERR_LAST_ADMIN');
       }
       const updated = await ctx.deps.tokens.endAllSessions(user, { disabledAt: ctx.deps.clock() });
       ctx.deps.events.emit('user.sessions.ended', { id: user.id });

@@ -33,7 +33,7 @@ export const userRoutes: RouteSpec[] = [
     access: 'admin',
     audit: 'user.role',
     response: UserView,
-    summary: "Change a user's role (admin); the last admin cannot be demoted",
+    summary: "Change a user's role (admin); the last enabled admin cannot be demoted (409 DF_ERR_LAST_ADMIN)",
     body: z.strictObject({ role: z.enum(['admin', 'developer', 'viewer']) }),
     handler: async (ctx) => {
       const id = ctx.params.id;
@@ -44,7 +44,7 @@ export const userRoutes: RouteSpec[] = [
       if (target.role === 'admin' && ctx.body.role !== 'admin') {
         // Disabled admins do not count: they cannot sign in to administer anything.
         const admins = (await ctx.deps.store.users.list()).filter((u) => u.role === 'admin' && u.disabledAt === null && u.id !== id);
-        if (admins.length === 0) throw new DeployFlowError('DF_ERR_CONFLICT', 'At least one enabled admin must remain');
+        if (admins.length === 0) throw new DeployFlowError('DF_ERR_LAST_ADMIN');
       }
       const updated = await ctx.deps.store.users.update(id, { role: ctx.body.role });
       if (!updated) throw new DeployFlowError('DF_ERR_NOT_FOUND', 'No such user');
