@@ -14,21 +14,30 @@ function optionsOf(name: string): string {
 
 function bash(): string {
   const names = [...COMMANDS.map((c) => c.name), ...SERVICES].join(' ');
-  const cases = COMMANDS.map((c) => `    ${c.name}) opts="${optionsOf(c.name)}" ;;`).join('\n');
+  const cases = COMMANDS.map((c) => `      ${c.name}) candidates="${optionsOf(c.name)}" ;;`).join('\n');
+  // Bash splits words at ':' (it is in COMP_WORDBREAKS), so COMP_WORDS holds \`apps : cr\` for
+  // \`apps:cr\`. The words are taken from the line itself instead (COMP_LINE up to COMP_POINT, split
+  // at blanks), and, as bash-completion's __ltrim_colon_completions does, each answer loses what
+  // precedes the word's last ':', since bash replaces only the text after it.
   return `# deployflow bash completion: source <(deployflow completion bash)
 _deployflow() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} opts=""
-  if [ "$COMP_CWORD" -eq 1 ]; then
-    # ':' separates words in bash: complete against the whole command name.
-    local prefix=\${COMP_LINE:0:$COMP_POINT}; prefix=\${prefix##* }
-    COMPREPLY=($(compgen -W "${names}" -- "$prefix"))
-    COMPREPLY=("\${COMPREPLY[@]#\${prefix%\${cur}}}")
-    return
-  fi
-  case "\${COMP_WORDS[1]}" in
+  local line=\${COMP_LINE:0:$COMP_POINT}
+  local cur=\${line##*[[:space:]]}
+  local -a words
+  read -r -a words <<< "\${line%"$cur"}"
+  local candidates=""
+  if [ "\${#words[@]}" -le 1 ]; then
+    candidates="${names}"
+  else
+    case "\${words[1]}" in
 ${cases}
-  esac
-  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+    esac
+  fi
+  COMPREPLY=($(compgen -W "$candidates" -- "$cur"))
+  if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+    local colon=\${cur%"\${cur##*:}"} i
+    for i in "\${!COMPREPLY[@]}"; do COMPREPLY[i]=\${COMPREPLY[i]#"$colon"}; done
+  fi
 }
 complete -o default -F _deployflow deployflow
 `;
