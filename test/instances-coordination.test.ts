@@ -158,8 +158,9 @@ describe('coordination between instances', () => {
     const killedAt = Date.now();
     const took = await b.next((m) => m.leading === true);
     const ms = Number(took.at) - killedAt;
-    // Waited for up to a minute (next); the figure is printed, not asserted.
+    // Waited for up to a minute (next) so that a slow take-over is reported with its figure, then held to issue 14's 30 s.
     console.log(`# leader lease (10 s) taken over ${ms} ms after SIGKILL`);
+    assert.ok(ms < 30_000, `the lease was taken over ${ms} ms after the leader's SIGKILL, not within 30 000 ms`);
     assert.equal(await LeaderLease.current(client, 'reconciler'), `child-${b.proc.pid}`);
     b.proc.kill('SIGKILL');
   });

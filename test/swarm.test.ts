@@ -4,7 +4,9 @@
 // goes through a rolling, health-gated update, then a never-healthy update that Swarm rolls back
 // with the old version serving; a loop of requests through the gateway runs throughout and not
 // one of them fails. Bad input: swarm on an engine that is not a manager stops the start with
-// one line; a registry that refuses the push fails the deploy with the service untouched.
+// one line; a registry that refuses the push fails the deploy with the service untouched (on
+// the runtime, and through the deploy pipeline: the record failed, the old version serving). Day
+// two through the API: restart, rollback, the autoscaler scaling the service, and deleting the app.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -75,6 +77,25 @@ describe('swarm runtime on a single-node Swarm', () => {
   let owner: Awaited<ReturnType<typeof registerUser>>;
   const sharedDockerHost = process.env.DOCKER_HOST;
 
+  /** Waits for a deployment started through the API to end (failed or running). */
+  const ended = (id: string, timeoutMs = 120_000): Promise<{ status: string; image: string | null; error: string | null }> =>
+    waitFor(
+      async () => {
+        const d = (await owner.get(`/api/v1/deployments/${id}`)).body as { status: string; image: string | null; error: string | null };
+        return ['failed', 'running', 'superseded', 'cancelled'].includes(d.status) && d;
+      },
+      `deployment ${id} to end`,
+      timeoutMs,
+    );
+  const routeOf = async (): Promise<{ sleeping?: boolean; upstreams: Array<{ host: string; port: number }> } | undefined> => {
+    const probe = new Redis(redis.url);
+    try {
+      return (await readRouteTable(probe)).routes[HOST];
+    } finally {
+      probe.disconnect();
+    }
+  };
+
   const get = (timeoutMs = 10_000): Promise<{ status: number; body: string }> =>
     new Promise((resolve) => {
       const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', agent: false, headers: { host: HOST } }, (res) => {
@@ -129,7 +150,13 @@ describe('swarm runtime on a single-node Swarm', () => {
     Spec: {
       Mode?: { Replicated?: { Replicas?: number } };
       UpdateConfig?: { Order?: string; FailureAction?: string };
-      TaskTemplate?: { ContainerSpec?: { Image?: string; Healthcheck?: { Test?: string[] } }; Placement?: { Constraints?: string[] } };
+      TaskTemplate?: {
+        ContainerSpec?: { Image?: string; Env?: string[]; Healthcheck?: { Test?: string[] } };
+        Placement?: { Constraints?: string[] };
+        RestartPolicy?: { Condition?: string };
+        Networks?: Array<{ Target?: string; Aliases?: string[] }>;
+        ForceUpdate?: number;
+      };
       EndpointSpec?: { Ports?: Array<{ PublishMode?: string }> };
     };
   }
@@ -158,6 +185,11 @@ describe('swarm runtime on a single-node Swarm', () => {
       DEPLOYFLOW_DRAIN_SECONDS: '1',
       DEPLOYFLOW_METRICS_INTERVAL_SECONDS: '0',
       DEPLOYFLOW_RECONCILE_INTERVAL_SECONDS: '0',
+      // Short autoscaler windows (as in test/autoscale.test.ts): only an app with autoscale set is looked at.
+      DEPLOYFLOW_AUTOSCALE_INTERVAL_SECONDS: '1',
+      DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS: '8',
+      DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS: '3',
+      DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS: '4',
     });
     gatewayPort = await freePort();
     gateway = await startGateway(
@@ -174,6 +206,9 @@ describe('swarm runtime on a single-node Swarm', () => {
       healthcheck: { path: '/health' },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
+    // Stored encrypted; the deploy puts the value in the service spec.
+    const env = await owner.request('PUT', `/api/v1/apps/${APP}/env`, { vars: { GREETING: 'hello from the store' } });
+    assert.equal(env.status, 200, JSON.stringify(env.body));
   });
 
   after(async () => {
@@ -202,6 +237,18 @@ describe('swarm runtime on a single-node Swarm', () => {
     assert.equal(svc.Spec.TaskTemplate?.ContainerSpec?.Healthcheck?.Test?.[0], 'CMD-SHELL');
     assert.deepEqual(svc.Spec.TaskTemplate?.Placement?.Constraints, [`node.id==${nodeId}`], 'no registry: pinned to the manager');
     assert.equal(svc.Spec.EndpointSpec?.Ports?.[0]?.PublishMode, 'host');
+    assert.ok(
+      svc.Spec.TaskTemplate?.ContainerSpec?.Env?.includes('GREETING=hello from the store'),
+      "the app's env value set through the API reaches the task spec",
+    );
+    assert.equal(svc.Spec.TaskTemplate?.RestartPolicy?.Condition, 'any');
+    // The private overlay network, the app reachable on it by its name (Swarm stores the network's id).
+    const net = (await engine.docker.getNetwork('deployflow-apps').inspect()) as { Id: string; Driver: string };
+    assert.equal(net.Driver, 'overlay');
+    assert.deepEqual(
+      svc.Spec.TaskTemplate?.Networks?.map((n) => [n.Target === net.Id || n.Target === 'deployflow-apps', n.Aliases]),
+      [[true, [APP]]],
+    );
     const status = await owner.get(`/api/v1/apps/${APP}/status`);
     assert.equal(status.status, 200);
     const replicas = status.body.replicas as Array<{ name: string; state: string; healthy?: boolean; hostPort: number }>;
@@ -301,6 +348,39 @@ describe('swarm runtime on a single-node Swarm', () => {
     assert.equal(published, 0);
     assert.equal((await service()).Version.Index, before.Version.Index, 'the service was not touched');
     assert.match((await get()).body, /^v2 /);
+  });
+
+  it('fails a deploy through the API when the registry refuses the push: the record failed with the reason, the old version serving', async () => {
+    const closed = await freePort();
+    // Control's own runtime, set as DEPLOYFLOW_REGISTRY would set it at start, to a registry that
+    // refuses every push (nothing listens there); the rest of the pipeline is the real one.
+    const runtime = control.service.deps.deploy!.runtime as SwarmRuntime;
+    const before = await service();
+    const routeBefore = await routeOf();
+    const saved = runtime.options.registry;
+    runtime.options.registry = `127.0.0.1:${closed}`;
+    let record: Awaited<ReturnType<typeof ended>>;
+    let id: string;
+    try {
+      const started = await owner.post(`/api/v1/apps/${APP}/deployments`, { image: 'deployflow/swarmy:v1' });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      id = started.body.id as string;
+      record = await ended(id);
+    } finally {
+      runtime.options.registry = saved;
+    }
+    assert.equal(record.status, 'failed');
+    // The DF_ERR_RELEASE_FAILED of pushImage (the record keeps its message, not its code).
+    assert.match(
+      record.error ?? '',
+      new RegExp(`^The registry 127\\.0\\.0\\.1:${closed} refused 127\\.0\\.0\\.1:${closed}/deployflow/swarmy:v1: `),
+    );
+    assert.equal((await service()).Version.Index, before.Version.Index, 'the service was not touched');
+    assert.deepEqual(await routeOf(), routeBefore, 'the route was not touched');
+    const deployments = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body as Array<{ id: string; status: string; image: string }>;
+    assert.equal(deployments.find((d) => d.status === 'running')?.image, 'deployflow/swarmy:v2');
+    assert.equal(deployments.find((d) => d.id === id)?.status, 'failed');
+    for (let i = 0; i < 4; i++) assert.match((await get()).body, /^v2 /);
   });
 
   it('refuses DEPLOYFLOW_RUNTIME=swarm on an engine that is not a Swarm manager, in one line', async () => {
@@ -417,5 +497,122 @@ describe('swarm runtime on a single-node Swarm', () => {
       await owner.request('PATCH', `/api/v1/apps/${APP}`, { scaleToZero: { idleSeconds: 0 } });
       probe.disconnect();
     }
+  });
+
+  it('restarts through the API: each task replaced by a healthy new one, the app serving throughout', async () => {
+    const old = new Set(await appContainers());
+    assert.equal(old.size, 2);
+    const forced = (await service()).Spec.TaskTemplate?.ForceUpdate ?? 0;
+    const traffic = load();
+    const res = await owner.post(`/api/v1/apps/${APP}/restart`).finally(() => traffic.stop());
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal((await service()).Spec.TaskTemplate?.ForceUpdate, forced + 1, 'a forced rolling update of the service');
+    // The old containers stop once their replacements are healthy (they may take a moment to exit).
+    const fresh = await waitFor(
+      async () => {
+        const now = await appContainers();
+        return now.length === 2 && now.every((c) => !old.has(c)) && now;
+      },
+      'two new containers and none of the old ones',
+      30_000,
+    );
+    assert.equal(fresh.length, 2);
+    assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
+    assert.ok(traffic.ok > 10, `requests went through during the restart (${traffic.ok})`);
+    assert.equal((await routeOf())?.upstreams.length, 2);
+    for (let i = 0; i < 4; i++) assert.match((await get()).body, /^v2 /);
+  });
+
+  it('rolls back through the API to the previous image and serves it', async () => {
+    const history = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body as Array<{ id: string; status: string; image: string }>;
+    const previous = history.find((d) => d.status === 'superseded');
+    assert.equal(previous?.image, 'deployflow/swarmy:v1');
+    const traffic = load();
+    let record: Awaited<ReturnType<typeof ended>>;
+    try {
+      const res = await owner.post(`/api/v1/apps/${APP}/rollback`, {});
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      assert.equal(res.body.rollbackOf, previous.id);
+      record = await ended(res.body.id as string);
+    } finally {
+      await traffic.stop();
+    }
+    assert.equal(record.status, 'running', record.error ?? '');
+    assert.equal(record.image, 'deployflow/swarmy:v1');
+    assert.match((await service()).Spec.TaskTemplate?.ContainerSpec?.Image ?? '', /^deployflow\/swarmy:v1(@|$)/);
+    assert.deepEqual(traffic.failed, [], `${traffic.failed.length} of ${traffic.ok + traffic.failed.length} requests failed`);
+    assert.equal(traffic.versions.at(-1), 'v1');
+    for (let i = 0; i < 6; i++) assert.match((await get()).body, /^v1 /);
+  });
+
+  it("autoscales the Swarm service on the gateway's request figures: 2 → 3 under load, back to 2 after it", async () => {
+    const status = async (): Promise<{
+      replicas: Array<{ state: string }>;
+      autoscale: { replicas: number; decisions: Array<{ kind: string; message: string }> };
+    }> => {
+      const res = await owner.get(`/api/v1/apps/${APP}/status`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body;
+    };
+    const running = (st: Awaited<ReturnType<typeof status>>): number => st.replicas.filter((r) => r.state === 'running').length;
+    const set = await owner.request('PATCH', `/api/v1/apps/${APP}`, { autoscale: { minReplicas: 2, maxReplicas: 3, target: { rps: 5 } } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    // Two loops of requests, each pausing 20 ms: far above 5 req/s per replica, so the maximum.
+    const busy = load();
+    try {
+      const up = await waitFor(
+        async () => {
+          const st = await status();
+          return st.autoscale.replicas === 3 && running(st) === 3 && st;
+        },
+        'the autoscaler to scale the service up to 3 replicas',
+        90_000,
+      );
+      assert.equal(up.autoscale.decisions[0]?.kind, 'up');
+      assert.match(
+        up.autoscale.decisions[0]?.message ?? '',
+        new RegExp(`^scaled ${APP} 2 → 3: [0-9.]+ req/s for 3 s, target 5 per replica`),
+      );
+      assert.equal((await service()).Spec.Mode?.Replicated?.Replicas, 3, 'the Swarm service itself has 3 replicas');
+      assert.equal((await routeOf())?.upstreams.length, 3);
+      await busy.stop();
+      // No load: back to the minimum once the window has passed.
+      const down = await waitFor(
+        async () => {
+          const st = await status();
+          return st.autoscale.replicas === 2 && running(st) === 2 && st;
+        },
+        'the autoscaler to scale the service back to 2 replicas',
+        60_000,
+      );
+      assert.equal(down.autoscale.decisions[0]?.kind, 'down');
+      assert.equal((await service()).Spec.Mode?.Replicated?.Replicas, 2);
+      assert.deepEqual(busy.failed, [], `${busy.failed.length} of ${busy.ok + busy.failed.length} requests failed`);
+      assert.match((await get()).body, /^v1 /);
+    } finally {
+      await busy.stop();
+      await owner.request('PATCH', `/api/v1/apps/${APP}`, { autoscale: null });
+    }
+  });
+
+  it('deletes the app through the API: its service, containers and route go', async () => {
+    assert.ok(await routeOf(), 'the app has a route before');
+    const res = await owner.request('DELETE', `/api/v1/apps/${APP}`);
+    assert.equal(res.status, 204, JSON.stringify(res.body));
+    const gone = async (): Promise<boolean> =>
+      engine.docker
+        .getService(serviceName(APP))
+        .inspect()
+        .then(
+          () => false,
+          (err: { statusCode?: number }) => err.statusCode === 404,
+        );
+    await waitFor(
+      async () => (await gone()) && (await routeOf()) === undefined && (await appContainers()).length === 0,
+      'the service, its containers and its route to go',
+      60_000,
+    );
+    await waitFor(async () => (await get()).status === 404, 'the gateway to answer 404 for the host (no route)', 10_000);
+    assert.equal((await owner.get(`/api/v1/apps/${APP}`)).status, 404);
   });
 });

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateRelease } from '../../../builder/index.js';
+import type Docker from 'dockerode';
+import { validateRelease, type ReleaseSpec } from '../../../builder/index.js';
+import { createLogger } from '../../../common/log/logger.js';
 import { splitDetails } from './logs.js';
 import { registryRef } from './registry.js';
-import { HEALTH_SCRIPT, serviceName, serviceSpec } from './spec.js';
+import { serviceOptions, type ServiceInfo, type SwarmContext } from './service.js';
+import { HEALTH_SCRIPT, networkSpec, serviceName, serviceSpec, SWARM_NETWORK } from './spec.js';
 import { taskReplicas, upstreamsOfReplicas, type SwarmTask } from './tasks.js';
 
 const release = validateRelease({
@@ -37,6 +40,8 @@ describe('swarm service spec', () => {
       };
       Resources: { Limits: { MemoryBytes: number; NanoCPUs: number; Pids: number }; Reservations: { MemoryBytes: number } };
       Placement: { Constraints: string[] };
+      RestartPolicy: { Condition: string; Delay: number; MaxAttempts: number };
+      Networks: Array<{ Target: string; Aliases: string[] }>;
     };
     Mode: { Replicated: { Replicas: number } };
     UpdateConfig: { Order: string; FailureAction: string; Parallelism: number };
@@ -63,6 +68,21 @@ describe('swarm service spec', () => {
     assert.equal(spec.Labels['deployflow.instance'], 'i-1');
   });
 
+  it('restarts a task whatever ended it (any), a second apart, with no cap on attempts', () => {
+    assert.deepEqual(spec.TaskTemplate.RestartPolicy, { Condition: 'any', Delay: 1e9, MaxAttempts: 0 });
+  });
+
+  it("joins the private overlay network deployflow-apps under the app's name", () => {
+    assert.equal(SWARM_NETWORK, 'deployflow-apps');
+    assert.deepEqual(spec.TaskTemplate.Networks, [{ Target: 'deployflow-apps', Aliases: ['shop'] }]);
+    const net = networkSpec() as { Name: string; Driver: string; Attachable: boolean };
+    assert.deepEqual([net.Name, net.Driver, net.Attachable], ['deployflow-apps', 'overlay', false], 'an overlay nothing else attaches to');
+  });
+
+  it("passes the app's env values to the task as they are, beside PORT", () => {
+    assert.deepEqual(spec.TaskTemplate.ContainerSpec.Env.slice(0, 2), ['GREETING=hi; rm -rf /', 'PORT=8080']);
+  });
+
   it('defines the health check from the health path without splicing the path into the shell', () => {
     const hc = spec.TaskTemplate.ContainerSpec.Healthcheck;
     assert.deepEqual(hc.Test, ['CMD-SHELL', HEALTH_SCRIPT]);
@@ -70,6 +90,53 @@ describe('swarm service spec', () => {
     assert.ok(spec.TaskTemplate.ContainerSpec.Env.includes('DEPLOYFLOW_HEALTH_PATH=/health?a=$(id)'));
     assert.ok(spec.TaskTemplate.ContainerSpec.Env.includes('PORT=8080'));
     assert.equal(hc.StartPeriod, 10 * 1e9);
+  });
+});
+
+describe('swarm placement (serviceOptions, then the spec it builds)', () => {
+  const context = (registry: string | null): SwarmContext => ({
+    // serviceOptions decides from the options and the existing service alone: no engine is asked.
+    docker: {} as Docker,
+    options: { managerNodeId: 'mgr-1', registry, log: createLogger('test', 'silent') },
+    pollMs: 10,
+  });
+  const base: ReleaseSpec = {
+    app: 'shop',
+    deploymentId: 'd-1',
+    image: 'deployflow/shop:d-1',
+    replicas: 2,
+    env: {},
+    limits: { memoryMb: 128, cpus: 0.5 },
+    healthcheck: { path: '/health' },
+    port: 8080,
+  };
+  const constraints = (registry: string | null, spec: ReleaseSpec, existing: ServiceInfo | null = null): string[] => {
+    const r = validateRelease(spec);
+    const built = serviceSpec(r, serviceOptions(context(registry), r, 10_000, 10, existing)) as unknown as {
+      TaskTemplate: { Placement: { Constraints: string[] } };
+    };
+    return built.TaskTemplate.Placement.Constraints;
+  };
+
+  it('pins every task to the manager without a registry (the image is there only)', () => {
+    assert.deepEqual(constraints(null, base), ['node.id==mgr-1']);
+  });
+
+  it('places tasks on any node when a registry carries the image', () => {
+    assert.deepEqual(constraints('reg.local:5000', base), []);
+  });
+
+  it('pins an app with a volume to the manager even when a registry is set (a volume lives on one node)', () => {
+    assert.deepEqual(constraints('reg.local:5000', { ...base, volumes: [{ name: 'data', path: '/data' }] }), ['node.id==mgr-1']);
+  });
+
+  it("keeps an existing service's pin", () => {
+    const existing = {
+      ID: 's1',
+      Version: { Index: 3 },
+      Spec: { TaskTemplate: { Placement: { Constraints: ['node.id==old-node'] } } },
+    } as unknown as ServiceInfo;
+    assert.deepEqual(constraints('reg.local:5000', base, existing), ['node.id==old-node']);
   });
 });
 
