@@ -5,7 +5,9 @@ import { api, errorText } from '../api';
 import { ErrorLine } from '../components/ui';
 
 export default function ResetPassword() {
-  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  // Read once: the fragment is cleared from the address bar after the reset, and the page must
+  // not then say the link had no token.
+  const [token] = useState(() => new URLSearchParams(location.hash.slice(1)).get('token') ?? '');
   const [password, setPassword] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
