@@ -29,12 +29,7 @@ export class Api {
 
   /** Sends one request; resolves to the parsed JSON answer (or the text of a text answer). */
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    let target: URL;
-    try {
-      target = new URL(`/api/v1${path}`, this.url);
-    } catch {
-      throw new CliError('DF_ERR_VALIDATION', `Not a URL: ${this.url}`, EXIT.usage);
-    }
+    const target = apiUrl(this.url, path);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -45,6 +40,13 @@ export class Api {
       throw reachError(this.url, err);
     }
     const text = await res.text();
+    if (res.headers.get('content-type')?.includes('text/html')) {
+      // DeployFlow's API answers JSON or plain text, never a page: this is some other web server.
+      throw new CliError(
+        'DF_ERR_UNAVAILABLE',
+        `${this.url} answered ${res.status} ${res.statusText} with a web page to ${method} ${target.pathname}: is it a DeployFlow platform?`,
+      );
+    }
     const json = res.headers.get('content-type')?.includes('application/json') ? safeParse(text) : undefined;
     if (!res.ok) {
       const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
@@ -78,6 +80,25 @@ export class Api {
   delete<T = unknown>(path: string): Promise<T> {
     return this.request<T>('DELETE', path);
   }
+}
+
+/** The API address of `path` on the platform at `base`, which must be an http(s) URL with its scheme. */
+function apiUrl(base: string, path: string): URL {
+  let url: URL | null = null;
+  try {
+    url = new URL(`/api/v1${path}`, base);
+  } catch {
+    // below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    const host = base.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+    throw new CliError(
+      'DF_ERR_VALIDATION',
+      `${base} is not an http:// or https:// URL: give the platform with its scheme, e.g. https://${host}`,
+      EXIT.usage,
+    );
+  }
+  return url;
 }
 
 function safeParse(text: string): unknown {
