@@ -62,7 +62,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const spec = findCommand(name);
   try {
     if (!spec) {
-      const nearest = nearestCommand(name);
+      const nearest = await nearestCommand(name);
       throw usageError(`${name} is not a deployflow command.${nearest ? ` Did you mean ${nearest}?` : ''} See deployflow help`);
     }
     const { args, options } = parse(spec, rest);

@@ -1,6 +1,23 @@
-// Human output: aligned tables and `key: value` lists, bold headings only on a terminal (never
-// when piped, or with NO_COLOR), a spinner on stderr while waiting. `--json` bypasses all of it.
+// Human output: aligned tables and `key: value` lists (aligned by display width, string-width, so
+// wide characters and emoji in names keep the columns straight), bold headings only on a terminal
+// (never when piped, or with NO_COLOR), a spinner on stderr while waiting (yocto-spinner, loaded
+// only on a terminal). `--json` bypasses all of it.
+import { createRequire } from 'node:module';
 import { styleText } from 'node:util';
+
+const require = createRequire(import.meta.url);
+let stringWidth: ((text: string) => number) | null = null;
+
+/**
+ * Terminal columns `text` takes. Printable ASCII is one column a character; anything else asks
+ * string-width, loaded then (synchronously, require of an ES module): its Unicode tables and
+ * segmenter take ~50 ms to load, which an all-ASCII table (most of them) never pays.
+ */
+export function displayWidth(text: string): number {
+  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
+  stringWidth ??= (require('string-width') as { default: (text: string) => number }).default;
+  return stringWidth(text);
+}
 
 export const stdoutIsTerminal = (): boolean => process.stdout.isTTY === true && !process.env.NO_COLOR;
 
@@ -14,13 +31,16 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** `text` padded with spaces to `width` terminal columns. */
+const padEnd = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+
 /** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
   const cells = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : String(c))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i] ?? ''))));
   const line = (row: string[]): string =>
     row
-      .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (i === row.length - 1 ? c : padEnd(c, widths[i]!)))
       .join('  ')
       .trimEnd();
   const head = line(headers.map((h) => h.toUpperCase()));
@@ -28,8 +48,8 @@ export function table(headers: string[], rows: (string | number | null | undefin
 }
 
 export function keyValues(pairs: [string, string | number | boolean | null | undefined][]): string {
-  const width = Math.max(...pairs.map(([k]) => k.length + 1));
-  return pairs.map(([k, v]) => `${bold(`${k}:`.padEnd(width))} ${v ?? ''}`.trimEnd()).join('\n');
+  const width = Math.max(...pairs.map(([k]) => displayWidth(k) + 1));
+  return pairs.map(([k, v]) => `${bold(padEnd(`${k}:`, width))} ${v ?? ''}`.trimEnd()).join('\n');
 }
 
 export const heading = (text: string): string => bold(`=== ${text}`);
@@ -39,34 +59,25 @@ export function formatTime(ms: number | null | undefined): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ') + 'Z';
 }
 
-/** Runs `work`, showing `label…` on stderr (animated on a terminal) and `done` or `failed` after it. */
+/** Runs `work`, showing `label...` on stderr (a spinner on a terminal) and `done` or `failed` after it. */
 export async function progress<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const terminal = process.stderr.isTTY === true;
-  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-  let frame = 0;
-  let timer: NodeJS.Timeout | null = null;
-  if (terminal) {
-    process.stderr.write(`${frames[0]} ${label}...`);
-    timer = setInterval(() => {
-      frame = (frame + 1) % frames.length;
-      process.stderr.write(`\r${frames[frame]} ${label}...`);
-    }, 80);
+  const text = `${label}...`;
+  let finish: (ok: boolean) => void;
+  if (process.stderr.isTTY === true) {
+    const { default: yoctoSpinner } = await import('yocto-spinner');
+    // Signals stay the commands' own (logs --tail ends on Ctrl-C with 0).
+    const spinner = yoctoSpinner({ text, stream: process.stderr, handleSignals: false }).start();
+    finish = (ok) => void (ok ? spinner.success(`${text} done`) : spinner.error(`${text} failed`));
   } else {
-    process.stderr.write(`${label}...`);
+    process.stderr.write(text);
+    finish = (ok) => void process.stderr.write(` ${ok ? 'done' : 'failed'}\n`);
   }
-  const finish = (word: string): void => {
-    if (timer) clearInterval(timer);
-    if (!terminal) return void process.stderr.write(` ${word}\n`);
-    process.stderr.cursorTo(0);
-    process.stderr.clearLine(1);
-    process.stderr.write(`${label}... ${word}\n`);
-  };
   try {
     const result = await work();
-    finish('done');
+    finish(true);
     return result;
   } catch (err) {
-    finish('failed');
+    finish(false);
     throw err;
   }
 }

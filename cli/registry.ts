@@ -389,24 +389,12 @@ export const COMMANDS: CommandSpec[] = [
 
 export const findCommand = (name: string): CommandSpec | undefined => COMMANDS.find((c) => c.name === name);
 
-/** Edit distance, to suggest the nearest command for a typo. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
-export function nearestCommand(name: string): string | null {
-  let best: { name: string; d: number } | null = null;
-  for (const c of COMMANDS) {
-    const d = distance(name, c.name);
-    if (!best || d < best.d) best = { name: c.name, d };
-  }
-  return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.name : null;
+/** The nearest command to a typo (Levenshtein distance, loaded only on this error path), or null. */
+export async function nearestCommand(name: string): Promise<string | null> {
+  const { closest, distance } = await import('fastest-levenshtein');
+  const best = closest(
+    name,
+    COMMANDS.map((c) => c.name),
+  );
+  return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }
