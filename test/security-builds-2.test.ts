@@ -4,7 +4,6 @@
 // real Docker Engine with the platform's isolation on and must be refused or stopped, while
 // another app keeps answering on its 127.0.0.1 port. The count is printed at the end.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -13,11 +12,14 @@ import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import tarFs from 'tar-fs';
 import { purgeApp } from '../builder/index.js';
-import type { BuildImageSettings } from '../builder/policy/images.js';
+import { buildImageSettings } from '../control/builds/settings.js';
 import { ensureNodeBaseImage } from './support/base-image.js';
+import { registerUser, startTestControl, type TestControl } from './support/control.js';
 import {
   batteryBuilder,
   BuildBattery,
+  buildBridgeAddress,
+  connectStep,
   firewallRules,
   startControlStandIn,
   startVictim,
@@ -34,22 +36,6 @@ const LIMITS = { memoryMb: 256, cpus: 1, pids: 128 };
 // What a build may write: small, so the attack below is stopped after a few hundred MB at most.
 const DISK_MB = 64;
 
-/**
- * The host's IPv4 address on the bridge, as the interface has it: Docker lists it as the network's
- * IPAM gateway only sometimes (a freshly started engine gives the default bridge a subnet alone).
- */
-function bridgeIpv4(ifname: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn('ip', ['-4', '-o', 'addr', 'show', 'dev', ifname], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.once('close', () => resolve(/\binet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1]));
-    child.once('error', () => resolve(undefined));
-  });
-}
-
 /** The interface's IPv6 link-local address from /proc/net/if_inet6 (listed even while the bridge has no carrier). */
 async function linkLocal(ifname: string): Promise<string | undefined> {
   const table = await fs.readFile('/proc/net/if_inet6', 'utf8').catch(() => '');
@@ -63,22 +49,6 @@ async function linkLocal(ifname: string): Promise<string | undefined> {
         .join(':')
         .replace(/\b0+(?=[0-9a-f])/g, '')
     : undefined;
-}
-
-/** A RUN step (JSON form, no shell quoting) that connects to each target and prints `<name>:<outcome>`. */
-function connectStep(targets: Array<{ name: string; host: string; port: number }>): string {
-  const script = [
-    "const net = require('net');",
-    'const one = (t) => new Promise((done) => {',
-    '  const s = net.connect({ host: t.host, port: t.port });',
-    "  const end = (what) => { console.log('probe ' + t.name + ':' + what); s.destroy(); done(); };",
-    "  s.setTimeout(4000, () => end('timeout'));",
-    "  s.once('connect', () => end('connected'));",
-    "  s.once('error', (e) => end(e.code || e.message));",
-    '});',
-    `(async () => { for (const t of ${JSON.stringify(targets)}) await one(t); })();`,
-  ].join('\n');
-  return `RUN ${JSON.stringify(['node', '-e', script])}`;
 }
 
 /** Builds `lines` as an image straight through the engine (the test's own images, e.g. a base with ONBUILD). */
@@ -103,12 +73,22 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
   let victimImage: string;
   let victimPort: number;
   const ownImages: string[] = [];
-  let imageSettings: BuildImageSettings = { allowedImages: [], allowHostImages: false };
   let control: ControlStandIn;
+  // A real control whose admin sets the build image settings through the API; the builder reads
+  // them from its store as the platform's builder does (control/server/build-deps.ts).
+  let platform: TestControl;
+  let admin: Awaited<ReturnType<typeof registerUser>>;
+  const setImages = async (allowedImages: string[], allowHostImages: boolean): Promise<void> => {
+    const res = await admin.put('/api/v1/settings/builds', { allowedImages, allowHostImages });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  };
 
   before(async () => {
     base = await ensureNodeBaseImage(docker);
-    const builder = batteryBuilder(docker, base, { limits: LIMITS, diskMb: DISK_MB, imageSettings: async () => imageSettings });
+    platform = await startTestControl();
+    admin = await registerUser(platform.url); // the first account is the admin
+    const imageSettings = () => buildImageSettings(platform.service.deps.store.settings);
+    const builder = batteryBuilder(docker, base, { limits: LIMITS, diskMb: DISK_MB, imageSettings });
     // Stands for control's API on 127.0.0.1: any request reaching it is a leak.
     control = await startControlStandIn();
     battery = new BuildBattery({
@@ -126,6 +106,7 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
   after(async () => {
     await battery.close('security battery (builds, part 2)');
     control.close();
+    await platform?.stop();
     for (const app of Object.values(apps)) await purgeApp(docker, app, { removeVolumes: true }).catch(() => undefined);
     for (const image of ownImages)
       await docker
@@ -148,7 +129,7 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     await engineBuild(harmless, [`FROM ${base}`, `ONBUILD RUN echo trigger-ran-${run} > /trigger`]);
     ownImages.push(fetching, copying, harmless);
     // An admin allows all three as bases: their triggers are still the tenant's build.
-    imageSettings = { allowedImages: [fetching, copying, harmless], allowHostImages: false };
+    await setImages([fetching, copying, harmless], false);
     await battery.attack(
       'ONBUILD ADD url',
       'DF_ERR_BUILD_REFUSED',
@@ -175,10 +156,7 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
 
   it("reaches neither the host's IPv6 link-local address nor the host through an IPv4-mapped address", async () => {
     // Servers on the host's own addresses on the build bridge: a connection arriving is a leak.
-    type Inspect = { Options?: Record<string, string>; IPAM?: { Config?: Array<{ Gateway?: string }> } };
-    const inspect = (await docker.getNetwork('bridge').inspect()) as Inspect;
-    const bridge = inspect.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
-    const v4 = inspect.IPAM?.Config?.find((c) => c.Gateway && net.isIPv4(c.Gateway))?.Gateway ?? (await bridgeIpv4(bridge));
+    const { bridge, v4 } = await buildBridgeAddress(docker);
     const v6 = await linkLocal(bridge);
     assert.ok(v4, `the build bridge ${bridge} has an IPv4 address`);
     const arrived: string[] = [];
@@ -240,5 +218,85 @@ describe('hostile builds, part 2', { timeout: 600_000 }, () => {
     // Writing less than the budget builds.
     const ok = await battery.build(apps.other, 'd1', [`FROM ${base}`, 'RUN dd if=/dev/zero of=/small bs=1M count=8', 'CMD ["node"]']);
     assert.equal(ok.image, `deployflow/${apps.other}:d1`);
+  });
+
+  it('stops a build whose context or whose image is larger than its limit, saying so in the log', async () => {
+    // A builder of its own with small limits: a 1 MB context, and an image 16 MB larger than the base.
+    const baseMb = (await docker.getImage(base).inspect()).Size / 1024 / 1024;
+    const imageMb = Math.ceil(baseMb) + 16;
+    const limited = batteryBuilder(docker, base, { limits: LIMITS, contextMb: 1, imageMb });
+    const contextLog = await battery.attack(
+      'context over the limit',
+      'DF_ERR_BUILD_LIMIT',
+      [`FROM ${base}`, 'COPY big.bin /big.bin'],
+      /The build context is larger than 1 MB/,
+      { files: { 'big.bin': 'x'.repeat(3 * 1024 * 1024) }, by: limited },
+    );
+    assert.ok(
+      contextLog.some((l) => l.includes('DF_ERR_BUILD_LIMIT: The build context is larger than 1 MB; the build was stopped')),
+      contextLog.join('\n'),
+    );
+    const imageLog = await battery.attack(
+      'image over the limit',
+      'DF_ERR_BUILD_LIMIT',
+      [`FROM ${base}`, 'RUN dd if=/dev/zero of=/big bs=1M count=48'],
+      new RegExp(`more than the ${imageMb} MB a build may produce`),
+      { by: limited },
+    );
+    assert.ok(
+      imageLog.some((l) => new RegExp(`DF_ERR_BUILD_LIMIT: The image is [0-9]+ MB, more than the ${imageMb} MB`).test(l)),
+      imageLog.join('\n'),
+    );
+    // The image over the limit is not kept for a deploy to use.
+    await assert.rejects(docker.getImage(`deployflow/${apps.attacker}:a${battery.tried}`).inspect(), 'the oversized image was removed');
+    // Within both limits the same builder builds.
+    const ok = await battery.build(
+      apps.other,
+      'lim1',
+      [`FROM ${base}`, 'COPY small.txt /small.txt', 'RUN dd if=/dev/zero of=/small bs=1M count=4', 'CMD ["node"]'],
+      { files: { 'small.txt': 'x'.repeat(100_000) }, by: limited },
+    );
+    assert.equal(ok.image, `deployflow/${apps.other}:lim1`);
+  });
+
+  it('builds only from allowed base images: alpine is refused, an image an admin lists is accepted, and any host image once allowed', async () => {
+    // Local images only (tags of the test's base): nothing is pulled.
+    const listedRepo = `df-sec2-listed-${run}`;
+    const hostRepo = `df-sec2-host-${run}`;
+    await docker.getImage(base).tag({ repo: listedRepo, tag: '1' });
+    await docker.getImage(base).tag({ repo: hostRepo, tag: '1' });
+    ownImages.push(`${listedRepo}:1`, `${hostRepo}:1`);
+    const notAllowed = /not an allowed base image/;
+    try {
+      await setImages([], false);
+      await battery.attack('FROM alpine', 'DF_ERR_BUILD_REFUSED', ['FROM alpine', 'RUN echo from-alpine'], notAllowed);
+      await battery.attack('FROM an unlisted local image', 'DF_ERR_BUILD_REFUSED', [`FROM ${listedRepo}:1`, 'RUN echo x'], notAllowed);
+
+      // An admin lists the repository: every tag of it is accepted; the host image still is not.
+      await setImages([listedRepo], false);
+      const listed = await battery.build(apps.other, 'al1', [`FROM ${listedRepo}:1`, 'RUN echo listed-base', 'CMD ["node"]']);
+      assert.equal(listed.image, `deployflow/${apps.other}:al1`);
+      await battery.attack('FROM a host image', 'DF_ERR_BUILD_REFUSED', [`FROM ${hostRepo}:1`, 'RUN echo x'], notAllowed);
+
+      // allowHostImages: an image already on the host is accepted; one that is not (it would be pulled)
+      // and another app's image are still refused.
+      await setImages([listedRepo], true);
+      const host = await battery.build(apps.other, 'al2', [`FROM ${hostRepo}:1`, 'RUN echo host-base', 'CMD ["node"]']);
+      assert.equal(host.image, `deployflow/${apps.other}:al2`);
+      await battery.attack(
+        'FROM an image not on the host, host images allowed',
+        'DF_ERR_BUILD_REFUSED',
+        [`FROM alpine:df-absent-${run}`, 'RUN echo x'],
+        notAllowed,
+      );
+      await battery.attack(
+        "FROM another app's image, host images allowed",
+        'DF_ERR_BUILD_REFUSED',
+        [`FROM ${victimImage}`, 'RUN cat /srv/secret.txt'],
+        /another app's image/,
+      );
+    } finally {
+      await setImages([], false);
+    }
   });
 });

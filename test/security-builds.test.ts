@@ -4,6 +4,10 @@
 // answering on its 127.0.0.1 port. The count of attacks tried and refused is printed at the end.
 // Traffic goes to loopback only: the "control port" is a server on 127.0.0.1 in this process.
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { purgeApp } from '../builder/index.js';
@@ -11,7 +15,10 @@ import { ensureNodeBaseImage } from './support/base-image.js';
 import {
   batteryBuilder,
   BuildBattery,
+  buildBridgeAddress,
+  connectStep,
   firewallRules,
+  probeOutcomes,
   startControlStandIn,
   startVictim,
   statusesWhile,
@@ -152,5 +159,97 @@ describe('hostile builds', { timeout: 600_000 }, () => {
     const net = await firewallRules(4, 'DEPLOYFLOW-BUILD-NET');
     for (const cidr of ['127.0.0.0/8', '169.254.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'])
       assert.ok(net.includes(`-d ${cidr} -j REJECT`), cidr);
+  });
+
+  it("reaches neither cloud metadata, another app's container nor the host's gateway address from a RUN step", async () => {
+    // The victim's address on its own bridge network (172.x), and proof that it answers there.
+    const [listed] = await docker.listContainers({ filters: { network: [network] } });
+    assert.ok(listed, `the victim runs on ${network}`);
+    const victimIp = (await docker.getContainer(listed.Id).inspect()).NetworkSettings.Networks[network]?.IPAddress;
+    assert.ok(victimIp && net.isIPv4(victimIp), `the victim has an IPv4 address on ${network}`);
+    const answered = await new Promise<number>((resolve) => {
+      http
+        .get({ host: victimIp, port: 8080, path: '/', agent: false, timeout: 5000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .once('error', () => resolve(0));
+    });
+    assert.equal(answered, 200, `the victim answers the host on ${victimIp}:8080, so a refusal below is the rules'`);
+    // A server on the host's address on the build bridge (what 0.0.0.0-bound services answer on).
+    const { bridge, v4: gateway } = await buildBridgeAddress(docker);
+    assert.ok(gateway, `the build bridge ${bridge} has an IPv4 address`);
+    const arrived: string[] = [];
+    const server = net.createServer((sock) => {
+      arrived.push(String(sock.remoteAddress));
+      sock.end('host-secret\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, gateway, resolve);
+    });
+    try {
+      const targets = [
+        { name: 'metadata', host: '169.254.169.254', port: 80 },
+        { name: 'other-app', host: victimIp, port: 8080 },
+        { name: 'host-gateway', host: gateway, port: (server.address() as AddressInfo).port },
+      ];
+      battery.tried += 1;
+      const log: string[] = [];
+      await battery.build(apps.attacker, 'p1', [`FROM ${base}`, connectStep(targets)], { log });
+      const outcomes = probeOutcomes(log);
+      // Each is refused by the build network's REJECT rules (ECONNREFUSED, at once); without them
+      // the metadata address times out or answers, the host's address connects, and the other app
+      // is dropped by the engine's own isolation (a timeout) or reached.
+      assert.deepEqual(
+        outcomes,
+        { metadata: 'ECONNREFUSED', 'other-app': 'ECONNREFUSED', 'host-gateway': 'ECONNREFUSED' },
+        log.filter((l) => l.includes(' probe ')).join('\n'),
+      );
+      assert.deepEqual(arrived, [], "nothing reached the host's address on the build bridge");
+      battery.refused += 1;
+    } finally {
+      server.close();
+    }
+  });
+
+  it('keeps the public internet (package registries) open to RUN steps', async (t) => {
+    // Only where this host itself reaches the npm registry: a run without internet access checks the
+    // rule set instead (builder/build/egress.test.ts: public destinations are not rejected).
+    const url = 'https://registry.npmjs.org/-/ping';
+    const reachable = await new Promise<boolean>((resolve) => {
+      https
+        .get(url, { timeout: 5000 }, (res) => {
+          res.resume();
+          resolve((res.statusCode ?? 0) === 200);
+        })
+        .once('timeout', function (this: http.ClientRequest) {
+          this.destroy();
+        })
+        .once('error', () => resolve(false));
+    });
+    if (!reachable) {
+      t.skip(`${url} is not reachable from this host`);
+      return;
+    }
+    const script = `require('https').get('${url}', (r) => { console.log('registry:' + r.statusCode); r.resume(); }).on('error', (e) => console.log('registry:' + e.code)); void '${run}'`;
+    // The step trusts what this process trusts (a TLS-inspecting proxy's CA, where there is one).
+    const extraCa = process.env.NODE_EXTRA_CA_CERTS ? await fs.readFile(process.env.NODE_EXTRA_CA_CERTS, 'utf8').catch(() => null) : null;
+    const log: string[] = [];
+    await battery.build(
+      apps.other,
+      'r1',
+      [
+        `FROM ${base}`,
+        ...(extraCa ? ['COPY ca.pem /ca.pem', 'ENV NODE_EXTRA_CA_CERTS=/ca.pem'] : []),
+        `RUN ${JSON.stringify(['node', '-e', script])}`,
+        'CMD ["node"]',
+      ],
+      { log, ...(extraCa ? { files: { 'ca.pem': extraCa } } : {}) },
+    );
+    assert.ok(
+      log.some((l) => / registry:200$/.test(l)),
+      log.join('\n'),
+    );
   });
 });

@@ -172,8 +172,16 @@ export function createBuilder(opts: BuilderOptions): Builder {
     req: BuildRequest,
     box: Confinement | null,
     marker: BuildMarker | null,
+    onContextError: (err: Error) => void,
   ): Promise<NodeJS.ReadableStream> {
-    const open = (): Readable => (box ? box.count(ctx.open()) : ctx.open());
+    // The engine's request pipes the context without listening for its errors: an 'error' with no
+    // listener (the context over its limit, a failing source) would be an uncaught exception that
+    // ends the whole service, so the build listens and stops itself instead.
+    const open = (): Readable => {
+      const context = box ? box.count(ctx.open()) : ctx.open();
+      context.on('error', onContextError);
+      return context;
+    };
     const options = {
       // No app/deployment labels on images: the classic builder runs one more step per build
       // for them (≈ 0.1 s, and a cache miss on every redeploy). The repository name
@@ -232,6 +240,13 @@ export function createBuilder(opts: BuilderOptions): Builder {
     const controller = new AbortController();
     let timedOut = false;
     let breach: Stop | null = null;
+    let contextError: Error | null = null;
+    const onContextError = (err: Error): void => {
+      // Over the limit: the Confinement has stopped the build already (breach 'context').
+      if (isDeployFlowError(err) && err.code === 'DF_ERR_BUILD_LIMIT') return;
+      contextError ??= err;
+      controller.abort();
+    };
     const stopFor = (why: Stop): void => {
       breach ??= why;
       controller.abort();
@@ -263,7 +278,7 @@ export function createBuilder(opts: BuilderOptions): Builder {
     try {
       // The listing must be the engine's state before the build: a late answer would count the build's first records as old.
       await cacheBefore;
-      const output = await startBuild(checked, image, controller.signal, req, box, marker);
+      const output = await startBuild(checked, image, controller.signal, req, box, marker, onContextError);
       const trace = new BuildKitProgress();
       const splitter = new LineSplitter();
       for await (const chunk of output as AsyncIterable<Buffer>) {
@@ -307,6 +322,10 @@ export function createBuilder(opts: BuilderOptions): Builder {
           { lines: tail.get() },
         );
       if (req.signal?.aborted) throw new DeployFlowError('DF_ERR_BUILD_FAILED', 'The build was cancelled', { lines: tail.get() });
+      if (contextError)
+        throw new DeployFlowError('DF_ERR_BUILD_FAILED', `The build context could not be read: ${contextError.message.slice(0, 300)}`, {
+          lines: tail.get(),
+        });
       if (isDeployFlowError(err)) throw err;
       throw new DeployFlowError('DF_ERR_BUILD_FAILED', `The image build failed: ${err instanceof Error ? err.message : String(err)}`, {
         lines: tail.get(),

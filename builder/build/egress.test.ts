@@ -1,6 +1,7 @@
 // The build network's rule list (pure): the host answers nothing but DNS on the build bridge,
 // private ranges open only with the admins' switch, loopback/link-local/multicast never.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import {
   applyBuildEgress,
@@ -14,7 +15,59 @@ import {
   type Iptables,
 } from './egress.js';
 
+/**
+ * What a chain of the plan does with a new TCP connection to `address`:`port` (conntrack state
+ * NEW), rule by rule as iptables does: the first rule whose destination (and protocol and port,
+ * when it names them) matches decides; none, and the packet goes on to the engine's own rules.
+ */
+function verdict(rules: string[][], address: string, port = 443): 'REJECT' | 'RETURN' | 'passes' {
+  const family = net.isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  for (const rule of rules) {
+    if (rule.includes('--ctstate')) continue; // ESTABLISHED,RELATED: not a new connection
+    const at = (flag: string): string | undefined => rule[rule.indexOf(flag) + 1];
+    const dest = rule.includes('-d') ? at('-d')! : null;
+    if (dest) {
+      const [base, bits] = dest.split('/');
+      const list = new net.BlockList();
+      const v6 = net.isIP(base!) === 6;
+      if ((family === 'ipv6') !== v6) continue;
+      list.addSubnet(base!, Number(bits ?? (v6 ? 128 : 32)), v6 ? 'ipv6' : 'ipv4');
+      if (!list.check(address, family)) continue;
+    }
+    if (rule.includes('-p') && at('-p') !== 'tcp') continue;
+    if (rule.includes('--dport') && Number(at('--dport')) !== port) continue;
+    return at('-j') as 'REJECT' | 'RETURN';
+  }
+  return 'passes';
+}
+
 describe('build egress rules', () => {
+  it('leaves public destinations (package registries) open and closes metadata, the host and private ranges', () => {
+    const resolver = '10.255.255.53';
+    const plan = egressPlan({ bridge: 'docker0', nameservers: [resolver], allowPrivate: false });
+    const plan6 = egressPlan6({ bridge: 'docker0', nameservers: [], allowPrivate: false });
+    // Addresses of public registries (npm, PyPI, Docker Hub, Go proxy) and public resolvers.
+    for (const address of ['104.16.0.35', '151.101.0.223', '54.236.113.205', '142.250.74.17', '1.1.1.1'])
+      assert.equal(verdict(plan.net, address), 'passes', address);
+    for (const address of ['2606:4700::6810:23', '2a04:4e42::223']) assert.equal(verdict(plan6.net, address), 'passes', address);
+    // The engine's DNS for build steps goes to the host's resolver, even in a private range.
+    assert.equal(verdict(plan.net, resolver, 53), 'RETURN');
+    assert.equal(verdict(plan.host, resolver, 53), 'RETURN');
+    // Metadata, loopback, the host's bridge address, another app's bridge address, private networks.
+    for (const address of ['169.254.169.254', '127.0.0.1', '172.17.0.1', '172.18.0.2', '10.0.0.5', '192.168.1.1', '100.64.0.1'])
+      assert.equal(verdict(plan.net, address), 'REJECT', address);
+    for (const address of ['fd00:ec2::254', 'fe80::1', '::ffff:169.254.169.254'])
+      assert.equal(verdict(plan6.net, address), 'REJECT', address);
+    // To the host itself (INPUT from the bridge) only DNS to its resolver, whatever the port.
+    assert.equal(verdict(plan.host, '172.17.0.1', 5000), 'REJECT');
+    assert.equal(verdict(plan.host, resolver, 443), 'REJECT');
+    // Admins allowing private ranges open them, never metadata or loopback.
+    const open = egressPlan({ bridge: 'docker0', nameservers: [], allowPrivate: true });
+    assert.equal(verdict(open.net, '10.0.0.5'), 'passes');
+    assert.equal(verdict(open.net, '169.254.169.254'), 'REJECT');
+    assert.equal(verdict(open.net, '127.0.0.1'), 'REJECT');
+  });
+
   it('rejects everything to the host but DNS, and private ranges unless allowed', () => {
     const plan = egressPlan({ bridge: 'docker0', nameservers: ['10.255.255.53', '127.0.0.53'], allowPrivate: false });
     assert.deepEqual(plan.host.at(-1), ['-j', 'REJECT']);

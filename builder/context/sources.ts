@@ -26,6 +26,10 @@ export type SourceSpec = { kind: 'git'; repo: string; commit: string; env?: Reco
 function write(pack: Pack, header: tar.Header | (Partial<tar.Header> & { name: string }), body?: NodeJS.ReadableStream): Promise<void> {
   return new Promise((resolve, reject) => {
     const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    // The pack destroyed (the build context over its limit, the build cancelled) destroys the entry
+    // with that error: the pipe below re-emits it, and an 'error' without a listener would be an
+    // uncaught exception that ends the service.
+    sink.on('error', reject);
     if (body) {
       body.once('error', reject);
       body.pipe(sink as unknown as NodeJS.WritableStream);

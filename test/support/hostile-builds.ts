@@ -29,6 +29,9 @@ export interface BatteryBuilderOptions {
   limits: BuildLimits;
   /** Most a build's RUN steps may write, in MB; unset: not watched. */
   diskMb?: number;
+  /** Largest build context and resulting image, in MB (default 64 and 1024). */
+  contextMb?: number;
+  imageMb?: number;
   imageSettings?: () => Promise<BuildImageSettings>;
   appCache?: BuilderOptions['appCache'];
 }
@@ -44,8 +47,8 @@ export function batteryBuilder(docker: Docker, base: string, o: BatteryBuilderOp
     isolation: {
       limits: async () => o.limits,
       allowPrivate: async () => false,
-      contextMb: 64,
-      imageMb: 1024,
+      contextMb: o.contextMb ?? 64,
+      imageMb: o.imageMb ?? 1024,
       ...(o.diskMb !== undefined ? { diskMb: o.diskMb } : {}),
     },
     ...(o.appCache ? { appCache: o.appCache } : {}),
@@ -92,14 +95,20 @@ export class BuildBattery {
   }
 
   /** One attack: the build must fail with `code`, say so in its log, and leak nothing. */
-  async attack(name: string, code: string, lines: string[], pattern: RegExp): Promise<string[]> {
+  async attack(
+    name: string,
+    code: string,
+    lines: string[],
+    pattern: RegExp,
+    opts: { files?: Record<string, string>; by?: Builder } = {},
+  ): Promise<string[]> {
     const { attacker, leaks = { markers: [], hits: [] } } = this.o;
     assert.ok(attacker, 'the battery names its attacker app');
     this.tried += 1;
     const log: string[] = [];
     leaks.hits.length = 0;
     await assert.rejects(
-      this.build(attacker, `a${this.tried}`, lines, { log }),
+      this.build(attacker, `a${this.tried}`, lines, { ...opts, log }),
       (err: unknown) => {
         assert.ok(isDeployFlowError(err), `${name}: expected a refusal, got ${String(err)}\n${log.join('\n')}`);
         assert.equal(err.code, code, `${name}: ${err.message}\n${log.join('\n')}`);
@@ -142,6 +151,35 @@ export async function unlimitBuildCgroup(): Promise<void> {
   ] as const) {
     await fs.writeFile(path.join('/sys/fs/cgroup', file), value).catch(() => undefined);
   }
+}
+
+/**
+ * A RUN step (JSON form, no shell quoting) that connects to each target and prints
+ * `probe <name>:<outcome>` (`connected`, `timeout`, or the error code such as ECONNREFUSED).
+ */
+export function connectStep(targets: Array<{ name: string; host: string; port: number }>): string {
+  const script = [
+    "const net = require('net');",
+    'const one = (t) => new Promise((done) => {',
+    '  const s = net.connect({ host: t.host, port: t.port });',
+    "  const end = (what) => { console.log('probe ' + t.name + ':' + what); s.destroy(); done(); };",
+    "  s.setTimeout(4000, () => end('timeout'));",
+    "  s.once('connect', () => end('connected'));",
+    "  s.once('error', (e) => end(e.code || e.message));",
+    '});',
+    `(async () => { for (const t of ${JSON.stringify(targets)}) await one(t); })();`,
+  ].join('\n');
+  return `RUN ${JSON.stringify(['node', '-e', script])}`;
+}
+
+/** The outcome each probe of `connectStep` printed in a build log, by name. */
+export function probeOutcomes(log: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of log) {
+    const m = / probe ([\w-]+):(\S+)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
 }
 
 /** The status of GET / on a 127.0.0.1 port, 0 when nothing answered. */
@@ -244,6 +282,30 @@ export async function startControlStandIn(): Promise<ControlStandIn> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   return { port, hits, close: () => server.close() };
+}
+
+/**
+ * The host's IPv4 address on the build bridge (docker0), as the interface has it: Docker lists it
+ * as the network's IPAM gateway only sometimes (a freshly started engine gives the default bridge
+ * a subnet alone).
+ */
+export async function buildBridgeAddress(docker: Docker): Promise<{ bridge: string; v4: string | undefined }> {
+  type Inspect = { Options?: Record<string, string>; IPAM?: { Config?: Array<{ Gateway?: string }> } };
+  const inspect = (await docker.getNetwork('bridge').inspect()) as Inspect;
+  const bridge = inspect.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
+  const listed = inspect.IPAM?.Config?.find((c) => c.Gateway && /^\d+\.\d+\.\d+\.\d+$/.test(c.Gateway))?.Gateway;
+  const v4 =
+    listed ??
+    (await new Promise<string | undefined>((resolve) => {
+      const child = spawn('ip', ['-4', '-o', 'addr', 'show', 'dev', bridge], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.once('close', () => resolve(/\binet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1]));
+      child.once('error', () => resolve(undefined));
+    }));
+  return { bridge, v4 };
 }
 
 /** The rules of an iptables (`4`) or ip6tables (`6`) chain as `-S` prints them; '' when there is none. */
