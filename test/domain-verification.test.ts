@@ -4,12 +4,39 @@
 // is refused; admins and names an admin listed skip the check; another tenant cannot take a
 // verified domain; deleting the app forgets its claims.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../common/log/logger.js';
 import { readRouteTable } from '../common/routes/index.js';
+import { startDns } from '../dns/index.js';
+import { requireProgram } from './support/programs.js';
 import { Redis } from 'ioredis';
 import { startTxtDns, type TxtDns } from './support/txt-dns.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
+
+/** Asks the DNS server on 127.0.0.1:`port` for `name`'s A record with dig: the status and the answers. */
+function digA(port: number, name: string): Promise<{ status: string; answers: string[] }> {
+  return new Promise((resolve, reject) => {
+    const args = ['@127.0.0.1', '-p', String(port), name, 'A', '+time=2', '+tries=1'];
+    const child = spawn(requireProgram('dig'), args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('error', reject);
+    child.once('close', () => {
+      const answer = out.split(';; ANSWER SECTION:\n')[1]?.split('\n\n')[0] ?? '';
+      resolve({
+        status: /status: ([A-Z]+)/.exec(out)?.[1] ?? 'NONE',
+        answers: answer
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(/\s+/).slice(3).join(' ')),
+      });
+    });
+  });
+}
 
 describe('custom domain ownership', () => {
   let dns: TxtDns;
@@ -119,5 +146,29 @@ describe('custom domain ownership', () => {
     assert.equal((await other.request('DELETE', '/api/v1/apps/thief')).status, 204);
     assert.equal((await other.post('/api/v1/apps', { name: 'thief' })).status, 201);
     attack((await other.get('/api/v1/apps/thief/domains/pending')).body.length === 0, 'a new app of the same name inherits no claim');
+  });
+
+  it("the platform's DNS answers a custom domain only once it is verified", async () => {
+    // The platform's own DNS service on loopback, following this control's route table.
+    const platformDns = await startDns({ ...control.config, bind: '127.0.0.1', dnsPort: 0 }, createLogger('dns', 'silent'));
+    try {
+      const port = Number(/:(\d+)$/.exec(platformDns.addresses[0]!)![1]);
+      assert.deepEqual((await digA(port, 'shop.paas.test')).answers, ['A 127.0.0.1'], "the server answers the app's own name");
+      const domain = 'dns-check.example.net';
+      const claim = await dev.post('/api/v1/apps/shop/domains', { domain });
+      assert.equal(claim.status, 202);
+      const pending = await digA(port, domain);
+      attack(pending.answers.length === 0 && pending.status !== 'NOERROR', `a pending domain is answered: ${JSON.stringify(pending)}`);
+      dns.records.set(`_deployflow-challenge.${domain}`, claim.body.record.value);
+      assert.equal((await dev.post(`/api/v1/apps/shop/domains/${domain}/verify`)).status, 201);
+      let verified = await digA(port, domain);
+      for (let i = 0; i < 50 && verified.answers.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        verified = await digA(port, domain);
+      }
+      assert.deepEqual(verified, { status: 'NOERROR', answers: ['A 127.0.0.1'] }, 'a verified domain is answered with the gateway');
+    } finally {
+      await platformDns.stop();
+    }
   });
 });

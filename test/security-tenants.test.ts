@@ -11,7 +11,7 @@ import type { RunningService } from '../common/service.js';
 import { gitAccess } from '../control/git-bridge/access.js';
 import { githubSignature } from '../control/webhooks/signature.js';
 import { startGateway } from '../gateway/index.js';
-import { readCustomCertificate } from '../common/certificates/index.js';
+import { acmeDomains, readCustomCertificate, rememberAcmeDomain, setCustomCertificate } from '../common/certificates/index.js';
 import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
 import { freePort } from './support/ports.js';
 import { connectSocket } from './support/realtime.js';
@@ -114,6 +114,48 @@ describe('security battery (tenants)', () => {
       after = await servedCertificate(httpsPort, DOMAIN);
     }
     attack("the next app is served with the deleted app's certificate", after.serialNumber !== uploaded.serialNumber);
+  });
+
+  it("deleting a user with their apps removes the apps' certificates, keys and ACME renewal state", async () => {
+    const redisProbe = control.service.deps.redis;
+    assert.ok(redisProbe);
+    const leaving = await registerUser(control.url);
+    const uploadedDomain = 'shop.leaving.test';
+    const acmeDomain = 'www.leaving.test';
+    assert.equal((await leaving.post('/api/v1/apps', { name: 'leaving-shop' })).status, 201);
+    for (const domain of [uploadedDomain, acmeDomain])
+      assert.equal((await leaving.post('/api/v1/apps/leaving-shop/domains', { domain })).status, 201, domain);
+    const uploaded = selfSigned(uploadedDomain);
+    assert.equal((await leaving.put(`/api/v1/apps/leaving-shop/domains/${uploadedDomain}/certificate`, uploaded)).status, 204);
+    // An ACME certificate for the other domain, kept as issuance keeps it (control/domains/acme-order.ts):
+    // the pair in the certificate hash and the domain with its expiry in the renewal hash.
+    const issued = selfSigned(acmeDomain);
+    await setCustomCertificate(redisProbe, acmeDomain, issued.certificate, issued.privateKey);
+    await rememberAcmeDomain(redisProbe, acmeDomain, Date.now() + 60 * 24 * 3600_000);
+    const fingerprint = new X509Certificate(uploaded.certificate).fingerprint256;
+    let served = await servedCertificate(httpsPort, uploadedDomain);
+    for (let i = 0; i < 50 && served.fingerprint256 !== fingerprint; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      served = await servedCertificate(httpsPort, uploadedDomain);
+    }
+    assert.equal(served.fingerprint256, fingerprint, 'the uploaded certificate is served while the user has the app');
+
+    const unsaid = await admin.request('DELETE', `/api/v1/users/${leaving.userId}`, {});
+    assert.equal(unsaid.status, 409, 'the admin must say what becomes of the apps');
+    assert.equal((await admin.request('DELETE', `/api/v1/users/${leaving.userId}`, { apps: 'delete' })).status, 204);
+    assert.equal((await admin.get('/api/v1/apps/leaving-shop')).status, 404);
+    attack("a deleted user's uploaded certificate and key stay stored", (await readCustomCertificate(redisProbe, uploadedDomain)) === null);
+    attack("a deleted user's ACME certificate and key stay stored", (await readCustomCertificate(redisProbe, acmeDomain)) === null);
+    attack(
+      "a deleted user's domain stays due for ACME renewal",
+      !(await acmeDomains(redisProbe)).some((d) => d.domain === acmeDomain || d.domain === uploadedDomain),
+    );
+    let after = await servedCertificate(httpsPort, uploadedDomain);
+    for (let i = 0; i < 50 && after.fingerprint256 === fingerprint; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await servedCertificate(httpsPort, uploadedDomain);
+    }
+    attack("the gateway still serves a deleted user's certificate", after.fingerprint256 !== fingerprint);
   });
 
   it('an env value with NUL is refused where it is set, naming the key, and nothing is stored', async () => {
