@@ -42,5 +42,10 @@ it("takes a build's memory from the owner's quota, counted over the owner's apps
   assert.deepEqual(await limits('admins'), { memoryMb: 2048, cpus: 1.5, pids: 512 });
   assert.equal((await limits('no-such-app')).memoryMb, 2048);
   assert.deepEqual([(await limits('theirs')).pids, (await limits('theirs')).cpus], [512, 1.5]);
+  // A team's apps are counted against the team's quota, as deploys count them (assertQuota).
+  const team = 'team-0001';
+  await store.apps.create(newApp('team-a', team, { ownerKind: 'team', replicas: 3, limits: { memoryMb: 1024, cpus: 0.5 } }), 50);
+  await store.apps.create(newApp('team-b', team, { ownerKind: 'team', replicas: 1, limits: { memoryMb: 512, cpus: 0.5 } }), 50);
+  assert.equal((await limits('team-b')).memoryMb, 512, "a team's build gets what the team's apps leave");
   await store.close?.();
 });

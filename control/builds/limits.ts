@@ -18,9 +18,10 @@ export function buildLimits(deps: { store: Store; config: Config }): (app: strin
   return async (name) => {
     const { build, memoryQuotaMb } = deps.config;
     const app = await deps.store.apps.get(name);
-    const owner = app ? await deps.store.users.get(app.ownerId) : null;
+    // A team's apps count against the team's quota as assertQuota counts them (a team is never an admin).
+    const owner = app?.ownerKind === 'user' ? await deps.store.users.get(app.ownerId) : null;
     let memoryMb = build.memoryMb;
-    if (app && owner && owner.role !== 'admin') {
+    if (app && (app.ownerKind === 'team' || (owner && owner.role !== 'admin'))) {
       const owned = (await deps.store.apps.listForUser(app.ownerId)).filter((a) => a.ownerId === app.ownerId);
       memoryMb = buildMemoryMb(build.memoryMb, memoryQuotaMb, sumFootprints(owned.map(footprint)).memoryMb);
     }
