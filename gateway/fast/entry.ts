@@ -75,7 +75,13 @@ export function fastEntry(core: GatewayCore, proto: 'http' | 'https'): (req: Fas
     if (fwd.hostCount !== 1) return answer(req, 400, id, route.app);
     const rid = fwd.requestId ?? id;
     if (route.chain !== null)
-      return withPlugins(req, route, route.chain.start(req.method, req.url, name, proto, req.conn.remote, fwd.headers), rid, start);
+      return withPlugins(
+        req,
+        route,
+        route.chain.start(req.method, req.url, name, proto, req.conn.remote, req.conn, fwd.headers),
+        rid,
+        start,
+      );
     forward(req, route, requestHead(req.method, req.url, fwd.headers, req.chunked), rid, start, null);
   };
 

@@ -272,7 +272,7 @@ export function tunnels(core: GatewayCore, proto: 'http' | 'https'): Tunnels {
         };
         if (route.chain === null) return tunnel(req.url, fwd.headers);
         // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
-        const run = route.chain.start(req.method, req.url, name, proto, req.conn.remote, fwd.headers);
+        const run = route.chain.start(req.method, req.url, name, proto, req.conn.remote, req.conn, fwd.headers);
         upgradeGate(run)
           .then((refusal) => {
             if (client.destroyed) return;

@@ -109,7 +109,7 @@ export function requestHandler(core: GatewayCore, proto: 'http' | 'https'): (req
     let path = url;
     if (route.chain !== null) {
       // Request hooks first: they may answer (the app is not asked) or change the head.
-      run = route.chain.start(req.method ?? 'GET', url, name, proto, remote, fwd.headers);
+      run = route.chain.start(req.method ?? 'GET', url, name, proto, remote, req.socket, fwd.headers);
       let outcome = run.request();
       if (isPromise<RawAnswer | null>(outcome)) outcome = await outcome;
       if (outcome !== null) {

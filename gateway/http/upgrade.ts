@@ -107,7 +107,7 @@ export function upgradeHandler(core: GatewayCore, proto: 'http' | 'https'): Upgr
         };
         if (route.chain === null) return tunnel(target.path, fwd.headers);
         // The route's plugins guard its WebSockets too (plugins/upgrades.ts).
-        const run = route.chain.start('GET', target.path, name, proto, clientIp(req), fwd.headers);
+        const run = route.chain.start('GET', target.path, name, proto, clientIp(req), socket, fwd.headers);
         upgradeGate(run)
           .then((refusal) => {
             if (sock.destroyed) return;

@@ -32,6 +32,28 @@ describe('basic-auth plugin', () => {
     }
   });
 
+  it('on one keep-alive connection, lets a header it accepted through again and still checks any other', async () => {
+    const chain = chainOf(entries);
+    const connection = {};
+    assert.equal((await send(chain, { connection, headers: basic('bob', 's3cret') })).status, 200);
+    // accepted from the connection's last good header (no hash, no scrypt)
+    assert.equal((await send(chain, { connection, headers: basic('bob', 's3cret') })).by, 'app');
+    // a different header on the same connection is checked in full
+    assert.equal((await send(chain, { connection, headers: basic('bob', 'wrong') })).status, 401);
+    assert.equal((await send(chain, { connection })).status, 401);
+    assert.equal((await send(chain, { connection, headers: basic('ada', 'correct horse') })).status, 200);
+    // the connection's good header was not remembered for another chain (another route config)
+    assert.equal(
+      (
+        await send(chainOf([{ name: 'basic-auth', config: { users: { bob: 'changed' } } }]), {
+          connection,
+          headers: basic('bob', 's3cret'),
+        })
+      ).status,
+      401,
+    );
+  });
+
   it('keeps a stored password when the user is sent back with null, and refuses null for a new user', () => {
     const [first] = compilePluginChain(entries);
     const [again] = compilePluginChain([{ name: 'basic-auth', config: { users: { ada: null, carol: 'new one' } } }], [first!]);

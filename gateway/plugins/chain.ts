@@ -21,8 +21,16 @@ export class CompiledChain implements ChainView {
     readonly log: Logger,
   ) {}
 
-  start(method: string, path: string, host: string, proto: 'http' | 'https', remote: string, headers: string[]): PluginRun {
-    return new PluginRun(this, method, path, host, proto, remote, headers);
+  start(
+    method: string,
+    path: string,
+    host: string,
+    proto: 'http' | 'https',
+    remote: string,
+    connection: object,
+    headers: string[],
+  ): PluginRun {
+    return new PluginRun(this, method, path, host, proto, remote, connection, headers);
   }
 
   close(): void {

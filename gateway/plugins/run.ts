@@ -84,6 +84,7 @@ export class PluginRun implements PluginRequest {
     readonly host: string,
     readonly proto: 'http' | 'https',
     readonly remote: string,
+    readonly connection: object,
     headers: string[],
   ) {
     this.headers = new HeaderList(headers);

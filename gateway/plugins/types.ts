@@ -28,6 +28,12 @@ export interface PluginRequest {
   readonly proto: 'http' | 'https';
   /** The client's address (IPv4 without the ::ffff: prefix). */
   readonly remote: string;
+  /**
+   * The client connection this request came on: the same object for every request of one
+   * keep-alive connection, so a plugin can key per-connection state on it in a WeakMap (gone with
+   * the connection). Opaque: not for reading or writing.
+   */
+  readonly connection: object;
   readonly app: string;
   /** The forwarded request headers (X-Forwarded-* already set by the gateway). */
   readonly headers: HeaderList;

@@ -2,6 +2,9 @@
 // route carries. A successful check is remembered for a minute (keyed by a SHA-256 of the header
 // and never the password itself), so a signed-in browser costs a hash lookup, not a scrypt, per
 // request; failures are not remembered, so each wrong guess costs the guesser a full check.
+// A keep-alive connection that already showed the same header within that minute skips even the
+// hash: its last good header is kept beside the connection (a WeakMap entry, gone with it) — the
+// bytes that connection itself carries, for no longer than it lives or the minute lasts.
 import { hash as digest } from 'node:crypto';
 import { verifyPassword } from '../../../common/plugins/password.js';
 import type { BasicAuthStored } from '../../../common/plugins/builtins/basic-auth.js';
@@ -22,20 +25,30 @@ export const basicAuth: GatewayPlugin = {
       body: JSON.stringify({ error: { code: 'DF_ERR_UNAUTHENTICATED', message: 'Authentication required' } }),
     };
     const remembered = new Map<string, number>();
+    const connections = new WeakMap<object, { header: string; until: number }>();
 
-    const remember = (key: string): void => {
+    /** Remembers a good header's hash; returns until when. */
+    const remember = (key: string): number => {
       if (remembered.size >= REMEMBERED_MAX) remembered.delete(remembered.keys().next().value!);
-      remembered.set(key, Date.now() + REMEMBER_MS);
+      const until = Date.now() + REMEMBER_MS;
+      remembered.set(key, until);
+      return until;
     };
 
     return {
       onRequest(req: PluginRequest) {
         const header = req.headers.get('authorization');
         if (header === undefined || header.length > 1024 || !/^basic /i.test(header)) return challenge;
+        const now = Date.now();
+        const seen = connections.get(req.connection);
+        if (seen !== undefined && seen.header === header && seen.until > now) return undefined;
         const key = digest('sha256', header, 'base64'); // one-shot: a third of createHash's cost
         const until = remembered.get(key);
         if (until !== undefined) {
-          if (until > Date.now()) return undefined;
+          if (until > now) {
+            connections.set(req.connection, { header, until });
+            return undefined;
+          }
           remembered.delete(key);
         }
         const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
@@ -45,7 +58,7 @@ export const basicAuth: GatewayPlugin = {
         if (hash === undefined) return challenge;
         return verifyPassword(decoded.slice(colon + 1), hash).then((ok) => {
           if (!ok) return challenge;
-          remember(key);
+          connections.set(req.connection, { header, until: remember(key) });
           return undefined;
         });
       },

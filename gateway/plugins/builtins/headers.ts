@@ -10,12 +10,13 @@ interface Changes {
 
 function applier(changes: Changes | undefined): ((h: HeaderList) => void) | null {
   if (!changes) return null;
-  const add = Object.entries(changes.add ?? {});
+  // Flat arrays walked by index: this runs on every request and response of the route.
+  const add = Object.entries(changes.add ?? {}).flat();
   const remove = changes.remove ?? [];
   if (add.length === 0 && remove.length === 0) return null;
   return (h) => {
-    for (const name of remove) h.remove(name);
-    for (const [name, value] of add) h.set(name, value);
+    for (let i = 0; i < remove.length; i++) h.remove(remove[i]!);
+    for (let i = 0; i < add.length; i += 2) h.set(add[i]!, add[i + 1]!);
   };
 }
 

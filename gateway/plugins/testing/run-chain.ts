@@ -14,6 +14,8 @@ export interface FakeRequest {
   host?: string;
   proto?: 'http' | 'https';
   remote?: string;
+  /** The client connection's identity (one object per keep-alive connection); a new one per request when unset. */
+  connection?: object;
   headers?: Record<string, string>;
 }
 
@@ -48,7 +50,15 @@ export async function send(chain: CompiledChain, req: FakeRequest = {}, app: Fak
   const headers: string[] = [];
   for (const [k, v] of Object.entries(req.headers ?? {})) headers.push(k, v);
   const method = req.method ?? 'GET';
-  const run = chain.start(method, req.path ?? '/', req.host ?? 'app.paas.local', req.proto ?? 'http', req.remote ?? '203.0.113.7', headers);
+  const run = chain.start(
+    method,
+    req.path ?? '/',
+    req.host ?? 'app.paas.local',
+    req.proto ?? 'http',
+    req.remote ?? '203.0.113.7',
+    req.connection ?? {},
+    headers,
+  );
   const answer = await run.request();
   let status: number;
   let raw: string[];
