@@ -20,6 +20,7 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   busybox: 'busybox-static',
   ldd: 'libc-bin',
   npx: 'nodejs',
+  npm: 'nodejs',
   bash: 'bash',
   unshare: 'util-linux',
   mount: 'mount',
