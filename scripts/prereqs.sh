@@ -7,14 +7,14 @@ cd "$(dirname "$0")/.."
 
 # Everything a test spawns is listed, with its package, in test/support/programs.ts (checked by
 # test/prereqs.test.ts): git, dig (dnsutils), ssh and ssh-keygen (openssh-client), redis-server,
-# pebble, chromium, docker (docker.io), busybox (busybox-static), bash, unshare (util-linux), mount,
+# pebble, chromium, docker (docker.io), busybox (busybox-static), bash, tar, npm (nodejs), unshare (util-linux), mount,
 # iptables and ip6tables (the build network's rules), du (coreutils: the build disk watcher);
 # dockerd, containerd, ip (iproute2), nsenter (util-linux) and umount (mount) for the swarm tests'
 # private engines;
 # the compose test also copies redis-cli (redis-tools) and setcap (libcap2-bin) into a test base image.
 # procps: pgrep, used below. make, g++ and python3: `npm ci` builds the native addons (better-sqlite3,
 # argon2) from source when no prebuilt binary can be downloaded.
-want_packages=(docker.io containerd iproute2 iptables coreutils redis-server redis-tools git busybox-static openssh-client
+want_packages=(docker.io containerd iproute2 iptables coreutils tar redis-server redis-tools git busybox-static openssh-client
   ca-certificates bash util-linux mount libcap2-bin procps make g++ python3)
 [ "${DEPLOYFLOW_PREREQS_BROWSER:-1}" = 1 ] && want_packages+=(chromium)
 # Test-only: Pebble, Let's Encrypt's test CA, issues real ACME certificates on loopback in the tests.

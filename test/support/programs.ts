@@ -21,6 +21,7 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   ldd: 'libc-bin',
   npx: 'nodejs',
   npm: 'nodejs',
+  tar: 'tar',
   bash: 'bash',
   unshare: 'util-linux',
   mount: 'mount',
