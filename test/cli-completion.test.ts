@@ -4,25 +4,16 @@
 // arguments bash gives it, and COMPREPLY is what bash would insert in place of the text after the
 // last word break. (zsh is not installed here: the zsh script is checked only for its shape.)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { run as runProgram } from './git-fixtures.js';
 
 const BIN = path.join(import.meta.dirname, '..', 'bin', 'deployflow');
 
-function run(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: { PATH: process.env.PATH, HOME: os.tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** A program with a HOME of its own and nothing but PATH from this environment. */
+const run = (file: string, args: string[]) => runProgram(file, args, { env: { PATH: process.env.PATH!, HOME: os.tmpdir() } });
 
 /** bash's word list for a line: blanks separate words, and each ':' is a word of its own. */
 function bashWords(line: string, breaks: string): string[] {

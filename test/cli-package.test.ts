@@ -2,35 +2,18 @@
 // the tarball carries bin/deployflow and the compiled JavaScript (no TypeScript sources), and the
 // client runs from it — from dist/, since there is no source for tsx to fall back to.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from './support/ports.js';
+import { run as runProgram } from './git-fixtures.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 
-function run(
-  file: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      cwd,
-      env: { PATH: process.env.PATH!, HOME: os.tmpdir(), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** A program with a HOME of its own and nothing but PATH from this environment (plus `env`). */
+const run = (file: string, args: string[], cwd: string, env: Record<string, string> = {}) =>
+  runProgram(file, args, { cwd, env: { PATH: process.env.PATH!, HOME: os.tmpdir(), ...env } });
 
 describe('npm pack', () => {
   let dir: string;
