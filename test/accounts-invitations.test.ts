@@ -6,15 +6,13 @@
 // is a clear error that changes nothing, and is audited.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
-import { freePort } from './support/ports.js';
 import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
+import { readable, startMailbox, type TestMailbox } from './support/smtp.js';
 
 const PUBLIC_URL = 'https://deploy.example.test';
 
 describe('invitations', () => {
-  const mails: { to: string[]; body: string }[] = [];
-  let smtp: SMTPServer;
+  let mailbox: TestMailbox;
   let control: TestControl;
   let admin: Awaited<ReturnType<typeof registerUser>>;
   let owner: Awaited<ReturnType<typeof registerUser>>;
@@ -22,11 +20,12 @@ describe('invitations', () => {
 
   /** The token of the newest invitation e-mailed to `email` (the link must be on the public URL). */
   async function mailedToken(email: string): Promise<string> {
-    const seen = mails.filter((m) => m.to.includes(email)).length;
-    for (let i = 0; i < 100 && mails.filter((m) => m.to.includes(email)).length === seen; i++) await new Promise((r) => setTimeout(r, 50));
-    const mail = mails.filter((m) => m.to.includes(email)).at(-1);
+    const seen = mailbox.mails.filter((m) => m.to.includes(email)).length;
+    for (let i = 0; i < 100 && mailbox.mails.filter((m) => m.to.includes(email)).length === seen; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const mail = mailbox.mails.filter((m) => m.to.includes(email)).at(-1);
     assert.ok(mail, `an invitation e-mail reached ${email}`);
-    const body = mail.body.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const body = readable(mail.body);
     const link = /https:\/\/deploy\.example\.test\/invite#token=([A-Za-z0-9_%-]+)/.exec(body);
     assert.ok(link?.[1], `a link on the public URL: ${body.slice(-400)}`);
     return decodeURIComponent(link[1]);
@@ -52,24 +51,8 @@ describe('invitations', () => {
   }
 
   before(async () => {
-    const smtpPort = await freePort();
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        let body = '';
-        stream.on('data', (c: Buffer) => {
-          body += c.toString();
-        });
-        stream.on('end', () => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
-    control = await startTestControl({ DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, DEPLOYFLOW_PUBLIC_URL: PUBLIC_URL });
+    mailbox = await startMailbox();
+    control = await startTestControl({ DEPLOYFLOW_SMTP_URL: mailbox.url, DEPLOYFLOW_PUBLIC_URL: PUBLIC_URL });
     admin = await registerUser(control.url);
     owner = await registerUser(control.url);
     assert.equal((await owner.post('/api/v1/apps', { name: 'shop' })).status, 201);
@@ -77,7 +60,7 @@ describe('invitations', () => {
   });
   after(async () => {
     await control.stop();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await mailbox.stop();
   });
 
   it('an admin invites by e-mail; the link makes the account with its role while registration is closed, and works once', async () => {
@@ -283,7 +266,7 @@ describe('invitations', () => {
     const stranger = new Client(control.url, viewer.body.accessToken);
     const refused = await stranger.post('/api/v1/apps/shop/collaborators', { email: 'friend@example.test' });
     assert.equal(refused.status, 404, 'a stranger to the app cannot invite to it (nor learn it exists)');
-    assert.ok(!mails.some((m) => m.to.includes('friend@example.test')), 'no e-mail went out for a refused invitation');
+    assert.ok(!mailbox.mails.some((m) => m.to.includes('friend@example.test')), 'no e-mail went out for a refused invitation');
     const pending = (await admin.get('/api/v1/invitations')).body as { email: string }[];
     assert.ok(!pending.some((i) => ['friend@example.test', revokedEmail, 'outsider@example.test'].includes(i.email)));
     const events = await audited('invitation.create');

@@ -5,7 +5,6 @@
 // once — with the last admin protected. Every refused attempt is in the audit log.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -16,9 +15,9 @@ import { gitAccess } from '../control/git-bridge/access.js';
 import { pushHandler } from '../control/git-bridge/push.js';
 import { ensureRepo, startGitService, type RunningGitService } from '../git/index.js';
 import { run } from './git-fixtures.js';
-import { freePort } from './support/ports.js';
 import { connectSocket } from './support/realtime.js';
 import { Client, registerUser, startTestControl, type ApiResponse, type TestControl } from './support/control.js';
+import { readable, startMailbox, type TestMailbox } from './support/smtp.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -30,8 +29,7 @@ async function storedBytes(dir: string): Promise<string> {
 }
 
 describe('account lifecycle', () => {
-  const mails: { to: string[]; body: string }[] = [];
-  let smtp: SMTPServer;
+  let mailbox: TestMailbox;
   let control: TestControl;
   let admin: Awaited<ReturnType<typeof registerUser>>;
   let git: RunningGitService;
@@ -48,25 +46,9 @@ describe('account lifecycle', () => {
   const audited = async (action: string): Promise<Event[]> => (await admin.get(`/api/v1/audit?action=${action}&limit=200`)).body as Event[];
 
   before(async () => {
-    const smtpPort = await freePort();
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        let body = '';
-        stream.on('data', (c: Buffer) => {
-          body += c.toString();
-        });
-        stream.on('end', () => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+    mailbox = await startMailbox();
     control = await startTestControl({
-      DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      DEPLOYFLOW_SMTP_URL: mailbox.url,
       DEPLOYFLOW_PUBLIC_URL: 'https://deploy.example.test',
       GIT_HTTP_PORT: '0',
       GIT_SSH_PORT: '0',
@@ -85,7 +67,7 @@ describe('account lifecycle', () => {
     await git?.stop();
     await control.stop();
     if (home) await fs.rm(home, { recursive: true, force: true });
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await mailbox.stop();
   });
 
   it('changes a password: wrong current one refused, other sessions end, API tokens keep working', async () => {
@@ -122,11 +104,11 @@ describe('account lifecycle', () => {
     assert.equal(unknown.status, 202);
     assert.deepEqual(known.body, unknown.body, 'the same answer whether or not the account exists');
     const deadline = Date.now() + 5000;
-    while (!mails.some((m) => m.to.includes(dev.email)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const mail = mails.find((m) => m.to.includes(dev.email));
+    while (!mailbox.mails.some((m) => m.to.includes(dev.email)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const mail = mailbox.mails.find((m) => m.to.includes(dev.email));
     assert.ok(mail, 'the reset e-mail arrived');
-    assert.ok(!mails.some((m) => m.to.includes('nobody-here@example.test')));
-    const body = mail.body.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    assert.ok(!mailbox.mails.some((m) => m.to.includes('nobody-here@example.test')));
+    const body = readable(mail.body);
     const link = /https:\/\/deploy\.example\.test\/reset-password#token=([A-Za-z0-9_%-]+)/.exec(body);
     assert.ok(link, `a link on the public URL: ${body.slice(-400)}`);
     const token = decodeURIComponent(link[1]!);
@@ -173,7 +155,7 @@ describe('account lifecycle', () => {
       });
     assert.equal(await forged({ host: 'evil.example' }), 202);
     assert.equal(await forged({ host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' }), 202);
-    const mine = () => mails.filter((m) => m.to.includes(dev.email)).map((m) => m.body.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+    const mine = () => mailbox.mails.filter((m) => m.to.includes(dev.email)).map((m) => readable(m.body));
     const deadline = Date.now() + 5000;
     while (mine().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(mine().length, 2, 'both e-mails arrived');

@@ -5,22 +5,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import type { Deployment } from '../control/store/types.js';
-import { freePort } from './support/ports.js';
 import { registerUser, startTestControl, type TestControl } from './support/control.js';
+import { readable, startMailbox, type TestMailbox } from './support/smtp.js';
 
 const APP = 'noisy-app';
 
-interface Mail {
-  to: string[];
-  body: string;
-}
-
 describe('deploy notifications', () => {
-  const mails: Mail[] = [];
   const hooks: { path: string; body: { text: string; content: string } }[] = [];
-  let smtp: SMTPServer;
+  let mailbox: TestMailbox;
   let receiver: http.Server;
   let hookBase: string;
   let control: TestControl;
@@ -35,23 +28,7 @@ describe('deploy notifications', () => {
   };
 
   before(async () => {
-    const smtpPort = await freePort();
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        let body = '';
-        stream.on('data', (c: Buffer) => {
-          body += c.toString();
-        });
-        stream.on('end', () => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+    mailbox = await startMailbox();
     receiver = http.createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => {
@@ -65,7 +42,7 @@ describe('deploy notifications', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     hookBase = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
     control = await startTestControl({
-      DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      DEPLOYFLOW_SMTP_URL: mailbox.url,
       DEPLOYFLOW_SMTP_FROM: 'DeployFlow <df@paas.test>',
     });
     admin = await registerUser(control.url); // the first user is admin; the others are plain developers
@@ -75,17 +52,18 @@ describe('deploy notifications', () => {
     assert.equal((await owner.post('/api/v1/apps', { name: APP })).status, 201);
     // With SMTP on, the invitation travels by e-mail: the collaborator accepts the mailed link.
     assert.equal((await owner.post(`/api/v1/apps/${APP}/collaborators`, { email: collaborator.email })).status, 202);
-    for (let i = 0; i < 100 && !mails.some((m) => m.to.includes(collaborator.email)); i++) await new Promise((r) => setTimeout(r, 50));
-    const invitation = mails.find((m) => m.to.includes(collaborator.email));
+    for (let i = 0; i < 100 && !mailbox.mails.some((m) => m.to.includes(collaborator.email)); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const invitation = mailbox.mails.find((m) => m.to.includes(collaborator.email));
     assert.ok(invitation, 'the invitation e-mail arrived');
-    const link = /#token=([A-Za-z0-9_%-]+)/.exec(invitation.body.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+    const link = /#token=([A-Za-z0-9_%-]+)/.exec(readable(invitation.body));
     assert.ok(link?.[1], 'the e-mail carries the link');
     assert.equal((await collaborator.post('/api/v1/invitations/accept', { token: decodeURIComponent(link[1]) })).status, 200);
-    mails.length = 0; // the deploy notifications below are what this file counts
+    mailbox.mails.length = 0; // the deploy notifications below are what this file counts
   });
   after(async () => {
     await control.stop();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await mailbox.stop();
     receiver.closeAllConnections();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
   });
@@ -178,13 +156,13 @@ describe('deploy notifications', () => {
     assert.match(team[0]!.body.text, /succeeded/);
     assert.equal(team[0]!.body.content, team[0]!.body.text, 'Discord reads content, Slack reads text');
     // E-mail: the owner (settings) and the team address (app), not the collaborator (no e-mail chosen).
-    const failedMail = mails.find((m) => m.body.includes('failed'));
+    const failedMail = mailbox.mails.find((m) => m.body.includes('failed'));
     assert.ok(failedMail, 'a mail about the failure');
     assert.deepEqual([...failedMail.to].sort(), [owner.email, 'team@example.test'].sort());
     assert.match(failedMail.body, /Subject: \[DeployFlow\] noisy-app: deploy \(0123456\) failed/);
     assert.match(failedMail.body, /From: DeployFlow <df@paas\.test>/);
-    assert.ok(mails.every((m) => !m.to.includes(collaborator.email) && !m.to.includes(stranger.email)));
-    const startedMail = mails.find((m) => m.body.includes('started'));
+    assert.ok(mailbox.mails.every((m) => !m.to.includes(collaborator.email) && !m.to.includes(stranger.email)));
+    const startedMail = mailbox.mails.find((m) => m.body.includes('started'));
     assert.deepEqual(startedMail?.to, [owner.email], 'the app channels did not ask for "started"');
   });
 
@@ -199,7 +177,7 @@ describe('deploy notifications', () => {
 
   it('keeps muted apps in-app only, and forgets app channels when the app is deleted', async () => {
     await owner.put('/api/v1/notifications/settings', { mutedApps: [APP] });
-    const before = { mails: mails.length, owner: hooks.filter((h) => h.path === '/owner').length };
+    const before = { mails: mailbox.mails.length, owner: hooks.filter((h) => h.path === '/owner').length };
     const d = await control.service.deps.store.deployments.create({
       id: randomUUID(),
       app: APP,
@@ -216,7 +194,7 @@ describe('deploy notifications', () => {
     await status(d, 'deploying');
     assert.equal((await owner.get('/api/v1/notifications')).body.items[0].message, `${APP}: rollback started`);
     assert.equal(hooks.filter((h) => h.path === '/owner').length, before.owner);
-    assert.equal(mails.length, before.mails);
+    assert.equal(mailbox.mails.length, before.mails);
     assert.equal((await owner.delete(`/api/v1/apps/${APP}`)).status, 204);
     await control.service.realtime.notifier.idle();
     assert.equal(await control.service.deps.store.notifications.getSettings('app', APP), null);

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { ensureDashboardBuilt, launchBrowser, SCREENSHOT_DIR } from './support/chromium.js';
 import { Client, registerUser, startTestControl, type TestControl } from './support/control.js';
+import { readable, startMailbox, type TestMailbox } from './support/smtp.js';
 import { freePort } from './support/ports.js';
 
 const PASSWORD = 'correct horse battery';
@@ -19,8 +19,7 @@ const PASSWORD = 'correct horse battery';
 const PUBLIC_HOST = 'dashboard.example.test';
 
 describe('getting back into an account in a browser', () => {
-  const mails: { to: string[]; body: string }[] = [];
-  let smtp: SMTPServer;
+  let mailbox: TestMailbox;
   let control: TestControl;
   let publicUrl: string;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -29,29 +28,13 @@ describe('getting back into an account in a browser', () => {
 
   before(async () => {
     await ensureDashboardBuilt();
-    const smtpPort = await freePort();
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        let body = '';
-        stream.on('data', (c: Buffer) => {
-          body += c.toString();
-        });
-        stream.on('end', () => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+    mailbox = await startMailbox();
     // The public URL must name this control's port, so the port is chosen first.
     const port = await freePort();
     publicUrl = `http://${PUBLIC_HOST}:${port}`;
     control = await startTestControl({
       CONTROL_PORT: String(port),
-      DEPLOYFLOW_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      DEPLOYFLOW_SMTP_URL: mailbox.url,
       DEPLOYFLOW_PUBLIC_URL: publicUrl,
     });
     await registerUser(control.url); // the first account is the admin; the tests use others
@@ -61,7 +44,7 @@ describe('getting back into an account in a browser', () => {
   after(async () => {
     await browser?.close();
     await control?.stop();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await mailbox.stop();
   });
 
   /** Fills the dashboard's sign-in form; a code when asked for one. */
@@ -88,10 +71,10 @@ describe('getting back into an account in a browser', () => {
     await forgot.getByRole('status').filter({ hasText: 'If that address has an account, a reset link is on its way.' }).waitFor();
 
     const deadline = Date.now() + 10_000;
-    while (!mails.some((m) => m.to.includes(dev.email)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const mail = mails.find((m) => m.to.includes(dev.email));
+    while (!mailbox.mails.some((m) => m.to.includes(dev.email)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const mail = mailbox.mails.find((m) => m.to.includes(dev.email));
     assert.ok(mail, 'the reset e-mail arrived');
-    const body = mail.body.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const body = readable(mail.body);
     const link = new RegExp(`${publicUrl.replace(/[.]/g, '\\.')}/reset-password#token=[A-Za-z0-9_%-]+`).exec(body)?.[0];
     assert.ok(link, `a link on the public URL: ${body.slice(-400)}`);
 
