@@ -18,7 +18,7 @@ import { checkBaseTriggers } from '../policy/onbuild.js';
 import { checkImageUses, DEFAULT_BUILD_IMAGE_SETTINGS, type BuildImageSettings } from '../policy/images.js';
 import { AppCacheBudget, type AppCacheOptions } from './app-cache.js';
 import { BuildKitProgress } from './buildkit.js';
-import { applyBuildEgress, buildNetwork, type Iptables } from './egress.js';
+import { applyBuildEgress, buildNetwork, type IptablesFamily } from './egress.js';
 import { buildMarker, type BuildMarker } from './attribution.js';
 import { watchBuildDisk } from './disk.js';
 import { openBuildCgroup, type Breach, type BuildCgroup, type BuildLimits } from './limits.js';
@@ -59,8 +59,8 @@ export interface BuildIsolation {
   /** Most a build's RUN steps may write to disk, in MB (watched while it runs); unset: not watched. */
   diskMb?: number;
   /** iptables / ip6tables runners (tests record the calls); default: the programs. */
-  iptables?: Iptables;
-  ip6tables?: Iptables;
+  iptables?: IptablesFamily;
+  ip6tables?: IptablesFamily;
 }
 
 export type BuildEngine = 'buildkit' | 'legacy';

@@ -12,7 +12,7 @@ import {
   NET_CHAIN,
   parseNameservers,
   parseNameservers6,
-  type Iptables,
+  type IptablesFamily,
 } from './egress.js';
 
 /**
@@ -95,21 +95,77 @@ describe('build egress rules', () => {
     ]);
   });
 
-  it('reads resolvers and writes the chains idempotently', async () => {
+  it('reads resolvers and writes both chains in one atomic restore, each jump inserted once', async () => {
     assert.deepEqual(parseNameservers('# x\nnameserver 10.0.0.2\nnameserver ::1\n  nameserver 1.1.1.1\n'), ['10.0.0.2', '1.1.1.1']);
-    const calls: string[] = [];
+    const checks: string[] = [];
+    const scripts: string[] = [];
     const present = new Set<string>();
-    const fake: Iptables = async (args) => {
-      calls.push(args.join(' '));
-      if (args[0] === '-C') return { code: present.has(args.slice(1).join(' ')) ? 0 : 1, stderr: '' };
-      if (args[0] === '-I') present.add([args[1], ...args.slice(3)].join(' '));
-      return { code: 0, stderr: '' };
+    const fake: IptablesFamily = {
+      run: async (args) => {
+        checks.push(args.join(' '));
+        return { code: present.has(args.slice(1).join(' ')) ? 0 : 1, stderr: '' };
+      },
+      restore: async (script) => {
+        scripts.push(script);
+        for (const line of script.split('\n').filter((l) => l.startsWith('-I ')))
+          present.add(
+            line
+              .split(' ')
+              .filter((_, i) => i !== 0 && i !== 2)
+              .join(' '),
+          );
+        return { code: 0, stderr: '' };
+      },
+    };
+    const plan = egressPlan({ bridge: 'docker0', nameservers: ['10.255.255.53'], allowPrivate: false });
+    await applyEgressRules(plan, fake);
+    await applyEgressRules(plan, fake);
+    assert.equal(scripts.length, 2, 'one restore per write, not one program per rule');
+    assert.equal(checks.length, 4, 'each write checks the two jumps');
+    const [first, second] = scripts as [string, string];
+    const lines = first.split('\n');
+    assert.deepEqual(
+      lines.slice(0, 3),
+      ['*filter', `:${HOST_CHAIN} - [0:0]`, `:${NET_CHAIN} - [0:0]`],
+      'both chains declared: created or emptied',
+    );
+    assert.ok(lines.includes(`-A ${NET_CHAIN} -d 169.254.0.0/16 -j REJECT`));
+    assert.ok(lines.includes(`-A ${HOST_CHAIN} -d 10.255.255.53 -p udp --dport 53 -j RETURN`));
+    assert.ok(lines.includes(`-I INPUT 1 -i docker0 -j ${HOST_CHAIN}`) && lines.includes(`-I DOCKER-USER 1 -i docker0 -j ${NET_CHAIN}`));
+    assert.equal(lines.at(-2), 'COMMIT');
+    assert.ok(!second.includes('-I '), 'jumps already there are not inserted again');
+    assert.equal(second.split('\n').filter((l) => l.startsWith('-A ')).length, plan.host.length + plan.net.length);
+  });
+
+  it('writes the chains of two builds at once one after the other, so a jump is never inserted twice', async () => {
+    const present = new Set<string>();
+    let inserts = 0;
+    const slow: IptablesFamily = {
+      run: async (args) => {
+        await new Promise((r) => setTimeout(r, 5));
+        return { code: present.has(args.slice(1).join(' ')) ? 0 : 1, stderr: '' };
+      },
+      restore: async (script) => {
+        await new Promise((r) => setTimeout(r, 5));
+        for (const line of script.split('\n').filter((l) => l.startsWith('-I '))) {
+          inserts++;
+          present.add(
+            line
+              .split(' ')
+              .filter((_, i) => i !== 0 && i !== 2)
+              .join(' '),
+          );
+        }
+        return { code: 0, stderr: '' };
+      },
     };
     const plan = egressPlan({ bridge: 'docker0', nameservers: [], allowPrivate: false });
-    await applyEgressRules(plan, fake);
-    await applyEgressRules(plan, fake);
-    assert.equal(calls.filter((c) => c.startsWith('-I ')).length, 2, 'each jump is inserted once');
-    assert.equal(calls.filter((c) => c === `-F ${HOST_CHAIN}`).length, 2, 'the chains are rewritten each time');
+    await Promise.all([applyEgressRules(plan, slow), applyEgressRules(plan, slow)]);
+    assert.equal(inserts, 2, 'two jumps, each once');
+    // A failed write does not block the next one.
+    const failing: IptablesFamily = { run: async () => ({ code: 1, stderr: '' }), restore: async () => ({ code: 2, stderr: 'bad rule' }) };
+    await assert.rejects(applyEgressRules(plan, failing), /restore of the build chains: bad rule/);
+    await applyEgressRules(plan, slow);
   });
 
   it('closes the same doors for IPv6: the host, loopback, link-local, mapped and NAT64 forms, ULA unless private is allowed', () => {
@@ -132,10 +188,16 @@ describe('build egress rules', () => {
   });
 
   it('refuses to confine without the IPv6 rules when the host has IPv6; a host without IPv6 builds on the IPv4 rules', async () => {
-    const ok: Iptables = async () => ({ code: 0, stderr: '' });
-    const broken: Iptables = async (args) => ({ code: args[0] === '-N' || args[0] === '-C' ? 1 : 3, stderr: "can't initialize table" });
+    const ok: IptablesFamily = { run: async () => ({ code: 0, stderr: '' }), restore: async () => ({ code: 0, stderr: '' }) };
+    const broken: IptablesFamily = {
+      run: async () => ({ code: 1, stderr: '' }),
+      restore: async () => ({ code: 3, stderr: "can't initialize table" }),
+    };
     const network = { bridge: 'docker0', nameservers: [], nameservers6: [], ipv6: false };
-    await assert.rejects(applyBuildEgress(network, false, { v4: ok, v6: broken, hostHasIpv6: async () => true }), /ip\(6\)tables -F/);
+    await assert.rejects(
+      applyBuildEgress(network, false, { v4: ok, v6: broken, hostHasIpv6: async () => true }),
+      /ip\(6\)tables-restore of the build chains: can't initialize table/,
+    );
     await assert.rejects(applyBuildEgress({ ...network, ipv6: true }, false, { v4: ok, v6: broken, hostHasIpv6: async () => false }));
     await applyBuildEgress(network, false, { v4: ok, v6: broken, hostHasIpv6: async () => false });
     await assert.rejects(applyBuildEgress(network, false, { v4: broken, v6: ok }), 'IPv4 rules are always required');

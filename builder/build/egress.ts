@@ -7,8 +7,8 @@
 // - DEPLOYFLOW-BUILD-NET (from DOCKER-USER, i.e. FORWARD): no loopback, link-local, multicast or
 //   "this network" destination, and no private or CGNAT one unless an admin allows private URLs
 //   (the same switch as webhook clones).
-// The rule list is pure (unit-tested); `applyEgressRules` writes it with iptables, replacing the
-// chains' contents each time so a change of the setting takes effect at the next build.
+// The rule list is pure (unit-tested); `applyEgressRules` writes it with iptables-restore, replacing
+// the chains' contents atomically each time so a change of the setting takes effect at the next build.
 // IPv6 gets the same two chains in ip6tables (the host's link-local address on the bridge answers
 // like 172.17.0.1 does; loopback, link-local, ULA unless private ranges are allowed, multicast,
 // and the IPv4-mapped / NAT64 forms that lead back to IPv4). The engine gives build steps no IPv6
@@ -98,41 +98,73 @@ export function parseNameservers(resolvConf: string): string[] {
     .filter((a): a is string => !!a && net.isIPv4(a));
 }
 
-export type Iptables = (args: string[]) => Promise<{ code: number; stderr: string }>;
-
-const runner =
-  (program: 'iptables' | 'ip6tables'): Iptables =>
-  (args) =>
-    new Promise((resolve) => {
-      const child = spawn(program, ['-w', '5', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      child.once('error', (err) => resolve({ code: -1, stderr: err.message }));
-      child.once('close', (code) => resolve({ code: code ?? -1, stderr }));
-    });
-
-export const iptables = runner('iptables');
-export const ip6tables = runner('ip6tables');
-
-async function must(run: Iptables, args: string[]): Promise<void> {
-  const r = await run(args);
-  if (r.code !== 0) throw new Error(`ip(6)tables ${args.join(' ')}: ${r.stderr.trim().slice(0, 200) || `exit ${r.code}`}`);
+export interface IptablesResult {
+  code: number;
+  stderr: string;
+}
+/** One iptables (or ip6tables) call: `-C` checks a rule. */
+export type Iptables = (args: string[]) => Promise<IptablesResult>;
+/** One `iptables-restore --noflush` of a script: every line of it applied in one atomic commit. */
+export type IptablesRestore = (script: string) => Promise<IptablesResult>;
+/** What the rules of one address family are written with. */
+export interface IptablesFamily {
+  run: Iptables;
+  restore: IptablesRestore;
 }
 
-export async function applyEgressRules(plan: EgressPlan, run: Iptables = iptables): Promise<void> {
-  for (const [chain, rules] of [
-    [HOST_CHAIN, plan.host],
-    [NET_CHAIN, plan.net],
-  ] as const) {
-    await run(['-N', chain]); // exists already after the first build
-    await must(run, ['-F', chain]);
-    for (const rule of rules) await must(run, ['-A', chain, ...rule]);
-  }
-  for (const jump of plan.jumps) {
-    if ((await run(['-C', jump.chain, ...jump.args])).code !== 0) await must(run, ['-I', jump.chain, '1', ...jump.args]);
-  }
+function spawnIptables(program: string, args: string[], input: string | null): Promise<IptablesResult> {
+  return new Promise((resolve) => {
+    const child = spawn(program, ['-w', '5', ...args], { stdio: [input === null ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.once('error', (err) => resolve({ code: -1, stderr: err.message }));
+    child.once('close', (code) => resolve({ code: code ?? -1, stderr }));
+    if (input !== null) {
+      child.stdin!.on('error', () => {}); // a program that failed to start: its 'error' answers
+      child.stdin!.end(input);
+    }
+  });
+}
+
+const family = (program: 'iptables' | 'ip6tables'): IptablesFamily => ({
+  run: (args) => spawnIptables(program, args, null),
+  restore: (script) => spawnIptables(`${program}-restore`, ['--noflush'], script),
+});
+
+export const iptables = family('iptables');
+export const ip6tables = family('ip6tables');
+
+/**
+ * The plan as one iptables-restore script. A chain declared with `--noflush` is created, or
+ * emptied if it exists, in the same commit as its new rules: a build already running (builds run
+ * side by side) never meets a flushed, half-written chain, and the whole plan costs one program
+ * start instead of one per rule. `missingJumps` are inserted first in their built-in chains.
+ */
+export function restoreScript(plan: EgressPlan, missingJumps: EgressPlan['jumps']): string {
+  const lines = ['*filter', `:${HOST_CHAIN} - [0:0]`, `:${NET_CHAIN} - [0:0]`];
+  for (const rule of plan.host) lines.push(['-A', HOST_CHAIN, ...rule].join(' '));
+  for (const rule of plan.net) lines.push(['-A', NET_CHAIN, ...rule].join(' '));
+  for (const jump of missingJumps) lines.push(['-I', jump.chain, '1', ...jump.args].join(' '));
+  lines.push('COMMIT', '');
+  return lines.join('\n');
+}
+
+// This process writes the chains one build at a time: two builds at once could both find a jump
+// missing and insert it twice.
+let writing: Promise<unknown> = Promise.resolve();
+
+/** Writes the plan's chains (atomically) and the jumps into them that are not there yet. */
+export function applyEgressRules(plan: EgressPlan, ipt: IptablesFamily = iptables): Promise<void> {
+  const next = writing.then(async () => {
+    const missing: EgressPlan['jumps'] = [];
+    for (const jump of plan.jumps) if ((await ipt.run(['-C', jump.chain, ...jump.args])).code !== 0) missing.push(jump);
+    const r = await ipt.restore(restoreScript(plan, missing));
+    if (r.code !== 0) throw new Error(`ip(6)tables-restore of the build chains: ${r.stderr.trim().slice(0, 200) || `exit ${r.code}`}`);
+  });
+  writing = next.catch(() => {});
+  return next;
 }
 
 export interface BuildNetwork {
@@ -164,7 +196,7 @@ export async function buildNetwork(docker: { getNetwork(id: string): { inspect()
 export async function applyBuildEgress(
   network: BuildNetwork,
   allowPrivate: boolean,
-  run: { v4?: Iptables; v6?: Iptables; hostHasIpv6?: () => Promise<boolean> } = {},
+  run: { v4?: IptablesFamily; v6?: IptablesFamily; hostHasIpv6?: () => Promise<boolean> } = {},
 ): Promise<void> {
   await applyEgressRules(egressPlan({ bridge: network.bridge, nameservers: network.nameservers, allowPrivate }), run.v4 ?? iptables);
   try {

@@ -28,6 +28,8 @@ export const TEST_PROGRAMS: Readonly<Record<string, string>> = {
   'systemd-analyze': 'systemd',
   iptables: 'iptables',
   ip6tables: 'iptables',
+  'iptables-restore': 'iptables',
+  'ip6tables-restore': 'iptables',
   du: 'coreutils',
   // The swarm tests' private Docker Engine (test/support/extra-engine.ts).
   dockerd: 'docker.io',
