@@ -156,7 +156,8 @@ export class PluginRun implements PluginRequest {
     const headers: string[] = Array.isArray(a.headers) ? a.headers.slice() : [];
     if (!Array.isArray(a.headers)) for (const [k, v] of Object.entries(a.headers ?? {})) headers.push(k, v);
     const list = new HeaderList(headers);
-    list.set('content-length', String(body.length));
+    // A 304's Content-Length would have to be the 200's (RFC 9110 §8.6): none is sent.
+    if (a.status !== 304) list.set('content-length', String(body.length));
     // A refusal (401, 403, 429) must not be stored by a cache in front of the gateway.
     if (a.status >= 400 && !list.has('cache-control')) headers.push('cache-control', 'no-store');
     return { status: a.status, headers, body };

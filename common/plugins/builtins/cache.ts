@@ -1,7 +1,8 @@
 // cache: a small in-memory response cache per app on each gateway. It stores only what a shared
 // cache may (RFC 9111): GET responses with an explicit lifetime (s-maxage, max-age or Expires, or
-// the configured default), never private, no-store, no-cache, Set-Cookie or Vary: * responses, and
-// nothing for requests carrying Authorization; Vary'd headers select the variant.
+// the configured default) or no-cache with a validator (revalidated before every use), never
+// private, no-store, Set-Cookie or Vary: * responses, and nothing for requests carrying
+// Authorization; Vary'd headers select the variant (gateway/plugins/builtins/cache.ts).
 import { z } from 'zod';
 import { definePlugin } from '../chain.js';
 

@@ -1,13 +1,19 @@
 // The cache plugin's store: responses by host + target, each with the request header values its
-// Vary names, bounded by entry count and bytes (least recently used evicted first).
+// Vary names, bounded by entry count and bytes (least recently used evicted first). A stale
+// response is kept only when it has a validator (ETag or Last-Modified) to revalidate it with.
 
 export interface CachedResponse {
   status: number;
   /** Response headers as stored (hop-by-hop already gone). */
   headers: string[];
   body: Buffer;
+  /** When it was stored or last revalidated (Age counts from here). */
   storedAt: number;
+  /** Fresh until then; a `no-cache` response is stale from the start. */
   expiresAt: number;
+  /** Its ETag and Last-Modified values (undefined: none). */
+  etag: string | undefined;
+  lastModified: string | undefined;
   /** Lower-case names the response varies on, with the request's values when stored. */
   vary: [name: string, value: string][];
 }
@@ -28,14 +34,17 @@ export class ResponseStore {
     return { entries: this.entries, bytes: this.bytes };
   }
 
-  /** The fresh variant matching `header` (the request's header values), refreshed as recently used. */
+  /**
+   * The variant matching `header` (the request's header values), refreshed as recently used: fresh
+   * (`expiresAt > now`), or stale with a validator. A stale one without a validator is dropped.
+   */
   get(key: string, header: (name: string) => string | undefined, now: number): CachedResponse | undefined {
     const variants = this.byKey.get(key);
     if (!variants) return undefined;
     for (let i = 0; i < variants.length; i++) {
       const v = variants[i]!;
       if (!v.vary.every(([n, value]) => (header(n) ?? '') === value)) continue;
-      if (v.expiresAt <= now) {
+      if (v.expiresAt <= now && v.etag === undefined && v.lastModified === undefined) {
         this.drop(key, i);
         return undefined;
       }
@@ -68,6 +77,13 @@ export class ResponseStore {
       const oldest = this.byKey.keys().next().value!;
       this.drop(oldest, 0);
     }
+  }
+
+  /** Drops `entry` (by identity) if it is still stored under `key`. */
+  delete(key: string, entry: CachedResponse): void {
+    const variants = this.byKey.get(key);
+    const at = variants ? variants.indexOf(entry) : -1;
+    if (at !== -1) this.drop(key, at);
   }
 
   clear(): void {
