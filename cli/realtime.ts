@@ -18,6 +18,8 @@ export interface DeploymentView {
   createdAt: number;
   finishedAt: number | null;
   error: string | null;
+  /** The failure's DF_ERR_* code; null unless failed. */
+  errorCode: string | null;
 }
 
 const FINISHED = new Set(['running', 'failed', 'superseded', 'cancelled']);

@@ -353,7 +353,22 @@ describe('deployflow command-line client', () => {
     assert.equal(count('/while-control-was-away'), 1);
     assert.equal(listening(), firstTail, 'the first tail is not shown again after the reconnect');
 
-    assertFailure(await cli(['deploy', '--image', `deployflow/${APP}:no-such-tag`], { cwd: checkout }), 1, 'DF_ERR_DEPLOY_FAILED');
+    // The failure's own code is in the message, in `releases` and in `releases:info`, as the API records it.
+    assertFailure(
+      await cli(['deploy', '--image', `deployflow/${APP}:no-such-tag`], { cwd: checkout }),
+      1,
+      'DF_ERR_DEPLOY_FAILED',
+      /Deployment [0-9a-f-]{36} failed: DF_ERR_RELEASE_FAILED: /,
+    );
+    const [failed] = (await s.owner.get(`/api/v1/apps/${APP}/deployments`)).body as { id: string; errorCode: string | null }[];
+    assert.equal(failed!.errorCode, 'DF_ERR_RELEASE_FAILED');
+    const listed = await cli(['releases'], { cwd: checkout });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout.split('\n')[0]!, / +CREATED +ERROR$/);
+    assert.match(listed.stdout.split('\n')[1]!, new RegExp(`^${failed!.id.slice(0, 8)} +failed +image .* DF_ERR_RELEASE_FAILED$`));
+    assert.doesNotMatch(listed.stdout.split('\n')[2]!, /DF_ERR_/, 'a deployment that did not fail shows no code');
+    const info = await cli(['releases:info', failed!.id.slice(0, 8)], { cwd: checkout });
+    assert.match(info.stdout, /^Error code: +DF_ERR_RELEASE_FAILED$/m);
   });
 
   it('cycle 6: apps:destroy only with --confirm; the remote goes with the app', async () => {

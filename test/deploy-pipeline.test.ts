@@ -1,6 +1,7 @@
 // The deploy pipeline against the real Docker Engine and a real Redis route table: build →
 // health-gated release → route published; a deploy that never becomes healthy fails and leaves
-// the old version serving; rollback re-releases an earlier image without building.
+// the old version serving; a failure's record carries its DF_ERR_* code (health check, refused
+// build); rollback re-releases an earlier image without building.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -215,11 +216,34 @@ describe('deploy pipeline', () => {
     const result = await deploy(commit);
     assert.equal(result.status, 'failed');
     assert.ok(result.error);
+    // The API tells this failure apart by its code, not its text.
+    const [listed] = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body as { id: string; errorCode: string | null }[];
+    assert.deepEqual([listed?.id, listed?.errorCode], [result.id, 'DF_ERR_HEALTHCHECK_FAILED']);
     const log = (await owner.get(`/api/v1/deployments/${result.id}/logs`)).body as string;
     assert.match(log, /unhealthy mode/, 'the new container’s last log lines are in the deployment log');
     assert.equal(await upstreamPort(), before);
     assert.equal(await get(before), 'v-load hush-secret-value');
     await owner.put(`/api/v1/apps/${APP}/env`, { vars: { HEALTH_STATUS: null } });
+  });
+
+  it('records a build the isolation refuses with DF_ERR_BUILD_REFUSED, and a later success with no code', async () => {
+    const before = await upstreamPort();
+    const refused = await deploy(await repo.commit({ Dockerfile: `FROM ${base}\nADD file:///etc/shadow /x\nCMD ["cat", "/x"]\n` }));
+    assert.equal(refused.status, 'failed');
+    const history = (await owner.get(`/api/v1/apps/${APP}/deployments`)).body as {
+      id: string;
+      status: string;
+      error: string | null;
+      errorCode: string | null;
+    }[];
+    const [failed, previous] = history;
+    assert.deepEqual([failed?.id, failed?.status, failed?.errorCode], [refused.id, 'failed', 'DF_ERR_BUILD_REFUSED']);
+    assert.match(failed?.error ?? '', /ADD file/);
+    assert.equal((await owner.get(`/api/v1/deployments/${refused.id}`)).body.errorCode, 'DF_ERR_BUILD_REFUSED');
+    // The health check failure before it keeps its own code; a running deployment has none.
+    assert.equal(previous?.errorCode, 'DF_ERR_HEALTHCHECK_FAILED');
+    for (const d of history) if (d.status !== 'failed') assert.equal(d.errorCode, null, `${d.status} ${d.id}`);
+    assert.equal(await upstreamPort(), before, 'the refused build released nothing');
   });
 
   it('rolls back to the previous image without building', async () => {

@@ -95,6 +95,7 @@ describe('deploy notifications', () => {
       createdAt: Date.now(),
       finishedAt: null,
       error: null,
+      errorCode: null,
     });
     await status(d, 'building');
     assert.deepEqual(
@@ -132,6 +133,7 @@ describe('deploy notifications', () => {
       createdAt: Date.now(),
       finishedAt: null,
       error: null,
+      errorCode: null,
     });
     await status(d, 'building');
     await status(d, 'deploying'); // the same deploy going on: no second "started"
@@ -190,6 +192,7 @@ describe('deploy notifications', () => {
       createdAt: Date.now(),
       finishedAt: null,
       error: null,
+      errorCode: null,
     });
     await status(d, 'deploying');
     assert.equal((await owner.get('/api/v1/notifications')).body.items[0].message, `${APP}: rollback started`);

@@ -46,6 +46,7 @@ function deployment(app: string): Deployment {
     createdAt: Date.now(),
     finishedAt: null,
     error: null,
+    errorCode: null,
   };
 }
 

@@ -26,6 +26,7 @@ function deployment(over: Partial<Deployment> = {}): Deployment {
     createdAt: Date.now(),
     finishedAt: null,
     error: null,
+    errorCode: null,
     ...over,
   };
 }

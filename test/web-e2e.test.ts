@@ -1,7 +1,7 @@
 // The dashboard as a person uses it, in Debian's Chromium: register, create an app, push with
 // the git CLI while the build log arrives live, open the app, see metrics charts, edit an env
-// var, redeploy and roll back, and see the notification; text from logs is shown as text; a
-// stranger cannot join the app's rooms.
+// var, redeploy and roll back, and see the notification; a failed deploy's code beside its message;
+// text from logs is shown as text; a stranger cannot join the app's rooms.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -208,6 +208,28 @@ describe('dashboard in a browser', () => {
     await shot('notifications-desktop');
     await page.getByRole('button', { name: 'Mark all read' }).click();
     await page.getByTestId('unread').waitFor({ state: 'detached' });
+  });
+
+  it("shows a failed deployment's DF_ERR_* code beside its message", async () => {
+    const api = (method: string, url: string, body?: unknown): Promise<Response> =>
+      fetch(`${control.url}/api/v1${url}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    // An image that is not there: the release cannot start it.
+    const started = await api('POST', `/apps/${APP}/deployments`, { image: `deployflow/${APP}:no-such-tag` });
+    assert.equal(started.status, 202);
+    const { id } = (await started.json()) as { id: string };
+    await page
+      .locator('h2', { hasText: id.slice(0, 8) })
+      .locator('.badge-failed')
+      .waitFor({ timeout: 60_000 });
+    const record = (await (await api('GET', `/deployments/${id}`)).json()) as { error: string; errorCode: string };
+    assert.equal(record.errorCode, 'DF_ERR_RELEASE_FAILED');
+    const shown = page.locator('p.error');
+    assert.equal(await shown.locator('code').innerText(), 'DF_ERR_RELEASE_FAILED');
+    assert.equal(await shown.innerText(), `DF_ERR_RELEASE_FAILED ${record.error.trim()}`);
   });
 
   it('adds a custom domain and shows why the CA could not issue its certificate', async () => {

@@ -27,7 +27,8 @@ async function watch(ctx: Context, api: Api, id: string): Promise<void> {
   const final = await followDeployment(api, id, out);
   if (ctx.json) printJson(final);
   if (final.status === 'failed' || final.status === 'cancelled') {
-    throw new CliError('DF_ERR_DEPLOY_FAILED', `Deployment ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}`);
+    const why = [final.errorCode, final.error].filter(Boolean).join(': ');
+    throw new CliError('DF_ERR_DEPLOY_FAILED', `Deployment ${final.id} ${final.status}${why ? `: ${why}` : ''}`);
   }
 }
 
@@ -38,8 +39,8 @@ export const handlers: Handlers = {
     if (list.length === 0) return print('No deployments yet: git push deployflow main');
     print(
       table(
-        ['id', 'status', 'source', 'ref', 'commit', 'created'],
-        list.map((d) => [d.id.slice(0, 8), d.status, d.source, d.ref, d.commit?.slice(0, 7), formatTime(d.createdAt)]),
+        ['id', 'status', 'source', 'ref', 'commit', 'created', 'error'],
+        list.map((d) => [d.id.slice(0, 8), d.status, d.source, d.ref, d.commit?.slice(0, 7), formatTime(d.createdAt), d.errorCode]),
       ),
     );
   },
@@ -60,6 +61,7 @@ export const handlers: Handlers = {
         ['Created', formatTime(d.createdAt)],
         ['Finished', formatTime(d.finishedAt)],
         ['Error', d.error],
+        ['Error code', d.errorCode],
       ]),
     );
   },

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Config } from '../../common/config/config.js';
 import { appUrl } from '../apps/urls.js';
-import { DeployFlowError, isDeployFlowError } from '../../common/errors/catalogue.js';
+import { DeployFlowError, isDeployFlowError, type ErrorCode } from '../../common/errors/catalogue.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { RoutePublisher } from '../../common/routes/index.js';
 import type { Builder, LiveRelease, ReleaseDeps, SourceSpec, Upstream } from '../../builder/index.js';
@@ -120,6 +120,7 @@ export class DeployEngine {
       createdAt: this.deps.clock(),
       finishedAt: null,
       error: null,
+      errorCode: null,
     });
     const log = new DeploymentLog(this.deps.store, this.deps.events, deployment.id, req.app, this.deps.clock);
     const write = req.out
@@ -134,10 +135,15 @@ export class DeployEngine {
     } catch (err) {
       // No turn (Redis away): the deploy cannot be ordered, so it does not start.
       this.deps.log.warn({ err, deployment: deployment.id }, 'taking the deploy turn failed');
-      await this.setStatus(deployment.id, 'failed', { finishedAt: this.deps.clock(), error: 'Deploy order unavailable (Redis)' });
-      throw isDeployFlowError(err)
+      const refused = isDeployFlowError(err)
         ? err
         : new DeployFlowError('DF_ERR_UNAVAILABLE', 'Deploys are ordered through Redis, which did not answer');
+      await this.setStatus(deployment.id, 'failed', {
+        finishedAt: this.deps.clock(),
+        error: 'Deploy order unavailable (Redis)',
+        errorCode: refused.code,
+      });
+      throw refused;
     }
     if (turn.after > 0) {
       write(
@@ -215,6 +221,8 @@ export class DeployEngine {
       return live ?? (await this.deps.store.deployments.get(deployment.id)) ?? deployment;
     } catch (err) {
       const message = isDeployFlowError(err) ? err.message : 'Internal error during deploy';
+      // The code lets a reader tell failures apart without parsing the message.
+      const errorCode: ErrorCode = isDeployFlowError(err) ? err.code : 'DF_ERR_INTERNAL';
       // Once live, the deploy stands: a failure while retiring the old containers is reported
       // (the reconciler removes what is left), not turned into a failed deployment.
       if (live) {
@@ -224,7 +232,7 @@ export class DeployEngine {
       }
       if (!isDeployFlowError(err)) this.deps.log.error({ err, deployment: deployment.id }, 'deploy failed');
       write(`-----> Deploy failed: ${message}`);
-      return this.setStatus(deployment.id, 'failed', { finishedAt: this.deps.clock(), error: message });
+      return this.setStatus(deployment.id, 'failed', { finishedAt: this.deps.clock(), error: message, errorCode });
     }
   }
 

@@ -14,6 +14,12 @@ export const DeploymentView = z.object({
   createdAt: z.number(),
   finishedAt: z.number().nullable(),
   error: z.string().nullable(),
+  errorCode: z
+    .string()
+    .nullable()
+    .describe(
+      "The failure's DF_ERR_* code (common/errors/catalogue.ts), e.g. DF_ERR_BUILD_REFUSED or DF_ERR_HEALTHCHECK_FAILED; DF_ERR_INTERNAL for an unexpected failure; null unless failed (and on deployments that failed before codes were kept)",
+    ),
 });
 
 export function deploymentView(d: Deployment): z.infer<typeof DeploymentView> {
@@ -28,5 +34,6 @@ export function deploymentView(d: Deployment): z.infer<typeof DeploymentView> {
     createdAt: d.createdAt,
     finishedAt: d.finishedAt,
     error: d.error,
+    errorCode: d.errorCode,
   };
 }

@@ -17,6 +17,7 @@ const dep = (id: string, status: Deployment['status']): Deployment => ({
   createdAt: 0,
   finishedAt: null,
   error: null,
+  errorCode: null,
 });
 
 describe('image retention', () => {

@@ -15,6 +15,7 @@ const d = (status: Deployment['status'], id: string = status): Deployment => ({
   createdAt: 0,
   finishedAt: null,
   error: null,
+  errorCode: null,
 });
 
 describe('app state', () => {

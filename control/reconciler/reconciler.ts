@@ -112,6 +112,8 @@ export class Reconciler {
             status: 'failed',
             finishedAt: Date.now(),
             error: 'Interrupted: control stopped during the deploy',
+            // Control itself was gone, not a fault of the app or its build.
+            errorCode: 'DF_ERR_UNAVAILABLE',
           });
         }
       }

@@ -5,6 +5,8 @@
 // Every method that changes more than one record, or checks-then-writes (uniqueness, quotas,
 // "first user is admin", refresh rotation), is atomic in every backend.
 
+import type { ErrorCode } from '../../common/errors/catalogue.js';
+
 export type Role = 'admin' | 'developer' | 'viewer';
 export const ROLES: readonly Role[] = ['admin', 'developer', 'viewer'];
 
@@ -185,6 +187,11 @@ export interface Deployment {
   createdAt: number;
   finishedAt: number | null;
   error: string | null;
+  /**
+   * The failure's DF_ERR_* code (DF_ERR_INTERNAL when it was not a DeployFlowError); null while
+   * it has not failed, and on deployments that failed before the code was recorded.
+   */
+  errorCode: ErrorCode | null;
 }
 
 export interface DeploymentStore {
@@ -192,7 +199,10 @@ export interface DeploymentStore {
   get(id: string): Promise<Deployment | null>;
   /** Newest first. */
   listByApp(app: string, limit?: number): Promise<Deployment[]>;
-  update(id: string, patch: Partial<Pick<Deployment, 'status' | 'image' | 'commit' | 'finishedAt' | 'error'>>): Promise<Deployment | null>;
+  update(
+    id: string,
+    patch: Partial<Pick<Deployment, 'status' | 'image' | 'commit' | 'finishedAt' | 'error' | 'errorCode'>>,
+  ): Promise<Deployment | null>;
   appendLog(id: string, text: string): Promise<void>;
   getLog(id: string): Promise<string>;
 }

@@ -49,6 +49,8 @@ export interface Deployment {
   createdAt: number;
   finishedAt: number | null;
   error: string | null;
+  /** The failure's DF_ERR_* code; null unless failed. */
+  errorCode: string | null;
 }
 
 /** GET /apps/:name/status → sleep: scale-to-zero state. */

@@ -16,6 +16,7 @@ export function deploymentSuite(ctx: Ctx): void {
         createdBy: 'user-1',
         finishedAt: T0 + 20,
         error: 'health check failed',
+        errorCode: 'DF_ERR_HEALTHCHECK_FAILED',
       });
       assert.deepEqual(await s.deployments.create(full), full);
       assert.deepEqual(await s.deployments.get(full.id), full);
@@ -44,6 +45,32 @@ export function deploymentSuite(ctx: Ctx): void {
       assert.deepEqual(done, { ...d, status: 'running', image: 'img:1', finishedAt: T0 + 5 });
       assert.deepEqual(await s.deployments.get(d.id), done);
       assert.equal(await s.deployments.update('no-such-id', { status: 'failed' }), null);
+    });
+
+    it("keeps a failure's error code, null until it fails, and leaves it alone when other fields change", async () => {
+      const s = ctx.store();
+      const d = await s.deployments.create(newDeployment('web', T0));
+      assert.equal(d.errorCode, null);
+      assert.equal((await s.deployments.get(d.id))?.errorCode, null);
+      const failed = await s.deployments.update(d.id, {
+        status: 'failed',
+        finishedAt: T0 + 5,
+        error: 'Dockerfile line 2: ADD <url> is not allowed',
+        errorCode: 'DF_ERR_BUILD_REFUSED',
+      });
+      assert.deepEqual(failed, {
+        ...d,
+        status: 'failed',
+        finishedAt: T0 + 5,
+        error: 'Dockerfile line 2: ADD <url> is not allowed',
+        errorCode: 'DF_ERR_BUILD_REFUSED',
+      });
+      assert.equal((await s.deployments.update(d.id, { image: 'img:2' }))?.errorCode, 'DF_ERR_BUILD_REFUSED');
+      assert.equal((await s.deployments.get(d.id))?.errorCode, 'DF_ERR_BUILD_REFUSED');
+      const [listed] = await s.deployments.listByApp('web');
+      assert.equal(listed?.errorCode, 'DF_ERR_BUILD_REFUSED');
+      // Cleared explicitly (null is a value, not "leave it").
+      assert.equal((await s.deployments.update(d.id, { errorCode: null }))?.errorCode, null);
     });
 
     it('appends logs in order and returns them exactly', async () => {

@@ -51,6 +51,7 @@ export function newDeployment(app: string, createdAt: number, over: Partial<Depl
     createdAt,
     finishedAt: null,
     error: null,
+    errorCode: null,
     ...over,
   };
 }

@@ -2,6 +2,7 @@
 // Records whose natural key is unique use it as `_id` (apps by name, settings by key), so the
 // primary key itself enforces it.
 import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb';
+import type { ErrorCode } from '../../../common/errors/catalogue.js';
 import type { AppEdge, AppLimits, AppVolume, DeploymentStatus, Deployment, OwnerKind, Role } from '../types.js';
 
 export interface UserDoc {
@@ -68,6 +69,8 @@ export interface DeploymentDoc {
   createdAt: number;
   finishedAt: number | null;
   error: string | null;
+  /** Absent on documents written before failures kept their code (read as null). */
+  errorCode?: ErrorCode | null;
   /** Insertion order, to break ties between deployments created in the same millisecond. */
   ord: ObjectId;
   /** Last log chunk number handed out; `$inc` on it orders appends from any process. */

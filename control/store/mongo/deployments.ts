@@ -17,6 +17,7 @@ const toDeployment = (d: DeploymentDoc): Deployment => ({
   createdAt: d.createdAt,
   finishedAt: d.finishedAt,
   error: d.error,
+  errorCode: d.errorCode ?? null,
 });
 
 export function mongoDeployments(c: Collections): DeploymentStore {
@@ -39,6 +40,7 @@ export function mongoDeployments(c: Collections): DeploymentStore {
         createdAt: d.createdAt,
         finishedAt: d.finishedAt,
         error: d.error,
+        errorCode: d.errorCode,
         ord: new ObjectId(),
         logSeq: 0,
       };
@@ -69,6 +71,7 @@ export function mongoDeployments(c: Collections): DeploymentStore {
       if (patch.commit !== undefined) set.commit = patch.commit;
       if (patch.finishedAt !== undefined) set.finishedAt = patch.finishedAt;
       if (patch.error !== undefined) set.error = patch.error;
+      if (patch.errorCode !== undefined) set.errorCode = patch.errorCode;
       if (Object.keys(set).length === 0) return get(id);
       const d = await c.deployments.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' });
       return d ? toDeployment(d) : null;

@@ -1,4 +1,4 @@
-import { DeployFlowError } from '../../../common/errors/catalogue.js';
+import { DeployFlowError, type ErrorCode } from '../../../common/errors/catalogue.js';
 import { checkLimit } from '../shared.js';
 import type { Deployment, DeploymentStore } from '../types.js';
 import type { Db } from './db.js';
@@ -15,6 +15,7 @@ interface DeploymentRow {
   created_at: number;
   finished_at: number | null;
   error: string | null;
+  error_code: ErrorCode | null;
 }
 
 const toDeployment = (r: DeploymentRow): Deployment => ({
@@ -29,16 +30,24 @@ const toDeployment = (r: DeploymentRow): Deployment => ({
   createdAt: r.created_at,
   finishedAt: r.finished_at,
   error: r.error,
+  errorCode: r.error_code,
 });
 
-const PATCH_COLUMNS = { status: 'status', image: 'image', commit: 'commit_sha', finishedAt: 'finished_at', error: 'error' } as const;
+const PATCH_COLUMNS = {
+  status: 'status',
+  image: 'image',
+  commit: 'commit_sha',
+  finishedAt: 'finished_at',
+  error: 'error',
+  errorCode: 'error_code',
+} as const;
 type DeploymentPatch = Partial<Pick<Deployment, keyof typeof PATCH_COLUMNS>>;
 
 export function sqliteDeployments(db: Db): DeploymentStore {
   const byId = db.prepare<[string], DeploymentRow>('SELECT * FROM deployments WHERE id = ?');
   const insert = db.prepare(
-    `INSERT INTO deployments (id, app, status, commit_sha, ref, image, source, created_by, created_at, finished_at, error)
-     VALUES (@id, @app, @status, @commit_sha, @ref, @image, @source, @created_by, @created_at, @finished_at, @error)`,
+    `INSERT INTO deployments (id, app, status, commit_sha, ref, image, source, created_by, created_at, finished_at, error, error_code)
+     VALUES (@id, @app, @status, @commit_sha, @ref, @image, @source, @created_by, @created_at, @finished_at, @error, @error_code)`,
   );
   // rowid breaks ties between deployments created in the same millisecond: later is newer.
   const byApp = db.prepare<[string, number], DeploymentRow>(
@@ -75,6 +84,7 @@ export function sqliteDeployments(db: Db): DeploymentStore {
           created_at: d.createdAt,
           finished_at: d.finishedAt,
           error: d.error,
+          error_code: d.errorCode,
         });
       } catch (err) {
         if (byId.get(d.id)) throw new DeployFlowError('DF_ERR_CONFLICT', 'A deployment with that id already exists');

@@ -230,4 +230,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX team_members_user ON team_members (user_id);
     `,
   },
+  {
+    version: 9,
+    name: 'deployment error codes',
+    // Deployments that failed before this migration keep a null code: which one it was is not known.
+    sql: `
+      ALTER TABLE deployments ADD COLUMN error_code TEXT;
+    `,
+  },
 ];

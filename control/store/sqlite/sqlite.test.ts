@@ -66,6 +66,28 @@ describe('sqlite backend', () => {
     assert.throws(() => openDb(tmp), /newer release/);
   });
 
+  it('opens a database from before deployment error codes: old failures read a null code, new ones keep theirs', async () => {
+    const before = MIGRATIONS.filter((m) => m.version < 9);
+    assert.ok(before.length < MIGRATIONS.length, 'the error code migration comes after these');
+    const old = openDb(tmp, before);
+    old
+      .prepare(
+        `INSERT INTO deployments (id, app, status, source, created_at, finished_at, error)
+         VALUES ('00000000-0000-4000-8000-000000000001', 'web', 'failed', 'git', 1, 2, 'health check failed')`,
+      )
+      .run();
+    old.close();
+    const store = await openStore({ dataDir: tmp });
+    try {
+      const [kept] = await store.deployments.listByApp('web');
+      assert.deepEqual([kept?.status, kept?.error, kept?.errorCode], ['failed', 'health check failed', null]);
+      const updated = await store.deployments.update(kept!.id, { errorCode: 'DF_ERR_HEALTHCHECK_FAILED' });
+      assert.equal(updated?.errorCode, 'DF_ERR_HEALTHCHECK_FAILED');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps quota and first-admin exact across processes sharing the file', async () => {
     const dataDir = path.join(tmp, 'data');
     // Created (and migrated) up front, so the workers race on data, not on the schema.

@@ -1,5 +1,6 @@
 // Deployment history (status, duration, commit), rollback, redeploy and deploy from a Git URL, and the selected
-// deployment's log, live. New deployments appear as their status changes arrive.
+// deployment's log, live, under a failure's DF_ERR_* code and message. New deployments appear as their status
+// changes arrive.
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorText } from '../../api';
 import { useCan } from '../../access';
@@ -114,7 +115,11 @@ export default function Deployments({ app }: { app: AppInfo }) {
           <h2>
             Log of {current.commit?.slice(0, 7) ?? current.id.slice(0, 8)} <Status status={current.status} />
           </h2>
-          {current.error && <p className="error">{current.error}</p>}
+          {current.error && (
+            <p className="error">
+              {current.errorCode && <code>{current.errorCode}</code>} {current.error}
+            </p>
+          )}
           <ErrorLine error={log.error} />
           <LogViewer lines={log.lines} version={log.version} label="Deployment log" />
         </div>
