@@ -18,28 +18,32 @@ interface Sample {
   tx: number;
   replicas: number;
 }
-type Raw = Partial<{
-  at: number;
+/** One replica's Docker stats, as control sends it (control/runtime/stats.ts ReplicaSample). */
+interface ReplicaSample {
+  replica: string;
   cpuPercent: number;
   memoryBytes: number;
   memoryLimitBytes: number;
-  rxBytes: number;
-  txBytes: number;
   networkRxBytes: number;
   networkTxBytes: number;
-  replicas: unknown[];
-}>;
+}
+/**
+ * The app's sample as control sends it, in GET /apps/:name/metrics → samples and in app:metrics
+ * (control/runtime/stats.ts MetricsSample): sums over the replicas; the network figures are the
+ * bytes counted since each container started, so the chart shows their rate.
+ */
+type ServerSample = Omit<ReplicaSample, 'replica'> & { at: number; replicas: ReplicaSample[] };
 
 const MAX = 720;
 const MAX_REQUESTS = 1800;
-const normalize = (s: Raw): Sample => ({
-  at: s.at ?? Date.now(),
-  cpuPercent: s.cpuPercent ?? 0,
-  memoryBytes: s.memoryBytes ?? 0,
-  memoryLimitBytes: s.memoryLimitBytes ?? 0,
-  rx: s.rxBytes ?? s.networkRxBytes ?? 0,
-  tx: s.txBytes ?? s.networkTxBytes ?? 0,
-  replicas: s.replicas?.length ?? 0,
+const normalize = (s: ServerSample): Sample => ({
+  at: s.at,
+  cpuPercent: s.cpuPercent,
+  memoryBytes: s.memoryBytes,
+  memoryLimitBytes: s.memoryLimitBytes,
+  rx: s.networkRxBytes,
+  tx: s.networkTxBytes,
+  replicas: s.replicas.length,
 });
 
 function rate(samples: Sample[], key: 'rx' | 'tx'): number[] {
@@ -119,7 +123,10 @@ export default function Metrics({ app }: { app: AppInfo }) {
   const [error, setError] = useState<string | null>(null);
   const [sleep, setSleep] = useState<SleepFigures | null>(null);
   useEffect(() => {
-    api<{ samples: Raw[]; requests?: RequestSample[]; gateways?: number; sleep?: SleepFigures }>('GET', `/apps/${app.name}/metrics`).then(
+    api<{ samples: ServerSample[]; requests?: RequestSample[]; gateways?: number; sleep?: SleepFigures }>(
+      'GET',
+      `/apps/${app.name}/metrics`,
+    ).then(
       (r) => {
         setSleep(r.sleep ?? null);
         setSamples((live) => merge(r.samples.map(normalize), live, MAX));
@@ -135,7 +142,7 @@ export default function Metrics({ app }: { app: AppInfo }) {
       () => setError('No metrics history yet; live samples appear below as they arrive.'),
     );
   }, [app.name]);
-  const refused = useAppStream<{ sample: Raw }>(app.name, 'metrics', 'app:metrics', (e) => {
+  const refused = useAppStream<{ sample: ServerSample }>(app.name, 'metrics', 'app:metrics', (e) => {
     const s = normalize(e.sample);
     // Several control instances may each send a sample of the same moment.
     setSamples((list) => (list.some((x) => x.at === s.at) ? list : [...list, s].slice(-MAX)));
