@@ -3,7 +3,8 @@
 // shows the API's message on its plugin's field and saves nothing, basic-auth passwords are kept
 // when the chain is edited again, balancing and the HTTPS redirect are set from the same tab; and
 // scale to zero set from the tab puts a deployed app to sleep, the tab shows it asleep, a request
-// through a real gateway wakes it, and the Metrics tab shows the wake and its cold start.
+// through a real gateway wakes it, the tab shows the wake (count, time, cold start) and, asleep
+// again, the Metrics tab shows the sleep, the wake and its cold start.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -141,17 +142,26 @@ describe('the Edge tab', () => {
       assert.match(woken.body, /^v1 /);
       const after = await sleepState(s.control.service.deps.store, SLEEPY);
       assert.equal(after.wakes, 1);
-      assert.ok(after.lastColdStartMs !== null);
+      assert.ok(after.lastColdStartMs !== null && after.wokeAt !== null);
 
+      // The tab (next status read) shows the wake: the count, when (in the browser's locale) and
+      // the cold start; these stay when the app, idle again for 2 s, goes back to sleep.
+      const value = (term: string) => state.locator('dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
+      await value('Wakes').filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
+      const wokeAt = await page.evaluate((t) => new Date(t).toLocaleString(), after.wokeAt);
+      assert.equal(await value('Woke at').textContent(), wokeAt);
+      assert.equal(await value('Last cold start').textContent(), `${after.lastColdStartMs} ms`);
+      assert.equal(await value('Last wake error').textContent(), '—');
+      await value('State')
+        .filter({ hasText: /^sleeping$/ })
+        .waitFor({ timeout: 60_000 });
+
+      // Asleep again (nothing wakes it while no request comes), the Metrics tab says so first.
       await page.getByRole('navigation', { name: 'App sections' }).getByRole('link', { name: 'Metrics' }).click();
       const cold = page.getByTestId('cold-starts');
       await cold.waitFor();
-      // Idle again for 2 s, the app may be asleep once more by now: the line then starts with that.
       const figures = `1 wake from sleep · last cold start ${after.lastColdStartMs} ms · average ${after.lastColdStartMs} ms`;
-      assert.ok(
-        [figures, `Asleep now (scale to zero) · ${figures}`].includes((await cold.textContent())?.trim() ?? ''),
-        (await cold.textContent()) ?? '',
-      );
+      assert.equal((await cold.textContent())?.trim(), `Asleep now (scale to zero) · ${figures}`);
     } finally {
       await gateway.stop();
     }
