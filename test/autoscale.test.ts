@@ -96,6 +96,10 @@ describe("autoscaling on the gateways' request figures", () => {
 
   it('scales 1 → 2 under sustained load and back to 1 after it, with no failed request', async () => {
     assert.equal((await status()).autoscale.replicas, 1);
+    // The replica count over time (the dashboard's "replicas" series): one sample per phase.
+    const sampler = s.control.service.deps.metrics!;
+    const since = Date.now() - 1;
+    await sampler.tick();
     // About 40 req/s against a target of 5 per replica: the maximum, 2.
     const busy = load(4, 100);
     let trickle: Load | undefined;
@@ -110,6 +114,7 @@ describe("autoscaling on the gateways' request figures", () => {
         'the app to scale up to 2 replicas',
         60_000,
       );
+      await sampler.tick();
       assert.equal(up.autoscale.decisions[0]?.kind, 'up');
       assert.match(
         up.autoscale.decisions[0]?.message ?? '',
@@ -130,6 +135,13 @@ describe("autoscaling on the gateways' request figures", () => {
         60_000,
       );
       await trickle.stop();
+      await sampler.tick();
+      const series = await s.owner.get(`/api/v1/apps/${APP}/metrics?since=${since}`);
+      assert.deepEqual(
+        (series.body.samples as Array<{ replicas: unknown[] }>).map((x) => x.replicas.length),
+        [1, 2, 1],
+        'the metrics series shows the scale-up and the scale-down',
+      );
       assert.equal(down.autoscale.decisions[0]?.kind, 'down');
       assert.match(down.autoscale.decisions[0]?.message ?? '', /^scaled busy 2 → 1: at most [0-9.]+ req\/s for 8 s, target 5 per replica$/);
       assert.deepEqual(busy.failed, [], "every request through the gateway got the app's answer");

@@ -36,10 +36,18 @@ describe('idle tracking', () => {
     assert.equal(backoffLeftMs(failed, 31_000, 30_000), 0);
   });
   it('reports wakes with the last and the average cold start', () => {
-    assert.deepEqual(sleepMetrics(AWAKE), { sleeping: false, wakes: 0, lastColdStartMs: null, averageColdStartMs: null, coldStarts: [] });
+    assert.deepEqual(sleepMetrics(AWAKE), {
+      sleeping: false,
+      wokeAt: null,
+      wakes: 0,
+      lastColdStartMs: null,
+      averageColdStartMs: null,
+      coldStarts: [],
+    });
     const woken = {
       ...AWAKE,
       wakes: 3,
+      wokeAt: 3,
       lastColdStartMs: 900,
       coldStarts: [
         { at: 1, ms: 600 },
@@ -49,6 +57,7 @@ describe('idle tracking', () => {
     };
     assert.deepEqual(sleepMetrics(woken), {
       sleeping: false,
+      wokeAt: 3,
       wakes: 3,
       lastColdStartMs: 900,
       averageColdStartMs: 734,

@@ -1,6 +1,7 @@
 // An app's scale-to-zero state, stored (like the stopped flag) so every control instance, the
 // reconciler and a control restart agree on whether the app sleeps. The route table says the same
 // to the gateways; this record adds the history the status API and dashboard show.
+import { isStopped } from '../operations/stopped.js';
 import type { Store } from '../store/types.js';
 
 export interface SleepState {
@@ -48,6 +49,8 @@ export async function sleepState(store: Store, app: string): Promise<SleepState>
 /** Scale to zero's figures for the metrics: wakes, the last and average cold start, and the recent ones. */
 export interface SleepMetrics {
   sleeping: boolean;
+  /** When the app last woke (the same moment as the last cold start's `at`); null before the first wake. */
+  wokeAt: number | null;
   wakes: number;
   lastColdStartMs: number | null;
   averageColdStartMs: number | null;
@@ -58,11 +61,19 @@ export function sleepMetrics(s: SleepState): SleepMetrics {
   const average = s.coldStarts.length > 0 ? Math.round(s.coldStarts.reduce((sum, c) => sum + c.ms, 0) / s.coldStarts.length) : null;
   return {
     sleeping: s.sleeping,
+    wokeAt: s.wokeAt,
     wakes: s.wakes,
     lastColdStartMs: s.lastColdStartMs,
     averageColdStartMs: average,
     coldStarts: s.coldStarts,
   };
+}
+
+/** The apps asleep now (an app its owner stopped is stopped, not asleep): the metrics sampler records them with 0 replicas. */
+export async function sleepingApps(store: Store): Promise<string[]> {
+  const apps = await store.apps.list();
+  const asleep = await Promise.all(apps.map(async (a) => (await isSleeping(store, a.name)) && !(await isStopped(store, a.name))));
+  return apps.filter((_, i) => asleep[i]).map((a) => a.name);
 }
 
 export async function isSleeping(store: Store, app: string): Promise<boolean> {

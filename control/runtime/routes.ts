@@ -15,7 +15,9 @@ const Sample = z.object({
   memoryLimitBytes: z.number(),
   networkRxBytes: z.number(),
   networkTxBytes: z.number(),
-  replicas: z.array(z.record(z.string(), z.unknown())),
+  replicas: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe('One entry per measured replica; empty (and the figures 0) while the app sleeps'),
 });
 const RequestSample = z.object({
   at: z.number(),
@@ -36,7 +38,8 @@ const MetricsAnswer = z.object({
   gateways: z.number(),
   sleep: z
     .object({
-      sleeping: z.boolean(),
+      sleeping: z.boolean().describe('Asleep now; its samples then have no replicas and zero figures'),
+      wokeAt: z.number().nullable().describe("When the app last woke (epoch ms), the last cold start's `at`; null before the first wake"),
       wakes: z.number().describe('Successful wakes from sleep (scale to zero) since the app was created'),
       lastColdStartMs: z.number().nullable().describe('Request in → route published awake, for the last wake'),
       averageColdStartMs: z.number().nullable().describe("Average of the recent wakes' cold starts"),

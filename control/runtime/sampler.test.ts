@@ -41,4 +41,37 @@ describe('metrics sampler', () => {
     assert.equal(sampler.samples('shop')[0]!.cpuPercent, 10);
     assert.equal(sampler.samples('blog').length, 1);
   });
+
+  it('records an app asleep with no replicas and zero figures, and one still running (waking) as measured', async () => {
+    const containers = [{ Id: 'b1', Names: ['/blog.d1.1'], Labels: { 'deployflow.app': 'blog' } }];
+    const docker = {
+      listContainers: async () => containers,
+      getContainer: () => ({ stats: async () => readings }),
+    } as unknown as Docker;
+    let asleep: () => Promise<string[]> = async () => ['shop', 'blog'];
+    const sampler = new MetricsSampler({
+      runtime: new DockerRuntime(docker),
+      log: createLogger('test', 'silent'),
+      clock: () => 2000,
+      labels: {},
+      events: new EventEmitter(),
+      intervalMs: 0,
+      asleep: () => asleep(),
+    });
+    await sampler.tick();
+    assert.deepEqual(sampler.samples('shop'), [
+      { at: 2000, cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: 0, networkRxBytes: 0, networkTxBytes: 0, replicas: [] },
+    ]);
+    assert.deepEqual(
+      sampler.samples('blog').map((s) => [s.replicas.length, s.memoryBytes]),
+      [[1, 64]],
+      'a replica a wake already started is measured',
+    );
+    asleep = async () => {
+      throw new Error('store down');
+    };
+    await sampler.tick();
+    assert.equal(sampler.samples('shop').length, 1, 'no sleep states: nothing recorded for the sleeping app');
+    assert.equal(sampler.samples('blog').length, 2, 'what runs is still measured');
+  });
 });
