@@ -4,67 +4,20 @@
 // back to 1 — every response is counted and none fails on the way. Windows are short by env.
 // The dashboard's Autoscale section (Edge tab) then shows those decisions and saves new bounds.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../common/log/logger.js';
-import type { RunningService } from '../common/service.js';
-import { startGateway } from '../gateway/index.js';
 import { ensureDashboardBuilt, launchBrowser } from './support/chromium.js';
-import { startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
-import { freePort } from './support/ports.js';
+import { waitFor, type OpsStack } from './ops-fixtures.js';
+import { loadGateway, startAutoscaleStack, type AutoscaleStack, type Load } from './support/autoscale.js';
 
 const APP = 'busy';
 
-interface Load {
-  ok: number;
-  failed: string[];
-  hosts: Set<string>;
-  stop(): Promise<void>;
-}
-
 describe("autoscaling on the gateways' request figures", () => {
+  let stack: AutoscaleStack;
   let s: OpsStack;
-  let gateway: RunningService;
-  let gatewayPort: number;
 
-  /** One GET through the gateway by Host; resolves with status and body, never rejects. */
-  const get = (): Promise<{ status: number; body: string }> =>
-    new Promise((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/', headers: { host: `${APP}.paas.test` } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', (err) => resolve({ status: 0, body: err.message }));
-      });
-      req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
-      req.once('error', (err) => resolve({ status: 0, body: err.message }));
-    });
-
-  /** `clients` loops of requests, each pausing `pauseMs` between requests; every answer counted. */
-  function load(clients: number, pauseMs: number, into?: Load): Load {
-    let running = true;
-    const result: Load = into ?? { ok: 0, failed: [], hosts: new Set(), stop: async () => undefined };
-    const loops = Array.from({ length: clients }, async () => {
-      while (running) {
-        const r = await get();
-        if (r.status === 200) {
-          result.ok++;
-          result.hosts.add(r.body.trim().split(' ')[1] ?? '');
-        } else {
-          result.failed.push(`${r.status} ${r.body.slice(0, 100)}`);
-        }
-        await new Promise((res) => setTimeout(res, pauseMs));
-      }
-    });
-    result.stop = async () => {
-      running = false;
-      await Promise.all(loops);
-    };
-    return result;
-  }
+  /** `clients` loops of requests through the gateway, each pausing `pauseMs` between requests; every answer counted. */
+  const load = (clients: number, pauseMs: number, into?: Load): Load =>
+    loadGateway(stack.gatewayPort, `${APP}.paas.test`, clients, pauseMs, into);
 
   const status = async (): Promise<{
     replicas: Array<{ state: string }>;
@@ -76,22 +29,12 @@ describe("autoscaling on the gateways' request figures", () => {
   };
 
   before(async () => {
-    s = await startOpsStack({
-      DEPLOYFLOW_AUTOSCALE_INTERVAL_SECONDS: '1',
-      DEPLOYFLOW_AUTOSCALE_WINDOW_SECONDS: '8',
-      DEPLOYFLOW_AUTOSCALE_PANIC_WINDOW_SECONDS: '3',
-      DEPLOYFLOW_AUTOSCALE_COOLDOWN_SECONDS: '4',
-    });
-    gatewayPort = await freePort();
-    gateway = await startGateway(
-      { ...s.control.config, gatewayHttpPort: gatewayPort, gatewayHttpsPort: await freePort() },
-      createLogger('gateway', 'silent'),
-    );
+    stack = await startAutoscaleStack();
+    s = stack.s;
     await s.deploy(APP, 'v1', { autoscale: { minReplicas: 1, maxReplicas: 2, target: { rps: 5 } } });
   });
   after(async () => {
-    await gateway?.stop();
-    await s?.cleanup([APP]);
+    await stack?.stop([APP]);
   });
 
   it('scales 1 → 2 under sustained load and back to 1 after it, with no failed request', async () => {

@@ -58,4 +58,40 @@ describe('edge settings API', () => {
     }
     assert.deepEqual((await dev.get('/api/v1/apps/edgy')).body, before);
   });
+
+  it('refuses minReplicas 0 without scale to zero, whichever of the two settings the request changes', async () => {
+    const refused = (
+      res: { status: number; body: { error?: { code: string; message: string; details?: { field?: string } } } },
+      field: string,
+    ) => {
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.equal(res.body.error?.code, 'DF_ERR_VALIDATION');
+      assert.equal(res.body.error?.details?.field, field);
+      assert.match(res.body.error?.message ?? '', /autoscale\.minReplicas 0/);
+      assert.match(res.body.error?.message ?? '', /scaleToZero\.idleSeconds/);
+    };
+    const zeroMin = { minReplicas: 0, maxReplicas: 2, target: { rps: 5 } };
+    // A new app: sleep is off by default.
+    refused(await dev.post('/api/v1/apps', { name: 'edgy-zero', autoscale: zeroMin }), 'autoscale.minReplicas');
+    assert.equal((await dev.get('/api/v1/apps/edgy-zero')).status, 404, 'the app was not created');
+
+    const reset = await dev.patch('/api/v1/apps/edgy', { scaleToZero: { idleSeconds: 0 }, autoscale: null });
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    const before = (await dev.get('/api/v1/apps/edgy')).body;
+    refused(await dev.patch('/api/v1/apps/edgy', { autoscale: zeroMin }), 'autoscale.minReplicas');
+    assert.deepEqual((await dev.get('/api/v1/apps/edgy')).body, before, 'nothing changed');
+
+    // Both in one request, or sleep first: accepted.
+    const both = await dev.patch('/api/v1/apps/edgy', { scaleToZero: { idleSeconds: 30 }, autoscale: zeroMin });
+    assert.equal(both.status, 200, JSON.stringify(both.body));
+    assert.deepEqual([both.body.scaleToZero, both.body.autoscale], [{ idleSeconds: 30 }, zeroMin]);
+    // Sleep off under minReplicas 0 is the same combination, refused naming the field it changes.
+    const asleep = (await dev.get('/api/v1/apps/edgy')).body;
+    refused(await dev.patch('/api/v1/apps/edgy', { scaleToZero: { idleSeconds: 0 } }), 'scaleToZero.idleSeconds');
+    assert.deepEqual((await dev.get('/api/v1/apps/edgy')).body, asleep, 'nothing changed');
+    const off = await dev.patch('/api/v1/apps/edgy', { scaleToZero: { idleSeconds: 0 }, autoscale: { ...zeroMin, minReplicas: 1 } });
+    assert.equal(off.status, 200, JSON.stringify(off.body));
+    assert.deepEqual([off.body.scaleToZero, off.body.autoscale], [{ idleSeconds: 0 }, { ...zeroMin, minReplicas: 1 }]);
+    assert.equal((await dev.patch('/api/v1/apps/edgy', { autoscale: null })).status, 200);
+  });
 });

@@ -41,7 +41,12 @@ export const AppSettings = z.strictObject({
     .describe('Scale to zero: the app sleeps when idle and wakes on its next request'),
   autoscale: z
     .strictObject({
-      minReplicas: z.number().int().min(0).max(20).describe('Fewest replicas (0 combines with scale to zero)'),
+      minReplicas: z
+        .number()
+        .int()
+        .min(0)
+        .max(20)
+        .describe('Fewest replicas (0 only with scaleToZero.idleSeconds above 0: the app then sleeps when idle)'),
       maxReplicas: z.number().int().min(1).max(20).describe('Most replicas, within your replica and memory quotas'),
       target: z.union([
         z.strictObject({ rps: z.number().min(0.1).max(100_000).describe('Requests per second each replica should carry') }),
@@ -82,6 +87,20 @@ export function checkedSettings<T extends Partial<z.infer<typeof AppSettings>>>(
     throw new DeployFlowError('DF_ERR_VALIDATION', 'autoscale.minReplicas must not exceed autoscale.maxReplicas', {
       field: 'autoscale.minReplicas',
     });
+  }
+  // minReplicas 0 means "scale to zero when idle": without an idle time it would quietly mean 1.
+  // Checked on the settings the app will have, so turning sleep off under it is refused too.
+  const minReplicas = auto !== undefined ? auto?.minReplicas : current?.autoscale?.minReplicas;
+  const idleSeconds = settings.scaleToZero?.idleSeconds ?? current?.scaleToZero.idleSeconds ?? 0;
+  if (minReplicas === 0 && idleSeconds <= 0) {
+    const field = auto !== undefined ? 'autoscale.minReplicas' : 'scaleToZero.idleSeconds';
+    throw new DeployFlowError(
+      'DF_ERR_VALIDATION',
+      auto !== undefined
+        ? 'autoscale.minReplicas 0 needs scale to zero: set scaleToZero.idleSeconds above 0 too, or use 1'
+        : 'scaleToZero.idleSeconds 0 turns scale to zero off, which autoscale.minReplicas 0 needs: set autoscale.minReplicas to 1 too',
+      { field },
+    );
   }
   if (settings.plugins !== undefined) return { ...settings, plugins: compilePluginChain(settings.plugins, current?.plugins) };
   return settings;

@@ -12,6 +12,7 @@ import { footprint, sumFootprints } from '../operations/quota.js';
 import { runningDeployment } from '../operations/state.js';
 import { isStopped } from '../operations/stopped.js';
 import { isSleeping } from '../edge/state.js';
+import { writePlatformLine } from '../runtime/platform-log.js';
 import type { App } from '../store/types.js';
 import type { ControlEventBus } from '../server/events.js';
 import { decide, fitQuota, type AutoscaleTimings, type Decision, type LoadSample } from './decide.js';
@@ -166,21 +167,34 @@ export class Autoscaler {
     });
   }
 
-  /** A refusal is visible: the app's log, its members' notifications, its status — said once, not every tick. */
+  /**
+   * A refusal is visible: control's log, the app's runtime log (GET /apps/:name/logs, beside a
+   * failed wake), its people's notifications, the decisions and its status. Said once per distinct
+   * refusal — what the app could reach and which quota stopped it — and again only after
+   * REPEAT_REFUSAL_MS, not every decision: load that wobbles changes the wanted count, not the refusal.
+   */
   private async refuse(app: App, record: AutoscaleRecord, decision: Decision, to: number, refusal: string): Promise<void> {
     const now = this.deps.clock();
     const message = `could not scale ${app.name} ${app.replicas} → ${decision.desired}${to > app.replicas ? ` (only to ${to})` : ''}: ${refusal}`;
-    const repeated = record.refusal?.message === message && now - record.refusal.at < REPEAT_REFUSAL_MS;
-    if (repeated) return;
-    opsLog(this.deps, app.name)(`autoscale: ${message} (wanted for ${decision.reason})`);
-    const event: AutoscaleEvent = {
-      at: now,
-      kind: 'refused',
-      from: app.replicas,
-      to: decision.desired,
-      message: `${message} (wanted for ${decision.reason})`,
-    };
-    await writeRecord(this.deps.store, app.name, { ...record, events: [event, ...record.events], refusal: { at: now, message } });
+    const key = `${to} ${refusal.split(':')[0]}`;
+    const said = record.said ?? null;
+    if (said?.key === key && now - said.at < REPEAT_REFUSAL_MS) {
+      // Said already; still standing in the status even if a calm moment cleared it.
+      if (!record.refusal) await writeRecord(this.deps.store, app.name, { ...record, refusal: { at: now, message } });
+      return;
+    }
+    const line = `${message} (wanted for ${decision.reason})`;
+    opsLog(this.deps, app.name)(`autoscale: ${line}`);
+    await writePlatformLine(this.deps, app.name, `Autoscaling ${line}`, now).catch((err: unknown) =>
+      this.deps.log.warn({ err, app: app.name }, 'writing the autoscale refusal to the app log failed'),
+    );
+    const event: AutoscaleEvent = { at: now, kind: 'refused', from: app.replicas, to: decision.desired, message: line };
+    await writeRecord(this.deps.store, app.name, {
+      ...record,
+      events: [event, ...record.events],
+      refusal: { at: now, message },
+      said: { at: now, key },
+    });
     this.deps.events.emit('app.notice', { app: app.name, kind: 'autoscale.refused', message: `Autoscaling ${message}` });
   }
 
@@ -206,6 +220,7 @@ export class Autoscaler {
     // Read again: a refusal may have been written meanwhile by this same decision.
     const record = await readRecord(this.deps.store, app.name);
     await writeRecord(this.deps.store, app.name, {
+      ...record,
       events: [event, ...record.events],
       // A failed scale also waits the cool-down, so a crashing image is not started in a loop.
       lastChangeAt: event.at,

@@ -21,12 +21,18 @@ export interface AutoscaleRecord {
   lastChangeAt: number | null;
   /** The quota refusal standing now (cleared by the next change or when no more is needed). */
   refusal: { at: number; message: string } | null;
+  /**
+   * The last refusal said (control's log, the app's log, notifications): what it could scale to
+   * and which quota stopped it. The same one is not said again for a while, even when the wanted
+   * count wobbles or the refusal was cleared in between. Absent in records written before it.
+   */
+  said?: { at: number; key: string } | null;
 }
 
 const key = (app: string): string => `autoscale.history:${app}`;
 
 export async function readRecord(store: Store, app: string): Promise<AutoscaleRecord> {
-  return (await store.settings.get<AutoscaleRecord>(key(app))) ?? { events: [], lastChangeAt: null, refusal: null };
+  return (await store.settings.get<AutoscaleRecord>(key(app))) ?? { events: [], lastChangeAt: null, refusal: null, said: null };
 }
 
 export async function writeRecord(store: Store, app: string, record: AutoscaleRecord): Promise<void> {
