@@ -10,7 +10,7 @@ import { createRoutePublisher } from '../common/routes/index.js';
 import type { RunningService } from '../common/service.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
 import { startGateway } from './index.js';
-import { gatewayConfig, request, startUpstream, until, type Upstream } from './testing/harness.js';
+import { gatewayConfig, request, startUpstream, until, withGatewayEnv, type Upstream } from './testing/harness.js';
 
 /** One raw request (its head completed with `Connection: close`) on a fresh connection; the whole answer. */
 function raw(port: number, head: string): Promise<string> {
@@ -37,8 +37,8 @@ for (const engine of ['fast', 'http']) {
     before(async () => {
       redis = await startRedis();
       client = new Redis(redis.url);
-      const config = await gatewayConfig(redis.url, { GATEWAY_ENGINE: engine });
-      gateway = await startGateway(config, createLogger('gateway', 'silent'));
+      const config = await gatewayConfig(redis.url);
+      gateway = await withGatewayEnv({ GATEWAY_ENGINE: engine }, () => startGateway(config, createLogger('gateway', 'silent')));
       port = config.gatewayHttpPort;
       web = await startUpstream('web');
       other = await startUpstream('other');

@@ -49,6 +49,7 @@ void test('unknown host is 404, a missing Host is 400, both short pages', async 
   assert.match(r.body, /DF_ERR_NO_ROUTE/);
   const html = await request(port, 'nobody.paas.local', '/', { headers: { accept: 'text/html' } });
   assert.match(html.body, /<h1>404<\/h1>/);
+  assert.match(html.body, /DF_ERR_NO_ROUTE/, 'the page names its code, as the JSON answer does');
   assert.equal((await request(port, 'bad_host!')).status, 400);
 });
 

@@ -17,6 +17,11 @@ const TEXT: Record<number, [code: string, message: string]> = Object.fromEntries
   PAGE_CODES.map((code) => [GATEWAY_ERRORS[code].status, [code, GATEWAY_ERRORS[code].message]]),
 );
 
+/** The HTML page of a gateway answer: the status, the message and its DF_ERR_* code (what a user can search for or quote). */
+export function htmlPage(status: number, code: string, message: string): string {
+  return `<!doctype html><title>${status}</title><h1>${status}</h1><p>${message}.</p><p><small>${code} &middot; DeployFlow gateway</small></p>\n`;
+}
+
 interface Page {
   json: Buffer;
   html: Buffer;
@@ -25,9 +30,7 @@ const pages = new Map<number, Page>();
 for (const [status, [code, message]] of Object.entries(TEXT)) {
   pages.set(Number(status), {
     json: Buffer.from(JSON.stringify({ error: { code, message } })),
-    html: Buffer.from(
-      `<!doctype html><title>${status}</title><h1>${status}</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`,
-    ),
+    html: Buffer.from(htmlPage(Number(status), code, message)),
   });
 }
 

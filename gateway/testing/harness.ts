@@ -71,6 +71,24 @@ export async function startUpstream(name: string, port = 0): Promise<Upstream> {
   };
 }
 
+/**
+ * Runs `start` with `settings` in process.env and puts the old values back after: the gateway reads
+ * its GATEWAY_* settings (engine, wake bounds, access log) from process.env when it starts, while
+ * gatewayConfig's `extra` reaches only loadConfig — passed there, GATEWAY_ENGINE changes nothing.
+ */
+export async function withGatewayEnv<T>(settings: Record<string, string>, start: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, settings);
+  try {
+    return await start();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
 export async function gatewayConfig(redisUrl: string, extra: Record<string, string> = {}): Promise<Config> {
   return loadConfig({
     DEPLOYFLOW_DOMAIN: 'paas.local',

@@ -9,7 +9,7 @@ import { createRoutePublisher, WAKE_CHANNEL, WAKE_FAILED_CHANNEL, type RoutePubl
 import type { RunningService } from '../../common/service.js';
 import { startRedis, type TestRedis } from '../../test/support/redis.js';
 import { startGateway } from '../index.js';
-import { gatewayConfig, request, startUpstream, until, type Upstream } from '../testing/harness.js';
+import { gatewayConfig, request, startUpstream, until, withGatewayEnv, type Upstream } from '../testing/harness.js';
 
 for (const engine of ['fast', 'http'] as const) {
   describe(`wake hold (${engine} engine)`, () => {
@@ -29,20 +29,9 @@ for (const engine of ['fast', 'http'] as const) {
       pub = createRoutePublisher(client);
       sub.on('message', (_c: string, m: string) => wakes.push(m));
       await sub.subscribe(WAKE_CHANNEL);
-      // The gateway reads its GATEWAY_* settings from process.env (gatewayConfig's extra only
-      // reaches loadConfig): set them there for the start, or both runs are the fast engine.
-      const settings = { GATEWAY_ENGINE: engine, GATEWAY_ACCESS_LOG: 'off', GATEWAY_WAKE_TIMEOUT_MS: '10000' };
-      const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
-      Object.assign(process.env, settings);
       const config = await gatewayConfig(redis.url);
-      try {
-        gateway = await startGateway(config, createLogger('gateway', 'silent'));
-      } finally {
-        for (const [k, v] of Object.entries(saved)) {
-          if (v === undefined) delete process.env[k];
-          else process.env[k] = v;
-        }
-      }
+      const settings = { GATEWAY_ENGINE: engine, GATEWAY_ACCESS_LOG: 'off', GATEWAY_WAKE_TIMEOUT_MS: '10000' };
+      gateway = await withGatewayEnv(settings, () => startGateway(config, createLogger('gateway', 'silent')));
       port = config.gatewayHttpPort;
       app = await startUpstream('woken');
     });

@@ -10,6 +10,7 @@ import { STATUS_CODES } from 'node:http';
 import { GATEWAY_ERRORS } from '../../common/errors/catalogue.js';
 import type { WakeFailure } from '../../common/routes/index.js';
 import type { CompiledRoute, RouteIndex } from '../routing/index-table.js';
+import { htmlPage } from '../shared/pages.js';
 
 export type WakeRefusalCode = 'DF_ERR_APP_WAKING' | 'DF_ERR_WAKE_FAILED';
 
@@ -127,11 +128,7 @@ function retryAfter(timeoutMs: number): number {
 /** The 503 body for a refusal: a tiny HTML page for browsers, JSON for API clients. */
 export function wakeRefusalBody(r: WakeRefusal, html: boolean): Buffer {
   const message = GATEWAY_ERRORS[r.code].message;
-  return Buffer.from(
-    html
-      ? `<!doctype html><title>503</title><h1>503</h1><p>${message}.</p><p><small>DeployFlow gateway</small></p>\n`
-      : JSON.stringify({ error: { code: r.code, message } }),
-  );
+  return Buffer.from(html ? htmlPage(503, r.code, message) : JSON.stringify({ error: { code: r.code, message } }));
 }
 
 /** Header fields of a refusal (node:http engine), besides content-length. */

@@ -14,7 +14,7 @@ import { createRoutePublisher, WAKE_CHANNEL, type RoutePublisher } from '../../c
 import type { RunningService } from '../../common/service.js';
 import { startRedis, type TestRedis } from '../../test/support/redis.js';
 import { startGateway } from '../index.js';
-import { gatewayConfig, request, startUpstream, until, type Reply, type Upstream } from '../testing/harness.js';
+import { gatewayConfig, request, startUpstream, until, withGatewayEnv, type Reply, type Upstream } from '../testing/harness.js';
 
 const WAKING = GATEWAY_ERRORS.DF_ERR_APP_WAKING;
 const JSON_ACCEPT = { accept: 'application/json' };
@@ -43,21 +43,10 @@ async function startEdge(engine: 'fast' | 'http', env: Record<string, string>): 
   const wakes: Edge['wakes'] = [];
   sub.on('message', (_c: string, m: string) => wakes.push(JSON.parse(m) as Edge['wakes'][number]));
   await sub.subscribe(WAKE_CHANNEL);
+  const config = await gatewayConfig(redis.url);
   const settings = { GATEWAY_ENGINE: engine, GATEWAY_ACCESS_LOG: 'off', ...env };
-  const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
-  let gateway: RunningService;
-  let port: number;
-  Object.assign(process.env, settings);
-  try {
-    const config = await gatewayConfig(redis.url);
-    gateway = await startGateway(config, createLogger('gateway', 'silent'));
-    port = config.gatewayHttpPort;
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const gateway: RunningService = await withGatewayEnv(settings, () => startGateway(config, createLogger('gateway', 'silent')));
+  const port = config.gatewayHttpPort;
   const app = await startUpstream('woken');
   let marks = 0;
   return {
@@ -136,6 +125,7 @@ function assertWaking(
     assert.match(String(r.headers['content-type']), /^text\/html/);
     assert.match(r.body, /^<!doctype html>/);
     assert.ok(r.body.includes(WAKING.message), r.body);
+    assert.ok(r.body.includes('DF_ERR_APP_WAKING'), `the page names its code: ${r.body}`);
   } else {
     assert.match(String(r.headers['content-type']), /^application\/json/);
     assert.deepEqual(JSON.parse(r.body), { error: { code: 'DF_ERR_APP_WAKING', message: WAKING.message } });
