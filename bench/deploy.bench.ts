@@ -113,11 +113,20 @@ deps.events.on('deployment.log', (e: { line: string; deploymentId?: string }) =>
   steps.push(`${((performance.now() - stepT0) / 1000).toFixed(2).padStart(6)} s  #${pushOf.get(id)} ${e.line.trim().slice(0, 86)}`);
 });
 
+/**
+ * Until no deploy of the app runs and none of its old containers still drains: every measurement
+ * (DeployFlow's and the floors') starts on an idle engine, not beside the background retire (stop +
+ * remove) of the round before, which lands at random on one measurement or another.
+ */
+async function settled(): Promise<void> {
+  while (deps.deploy!.busy(APP) || (await deps.deploy!.drainingIds(APP)).size > 0) await new Promise((r) => setTimeout(r, 20));
+}
+
 /** Pushes, and times until the route's upstream is a new one answering 200. */
 async function pushToLive(): Promise<{ live: number; push: number }> {
   // A push returns when its version serves; the old one drains after that, in the background.
   // Each measured push starts with no deploy of the app in progress, as the floor starts with an idle engine.
-  while (deps.deploy!.busy(APP)) await new Promise((r) => setTimeout(r, 20));
+  await settled();
   const before = (await readRouteTable(probe)).routes[`${APP}.paas.test`]?.upstreams[0]?.port;
   const t0 = performance.now();
   steps = [];
@@ -176,7 +185,7 @@ async function commitTree(nonce: string): Promise<void> {
 
 /** Two pushes one second apart; the second one's push → its version answers through the route. */
 async function backToBack(i: number): Promise<number> {
-  while (deps.deploy!.busy(APP)) await new Promise((r) => setTimeout(r, 20));
+  await settled();
   await commitTree(`first ${i} ${Date.now()}`);
   const t0 = performance.now();
   steps = [];
@@ -204,6 +213,7 @@ let backToBackSteps: string[] = [];
 
 /** The floor of back-to-back: two plain builds + runs of new trees, the second one second after the first; the second's time. */
 async function floorBackToBack(i: number): Promise<number> {
+  await settled();
   const dirs = [floorDir, await fs.mkdtemp(path.join(os.tmpdir(), 'df-bench-floor2-'))];
   try {
     await fs.writeFile(path.join(dirs[1]!, 'Dockerfile'), dockerfile);
@@ -234,6 +244,7 @@ try {
       await fs.writeFile(path.join(floorDir, 'server.js'), server(`floor ${engine} ${nonce}`));
       const tag = `deployflow-bench/floor:${engine}-${i}-${Date.now()}`;
       floorTags.push(tag);
+      await settled();
       const f = await floor(floorDir, tag, engine);
       floors[engine].push(f.ms);
       await docker.getContainer(f.id).remove({ force: true });
