@@ -17,21 +17,26 @@ const IN_PROGRESS = new Set(['queued', 'building', 'deploying']);
 
 /** Puts `name` to sleep if it is deployed, awake, not stopped by its owner and still set to sleep. */
 export async function sleepApp(edge: EdgeDeps, name: string): Promise<boolean> {
-  const slept = await withEdgeLock(edge.redis, name, edgeLockTtlMs(edge), () =>
-    edge.deploy.runExclusive(name, async () => {
-      const app = await edge.store.apps.get(name);
-      if (!app || app.scaleToZero.idleSeconds <= 0) return false;
-      const history = await edge.store.deployments.listByApp(name, 50);
-      if (!runningDeployment(history) || history.some((d) => IN_PROGRESS.has(d.status))) return false;
-      if ((await isStopped(edge.store, name)) || (await isSleeping(edge.store, name))) return false;
-      await updateSleepState(edge.store, name, { sleeping: true, sleptAt: edge.clock() });
-      await publishSleepRoute(edge, app, [], true);
-      await delay(SETTLE_MS);
-      const stopped = await edge.deploy.runtime.stop(name, 5);
-      edge.log.info({ app: name, stopped, idleSeconds: app.scaleToZero.idleSeconds }, 'idle: the app went to sleep');
-      edge.events.emit('app.sleep', { app: name, sleeping: true, at: edge.clock() });
-      return true;
-    }),
+  const slept = await withEdgeLock(
+    edge.redis,
+    name,
+    edgeLockTtlMs(edge),
+    () =>
+      edge.deploy.runExclusive(name, async () => {
+        const app = await edge.store.apps.get(name);
+        if (!app || app.scaleToZero.idleSeconds <= 0) return false;
+        const history = await edge.store.deployments.listByApp(name, 50);
+        if (!runningDeployment(history) || history.some((d) => IN_PROGRESS.has(d.status))) return false;
+        if ((await isStopped(edge.store, name)) || (await isSleeping(edge.store, name))) return false;
+        await updateSleepState(edge.store, name, { sleeping: true, sleptAt: edge.clock() });
+        await publishSleepRoute(edge, app, [], true);
+        await delay(SETTLE_MS);
+        const stopped = await edge.deploy.runtime.stop(name, 5);
+        edge.log.info({ app: name, stopped, idleSeconds: app.scaleToZero.idleSeconds }, 'idle: the app went to sleep');
+        edge.events.emit('app.sleep', { app: name, sleeping: true, at: edge.clock() });
+        return true;
+      }),
+    { log: edge.log },
   );
   return slept === true;
 }

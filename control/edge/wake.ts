@@ -44,11 +44,16 @@ export async function wakeApp(edge: EdgeDeps, name: string, requestedAt: number)
   // again — turning the ask away would leave the gateway holding requests nobody wakes the app for.
   const deadline = Date.now() + edgeLockTtlMs(edge);
   for (;;) {
-    const outcome = await withEdgeLock(edge.redis, name, edgeLockTtlMs(edge), () =>
-      edge.deploy.runExclusive(name, async () => {
-        // Read again in the queue: a deploy, a start or another wake may have happened meanwhile.
-        return (await gate(edge, name)) ?? wakeNow(edge, name, requestedAt);
-      }),
+    const outcome = await withEdgeLock(
+      edge.redis,
+      name,
+      edgeLockTtlMs(edge),
+      () =>
+        edge.deploy.runExclusive(name, async () => {
+          // Read again in the queue: a deploy, a start or another wake may have happened meanwhile.
+          return (await gate(edge, name)) ?? wakeNow(edge, name, requestedAt);
+        }),
+      { log: edge.log },
     );
     if (outcome) return outcome;
     if (Date.now() > deadline) return { kind: 'busy' };
