@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { listAppContainers } from '../builder/index.js';
 import { waitFor, type OpsStack } from './ops-fixtures.js';
-import { loadGateway, startAutoscaleStack, type AutoscaleStack } from './support/autoscale.js';
+import { appStatus, loadGateway, runningContainers, startAutoscaleStack, type AutoscaleStack } from './support/autoscale.js';
 
 const APP = 'capped';
 const REFUSAL = new RegExp(
@@ -30,12 +29,8 @@ describe("autoscaling within the owner's quota", () => {
   let s: OpsStack;
   let gatewayPort: number;
 
-  const status = async (): Promise<Status> => {
-    const res = await s.owner.get(`/api/v1/apps/${APP}/status`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.body as Status;
-  };
-  const runningContainers = async (): Promise<number> => (await listAppContainers(s.docker, APP)).filter((c) => c.running).length;
+  const status = (): Promise<Status> => appStatus<Status>(s, APP);
+  const running = (): Promise<number> => runningContainers(s, APP);
   const refusalLines = async (): Promise<string[]> => {
     const logs = await s.owner.get(`/api/v1/apps/${APP}/logs?tail=500`);
     assert.equal(logs.status, 200);
@@ -82,7 +77,7 @@ describe("autoscaling within the owner's quota", () => {
         await delay(500);
         const st = await status();
         assert.equal(st.autoscale.replicas, 2, 'the setting stays at the quota');
-        assert.ok((await runningContainers()) <= 2, 'never more than 2 containers run');
+        assert.ok((await running()) <= 2, 'never more than 2 containers run');
         assert.equal(st.replicas.filter((r) => r.state === 'running').length, 2);
       }
       const st = await status();

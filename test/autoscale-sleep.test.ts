@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { listAppContainers } from '../builder/index.js';
 import { waitFor, type OpsStack } from './ops-fixtures.js';
-import { gatewayGet, loadGateway, startAutoscaleStack, type AutoscaleStack } from './support/autoscale.js';
+import { appStatus, gatewayGet, loadGateway, runningContainers, startAutoscaleStack, type AutoscaleStack } from './support/autoscale.js';
 
 const APP = 'napper';
 const HOST = `${APP}.paas.test`;
@@ -25,12 +24,8 @@ describe('autoscaling with minReplicas 0 and scale to zero', () => {
   let s: OpsStack;
   let gatewayPort: number;
 
-  const status = async (): Promise<Status> => {
-    const res = await s.owner.get(`/api/v1/apps/${APP}/status`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.body as Status;
-  };
-  const running = async (): Promise<number> => (await listAppContainers(s.docker, APP)).filter((c) => c.running).length;
+  const status = (): Promise<Status> => appStatus<Status>(s, APP);
+  const running = (): Promise<number> => runningContainers(s, APP);
   const asleep = async (): Promise<boolean> => (await s.route(APP))?.sleeping === true && (await running()) === 0;
 
   before(async () => {

@@ -13,6 +13,7 @@ import { sleepState } from '../control/edge/state.js';
 import { startGateway } from '../gateway/index.js';
 import { gatewayConfig, request } from '../gateway/testing/harness.js';
 import { startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
+import { deployVolumeApp } from './support/sleep.js';
 
 const APP = 'sleepy-notes';
 const WAKE_TIMEOUT_MS = process.env.DF_TEST_WAKE_TIMEOUT_MS ?? '90000';
@@ -93,26 +94,7 @@ describe('scale to zero: status, metrics and volumes', () => {
   };
 
   it('keeps what the app wrote to its volume across a sleep, and status and metrics agree on the wake', async () => {
-    const created = await s.owner.post('/api/v1/apps', {
-      name: APP,
-      port: 8080,
-      limits: { memoryMb: 64, cpus: 0.5 },
-      volumes: [{ name: 'data', path: '/data' }],
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const commit = await s.repo.commit({
-      Dockerfile: `FROM ${s.base}\nRUN mkdir /data && chown node /data\nWORKDIR /srv\nCOPY server.js .\nENV PORT=8080\nUSER node\nCMD ["node", "server.js"]\n`,
-      'server.js': NOTES_SERVER_JS,
-    });
-    const { done } = await s.control.service.deps.deploy!.enqueue({
-      app: APP,
-      source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } },
-      origin: 'git',
-      commit,
-      createdBy: s.owner.userId,
-    });
-    const deployed = await done;
-    assert.equal(deployed.status, 'running', deployed.error ?? '');
+    await deployVolumeApp(s, APP, NOTES_SERVER_JS);
     // The metrics sampler runs on no timer here (DEPLOYFLOW_METRICS_INTERVAL_SECONDS=0): one sample per tick.
     const sampler = s.control.service.deps.metrics!;
     const since = Date.now() - 1;

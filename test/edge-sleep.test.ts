@@ -13,6 +13,7 @@ import { sleepState } from '../control/edge/state.js';
 import { startGateway } from '../gateway/index.js';
 import { gatewayConfig, request } from '../gateway/testing/harness.js';
 import { OPS_SERVER_JS, startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
+import { deployVolumeApp } from './support/sleep.js';
 
 const APP = 'sleepy-web';
 const CRASHY = 'sleepy-crash';
@@ -153,26 +154,7 @@ describe('scale to zero', () => {
   });
 
   it('a wake that fails answers 503, leaves the app asleep and is not retried in a loop', async () => {
-    const created = await s.owner.post('/api/v1/apps', {
-      name: CRASHY,
-      port: 8080,
-      limits: { memoryMb: 64, cpus: 0.5 },
-      volumes: [{ name: 'data', path: '/data' }],
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const commit = await s.repo.commit({
-      Dockerfile: `FROM ${s.base}\nRUN mkdir /data && chown node /data\nWORKDIR /srv\nCOPY server.js .\nENV PORT=8080\nUSER node\nCMD ["node", "server.js"]\n`,
-      'server.js': CRASH_SECOND_START,
-    });
-    const { done } = await s.control.service.deps.deploy!.enqueue({
-      app: CRASHY,
-      source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } },
-      origin: 'git',
-      commit,
-      createdBy: s.owner.userId,
-    });
-    const deployed = await done;
-    assert.equal(deployed.status, 'running', deployed.error ?? '');
+    await deployVolumeApp(s, CRASHY, CRASH_SECOND_START);
     assert.equal((await s.owner.request('PATCH', `/api/v1/apps/${CRASHY}`, { scaleToZero: { idleSeconds: 1 } })).status, 200);
     await waitFor(() => sleeping(CRASHY), 'the crashing app to sleep', 30_000);
 

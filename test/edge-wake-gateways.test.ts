@@ -13,6 +13,7 @@ import { sleepState } from '../control/edge/state.js';
 import { startGateway } from '../gateway/index.js';
 import { gatewayConfig, request } from '../gateway/testing/harness.js';
 import { startOpsStack, waitFor, type OpsStack } from './ops-fixtures.js';
+import { deployFiles } from './support/sleep.js';
 
 const APP = 'wake-ws';
 const HOST = `${APP}.paas.test`;
@@ -125,19 +126,10 @@ describe('waking through several gateways', () => {
 
     const created = await s.owner.post('/api/v1/apps', { name: APP, port: 8080, limits: { memoryMb: 64, cpus: 0.5 } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const commit = await s.repo.commit({
+    await deployFiles(s, APP, {
       Dockerfile: `FROM ${s.base}\nWORKDIR /srv\nCOPY server.js .\nENV PORT=8080\nUSER node\nCMD ["node", "server.js"]\n`,
       'server.js': WS_SERVER_JS,
     });
-    const { done } = await s.control.service.deps.deploy!.enqueue({
-      app: APP,
-      source: { kind: 'build', spec: { kind: 'git', repo: s.repo.bare, commit } },
-      origin: 'git',
-      commit,
-      createdBy: s.owner.userId,
-    });
-    const deployed = await done;
-    assert.equal(deployed.status, 'running', deployed.error ?? '');
     const patched = await s.owner.request('PATCH', `/api/v1/apps/${APP}`, { scaleToZero: { idleSeconds: 1 } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
   });

@@ -1,7 +1,9 @@
 // The autoscaling tests' set-up and load: the ops stack (real Docker, Redis, control) with short
 // autoscaler timings and a gateway in front, and GETs through that gateway by Host in loops, every
 // answer counted (status 200 with the ops app's `version hostname` body, or the failure).
+import assert from 'node:assert/strict';
 import http from 'node:http';
+import { listAppContainers } from '../../builder/index.js';
 import { createLogger } from '../../common/log/logger.js';
 import type { RunningService } from '../../common/service.js';
 import { startGateway } from '../../gateway/index.js';
@@ -46,6 +48,18 @@ export async function startAutoscaleStack(env: Record<string, string> = {}): Pro
     await s.cleanup([]);
     throw err;
   }
+}
+
+/** GET /apps/:name/status as the app's owner, asserted 200; `T` is the part of the answer the test reads. */
+export async function appStatus<T>(s: OpsStack, app: string): Promise<T> {
+  const res = await s.owner.get(`/api/v1/apps/${app}/status`);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body as T;
+}
+
+/** How many of the app's containers are running (Docker's view, not control's). */
+export async function runningContainers(s: OpsStack, app: string): Promise<number> {
+  return (await listAppContainers(s.docker, app)).filter((c) => c.running).length;
 }
 
 export interface Load {
