@@ -1,8 +1,10 @@
 // The reconciler against real Docker and Redis: a replica removed behind the platform's back
 // comes back and is republished, an orphan of a deleted app goes (and only this instance's),
 // a Redis flush heals, and stopping control then starting a new one on the same data dir and
-// Redis leaves every container and the route version exactly as they were.
+// Redis leaves every container and the route version exactly as they were, and a deploy the
+// stopped control left unfinished is failed by the new one, with DF_ERR_UNAVAILABLE.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { LABEL_APP, LABEL_DEPLOYMENT, listAppContainers } from '../builder/index.js';
 import { LABEL_INSTANCE } from '../control/reconciler/instance.js';
@@ -107,5 +109,33 @@ describe('reconciler', () => {
     const table = await readRouteTable(s.probe);
     assert.equal(table.routes[`${APP}.paas.test`]!.version, appVersion, 'the app route was not republished');
     assert.equal(table.version, version, 'no route version bump');
+  });
+
+  it("a new control fails a deploy the stopped one left unfinished, as control's unavailability", async () => {
+    // The record of a deploy that was building when its control stopped (no ticket, no process).
+    const unfinished = await s.control.service.deps.store.deployments.create({
+      id: randomUUID(),
+      app: APP,
+      status: 'building',
+      commit: null,
+      ref: 'refs/heads/main',
+      image: null,
+      source: 'git',
+      createdBy: s.owner.userId,
+      createdAt: Date.now(),
+      finishedAt: null,
+      error: null,
+      errorCode: null,
+    });
+    await s.control.stop(false);
+    s.control = await startTestControl(s.env, s.control.dataDir);
+    await s.control.service.deps.reconciler!.run();
+    const res = await s.owner.get(`/api/v1/deployments/${unfinished.id}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.status, 'failed');
+    assert.equal(res.body.error, 'Interrupted: control stopped during the deploy');
+    assert.equal(res.body.errorCode, 'DF_ERR_UNAVAILABLE');
+    assert.ok(res.body.finishedAt >= unfinished.createdAt, 'it has an end');
+    for (const p of await servingPorts()) assert.match(await answer(p), /^v1 /, 'the running release still serves');
   });
 });
