@@ -28,7 +28,9 @@ export const cacheSchema = z.strictObject({
     .min(0)
     .max(86_400)
     .default(0)
-    .describe('Lifetime of responses that give none (0: only responses with max-age, s-maxage or Expires are kept)'),
+    .describe(
+      'Lifetime of responses that give none (0: only responses with max-age, s-maxage or Expires are kept, and no-cache ones with an ETag or Last-Modified, revalidated before every use)',
+    ),
 });
 
 definePlugin({ name: 'cache', schema: cacheSchema });
