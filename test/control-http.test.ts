@@ -89,7 +89,7 @@ describe('control HTTP hygiene', () => {
     assert.equal(res.body.error.code, 'DF_ERR_NOT_FOUND');
   });
 
-  it('reports store, Redis and Docker on /health, and notices Redis going away', async () => {
+  it('reports store, Redis and Docker on /health, and notices Redis going away and coming back', async () => {
     const up = await new Client(control.url).get('/health');
     assert.equal(up.status, 200);
     assert.equal(up.body.store.status, 'ok');
@@ -104,6 +104,14 @@ describe('control HTTP hygiene', () => {
     const login = await new Client(control.url).post('/api/v1/auth/login', { email: user.email, password: 'correct horse battery' });
     assert.equal(login.status, 200);
     await redis.start();
+    // Control reconnects by itself: wait until it has, so the suite's end (control.stop) does not
+    // cut the commands it queued while reconnecting (their rejections would outlive the test).
+    let back = '';
+    for (let i = 0; i < 100 && back !== 'ok'; i++) {
+      back = (await new Client(control.url).get('/health')).body.redis;
+      if (back !== 'ok') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(back, 'ok', 'control sees Redis again once it is back');
   });
 
   it('publishes an OpenAPI document describing every route with its schemas', async () => {
