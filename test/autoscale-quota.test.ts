@@ -47,7 +47,9 @@ describe("autoscaling within the owner's quota", () => {
     stack = await startAutoscaleStack({ DEPLOYFLOW_MEMORY_QUOTA_MB: '128' });
     ({ s, gatewayPort } = stack);
     // 64 MB a replica (the ops stack's apps): two fit in 128 MB, the maximum of 4 does not.
-    await s.deploy(APP, 'v1', { autoscale: { minReplicas: 1, maxReplicas: 4, target: { rps: 5 } } });
+    // A target of 2 req/s a replica: even a slow run of the load (the loops wait for each answer;
+    // on a busy machine ~10 req/s instead of ~40) asks for more than the 2 the quota allows.
+    await s.deploy(APP, 'v1', { autoscale: { minReplicas: 1, maxReplicas: 4, target: { rps: 2 } } });
   });
   after(async () => {
     await stack?.stop([APP]);
@@ -57,17 +59,23 @@ describe("autoscaling within the owner's quota", () => {
     const first = await status();
     assert.equal(first.autoscale.replicas, 1);
     assert.equal(first.autoscale.refusal, null);
-    // About 40 req/s against a target of 5 per replica: the maximum, 4; the quota allows 2.
+    // About 40 req/s against a target of 2 per replica: the maximum, 4; the quota allows 2.
     const busy = loadGateway(gatewayPort, `${APP}.paas.test`, 4, 100);
     try {
+      let last: Status | null = null;
       const capped = await waitFor(
         async () => {
-          const st = await status();
+          const st = (last = await status());
           return st.autoscale.replicas === 2 && st.autoscale.refusal !== null && st;
         },
         'the app to scale to the 2 replicas the quota allows, with the refusal in its status',
         90_000,
-      );
+      ).catch((err: Error) => {
+        // What the autoscaler last decided says why (load too light, a failed scale, no refusal).
+        throw new Error(
+          `${err.message}; last status: ${JSON.stringify(last?.autoscale)}; load ok ${busy.ok}, failed ${busy.failed.length}`,
+        );
+      });
       assert.match(capped.autoscale.refusal!.message, REFUSAL);
       await waitFor(async () => busy.hosts.size >= 2, 'answers from both replicas', 20_000);
 
@@ -87,7 +95,7 @@ describe("autoscaling within the owner's quota", () => {
       assert.equal(refused.length, 1, JSON.stringify(st.autoscale.decisions));
       assert.match(
         refused[0]!.message,
-        /Memory quota exceeded: .*; the limit is 128 MB \(wanted for [0-9.]+ req\/s for 3 s, target 5 per replica/,
+        /Memory quota exceeded: .*; the limit is 128 MB \(wanted for [0-9.]+ req\/s for 3 s, target 2 per replica/,
       );
       const up = st.autoscale.decisions.filter((d) => d.kind === 'up');
       assert.deepEqual(
